@@ -1,0 +1,42 @@
+# pmsystem — the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_STAFF ?= 300
+DEMO_PASSWORD ?= demo-pass-2026
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test venv lint format seed clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	bash scripts/system-deps.sh run
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo --staff $(DEMO_STAFF) --password "$(DEMO_PASSWORD)"
+	@echo "Serving on http://$(HOST):$(PORT)/ — sign in with any login above, password $(DEMO_PASSWORD)"
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: venv
+	bash scripts/test.sh
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache

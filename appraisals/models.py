@@ -1,0 +1,1 @@
+"""Models of appraisals: built by a later issue."""

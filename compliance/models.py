@@ -1,0 +1,1 @@
+"""Models of compliance: built by a later issue."""

@@ -1,0 +1,163 @@
+"""Django admin for the organisation, shaped for an HR administrator."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from guardian.admin import GuardedModelAdmin
+
+from .models import (
+    Cycle,
+    Delegation,
+    DepartmentRole,
+    OrgUnit,
+    RatingLevel,
+    RatingScale,
+    ReportingLine,
+    StaffMember,
+    User,
+)
+from .permissions import sync_department_grants
+
+
+class StaffMemberInline(admin.StackedInline):
+    model = StaffMember
+    fk_name = "user"
+    can_delete = False
+    autocomplete_fields = ["unit"]
+    extra = 0
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "is_active", "is_staff", "last_login"]
+    list_filter = ["is_active", "is_staff", "is_superuser"]
+    search_fields = ["email", "first_name", "last_name", "staff__index_number"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Name", {"fields": ("first_name", "last_name")}),
+        ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    inlines = [StaffMemberInline]
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(GuardedModelAdmin):
+    list_display = ["code", "name", "kind", "parent", "entity", "head", "is_active"]
+    list_filter = ["kind", "is_active", "entity"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["parent", "head"]
+    readonly_fields = ["entity"]
+    list_select_related = ["parent", "entity", "head"]
+
+
+@admin.register(StaffMember)
+class StaffMemberAdmin(admin.ModelAdmin):
+    list_display = [
+        "index_number",
+        "name",
+        "grade",
+        "category",
+        "gender",
+        "unit",
+        "entry_on_duty",
+        "on_probation",
+        "is_active",
+    ]
+    list_filter = [
+        "is_active",
+        "category",
+        "grade",
+        "gender",
+        "contract_type",
+        "on_probation",
+        "unit__entity",
+    ]
+    search_fields = ["index_number", "user__email", "user__first_name", "user__last_name"]
+    autocomplete_fields = ["user", "unit"]
+    list_select_related = ["user", "unit"]
+    readonly_fields = ["category"]
+
+
+class RatingLevelInline(admin.TabularInline):
+    model = RatingLevel
+    extra = 0
+
+
+@admin.register(RatingScale)
+class RatingScaleAdmin(admin.ModelAdmin):
+    list_display = ["cycle", "kind"]
+    list_filter = ["cycle", "kind"]
+    inlines = [RatingLevelInline]
+
+
+@admin.register(Cycle)
+class CycleAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "start",
+        "end",
+        "status",
+        "workplan_due",
+        "midpoint_required",
+        "end_of_cycle_due",
+    ]
+    list_filter = ["status", "midpoint_required", "competency_framework"]
+    search_fields = ["name"]
+
+
+@admin.register(ReportingLine)
+class ReportingLineAdmin(admin.ModelAdmin):
+    list_display = ["staff", "cycle", "fro", "sro", "effective_from", "effective_to"]
+    list_filter = ["cycle", "staff__unit__entity"]
+    search_fields = [
+        "staff__index_number",
+        "staff__user__email",
+        "staff__user__last_name",
+        "fro__user__email",
+        "fro__user__last_name",
+        "sro__user__email",
+        "sro__user__last_name",
+    ]
+    autocomplete_fields = ["staff", "fro", "sro"]
+    list_select_related = ["staff__user", "fro__user", "sro__user", "cycle"]
+
+
+@admin.register(DepartmentRole)
+class DepartmentRoleAdmin(admin.ModelAdmin):
+    list_display = ["entity", "role", "user", "start", "end"]
+    list_filter = ["role", "entity"]
+    search_fields = ["user__email", "user__last_name", "entity__code", "entity__name"]
+    autocomplete_fields = ["entity", "user"]
+    list_select_related = ["entity", "user"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A role moved to another entity withdraws the grants on the old one too.
+        previous = form.initial.get("entity")
+        sync_department_grants(entity_ids={obj.entity_id} | ({previous} if previous else set()))
+
+    def delete_model(self, request, obj):
+        entity_id = obj.entity_id
+        super().delete_model(request, obj)
+        sync_department_grants(entity_ids=[entity_id])
+
+    def delete_queryset(self, request, queryset):
+        entity_ids = list(queryset.values_list("entity_id", flat=True).distinct())
+        super().delete_queryset(request, queryset)
+        sync_department_grants(entity_ids=entity_ids)
+
+
+@admin.register(Delegation)
+class DelegationAdmin(admin.ModelAdmin):
+    list_display = ["principal", "acting", "role", "start", "end", "reason"]
+    list_filter = ["role"]
+    search_fields = [
+        "principal__email",
+        "acting__email",
+        "principal__last_name",
+        "acting__last_name",
+    ]
+    autocomplete_fields = ["principal", "acting"]
+    list_select_related = ["principal", "acting"]

@@ -1,0 +1,488 @@
+"""Organisation: people, units, cycles, reporting lines, department roles and delegations."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A login. Email is the identifier; roles are relations, never flags on the user."""
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self) -> str:
+        full = self.get_full_name()
+        return full or self.email
+
+
+class OrgUnit(models.Model):
+    """A node of the organisation tree. Every unit knows its entity (department/office/mission)."""
+
+    class Kind(models.TextChoices):
+        ENTITY = "entity", "Department / office / mission"
+        DIVISION = "division", "Division"
+        SECTION = "section", "Section"
+        UNIT = "unit", "Unit"
+
+    KIND_DEPTH = {Kind.ENTITY: 0, Kind.DIVISION: 1, Kind.SECTION: 2, Kind.UNIT: 3}
+
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # Denormalised: the entity at the top of this unit's branch (itself for an entity), so
+    # department-wide queries are a single join.
+    entity = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="entity_units"
+    )
+    head = models.ForeignKey(
+        "User", null=True, blank=True, on_delete=models.SET_NULL, related_name="headed_units"
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "organisational unit"
+        permissions = [
+            ("view_entity_documents", "See every performance document of the entity"),
+            ("manage_entity_compliance", "Run compliance reports, reminders and broadcasts"),
+            ("rollback_entity_documents", "Roll documents of the entity back to an earlier stage"),
+            ("reply_entity_rebuttals", "Reply to rebuttals as head of the entity"),
+            ("manage_entity_roster", "Keep the entity's rebuttal panel roster"),
+            ("import_entity_staff", "Import staff, units and reporting lines"),
+            ("view_entity_roster", "See the entity's rebuttal panel roster"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="entity", parent__isnull=True) | ~Q(kind="entity"),
+                name="orgunit_entity_has_no_parent",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="entity") | Q(parent__isnull=False),
+                name="orgunit_non_entity_has_parent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.kind != self.Kind.ENTITY and self.parent_id:
+            self.entity_id = self.parent.entity_id
+        super().save(*args, **kwargs)
+        if self.kind == self.Kind.ENTITY and self.entity_id != self.pk:
+            self.entity_id = self.pk
+            OrgUnit.objects.filter(pk=self.pk).update(entity_id=self.pk)
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.ENTITY:
+            if self.parent_id:
+                raise ValidationError({"parent": "A department/office/mission has no parent."})
+            return
+        if not self.parent_id:
+            raise ValidationError({"parent": "Only a department/office/mission has no parent."})
+        if self.KIND_DEPTH[self.parent.kind] >= self.KIND_DEPTH[self.kind]:
+            raise ValidationError(
+                {
+                    "parent": f"A {self.get_kind_display().lower()} cannot sit under a "
+                    f"{self.parent.get_kind_display().lower()}."
+                }
+            )
+
+    def ancestors(self) -> list[OrgUnit]:
+        """This unit and every unit above it, nearest first (at most four levels)."""
+        chain: list[OrgUnit] = []
+        node: OrgUnit | None = self
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain
+
+
+class OrgUnitUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(OrgUnit, on_delete=models.CASCADE)
+
+
+class OrgUnitGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(OrgUnit, on_delete=models.CASCADE)
+
+
+class Grade(models.TextChoices):
+    G1 = "G-1"
+    G2 = "G-2"
+    G3 = "G-3"
+    G4 = "G-4"
+    G5 = "G-5"
+    G6 = "G-6"
+    G7 = "G-7"
+    P1 = "P-1"
+    P2 = "P-2"
+    P3 = "P-3"
+    P4 = "P-4"
+    P5 = "P-5"
+    D1 = "D-1"
+    D2 = "D-2"
+    ASG = "ASG"
+    USG = "USG"
+    NOA = "NO-A"
+    NOB = "NO-B"
+    NOC = "NO-C"
+    NOD = "NO-D"
+    FS1 = "FS-1"
+    FS2 = "FS-2"
+    FS3 = "FS-3"
+    FS4 = "FS-4"
+    FS5 = "FS-5"
+    FS6 = "FS-6"
+    FS7 = "FS-7"
+
+
+class Category(models.TextChoices):
+    GENERAL_SERVICE = "GS", "General Service"
+    PROFESSIONAL = "P", "Professional"
+    DIRECTOR = "D", "Director"
+    SENIOR = "SENIOR", "Senior"
+    NATIONAL_OFFICER = "NO", "National Officer"
+    FIELD_SERVICE = "FS", "Field Service"
+
+
+def category_for_grade(grade: str) -> str:
+    """The staff category follows from the grade: G-* GS, P-* P, D-* D, ASG/USG senior, ..."""
+    if grade in {"ASG", "USG"}:
+        return Category.SENIOR
+    prefix = grade.split("-", 1)[0]
+    return {
+        "G": Category.GENERAL_SERVICE,
+        "P": Category.PROFESSIONAL,
+        "D": Category.DIRECTOR,
+        "NO": Category.NATIONAL_OFFICER,
+        "FS": Category.FIELD_SERVICE,
+    }[prefix]
+
+
+class StaffMember(models.Model):
+    """The staff profile of a user. Its primary key is the user's id."""
+
+    class Gender(models.TextChoices):
+        FEMALE = "F", "Female"
+        MALE = "M", "Male"
+        OTHER = "X", "Other / not stated"
+
+    class ContractType(models.TextChoices):
+        PERMANENT = "permanent", "Permanent"
+        CONTINUING = "continuing", "Continuing"
+        FIXED_TERM = "fixed_term", "Fixed-term"
+        TEMPORARY = "temporary", "Temporary"
+
+    user = models.OneToOneField(
+        User, primary_key=True, on_delete=models.CASCADE, related_name="staff"
+    )
+    index_number = models.CharField(max_length=16, unique=True)
+    grade = models.CharField(max_length=8, choices=Grade.choices)
+    category = models.CharField(max_length=8, choices=Category.choices, editable=False)
+    gender = models.CharField(max_length=1, choices=Gender.choices)
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="staff")
+    entry_on_duty = models.DateField()
+    contract_type = models.CharField(
+        max_length=16, choices=ContractType.choices, default=ContractType.FIXED_TERM
+    )
+    on_probation = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["index_number"]
+        verbose_name = "staff member"
+        indexes = [models.Index(fields=["unit", "is_active"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.index_number})"
+
+    def save(self, *args, **kwargs) -> None:
+        self.category = category_for_grade(self.grade)
+        super().save(*args, **kwargs)
+
+    @property
+    def name(self) -> str:
+        return str(self.user)
+
+
+class Cycle(models.Model):
+    """A performance cycle. Every policy figure that varies between years is a field here."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    class Framework(models.TextChoices):
+        UN_COMPETENCIES = "un", "UN values and competencies"
+        VALUES_BEHAVIOURS = "vb", "Values and Behaviours"
+
+    name = models.CharField(max_length=32, unique=True)
+    start = models.DateField()
+    end = models.DateField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PLANNED)
+    workplan_due = models.DateField()
+    new_staff_workplan_months = models.PositiveSmallIntegerField(
+        default=2, help_text="New staff: work plan due this many months after entry on duty."
+    )
+    midpoint_required = models.BooleanField(default=True)
+    midpoint_due = models.DateField()
+    end_of_cycle_due = models.DateField()
+    competency_framework = models.CharField(
+        max_length=4, choices=Framework.choices, default=Framework.UN_COMPETENCIES
+    )
+    goal_ratings_enabled = models.BooleanField(default=True)
+    min_goals = models.PositiveSmallIntegerField(default=3)
+    max_goals = models.PositiveSmallIntegerField(default=5)
+    max_additional_supervisors = models.PositiveSmallIntegerField(default=2)
+    rebuttal_filing_days = models.PositiveSmallIntegerField(default=14)
+    hod_reply_days = models.PositiveSmallIntegerField(default=14)
+    panel_report_days = models.PositiveSmallIntegerField(default=60)
+    reminder_days_before = models.JSONField(default=list, blank=True)
+    rollback_completed_allowed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="cycle_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(max_goals__gte=F("min_goals")), name="cycle_goal_bounds"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": "The cycle must end after it starts."})
+        if self.min_goals and self.max_goals and self.max_goals < self.min_goals:
+            raise ValidationError({"max_goals": "The maximum must not be below the minimum."})
+
+    def workplan_due_for(self, staff: StaffMember) -> datetime.date:
+        """Work plans are due on the cycle date, or N months after entry on duty if later."""
+        eod = staff.entry_on_duty
+        if eod <= self.start:
+            return self.workplan_due
+        month = eod.month - 1 + self.new_staff_workplan_months
+        year, month = eod.year + month // 12, month % 12 + 1
+        day = min(eod.day, 28)
+        return max(self.workplan_due, datetime.date(year, month, day))
+
+
+class RatingScale(models.Model):
+    """A rating scale of a cycle: the overall scale or the values-and-competencies scale."""
+
+    class Kind(models.TextChoices):
+        OVERALL = "overall", "Overall rating"
+        COMPETENCY = "competency", "Values and competencies"
+        GOAL = "goal", "Goals"
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="scales")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "kind"], name="ratingscale_one_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle} — {self.get_kind_display()}"
+
+
+class RatingLevel(models.Model):
+    """One level of a scale; rank 1 is the highest."""
+
+    scale = models.ForeignKey(RatingScale, on_delete=models.CASCADE, related_name="levels")
+    rank = models.PositiveSmallIntegerField()
+    code = models.CharField(max_length=16)
+    label = models.CharField(max_length=120)
+    rebuttable = models.BooleanField(default=False)
+    underperformance = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["scale", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["scale", "rank"], name="ratinglevel_unique_rank"),
+            models.UniqueConstraint(fields=["scale", "code"], name="ratinglevel_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ReportingLine(models.Model):
+    """Who reports to whom in a cycle. A mid-cycle change closes this line and opens the next."""
+
+    staff = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="lines")
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="lines")
+    fro = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="fro_lines")
+    sro = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="sro_lines")
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["cycle", "staff", "-effective_from"]
+        verbose_name = "reporting line"
+        constraints = [
+            models.CheckConstraint(condition=~Q(fro=F("sro")), name="reportingline_fro_is_not_sro"),
+            models.CheckConstraint(
+                condition=~Q(fro=F("staff")), name="reportingline_fro_is_not_staff"
+            ),
+            models.CheckConstraint(
+                condition=~Q(sro=F("staff")), name="reportingline_sro_is_not_staff"
+            ),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
+                name="reportingline_dates_ordered",
+            ),
+            models.UniqueConstraint(
+                fields=["staff", "cycle"],
+                condition=Q(effective_to__isnull=True),
+                name="reportingline_one_current_per_cycle",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["fro", "cycle"]),
+            models.Index(fields=["sro", "cycle"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} — FRO {self.fro.user} / SRO {self.sro.user} ({self.cycle})"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.fro_id and self.sro_id and self.fro_id == self.sro_id:
+            errors["sro"] = "The SRO must be a different person from the FRO."
+        if self.fro_id and self.staff_id and self.fro_id == self.staff_id:
+            errors["fro"] = "A staff member cannot be their own FRO."
+        if self.sro_id and self.staff_id and self.sro_id == self.staff_id:
+            errors["sro"] = "A staff member cannot be their own SRO."
+        if self.effective_to and self.effective_from and self.effective_to < self.effective_from:
+            errors["effective_to"] = "The line cannot end before it starts."
+        if errors:
+            raise ValidationError(errors)
+
+
+class DepartmentRole(models.Model):
+    """A department-wide role held on an entity: HOD, HR focal point or staff representative."""
+
+    class Role(models.TextChoices):
+        HOD = "hod", "Head of department"
+        HR_FOCAL_POINT = "hr_focal_point", "HR focal point"
+        STAFF_REPRESENTATIVE = "staff_representative", "Staff representative"
+
+    entity = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.CASCADE,
+        related_name="department_roles",
+        limit_choices_to={"kind": OrgUnit.Kind.ENTITY},
+    )
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="department_roles")
+    role = models.CharField(max_length=24, choices=Role.choices)
+    start = models.DateField(default=datetime.date.today)
+    end = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["entity", "role"]
+        verbose_name = "department role"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entity", "user", "role"], name="departmentrole_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=F("start")),
+                name="departmentrole_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} of {self.entity.code}: {self.user}"
+
+    def clean(self) -> None:
+        if self.entity_id and self.entity.kind != OrgUnit.Kind.ENTITY:
+            raise ValidationError(
+                {"entity": "Department roles are held on a department/office/mission."}
+            )
+        if self.end and self.start and self.end < self.start:
+            raise ValidationError({"end": "The role cannot end before it starts."})
+
+    def is_current(self, on: datetime.date | None = None) -> bool:
+        on = on or datetime.date.today()
+        return self.start <= on and (self.end is None or self.end >= on)
+
+
+class Delegation(models.Model):
+    """An acting officer: for a date range `acting` may act in `role` for `principal`."""
+
+    class Role(models.TextChoices):
+        FRO = "fro", "First reporting officer"
+        SRO = "sro", "Second reporting officer"
+        HOD = "hod", "Head of department"
+
+    principal = models.ForeignKey(User, on_delete=models.CASCADE, related_name="delegations_given")
+    acting = models.ForeignKey(User, on_delete=models.CASCADE, related_name="delegations_held")
+    role = models.CharField(max_length=8, choices=Role.choices)
+    start = models.DateField()
+    end = models.DateField()
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(principal=F("acting")), name="delegation_not_to_self"
+            ),
+            models.CheckConstraint(condition=Q(end__gte=F("start")), name="delegation_dates"),
+        ]
+        indexes = [models.Index(fields=["acting", "start", "end"])]
+
+    def __str__(self) -> str:
+        return f"{self.acting} acting {self.get_role_display()} for {self.principal}"
+
+    def clean(self) -> None:
+        if self.principal_id and self.principal_id == self.acting_id:
+            raise ValidationError({"acting": "An officer cannot delegate to themselves."})
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError({"end": "The delegation cannot end before it starts."})

@@ -1,0 +1,69 @@
+"""Reads for `org`: current cycle, a user's roles, staff lists."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+
+from .models import Cycle, Delegation, DepartmentRole, OrgUnit, ReportingLine, User
+
+
+def current_cycle() -> Cycle | None:
+    """The open cycle that started last (None when no cycle is open)."""
+    return Cycle.objects.filter(status=Cycle.Status.OPEN).order_by("-start").first()
+
+
+@dataclass
+class RoleSummary:
+    fro_of: int = 0
+    sro_of: int = 0
+    hod_of: list[OrgUnit] = field(default_factory=list)
+    hr_focal_point_of: list[OrgUnit] = field(default_factory=list)
+    staff_representative_of: list[OrgUnit] = field(default_factory=list)
+    acting_for: list[Delegation] = field(default_factory=list)
+    is_staff_member: bool = False
+
+    @property
+    def is_officer(self) -> bool:
+        return bool(self.fro_of or self.sro_of)
+
+    @property
+    def is_department_manager(self) -> bool:
+        return bool(self.hod_of or self.hr_focal_point_of)
+
+
+def role_summary(user: User, cycle: Cycle | None = None, today: datetime.date | None = None):
+    """Every role the user holds now, in three queries whatever the organisation size."""
+    today = today or datetime.date.today()
+    summary = RoleSummary()
+    if not user.is_authenticated:
+        return summary
+    summary.is_staff_member = hasattr(user, "staff")
+    if cycle is not None:
+        counts = ReportingLine.objects.filter(
+            Q(fro_id=user.pk) | Q(sro_id=user.pk), cycle=cycle, effective_to__isnull=True
+        ).aggregate(
+            fro=Count("pk", filter=Q(fro_id=user.pk)), sro=Count("pk", filter=Q(sro_id=user.pk))
+        )
+        summary.fro_of, summary.sro_of = counts["fro"], counts["sro"]
+    roles = (
+        DepartmentRole.objects.filter(user=user, start__lte=today)
+        .exclude(end__lt=today)
+        .select_related("entity")
+        .order_by("entity__code")
+    )
+    buckets = {
+        DepartmentRole.Role.HOD: summary.hod_of,
+        DepartmentRole.Role.HR_FOCAL_POINT: summary.hr_focal_point_of,
+        DepartmentRole.Role.STAFF_REPRESENTATIVE: summary.staff_representative_of,
+    }
+    for role in roles:
+        buckets[role.role].append(role.entity)
+    summary.acting_for = list(
+        Delegation.objects.filter(acting=user, start__lte=today, end__gte=today).select_related(
+            "principal"
+        )
+    )
+    return summary

@@ -1,0 +1,1 @@
+"""Models of rebuttals: built by a later issue."""

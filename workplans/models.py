@@ -1,0 +1,1 @@
+"""Models of workplans: built by a later issue."""
