@@ -6,17 +6,10 @@ import datetime
 
 from django.db import transaction
 
+from pmsystem.errors import ApplicationError  # noqa: F401  (re-exported)
+
 from .models import Cycle, Delegation, DepartmentRole, OrgUnit, RatingLevel, RatingScale, User
 from .permissions import sync_department_grants
-
-
-class ApplicationError(Exception):
-    """An error the user can fix; the message is shown as it is."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
 
 # (code, label, rebuttable, underperformance), highest first: the UN defaults (DESIGN.md).
 UN_OVERALL_SCALE = [

@@ -1,0 +1,148 @@
+"""Validation of what people type on work-plan pages (rules live in the services)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from org.models import User
+
+from .models import Competency, Goal
+
+
+class GoalChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Goal) -> str:
+        return f"{obj.owner_unit.code}: {obj.title}"
+
+
+class GoalForm(forms.Form):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    title = forms.CharField(max_length=200, required=False)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    success_criteria = forms.CharField(
+        label="Success criteria / measures",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="How you and your FRO will know the goal is achieved.",
+    )
+    expected_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Expected by"
+    )
+    weight = forms.IntegerField(
+        required=False, min_value=0, max_value=100, help_text="Optional; weights total 100."
+    )
+    aligned_to = GoalChoiceField(
+        queryset=Goal.objects.none(),
+        required=False,
+        label="Aligned to",
+        empty_label="— not aligned —",
+        help_text="A goal of your unit or of the units above it.",
+    )
+
+    def __init__(self, *args, alignment_queryset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if alignment_queryset is not None:
+            self.fields["aligned_to"].queryset = alignment_queryset
+
+    def clean(self):
+        data = super().clean()
+        filled = any(
+            data.get(name)
+            for name in ("title", "description", "success_criteria", "expected_date", "weight")
+        )
+        if filled and not (data.get("title") or "").strip():
+            self.add_error("title", "Give the goal a title (or clear the whole goal).")
+        return data
+
+    @property
+    def is_blank(self) -> bool:
+        return not (self.cleaned_data.get("title") or "").strip()
+
+
+class DevelopmentGoalForm(forms.Form):
+    title = forms.CharField(max_length=200, required=False, label="Development goal")
+    activities = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Learning activities",
+    )
+    target_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Target date"
+    )
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("activities") or data.get("target_date")) and not (
+            data.get("title") or ""
+        ).strip():
+            self.add_error("title", "Give the development goal a title.")
+        return data
+
+
+GoalFormSet = forms.formset_factory(GoalForm, extra=0, can_delete=True)
+DevelopmentGoalFormSet = forms.formset_factory(DevelopmentGoalForm, extra=0)
+
+
+class CompetencyForm(forms.Form):
+    competencies = forms.ModelMultipleChoiceField(
+        queryset=Competency.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Competencies chosen with your FRO",
+        help_text="Choose 3 to 5. The core values are always included.",
+    )
+
+    def __init__(self, *args, catalogue=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if catalogue is not None:
+            self.fields["competencies"].queryset = catalogue
+
+
+class ReturnForm(forms.Form):
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What needs to change",
+    )
+
+
+class ProposeSupervisorForm(forms.Form):
+    email = forms.EmailField(label="Email of the additional supervisor")
+
+    def clean_email(self) -> User:
+        email = self.cleaned_data["email"].strip().lower()
+        try:
+            return User.objects.get(email=email, is_active=True)
+        except User.DoesNotExist as exc:
+            raise forms.ValidationError(f"Nobody with the email {email} has an account.") from exc
+
+
+class CheckInForm(forms.Form):
+    held_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Date")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Note")
+
+
+class MidpointForm(forms.Form):
+    comments = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}), required=False, label="Your comments"
+    )
+
+
+class UnitGoalForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    success_criteria = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Success criteria"
+    )
+    expected_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Expected by"
+    )
+    aligned_to = GoalChoiceField(
+        queryset=Goal.objects.none(),
+        required=False,
+        label="Aligned to",
+        empty_label="— top-level goal —",
+    )
+
+    def __init__(self, *args, alignment_queryset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if alignment_queryset is not None:
+            self.fields["aligned_to"].queryset = alignment_queryset

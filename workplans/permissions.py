@@ -1,0 +1,251 @@
+"""Who may see and do what on a work plan.
+
+Per-document grants (guardian, direct FK table WorkPlanUserObjectPermission) record the
+relations: the staff member, FRO, SRO and accepted additional supervisors. They are
+derived from the document, the current reporting line and the accepted requests by
+`sync_work_plan_grants`, never granted by hand. HODs and HR focal points see their
+entity's documents through the entity grants of `org.permissions`.
+
+`allowed_actions(user, work_plan)` is the one answer to "what may this user do on this
+document now": the held relation (grant) is necessary, the workflow's state and guards
+decide the rest.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.dispatch import receiver
+
+from org.models import DepartmentRole, OrgUnit, OrgUnitUserObjectPermission, ReportingLine, User
+from org.permissions import entities_where
+from org.signals import reporting_lines_changed
+
+from .models import AdditionalSupervisor, MidpointReview, WorkPlan, WorkPlanUserObjectPermission
+
+RELATION_CODENAMES = {
+    "staff": "act_as_staff",
+    "fro": "act_as_fro",
+    "sro": "act_as_sro",
+    "additional_supervisor": "act_as_additional_supervisor",
+}
+CODENAME_RELATION = {v: k for k, v in RELATION_CODENAMES.items()}
+ENTITY_CODENAME_ROLE = {
+    "view_entity_documents": "entity_viewer",
+    "reply_entity_rebuttals": "hod",
+    "rollback_entity_documents": "hr",
+}
+
+
+# --- grants -------------------------------------------------------------------------------
+
+
+def _relation_permissions() -> dict[str, Permission]:
+    content_type = ContentType.objects.get_for_model(WorkPlan)
+    return {
+        p.codename: p
+        for p in Permission.objects.filter(
+            content_type=content_type, codename__in=RELATION_CODENAMES.values()
+        )
+    }
+
+
+@transaction.atomic
+def sync_work_plan_grants(*, work_plan_ids: Iterable[int] | None = None) -> int:
+    """Make the document grants match the relations; returns the number of grants held.
+
+    Rule: the staff member, the FRO and SRO of the current reporting line, and accepted
+    additional supervisors hold a grant on the document; nobody else does.
+    """
+    perms = _relation_permissions()
+    plans = WorkPlan.objects.all()
+    existing = WorkPlanUserObjectPermission.objects.filter(permission__in=perms.values())
+    if work_plan_ids is not None:
+        work_plan_ids = list(work_plan_ids)
+        plans = plans.filter(pk__in=work_plan_ids)
+        existing = existing.filter(content_object_id__in=work_plan_ids)
+    plan_rows = list(plans.values_list("pk", "staff_id", "cycle_id"))
+    staff_ids = {staff_id for _, staff_id, _ in plan_rows}
+    cycle_ids = {cycle_id for _, _, cycle_id in plan_rows}
+    lines = {
+        (staff_id, cycle_id): (fro_id, sro_id)
+        for staff_id, cycle_id, fro_id, sro_id in ReportingLine.objects.filter(
+            staff_id__in=staff_ids, cycle_id__in=cycle_ids, effective_to__isnull=True
+        ).values_list("staff_id", "cycle_id", "fro_id", "sro_id")
+    }
+    supervisors = defaultdict(set)
+    for plan_id, user_id in AdditionalSupervisor.objects.filter(
+        work_plan_id__in=[pk for pk, _, _ in plan_rows], state=AdditionalSupervisor.State.ACCEPTED
+    ).values_list("work_plan_id", "supervisor_id"):
+        supervisors[plan_id].add(user_id)
+
+    wanted: set[tuple[int, int, str]] = set()
+    for plan_id, staff_id, cycle_id in plan_rows:
+        wanted.add((staff_id, plan_id, "staff"))
+        fro_id, sro_id = lines.get((staff_id, cycle_id), (None, None))
+        if fro_id:
+            wanted.add((fro_id, plan_id, "fro"))
+        if sro_id:
+            wanted.add((sro_id, plan_id, "sro"))
+        for user_id in supervisors[plan_id]:
+            wanted.add((user_id, plan_id, "additional_supervisor"))
+    existing.delete()
+    WorkPlanUserObjectPermission.objects.bulk_create(
+        [
+            WorkPlanUserObjectPermission(
+                user_id=user_id,
+                content_object_id=plan_id,
+                permission=perms[RELATION_CODENAMES[relation]],
+            )
+            for user_id, plan_id, relation in sorted(wanted)
+        ],
+        batch_size=5000,
+    )
+    return len(wanted)
+
+
+def rebuild_grants() -> int:
+    """Called by `manage.py rebuild_permissions`."""
+    return sync_work_plan_grants()
+
+
+@receiver(reporting_lines_changed, dispatch_uid="workplans.resync_grants")
+def _reporting_lines_changed(sender, staff_ids=None, cycle_ids=None, **kwargs) -> None:
+    plans = WorkPlan.objects.all()
+    if staff_ids is not None:
+        plans = plans.filter(staff_id__in=list(staff_ids))
+    if cycle_ids is not None:
+        plans = plans.filter(cycle_id__in=list(cycle_ids))
+    sync_work_plan_grants(work_plan_ids=plans.values_list("pk", flat=True))
+
+
+# --- reading the relations -----------------------------------------------------------------
+
+
+def visible_work_plans(user: User) -> QuerySet[WorkPlan]:
+    """Documents the user may see: a per-document grant, or the entity grant (one SQL query,
+    never a check per object)."""
+    if not user.is_authenticated:
+        return WorkPlan.objects.none()
+    granted = WorkPlanUserObjectPermission.objects.filter(user=user).values("content_object_id")
+    entity_ids = entities_where(user, "view_entity_documents").values("pk")
+    return WorkPlan.objects.filter(Q(pk__in=granted) | Q(staff__unit__entity_id__in=entity_ids))
+
+
+def roles_for(user: User, work_plan: WorkPlan) -> frozenset[str]:
+    """The user's relations to this document (two queries)."""
+    if not user.is_authenticated:
+        return frozenset()
+    roles = {
+        CODENAME_RELATION[codename]
+        for codename in WorkPlanUserObjectPermission.objects.filter(
+            user=user, content_object=work_plan
+        ).values_list("permission__codename", flat=True)
+        if codename in CODENAME_RELATION
+    }
+    entity_id = work_plan.staff.unit.entity_id
+    roles.update(
+        ENTITY_CODENAME_ROLE[codename]
+        for codename in OrgUnitUserObjectPermission.objects.filter(
+            user=user, content_object_id=entity_id, permission__codename__in=ENTITY_CODENAME_ROLE
+        ).values_list("permission__codename", flat=True)
+    )
+    return frozenset(roles)
+
+
+def can_see(roles: Iterable[str]) -> bool:
+    return bool(set(roles))
+
+
+def allowed_actions(
+    user: User, work_plan: WorkPlan, roles: frozenset[str] | None = None
+) -> frozenset[str]:
+    """Every action the user may take on the document now: workflow transitions plus the
+    edits the state allows. Views, templates and tests all ask this."""
+    from .workflow import MIDPOINT, WORK_PLAN
+
+    roles = roles_for(user, work_plan) if roles is None else roles
+    if not roles:
+        return frozenset()
+    actions = {"view"}
+    actions.update(t.name for t in WORK_PLAN.allowed(work_plan, roles))
+    state = work_plan.state
+    if "staff" in roles:
+        if state in {WorkPlan.State.DRAFT, WorkPlan.State.RETURNED}:
+            actions.add("edit")
+        if state == WorkPlan.State.APPROVED:
+            actions.add("change_goals")
+        actions.add("propose_additional_supervisor")
+    if roles & {"staff", "fro"}:
+        actions.add("add_check_in")
+    if roles & {"staff", "fro", "sro"}:
+        actions.add("view_check_ins")
+    midpoint = _midpoint_of(work_plan)
+    actions.update(t.name for t in MIDPOINT.allowed(midpoint, roles))
+    if midpoint.state == MidpointReview.State.OPEN and "staff" in roles:
+        actions.add("edit_midpoint_staff")
+    if (
+        midpoint.state in {MidpointReview.State.OPEN, MidpointReview.State.STAFF_SUBMITTED}
+        and "fro" in roles
+    ):
+        actions.add("edit_midpoint_fro")
+    if midpoint.state != MidpointReview.State.NOT_STARTED and roles & {
+        "staff",
+        "fro",
+        "sro",
+        "hod",
+        "hr",
+        "entity_viewer",
+    }:
+        actions.add("view_midpoint")
+    return frozenset(actions)
+
+
+def _midpoint_of(work_plan: WorkPlan) -> MidpointReview:
+    try:
+        return work_plan.midpoint
+    except MidpointReview.DoesNotExist:
+        return MidpointReview(work_plan=work_plan)
+
+
+def is_fro_of(user: User, staff_id: int, cycle_id: int) -> bool:
+    """Relation check used before a document exists (the FRO creating it on staff's behalf)."""
+    return ReportingLine.objects.filter(
+        staff_id=staff_id, cycle_id=cycle_id, fro_id=user.pk, effective_to__isnull=True
+    ).exists()
+
+
+# --- unit work plans -----------------------------------------------------------------------
+
+
+def can_manage_unit_goals(user: User, unit: OrgUnit) -> bool:
+    """The HOD owns the entity's plan; the head of a unit (or of a unit above it) maintains
+    that unit's goals."""
+    if not user.is_authenticated:
+        return False
+    today = datetime.date.today()
+    if (
+        DepartmentRole.objects.filter(
+            user=user, entity_id=unit.entity_id, role=DepartmentRole.Role.HOD, start__lte=today
+        )
+        .exclude(end__lt=today)
+        .exists()
+    ):
+        return True
+    return any(node.head_id == user.pk for node in unit.ancestors())
+
+
+def can_view_entity_goals(user: User, entity: OrgUnit) -> bool:
+    """Staff of the entity see its plan (they align to it); so do its HOD and HR."""
+    if not user.is_authenticated:
+        return False
+    if entities_where(user, "view_entity_documents").filter(pk=entity.pk).exists():
+        return True
+    staff = getattr(user, "staff", None)
+    return staff is not None and staff.unit.entity_id == entity.pk

@@ -1,0 +1,361 @@
+"""Reads for work plans: the document page, the team list, tasks, alignment choices."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+
+from org.models import Cycle, OrgUnit, ReportingLine, StaffMember, User
+
+from .models import (
+    AdditionalSupervisor,
+    CheckIn,
+    Competency,
+    DocumentEvent,
+    Goal,
+    MidpointReview,
+    Signature,
+    WorkPlan,
+)
+from .permissions import visible_work_plans
+
+
+def get_visible_work_plan(user: User, pk: int) -> WorkPlan:
+    """The document, with what every page of it shows; 404 when the user may not see it
+    (the same answer as for an id that does not exist)."""
+    try:
+        return (
+            visible_work_plans(user)
+            .select_related("staff__user", "staff__unit__entity", "cycle", "midpoint")
+            .get(pk=pk)
+        )
+    except WorkPlan.DoesNotExist as exc:
+        raise Http404("No such work plan.") from exc
+
+
+def document_context(work_plan: WorkPlan) -> dict:
+    """Everything the document page renders, in a fixed number of queries."""
+    goals = list(
+        work_plan.goals.filter(is_current=True).select_related(
+            "aligned_to__owner_unit", "aligned_to__aligned_to"
+        )
+    )
+    return {
+        "goals": goals,
+        "weights_used": any(g.weight is not None for g in goals),
+        "development_goals": list(work_plan.development_goals.all()),
+        "competencies": list(work_plan.competencies.order_by("position")),
+        "additional_supervisors": list(
+            work_plan.additional_supervisors.select_related("supervisor").order_by("proposed_at")
+        ),
+        "signatures": list(
+            Signature.objects.filter(document=work_plan).select_related("signer", "acting_for")
+        ),
+        "events": list(
+            DocumentEvent.objects.filter(document=work_plan).select_related("actor", "acting_for")
+        ),
+        "line": current_line(work_plan.staff_id, work_plan.cycle_id),
+        "changes_since_approval": list(
+            work_plan.goal_changes.filter(after_approval=True).select_related("goal", "actor")
+        ),
+    }
+
+
+def check_ins(work_plan: WorkPlan) -> list[CheckIn]:
+    return list(work_plan.check_ins.select_related("author"))
+
+
+def current_line(staff_id: int, cycle_id: int) -> ReportingLine | None:
+    return (
+        ReportingLine.objects.filter(
+            staff_id=staff_id, cycle_id=cycle_id, effective_to__isnull=True
+        )
+        .select_related("fro__user", "sro__user")
+        .first()
+    )
+
+
+def midpoint_of(work_plan: WorkPlan) -> MidpointReview:
+    try:
+        return work_plan.midpoint
+    except MidpointReview.DoesNotExist:
+        return MidpointReview(work_plan=work_plan)
+
+
+def catalogue(cycle: Cycle) -> list[Competency]:
+    return list(Competency.objects.filter(framework=cycle.competency_framework))
+
+
+def alignment_choices(staff: StaffMember, cycle: Cycle) -> QuerySet[Goal]:
+    """Goals a staff member may align to: those of their own unit and the units above it."""
+    unit_ids = [unit.pk for unit in staff.unit.ancestors()]
+    return (
+        Goal.objects.filter(cycle=cycle, owner_unit_id__in=unit_ids, is_current=True)
+        .select_related("owner_unit")
+        .order_by("owner_unit__code", "position", "pk")
+    )
+
+
+def work_plan_problems(work_plan: WorkPlan) -> list[str]:
+    """What stops a work plan from being submitted, as sentences a staff member can act on."""
+    cycle = work_plan.cycle
+    problems = []
+    goals = list(work_plan.goals.filter(is_current=True))
+    if not cycle.min_goals <= len(goals) <= cycle.max_goals:
+        problems.append(
+            f"A work plan has {cycle.min_goals} to {cycle.max_goals} goals; this one has "
+            f"{len(goals)}."
+        )
+    weights = [g.weight for g in goals]
+    if any(w is not None for w in weights):
+        if any(w is None for w in weights):
+            problems.append("Give every goal a weight, or none.")
+        elif sum(weights) != 100:
+            problems.append(f"Goal weights must total 100; they total {sum(weights)}.")
+    for goal in goals:
+        if not goal.success_criteria.strip():
+            problems.append(f"Goal \u201c{goal.title}\u201d needs success criteria.")
+    if goals and any(g.aligned_to_id is None for g in goals):
+        if alignment_choices(work_plan.staff, cycle).exists():
+            problems.append("Align every goal to a goal of your unit or department.")
+    if not work_plan.development_goals.exists():
+        problems.append("Add at least one development goal.")
+    chosen = work_plan.competencies.exclude(kind__in=Competency.ALWAYS_INCLUDED).count()
+    if not 3 <= chosen <= 5:
+        problems.append(f"Choose 3 to 5 competencies with your FRO; {chosen} chosen.")
+    return problems
+
+
+# --- lists ---------------------------------------------------------------------------------
+
+
+@dataclass
+class TeamRow:
+    line: ReportingLine
+    work_plan_id: int | None
+    state: str | None
+    midpoint_state: str | None
+    due: datetime.date
+
+    @property
+    def state_label(self) -> str:
+        if self.state is None:
+            return "Not started"
+        return WorkPlan.State(self.state).label
+
+    @property
+    def overdue(self) -> bool:
+        return self.state != WorkPlan.State.APPROVED and self.due < datetime.date.today()
+
+
+def team_rows(user: User, cycle: Cycle, *, as_role: str = "fro") -> list[TeamRow]:
+    """Every supervisee of the user (as FRO or SRO) with the stage of their document: one
+    query whatever the team size."""
+    plans = WorkPlan.objects.filter(staff_id=OuterRef("staff_id"), cycle_id=cycle.pk)
+    lines = (
+        ReportingLine.objects.filter(cycle=cycle, effective_to__isnull=True, **{as_role: user.pk})
+        .select_related("staff__user", "staff__unit", "fro__user", "sro__user")
+        .annotate(
+            work_plan_id=Subquery(plans.values("pk")[:1]),
+            work_plan_state=Subquery(plans.values("state")[:1]),
+            midpoint_state=Subquery(plans.values("midpoint__state")[:1]),
+        )
+        .order_by("staff__user__last_name", "staff__user__first_name")
+    )
+    return [
+        TeamRow(
+            line=line,
+            work_plan_id=line.work_plan_id,
+            state=line.work_plan_state,
+            midpoint_state=line.midpoint_state,
+            due=cycle.workplan_due_for(line.staff),
+        )
+        for line in lines
+    ]
+
+
+def pending_supervision_requests(user: User) -> QuerySet[AdditionalSupervisor]:
+    return AdditionalSupervisor.objects.filter(
+        supervisor=user, state=AdditionalSupervisor.State.PROPOSED
+    ).select_related("work_plan__staff__user", "work_plan__cycle")
+
+
+def own_work_plan(user: User, cycle: Cycle) -> WorkPlan | None:
+    return (
+        WorkPlan.objects.filter(staff_id=user.pk, cycle=cycle)
+        .select_related("midpoint", "cycle")
+        .first()
+    )
+
+
+@dataclass
+class Task:
+    label: str
+    url_name: str
+    url_args: tuple
+    due: datetime.date | None
+    role: str
+
+    @property
+    def overdue(self) -> bool:
+        return self.due is not None and self.due < datetime.date.today()
+
+
+def work_plan_tasks(user: User, cycle: Cycle | None) -> list[Task]:
+    """What waits for the user on work plans and mid-point reviews, in a fixed number of
+    queries."""
+    if cycle is None or not user.is_authenticated:
+        return []
+    tasks: list[Task] = []
+    staff = getattr(user, "staff", None)
+    if staff is not None:
+        tasks.extend(_own_tasks(user, staff, cycle))
+    fro_plans = (
+        WorkPlan.objects.filter(
+            cycle=cycle,
+            workplanuserobjectpermission__user=user,
+            workplanuserobjectpermission__permission__codename="act_as_fro",
+        )
+        .filter(
+            Q(state=WorkPlan.State.SUBMITTED)
+            | Q(midpoint__state=MidpointReview.State.STAFF_SUBMITTED)
+        )
+        .select_related("staff__user", "midpoint")
+    )
+    for plan in fro_plans:
+        if plan.state == WorkPlan.State.SUBMITTED:
+            tasks.append(
+                Task(
+                    f"Approve the work plan of {plan.staff.user}",
+                    "workplans:document",
+                    (plan.pk,),
+                    cycle.workplan_due_for(plan.staff),
+                    "FRO",
+                )
+            )
+        else:
+            tasks.append(
+                Task(
+                    f"Comment on and finalise the mid-point review of {plan.staff.user}",
+                    "workplans:midpoint",
+                    (plan.pk,),
+                    cycle.midpoint_due,
+                    "FRO",
+                )
+            )
+    for request in pending_supervision_requests(user):
+        tasks.append(
+            Task(
+                f"Answer {request.work_plan.staff.user}'s request to be an additional supervisor",
+                "workplans:supervision-requests",
+                (),
+                None,
+                "Additional supervisor",
+            )
+        )
+    return tasks
+
+
+def _own_tasks(user: User, staff: StaffMember, cycle: Cycle) -> list[Task]:
+    plan = own_work_plan(user, cycle)
+    due = cycle.workplan_due_for(staff)
+    if plan is None:
+        return [Task("Create your work plan", "workplans:mine", (), due, "Staff member")]
+    if plan.state == WorkPlan.State.DRAFT:
+        return [
+            Task(
+                "Draft and submit your work plan", "workplans:edit", (plan.pk,), due, "Staff member"
+            )
+        ]
+    if plan.state == WorkPlan.State.RETURNED:
+        return [
+            Task(
+                "Your FRO returned your work plan: revise and resubmit",
+                "workplans:edit",
+                (plan.pk,),
+                due,
+                "Staff member",
+            )
+        ]
+    if plan.state == WorkPlan.State.APPROVED and cycle.midpoint_required:
+        midpoint = midpoint_of(plan)
+        if midpoint.state in {MidpointReview.State.NOT_STARTED, MidpointReview.State.OPEN}:
+            return [
+                Task(
+                    "Enter your mid-point review comments",
+                    "workplans:midpoint",
+                    (plan.pk,),
+                    cycle.midpoint_due,
+                    "Staff member",
+                )
+            ]
+    return []
+
+
+# --- unit work plans -----------------------------------------------------------------------
+
+
+def entity_goal_tree(entity: OrgUnit, cycle: Cycle) -> dict:
+    """Unit goals of the entity with how many staff goals align to each, and how many staff
+    goals align to nothing. Three queries whatever the size of the entity."""
+    unit_goals = list(
+        Goal.objects.filter(cycle=cycle, owner_unit__entity=entity, is_current=True)
+        .select_related("owner_unit")
+        .annotate(
+            staff_goal_count=Count(
+                "aligned_goals",
+                filter=Q(aligned_goals__work_plan__isnull=False, aligned_goals__is_current=True),
+            ),
+            unit_goal_count=Count(
+                "aligned_goals",
+                filter=Q(aligned_goals__owner_unit__isnull=False, aligned_goals__is_current=True),
+            ),
+        )
+        .order_by("owner_unit__code", "position", "pk")
+    )
+    children: dict[int | None, list[Goal]] = {}
+    for goal in unit_goals:
+        children.setdefault(goal.aligned_to_id, []).append(goal)
+    known = {g.pk for g in unit_goals}
+    roots = [g for g in unit_goals if g.aligned_to_id is None or g.aligned_to_id not in known]
+
+    def walk(goal: Goal, depth: int) -> list[tuple[Goal, int]]:
+        rows = [(goal, depth)]
+        for child in children.get(goal.pk, []):
+            rows.extend(walk(child, depth + 1))
+        return rows
+
+    rows: list[tuple[Goal, int]] = []
+    for root in roots:
+        rows.extend(walk(root, 0))
+    unaligned = Goal.objects.filter(
+        cycle=cycle,
+        work_plan__staff__unit__entity=entity,
+        is_current=True,
+        aligned_to__isnull=True,
+    ).count()
+    units = list(
+        OrgUnit.objects.filter(entity=entity).order_by("code").values("pk", "code", "name", "kind")
+    )
+    return {"rows": rows, "unaligned_staff_goals": unaligned, "units": units}
+
+
+def unit_goals(unit: OrgUnit, cycle: Cycle) -> list[Goal]:
+    return list(
+        Goal.objects.filter(cycle=cycle, owner_unit=unit, is_current=True).select_related(
+            "aligned_to__owner_unit"
+        )
+    )
+
+
+def unit_alignment_choices(unit: OrgUnit, cycle: Cycle) -> QuerySet[Goal]:
+    """A unit goal aligns to a goal of a unit above it."""
+    above = [u.pk for u in unit.ancestors()[1:]]
+    return (
+        Goal.objects.filter(cycle=cycle, owner_unit_id__in=above, is_current=True)
+        .select_related("owner_unit")
+        .order_by("owner_unit__code", "position")
+    )

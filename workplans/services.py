@@ -1,0 +1,617 @@
+"""Writes for work plans: creation, drafting, submission, approval and return, additional
+supervisors, check-ins, the mid-point review and unit work plans.
+
+Each service locks the document row, asks `allowed_actions`, changes state only through the
+declared workflow, signs where the workflow says so and writes one timeline event.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from org.models import Cycle, OrgUnit, StaffMember, User
+from org.notifications import notify
+from pmsystem.errors import ApplicationError
+
+from .models import (
+    AdditionalSupervisor,
+    CheckIn,
+    Competency,
+    DevelopmentGoal,
+    Goal,
+    GoalChange,
+    MidpointReview,
+    WorkPlan,
+)
+from .permissions import (
+    allowed_actions,
+    can_manage_unit_goals,
+    is_fro_of,
+    roles_for,
+    sync_work_plan_grants,
+)
+from .selectors import alignment_choices, current_line, unit_alignment_choices, work_plan_problems
+from .signing import record_event, record_signature, work_plan_content
+from .workflow import MIDPOINT, WORK_PLAN
+
+ROLE_LABELS = {"staff": "Staff member", "fro": "FRO", "sro": "SRO"}
+
+
+@dataclass
+class GoalInput:
+    title: str
+    description: str = ""
+    success_criteria: str = ""
+    expected_date: datetime.date | None = None
+    weight: int | None = None
+    aligned_to_id: int | None = None
+    id: int | None = None
+
+
+@dataclass
+class DevelopmentGoalInput:
+    title: str
+    activities: str = ""
+    target_date: datetime.date | None = None
+
+
+def _lock(work_plan: WorkPlan) -> WorkPlan:
+    """Re-read the document under a row lock so concurrent actions take turns."""
+    return (
+        WorkPlan.objects.select_for_update(of=("self",))
+        .select_related("staff__user", "staff__unit", "cycle")
+        .get(pk=work_plan.pk)
+    )
+
+
+def _require(actor: User, work_plan: WorkPlan, action: str, message: str) -> frozenset[str]:
+    roles = roles_for(actor, work_plan)
+    if action not in allowed_actions(actor, work_plan, roles):
+        raise ApplicationError(message)
+    return roles
+
+
+def _acting_role(roles: frozenset[str], transition_roles: frozenset[str]) -> str:
+    return sorted(roles & transition_roles)[0]
+
+
+# --- the work plan -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_work_plan(*, staff: StaffMember, cycle: Cycle, actor: User) -> WorkPlan:
+    """Step 1: the staff member creates their work plan, or the FRO creates the empty
+    document on their behalf (the FRO never fills it in)."""
+    on_behalf = actor.pk != staff.pk
+    if on_behalf and not is_fro_of(actor, staff.pk, cycle.pk):
+        raise ApplicationError("Only the staff member or their FRO may create this work plan.")
+    if cycle.status != Cycle.Status.OPEN:
+        raise ApplicationError(f"The {cycle} cycle is not open.")
+    if current_line(staff.pk, cycle.pk) is None:
+        raise ApplicationError(
+            f"{staff.user} has no FRO for the {cycle} cycle yet: ask an HR focal point to "
+            "record the reporting line."
+        )
+    if WorkPlan.objects.filter(staff=staff, cycle=cycle).exists():
+        raise ApplicationError(f"A work plan of {staff.user} for {cycle} already exists.")
+    work_plan = WorkPlan(staff=staff, cycle=cycle, created_by=actor)
+    work_plan.full_clean()
+    try:
+        with transaction.atomic():
+            work_plan.save()
+    except IntegrityError as exc:
+        raise ApplicationError(f"A work plan of {staff.user} for {cycle} already exists.") from exc
+    work_plan.competencies.set(
+        Competency.objects.filter(
+            framework=cycle.competency_framework, kind__in=Competency.ALWAYS_INCLUDED
+        )
+    )
+    summary = (
+        f"Work plan created by the FRO, {actor}, on behalf of {staff.user}"
+        if on_behalf
+        else "Work plan created"
+    )
+    record_event(document=work_plan, kind="created", summary=summary, actor=actor)
+    sync_work_plan_grants(work_plan_ids=[work_plan.pk])
+    if on_behalf:
+        notify(
+            users=[staff.user],
+            subject=f"Your FRO started your {cycle} work plan",
+            body=f"{actor} created your work plan for {cycle}. Please draft your goals.",
+        )
+    return work_plan
+
+
+@transaction.atomic
+def save_work_plan(
+    *,
+    work_plan: WorkPlan,
+    actor: User,
+    goals: list[GoalInput],
+    development_goals: list[DevelopmentGoalInput],
+    competency_ids: list[int],
+) -> WorkPlan:
+    """The staff member drafts goals, competencies and development goals. After approval,
+    goals may still change: each change is kept in the history and the FRO is told, and
+    the plan must stay complete."""
+    work_plan = _lock(work_plan)
+    roles = roles_for(actor, work_plan)
+    actions = allowed_actions(actor, work_plan, roles)
+    if not actions & {"edit", "change_goals"}:
+        if "fro" in roles:
+            raise ApplicationError("An FRO may create a work plan but never fills it in.")
+        raise ApplicationError(
+            f"This work plan is {work_plan.get_state_display().lower()}: it cannot be edited now."
+        )
+    cycle = work_plan.cycle
+    after_approval = work_plan.state == WorkPlan.State.APPROVED
+    if len(goals) > cycle.max_goals:
+        raise ApplicationError(f"A work plan has at most {cycle.max_goals} goals.")
+    allowed_alignment = {g.pk: g for g in alignment_choices(work_plan.staff, cycle)}
+    for goal in goals:
+        if goal.aligned_to_id and goal.aligned_to_id not in allowed_alignment:
+            raise ApplicationError(
+                f"Goal \u201c{goal.title}\u201d is aligned to a goal outside your reporting "
+                "line: choose a goal of your own unit or of the units above it."
+            )
+        if goal.weight is not None and not 0 <= goal.weight <= 100:
+            raise ApplicationError(f"The weight of goal \u201c{goal.title}\u201d must be 0–100.")
+
+    existing = {g.pk: g for g in work_plan.goals.filter(is_current=True)}
+    changes: list[GoalChange] = []
+    kept: set[int] = set()
+    for position, data in enumerate(goals, start=1):
+        fields = {
+            "title": data.title.strip(),
+            "description": data.description.strip(),
+            "success_criteria": data.success_criteria.strip(),
+            "expected_date": data.expected_date,
+            "weight": data.weight,
+            "aligned_to_id": data.aligned_to_id,
+            "position": position,
+        }
+        if data.id is not None and data.id in existing:
+            goal = existing[data.id]
+            before = goal.content()
+            for name, value in fields.items():
+                setattr(goal, name, value)
+            goal.full_clean()
+            goal.save()
+            kept.add(goal.pk)
+            if goal.content() != before:
+                changes.append(_change(work_plan, goal, "changed", actor, before, after_approval))
+        else:
+            goal = Goal(cycle=cycle, work_plan=work_plan, **fields)
+            goal.full_clean()
+            goal.save()
+            changes.append(_change(work_plan, goal, "added", actor, None, after_approval))
+    for pk, goal in existing.items():
+        if pk not in kept:
+            goal.is_current = False
+            goal.save(update_fields=["is_current"])
+            changes.append(
+                _change(work_plan, goal, "removed", actor, goal.content(), after_approval)
+            )
+    GoalChange.objects.bulk_create(changes)
+
+    catalogue = Competency.objects.filter(framework=cycle.competency_framework)
+    chosen = set(
+        catalogue.filter(pk__in=competency_ids).exclude(kind__in=Competency.ALWAYS_INCLUDED)
+    )
+    work_plan.competencies.set([*catalogue.filter(kind__in=Competency.ALWAYS_INCLUDED), *chosen])
+    work_plan.development_goals.all().delete()
+    DevelopmentGoal.objects.bulk_create(
+        DevelopmentGoal(
+            work_plan=work_plan,
+            title=d.title.strip(),
+            activities=d.activities.strip(),
+            target_date=d.target_date,
+            position=position,
+        )
+        for position, d in enumerate(development_goals, start=1)
+        if d.title.strip()
+    )
+    if after_approval:
+        problems = work_plan_problems(work_plan)
+        if problems:
+            raise ApplicationError(
+                "An approved work plan must stay complete. " + " ".join(problems)
+            )
+    work_plan.save(update_fields=["updated_at"])
+    if changes or not after_approval:
+        counts = {kind: sum(1 for c in changes if c.kind == kind) for kind in GoalChange.Kind}
+        detail = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n) or "no goal changes"
+        summary = (
+            f"Goals changed after approval ({detail})"
+            if after_approval
+            else f"Draft saved ({detail})"
+        )
+        record_event(
+            document=work_plan,
+            kind="goals_changed" if after_approval else "draft_saved",
+            summary=summary,
+            actor=actor,
+            data={"changes": [c.pk for c in changes]},
+        )
+    if after_approval and changes:
+        line = current_line(work_plan.staff_id, work_plan.cycle_id)
+        notify(
+            users=[line.fro.user if line else None],
+            subject=f"{work_plan.staff.user} changed approved goals",
+            body=f"{work_plan.staff.user} changed their approved {cycle} work plan: {detail}.",
+        )
+    return work_plan
+
+
+def _change(work_plan, goal, kind, actor, before, after_approval) -> GoalChange:
+    return GoalChange(
+        work_plan=work_plan,
+        goal=goal,
+        kind=kind,
+        actor=actor,
+        before=before,
+        after=None if kind == "removed" else goal.content(),
+        after_approval=after_approval,
+    )
+
+
+def _work_plan_transition(
+    *, work_plan: WorkPlan, actor: User, name: str, comment: str = ""
+) -> WorkPlan:
+    work_plan = _lock(work_plan)
+    roles = roles_for(actor, work_plan)
+    if not roles:
+        raise ApplicationError("You may not act on this work plan.")
+    transition = WORK_PLAN.apply(work_plan, name, roles)
+    now = timezone.now()
+    if name == "submit":
+        work_plan.submitted_at = now
+        work_plan.return_comment = ""
+    elif name == "approve":
+        work_plan.approved_at = now
+    elif name == "return":
+        work_plan.return_comment = comment
+    work_plan.save()
+    role = _acting_role(roles, transition.roles)
+    data = {}
+    if transition.signs:
+        signature = record_signature(
+            document=work_plan,
+            stage="work_plan",
+            action=name,
+            signer=actor,
+            role=role,
+            content=work_plan_content(work_plan),
+        )
+        data["signature"] = signature.content_hash
+    record_event(
+        document=work_plan,
+        kind=f"work_plan_{name}",
+        summary=f"{transition.label} ({ROLE_LABELS.get(role, role)})",
+        actor=actor,
+        comment=comment,
+        data=data,
+    )
+    return work_plan
+
+
+@transaction.atomic
+def submit_work_plan(*, work_plan: WorkPlan, actor: User) -> WorkPlan:
+    """Step 1 ends: the staff member signs and sends a complete work plan to the FRO."""
+    work_plan = _work_plan_transition(work_plan=work_plan, actor=actor, name="submit")
+    line = current_line(work_plan.staff_id, work_plan.cycle_id)
+    notify(
+        users=[line.fro.user if line else None],
+        subject=f"Work plan of {work_plan.staff.user} to approve",
+        body=f"{work_plan.staff.user} submitted their {work_plan.cycle} work plan for approval.",
+    )
+    return work_plan
+
+
+@transaction.atomic
+def approve_work_plan(*, work_plan: WorkPlan, actor: User, comment: str = "") -> WorkPlan:
+    """Step 2: the FRO approves (signs) the submitted work plan."""
+    work_plan = _work_plan_transition(
+        work_plan=work_plan, actor=actor, name="approve", comment=comment
+    )
+    notify(
+        users=[work_plan.staff.user],
+        subject="Your work plan was approved",
+        body=f"{actor} approved your {work_plan.cycle} work plan.",
+    )
+    return work_plan
+
+
+@transaction.atomic
+def return_work_plan(*, work_plan: WorkPlan, actor: User, comment: str) -> WorkPlan:
+    """Step 2, the other way: the FRO returns the work plan to draft with a comment."""
+    if not comment.strip():
+        raise ApplicationError("Say what needs to change when returning a work plan.")
+    work_plan = _work_plan_transition(
+        work_plan=work_plan, actor=actor, name="return", comment=comment.strip()
+    )
+    notify(
+        users=[work_plan.staff.user],
+        subject="Your work plan was returned",
+        body=f"{actor} returned your {work_plan.cycle} work plan: {comment.strip()}",
+    )
+    return work_plan
+
+
+# --- additional supervisors ----------------------------------------------------------------
+
+
+@transaction.atomic
+def propose_additional_supervisor(
+    *, work_plan: WorkPlan, actor: User, supervisor: User
+) -> AdditionalSupervisor:
+    """The staff member proposes up to N additional supervisors (cycle setting)."""
+    work_plan = _lock(work_plan)
+    _require(
+        actor,
+        work_plan,
+        "propose_additional_supervisor",
+        "Only the staff member proposes additional supervisors.",
+    )
+    line = current_line(work_plan.staff_id, work_plan.cycle_id)
+    if supervisor.pk == work_plan.staff_id:
+        raise ApplicationError("You cannot be your own additional supervisor.")
+    if line and supervisor.pk in {line.fro_id, line.sro_id}:
+        raise ApplicationError(
+            f"{supervisor} is already your FRO or SRO: an additional supervisor is someone else."
+        )
+    if not supervisor.is_active:
+        raise ApplicationError(f"{supervisor}'s account is not active.")
+    active = work_plan.additional_supervisors.filter(state__in=AdditionalSupervisor.ACTIVE)
+    if active.filter(supervisor=supervisor).exists():
+        raise ApplicationError(f"{supervisor} is already proposed or accepted.")
+    limit = work_plan.cycle.max_additional_supervisors
+    if active.count() >= limit:
+        raise ApplicationError(f"A work plan has at most {limit} additional supervisors.")
+    request = AdditionalSupervisor.objects.create(work_plan=work_plan, supervisor=supervisor)
+    record_event(
+        document=work_plan,
+        kind="additional_supervisor_proposed",
+        summary=f"{supervisor} proposed as additional supervisor",
+        actor=actor,
+    )
+    notify(
+        users=[supervisor],
+        subject=f"{work_plan.staff.user} asks you to be an additional supervisor",
+        body=f"{work_plan.staff.user} proposed you as an additional supervisor for "
+        f"{work_plan.cycle}. Accept or decline under My tasks.",
+    )
+    return request
+
+
+@transaction.atomic
+def answer_supervision_request(
+    *, request: AdditionalSupervisor, actor: User, accept: bool
+) -> AdditionalSupervisor:
+    """The proposed supervisor accepts (and then sees the document) or declines."""
+    request = AdditionalSupervisor.objects.select_for_update().get(pk=request.pk)
+    if request.supervisor_id != actor.pk:
+        raise ApplicationError("Only the proposed supervisor answers this request.")
+    if request.state != AdditionalSupervisor.State.PROPOSED:
+        raise ApplicationError(f"This request was already {request.get_state_display().lower()}.")
+    request.state = (
+        AdditionalSupervisor.State.ACCEPTED if accept else AdditionalSupervisor.State.DECLINED
+    )
+    request.answered_at = timezone.now()
+    request.save()
+    record_event(
+        document=request.work_plan,
+        kind="additional_supervisor_answered",
+        summary=f"{actor} {'accepted' if accept else 'declined'} to be additional supervisor",
+        actor=actor,
+    )
+    sync_work_plan_grants(work_plan_ids=[request.work_plan_id])
+    notify(
+        users=[request.work_plan.staff.user],
+        subject=f"{actor} {'accepted' if accept else 'declined'} your request",
+        body=f"{actor} {'accepted' if accept else 'declined'} to be your additional supervisor.",
+    )
+    return request
+
+
+@transaction.atomic
+def cancel_supervision_request(*, request: AdditionalSupervisor, actor: User) -> None:
+    """The staff member withdraws a proposal the supervisor has not accepted yet."""
+    request = AdditionalSupervisor.objects.select_for_update().get(pk=request.pk)
+    if request.work_plan.staff_id != actor.pk:
+        raise ApplicationError("Only the staff member may cancel this request.")
+    if request.state != AdditionalSupervisor.State.PROPOSED:
+        raise ApplicationError(
+            f"This request was already {request.get_state_display().lower()}: it can no longer "
+            "be cancelled."
+        )
+    request.state = AdditionalSupervisor.State.CANCELLED
+    request.answered_at = timezone.now()
+    request.save()
+    record_event(
+        document=request.work_plan,
+        kind="additional_supervisor_cancelled",
+        summary=f"Request to {request.supervisor} cancelled",
+        actor=actor,
+    )
+
+
+# --- check-ins -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_check_in(*, work_plan: WorkPlan, actor: User, held_on: datetime.date, note: str) -> CheckIn:
+    """A dated note between the staff member and the FRO."""
+    _require(
+        actor, work_plan, "add_check_in", "Only the staff member and the FRO record check-ins."
+    )
+    if not note.strip():
+        raise ApplicationError("Write the check-in note.")
+    if held_on > timezone.localdate():
+        raise ApplicationError("A check-in cannot be dated in the future.")
+    check_in = CheckIn(work_plan=work_plan, author=actor, held_on=held_on, note=note.strip())
+    check_in.full_clean()
+    check_in.save()
+    return check_in
+
+
+# --- mid-point review ----------------------------------------------------------------------
+
+
+def _lock_midpoint(work_plan: WorkPlan) -> MidpointReview:
+    try:
+        return MidpointReview.objects.select_for_update().get(work_plan=work_plan)
+    except MidpointReview.DoesNotExist:
+        return MidpointReview(work_plan=work_plan)
+
+
+@transaction.atomic
+def start_midpoint(*, work_plan: WorkPlan, actor: User) -> MidpointReview:
+    """Steps 3–4: either the staff member or the FRO starts the mid-point review."""
+    work_plan = _lock(work_plan)
+    midpoint = _lock_midpoint(work_plan)
+    roles = roles_for(actor, work_plan)
+    MIDPOINT.apply(midpoint, "start_midpoint", roles)
+    midpoint.started_by = actor
+    midpoint.save()
+    record_event(
+        document=work_plan,
+        kind="midpoint_started",
+        summary="Mid-point review started",
+        actor=actor,
+    )
+    other = work_plan.staff.user if actor.pk != work_plan.staff_id else None
+    if other is None:
+        line = current_line(work_plan.staff_id, work_plan.cycle_id)
+        other = line.fro.user if line else None
+    notify(
+        users=[other],
+        subject="Mid-point review started",
+        body=f"{actor} started the {work_plan.cycle} mid-point review of {work_plan.staff.user}.",
+    )
+    return midpoint
+
+
+@transaction.atomic
+def save_midpoint_comments(*, work_plan: WorkPlan, actor: User, comments: str) -> MidpointReview:
+    """Each side writes its own part; a finalised review is read-only."""
+    work_plan = _lock(work_plan)
+    midpoint = _lock_midpoint(work_plan)
+    actions = allowed_actions(actor, work_plan)
+    if "edit_midpoint_staff" in actions:
+        midpoint.staff_comments = comments.strip()
+    elif "edit_midpoint_fro" in actions:
+        midpoint.fro_comments = comments.strip()
+    else:
+        raise ApplicationError(
+            f"The mid-point review is {midpoint.get_state_display().lower()}: you cannot "
+            "change its comments now."
+        )
+    midpoint.save()
+    return midpoint
+
+
+@transaction.atomic
+def submit_midpoint(*, work_plan: WorkPlan, actor: User, comments: str) -> MidpointReview:
+    """Step 3: the staff member signs their mid-point comments."""
+    midpoint = save_midpoint_comments(work_plan=work_plan, actor=actor, comments=comments)
+    return _midpoint_transition(midpoint, actor, "submit_midpoint")
+
+
+@transaction.atomic
+def finalise_midpoint(*, work_plan: WorkPlan, actor: User, comments: str) -> MidpointReview:
+    """Step 5: the FRO adds comments and finalises; the review is signed and read-only."""
+    midpoint = save_midpoint_comments(work_plan=work_plan, actor=actor, comments=comments)
+    return _midpoint_transition(midpoint, actor, "finalise_midpoint")
+
+
+def _midpoint_transition(midpoint: MidpointReview, actor: User, name: str) -> MidpointReview:
+    work_plan = midpoint.work_plan
+    roles = roles_for(actor, work_plan)
+    transition = MIDPOINT.apply(midpoint, name, roles)
+    now = timezone.now()
+    if name == "submit_midpoint":
+        midpoint.staff_submitted_at = now
+    else:
+        midpoint.finalised_at = now
+    midpoint.save()
+    role = _acting_role(roles, transition.roles)
+    signature = record_signature(
+        document=work_plan,
+        stage="midpoint",
+        action=name,
+        signer=actor,
+        role=role,
+        content={"document": work_plan.pk, **midpoint.content()},
+    )
+    record_event(
+        document=work_plan,
+        kind=name,
+        summary=f"{transition.label} ({ROLE_LABELS.get(role, role)})",
+        actor=actor,
+        data={"signature": signature.content_hash},
+    )
+    line = current_line(work_plan.staff_id, work_plan.cycle_id)
+    recipient = (line.fro.user if line else None) if role == "staff" else work_plan.staff.user
+    notify(
+        users=[recipient],
+        subject=transition.label,
+        body=f"{actor}: {transition.label.lower()} for {work_plan.staff.user}.",
+    )
+    return midpoint
+
+
+# --- unit work plans -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_unit_goal(
+    *,
+    unit: OrgUnit,
+    cycle: Cycle,
+    actor: User,
+    title: str,
+    description: str = "",
+    success_criteria: str = "",
+    expected_date: datetime.date | None = None,
+    aligned_to_id: int | None = None,
+    goal: Goal | None = None,
+) -> Goal:
+    """The HOD keeps the entity's goals; unit heads add goals aligned to the level above."""
+    if not can_manage_unit_goals(actor, unit):
+        raise ApplicationError(
+            f"Only the HOD or the head of {unit.name} (or of a unit above it) maintains its goals."
+        )
+    if aligned_to_id and not unit_alignment_choices(unit, cycle).filter(pk=aligned_to_id).exists():
+        raise ApplicationError("A unit goal aligns to a goal of a unit above it.")
+    if goal is not None and goal.owner_unit_id != unit.pk:
+        raise ApplicationError("That goal belongs to another unit.")
+    goal = goal or Goal(cycle=cycle, owner_unit=unit, position=unit.goals.count() + 1)
+    goal.title = title.strip()
+    goal.description = description.strip()
+    goal.success_criteria = success_criteria.strip()
+    goal.expected_date = expected_date
+    goal.aligned_to_id = aligned_to_id
+    goal.full_clean()
+    goal.save()
+    return goal
+
+
+@transaction.atomic
+def remove_unit_goal(*, goal: Goal, actor: User) -> None:
+    """A unit goal others still align to cannot be removed."""
+    unit = goal.owner_unit
+    if unit is None or not can_manage_unit_goals(actor, unit):
+        raise ApplicationError("Only the HOD or the unit's head removes its goals.")
+    aligned = goal.aligned_goals.filter(is_current=True).count()
+    if aligned:
+        raise ApplicationError(
+            f"{aligned} goal{'s' if aligned != 1 else ''} still align to \u201c{goal.title}\u201d: "
+            "realign them first."
+        )
+    goal.is_current = False
+    goal.save(update_fields=["is_current"])
