@@ -6,6 +6,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from org import models as org
+from workplans import models as wp
 
 
 class UserFactory(DjangoModelFactory):
@@ -110,3 +111,111 @@ class DelegationFactory(DjangoModelFactory):
     role = org.Delegation.Role.FRO
     start = factory.LazyFunction(datetime.date.today)
     end = factory.LazyAttribute(lambda o: o.start + datetime.timedelta(days=14))
+
+
+# --- workplans ---------------------------------------------------------------------------
+
+
+class WorkPlanFactory(DjangoModelFactory):
+    """A work plan created through the service, so the document grants exist.
+
+    A current reporting line for the staff member and cycle is made first unless one
+    exists; pass `fro=` / `sro=` to choose its officers and `created_by=` for the actor
+    (default: the staff member)."""
+
+    class Meta:
+        model = wp.WorkPlan
+
+    staff = factory.SubFactory(StaffMemberFactory)
+    cycle = factory.SubFactory(CycleFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, staff, cycle, created_by=None, fro=None, sro=None, **kw):
+        from workplans.services import create_work_plan
+
+        line = org.ReportingLine.objects.filter(
+            staff=staff, cycle=cycle, effective_to__isnull=True
+        ).first()
+        if line is None:
+            officers = {"fro": fro, "sro": sro}
+            ReportingLineFactory(
+                staff=staff, cycle=cycle, **{k: v for k, v in officers.items() if v is not None}
+            )
+        return create_work_plan(staff=staff, cycle=cycle, actor=created_by or staff.user)
+
+
+class GoalFactory(DjangoModelFactory):
+    """A personal goal of a work plan."""
+
+    class Meta:
+        model = wp.Goal
+
+    work_plan = factory.SubFactory(WorkPlanFactory)
+    cycle = factory.SelfAttribute("work_plan.cycle")
+    title = factory.Sequence(lambda n: f"Personal goal {n}")
+    description = "Deliver the agreed output."
+    success_criteria = "Delivered on time, reviewed by the FRO."
+    expected_date = factory.LazyAttribute(lambda o: o.cycle.end)
+    position = factory.Sequence(lambda n: n)
+
+
+class UnitGoalFactory(DjangoModelFactory):
+    """A goal of an org unit's work plan (by default the entity's)."""
+
+    class Meta:
+        model = wp.Goal
+
+    owner_unit = factory.SubFactory(EntityFactory)
+    cycle = factory.SubFactory(CycleFactory)
+    title = factory.Sequence(lambda n: f"Unit goal {n}")
+    success_criteria = "Measured in the annual report."
+    position = factory.Sequence(lambda n: n)
+
+
+class DevelopmentGoalFactory(DjangoModelFactory):
+    class Meta:
+        model = wp.DevelopmentGoal
+
+    work_plan = factory.SubFactory(WorkPlanFactory)
+    title = factory.Sequence(lambda n: f"Development goal {n}")
+    activities = "Online course and coaching."
+    position = factory.Sequence(lambda n: n)
+
+
+class AdditionalSupervisorFactory(DjangoModelFactory):
+    """Built through the services: proposed by the staff member, then answered or cancelled
+    when `state` says so, so the grants follow."""
+
+    class Meta:
+        model = wp.AdditionalSupervisor
+
+    work_plan = factory.SubFactory(WorkPlanFactory)
+    supervisor = factory.SubFactory(UserFactory)
+    state = wp.AdditionalSupervisor.State.PROPOSED
+
+    @classmethod
+    def _create(cls, model_class, *args, work_plan, supervisor, state, **kwargs):
+        from workplans import services
+
+        State = wp.AdditionalSupervisor.State
+        request = services.propose_additional_supervisor(
+            work_plan=work_plan, actor=work_plan.staff.user, supervisor=supervisor
+        )
+        if state in (State.ACCEPTED, State.DECLINED):
+            request = services.answer_supervision_request(
+                request=request, actor=supervisor, accept=state == State.ACCEPTED
+            )
+        elif state == State.CANCELLED:
+            services.cancel_supervision_request(request=request, actor=work_plan.staff.user)
+            request.refresh_from_db()
+        return request
+
+
+class CheckInFactory(DjangoModelFactory):
+    class Meta:
+        model = wp.CheckIn
+
+    work_plan = factory.SubFactory(WorkPlanFactory)
+    author = factory.SelfAttribute("work_plan.staff.user")
+    held_on = factory.LazyFunction(datetime.date.today)
+    note = "Discussed progress on the goals."
