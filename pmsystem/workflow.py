@@ -59,7 +59,7 @@ class Workflow:
         transition = self.transitions[name]
         state = self.state_of(obj)
         if not transition.roles.intersection(roles):
-            return f"You may not {transition.label.lower()} this {self.document}."
+            return f"You may not {_action_phrase(transition.label, self.document)}."
         if state not in transition.sources:
             return (
                 f"This {self.document} is {self.states[state].lower()}: it can no longer be "
@@ -85,6 +85,12 @@ class Workflow:
         transition = self.check(obj, name, roles)
         setattr(obj, self.state_field, transition.target)
         return transition
+
+
+def _action_phrase(label: str, document: str) -> str:
+    """'Approve work plan' on a work plan -> 'approve this work plan'."""
+    phrase = label.lower()
+    return phrase.replace(document, f"this {document}", 1) if document in phrase else phrase
 
 
 def _past(label: str) -> str:
