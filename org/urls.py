@@ -5,5 +5,3 @@ from . import views
 app_name = "org"
 
 urlpatterns: list = []
-
-home_urlpatterns = [path("", views.home, name="home")]

@@ -2,7 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from org.urls import home_urlpatterns
+from compliance.urls import home_urlpatterns
 
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "pmsystem administration"
@@ -11,6 +11,7 @@ admin.site.site_title = "pmsystem"
 urlpatterns = [
     *home_urlpatterns,
     path("org/", include("org.urls")),
+    path("workplans/", include("workplans.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.urls import reverse
 
 from org.models import Cycle, OrgUnit, ReportingLine, StaffMember, User
 
@@ -202,6 +203,10 @@ class Task:
     @property
     def overdue(self) -> bool:
         return self.due is not None and self.due < datetime.date.today()
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name, args=self.url_args)
 
 
 def work_plan_tasks(user: User, cycle: Cycle | None) -> list[Task]:
