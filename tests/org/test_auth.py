@@ -1,0 +1,321 @@
+"""Login through allauth: email + password, rate limits, password reset, closed sign-up, MFA."""
+
+import datetime
+import os
+import re
+import time
+from urllib.parse import quote
+
+import pytest
+import time_machine
+from allauth.account.app_settings import RATE_LIMITS
+from allauth.core.internal.ratelimit import parse_rates
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
+from django.urls import reverse
+
+from org.models import User
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "pass-word-123"  # tests.factories.UserFactory's password
+WRONG_CREDENTIALS = "The email address and/or password you specified are not correct."
+TOO_MANY_ATTEMPTS = "Too many failed login attempts. Try again later."
+
+
+def login(client, email: str, password: str = PASSWORD, **extra):
+    return client.post(
+        reverse("account_login"), {"login": email, "password": password}, follow=True, **extra
+    )
+
+
+def landed_on_home(response) -> bool:
+    return (
+        response.redirect_chain
+        and response.redirect_chain[-1][0] == reverse("home")
+        and "<h1>My tasks</h1>" in response.content.decode()
+    )
+
+
+def is_logged_in(client) -> bool:
+    return client.get(reverse("home")).status_code == 200
+
+
+def totp_code(secret: str) -> str:
+    """The code an authenticator app shows now (RFC 6238, allauth's own HOTP helper)."""
+    from allauth.mfa import app_settings
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
+
+
+def rate(action: str, per: str):
+    """The configured rate for `action` counted per `per` (ip/key)."""
+    (found,) = [r for r in parse_rates(RATE_LIMITS[action]) if r.per == per]
+    return found
+
+
+# --- login by email ---------------------------------------------------------------------------
+
+
+def test_login_by_email_and_password_lands_on_my_tasks(client):
+    user = UserFactory(email="amina.diallo@example.org")
+    response = login(client, "Amina.Diallo@example.org")
+    assert landed_on_home(response)
+    assert response.context["user"] == user
+
+
+def test_there_is_no_username(client):
+    with pytest.raises(FieldDoesNotExist):
+        User._meta.get_field("username")
+    form = client.get(reverse("account_login")).context["form"]
+    assert set(form.fields) >= {"login", "password"}
+    assert "username" not in form.fields
+    assert form.fields["login"].widget.input_type == "email"
+
+
+def test_wrong_password_shows_an_error_and_logs_nobody_in(client):
+    user = UserFactory()
+    response = login(client, user.email, "not-the-password")
+    assert response.status_code == 200
+    assert WRONG_CREDENTIALS in response.content.decode()
+    assert not is_logged_in(client)
+
+
+def test_inactive_user_cannot_log_in(client):
+    user = UserFactory(is_active=False)
+    login(client, user.email)
+    assert not is_logged_in(client)
+
+
+def test_logout(client):
+    user = UserFactory()
+    assert landed_on_home(login(client, user.email))
+    response = client.post(reverse("account_logout"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_login")
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+# --- rate limits ------------------------------------------------------------------------------
+
+
+def test_the_rate_limits_run_on_the_shared_cache():
+    """Several gunicorn workers must count the same attempts: Redis whenever REDIS_URL is set."""
+    if os.environ.get("REDIS_URL"):
+        assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+    per_account = rate("login_failed", "key")
+    assert 3 <= per_account.amount <= 10
+    # A lockout lasts minutes, never for good.
+    assert per_account.duration <= 60 * 60
+    assert rate("login_failed", "ip").amount > per_account.amount
+
+
+def test_too_many_failed_logins_for_one_account_refuse_even_the_right_password(client):
+    user, colleague = UserFactory(), UserFactory()
+    limit = rate("login_failed", "key")
+    for _ in range(limit.amount):
+        response = login(client, user.email, "wrong-guess")
+        assert WRONG_CREDENTIALS in response.content.decode()
+    response = login(client, user.email)
+    assert TOO_MANY_ATTEMPTS in response.content.decode()
+    assert not is_logged_in(client)
+
+    # The limit is per account: a colleague behind the same address still gets in.
+    assert landed_on_home(login(client, colleague.email))
+    client.logout()
+
+    # No permanent lockout: once the window has passed the right password works again.
+    later = datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(seconds=limit.duration + 1)
+    with time_machine.travel(later):
+        assert landed_on_home(login(client, user.email))
+
+
+def test_too_many_failed_logins_from_one_address_refuse_it_for_every_account(client):
+    limit = rate("login_failed", "ip")
+    users = UserFactory.create_batch(2)
+    for n in range(limit.amount):
+        response = login(client, f"nobody{n}@example.org", "wrong-guess")
+        assert WRONG_CREDENTIALS in response.content.decode()
+    response = login(client, users[0].email)
+    assert TOO_MANY_ATTEMPTS in response.content.decode()
+    assert not is_logged_in(client)
+    # Another address is not affected.
+    assert landed_on_home(login(client, users[1].email, REMOTE_ADDR="10.9.8.7"))
+
+
+# --- password reset ---------------------------------------------------------------------------
+
+
+def test_password_reset_sends_a_working_link(client, mailoutbox):
+    user = UserFactory()
+    response = client.post(reverse("account_reset_password"), {"email": user.email})
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == [user.email]
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+/)", mailoutbox[0].body)
+    assert link, mailoutbox[0].body
+
+    response = client.get(link.group(1), follow=True)
+    assert response.status_code == 200
+    set_password_url = response.redirect_chain[-1][0]
+    assert "form" in response.context and "password1" in response.context["form"].fields
+    response = client.post(
+        set_password_url,
+        {"password1": "a-brand-new-pass-2026", "password2": "a-brand-new-pass-2026"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_reset_password_from_key_done")
+
+    assert not is_logged_in(client)
+    login(client, user.email, PASSWORD)
+    assert not is_logged_in(client)
+    assert landed_on_home(login(client, user.email, "a-brand-new-pass-2026"))
+
+
+def test_password_reset_for_an_unknown_address_sends_nothing(client, mailoutbox):
+    client.post(reverse("account_reset_password"), {"email": "stranger@example.org"})
+    assert all("/accounts/password/reset/key/" not in m.body for m in mailoutbox)
+
+
+def test_a_tampered_reset_link_is_refused(client, mailoutbox):
+    user = UserFactory()
+    client.post(reverse("account_reset_password"), {"email": user.email})
+    path = re.search(r"(/accounts/password/reset/key/\S+)-\S+/", mailoutbox[0].body).group(1)
+    response = client.get(f"{path}-forged-key/", follow=True)
+    assert response.context["token_fail"] is True
+    assert "Bad Token" in response.content.decode()
+    assert 'name="password1"' not in response.content.decode()
+
+
+# --- sign-up is closed: accounts come from HR -------------------------------------------------
+
+
+def test_sign_up_is_closed(client):
+    before = User.objects.count()
+    response = client.get(reverse("account_signup"))
+    assert "Sign Up Closed" in response.content.decode()
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "newcomer@example.org",
+            "password1": "a-good-pass-2026",
+            "password2": "a-good-pass-2026",
+        },
+    )
+    assert User.objects.count() == before
+    assert not User.objects.filter(email="newcomer@example.org").exists()
+    assert not is_logged_in(client)
+
+
+# --- admin ------------------------------------------------------------------------------------
+
+
+def test_admin_login_goes_through_allauth(client):
+    response = client.get("/admin/login/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login") + "?next=")
+
+
+def test_staff_logged_in_through_allauth_reach_the_admin(client):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    login(client, staff.email)
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+# --- MFA: TOTP and recovery codes -------------------------------------------------------------
+
+
+def confirm_password(client) -> None:
+    """allauth asks for the password again before security changes."""
+    response = client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    assert response.status_code == 302
+
+
+def activate_totp(client, user) -> str:
+    """Enrol TOTP the way a user does: open the page, type the app's code. Returns the secret."""
+    assert landed_on_home(login(client, user.email))
+    confirm_password(client)
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response.status_code == 200
+    secret = client.session["mfa.totp.secret"]
+    assert secret in response.context["totp_url"]
+    response = client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
+    assert response.status_code == 302, response.context["form"].errors
+    assert response["Location"] == reverse("mfa_view_recovery_codes")
+    return secret
+
+
+def test_totp_activation_page_is_reachable_when_logged_in(client):
+    user = UserFactory()
+    assert client.get(reverse("mfa_activate_totp")).status_code == 302  # anonymous
+    login(client, user.email)
+    response = client.get(reverse("mfa_index"))
+    assert reverse("mfa_activate_totp") in response.content.decode()
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    confirm_password(client)
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response.status_code == 200
+    assert response.context["totp_url"].startswith(f"otpauth://totp/{quote(user.email)}?")
+    assert "issuer=pmsystem" in response.context["totp_url"]
+
+
+def test_totp_activation_refuses_a_wrong_code(client):
+    user = UserFactory()
+    login(client, user.email)
+    confirm_password(client)
+    client.get(reverse("mfa_activate_totp"))
+    response = client.post(reverse("mfa_activate_totp"), {"code": "000000"})
+    assert "Incorrect code." in response.content.decode()
+    assert not Authenticator.objects.filter(user=user).exists()
+
+
+def test_after_totp_enrolment_login_asks_for_the_code(client):
+    user = UserFactory()
+    secret = activate_totp(client, user)
+    assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    client.post(reverse("account_logout"))
+
+    response = login(client, user.email)
+    assert response.redirect_chain[-1][0] == reverse("mfa_authenticate")
+    assert not is_logged_in(client)
+
+    response = client.post(reverse("mfa_authenticate"), {"code": "000000"})
+    assert "Incorrect code." in response.content.decode()
+    assert not is_logged_in(client)
+
+    # A code is accepted once; the next time step gives the next code.
+    with time_machine.travel(time.time() + 60):
+        response = client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
+        assert response.status_code == 302
+        assert response["Location"] == reverse("home")
+        assert is_logged_in(client)
+
+
+def test_recovery_codes_page_lists_codes_that_log_in(client):
+    user = UserFactory()
+    activate_totp(client, user)
+    response = client.get(reverse("mfa_view_recovery_codes"))
+    assert response.status_code == 200
+    codes = response.context["unused_codes"]
+    assert len(codes) == response.context["total_count"] >= 8
+    assert codes[0] in response.content.decode()
+    client.post(reverse("account_logout"))
+
+    login(client, user.email)
+    response = client.post(reverse("mfa_authenticate"), {"code": codes[0]})
+    assert response.status_code == 302
+    assert is_logged_in(client)
+    client.post(reverse("account_logout"))
+
+    # Each recovery code works once.
+    login(client, user.email)
+    response = client.post(reverse("mfa_authenticate"), {"code": codes[0]})
+    assert "Incorrect code." in response.content.decode()
+    assert not is_logged_in(client)
