@@ -37,8 +37,14 @@ class Workflow:
     states: dict[str, str]
     transitions: dict[str, Transition] = field(default_factory=dict)
 
-    def __init__(self, *, document: str, state_field: str, states: dict[str, str],
-                 transitions: Iterable[Transition]):
+    def __init__(
+        self,
+        *,
+        document: str,
+        state_field: str,
+        states: dict[str, str],
+        transitions: Iterable[Transition],
+    ):
         self.document = document
         self.state_field = state_field
         self.states = states
@@ -62,7 +68,7 @@ class Workflow:
             return f"You may not {_action_phrase(transition.label, self.document)}."
         if state not in transition.sources:
             return (
-                f"This {self.document} is {self.states[state].lower()}: it can no longer be "
+                f"This {self.document} is {lower_first(self.states[state])}: it can no longer be "
                 f"{_past(transition.label)}."
             )
         if transition.guard is not None:
@@ -87,9 +93,15 @@ class Workflow:
         return transition
 
 
+def lower_first(text: str) -> str:
+    """A state label inside a sentence: 'Awaiting the FRO's comments' -> 'awaiting the FRO's
+    comments' (acronyms keep their capitals)."""
+    return text[:1].lower() + text[1:]
+
+
 def _action_phrase(label: str, document: str) -> str:
     """'Approve work plan' on a work plan -> 'approve this work plan'."""
-    phrase = label.lower()
+    phrase = lower_first(label)
     return phrase.replace(document, f"this {document}", 1) if document in phrase else phrase
 
 

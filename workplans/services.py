@@ -16,6 +16,7 @@ from django.utils import timezone
 from org.models import Cycle, OrgUnit, StaffMember, User
 from org.notifications import notify
 from pmsystem.errors import ApplicationError
+from pmsystem.workflow import lower_first
 
 from .models import (
     AdditionalSupervisor,
@@ -508,7 +509,7 @@ def save_midpoint_comments(*, work_plan: WorkPlan, actor: User, comments: str) -
         midpoint.fro_comments = comments.strip()
     else:
         raise ApplicationError(
-            f"The mid-point review is {midpoint.get_state_display().lower()}: you cannot "
+            f"The mid-point review is {lower_first(midpoint.get_state_display())}: you cannot "
             "change its comments now."
         )
     midpoint.save()
@@ -610,8 +611,8 @@ def remove_unit_goal(*, goal: Goal, actor: User) -> None:
     aligned = goal.aligned_goals.filter(is_current=True).count()
     if aligned:
         raise ApplicationError(
-            f"{aligned} goal{'s' if aligned != 1 else ''} still align to \u201c{goal.title}\u201d: "
-            "realign them first."
+            f"{aligned} goal{'s still align' if aligned != 1 else ' still aligns'} to "
+            f"\u201c{goal.title}\u201d: realign them first."
         )
     goal.is_current = False
     goal.save(update_fields=["is_current"])
