@@ -1,0 +1,228 @@
+import io
+import random
+from collections import Counter
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.db.models import Count, Q
+
+from org.demo import DEMO_DOMAIN, DEMO_LOGINS, SENIORITY, _plan
+from org.models import (
+    Cycle,
+    Delegation,
+    DepartmentRole,
+    OrgUnit,
+    OrgUnitUserObjectPermission,
+    ReportingLine,
+    StaffMember,
+    User,
+    category_for_grade,
+)
+from org.permissions import ROLE_PERMISSIONS, entities_where
+from org.selectors import current_cycle
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "seed-pass-2026"
+ROLE_ORDER = [
+    "staff",
+    "fro",
+    "sro",
+    "additional_supervisor",
+    "hod",
+    "hr_focal_point",
+    "staff_representative",
+    "admin",
+]
+
+
+def seed(staff: int = 60, password: str = PASSWORD) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", staff=staff, password=password, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    models = [User, OrgUnit, StaffMember, Cycle, ReportingLine, DepartmentRole, Delegation]
+    totals = {model.__name__: model.objects.count() for model in models}
+    totals["grants"] = OrgUnitUserObjectPermission.objects.count()
+    return totals
+
+
+def staff_of(role: str) -> StaffMember:
+    return StaffMember.objects.select_related("unit", "user").get(user__email=DEMO_LOGINS[role])
+
+
+def test_seed_demo_creates_the_requested_staff_and_an_open_cycle():
+    seed(staff=60)
+    assert StaffMember.objects.count() == 60
+    assert StaffMember.objects.filter(user__email__endswith=f"@{DEMO_DOMAIN}").count() == 60
+    cycle = current_cycle()
+    assert cycle is not None and cycle.name == "2026-27"
+    assert Cycle.objects.get(name="2025-26").status == Cycle.Status.CLOSED
+    assert cycle.scales.count() == 3
+
+
+def test_seed_demo_builds_the_tree_entity_division_section_unit():
+    seed()
+    parent_kind = {
+        OrgUnit.Kind.DIVISION: OrgUnit.Kind.ENTITY,
+        OrgUnit.Kind.SECTION: OrgUnit.Kind.DIVISION,
+        OrgUnit.Kind.UNIT: OrgUnit.Kind.SECTION,
+    }
+    units = list(OrgUnit.objects.select_related("parent", "head__staff"))
+    assert {u.kind for u in units} == set(OrgUnit.Kind.values)
+    assert Counter(u.kind for u in units)[OrgUnit.Kind.ENTITY] >= 4
+    for unit in units:
+        if unit.kind == OrgUnit.Kind.ENTITY:
+            assert unit.parent is None
+        else:
+            assert unit.parent.kind == parent_kind[unit.kind], unit.code
+        # Every unit has a head, who works in that unit.
+        assert unit.head.staff.unit_id == unit.pk, unit.code
+    # Every section has units and every division has sections: the tree has no stumps.
+    childless = OrgUnit.objects.exclude(kind=OrgUnit.Kind.UNIT).filter(children__isnull=True)
+    assert not childless.exists()
+
+
+def test_seed_demo_sets_the_entity_of_every_unit():
+    seed()
+    units = {u.pk: u for u in OrgUnit.objects.all()}
+    for unit in units.values():
+        top = unit
+        while top.parent_id:
+            top = units[top.parent_id]
+        assert unit.entity_id == top.pk, unit.code
+    entities = OrgUnit.objects.filter(kind=OrgUnit.Kind.ENTITY)
+    assert all(entity.entity_id == entity.pk for entity in entities)
+
+
+def test_seed_demo_sets_the_category_of_every_grade():
+    seed()
+    rows = StaffMember.objects.values_list("grade", "category")
+    assert all(category == category_for_grade(grade) for grade, category in rows)
+    grades = {grade for grade, _ in rows}
+    assert {"USG", "ASG", "D-1", "P-5", "P-3", "G-5"} <= grades
+    assert any(g.startswith("FS-") for g in grades) and any(g.startswith("NO-") for g in grades)
+
+
+def test_every_active_staff_member_has_exactly_one_current_reporting_line():
+    seed()
+    cycle = current_cycle()
+    current = StaffMember.objects.filter(is_active=True).annotate(
+        n=Count("lines", filter=Q(lines__cycle=cycle, lines__effective_to__isnull=True))
+    )
+    assert StaffMember.objects.filter(is_active=True).count() == 60
+    assert sorted({s.n for s in current}) == [1]
+
+
+def test_reporting_lines_fro_is_more_senior_in_the_same_or_parent_unit_and_sro_differs():
+    seed()
+    lines = ReportingLine.objects.select_related("staff__unit", "fro__unit", "sro", "cycle").filter(
+        cycle=current_cycle()
+    )
+    for line in lines:
+        staff, fro, sro = line.staff, line.fro, line.sro
+        assert len({staff.pk, fro.pk, sro.pk}) == 3
+        assert line.effective_from >= max(line.cycle.start, staff.entry_on_duty)
+        if staff.grade == "USG":
+            continue  # nobody is more senior at the top of the organisation
+        assert SENIORITY[fro.grade] > SENIORITY[staff.grade], line
+        assert SENIORITY[sro.grade] > SENIORITY[staff.grade], line
+        if staff.unit.kind != OrgUnit.Kind.ENTITY or staff.unit.head_id != staff.pk:
+            # Heads of departments report to the Executive Office; everyone else's FRO
+            # works in their unit or the unit above.
+            assert fro.unit_id in {staff.unit_id, staff.unit.parent_id}, line
+
+
+def test_department_roles_and_their_grants_exist_for_every_entity():
+    seed()
+    for entity in OrgUnit.objects.filter(kind=OrgUnit.Kind.ENTITY):
+        roles = Counter(entity.department_roles.values_list("role", flat=True))
+        assert roles[DepartmentRole.Role.HOD] == 1
+        assert 1 <= roles[DepartmentRole.Role.HR_FOCAL_POINT] <= 2
+        assert roles[DepartmentRole.Role.STAFF_REPRESENTATIVE] == 1
+        hod = entity.department_roles.get(role=DepartmentRole.Role.HOD)
+        assert hod.user_id == entity.head_id
+    for role in DepartmentRole.objects.select_related("user", "entity"):
+        assert role.user.staff.unit.entity_id == role.entity_id
+        for codename in ROLE_PERMISSIONS[role.role]:
+            assert role.user.has_perm(f"org.{codename}", role.entity), (role, codename)
+    expected = sum(
+        len(ROLE_PERMISSIONS[r]) for r in DepartmentRole.objects.values_list("role", flat=True)
+    )
+    assert OrgUnitUserObjectPermission.objects.count() == expected
+
+
+def test_seed_demo_records_a_couple_of_current_delegations():
+    seed()
+    delegations = list(Delegation.objects.all())
+    assert len(delegations) == 2
+    assert {d.role for d in delegations} == {Delegation.Role.HOD, Delegation.Role.FRO}
+
+
+def test_seed_demo_prints_one_login_per_role_in_order():
+    output = seed()
+    lines = output.splitlines()
+    assert [line.split("\t")[0] for line in lines] == ROLE_ORDER
+    assert all(line.count("\t") == 1 for line in lines)
+    assert [line.split("\t")[1] for line in lines] == [DEMO_LOGINS[r] for r in ROLE_ORDER]
+
+
+def test_demo_logins_authenticate_with_the_given_password():
+    seed(password=PASSWORD)
+    for role in ROLE_ORDER:
+        email = DEMO_LOGINS[role]
+        assert authenticate(username=email, password=PASSWORD) is not None, role
+        assert authenticate(username=email, password="wrong-password") is None, role
+    assert User.objects.get(email=DEMO_LOGINS["admin"]).is_superuser
+
+
+def test_demo_logins_hold_the_role_they_are_printed_for():
+    seed()
+    staff = staff_of("staff")
+    line = ReportingLine.objects.get(staff=staff, cycle=current_cycle(), effective_to__isnull=True)
+    assert line.fro == staff_of("fro")
+    assert line.sro == staff_of("sro")
+    additional = staff_of("additional_supervisor")
+    assert additional.unit.entity_id == staff.unit.entity_id
+    assert additional.pk not in {staff.pk, line.fro_id, line.sro_id}
+    entity = staff.unit.entity
+    for role in ("hod", "hr_focal_point", "staff_representative"):
+        assert DepartmentRole.objects.filter(
+            entity=entity, user__email=DEMO_LOGINS[role], role=role
+        ).exists(), role
+    assert not DepartmentRole.objects.filter(user=staff.user).exists()
+    hod = User.objects.get(email=DEMO_LOGINS["hod"])
+    assert list(entities_where(hod, "view_entity_documents")) == [entity]
+
+
+def test_running_seed_demo_twice_changes_nothing():
+    first = seed()
+    before = counts()
+    second = seed()
+    assert counts() == before
+    assert second == first
+
+
+def test_running_again_with_another_password_resets_the_demo_passwords():
+    seed(password=PASSWORD)
+    before = counts()
+    seed(password="another-pass-2026")
+    assert counts() == before
+    assert authenticate(username=DEMO_LOGINS["fro"], password="another-pass-2026") is not None
+    assert authenticate(username=DEMO_LOGINS["fro"], password=PASSWORD) is None
+
+
+def test_seed_demo_refuses_a_tiny_organisation():
+    with pytest.raises(CommandError, match="^The demo organisation needs at least 40 staff.$"):
+        seed(staff=10)
+    assert not User.objects.exists()
+
+
+def test_the_same_size_always_plans_the_same_organisation():
+    def snapshot(plan):
+        return [(p.email, p.grade, p.unit.code, p.entry_on_duty) for p in plan.people]
+
+    assert snapshot(_plan(80, random.Random(42))) == snapshot(_plan(80, random.Random(42)))
