@@ -124,3 +124,14 @@ def can_import(user: User) -> bool:
     if user.is_superuser or user.has_perm("org.add_staffmember"):
         return True
     return entities_where(user, "import_entity_staff").exists()
+
+
+def importable_entity_ids(user: User) -> set[int] | None:
+    """The entities whose staff, units and lines `user` may import; None means all of them.
+
+    System administrators (superusers, or holders of the model permission to add staff) import
+    anything; an HR focal point only within the entities they hold `import_entity_staff` on.
+    """
+    if user.is_superuser or user.has_perm("org.add_staffmember"):
+        return None
+    return set(entities_where(user, "import_entity_staff").values_list("pk", flat=True))
