@@ -7,6 +7,7 @@
 #   entrypoint.sh worker [celery args] Celery worker (extra arguments are passed to celery)
 #   entrypoint.sh beat [celery args]   Celery beat (run exactly one)
 #   entrypoint.sh healthcheck web|worker|beat
+#   entrypoint.sh manage <command> [args]   any manage.py command (createsuperuser, ...)
 #
 # Settings come from the environment only (DJANGO_ENV, SECRET_KEY, DATABASE_URL, REDIS_URL, ...);
 # the variables below tune the processes themselves.
@@ -28,6 +29,9 @@ command=${1:-web}
 case "$command" in
   migrate)
     exec "$PYTHON" manage.py migrate --noinput "$@"
+    ;;
+  manage)
+    exec "$PYTHON" manage.py "$@"
     ;;
   web)
     # --forwarded-allow-ips: the reverse proxy in front sets X-Forwarded-Proto; gunicorn is
@@ -88,7 +92,7 @@ PY
     esac
     ;;
   *)
-    echo "usage: $0 migrate|web|worker|beat|healthcheck [args...]" >&2
+    echo "usage: $0 migrate|web|worker|beat|healthcheck|manage [args...]" >&2
     exit 2
     ;;
 esac
