@@ -23,7 +23,14 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.dispatch import receiver
 
-from org.models import DepartmentRole, OrgUnit, OrgUnitUserObjectPermission, ReportingLine, User
+from org.models import (
+    Delegation,
+    DepartmentRole,
+    OrgUnit,
+    OrgUnitUserObjectPermission,
+    ReportingLine,
+    User,
+)
 from org.permissions import entities_where
 from org.signals import reporting_lines_changed
 
@@ -128,35 +135,88 @@ def _reporting_lines_changed(sender, staff_ids=None, cycle_ids=None, **kwargs) -
 # --- reading the relations -----------------------------------------------------------------
 
 
+def _current_delegations(user: User):
+    today = datetime.date.today()
+    return Delegation.objects.filter(acting=user, start__lte=today, end__gte=today)
+
+
 def visible_work_plans(user: User) -> QuerySet[WorkPlan]:
-    """Documents the user may see: a per-document grant, or the entity grant (one SQL query,
-    never a check per object)."""
+    """Documents the user may see: a per-document grant, the entity grant, or the grant of an
+    officer the user is acting for. One SQL query, never a check per object."""
     if not user.is_authenticated:
         return WorkPlan.objects.none()
-    granted = WorkPlanUserObjectPermission.objects.filter(user=user).values("content_object_id")
-    entity_ids = entities_where(user, "view_entity_documents").values("pk")
-    return WorkPlan.objects.filter(Q(pk__in=granted) | Q(staff__unit__entity_id__in=entity_ids))
+    delegations = _current_delegations(user)
+    visible = Q(
+        pk__in=WorkPlanUserObjectPermission.objects.filter(user=user).values("content_object_id")
+    ) | Q(staff__unit__entity_id__in=entities_where(user, "view_entity_documents").values("pk"))
+    for role in (Delegation.Role.FRO, Delegation.Role.SRO):
+        visible |= Q(
+            pk__in=WorkPlanUserObjectPermission.objects.filter(
+                permission__codename=RELATION_CODENAMES[role],
+                user__in=delegations.filter(role=role).values("principal"),
+            ).values("content_object_id")
+        )
+    visible |= Q(
+        staff__unit__entity_id__in=OrgUnitUserObjectPermission.objects.filter(
+            permission__codename="reply_entity_rebuttals",
+            user__in=delegations.filter(role=Delegation.Role.HOD).values("principal"),
+        ).values("content_object_id")
+    )
+    return WorkPlan.objects.filter(visible)
 
 
-def roles_for(user: User, work_plan: WorkPlan) -> frozenset[str]:
-    """The user's relations to this document (two queries)."""
+def relations_for(user: User, work_plan: WorkPlan) -> dict[str, int | None]:
+    """The user's relations to this document, each with the officer they act for (None when
+    the relation is their own). Three queries.
+
+    Rule: while a delegation holds, the acting officer holds the principal's FRO/SRO/HOD
+    relation, and what they sign reads "X acting for Y"."""
     if not user.is_authenticated:
-        return frozenset()
-    roles = {
-        CODENAME_RELATION[codename]
+        return {}
+    relations: dict[str, int | None] = {
+        CODENAME_RELATION[codename]: None
         for codename in WorkPlanUserObjectPermission.objects.filter(
             user=user, content_object=work_plan
         ).values_list("permission__codename", flat=True)
         if codename in CODENAME_RELATION
     }
     entity_id = work_plan.staff.unit.entity_id
-    roles.update(
-        ENTITY_CODENAME_ROLE[codename]
-        for codename in OrgUnitUserObjectPermission.objects.filter(
-            user=user, content_object_id=entity_id, permission__codename__in=ENTITY_CODENAME_ROLE
-        ).values_list("permission__codename", flat=True)
-    )
-    return frozenset(roles)
+    for codename in OrgUnitUserObjectPermission.objects.filter(
+        user=user, content_object_id=entity_id, permission__codename__in=ENTITY_CODENAME_ROLE
+    ).values_list("permission__codename", flat=True):
+        relations[ENTITY_CODENAME_ROLE[codename]] = None
+    delegations = list(_current_delegations(user).values_list("principal_id", "role"))
+    if delegations:
+        principals = {principal for principal, _ in delegations}
+        held = set(
+            WorkPlanUserObjectPermission.objects.filter(
+                user_id__in=principals, content_object=work_plan
+            ).values_list("user_id", "permission__codename")
+        ) | {
+            (principal, "hod")
+            for principal in OrgUnitUserObjectPermission.objects.filter(
+                user_id__in=principals,
+                content_object_id=entity_id,
+                permission__codename="reply_entity_rebuttals",
+            ).values_list("user_id", flat=True)
+        }
+        for principal, role in delegations:
+            marker = "hod" if role == Delegation.Role.HOD else RELATION_CODENAMES[role]
+            if (principal, marker) in held and role not in relations:
+                relations[role] = principal
+                if role == Delegation.Role.HOD:
+                    relations.setdefault("entity_viewer", principal)
+    if "staff" in relations:
+        # Nobody acts on their own document in an officer's capacity.
+        for role in ("fro", "sro", "additional_supervisor"):
+            if relations.get(role) is not None:
+                del relations[role]
+    return relations
+
+
+def roles_for(user: User, work_plan: WorkPlan) -> frozenset[str]:
+    """The user's relations to this document (see `relations_for`)."""
+    return frozenset(relations_for(user, work_plan))
 
 
 def can_see(roles: Iterable[str]) -> bool:

@@ -32,6 +32,7 @@ from .permissions import (
     allowed_actions,
     can_manage_unit_goals,
     is_fro_of,
+    relations_for,
     roles_for,
     sync_work_plan_grants,
 )
@@ -78,6 +79,12 @@ def _require(actor: User, work_plan: WorkPlan, action: str, message: str) -> fro
 
 def _acting_role(roles: frozenset[str], transition_roles: frozenset[str]) -> str:
     return sorted(roles & transition_roles)[0]
+
+
+def _principal(relations: dict[str, int | None], role: str) -> User | None:
+    """The officer the actor stands in for in `role` (None when the role is their own)."""
+    principal_id = relations.get(role)
+    return User.objects.get(pk=principal_id) if principal_id else None
 
 
 # --- the work plan -------------------------------------------------------------------------
@@ -145,6 +152,8 @@ def save_work_plan(
     if not actions & {"edit", "change_goals"}:
         if "fro" in roles:
             raise ApplicationError("An FRO may create a work plan but never fills it in.")
+        if "staff" not in roles:
+            raise ApplicationError("Only the staff member fills in their work plan.")
         raise ApplicationError(
             f"This work plan is {work_plan.get_state_display().lower()}: it cannot be edited now."
         )
@@ -264,7 +273,8 @@ def _work_plan_transition(
     *, work_plan: WorkPlan, actor: User, name: str, comment: str = ""
 ) -> WorkPlan:
     work_plan = _lock(work_plan)
-    roles = roles_for(actor, work_plan)
+    relations = relations_for(actor, work_plan)
+    roles = frozenset(relations)
     if not roles:
         raise ApplicationError("You may not act on this work plan.")
     transition = WORK_PLAN.apply(work_plan, name, roles)
@@ -278,6 +288,7 @@ def _work_plan_transition(
         work_plan.return_comment = comment
     work_plan.save()
     role = _acting_role(roles, transition.roles)
+    acting_for = _principal(relations, role)
     data = {}
     if transition.signs:
         signature = record_signature(
@@ -287,6 +298,7 @@ def _work_plan_transition(
             signer=actor,
             role=role,
             content=work_plan_content(work_plan),
+            acting_for=acting_for,
         )
         data["signature"] = signature.content_hash
     record_event(
@@ -294,6 +306,7 @@ def _work_plan_transition(
         kind=f"work_plan_{name}",
         summary=f"{transition.label} ({ROLE_LABELS.get(role, role)})",
         actor=actor,
+        acting_for=acting_for,
         comment=comment,
         data=data,
     )
@@ -372,7 +385,9 @@ def propose_additional_supervisor(
         raise ApplicationError(f"{supervisor} is already proposed or accepted.")
     limit = work_plan.cycle.max_additional_supervisors
     if active.count() >= limit:
-        raise ApplicationError(f"A work plan has at most {limit} additional supervisors.")
+        raise ApplicationError(
+            f"A work plan has at most {limit} additional supervisor{'s' if limit != 1 else ''}."
+        )
     request = AdditionalSupervisor.objects.create(work_plan=work_plan, supervisor=supervisor)
     record_event(
         document=work_plan,
@@ -532,7 +547,8 @@ def finalise_midpoint(*, work_plan: WorkPlan, actor: User, comments: str) -> Mid
 
 def _midpoint_transition(midpoint: MidpointReview, actor: User, name: str) -> MidpointReview:
     work_plan = midpoint.work_plan
-    roles = roles_for(actor, work_plan)
+    relations = relations_for(actor, work_plan)
+    roles = frozenset(relations)
     transition = MIDPOINT.apply(midpoint, name, roles)
     now = timezone.now()
     if name == "submit_midpoint":
@@ -541,6 +557,7 @@ def _midpoint_transition(midpoint: MidpointReview, actor: User, name: str) -> Mi
         midpoint.finalised_at = now
     midpoint.save()
     role = _acting_role(roles, transition.roles)
+    acting_for = _principal(relations, role)
     signature = record_signature(
         document=work_plan,
         stage="midpoint",
@@ -548,12 +565,14 @@ def _midpoint_transition(midpoint: MidpointReview, actor: User, name: str) -> Mi
         signer=actor,
         role=role,
         content={"document": work_plan.pk, **midpoint.content()},
+        acting_for=acting_for,
     )
     record_event(
         document=work_plan,
         kind=name,
         summary=f"{transition.label} ({ROLE_LABELS.get(role, role)})",
         actor=actor,
+        acting_for=acting_for,
         data={"signature": signature.content_hash},
     )
     line = current_line(work_plan.staff_id, work_plan.cycle_id)
