@@ -165,6 +165,20 @@ def visible_work_plans(user: User) -> QuerySet[WorkPlan]:
     return WorkPlan.objects.filter(visible)
 
 
+def documents_where(user: User, relation: str) -> QuerySet[WorkPlan]:
+    """Documents on which the user holds `relation` (fro, sro, staff, additional_supervisor),
+    their own or as acting officer: one SQL query."""
+    if not user.is_authenticated:
+        return WorkPlan.objects.none()
+    holders = Q(user=user)
+    if relation in (Delegation.Role.FRO, Delegation.Role.SRO):
+        holders |= Q(user__in=_current_delegations(user).filter(role=relation).values("principal"))
+    grants = WorkPlanUserObjectPermission.objects.filter(
+        holders, permission__codename=RELATION_CODENAMES[relation]
+    ).values("content_object_id")
+    return WorkPlan.objects.filter(pk__in=grants).exclude(staff_id=user.pk)
+
+
 def relations_for(user: User, work_plan: WorkPlan) -> dict[str, int | None]:
     """The user's relations to this document, each with the officer they act for (None when
     the relation is their own). Three queries.

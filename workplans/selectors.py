@@ -21,7 +21,7 @@ from .models import (
     Signature,
     WorkPlan,
 )
-from .permissions import visible_work_plans
+from .permissions import documents_where, visible_work_plans
 
 
 def get_visible_work_plan(user: User, pk: int) -> WorkPlan:
@@ -219,11 +219,8 @@ def work_plan_tasks(user: User, cycle: Cycle | None) -> list[Task]:
     if staff is not None:
         tasks.extend(_own_tasks(user, staff, cycle))
     fro_plans = (
-        WorkPlan.objects.filter(
-            cycle=cycle,
-            workplanuserobjectpermission__user=user,
-            workplanuserobjectpermission__permission__codename="act_as_fro",
-        )
+        documents_where(user, "fro")
+        .filter(cycle=cycle)
         .filter(
             Q(state=WorkPlan.State.SUBMITTED)
             | Q(midpoint__state=MidpointReview.State.STAFF_SUBMITTED)

@@ -74,6 +74,14 @@ WORK_PLAN = Workflow(
             frozenset({"fro"}),
             signs=True,
         ),
+        # HR's roll-back on an officer's written request (appraisals.services.roll_back_document).
+        Transition(
+            "roll_back",
+            "Roll back work plan",
+            (WP.SUBMITTED, WP.APPROVED, WP.RETURNED),
+            WP.DRAFT,
+            frozenset({"hr"}),
+        ),
     ],
 )
 
@@ -107,6 +115,20 @@ MIDPOINT = Workflow(
             frozenset({"fro"}),
             guard=_fro_comments_given,
             signs=True,
+        ),
+        Transition(
+            "roll_back",
+            "Roll back mid-point review",
+            (MP.STAFF_SUBMITTED, MP.FINALISED),
+            MP.OPEN,
+            frozenset({"hr"}),
+        ),
+        Transition(
+            "reset",
+            "Reset mid-point review",
+            (MP.OPEN, MP.STAFF_SUBMITTED, MP.FINALISED),
+            MP.NOT_STARTED,
+            frozenset({"hr"}),
         ),
     ],
 )

@@ -1,0 +1,139 @@
+"""Reads for the end-of-cycle evaluation."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+
+from org.models import RatingLevel, RatingScale, User
+from workplans.models import MidpointReview, WorkPlan
+from workplans.permissions import documents_where
+
+from .models import (
+    Appraisal,
+    CompetencyAssessment,
+    GoalAssessment,
+    ImprovementPlan,
+    RollBack,
+    SupervisorComment,
+)
+from .workflow import STAGE_ORDER
+
+# The document's stages in order, for roll-back: a stage reached later than the target
+# is undone.
+DOCUMENT_ORDER = [*STAGE_ORDER, "completed"]
+
+
+def appraisal_of(document: WorkPlan) -> Appraisal:
+    try:
+        return document.appraisal
+    except Appraisal.DoesNotExist:
+        return Appraisal(document=document)
+
+
+def document_stage(document: WorkPlan) -> str:
+    """Where the document is now: work_plan, midpoint, or an evaluation state."""
+    appraisal = appraisal_of(document)
+    if appraisal.state != Appraisal.State.NOT_STARTED:
+        return appraisal.state
+    midpoint = getattr(document, "midpoint", None)
+    if midpoint is not None and midpoint.state != MidpointReview.State.NOT_STARTED:
+        return "midpoint"
+    return "work_plan"
+
+
+def rollback_targets(document: WorkPlan) -> list[tuple[str, str]]:
+    """The earlier stages the document can be returned to now, as (stage, label)."""
+    appraisal = appraisal_of(document)
+    if (
+        appraisal.state == Appraisal.State.COMPLETED
+        and not document.cycle.rollback_completed_allowed
+    ):
+        return []
+    current = DOCUMENT_ORDER.index(document_stage(document))
+    targets = []
+    for stage, label in RollBack.Stage.choices:
+        position = DOCUMENT_ORDER.index(stage)
+        if stage == "midpoint" and not document.cycle.midpoint_required:
+            continue
+        if position < current:
+            targets.append((stage, label))
+        elif stage == "work_plan" and current == 0 and document.state != WorkPlan.State.DRAFT:
+            targets.append((stage, label))
+        elif stage == "midpoint" and current == position:
+            midpoint = getattr(document, "midpoint", None)
+            if midpoint is not None and midpoint.state != MidpointReview.State.OPEN:
+                targets.append((stage, label))
+    return targets
+
+
+def scale_levels(cycle_id: int, kind: str) -> list[RatingLevel]:
+    return list(
+        RatingLevel.objects.filter(scale__cycle_id=cycle_id, scale__kind=kind).order_by("rank")
+    )
+
+
+def evaluation_context(document: WorkPlan) -> dict:
+    """What the evaluation page shows, in a fixed number of queries."""
+    appraisal = appraisal_of(document)
+    if appraisal.pk is None or appraisal._state.adding:
+        goal_rows, competency_rows, comments = [], [], []
+    else:
+        goal_rows = list(
+            GoalAssessment.objects.filter(appraisal=appraisal).select_related(
+                "goal__aligned_to", "rating"
+            )
+        )
+        competency_rows = list(
+            CompetencyAssessment.objects.filter(appraisal=appraisal).select_related(
+                "competency", "rating"
+            )
+        )
+        comments = list(
+            SupervisorComment.objects.filter(appraisal=appraisal, is_current=True).select_related(
+                "supervisor"
+            )
+        )
+    cycle_id = document.cycle_id
+    return {
+        "appraisal": appraisal,
+        "goal_rows": goal_rows,
+        "competency_rows": competency_rows,
+        "supervisor_comments": comments,
+        "overall_levels": scale_levels(cycle_id, RatingScale.Kind.OVERALL),
+        "competency_levels": scale_levels(cycle_id, RatingScale.Kind.COMPETENCY),
+        "goal_levels": scale_levels(cycle_id, RatingScale.Kind.GOAL),
+        "pips": list(
+            ImprovementPlan.objects.filter(document=document).prefetch_related(Prefetch("meetings"))
+        ),
+        "rollbacks": list(
+            RollBack.objects.filter(document=document).select_related(
+                "requested_by", "performed_by"
+            )
+        ),
+    }
+
+
+def missing_ratings(appraisal: Appraisal) -> list[str]:
+    """What the FRO still has to give before signing."""
+    problems = []
+    cycle = appraisal.document.cycle
+    rows = appraisal.goal_rows.select_related("goal")
+    if cycle.goal_ratings_enabled and rows.filter(rating__isnull=True).exists():
+        problems.append("Rate every goal.")
+    if appraisal.competency_rows.filter(rating__isnull=True).exists():
+        problems.append("Rate every value and competency.")
+    if appraisal.overall_rating_id is None:
+        problems.append("Give the overall rating.")
+    if not appraisal.fro_overall_comment.strip():
+        problems.append("Write the overall comments.")
+    return problems
+
+
+def documents_awaiting_sro(user: User, cycle_id: int) -> list[WorkPlan]:
+    """Evaluations waiting for this SRO's approval (own or as acting SRO): one query."""
+    return list(
+        documents_where(user, "sro")
+        .filter(cycle_id=cycle_id, appraisal__state=Appraisal.State.SRO_REVIEW)
+        .select_related("staff__user", "staff__unit", "appraisal__overall_rating")
+        .order_by("staff__user__last_name", "staff__user__first_name")
+    )

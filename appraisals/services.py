@@ -1,0 +1,648 @@
+"""Writes for the end of the cycle: self-evaluation, supervisors' comments, FRO ratings,
+SRO approval, acknowledgement, roll-back and performance improvement plans.
+
+Every service locks the document row, asks `allowed_actions`, moves state only through the
+declared workflows, signs where they say so and writes one timeline event. A change to a
+signed stage is refused and logged.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from org.models import RatingLevel, RatingScale, User
+from org.notifications import notify
+from pmsystem.errors import ApplicationError
+from pmsystem.security import log_event
+from workplans.models import MidpointReview, Signature, WorkPlan
+from workplans.permissions import relations_for
+from workplans.selectors import current_line
+from workplans.signing import record_event, record_signature
+from workplans.workflow import MIDPOINT, WORK_PLAN
+
+from .models import (
+    Appraisal,
+    CompetencyAssessment,
+    GoalAssessment,
+    ImprovementPlan,
+    ImprovementPlanMeeting,
+    RollBack,
+    SupervisorComment,
+)
+from .permissions import allowed_actions
+from .selectors import DOCUMENT_ORDER, rollback_targets
+from .signing import STAGE_CONTENT
+from .workflow import APPRAISAL
+
+S = Appraisal.State
+ROLE_LABELS = {"staff": "Staff member", "fro": "FRO", "sro": "SRO", "hr": "HR focal point"}
+
+
+@dataclass
+class Assessment:
+    """One row of a form: a comment and, for the FRO, a rating level id."""
+
+    comment: str = ""
+    rating_id: int | None = None
+
+
+def _lock(document: WorkPlan) -> tuple[WorkPlan, Appraisal]:
+    document = (
+        WorkPlan.objects.select_for_update(of=("self",))
+        .select_related("staff__user", "staff__unit", "cycle")
+        .get(pk=document.pk)
+    )
+    appraisal = Appraisal.objects.select_for_update().filter(pk=document.pk).first()
+    return document, appraisal or Appraisal(document=document)
+
+
+def _refuse(actor: User, document: WorkPlan, action: str, message: str) -> None:
+    """A change the stage no longer allows: refused, and the attempt logged."""
+    log_event("signed_stage_change_refused", user=actor.pk, document=document.pk, action=action)
+    raise ApplicationError(message)
+
+
+def _principal(relations: dict, role: str) -> User | None:
+    principal_id = relations.get(role)
+    return User.objects.get(pk=principal_id) if principal_id else None
+
+
+def _transition(
+    document: WorkPlan, appraisal: Appraisal, actor: User, name: str, comment: str = ""
+) -> str:
+    """Apply a declared transition, sign if it signs, and write the timeline event."""
+    relations = relations_for(actor, document)
+    roles = frozenset(relations)
+    transition = APPRAISAL.apply(appraisal, name, roles)
+    appraisal.save()
+    role = sorted(roles & transition.roles)[0]
+    acting_for = _principal(relations, role)
+    data = {}
+    if transition.signs:
+        stage = transition.sources[0]
+        signature = record_signature(
+            document=document,
+            stage=stage,
+            action=name,
+            signer=actor,
+            role=role,
+            content=STAGE_CONTENT[stage](appraisal),
+            acting_for=acting_for,
+        )
+        data["signature"] = signature.content_hash
+    record_event(
+        document=document,
+        kind=name,
+        summary=f"{transition.label} ({ROLE_LABELS.get(role, role)})",
+        actor=actor,
+        acting_for=acting_for,
+        comment=comment,
+        data=data,
+    )
+    return role
+
+
+def _officers(document: WorkPlan) -> tuple[User | None, User | None]:
+    line = current_line(document.staff_id, document.cycle_id)
+    return (line.fro.user, line.sro.user) if line else (None, None)
+
+
+# --- starting and the self-evaluation ------------------------------------------------------
+
+
+@transaction.atomic
+def start_evaluation(*, document: WorkPlan, actor: User) -> Appraisal:
+    """Step 6 begins: the staff member (or the FRO) opens the end-of-cycle evaluation, with
+    one row per current goal and per competency of the work plan."""
+    document, appraisal = _lock(document)
+    relations = relations_for(actor, document)
+    APPRAISAL.check(appraisal, "start_evaluation", frozenset(relations))
+    appraisal.started_at = timezone.now()
+    appraisal.save()
+    GoalAssessment.objects.bulk_create(
+        GoalAssessment(appraisal=appraisal, goal=goal)
+        for goal in document.goals.filter(is_current=True)
+    )
+    CompetencyAssessment.objects.bulk_create(
+        CompetencyAssessment(appraisal=appraisal, competency=competency)
+        for competency in document.competencies.all()
+    )
+    _transition(document, appraisal, actor, "start_evaluation")
+    return appraisal
+
+
+@transaction.atomic
+def save_self_evaluation(
+    *,
+    document: WorkPlan,
+    actor: User,
+    overall: str,
+    goals: dict[int, str],
+    competencies: dict[int, str],
+) -> Appraisal:
+    """The staff member's comments per goal and competency and overall self-assessment."""
+    document, appraisal = _lock(document)
+    if "edit_self_evaluation" not in allowed_actions(actor, document):
+        _refuse(
+            actor,
+            document,
+            "edit_self_evaluation",
+            "The self-evaluation cannot be changed now: it is signed or not yours.",
+        )
+    appraisal.self_overall_comment = overall.strip()
+    appraisal.save()
+    _update_rows(appraisal.goal_rows.all(), goals, "self_comment")
+    _update_rows(appraisal.competency_rows.all(), competencies, "self_comment")
+    return appraisal
+
+
+def _update_rows(rows, values: dict[int, str], field: str) -> None:
+    changed = []
+    for row in rows:
+        if row.pk in values and getattr(row, field) != values[row.pk].strip():
+            setattr(row, field, values[row.pk].strip())
+            changed.append(row)
+    if changed:
+        type(changed[0]).objects.bulk_update(changed, [field])
+
+
+@transaction.atomic
+def submit_self_evaluation(*, document: WorkPlan, actor: User) -> Appraisal:
+    """Step 6 ends: the staff member signs the self-evaluation; the FRO is told."""
+    document, appraisal = _lock(document)
+    _transition(document, appraisal, actor, "submit_self_evaluation")
+    appraisal.self_submitted_at = timezone.now()
+    appraisal.save(update_fields=["self_submitted_at"])
+    fro, _ = _officers(document)
+    notify(
+        users=[fro],
+        subject=f"Self-evaluation of {document.staff.user} to evaluate",
+        body=f"{document.staff.user} submitted their {document.cycle} self-evaluation.",
+    )
+    return appraisal
+
+
+# --- additional supervisors ----------------------------------------------------------------
+
+
+@transaction.atomic
+def save_supervisor_comment(*, document: WorkPlan, actor: User, comment: str) -> SupervisorComment:
+    """An accepted additional supervisor gives end-of-cycle comments (never a rating); the
+    FRO sees them before rating."""
+    document, appraisal = _lock(document)
+    if "supervisor_comment" not in allowed_actions(actor, document):
+        _refuse(
+            actor,
+            document,
+            "supervisor_comment",
+            "Additional supervisors comment before the FRO signs the evaluation.",
+        )
+    if not comment.strip():
+        raise ApplicationError("Write your comments.")
+    row, created = SupervisorComment.objects.update_or_create(
+        appraisal=appraisal,
+        supervisor=actor,
+        is_current=True,
+        defaults={"comment": comment.strip()},
+    )
+    record_event(
+        document=document,
+        kind="supervisor_comment",
+        summary="Additional supervisor's comments " + ("added" if created else "updated"),
+        actor=actor,
+    )
+    return row
+
+
+# --- the FRO's evaluation ------------------------------------------------------------------
+
+
+def _level_ids(cycle_id: int, kind: str) -> dict[int, RatingLevel]:
+    return {
+        level.pk: level
+        for level in RatingLevel.objects.filter(scale__cycle_id=cycle_id, scale__kind=kind)
+    }
+
+
+@transaction.atomic
+def save_ratings(
+    *,
+    document: WorkPlan,
+    actor: User,
+    goals: dict[int, Assessment],
+    competencies: dict[int, Assessment],
+    overall_rating_id: int | None,
+    overall_comment: str,
+) -> Appraisal:
+    """Step 7: the FRO rates each goal (when the cycle rates goals), each value and
+    competency on the competency scale, and gives the overall rating on the overall scale.
+    Every rating change appears on the timeline."""
+    document, appraisal = _lock(document)
+    if "edit_ratings" not in allowed_actions(actor, document):
+        _refuse(
+            actor,
+            document,
+            "edit_ratings",
+            "The ratings cannot be changed now: the evaluation is signed or not yours.",
+        )
+    cycle = document.cycle
+    goal_levels = _level_ids(cycle.pk, RatingScale.Kind.GOAL)
+    competency_levels = _level_ids(cycle.pk, RatingScale.Kind.COMPETENCY)
+    overall_levels = _level_ids(cycle.pk, RatingScale.Kind.OVERALL)
+    changes: list[str] = []
+
+    def apply(rows, values, levels, label, rated):
+        updated = []
+        for row in rows:
+            if row.pk not in values:
+                continue
+            value = values[row.pk]
+            if value.rating_id is not None and value.rating_id not in levels:
+                raise ApplicationError(f"That rating is not on the {label} scale of {cycle}.")
+            rating_id = value.rating_id if rated else None
+            if row.rating_id != rating_id:
+                before = row.rating.code if row.rating_id else "none"
+                after = levels[rating_id].code if rating_id else "none"
+                changes.append(f"{row}: {before} → {after}")
+            row.rating_id = rating_id
+            row.fro_comment = value.comment.strip()
+            updated.append(row)
+        if updated:
+            type(updated[0]).objects.bulk_update(updated, ["rating", "fro_comment"])
+
+    apply(
+        appraisal.goal_rows.select_related("goal", "rating"),
+        goals,
+        goal_levels,
+        "goal",
+        cycle.goal_ratings_enabled,
+    )
+    apply(
+        appraisal.competency_rows.select_related("competency", "rating"),
+        competencies,
+        competency_levels,
+        "competency",
+        True,
+    )
+    if overall_rating_id is not None and overall_rating_id not in overall_levels:
+        raise ApplicationError(f"That rating is not on the overall scale of {cycle}.")
+    if appraisal.overall_rating_id != overall_rating_id:
+        before = appraisal.overall_rating.code if appraisal.overall_rating_id else "none"
+        after = overall_levels[overall_rating_id].code if overall_rating_id else "none"
+        changes.append(f"Overall: {before} → {after}")
+    appraisal.overall_rating_id = overall_rating_id
+    appraisal.fro_overall_comment = overall_comment.strip()
+    appraisal.save()
+    if changes:
+        record_event(
+            document=document,
+            kind="ratings_changed",
+            summary=f"Ratings changed ({len(changes)})",
+            actor=actor,
+            comment="\n".join(changes),
+        )
+    return appraisal
+
+
+@transaction.atomic
+def sign_evaluation(*, document: WorkPlan, actor: User) -> Appraisal:
+    """Step 7 ends: the FRO signs the complete evaluation; the SRO is told."""
+    document, appraisal = _lock(document)
+    _transition(document, appraisal, actor, "sign_evaluation")
+    appraisal.fro_signed_at = timezone.now()
+    appraisal.save(update_fields=["fro_signed_at"])
+    _, sro = _officers(document)
+    notify(
+        users=[sro],
+        subject=f"Evaluation of {document.staff.user} to approve",
+        body=f"{actor} signed the {document.cycle} evaluation of {document.staff.user}.",
+    )
+    return appraisal
+
+
+# --- the SRO -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_sro_comment(*, document: WorkPlan, actor: User, comment: str) -> Appraisal:
+    document, appraisal = _lock(document)
+    if "edit_sro_comment" not in allowed_actions(actor, document):
+        _refuse(actor, document, "edit_sro_comment", "The SRO's comments cannot be changed now.")
+    appraisal.sro_comment = comment.strip()
+    appraisal.save()
+    return appraisal
+
+
+@transaction.atomic
+def approve_evaluation(*, document: WorkPlan, actor: User, comment: str = "") -> Appraisal:
+    """Step 8: the SRO approves (signs) the FRO's evaluation, with optional comments."""
+    document, appraisal = _lock(document)
+    if comment.strip():
+        if "edit_sro_comment" not in allowed_actions(actor, document):
+            _refuse(
+                actor, document, "edit_sro_comment", "The SRO's comments cannot be changed now."
+            )
+        appraisal.sro_comment = comment.strip()
+    _transition(document, appraisal, actor, "approve_evaluation")
+    appraisal.sro_signed_at = timezone.now()
+    appraisal.save(update_fields=["sro_signed_at", "sro_comment"])
+    notify(
+        users=[document.staff.user],
+        subject="Your evaluation is ready to acknowledge",
+        body=f"Your {document.cycle} evaluation is approved. Read it and acknowledge it.",
+    )
+    return appraisal
+
+
+@transaction.atomic
+def return_evaluation_to_fro(*, document: WorkPlan, actor: User, reason: str) -> Appraisal:
+    """Step 8, the other way: the SRO returns the evaluation to the FRO with a reason."""
+    if not reason.strip():
+        raise ApplicationError("Give the reason for returning the evaluation to the FRO.")
+    document, appraisal = _lock(document)
+    _transition(document, appraisal, actor, "return_to_fro", comment=reason.strip())
+    fro, _ = _officers(document)
+    notify(
+        users=[fro],
+        subject=f"Evaluation of {document.staff.user} returned",
+        body=f"{actor} returned the evaluation to you: {reason.strip()}",
+    )
+    return appraisal
+
+
+# --- acknowledgement -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def acknowledge_evaluation(*, document: WorkPlan, actor: User, comment: str = "") -> Appraisal:
+    """Step 9: the staff member reads, may comment, and signs. The document is complete, the
+    FRO's rating becomes the final rating and the rebuttal clock starts."""
+    document, appraisal = _lock(document)
+    if "edit_final_comment" in allowed_actions(actor, document):
+        appraisal.staff_final_comment = comment.strip()
+    _transition(document, appraisal, actor, "acknowledge")
+    appraisal.acknowledged_at = timezone.now()
+    appraisal.final_rating_id = appraisal.overall_rating_id
+    appraisal.save(update_fields=["acknowledged_at", "final_rating", "staff_final_comment"])
+    fro, sro = _officers(document)
+    notify(
+        users=[fro, sro],
+        subject=f"{document.staff.user} acknowledged the evaluation",
+        body=f"The {document.cycle} document of {document.staff.user} is complete.",
+    )
+    return appraisal
+
+
+# --- roll-back -----------------------------------------------------------------------------
+
+
+def _snapshot(document: WorkPlan, appraisal: Appraisal | None) -> dict:
+    snapshot = {"work_plan_state": document.state}
+    midpoint = getattr(document, "midpoint", None)
+    if midpoint is not None:
+        snapshot["midpoint"] = {"state": midpoint.state, **midpoint.content()}
+    if appraisal is not None and appraisal.pk and not appraisal._state.adding:
+        snapshot["evaluation"] = {
+            "state": appraisal.state,
+            **{stage: content(appraisal) for stage, content in STAGE_CONTENT.items()},
+            "supervisor_comments": list(
+                appraisal.supervisor_comments.filter(is_current=True).values(
+                    "supervisor_id", "comment"
+                )
+            ),
+        }
+    return snapshot
+
+
+@transaction.atomic
+def roll_back_document(
+    *,
+    document: WorkPlan,
+    actor: User,
+    requested_by: User,
+    reason: str,
+    target_stage: str,
+) -> RollBack:
+    """An HR focal point of the entity returns the document to an earlier stage on the
+    written request of the FRO or SRO. What was entered after that stage stays in the
+    roll-back record but is no longer current; signatures from that stage on are voided; a
+    completed document cannot be rolled back (setting). The staff member and both officers
+    are told."""
+    document, appraisal = _lock(document)
+    relations = relations_for(actor, document)
+    if "hr" not in relations:
+        raise ApplicationError("Only an HR focal point of the entity rolls documents back.")
+    if not reason.strip():
+        raise ApplicationError("Record the reason given in the written request.")
+    line = current_line(document.staff_id, document.cycle_id)
+    requester_role = None
+    if line is not None and requested_by.pk == line.fro_id:
+        requester_role = "fro"
+    elif line is not None and requested_by.pk == line.sro_id:
+        requester_role = "sro"
+    if requester_role is None:
+        raise ApplicationError("A roll-back needs the written request of the FRO or the SRO.")
+    if appraisal.state == S.COMPLETED and not document.cycle.rollback_completed_allowed:
+        raise ApplicationError("A completed document cannot be rolled back.")
+    targets = dict(rollback_targets(document))
+    if target_stage not in targets:
+        label = dict(RollBack.Stage.choices).get(target_stage, target_stage)
+        raise ApplicationError(
+            f"This document cannot be rolled back to \u201c{label}\u201d from where it is now."
+        )
+    snapshot = _snapshot(document, appraisal)
+    from_state = appraisal.state if appraisal.state != S.NOT_STARTED else document.state
+    hr = frozenset({"hr"})
+    started = appraisal.pk is not None and not appraisal._state.adding
+    if target_stage in {"self_assessment", "fro_evaluation", "sro_review"}:
+        APPRAISAL.apply(appraisal, f"roll_back_to_{target_stage}", hr)
+        later = DOCUMENT_ORDER[DOCUMENT_ORDER.index(target_stage) + 1 :]
+        if "acknowledgement" in later:
+            appraisal.staff_final_comment = ""
+            appraisal.acknowledged_at = None
+            appraisal.final_rating = None
+        if "sro_review" in later:
+            appraisal.sro_comment = ""
+            appraisal.sro_signed_at = None
+        if "fro_evaluation" in later:
+            appraisal.overall_rating = None
+            appraisal.fro_overall_comment = ""
+            appraisal.fro_signed_at = None
+            appraisal.goal_rows.update(rating=None, fro_comment="")
+            appraisal.competency_rows.update(rating=None, fro_comment="")
+        appraisal.save()
+    else:
+        if started:
+            APPRAISAL.apply(appraisal, "reset", hr)
+            appraisal.supervisor_comments.update(is_current=False)
+            appraisal.goal_rows.all().delete()
+            appraisal.competency_rows.all().delete()
+            for field in (
+                "self_overall_comment",
+                "fro_overall_comment",
+                "sro_comment",
+                "staff_final_comment",
+            ):
+                setattr(appraisal, field, "")
+            for field in (
+                "started_at",
+                "self_submitted_at",
+                "fro_signed_at",
+                "sro_signed_at",
+                "acknowledged_at",
+                "overall_rating",
+                "final_rating",
+            ):
+                setattr(appraisal, field, None)
+            appraisal.save()
+        midpoint = MidpointReview.objects.select_for_update().filter(work_plan=document).first()
+        if target_stage == "midpoint":
+            MIDPOINT.apply(midpoint, "roll_back", hr)
+            midpoint.staff_submitted_at = None
+            midpoint.finalised_at = None
+            midpoint.save()
+        else:
+            if midpoint is not None and midpoint.state != MidpointReview.State.NOT_STARTED:
+                MIDPOINT.apply(midpoint, "reset", hr)
+                midpoint.staff_comments = midpoint.fro_comments = ""
+                midpoint.staff_submitted_at = midpoint.finalised_at = None
+                midpoint.save()
+            WORK_PLAN.apply(document, "roll_back", hr)
+            document.approved_at = None
+            document.save()
+    voided_stages = DOCUMENT_ORDER[DOCUMENT_ORDER.index(target_stage) :]
+    now = timezone.now()
+    label = dict(RollBack.Stage.choices)[target_stage]
+    voided = Signature.objects.filter(
+        document=document, stage__in=voided_stages, voided_at__isnull=True
+    ).update(voided_at=now, void_reason=f"Rolled back to {label}: {reason.strip()}")
+    rollback = RollBack.objects.create(
+        document=document,
+        target_stage=target_stage,
+        from_state=from_state,
+        requested_by=requested_by,
+        requester_role=requester_role,
+        reason=reason.strip(),
+        performed_by=actor,
+        snapshot=snapshot,
+    )
+    record_event(
+        document=document,
+        kind="rolled_back",
+        summary=f"Rolled back to {label} at the request of the {requester_role.upper()}, "
+        f"{requested_by} ({voided} signature{'s' if voided != 1 else ''} voided)",
+        actor=actor,
+        comment=reason.strip(),
+        data={"rollback": rollback.pk, "voided": voided},
+    )
+    log_event(
+        "rollback",
+        user=actor.pk,
+        document=document.pk,
+        target=target_stage,
+        requested_by=requested_by.pk,
+    )
+    fro, sro = _officers(document)
+    notify(
+        users=[document.staff.user, fro, sro],
+        subject=f"Document of {document.staff.user} rolled back",
+        body=f"{actor} (HR) rolled the {document.cycle} document of {document.staff.user} "
+        f"back to {label} at the written request of {requested_by}.\n\nReason: {reason.strip()}",
+    )
+    return rollback
+
+
+# --- performance improvement plans ---------------------------------------------------------
+
+
+@transaction.atomic
+def open_improvement_plan(
+    *,
+    document: WorkPlan,
+    actor: User,
+    objectives: str,
+    support: str,
+    start: datetime.date,
+    end: datetime.date,
+) -> ImprovementPlan:
+    """The FRO opens a PIP: prompted by an underperformance rating, or at any time."""
+    if "open_pip" not in allowed_actions(actor, document):
+        raise ApplicationError("Only the FRO opens a performance improvement plan.")
+    if not objectives.strip() or not support.strip():
+        raise ApplicationError("A PIP needs objectives and the support offered.")
+    if end < start:
+        raise ApplicationError("The PIP cannot end before it starts.")
+    plan = ImprovementPlan(
+        document=document,
+        opened_by=actor,
+        objectives=objectives.strip(),
+        support=support.strip(),
+        start=start,
+        end=end,
+    )
+    plan.full_clean()
+    plan.save()
+    record_event(
+        document=document,
+        kind="pip_opened",
+        summary=f"Performance improvement plan opened ({start:%d %b %Y} – {end:%d %b %Y})",
+        actor=actor,
+    )
+    notify(
+        users=[document.staff.user],
+        subject="A performance improvement plan was opened",
+        body=f"{actor} opened a performance improvement plan with you.",
+    )
+    return plan
+
+
+@transaction.atomic
+def add_improvement_meeting(
+    *, plan: ImprovementPlan, actor: User, held_on: datetime.date, notes: str
+) -> ImprovementPlanMeeting:
+    document = plan.document
+    if "open_pip" not in allowed_actions(actor, document):
+        raise ApplicationError("Only the FRO records PIP review meetings.")
+    if plan.state != ImprovementPlan.State.OPEN:
+        raise ApplicationError("This PIP is closed.")
+    if not notes.strip():
+        raise ApplicationError("Write the notes of the meeting.")
+    meeting = ImprovementPlanMeeting.objects.create(
+        plan=plan, held_on=held_on, notes=notes.strip(), recorded_by=actor
+    )
+    record_event(
+        document=document,
+        kind="pip_meeting",
+        summary=f"PIP review meeting of {held_on:%d %b %Y} recorded",
+        actor=actor,
+    )
+    return meeting
+
+
+@transaction.atomic
+def close_improvement_plan(
+    *, plan: ImprovementPlan, actor: User, outcome: str, comment: str = ""
+) -> ImprovementPlan:
+    document = plan.document
+    if "open_pip" not in allowed_actions(actor, document):
+        raise ApplicationError("Only the FRO closes a PIP.")
+    if plan.state != ImprovementPlan.State.OPEN:
+        raise ApplicationError("This PIP is already closed.")
+    if outcome not in ImprovementPlan.Outcome.values or not outcome:
+        raise ApplicationError("Choose the outcome of the PIP.")
+    plan.state = ImprovementPlan.State.CLOSED
+    plan.outcome = outcome
+    plan.outcome_comment = comment.strip()
+    plan.closed_at = timezone.now()
+    plan.save()
+    record_event(
+        document=document,
+        kind="pip_closed",
+        summary=f"PIP closed: {plan.get_outcome_display()}",
+        actor=actor,
+    )
+    return plan

@@ -1,0 +1,126 @@
+"""The content each end-of-cycle stage signs, and the check that signatures still match."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workplans.models import MidpointReview, Signature, WorkPlan
+from workplans.signing import content_hash
+
+from .models import Appraisal
+
+# Stages whose content is read-only once signed: what they sign must still be what the
+# database holds. (An approved work plan may still change, with history; its signature keeps
+# the approved version.)
+FROZEN_STAGES = {"midpoint", "self_assessment", "fro_evaluation", "sro_review", "acknowledgement"}
+
+
+def _level(level) -> str | None:
+    return level.code if level is not None else None
+
+
+def self_assessment_content(appraisal: Appraisal) -> dict:
+    return {
+        "document": appraisal.pk,
+        "overall": appraisal.self_overall_comment,
+        "goals": [
+            {"goal": row.goal_id, "comment": row.self_comment}
+            for row in appraisal.goal_rows.order_by("goal_id")
+        ],
+        "competencies": [
+            {"competency": row.competency_id, "comment": row.self_comment}
+            for row in appraisal.competency_rows.order_by("competency_id")
+        ],
+    }
+
+
+def fro_evaluation_content(appraisal: Appraisal) -> dict:
+    return {
+        "document": appraisal.pk,
+        "overall_rating": _level(appraisal.overall_rating),
+        "overall_comment": appraisal.fro_overall_comment,
+        "goals": [
+            {"goal": row.goal_id, "rating": _level(row.rating), "comment": row.fro_comment}
+            for row in appraisal.goal_rows.select_related("rating").order_by("goal_id")
+        ],
+        "competencies": [
+            {
+                "competency": row.competency_id,
+                "rating": _level(row.rating),
+                "comment": row.fro_comment,
+            }
+            for row in appraisal.competency_rows.select_related("rating").order_by("competency_id")
+        ],
+    }
+
+
+def sro_review_content(appraisal: Appraisal) -> dict:
+    return {"document": appraisal.pk, "sro_comment": appraisal.sro_comment}
+
+
+def acknowledgement_content(appraisal: Appraisal) -> dict:
+    return {"document": appraisal.pk, "staff_comment": appraisal.staff_final_comment}
+
+
+STAGE_CONTENT = {
+    "self_assessment": self_assessment_content,
+    "fro_evaluation": fro_evaluation_content,
+    "sro_review": sro_review_content,
+    "acknowledgement": acknowledgement_content,
+}
+
+
+def current_stage_content(document: WorkPlan, stage: str) -> dict | None:
+    if stage == "midpoint":
+        try:
+            return {"document": document.pk, **document.midpoint.content()}
+        except MidpointReview.DoesNotExist:
+            return None
+    try:
+        appraisal = document.appraisal
+    except Appraisal.DoesNotExist:
+        return None
+    return STAGE_CONTENT[stage](appraisal)
+
+
+def _stage_closed(document: WorkPlan, stage: str) -> bool:
+    from .selectors import DOCUMENT_ORDER, document_stage
+
+    if stage == "midpoint":
+        midpoint = getattr(document, "midpoint", None)
+        return midpoint is not None and midpoint.state == MidpointReview.State.FINALISED
+    return DOCUMENT_ORDER.index(document_stage(document)) > DOCUMENT_ORDER.index(stage)
+
+
+@dataclass
+class Mismatch:
+    signature: Signature
+    reason: str
+
+
+def verify_signatures(queryset=None) -> tuple[int, list[Mismatch]]:
+    """Re-compute every current signature: its stored content must hash to its stored hash,
+    and a closed, frozen stage's current content must still be what was signed.
+
+    A stage signed twice (e.g. the FRO signed, the SRO returned it, the FRO signed again)
+    is checked against its latest signature only."""
+    signatures = (queryset or Signature.objects.all()).filter(voided_at__isnull=True)
+    signatures = signatures.select_related("document").order_by("document_id", "signed_at", "pk")
+    latest: dict[tuple[int, str], Signature] = {}
+    mismatches: list[Mismatch] = []
+    count = 0
+    for signature in signatures.iterator(chunk_size=2000):
+        count += 1
+        if content_hash(signature.content) != signature.content_hash:
+            mismatches.append(Mismatch(signature, "stored content does not match its hash"))
+        if signature.stage in FROZEN_STAGES:
+            latest[(signature.document_id, signature.stage)] = signature
+    for signature in latest.values():
+        if not _stage_closed(signature.document, signature.stage):
+            continue  # reopened (returned or rolled back): it will be signed again
+        current = current_stage_content(signature.document, signature.stage)
+        if current is not None and content_hash(current) != signature.content_hash:
+            mismatches.append(
+                Mismatch(signature, f"the {signature.stage} stage changed after it was signed")
+            )
+    return count, mismatches

@@ -1,0 +1,146 @@
+"""The end-of-cycle evaluation: every state and transition, declared once.
+
+Roles are the document relations of `workplans.permissions.relations_for`.
+"""
+
+from __future__ import annotations
+
+from pmsystem.workflow import Transition, Workflow
+from workplans.models import MidpointReview, WorkPlan
+
+from .models import Appraisal
+
+S = Appraisal.State
+
+
+def _may_start(appraisal: Appraisal) -> str | None:
+    document = appraisal.document
+    if document.state != WorkPlan.State.APPROVED:
+        return "The end-of-cycle evaluation starts once the FRO has approved the work plan."
+    if document.cycle.midpoint_required:
+        midpoint = getattr(document, "midpoint", None)
+        if midpoint is None or midpoint.state != MidpointReview.State.FINALISED:
+            return "The end-of-cycle evaluation starts once the mid-point review is finalised."
+    return None
+
+
+def _self_evaluation_given(appraisal: Appraisal) -> str | None:
+    if not appraisal.self_overall_comment.strip():
+        return "Write your overall self-assessment before submitting."
+    return None
+
+
+def _ratings_complete(appraisal: Appraisal) -> str | None:
+    from .selectors import missing_ratings
+
+    missing = missing_ratings(appraisal)
+    return " ".join(missing) if missing else None
+
+
+def _not_completed(appraisal: Appraisal) -> str | None:
+    if appraisal.state == S.COMPLETED and not appraisal.document.cycle.rollback_completed_allowed:
+        return "A completed document cannot be rolled back."
+    return None
+
+
+APPRAISAL = Workflow(
+    document="evaluation",
+    state_field="state",
+    states=dict(S.choices),
+    transitions=[
+        Transition(
+            "start_evaluation",
+            "Start end-of-cycle evaluation",
+            (S.NOT_STARTED,),
+            S.SELF_ASSESSMENT,
+            frozenset({"staff", "fro"}),
+            guard=_may_start,
+        ),
+        Transition(
+            "submit_self_evaluation",
+            "Submit self-evaluation",
+            (S.SELF_ASSESSMENT,),
+            S.FRO_EVALUATION,
+            frozenset({"staff"}),
+            guard=_self_evaluation_given,
+            signs=True,
+        ),
+        Transition(
+            "sign_evaluation",
+            "Sign evaluation",
+            (S.FRO_EVALUATION,),
+            S.SRO_REVIEW,
+            frozenset({"fro"}),
+            guard=_ratings_complete,
+            signs=True,
+        ),
+        Transition(
+            "approve_evaluation",
+            "Approve evaluation",
+            (S.SRO_REVIEW,),
+            S.ACKNOWLEDGEMENT,
+            frozenset({"sro"}),
+            signs=True,
+        ),
+        Transition(
+            "return_to_fro",
+            "Return evaluation to the FRO",
+            (S.SRO_REVIEW,),
+            S.FRO_EVALUATION,
+            frozenset({"sro"}),
+            signs=True,
+        ),
+        Transition(
+            "acknowledge",
+            "Acknowledge evaluation",
+            (S.ACKNOWLEDGEMENT,),
+            S.COMPLETED,
+            frozenset({"staff"}),
+            signs=True,
+        ),
+        # HR focal points roll back on an officer's written request.
+        Transition(
+            "roll_back_to_sro_review",
+            "Roll back to SRO review",
+            (S.ACKNOWLEDGEMENT, S.COMPLETED),
+            S.SRO_REVIEW,
+            frozenset({"hr"}),
+            guard=_not_completed,
+        ),
+        Transition(
+            "roll_back_to_fro_evaluation",
+            "Roll back to FRO evaluation",
+            (S.SRO_REVIEW, S.ACKNOWLEDGEMENT, S.COMPLETED),
+            S.FRO_EVALUATION,
+            frozenset({"hr"}),
+            guard=_not_completed,
+        ),
+        Transition(
+            "roll_back_to_self_assessment",
+            "Roll back to self-evaluation",
+            (S.FRO_EVALUATION, S.SRO_REVIEW, S.ACKNOWLEDGEMENT, S.COMPLETED),
+            S.SELF_ASSESSMENT,
+            frozenset({"hr"}),
+            guard=_not_completed,
+        ),
+        Transition(
+            "reset",
+            "Reset evaluation",
+            tuple(s for s in S.values if s != S.NOT_STARTED),
+            S.NOT_STARTED,
+            frozenset({"hr"}),
+            guard=_not_completed,
+        ),
+    ],
+)
+
+# Where each stage's signature is taken, in the document's order (roll-back voids every
+# signature from the target stage on).
+STAGE_ORDER = [
+    "work_plan",
+    "midpoint",
+    "self_assessment",
+    "fro_evaluation",
+    "sro_review",
+    "acknowledgement",
+]
