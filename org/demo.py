@@ -11,7 +11,9 @@ Shape: the Executive Office of the Secretary-General plus departments, offices a
 genders, entry-on-duty dates, contracts and probation; the open cycle 2026-27 and the closed
 cycle 2025-26 with a reporting line for every staff member in each (the FRO is a more senior
 person in the same or parent unit, the SRO a different, more senior person still); HODs, HR
-focal points and staff representatives with their grants; a few delegations; a superuser.
+focal points and staff representatives with their grants; two delegations; a superuser.
+Everything but the delegations' dates (a week before to three weeks after the day of seeding,
+so they are current when the demo is shown) follows from `staff` alone.
 """
 
 from __future__ import annotations
