@@ -12,6 +12,7 @@ urlpatterns = [
     *home_urlpatterns,
     path("org/", include("org.urls")),
     path("workplans/", include("workplans.urls")),
+    path("appraisals/", include("appraisals.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

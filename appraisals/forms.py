@@ -1,0 +1,80 @@
+"""Validation of what people type on end-of-cycle pages (rules live in the services)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from org.models import User
+
+from .models import ImprovementPlan, RollBack
+
+
+def parse_rows(data, prefix: str, ids, *, with_rating: bool = False) -> dict:
+    """Read `<prefix>-<id>-comment` (and `-rating`) fields for the given row ids.
+
+    A rating that is not a number is reported, not guessed."""
+    rows = {}
+    for row_id in ids:
+        comment = data.get(f"{prefix}-{row_id}-comment", "")
+        if not with_rating:
+            rows[row_id] = comment
+            continue
+        raw = data.get(f"{prefix}-{row_id}-rating", "")
+        try:
+            rating = int(raw) if raw else None
+        except ValueError as exc:
+            raise forms.ValidationError("A rating was not one of the choices.") from exc
+        rows[row_id] = (comment, rating)
+    return rows
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Reason")
+
+
+class RollBackForm(forms.Form):
+    target_stage = forms.ChoiceField(label="Return the document to", choices=())
+    requested_by = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label="Written request from",
+        empty_label=None,
+        help_text="The FRO or SRO who asked for the correction in writing.",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Reason (as given in the written request)",
+    )
+
+    def __init__(self, *args, targets=(), officers=(), **kwargs):
+        """`officers`: (user, "FRO"/"SRO") pairs who may have requested the roll-back."""
+        super().__init__(*args, **kwargs)
+        self.fields["target_stage"].choices = list(targets)
+        labels = {user.pk: f"{user} ({role})" for user, role in officers}
+        field = self.fields["requested_by"]
+        field.queryset = User.objects.filter(pk__in=labels)
+        field.label_from_instance = lambda user: labels.get(user.pk, str(user))
+
+    def clean_target_stage(self) -> str:
+        value = self.cleaned_data["target_stage"]
+        if value not in RollBack.Stage.values:
+            raise forms.ValidationError("Choose a stage.")
+        return value
+
+
+class ImprovementPlanForm(forms.Form):
+    objectives = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+    support = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), help_text="Training, coaching, other support."
+    )
+    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class MeetingForm(forms.Form):
+    held_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Date")
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CloseImprovementPlanForm(forms.Form):
+    outcome = forms.ChoiceField(choices=[c for c in ImprovementPlan.Outcome.choices if c[0]])
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)

@@ -1,0 +1,356 @@
+"""End-of-cycle pages. Thin: load the document through a selector (404 when not visible),
+ask `allowed_actions` (403 when visible but not allowed), call a service, render."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from org.selectors import current_cycle
+from pmsystem.errors import ApplicationError
+from workplans.models import WorkPlan
+from workplans.permissions import relations_for
+from workplans.selectors import current_line, get_visible_work_plan
+
+from . import selectors, services
+from .forms import (
+    CloseImprovementPlanForm,
+    ImprovementPlanForm,
+    MeetingForm,
+    ReasonForm,
+    RollBackForm,
+    parse_rows,
+)
+from .models import ImprovementPlan
+from .permissions import allowed_actions
+
+
+def _load(request: HttpRequest, pk: int) -> tuple[WorkPlan, frozenset[str], frozenset[str]]:
+    document = get_visible_work_plan(request.user, pk)
+    relations = relations_for(request.user, document)
+    return document, frozenset(relations), allowed_actions(request.user, document, relations)
+
+
+def _require(actions: frozenset[str], *needed: str) -> None:
+    if not actions.intersection(needed):
+        raise PermissionDenied("You may not do this on this document now.")
+
+
+def _back(pk: int) -> HttpResponse:
+    return redirect("appraisals:evaluation", pk)
+
+
+def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
+    """The end-of-cycle evaluation: what the user may read, and the form of their part."""
+    document, roles, actions = _load(request, pk)
+    context = selectors.evaluation_context(document)
+    appraisal = context["appraisal"]
+    supervisor_only = (
+        "view_evaluation_as_supervisor" in actions and "view_evaluation" not in actions
+    )
+    if appraisal.state != appraisal.State.NOT_STARTED and not actions & {
+        "view_evaluation",
+        "view_evaluation_as_supervisor",
+    }:
+        raise PermissionDenied("You may not see this evaluation.")
+    own_comment = ""
+    if "supervisor_comment" in actions or supervisor_only:
+        own_comment = next(
+            (
+                c.comment
+                for c in context["supervisor_comments"]
+                if c.supervisor_id == request.user.pk
+            ),
+            "",
+        )
+        if supervisor_only:
+            context["supervisor_comments"] = [
+                c for c in context["supervisor_comments"] if c.supervisor_id == request.user.pk
+            ]
+    rating = appraisal.overall_rating
+    return render(
+        request,
+        "appraisals/evaluation_detail.html",
+        {
+            "work_plan": document,
+            "roles": roles,
+            "actions": actions,
+            "supervisor_only": supervisor_only,
+            "own_supervisor_comment": own_comment,
+            "missing": selectors.missing_ratings(appraisal) if "edit_ratings" in actions else [],
+            "pip_prompt": "open_pip" in actions and rating is not None and rating.underperformance,
+            "rebuttable": appraisal.final_rating is not None and appraisal.final_rating.rebuttable,
+            "reason_form": ReasonForm(),
+            **context,
+        },
+    )
+
+
+@require_POST
+def start(request: HttpRequest, pk: int) -> HttpResponse:
+    document, roles, actions = _load(request, pk)
+    _require(actions, "start_evaluation")
+    try:
+        services.start_evaluation(document=document, actor=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "End-of-cycle evaluation started.")
+    return _back(pk)
+
+
+@require_POST
+def self_evaluation(request: HttpRequest, pk: int) -> HttpResponse:
+    document, roles, actions = _load(request, pk)
+    _require(actions, "edit_self_evaluation", "submit_self_evaluation")
+    appraisal = document.appraisal
+    goals = parse_rows(request.POST, "goal", appraisal.goal_rows.values_list("pk", flat=True))
+    competencies = parse_rows(
+        request.POST, "competency", appraisal.competency_rows.values_list("pk", flat=True)
+    )
+    try:
+        services.save_self_evaluation(
+            document=document,
+            actor=request.user,
+            overall=request.POST.get("overall", ""),
+            goals=goals,
+            competencies=competencies,
+        )
+        if "submit" in request.POST:
+            services.submit_self_evaluation(document=document, actor=request.user)
+            messages.success(request, "Self-evaluation signed and sent to your FRO.")
+        else:
+            messages.success(request, "Self-evaluation saved.")
+    except ApplicationError as error:
+        messages.error(request, f"{error.message} What you typed is saved.")
+    return _back(pk)
+
+
+@require_POST
+def supervisor_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    document, roles, actions = _load(request, pk)
+    _require(actions, "supervisor_comment")
+    try:
+        services.save_supervisor_comment(
+            document=document, actor=request.user, comment=request.POST.get("comment", "")
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Your comments are saved; the FRO sees them before rating.")
+    return _back(pk)
+
+
+@require_POST
+def ratings(request: HttpRequest, pk: int) -> HttpResponse:
+    document, roles, actions = _load(request, pk)
+    _require(actions, "edit_ratings", "sign_evaluation")
+    appraisal = document.appraisal
+    try:
+        goal_rows = parse_rows(
+            request.POST,
+            "goal",
+            appraisal.goal_rows.values_list("pk", flat=True),
+            with_rating=True,
+        )
+        competency_rows = parse_rows(
+            request.POST,
+            "competency",
+            appraisal.competency_rows.values_list("pk", flat=True),
+            with_rating=True,
+        )
+        overall = request.POST.get("overall_rating") or None
+        overall_id = int(overall) if overall else None
+    except (forms.ValidationError, ValueError):
+        messages.error(request, "A rating was not one of the choices: nothing was saved.")
+        return _back(pk)
+    try:
+        services.save_ratings(
+            document=document,
+            actor=request.user,
+            goals={k: services.Assessment(c, r) for k, (c, r) in goal_rows.items()},
+            competencies={k: services.Assessment(c, r) for k, (c, r) in competency_rows.items()},
+            overall_rating_id=overall_id,
+            overall_comment=request.POST.get("overall_comment", ""),
+        )
+        if "sign" in request.POST:
+            services.sign_evaluation(document=document, actor=request.user)
+            messages.success(request, "Evaluation signed and sent to the SRO.")
+        else:
+            messages.success(request, "Ratings saved.")
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return _back(pk)
+
+
+@require_POST
+def sro(request: HttpRequest, pk: int) -> HttpResponse:
+    document, roles, actions = _load(request, pk)
+    _require(actions, "approve_evaluation", "return_to_fro", "edit_sro_comment")
+    comment = request.POST.get("comment", "")
+    try:
+        if request.POST.get("action") == "return":
+            form = ReasonForm(request.POST)
+            if not form.is_valid():
+                raise ApplicationError("Give the reason for returning the evaluation to the FRO.")
+            services.return_evaluation_to_fro(
+                document=document, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, "Evaluation returned to the FRO.")
+        elif request.POST.get("action") == "approve":
+            services.approve_evaluation(document=document, actor=request.user, comment=comment)
+            messages.success(request, "Evaluation approved and signed.")
+        else:
+            services.save_sro_comment(document=document, actor=request.user, comment=comment)
+            messages.success(request, "Comments saved.")
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return _back(pk)
+
+
+@require_POST
+def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    document, roles, actions = _load(request, pk)
+    _require(actions, "acknowledge")
+    try:
+        services.acknowledge_evaluation(
+            document=document, actor=request.user, comment=request.POST.get("comment", "")
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "You signed your evaluation: the document is complete.")
+    return _back(pk)
+
+
+def rollback(request: HttpRequest, pk: int) -> HttpResponse:
+    """HR returns a document to an earlier stage on the FRO's or SRO's written request."""
+    document, roles, actions = _load(request, pk)
+    if "hr" not in roles:
+        raise PermissionDenied("Only an HR focal point of the entity rolls documents back.")
+    line = current_line(document.staff_id, document.cycle_id)
+    officers = [(line.fro.user, "FRO"), (line.sro.user, "SRO")] if line else []
+    targets = selectors.rollback_targets(document)
+    form = RollBackForm(request.POST or None, targets=targets, officers=officers)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.roll_back_document(
+                document=document,
+                actor=request.user,
+                requested_by=form.cleaned_data["requested_by"],
+                reason=form.cleaned_data["reason"],
+                target_stage=form.cleaned_data["target_stage"],
+            )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, "Document rolled back; the staff member and officers are told."
+            )
+            return redirect("workplans:document", pk)
+    return render(
+        request,
+        "appraisals/rollback_form.html",
+        {
+            "work_plan": document,
+            "actions": actions,
+            "roles": roles,
+            "form": form,
+            "targets": targets,
+            "stage": selectors.document_stage(document),
+        },
+    )
+
+
+def improvement_plans(request: HttpRequest, pk: int) -> HttpResponse:
+    document, roles, actions = _load(request, pk)
+    _require(actions, "view_pips")
+    form = ImprovementPlanForm()
+    if request.method == "POST":
+        _require(actions, "open_pip")
+        form = ImprovementPlanForm(request.POST)
+        if form.is_valid():
+            try:
+                services.open_improvement_plan(
+                    document=document, actor=request.user, **form.cleaned_data
+                )
+            except ApplicationError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, "Performance improvement plan opened.")
+                return redirect("appraisals:pips", pk)
+    plans = list(
+        ImprovementPlan.objects.filter(document=document)
+        .select_related("opened_by")
+        .prefetch_related("meetings__recorded_by")
+    )
+    return render(
+        request,
+        "appraisals/improvementplan_list.html",
+        {
+            "work_plan": document,
+            "actions": actions,
+            "roles": roles,
+            "form": form,
+            "plans": plans,
+            "meeting_form": MeetingForm(),
+            "close_form": CloseImprovementPlanForm(),
+        },
+    )
+
+
+@require_POST
+def improvement_plan_meeting(request: HttpRequest, pk: int, plan_id: int) -> HttpResponse:
+    document, roles, actions = _load(request, pk)
+    plan = get_object_or_404(ImprovementPlan, pk=plan_id, document=document)
+    form = MeetingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the date and notes of the meeting.")
+    else:
+        try:
+            services.add_improvement_meeting(plan=plan, actor=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Meeting recorded.")
+    return redirect("appraisals:pips", pk)
+
+
+@require_POST
+def improvement_plan_close(request: HttpRequest, pk: int, plan_id: int) -> HttpResponse:
+    document, roles, actions = _load(request, pk)
+    plan = get_object_or_404(ImprovementPlan, pk=plan_id, document=document)
+    form = CloseImprovementPlanForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose the outcome of the PIP.")
+    else:
+        try:
+            services.close_improvement_plan(plan=plan, actor=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "PIP closed.")
+    return redirect("appraisals:pips", pk)
+
+
+def sro_queue(request: HttpRequest) -> HttpResponse:
+    """Evaluations waiting for the user's approval as SRO (own or acting)."""
+    cycle = current_cycle()
+    documents = selectors.documents_awaiting_sro(request.user, cycle.pk) if cycle else []
+    return render(request, "appraisals/sro_queue.html", {"cycle": cycle, "documents": documents})
+
+
+def pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The document as a PDF, for the record: every stage and every signature with its hash."""
+    document, roles, actions = _load(request, pk)
+    _require(actions, "download_pdf")
+    from .pdf import render_document_pdf
+
+    response = HttpResponse(render_document_pdf(document), content_type="application/pdf")
+    filename = f"pmsystem-{document.cycle.name}-{document.staff.index_number}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
