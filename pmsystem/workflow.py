@@ -95,14 +95,23 @@ class Workflow:
 
 def lower_first(text: str) -> str:
     """A state label inside a sentence: 'Awaiting the FRO's comments' -> 'awaiting the FRO's
-    comments' (acronyms keep their capitals)."""
+    comments'; 'SRO review' stays 'SRO review' (acronyms keep their capitals)."""
+    first_word = text.split(" ", 1)[0]
+    if len(first_word) > 1 and first_word.isupper():
+        return text
     return text[:1].lower() + text[1:]
 
 
 def _action_phrase(label: str, document: str) -> str:
-    """'Approve work plan' on a work plan -> 'approve this work plan'."""
-    phrase = lower_first(label)
-    return phrase.replace(document, f"this {document}", 1) if document in phrase else phrase
+    """'Approve work plan' on a work plan -> 'approve this work plan'. Only the document's own
+    name takes 'this': 'Submit self-evaluation' and 'Start end-of-cycle evaluation' on an
+    evaluation stay as they are."""
+    words = lower_first(label).split(" ")
+    name = document.split(" ")
+    for i in range(1, len(words) - len(name) + 1):
+        if words[i : i + len(name)] == name and "-" not in words[i - 1]:
+            return " ".join([*words[:i], "this", *words[i:]])
+    return " ".join(words)
 
 
 def _past(label: str) -> str:
