@@ -6,9 +6,19 @@ import datetime
 
 from django.db import transaction
 
-from pmsystem.errors import ApplicationError  # noqa: F401  (re-exported)
+from pmsystem.errors import ApplicationError
 
-from .models import Cycle, Delegation, DepartmentRole, OrgUnit, RatingLevel, RatingScale, User
+from .models import (
+    Cycle,
+    Delegation,
+    DepartmentRole,
+    OrgUnit,
+    RatingLevel,
+    RatingScale,
+    ReportingLine,
+    User,
+)
+from .notifications import notify
 from .permissions import sync_department_grants
 
 # (code, label, rebuttable, underperformance), highest first: the UN defaults (DESIGN.md).
@@ -95,6 +105,24 @@ def end_department_role(*, department_role: DepartmentRole) -> None:
     sync_department_grants(entity_ids=[entity_id])
 
 
+def delegable_roles(user: User, today: datetime.date | None = None) -> list[str]:
+    """The roles `user` holds now and may hand to an acting officer."""
+    today = today or datetime.date.today()
+    roles = []
+    lines = ReportingLine.objects.filter(effective_to__isnull=True, cycle__status=Cycle.Status.OPEN)
+    if lines.filter(fro_id=user.pk).exists():
+        roles.append(Delegation.Role.FRO)
+    if lines.filter(sro_id=user.pk).exists():
+        roles.append(Delegation.Role.SRO)
+    if (
+        DepartmentRole.objects.filter(user=user, role=DepartmentRole.Role.HOD, start__lte=today)
+        .exclude(end__lt=today)
+        .exists()
+    ):
+        roles.append(Delegation.Role.HOD)
+    return roles
+
+
 @transaction.atomic
 def create_delegation(
     *,
@@ -105,10 +133,52 @@ def create_delegation(
     end: datetime.date,
     reason: str = "",
 ) -> Delegation:
-    """Name an acting officer for a date range."""
+    """An FRO, SRO or HOD names an acting officer for a date range; while it holds, the
+    acting officer sees the documents and acts, and every signature reads "X acting for Y"."""
+    if role not in delegable_roles(principal):
+        label = Delegation.Role(role).label if role in Delegation.Role.values else role
+        raise ApplicationError(f"You are not a {label.lower()} now, so you cannot delegate it.")
+    if acting.pk == principal.pk:
+        raise ApplicationError("You cannot name yourself as your acting officer.")
+    if not acting.is_active:
+        raise ApplicationError(f"{acting}'s account is not active.")
+    if end < start:
+        raise ApplicationError("The delegation cannot end before it starts.")
+    if end < datetime.date.today():
+        raise ApplicationError("The delegation would already be over.")
+    overlapping = Delegation.objects.filter(
+        principal=principal, role=role, start__lte=end, end__gte=start
+    )
+    if overlapping.exists():
+        raise ApplicationError(
+            "You already have an acting officer for this role in those dates: end that "
+            "delegation first."
+        )
     delegation = Delegation(
         principal=principal, acting=acting, role=role, start=start, end=end, reason=reason
     )
     delegation.full_clean()
     delegation.save()
+    notify(
+        users=[acting],
+        subject=f"You are acting {delegation.get_role_display()} for {principal}",
+        body=f"{principal} named you acting {delegation.get_role_display()} from {start:%d %b %Y} "
+        f"to {end:%d %b %Y}. {reason}".strip(),
+    )
+    return delegation
+
+
+@transaction.atomic
+def end_delegation(*, delegation: Delegation, actor: User) -> Delegation:
+    """The principal ends a delegation early (it stops today; its record stays)."""
+    if delegation.principal_id != actor.pk:
+        raise ApplicationError("Only the officer who delegated can end the delegation.")
+    today = datetime.date.today()
+    if delegation.end < today:
+        raise ApplicationError("This delegation is already over.")
+    delegation.end = max(today - datetime.timedelta(days=1), delegation.start)
+    if delegation.start >= today:
+        delegation.delete()
+        return delegation
+    delegation.save(update_fields=["end"])
     return delegation

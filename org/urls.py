@@ -4,4 +4,7 @@ from . import views
 
 app_name = "org"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("delegations/", views.delegations, name="delegations"),
+    path("delegations/<int:pk>/end/", views.end_delegation, name="delegation-end"),
+]
