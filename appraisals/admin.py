@@ -1,0 +1,47 @@
+"""Django admin for the end of the cycle: evaluations, roll-backs and PIPs are the record and
+are read-only here; an attempt to change one is logged."""
+
+from django.contrib import admin
+
+from workplans.admin import ReadOnlyAdmin
+
+from .models import Appraisal, ImprovementPlan, RollBack
+
+
+@admin.register(Appraisal)
+class AppraisalAdmin(ReadOnlyAdmin):
+    list_display = ["document", "state", "overall_rating", "final_rating", "acknowledged_at"]
+    list_filter = ["state", "document__cycle", "overall_rating__code"]
+    search_fields = ["document__staff__index_number", "document__staff__user__last_name"]
+    list_select_related = [
+        "document__staff__user",
+        "document__cycle",
+        "overall_rating",
+        "final_rating",
+    ]
+
+
+@admin.register(RollBack)
+class RollBackAdmin(ReadOnlyAdmin):
+    list_display = [
+        "document",
+        "target_stage",
+        "from_state",
+        "requested_by",
+        "performed_by",
+        "performed_at",
+    ]
+    list_filter = ["target_stage"]
+    list_select_related = [
+        "document__staff__user",
+        "document__cycle",
+        "requested_by",
+        "performed_by",
+    ]
+
+
+@admin.register(ImprovementPlan)
+class ImprovementPlanAdmin(ReadOnlyAdmin):
+    list_display = ["document", "start", "end", "state", "outcome"]
+    list_filter = ["state", "outcome"]
+    list_select_related = ["document__staff__user", "document__cycle"]

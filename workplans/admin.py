@@ -1,0 +1,131 @@
+"""Django admin for work plans. The timeline and signatures are the record: read-only here,
+as everywhere in the application."""
+
+from django.contrib import admin
+
+from pmsystem.security import log_event
+
+from .models import (
+    AdditionalSupervisor,
+    Competency,
+    DocumentEvent,
+    Goal,
+    MidpointReview,
+    Signature,
+    WorkPlan,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The record cannot be edited or deleted; an attempt through the admin is logged."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and request.method == "POST":
+            log_event(
+                "signed_stage_change_refused",
+                user=request.user.pk,
+                via="admin",
+                model=obj._meta.label,
+                object=obj.pk,
+            )
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Competency)
+class CompetencyAdmin(admin.ModelAdmin):
+    list_display = ["name", "framework", "kind", "position"]
+    list_filter = ["framework", "kind"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Goal)
+class GoalAdmin(admin.ModelAdmin):
+    """Unit goals (entity and unit work plans) are kept here; personal goals belong to their
+    work plan and change only through it."""
+
+    list_display = ["title", "owner_unit", "work_plan", "cycle", "aligned_to", "is_current"]
+    list_filter = ["cycle", "is_current", "owner_unit__entity"]
+    search_fields = ["title", "owner_unit__code", "work_plan__staff__index_number"]
+    autocomplete_fields = ["owner_unit", "aligned_to"]
+    raw_id_fields = ["work_plan"]
+    list_select_related = ["owner_unit", "work_plan__staff__user", "cycle", "aligned_to"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or obj.work_plan_id is None
+
+
+class SignatureInline(admin.TabularInline):
+    model = Signature
+    extra = 0
+    can_delete = False
+    fields = [
+        "stage",
+        "action",
+        "signer",
+        "role",
+        "acting_for",
+        "signed_at",
+        "content_hash",
+        "voided_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WorkPlan)
+class WorkPlanAdmin(ReadOnlyAdmin):
+    list_display = ["staff", "cycle", "state", "submitted_at", "approved_at"]
+    list_filter = ["cycle", "state", "staff__unit__entity"]
+    search_fields = ["staff__index_number", "staff__user__email", "staff__user__last_name"]
+    list_select_related = ["staff__user", "cycle"]
+    inlines = [SignatureInline]
+
+
+@admin.register(MidpointReview)
+class MidpointReviewAdmin(ReadOnlyAdmin):
+    list_display = ["work_plan", "state", "started_at", "finalised_at"]
+    list_filter = ["state"]
+    list_select_related = ["work_plan__staff__user", "work_plan__cycle"]
+
+
+@admin.register(AdditionalSupervisor)
+class AdditionalSupervisorAdmin(ReadOnlyAdmin):
+    list_display = ["work_plan", "supervisor", "state", "proposed_at", "answered_at"]
+    list_filter = ["state"]
+    list_select_related = ["work_plan__staff__user", "work_plan__cycle", "supervisor"]
+
+
+@admin.register(Signature)
+class SignatureAdmin(ReadOnlyAdmin):
+    list_display = [
+        "document",
+        "stage",
+        "action",
+        "signer",
+        "role",
+        "acting_for",
+        "signed_at",
+        "voided_at",
+    ]
+    list_filter = ["stage", "action", "role"]
+    search_fields = ["document__staff__index_number", "signer__email", "content_hash"]
+    list_select_related = ["document__staff__user", "document__cycle", "signer", "acting_for"]
+
+
+@admin.register(DocumentEvent)
+class DocumentEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "document", "kind", "summary", "actor"]
+    list_filter = ["kind"]
+    search_fields = ["document__staff__index_number", "summary", "actor__email"]
+    list_select_related = ["document__staff__user", "document__cycle", "actor"]
