@@ -116,6 +116,7 @@ def test_the_work_plan_transitions_are_the_declared_ones():
         "submit": ({"draft", "returned"}, "submitted", {"staff"}, True),
         "approve": ({"submitted"}, "approved", {"fro"}, True),
         "return": ({"submitted"}, "returned", {"fro"}, True),
+        "roll_back": ({"submitted", "approved", "returned"}, "draft", {"hr"}, False),
     }
     assert {
         name: (set(t.sources), t.target, set(t.roles), t.signs)
@@ -124,6 +125,8 @@ def test_the_work_plan_transitions_are_the_declared_ones():
         "start_midpoint": ({"not_started"}, "open", {"staff", "fro"}, False),
         "submit_midpoint": ({"open"}, "staff_submitted", {"staff"}, True),
         "finalise_midpoint": ({"staff_submitted"}, "finalised", {"fro"}, True),
+        "roll_back": ({"staff_submitted", "finalised"}, "open", {"hr"}, False),
+        "reset": ({"open", "staff_submitted", "finalised"}, "not_started", {"hr"}, False),
     }
 
 
