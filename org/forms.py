@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 from .models import Delegation, User
 
@@ -25,3 +27,49 @@ class DelegationForm(forms.Form):
             return User.objects.get(email=email, is_active=True)
         except User.DoesNotExist as exc:
             raise forms.ValidationError(f"Nobody with the email {email} has an account.") from exc
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """One or more files (Django's documented recipe for `multiple`)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".csv,.xlsx"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple) and data:
+            return [single(item, initial) for item in data]
+        return [single(data or None, initial)]
+
+
+class ImportForm(forms.Form):
+    IMPORTABLE_EXTENSIONS = (".csv", ".xlsx")
+
+    files = MultipleFileField(
+        label="Files",
+        help_text="One or more .csv files (units, staff, reporting lines), or one .xlsx "
+        "workbook with sheets named units, staff and lines.",
+    )
+    validate_only = forms.BooleanField(
+        required=False, label="Validate only: check every row and count, write nothing"
+    )
+
+    def clean_files(self) -> list:
+        files = self.cleaned_data["files"]
+        wrong = [f.name for f in files if not f.name.lower().endswith(self.IMPORTABLE_EXTENSIONS)]
+        if wrong:
+            raise forms.ValidationError(
+                f"Only .csv and .xlsx files can be imported: {', '.join(wrong)}."
+            )
+        limit = settings.IMPORT_MAX_UPLOAD_BYTES
+        total = sum(f.size for f in files)
+        if total > limit:
+            raise forms.ValidationError(
+                f"The upload is {filesizeformat(total)}; the limit is {filesizeformat(limit)}."
+            )
+        return files

@@ -7,4 +7,5 @@ app_name = "org"
 urlpatterns = [
     path("delegations/", views.delegations, name="delegations"),
     path("delegations/<int:pk>/end/", views.end_delegation, name="delegation-end"),
+    path("import/", views.import_files, name="import"),
 ]

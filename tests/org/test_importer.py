@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 
 from org.importer import import_org
 from org.models import Category, DepartmentRole, OrgUnit, ReportingLine, StaffMember, User
-from org.services import ApplicationError
+from pmsystem.errors import ApplicationError
 from tests.factories import (
     CycleFactory,
     DepartmentRoleFactory,

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from org.importer import import_org
-from org.services import ApplicationError
+from pmsystem.errors import ApplicationError
 
 
 class Command(BaseCommand):
