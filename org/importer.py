@@ -48,6 +48,7 @@ from .models import (
     category_for_grade,
 )
 from .permissions import importable_entity_ids
+from .signals import reporting_lines_changed
 
 UNITS, STAFF, LINES = "units", "staff", "lines"
 KINDS = (UNITS, STAFF, LINES)
@@ -165,10 +166,6 @@ class Counts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.created + self.updated + self.unchanged
 
 
 @dataclass
@@ -1249,6 +1246,12 @@ class _Import:
             ],
             batch_size=BATCH,
         )
+        changed = [p for p in self.lines if p.action != "unchanged"]
+        cycle_ids = sorted({p.cycle.pk for p in changed})
+        # Apps built on org re-derive their grants from the lines; in chunks, so that their
+        # queries stay within the database's parameter limits.
+        for chunk in _chunks(sorted({user_ids[p.index] for p in changed})):
+            reporting_lines_changed.send(sender=ReportingLine, staff_ids=chunk, cycle_ids=cycle_ids)
 
 
 def _unknown(what: str, value: str) -> str:
