@@ -11,6 +11,7 @@ from org.models import User
 from workplans.models import WorkPlan
 from workplans.permissions import allowed_actions as work_plan_actions
 from workplans.permissions import relations_for
+from workplans.workflow import MIDPOINT, WORK_PLAN
 
 from .models import Appraisal
 from .selectors import appraisal_of, rollback_targets
@@ -18,6 +19,15 @@ from .workflow import APPRAISAL
 
 S = Appraisal.State
 READERS = {"staff", "fro", "sro", "hod", "hr", "entity_viewer"}
+# HR's roll-back transitions are taken only through `roll_back_document`: whether one is
+# possible now is the "roll_back" action (from `rollback_targets`), never a raw transition,
+# which knows nothing of later stages (e.g. a completed document).
+HR_TRANSITIONS = frozenset(
+    t.name
+    for workflow in (WORK_PLAN, MIDPOINT, APPRAISAL)
+    for t in workflow.transitions.values()
+    if "hr" in t.roles
+)
 
 
 def allowed_actions(
@@ -28,9 +38,11 @@ def allowed_actions(
     roles = frozenset(relations)
     if not roles:
         return frozenset()
-    actions = set(work_plan_actions(user, document, roles))
+    actions = set(work_plan_actions(user, document, roles)) - HR_TRANSITIONS
     appraisal = appraisal_of(document)
-    actions.update(t.name for t in APPRAISAL.allowed(appraisal, roles))
+    actions.update(
+        t.name for t in APPRAISAL.allowed(appraisal, roles) if t.name not in HR_TRANSITIONS
+    )
     state = appraisal.state
     started = state != S.NOT_STARTED
     if roles & READERS:
