@@ -104,7 +104,10 @@ def verify_signatures(queryset=None) -> tuple[int, list[Mismatch]]:
 
     A stage signed twice (e.g. the FRO signed, the SRO returned it, the FRO signed again)
     is checked against its latest signature only."""
-    signatures = (queryset or Signature.objects.all()).filter(voided_at__isnull=True)
+    # `is None`, not `or`: an empty queryset must check nothing (not everything), and its
+    # truth test would load every row before the chunked iteration below.
+    signatures = Signature.objects.all() if queryset is None else queryset
+    signatures = signatures.filter(voided_at__isnull=True)
     signatures = signatures.select_related("document").order_by("document_id", "signed_at", "pk")
     latest: dict[tuple[int, str], Signature] = {}
     mismatches: list[Mismatch] = []
