@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 # Playwright's sync API runs an event loop in this thread; Django refuses database access from
 # a thread with a running loop unless told it is safe (each call here is still synchronous).
@@ -49,16 +49,69 @@ def browser() -> Browser:
         browser.close()
 
 
-@pytest.fixture
-def page(browser: Browser, live_server, request) -> Page:
-    """A fresh browser context per test, pointed at the live server."""
+# The password tests.factories.UserFactory gives every user.
+PASSWORD = "pass-word-123"
+
+
+def login(page: Page, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the real allauth form, as a person would."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign In").click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+
+
+def _new_context(browser: Browser, live_server) -> BrowserContext:
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
     context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
+    return context
+
+
+def _screenshot_if_failed(request, page: Page, suffix: str = "") -> None:
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
         RESULTS_DIR.mkdir(exist_ok=True)
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid + suffix)
         page.screenshot(path=str(RESULTS_DIR / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def page(browser: Browser, live_server, request) -> Page:
+    """A fresh browser context per test, pointed at the live server."""
+    context = _new_context(browser, live_server)
+    page = context.new_page()
+    yield page
+    _screenshot_if_failed(request, page)
     context.close()
+
+
+@pytest.fixture
+def sign_in(browser: Browser, live_server, request):
+    """`sign_in(user)`: a page of the user's own browser (context), signed in through the
+    login form. Journeys with several people keep one such page per person; a failing test
+    leaves a screenshot of each."""
+    opened: list[tuple[str, BrowserContext, Page]] = []
+
+    def open_as(user, password: str = PASSWORD) -> Page:
+        context = _new_context(browser, live_server)
+        page = context.new_page()
+        opened.append((user.email, context, page))
+        login(page, user.email, password)
+        return page
+
+    yield open_as
+    for email, context, page in opened:
+        _screenshot_if_failed(request, page, f"-{email}")
+        context.close()
+
+
+@pytest.fixture
+def competency_catalogue(transactional_db) -> None:
+    """The competency catalogues come from a data migration, and a transactional test empties
+    every table when it ends: seed them again (idempotent) for the test that needs them."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("workplans.migrations.0002_competency_catalogues").seed(apps, None)
