@@ -1,0 +1,83 @@
+"""What waits at the end of the cycle, for the reminder sweep (`pmsystem.pending`).
+
+A document reaches these stages once its work plan is approved and its mid-point review is
+finalised (or the cycle has none); every stage is due `cycle.end_of_cycle_due`:
+- self_evaluation: the staff member starts and submits the self-evaluation;
+- fro_evaluation: the FRO rates and signs;
+- sro_review: the SRO approves;
+- acknowledgement: the staff member acknowledges.
+Three queries for the whole organisation (plus the HODs).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Collection, Iterator
+
+from django.db.models import Q
+
+from pmsystem.pending import PendingAction, Stage
+from workplans.models import MidpointReview, WorkPlan
+from workplans.pending import current_lines, document_action, hods_by_entity, open_cycles
+
+from .models import Appraisal
+
+A = Appraisal.State
+
+STAGES = (
+    Stage("self_evaluation", "Evaluation: self-evaluation", "staff", "appraisals:evaluation"),
+    Stage("fro_evaluation", "Evaluation: rating by the FRO", "fro", "appraisals:evaluation"),
+    Stage("sro_review", "Evaluation: approval by the SRO", "sro", "appraisals:evaluation"),
+    Stage("acknowledgement", "Evaluation: acknowledgement", "staff", "appraisals:evaluation"),
+)
+
+# Evaluation state → (stage, who acts).
+WAITING = {
+    None: ("self_evaluation", "staff"),
+    A.NOT_STARTED: ("self_evaluation", "staff"),
+    A.SELF_ASSESSMENT: ("self_evaluation", "staff"),
+    A.FRO_EVALUATION: ("fro_evaluation", "fro"),
+    A.SRO_REVIEW: ("sro_review", "sro"),
+    A.ACKNOWLEDGEMENT: ("acknowledgement", "staff"),
+}
+
+
+def pending_actions(
+    *, today: datetime.date, entity_ids: Collection[int] | None = None
+) -> Iterator[PendingAction]:
+    """One action per document of an open cycle that waits at an end-of-cycle stage."""
+    cycles = open_cycles()
+    if not cycles:
+        return
+    documents = (
+        WorkPlan.objects.filter(cycle_id__in=list(cycles), state=WorkPlan.State.APPROVED)
+        .filter(
+            Q(cycle__midpoint_required=False) | Q(midpoint__state=MidpointReview.State.FINALISED)
+        )
+        .exclude(appraisal__state=A.COMPLETED)
+    )
+    if entity_ids is not None:
+        documents = documents.filter(staff__unit__entity_id__in=list(entity_ids))
+    rows = list(
+        documents.values_list("cycle_id", "staff_id", "pk", "appraisal__state").iterator(
+            chunk_size=5000
+        )
+    )
+    if not rows:
+        return
+    hods = hods_by_entity(today)
+    lines = current_lines(cycles, entity_ids)
+    for cycle_id, staff_id, document_id, state in rows:
+        line = lines.get((cycle_id, staff_id))
+        if line is None:
+            continue
+        stage, role = WAITING[state]
+        responsible = {"staff": line.staff_id, "fro": line.fro_id, "sro": line.sro_id}[role]
+        yield document_action(
+            line,
+            stage=stage,
+            responsible_id=responsible,
+            due=line.cycle.end_of_cycle_due,
+            document_id=document_id,
+            hods=hods,
+        )

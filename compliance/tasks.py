@@ -1,0 +1,28 @@
+"""Celery tasks of the reminder pipeline: thin, they take ids and call `compliance.reminders`."""
+
+import datetime
+
+from celery import shared_task
+
+from . import reminders
+
+
+@shared_task(name="compliance.tasks.run_daily_sweep")
+def run_daily_sweep(today: str | None = None) -> dict:
+    """The one beat task a day: plan today's reminders and enqueue them (see reminders)."""
+    result = reminders.run_daily_sweep(datetime.date.fromisoformat(today) if today else None)
+    return {
+        "today": result.today.isoformat(),
+        "pending_actions": result.pending_actions,
+        "planned": result.planned,
+        "enqueued": result.enqueued,
+        "tasks": result.tasks,
+    }
+
+
+@shared_task(name="compliance.tasks.send_reminders")
+def send_reminders(reminder_ids: list[int]) -> dict:
+    """Send a chunk of planned reminders, each at most once (a duplicate or redelivered task
+    sends nothing more: every row is claimed before its email leaves)."""
+    result = reminders.send_reminders(reminder_ids=reminder_ids)
+    return {"sent": result.sent, "skipped": result.skipped, "failed": result.failed}
