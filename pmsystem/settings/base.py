@@ -144,6 +144,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "health-check": {"task": "org.tasks.health_check", "schedule": crontab(minute="*/30")},
+    # The one daily reminder sweep (compliance.reminders): it plans and enqueues everything.
+    "compliance-daily-sweep": {
+        "task": "compliance.tasks.run_daily_sweep",
+        "schedule": crontab(hour=int(os.environ.get("REMINDER_SWEEP_HOUR", "5")), minute=0),
+    },
 }
 
 # Email: console unless EMAIL_HOST is set.
@@ -159,6 +164,8 @@ else:
         "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
     )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "pmsystem <no-reply@pmsystem.local>")
+# The address of the site, for links in emails (reminders are sent by workers, not requests).
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
 
 # allauth: login by email, no public sign-up (accounts come from HR), MFA with TOTP.
 ACCOUNT_ADAPTER = "org.adapters.AccountAdapter"
