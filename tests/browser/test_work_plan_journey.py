@@ -169,6 +169,11 @@ def test_keyboard_reaches_the_first_goal_and_submits_the_work_plan(sign_in):
     page.keyboard.type(" (revised)")
     expect(title).to_have_value("Goal 1 (revised)")
 
+    # The help under a field is its accessible description (aria-describedby finds it).
+    expect(page.locator("#id_goals-0-success_criteria")).to_have_accessible_description(
+        "How you and your FRO will know the goal is achieved."
+    )
+
     submit = page.get_by_role("button", name="Save, sign and submit to FRO")
     submit.evaluate("el => { el.id = 'submit-button'; }")
     tab_to("submit-button", limit=150)
