@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
+import openpyxl
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, UNUSABLE_PASSWORD_SUFFIX_LENGTH
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -330,11 +331,7 @@ def _csv_records(source: str, data: bytes) -> tuple[list[tuple[int, list[str]]],
     return records, []
 
 
-def _xlsx_sheets(
-    source: str, data: bytes
-) -> Iterator[tuple[str, str | None, Iterable[tuple[int, Sequence[object]]]]]:
-    import openpyxl
-
+def _xlsx_sheets(data: bytes) -> Iterator[tuple[str, str | None, list[tuple[int, tuple]]]]:
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         for sheet in workbook.worksheets:
@@ -360,7 +357,7 @@ def read_tables(source: str, data: bytes) -> tuple[list[Table], list[RowError], 
     if name.endswith(".xlsx"):
         tables, errors, warnings = [], [], []
         try:
-            sheets = list(_xlsx_sheets(source, data))
+            sheets = list(_xlsx_sheets(data))
         except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
             reason = f"This is not a readable XLSX workbook ({exc.__class__.__name__})."
             return [], [RowError(source, 1, "", reason)], []
