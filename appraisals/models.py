@@ -37,6 +37,9 @@ class Appraisal(models.Model):
         RatingLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     fro_overall_comment = models.TextField(blank=True)
+    # A rebuttal panel may order FRO comments removed from the current version; the text
+    # stays in the database (the history) and on the record of the panel's report.
+    fro_overall_comment_removed = models.BooleanField(default=False)
     fro_signed_at = models.DateTimeField(null=True, blank=True)
     sro_comment = models.TextField(blank=True)
     sro_signed_at = models.DateTimeField(null=True, blank=True)

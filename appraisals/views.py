@@ -3,9 +3,11 @@ ask `allowed_actions` (403 when visible but not allowed), call a service, render
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -84,10 +86,22 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
             "missing": selectors.missing_ratings(appraisal) if "edit_ratings" in actions else [],
             "pip_prompt": "open_pip" in actions and rating is not None and rating.underperformance,
             "rebuttable": appraisal.final_rating is not None and appraisal.final_rating.rebuttable,
+            "rebuttal_open": appraisal.rebuttal_deadline is not None
+            and datetime.date.today() <= appraisal.rebuttal_deadline,
+            "rebuttal": _rebuttal_of(document),
             "reason_form": ReasonForm(),
             **context,
         },
     )
+
+
+def _rebuttal_of(document: WorkPlan):
+    """The rebuttal case, through the reverse relation the rebuttals app (built on this one)
+    adds; appraisals never imports rebuttals."""
+    try:
+        return document.rebuttal
+    except (ObjectDoesNotExist, AttributeError):
+        return None
 
 
 @require_POST

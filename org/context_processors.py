@@ -12,6 +12,8 @@ def _navigation(user) -> dict:
     return {
         "can_import": can_import(user),
         "is_department_manager": entities_where(user, "view_entity_documents").exists(),
+        "can_see_compliance": entities_where(user, "manage_entity_compliance").exists(),
+        "can_view_roster": entities_where(user, "view_entity_roster").exists(),
         "is_staff_member": staff is not None,
         "entity_id": staff["unit__entity_id"] if staff else None,
         "is_officer": ReportingLine.objects.filter(

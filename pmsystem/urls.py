@@ -13,6 +13,8 @@ urlpatterns = [
     path("org/", include("org.urls")),
     path("workplans/", include("workplans.urls")),
     path("appraisals/", include("appraisals.urls")),
+    path("rebuttals/", include("rebuttals.urls")),
+    path("compliance/", include("compliance.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

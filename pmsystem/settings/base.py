@@ -63,6 +63,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "org.middleware.SessionLimitsMiddleware",
+    "org.middleware.MFARequiredMiddleware",
+    "org.middleware.PermissionDeniedLogMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -188,7 +191,14 @@ ACCOUNT_RATE_LIMITS = {
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "pmsystem"
+# HODs, HR focal points, staff administrators and superusers must enrol (org.middleware);
+# this makes it everyone.
+MFA_REQUIRED_FOR_ALL = env_bool("MFA_REQUIRED_FOR_ALL")
 SOCIALACCOUNT_ADAPTER = "org.adapters.SocialAccountAdapter"
+# SSO signs in existing accounts only: matched by an email address the identity provider says
+# is verified, then connected to the account; nobody is signed up (the adapter).
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 SOCIALACCOUNT_PROVIDERS: dict = {}
 if os.environ.get("OIDC_SERVER_URL"):
     SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
@@ -219,17 +229,48 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
 SESSION_COOKIE_HTTPONLY = True
+# Sessions end after this long without a request, and this long after signing in at the most
+# (org.middleware.SessionLimitsMiddleware); the cookie does not outlive the absolute limit.
+SESSION_IDLE_TIMEOUT_MINUTES = int(os.environ.get("SESSION_IDLE_TIMEOUT_MINUTES", "30"))
+SESSION_ABSOLUTE_TIMEOUT_HOURS = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT_HOURS", "12"))
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT_HOURS * 3600
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 
+# The security log (pmsystem.security): one JSON object per line, UTC times, on stderr and,
+# with SECURITY_LOG_FILE, appended to that file too. The general console leaves those lines out.
+SECURITY_LOG_FILE = os.environ.get("SECURITY_LOG_FILE", "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"not_security": {"()": "pmsystem.security.ExcludeSecurityLog"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json_line": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["not_security"],
+        },
+        "security": {"class": "logging.StreamHandler", "formatter": "json_line"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "pmsystem.security": {"handlers": ["security"], "level": "INFO"},
+    },
 }
+if SECURITY_LOG_FILE:
+    LOGGING["handlers"]["security_file"] = {
+        "class": "logging.handlers.WatchedFileHandler",
+        "filename": SECURITY_LOG_FILE,
+        "formatter": "json_line",
+    }
+    LOGGING["loggers"]["pmsystem.security"]["handlers"].append("security_file")
 
 # Imports: the largest file the upload page accepts.
+# Rebuttal attachments: the largest file accepted.
+REBUTTAL_MAX_UPLOAD_BYTES = int(os.environ.get("REBUTTAL_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
 IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))

@@ -1,0 +1,95 @@
+"""Validation of what people type on rebuttal pages (rules live in the services)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from org.models import User
+
+from .models import Group, RebuttalCase
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": ".pdf,.docx,.png,.jpg,.jpeg"})
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+class FileRebuttalForm(forms.Form):
+    statement = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 10}),
+        label="Your rebuttal statement",
+        help_text="Explain why the rating does not reflect your performance. Comments cannot be "
+        "rebutted, only the overall rating.",
+    )
+    attachments = MultipleFileField(
+        required=False,
+        label="Supporting documents",
+        help_text="PDF, Word (.docx) or images (PNG, JPEG); 10 MB each at most.",
+    )
+
+
+class ReplyForm(forms.Form):
+    reply = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), label="Your reply")
+
+
+class ConflictForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="The conflict")
+
+
+class ReportForm(forms.Form):
+    rating = forms.ModelChoiceField(queryset=None, label="The panel's rating", empty_label=None)
+    report = forms.CharField(widget=forms.Textarea(attrs={"rows": 10}), label="Report")
+    remove_overall = forms.BooleanField(required=False, label="Remove the FRO's overall comments")
+
+    def __init__(self, *args, levels=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rating"].queryset = levels
+
+
+class RosterMemberForm(forms.Form):
+    email = forms.EmailField(label="Email")
+    group = forms.ChoiceField(choices=Group.choices)
+
+    def clean_email(self) -> User:
+        email = self.cleaned_data["email"].strip().lower()
+        try:
+            return User.objects.get(email=email, is_active=True)
+        except User.DoesNotExist as exc:
+            raise forms.ValidationError(f"Nobody with the email {email} has an account.") from exc
+
+
+class ConsultationForm(forms.Form):
+    held_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Date")
+    participants = forms.CharField(max_length=300, help_text="Who took part.")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class TrainingForm(forms.Form):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Trained on")
+
+
+class MonitorFilter(forms.Form):
+    entity = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    state = forms.ChoiceField(
+        required=False, choices=[("", "Any state"), *RebuttalCase.State.choices[1:]]
+    )
+    late = forms.BooleanField(required=False, label="Late only")
+
+    def __init__(self, *args, entities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["entity"].choices = [("", "All my entities")] + [
+            (e.pk, e.code) for e in entities
+        ]

@@ -1,0 +1,189 @@
+"""Reads for rebuttals: the case page, HR's monitoring list, rosters."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from org.models import OrgUnit, RatingLevel, User
+from org.permissions import entities_where
+
+from .models import Group, PanelRoster, RebuttalCase, RosterMember
+from .permissions import visible_cases
+
+S = RebuttalCase.State
+
+
+def get_visible_case(user: User, pk: int) -> RebuttalCase:
+    try:
+        return (
+            visible_cases(user)
+            .select_related(
+                "document__staff__user",
+                "document__staff__unit__entity",
+                "document__cycle",
+                "document__appraisal__final_rating",
+                "original_rating",
+                "panel_rating",
+                "hod_replied_by",
+            )
+            .get(pk=pk)
+        )
+    except RebuttalCase.DoesNotExist as exc:
+        raise Http404("No such rebuttal.") from exc
+
+
+def higher_or_equal_levels(case: RebuttalCase) -> list[RatingLevel]:
+    """The ratings a panel may give: the original or a higher one of the same scale."""
+    original = case.original_rating
+    return list(
+        RatingLevel.objects.filter(scale_id=original.scale_id, rank__lte=original.rank).order_by(
+            "rank"
+        )
+    )
+
+
+@dataclass
+class CaseRow:
+    case: RebuttalCase
+    today: datetime.date
+
+    @property
+    def reply_late(self) -> bool:
+        return self.case.hod_replied_at is None and self.today > self.case.reply_due
+
+    @property
+    def report_late(self) -> bool:
+        return self.case.reported_at is None and self.today > self.case.report_due
+
+    @property
+    def late(self) -> bool:
+        return self.reply_late or self.report_late
+
+
+def monitored_cases(
+    user: User, *, entity_id: int | None = None, state: str | None = None, late_only: bool = False
+) -> QuerySet[RebuttalCase]:
+    """Every case in the entities where the user is an HR focal point (or HOD): one query."""
+    entities = entities_where(user, "view_entity_documents").values("pk")
+    cases = (
+        RebuttalCase.objects.exclude(state=S.NOT_FILED)
+        .filter(document__staff__unit__entity_id__in=entities)
+        .select_related(
+            "document__staff__user",
+            "document__staff__unit__entity",
+            "document__cycle",
+            "original_rating",
+            "panel_rating",
+            "status_file",
+        )
+        .order_by("reply_due", "pk")
+    )
+    if entity_id:
+        cases = cases.filter(document__staff__unit__entity_id=entity_id)
+    if state:
+        cases = cases.filter(state=state)
+    if late_only:
+        today = datetime.date.today()
+        cases = cases.filter(
+            Q(hod_replied_at__isnull=True, reply_due__lt=today)
+            | Q(reported_at__isnull=True, report_due__lt=today)
+        )
+    return cases
+
+
+def roster_of(entity: OrgUnit) -> PanelRoster | None:
+    return PanelRoster.objects.filter(entity=entity).first()
+
+
+def roster_members(roster: PanelRoster | None) -> list[RosterMember]:
+    if roster is None:
+        return []
+    return list(
+        roster.members.filter(removed_at__isnull=True)
+        .select_related("user__staff", "designated_by")
+        .order_by("group", "user__last_name", "user__first_name")
+    )
+
+
+def roster_counts(roster: PanelRoster | None) -> dict[str, int]:
+    counts = dict.fromkeys(Group.values, 0)
+    if roster is None:
+        return counts
+    counts.update(
+        roster.members.filter(removed_at__isnull=True)
+        .values_list("group")
+        .annotate(n=Count("pk"))
+        .values_list("group", "n")
+    )
+    return counts
+
+
+def roster_problems(roster: PanelRoster | None) -> list[str]:
+    """Why the roster cannot be published: the three groups must be equal and not empty."""
+    counts = roster_counts(roster)
+    labels = dict(Group.choices)
+    if not any(counts.values()):
+        return ["The roster has no members yet."]
+    target = max(counts.values())
+    return [
+        f"{labels[group]}: {count} of {target} — add {target - count}."
+        for group, count in counts.items()
+        if count < target
+    ]
+
+
+def rebuttal_tasks(user: User, cycle) -> list:
+    """What waits for the user on rebuttals: HOD replies, panels to constitute, reports to
+    record, cases to forward. A fixed number of queries."""
+    from workplans.selectors import Task
+
+    if not user.is_authenticated:
+        return []
+    tasks = []
+    hod_entities = entities_where(user, "reply_entity_rebuttals").values("pk")
+    for case in RebuttalCase.objects.filter(
+        state=S.FILED, document__staff__unit__entity_id__in=hod_entities
+    ).select_related("document__staff__user"):
+        tasks.append(
+            Task(
+                f"Reply to the rebuttal of {case.document.staff.user}",
+                "rebuttals:case",
+                (case.pk,),
+                case.reply_due,
+                "HOD",
+            )
+        )
+    hr_entities = entities_where(user, "rollback_entity_documents").values("pk")
+    for case in (
+        RebuttalCase.objects.filter(document__staff__unit__entity_id__in=hr_entities)
+        .filter(
+            Q(state__in=[S.FILED, S.REPLIED], panel_constituted_at__isnull=True)
+            | Q(state=S.REPORTED)
+        )
+        .select_related("document__staff__user")
+    ):
+        if case.state == S.REPORTED:
+            label = f"Forward the panel report on {case.document.staff.user} to the status file"
+        else:
+            label = f"Constitute the rebuttal panel for {case.document.staff.user}"
+        tasks.append(Task(label, "rebuttals:case", (case.pk,), case.report_due, "HR focal point"))
+    for case in RebuttalCase.objects.filter(
+        state__in=[S.FILED, S.REPLIED],
+        panel__user=user,
+        panel__seat=Group.CHAIR,
+        panel__excused_at__isnull=True,
+    ).select_related("document__staff__user"):
+        tasks.append(
+            Task(
+                f"Record the panel report on {case.document.staff.user}",
+                "rebuttals:case",
+                (case.pk,),
+                case.report_due,
+                "Panel chair",
+            )
+        )
+    return tasks

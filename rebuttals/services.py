@@ -1,0 +1,559 @@
+"""Writes for rebuttals: rosters, filing, the HOD's reply, panels, reports and forwarding.
+
+Every rule of DESIGN.md section 4 is enforced here, not only in forms.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from appraisals.models import Appraisal, CompetencyAssessment, GoalAssessment
+from org.models import OrgUnit, RatingLevel, ReportingLine, User
+from org.notifications import notify
+from pmsystem.errors import ApplicationError
+from pmsystem.security import log_event
+from workplans.models import AdditionalSupervisor, WorkPlan
+from workplans.selectors import current_line
+from workplans.signing import record_event
+
+from .models import (
+    Group,
+    PanelMember,
+    PanelRoster,
+    RebuttalAttachment,
+    RebuttalCase,
+    RosterConsultation,
+    RosterMember,
+    StatusFileRecord,
+)
+from .permissions import allowed_case_actions, case_relations, roster_roles, sync_case_grants
+from .selectors import roster_problems
+from .workflow import CASE
+
+S = RebuttalCase.State
+
+# What may be attached to a statement: extension → (content type, leading bytes).
+ALLOWED_UPLOADS = {
+    ".pdf": ("application/pdf", (b"%PDF-",)),
+    ".docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        (b"PK\x03\x04",),
+    ),
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+}
+
+
+def _days_after(moment: datetime.datetime, days: int) -> datetime.date:
+    return timezone.localdate(moment) + datetime.timedelta(days=days)
+
+
+# --- rosters -------------------------------------------------------------------------------
+
+
+def _roster(entity: OrgUnit) -> PanelRoster:
+    roster, _ = PanelRoster.objects.select_for_update().get_or_create(entity=entity)
+    return PanelRoster.objects.select_for_update().get(pk=roster.pk)
+
+
+def _check_roster_group(actor_roles: frozenset[str], group: str) -> None:
+    if "hr" in actor_roles:
+        return
+    if group == Group.STAFF_DESIGNATED and "staff_representative" in actor_roles:
+        return
+    if group in (Group.HOD_DESIGNATED, Group.CHAIR) and "hod" in actor_roles:
+        return
+    raise ApplicationError(
+        {
+            Group.STAFF_DESIGNATED: "Only the staff representatives designate this group.",
+            Group.HOD_DESIGNATED: "Only the HOD designates this group.",
+            Group.CHAIR: "Only the HOD selects chairpersons, after consulting the staff "
+            "representatives.",
+        }[group]
+    )
+
+
+@transaction.atomic
+def add_roster_member(
+    *, entity: OrgUnit, actor: User, user: User, group: str, designated_by: User | None = None
+) -> RosterMember:
+    """The HOD designates members and chairs, the staff representatives their members; HR keeps
+    the list (recording who designated). A person sits in one group only."""
+    roles = roster_roles(actor, entity)
+    _check_roster_group(roles, group)
+    roster = _roster(entity)
+    if group == Group.CHAIR and not roster.consultations.exists():
+        raise ApplicationError(
+            "Record the consultation with the staff representatives before selecting chairs."
+        )
+    current = roster.members.filter(user=user, removed_at__isnull=True).first()
+    if current is not None:
+        raise ApplicationError(
+            f"{user} is already on the roster ({current.get_group_display().lower()}): a "
+            "person sits in one group only."
+        )
+    if not user.is_active:
+        raise ApplicationError(f"{user}'s account is not active.")
+    try:
+        with transaction.atomic():
+            member = RosterMember.objects.create(
+                roster=roster, user=user, group=group, designated_by=designated_by or actor
+            )
+    except IntegrityError as exc:
+        raise ApplicationError(f"{user} is already on the roster.") from exc
+    _unpublish_if_unequal(roster, actor)
+    return member
+
+
+@transaction.atomic
+def remove_roster_member(*, member: RosterMember, actor: User) -> None:
+    roster = _roster(member.roster.entity)
+    roles = roster_roles(actor, roster.entity)
+    if "hr" not in roles:
+        _check_roster_group(roles, member.group)
+    member.removed_at = timezone.now()
+    member.save(update_fields=["removed_at"])
+    _unpublish_if_unequal(roster, actor)
+
+
+def _unpublish_if_unequal(roster: PanelRoster, actor: User) -> None:
+    if roster.is_published and roster_problems(roster):
+        roster.published_at = None
+        roster.published_by = None
+        roster.save(update_fields=["published_at", "published_by"])
+
+
+@transaction.atomic
+def record_training(*, member: RosterMember, actor: User, date: datetime.date) -> RosterMember:
+    if "hr" not in roster_roles(actor, member.roster.entity):
+        raise ApplicationError("HR focal points record the roster's training.")
+    member.training_date = date
+    member.save(update_fields=["training_date"])
+    return member
+
+
+@transaction.atomic
+def record_consultation(
+    *, entity: OrgUnit, actor: User, held_on: datetime.date, participants: str, note: str = ""
+) -> RosterConsultation:
+    roles = roster_roles(actor, entity)
+    if not roles & {"hod", "hr"}:
+        raise ApplicationError("The HOD (or HR for the HOD) records the consultation.")
+    if not participants.strip():
+        raise ApplicationError("Say who took part in the consultation.")
+    roster = _roster(entity)
+    return RosterConsultation.objects.create(
+        roster=roster,
+        held_on=held_on,
+        participants=participants.strip(),
+        note=note.strip(),
+        recorded_by=actor,
+    )
+
+
+@transaction.atomic
+def publish_roster(*, entity: OrgUnit, actor: User) -> PanelRoster:
+    """Rule: the roster is published by HR only while its three groups are equal."""
+    if "hr" not in roster_roles(actor, entity):
+        raise ApplicationError("HR focal points publish the roster.")
+    roster = _roster(entity)
+    problems = roster_problems(roster)
+    if problems:
+        raise ApplicationError(
+            "The roster cannot be published while its groups are unequal. " + " ".join(problems)
+        )
+    roster.published_at = timezone.now()
+    roster.published_by = actor
+    roster.save(update_fields=["published_at", "published_by"])
+    return roster
+
+
+# --- filing --------------------------------------------------------------------------------
+
+
+def _check_upload(upload: UploadedFile) -> tuple[str, str]:
+    name = (upload.name or "").rsplit("/", 1)[-1][:200]
+    extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    if extension not in ALLOWED_UPLOADS:
+        raise ApplicationError(
+            f"\u201c{name}\u201d is not a PDF, Word (.docx) or image (PNG, JPEG) file."
+        )
+    limit = settings.REBUTTAL_MAX_UPLOAD_BYTES
+    if upload.size > limit:
+        raise ApplicationError(f"\u201c{name}\u201d is larger than {limit // (1024 * 1024)} MB.")
+    content_type, signatures = ALLOWED_UPLOADS[extension]
+    head = upload.read(16)
+    upload.seek(0)
+    if not any(head.startswith(sig) for sig in signatures):
+        raise ApplicationError(f"\u201c{name}\u201d is not really a {extension[1:]} file.")
+    return name, content_type
+
+
+@transaction.atomic
+def file_rebuttal(
+    *,
+    document: WorkPlan,
+    actor: User,
+    statement: str,
+    attachments: list[UploadedFile] = (),
+) -> RebuttalCase:
+    """The staff member rebuts a rebuttable final rating within the window (setting), with a
+    statement and attachments. Late filing is refused with the date the window closed."""
+    document = (
+        WorkPlan.objects.select_for_update(of=("self",))
+        .select_related("cycle", "staff__user", "staff__unit")
+        .get(pk=document.pk)
+    )
+    if RebuttalCase.objects.filter(document=document).exists():
+        raise ApplicationError("A rebuttal of this evaluation was already filed.")
+    case = RebuttalCase(document=document, state=S.NOT_FILED)
+    relations = case_relations(actor, case)
+    roles = frozenset(relations)
+    if "staff" not in roles:
+        raise ApplicationError("Only the staff member may rebut their evaluation.")
+    reason = CASE.refusal(case, "file", roles)
+    if reason:
+        raise ApplicationError(reason)
+    if not statement.strip():
+        raise ApplicationError("Write your rebuttal statement.")
+    checked = [(upload, *_check_upload(upload)) for upload in attachments]
+    CASE.apply(case, "file", roles)
+    cycle = document.cycle
+    now = timezone.now()
+    case.statement = statement.strip()
+    case.original_rating = document.appraisal.final_rating
+    case.reply_due = _days_after(now, cycle.hod_reply_days)
+    case.report_due = _days_after(now, cycle.panel_report_days)
+    case.save()
+    for upload, name, content_type in checked:
+        attachment = RebuttalAttachment(
+            case=case,
+            original_name=name,
+            content_type=content_type,
+            size=upload.size,
+            uploaded_by=actor,
+        )
+        attachment.file.save("upload", upload, save=False)
+        attachment.save()
+    record_event(
+        document=document,
+        kind="rebuttal_filed",
+        summary=f"Rebuttal filed ({len(checked)} attachment{'s' if len(checked) != 1 else ''})",
+        actor=actor,
+    )
+    notify(
+        users=_entity_people(document, "hod") + _entity_people(document, "hr"),
+        subject=f"Rebuttal filed by {document.staff.user}",
+        body=f"{document.staff.user} filed a rebuttal of their {cycle} evaluation. "
+        f"The HOD's reply is due by {case.reply_due:%d %b %Y}.",
+    )
+    return case
+
+
+def _entity_people(document: WorkPlan, role: str) -> list[User]:
+    from org.models import DepartmentRole
+
+    wanted = {"hod": DepartmentRole.Role.HOD, "hr": DepartmentRole.Role.HR_FOCAL_POINT}[role]
+    today = datetime.date.today()
+    return list(
+        User.objects.filter(
+            department_roles__entity_id=document.staff.unit.entity_id,
+            department_roles__role=wanted,
+            department_roles__start__lte=today,
+        )
+        .exclude(department_roles__end__lt=today)
+        .distinct()
+    )
+
+
+def _lock_case(case: RebuttalCase) -> RebuttalCase:
+    return (
+        RebuttalCase.objects.select_for_update(of=("self",))
+        .select_related("document__staff__user", "document__staff__unit", "document__cycle")
+        .get(pk=case.pk)
+    )
+
+
+# --- the HOD's reply -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def reply_to_rebuttal(*, case: RebuttalCase, actor: User, reply: str) -> RebuttalCase:
+    """The HOD (or acting HOD) replies in writing; the reply is shared with the staff member
+    and the panel."""
+    case = _lock_case(case)
+    relations = case_relations(actor, case)
+    if not reply.strip():
+        raise ApplicationError("Write the reply.")
+    CASE.apply(case, "reply", frozenset(relations))
+    case.hod_reply = reply.strip()
+    case.hod_replied_at = timezone.now()
+    case.hod_replied_by = actor
+    case.save()
+    acting_for = relations.get("hod")
+    record_event(
+        document=case.document,
+        kind="rebuttal_reply",
+        summary="HOD replied to the rebuttal",
+        actor=actor,
+        acting_for=User.objects.filter(pk=acting_for).first(),
+    )
+    notify(
+        users=[case.document.staff.user, *_panel_users(case)],
+        subject="The HOD replied to the rebuttal",
+        body=f"The HOD's reply to the rebuttal of {case.document.staff.user} is available.",
+    )
+    return case
+
+
+def _panel_users(case: RebuttalCase) -> list[User]:
+    return [m.user for m in case.panel.filter(excused_at__isnull=True).select_related("user")]
+
+
+# --- the panel -----------------------------------------------------------------------------
+
+
+def conflicted_user_ids(case: RebuttalCase) -> set[int]:
+    """Nobody in the staff member's reporting line for the cycle (every FRO and SRO of the
+    cycle, additional supervisors) nor the staff member may sit."""
+    document = case.document
+    ids = {document.staff_id}
+    for fro, sro in ReportingLine.objects.filter(
+        staff_id=document.staff_id, cycle_id=document.cycle_id
+    ).values_list("fro_id", "sro_id"):
+        ids.update((fro, sro))
+    ids.update(
+        AdditionalSupervisor.objects.filter(
+            work_plan=document, state=AdditionalSupervisor.State.ACCEPTED
+        ).values_list("supervisor_id", flat=True)
+    )
+    if case.pk:
+        # Members excused for a conflict are not offered again.
+        ids.update(case.panel.filter(excused_at__isnull=False).values_list("user_id", flat=True))
+    return ids
+
+
+def eligible_roster_members(case: RebuttalCase, seat: str):
+    """Members of the published roster of the entity who may take the seat."""
+    roster = PanelRoster.objects.filter(
+        entity_id=case.document.staff.unit.entity_id, published_at__isnull=False
+    ).first()
+    if roster is None:
+        return RosterMember.objects.none()
+    return (
+        roster.members.filter(removed_at__isnull=True, group=seat)
+        .exclude(user_id__in=conflicted_user_ids(case))
+        .select_related("user__staff")
+    )
+
+
+@transaction.atomic
+def appoint_panel_member(
+    *, case: RebuttalCase, actor: User, roster_member: RosterMember
+) -> PanelMember:
+    """HR constitutes the panel from the published roster: one chair, one HOD-designated and
+    one staff-designated member, none of them conflicted."""
+    case = _lock_case(case)
+    if "constitute_panel" not in allowed_case_actions(actor, case):
+        raise ApplicationError(
+            "Only an HR focal point of the entity constitutes the panel, before the report."
+        )
+    roster_member = RosterMember.objects.select_related("roster", "user").get(pk=roster_member.pk)
+    roster = roster_member.roster
+    if roster.entity_id != case.document.staff.unit.entity_id or not roster.is_published:
+        raise ApplicationError("Panel members come from the entity's published roster.")
+    if roster_member.removed_at is not None:
+        raise ApplicationError(f"{roster_member.user} is no longer on the roster.")
+    if roster_member.user_id in conflicted_user_ids(case):
+        raise ApplicationError(
+            f"{roster_member.user} cannot sit on this panel: they are the staff member, in "
+            "their reporting line for the cycle, an additional supervisor, or excused for a "
+            "conflict."
+        )
+    seat = roster_member.group
+    if case.panel.filter(seat=seat, excused_at__isnull=True).exists():
+        raise ApplicationError(f"The {Group(seat).label.lower()} seat is already taken.")
+    member = PanelMember.objects.create(
+        case=case,
+        roster_member=roster_member,
+        user=roster_member.user,
+        seat=seat,
+        appointed_by=actor,
+    )
+    if case.panel.filter(excused_at__isnull=True).count() == len(Group.values):
+        case.panel_constituted_at = timezone.now()
+        case.save(update_fields=["panel_constituted_at"])
+    sync_case_grants(case_ids=[case.pk])
+    record_event(
+        document=case.document,
+        kind="panel_member_appointed",
+        summary=f"{member.user} appointed to the rebuttal panel "
+        f"({member.get_seat_display().lower()})",
+        actor=actor,
+    )
+    notify(
+        users=[member.user],
+        subject="You are on a rebuttal panel",
+        body=f"You were appointed to the rebuttal panel of {case.document.staff.user} "
+        f"({member.get_seat_display().lower()}). The report is due by {case.report_due:%d %b %Y}.",
+    )
+    return member
+
+
+@transaction.atomic
+def declare_conflict(*, case: RebuttalCase, actor: User, reason: str) -> PanelMember:
+    """A panel member declares a conflict and is excused; HR appoints a replacement."""
+    case = _lock_case(case)
+    member = case.panel.filter(user=actor, excused_at__isnull=True).first()
+    if member is None or "declare_conflict" not in allowed_case_actions(actor, case):
+        raise ApplicationError(
+            "Only a sitting panel member declares a conflict, before the report."
+        )
+    if not reason.strip():
+        raise ApplicationError("Say what the conflict is.")
+    member.excused_at = timezone.now()
+    member.conflict = reason.strip()
+    member.save(update_fields=["excused_at", "conflict"])
+    case.panel_constituted_at = None
+    case.save(update_fields=["panel_constituted_at"])
+    sync_case_grants(case_ids=[case.pk])
+    record_event(
+        document=case.document,
+        kind="panel_conflict",
+        summary=f"{actor} declared a conflict and was excused from the panel",
+        actor=actor,
+    )
+    notify(
+        users=_entity_people(case.document, "hr"),
+        subject="A panel member was excused",
+        body=f"{actor} declared a conflict on the rebuttal panel of {case.document.staff.user}: "
+        "appoint a replacement.",
+    )
+    return member
+
+
+# --- the report ----------------------------------------------------------------------------
+
+
+@dataclass
+class RemovedComments:
+    goal_rows: list[int]
+    competency_rows: list[int]
+    overall: bool = False
+
+
+@transaction.atomic
+def record_report(
+    *,
+    case: RebuttalCase,
+    actor: User,
+    rating: RatingLevel,
+    report: str,
+    removed: RemovedComments | None = None,
+) -> RebuttalCase:
+    """The panel maintains the rating or replaces it by a higher one of the same scale —
+    never a lower one — and may order FRO comments removed from the current version (they
+    stay in the history). The panel's rating becomes the final rating; the original stays
+    on the record."""
+    case = _lock_case(case)
+    relations = case_relations(actor, case)
+    if not report.strip():
+        raise ApplicationError("Write the panel's report.")
+    original = case.original_rating
+    if rating.scale_id != original.scale_id:
+        raise ApplicationError("The panel's rating must be on the evaluation's overall scale.")
+    if rating.rank > original.rank:
+        raise ApplicationError(
+            "A panel may maintain the rating or replace it by a higher one, never a lower one."
+        )
+    CASE.apply(case, "report", frozenset(relations))
+    appraisal = Appraisal.objects.select_for_update().get(pk=case.document_id)
+    removed = removed or RemovedComments([], [])
+    goal_rows = GoalAssessment.objects.filter(appraisal=appraisal, pk__in=removed.goal_rows)
+    competency_rows = CompetencyAssessment.objects.filter(
+        appraisal=appraisal, pk__in=removed.competency_rows
+    )
+    case.removed_comments = (
+        [{"goal": r.goal_id, "comment": r.fro_comment} for r in goal_rows]
+        + [{"competency": r.competency_id, "comment": r.fro_comment} for r in competency_rows]
+        + ([{"overall": True, "comment": appraisal.fro_overall_comment}] if removed.overall else [])
+    )
+    goal_rows.update(fro_comment_removed=True)
+    competency_rows.update(fro_comment_removed=True)
+    if removed.overall:
+        appraisal.fro_overall_comment_removed = True
+    appraisal.final_rating = rating
+    appraisal.save(update_fields=["final_rating", "fro_overall_comment_removed"])
+    case.decision = (
+        RebuttalCase.Decision.MAINTAINED
+        if rating.pk == original.pk
+        else RebuttalCase.Decision.RAISED
+    )
+    case.panel_rating = rating
+    case.report = report.strip()
+    case.reported_at = timezone.now()
+    case.reported_by = actor
+    case.save()
+    record_event(
+        document=case.document,
+        kind="rebuttal_report",
+        summary=f"Rebuttal panel report: {case.get_decision_display().lower()} "
+        f"({original.label} → {rating.label})",
+        actor=actor,
+    )
+    fro, sro = _officers(case.document)
+    notify(
+        users=[
+            case.document.staff.user,
+            fro,
+            sro,
+            *_entity_people(case.document, "hod"),
+            *_entity_people(case.document, "hr"),
+        ],
+        subject=f"Rebuttal panel report for {case.document.staff.user}",
+        body=f"The rebuttal panel {case.get_decision_display().lower()}: final rating "
+        f"{rating.label} (originally {original.label}).",
+    )
+    return case
+
+
+def _officers(document: WorkPlan):
+    line = current_line(document.staff_id, document.cycle_id)
+    return (line.fro.user, line.sro.user) if line else (None, None)
+
+
+@transaction.atomic
+def forward_to_status_file(*, case: RebuttalCase, actor: User) -> StatusFileRecord:
+    """HR forwards the panel's report and the evaluation (PDFs) to the official status file."""
+    from appraisals.pdf import render_document_pdf
+
+    from .pdf import render_report_pdf
+
+    case = _lock_case(case)
+    CASE.apply(case, "forward", frozenset(case_relations(actor, case)))
+    case.save()
+    record = StatusFileRecord(case=case, forwarded_by=actor)
+    stem = f"{case.document.cycle.name}-{case.document.staff.index_number}"
+    record.report_pdf.save(
+        f"{stem}-panel-report.pdf", ContentFile(render_report_pdf(case)), save=False
+    )
+    record.evaluation_pdf.save(
+        f"{stem}-evaluation.pdf", ContentFile(render_document_pdf(case.document)), save=False
+    )
+    record.save()
+    record_event(
+        document=case.document,
+        kind="rebuttal_forwarded",
+        summary="Panel report and evaluation forwarded to the official status file",
+        actor=actor,
+    )
+    log_event("status_file_forward", user=actor.pk, case=case.pk)
+    return record
