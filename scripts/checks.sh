@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The checks `make test` runs, against the DATABASE_URL and REDIS_URL it is given (normally by
+# scripts/pg-sandbox.sh): lint, the production deploy check, complete migrations, the suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+: "${DATABASE_URL:?checks.sh needs DATABASE_URL (run it through scripts/test.sh)}"
+: "${REDIS_URL:?checks.sh needs REDIS_URL (run it through scripts/test.sh)}"
+export CELERY_TASK_ALWAYS_EAGER=1
+export PASSWORD_HASHERS_FAST=1
+
+echo "== lint"
+"$BIN/ruff" check .
+"$BIN/ruff" format --check .
+
+echo "== deploy check (DJANGO_ENV=production)"
+DJANGO_ENV=production SECRET_KEY="$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(60))')" \
+  ALLOWED_HOSTS=pmsystem.example.org "$BIN/python" manage.py check --deploy --fail-level WARNING
+
+echo "== migrations are complete"
+"$BIN/python" manage.py makemigrations --check --dry-run >/dev/null
+
+echo "== pytest on $DATABASE_URL and $REDIS_URL"
+set +e
+"$BIN/pytest" "$@"
+status=$?
+set -e
+if [ "$status" = 5 ]; then
+  echo "pytest collected no tests: failing." >&2
+  exit 1
+fi
+exit "$status"
