@@ -341,6 +341,9 @@ def save_sro_comment(*, document: WorkPlan, actor: User, comment: str) -> Apprai
 def approve_evaluation(*, document: WorkPlan, actor: User, comment: str = "") -> Appraisal:
     """Step 8: the SRO approves (signs) the FRO's evaluation, with optional comments."""
     document, appraisal = _lock(document)
+    # A stale or foreign approval gets the workflow's reason ("... can no longer be approved"),
+    # not the refusal of its comment.
+    APPRAISAL.check(appraisal, "approve_evaluation", frozenset(relations_for(actor, document)))
     if comment.strip():
         if "edit_sro_comment" not in allowed_actions(actor, document):
             _refuse(
