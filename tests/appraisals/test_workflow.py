@@ -535,3 +535,35 @@ def test_a_stale_return_is_refused_with_a_clear_message():
         == "This evaluation is awaiting acknowledgement: it can no longer be returned."
     )
     assert state_of(document) == S.ACKNOWLEDGEMENT
+
+
+def test_a_stale_approval_with_comments_gets_the_clear_message():
+    """The second "Approve" carries the SRO's comments too: the refusal is the stale action's,
+    and the signed comment stays."""
+    document = make_document_at("acknowledgement")
+    assert (
+        refused(
+            services.approve_evaluation,
+            document=document,
+            actor=sro_of(document),
+            comment="Approved again.",
+        )
+        == "This evaluation is awaiting acknowledgement: it can no longer be approved."
+    )
+    assert appraisal_of(document).sro_comment == "Agreed with the FRO."
+    assert Signature.objects.filter(document=document, stage="sro_review").count() == 1
+
+
+def test_an_approval_with_comments_by_someone_else_is_refused_as_not_theirs():
+    document = make_document_at("sro_review")
+    assert (
+        refused(
+            services.approve_evaluation,
+            document=document,
+            actor=fro_of(document),
+            comment="I approve my own rating.",
+        )
+        == "You may not approve this evaluation."
+    )
+    assert appraisal_of(document).sro_comment == ""
+    assert state_of(document) == S.SRO_REVIEW
