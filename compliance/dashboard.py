@@ -1,0 +1,952 @@
+"""Compliance reports (selectors): per stage, how many staff are not started, in progress,
+done, done on time and overdue, per entity down to the person, by staff category and by
+gender, and the ratings distribution per entity next to the organisation's.
+
+Every figure is computed in SQL: one `GROUP BY` query with conditional counts
+(`COUNT(*) FILTER (WHERE ...)`) over the staff of the scope, LEFT-joined to their document of
+the cycle; Python only adds up the grouped rows (one per unit, category and gender, never one
+per person). The people list and its exports filter with the very same conditions, so a
+count on the dashboard and the length of the list behind it always agree.
+
+Definitions (`today` is the site's local date; dates of timestamps are local dates):
+
+- **Population** of a cycle: the staff members whose (current) unit lies in the scope — the
+  entities the user holds `manage_entity_compliance` on, or the drilled unit's subtree —
+  optionally of one category, who are active and entered on duty by the end of the cycle, plus
+  anyone with a document in the cycle whatever their status now. A staff member without a
+  document counts as **not started** at every stage.
+- **Work plan** — due `cycle.workplan_due`, or for staff who entered on duty after the cycle
+  started `cycle.workplan_due_for(staff)` (N months after entry on duty, never before the
+  cycle's date). Done = approved; in progress = a document in draft, submitted or returned;
+  not started = no document; done on time = approved and `approved_at` on or before the due
+  date; overdue = not done and today after the due date.
+- **Mid-point review** (reported only when `cycle.midpoint_required`) — due
+  `cycle.midpoint_due`. Done = finalised; in progress = open or awaiting the FRO's comments;
+  not started = no review yet; on time = `finalised_at` on or before the due date; overdue =
+  not done and today after the due date.
+- **End-of-cycle evaluation** — due `cycle.end_of_cycle_due`. Done = the SRO signed (the
+  evaluation awaits acknowledgement or is completed); in progress = self-evaluation, FRO
+  evaluation or SRO review; not started = not started; on time = `sro_signed_at` on or before
+  the due date; overdue = not done and today after the due date.
+- **Acknowledgement** — due `cycle.end_of_cycle_due`. Done = completed (the staff member
+  acknowledged); in progress = awaiting acknowledgement; not started = the SRO has not signed;
+  on time = `acknowledged_at` on or before the due date; overdue = not done and today after
+  the due date.
+- Not started + in progress + done = staff; done = on time + late. **Completion** = done /
+  staff × 100 (none when there are no staff).
+- **Ratings distribution**: the final rating (`Appraisal.final_rating`, a rebuttal panel's
+  if it replaced the FRO's) of completed evaluations, per entity and for the whole
+  organisation (every entity, whoever holds it: only counts leave this module).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db import NotSupportedError
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Expression,
+    F,
+    FilteredRelation,
+    Func,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Greatest, TruncDate
+from django.db.models.lookups import GreaterThan, LessThan, LessThanOrEqual
+from django.http import Http404
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from appraisals.models import Appraisal
+from org.models import Category, Cycle, OrgUnit, RatingLevel, RatingScale, StaffMember, User
+from workplans.models import MidpointReview, WorkPlan
+
+from .permissions import compliance_entities
+
+WORKPLAN, MIDPOINT, EVALUATION, ACKNOWLEDGEMENT = (
+    "workplan",
+    "midpoint",
+    "evaluation",
+    "acknowledgement",
+)
+COMPLETED = "completed"
+STAGE_LABELS = {
+    WORKPLAN: "Work plan",
+    MIDPOINT: "Mid-point review",
+    EVALUATION: "End-of-cycle evaluation",
+    ACKNOWLEDGEMENT: "Acknowledgement",
+    COMPLETED: "Completed",
+}
+STATUS_LABELS = {
+    "not_started": "Not started",
+    "in_progress": "In progress",
+    "done": "Done",
+    "on_time": "Done on time",
+    "late": "Done late",
+    "overdue": "Overdue",
+}
+PEOPLE_PER_PAGE = 50
+DOC = "doc"  # the staff member's document (work plan) of the cycle, LEFT-joined
+LINE = "line"  # the staff member's current reporting line of the cycle, LEFT-joined
+
+WP, MP, AP = WorkPlan.State, MidpointReview.State, Appraisal.State
+
+
+@dataclass(frozen=True)
+class StageRule:
+    """How one stage reads the document: where its state is and which states mean what."""
+
+    key: str
+    state_path: str
+    done_states: tuple[str, ...]
+    in_progress_states: tuple[str, ...]
+    done_at: str  # the timestamp compared with the due date for "done on time"
+
+    @property
+    def label(self) -> str:
+        return STAGE_LABELS[self.key]
+
+
+RULES = {
+    WORKPLAN: StageRule(
+        WORKPLAN,
+        f"{DOC}__state",
+        (WP.APPROVED,),
+        (WP.DRAFT, WP.SUBMITTED, WP.RETURNED),
+        f"{DOC}__approved_at",
+    ),
+    MIDPOINT: StageRule(
+        MIDPOINT,
+        f"{DOC}__midpoint__state",
+        (MP.FINALISED,),
+        (MP.OPEN, MP.STAFF_SUBMITTED),
+        f"{DOC}__midpoint__finalised_at",
+    ),
+    EVALUATION: StageRule(
+        EVALUATION,
+        f"{DOC}__appraisal__state",
+        (AP.ACKNOWLEDGEMENT, AP.COMPLETED),
+        (AP.SELF_ASSESSMENT, AP.FRO_EVALUATION, AP.SRO_REVIEW),
+        f"{DOC}__appraisal__sro_signed_at",
+    ),
+    ACKNOWLEDGEMENT: StageRule(
+        ACKNOWLEDGEMENT,
+        f"{DOC}__appraisal__state",
+        (AP.COMPLETED,),
+        (AP.ACKNOWLEDGEMENT,),
+        f"{DOC}__appraisal__acknowledged_at",
+    ),
+}
+
+
+def stages_of(cycle: Cycle) -> list[str]:
+    """The stages reported for `cycle`: the mid-point review only when the cycle requires it."""
+    return [s for s in RULES if s != MIDPOINT or cycle.midpoint_required]
+
+
+# --- the work-plan due date in SQL ---------------------------------------------------------
+
+
+class _MonthsAfter(Func):
+    """The date `months` months after a date, on the same day but at most the 28th: the SQL
+    twin of the new-staff branch of `Cycle.workplan_due_for`."""
+
+    output_field = DateField()
+
+    def __init__(self, date: Expression | str, months: int):
+        super().__init__(F(date) if isinstance(date, str) else date)
+        self.months = int(months)  # an int from the cycle row, inlined as a literal
+
+    def as_sql(self, compiler, connection, **extra):
+        raise NotSupportedError(f"No work-plan due date SQL for {connection.vendor}.")
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return (
+            f"(date_trunc('month', ({sql})::timestamp)"
+            f" + make_interval(months => {self.months})"
+            f" + make_interval(days => least(extract(day from {sql})::int, 28) - 1))::date",
+            [*params, *params],
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return (
+            f"date({sql}, 'start of month', '+{self.months} months', "
+            f"'+' || (min(cast(strftime('%%d', {sql}) as integer), 28) - 1) || ' days')",
+            [*params, *params],
+        )
+
+
+def workplan_due_expression(cycle: Cycle, entry_on_duty: str = "entry_on_duty") -> Case:
+    """Each staff member's work-plan due date, as `Cycle.workplan_due_for` computes it."""
+    due = Value(cycle.workplan_due, output_field=DateField())
+    return Case(
+        When(
+            **{f"{entry_on_duty}__gt": cycle.start},
+            then=Greatest(due, _MonthsAfter(entry_on_duty, cycle.new_staff_workplan_months)),
+        ),
+        default=due,
+        output_field=DateField(),
+    )
+
+
+def stage_due(cycle: Cycle, stage: str) -> datetime.date:
+    """The stage's due date (for the work plan: the cycle's date; new staff may have later)."""
+    return {
+        WORKPLAN: cycle.workplan_due,
+        MIDPOINT: cycle.midpoint_due,
+        EVALUATION: cycle.end_of_cycle_due,
+        ACKNOWLEDGEMENT: cycle.end_of_cycle_due,
+    }[stage]
+
+
+def _day_after(day: datetime.date) -> datetime.datetime:
+    """The first instant after `day` ends, in the site's time zone."""
+    return timezone.make_aware(
+        datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
+    )
+
+
+# --- the conditions, shared by the counts and the people list -------------------------------
+
+
+def done_q(stage: str) -> Q:
+    rule = RULES[stage]
+    return Q(**{f"{rule.state_path}__in": rule.done_states})
+
+
+def in_progress_q(stage: str) -> Q:
+    rule = RULES[stage]
+    return Q(**{f"{rule.state_path}__in": rule.in_progress_states})
+
+
+_ALL_STATES = {
+    WORKPLAN: tuple(WP.values),
+    MIDPOINT: tuple(MP.values),
+    EVALUATION: tuple(AP.values),
+    ACKNOWLEDGEMENT: tuple(AP.values),
+}
+
+
+def not_started_q(stage: str) -> Q:
+    rule = RULES[stage]
+    rest = [
+        s
+        for s in _ALL_STATES[stage]
+        if s not in rule.done_states and s not in rule.in_progress_states
+    ]
+    return Q(**{f"{rule.state_path}__isnull": True}) | Q(**{f"{rule.state_path}__in": rest})
+
+
+def not_done_q(stage: str) -> Q:
+    """No document, no stage row yet, or a state that is not done."""
+    rule = RULES[stage]
+    rest = [s for s in _ALL_STATES[stage] if s not in rule.done_states]
+    return Q(**{f"{rule.state_path}__isnull": True}) | Q(**{f"{rule.state_path}__in": rest})
+
+
+def on_time_q(stage: str, cycle: Cycle) -> Q:
+    rule = RULES[stage]
+    if stage == WORKPLAN:
+        return done_q(stage) & Q(
+            LessThanOrEqual(TruncDate(rule.done_at), workplan_due_expression(cycle))
+        )
+    return done_q(stage) & Q(**{f"{rule.done_at}__lt": _day_after(stage_due(cycle, stage))})
+
+
+def late_q(stage: str, cycle: Cycle) -> Q:
+    rule = RULES[stage]
+    if stage == WORKPLAN:
+        after = Q(GreaterThan(TruncDate(rule.done_at), workplan_due_expression(cycle)))
+    else:
+        after = Q(**{f"{rule.done_at}__gte": _day_after(stage_due(cycle, stage))})
+    return done_q(stage) & (after | Q(**{f"{rule.done_at}__isnull": True}))
+
+
+def overdue_q(stage: str, cycle: Cycle, today: datetime.date) -> Q:
+    if stage == WORKPLAN:
+        return not_done_q(stage) & Q(LessThan(workplan_due_expression(cycle), today))
+    if today > stage_due(cycle, stage):
+        return not_done_q(stage)
+    return Q(pk__in=[])
+
+
+def status_q(stage: str, status: str, cycle: Cycle, today: datetime.date) -> Q:
+    """The people of `stage` in `status` (one of STATUS_LABELS)."""
+    return {
+        "not_started": lambda: not_started_q(stage),
+        "in_progress": lambda: in_progress_q(stage),
+        "done": lambda: done_q(stage),
+        "on_time": lambda: on_time_q(stage, cycle),
+        "late": lambda: late_q(stage, cycle),
+        "overdue": lambda: overdue_q(stage, cycle, today),
+    }[status]()
+
+
+# --- scope: what the user asked for, checked against what they hold --------------------------
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    id: int
+    code: str
+    name: str
+    kind: str = OrgUnit.Kind.ENTITY
+    parent_id: int | None = None
+
+    @property
+    def kind_label(self) -> str:
+        return OrgUnit.Kind(self.kind).label
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+
+@dataclass
+class UnitTree:
+    """The units of one entity, read in one query, walked in memory."""
+
+    units: dict[int, UnitRef]
+    children: dict[int | None, list[int]]
+
+    @classmethod
+    def of(cls, rows: Iterable[tuple]) -> UnitTree:
+        units = {row[0]: UnitRef(*row) for row in rows}
+        children: dict[int | None, list[int]] = defaultdict(list)
+        for unit in sorted(units.values(), key=lambda u: u.code):
+            children[unit.parent_id].append(unit.id)
+        return cls(units, children)
+
+    def subtree_ids(self, unit_id: int) -> list[int]:
+        ids, todo = [], [unit_id]
+        while todo:
+            current = todo.pop()
+            ids.append(current)
+            todo.extend(self.children.get(current, ()))
+        return ids
+
+    def ancestors(self, unit_id: int) -> list[UnitRef]:
+        """From the entity down to the unit itself."""
+        chain = []
+        current: int | None = unit_id
+        while current is not None:
+            chain.append(self.units[current])
+            current = self.units[current].parent_id
+        return chain[::-1]
+
+    def child_towards(self, node_id: int, unit_id: int) -> int | None:
+        """The child of `node_id` on the way down to `unit_id` (None: the node itself)."""
+        previous = None
+        current: int | None = unit_id
+        while current is not None and current != node_id:
+            previous, current = current, self.units[current].parent_id
+        return previous
+
+
+_UNIT_FIELDS = ("pk", "code", "name", "kind", "parent_id")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The report's cycle, units and category, within the entities the user holds."""
+
+    cycle: Cycle | None
+    cycles: list[Cycle]
+    entities: list[UnitRef]  # every entity the user holds
+    node: UnitRef | None = None  # the drilled entity or unit; None = all held entities
+    tree: UnitTree | None = None  # the units of the node's entity
+    category: str = ""
+    today: datetime.date = field(default_factory=timezone.localdate)
+
+    @property
+    def entity(self) -> UnitRef | None:
+        return self.tree.ancestors(self.node.id)[0] if self.node else None
+
+    @property
+    def breadcrumbs(self) -> list[UnitRef]:
+        return self.tree.ancestors(self.node.id) if self.node else []
+
+    @property
+    def category_label(self) -> str:
+        return Category(self.category).label if self.category else ""
+
+    @property
+    def querystring(self) -> str:
+        return urlencode(self.params())
+
+    @property
+    def querystring_top(self) -> str:
+        """This cycle and category over every held entity."""
+        return urlencode({k: v for k, v in self.params().items() if k != "unit"})
+
+    @property
+    def querystring_entity(self) -> str:
+        return urlencode(self.params(unit=self.entity.id)) if self.node else self.querystring
+
+    @property
+    def breadcrumb_links(self) -> list[tuple[UnitRef, str]]:
+        return [(unit, urlencode(self.params(unit=unit.id))) for unit in self.breadcrumbs]
+
+    @property
+    def category_choices(self) -> list[tuple[str, str]]:
+        return Category.choices
+
+    def params(self, **extra) -> dict[str, str | int]:
+        """The query string that selects this scope (for links and exports)."""
+        values: dict[str, str | int] = {}
+        if self.cycle:
+            values["cycle"] = self.cycle.pk
+        if self.node:
+            values["unit"] = self.node.id
+        if self.category:
+            values["category"] = self.category
+        values.update({k: v for k, v in extra.items() if v not in (None, "")})
+        return values
+
+
+def resolve_scope(
+    user: User,
+    *,
+    cycle_id: int | None = None,
+    entity_id: int | None = None,
+    unit_id: int | None = None,
+    category: str = "",
+    today: datetime.date | None = None,
+) -> Scope:
+    """Check the requested cycle, entity and unit against what `user` holds.
+
+    A user holding `manage_entity_compliance` on no entity is refused (403); an entity or unit
+    outside the held entities answers 404, the same as one that does not exist, and so does a
+    unit outside the requested entity or an unknown cycle."""
+    entities = [
+        UnitRef(pk, code, name)
+        for pk, code, name in compliance_entities(user)
+        .order_by("code")
+        .values_list("pk", "code", "name")
+    ]
+    if not entities:
+        raise PermissionDenied("Compliance reports are for the HODs and HR focal points.")
+    held = {e.id for e in entities}
+    cycles = list(Cycle.objects.order_by("-start"))
+    if cycle_id is not None:
+        cycle = next((c for c in cycles if c.pk == cycle_id), None)
+        if cycle is None:
+            raise Http404("No such cycle.")
+    else:
+        opened = [c for c in cycles if c.status == Cycle.Status.OPEN]
+        cycle = (opened or cycles or [None])[0]
+    if category and category not in Category.values:
+        raise Http404("No such category.")
+    node_id = unit_id if unit_id is not None else entity_id
+    if node_id is None:
+        return Scope(
+            cycle, cycles, entities, category=category, today=today or timezone.localdate()
+        )
+    # The whole tree of the unit's entity, only if the user holds that entity: one query.
+    rows = OrgUnit.objects.filter(
+        entity_id__in=OrgUnit.objects.filter(pk=node_id, entity_id__in=held).values("entity_id")
+    ).values_list(*_UNIT_FIELDS)
+    tree = UnitTree.of(rows)
+    if node_id not in tree.units:
+        raise Http404("No such unit.")
+    if entity_id is not None and tree.ancestors(node_id)[0].id != entity_id:
+        raise Http404("No such unit in this entity.")
+    return Scope(
+        cycle,
+        cycles,
+        entities,
+        node=tree.units[node_id],
+        tree=tree,
+        category=category,
+        today=today or timezone.localdate(),
+    )
+
+
+# --- the population -------------------------------------------------------------------------
+
+
+def population(scope: Scope, where: Q | None = None) -> QuerySet[StaffMember]:
+    """The staff of the scope, each LEFT-joined to their document of the cycle (`doc`);
+    `where` narrows it further (a stage status).
+
+    One `filter()` call: a second one naming the document would join it a second time."""
+    cycle = scope.cycle
+    condition = Q(is_active=True, entry_on_duty__lte=cycle.end) | Q(**{f"{DOC}__isnull": False})
+    if scope.node is None:
+        condition &= Q(unit__entity_id__in=[e.id for e in scope.entities])
+    elif scope.node.kind == OrgUnit.Kind.ENTITY:
+        condition &= Q(unit__entity_id=scope.node.id)
+    else:
+        condition &= Q(unit_id__in=scope.tree.subtree_ids(scope.node.id))
+    if scope.category:
+        condition &= Q(category=scope.category)
+    if where is not None:
+        condition &= where
+    return StaffMember.objects.annotate(
+        **{DOC: FilteredRelation("work_plans", condition=Q(work_plans__cycle_id=cycle.pk))}
+    ).filter(condition)
+
+
+def counters(cycle: Cycle, today: datetime.date) -> dict[str, Count]:
+    """The conditional counts of one `GROUP BY` row. Overdue is counted for the work plan
+    only: its due date varies per person; the other stages' follow from `done`."""
+    counts = {"total": Count("pk")}
+    for stage in stages_of(cycle):
+        counts[f"{stage}_done"] = Count("pk", filter=done_q(stage))
+        counts[f"{stage}_in_progress"] = Count("pk", filter=in_progress_q(stage))
+        counts[f"{stage}_on_time"] = Count("pk", filter=on_time_q(stage, cycle))
+    counts[f"{WORKPLAN}_overdue"] = Count("pk", filter=overdue_q(WORKPLAN, cycle, today))
+    return counts
+
+
+# --- the dashboard --------------------------------------------------------------------------
+
+
+@dataclass
+class StageCounts:
+    stage: str
+    due: datetime.date
+    total: int = 0
+    not_started: int = 0
+    in_progress: int = 0
+    done: int = 0
+    on_time: int = 0
+    overdue: int = 0
+    links: dict[str, str] = field(default_factory=dict)  # status -> people-list query string
+
+    @property
+    def label(self) -> str:
+        return STAGE_LABELS[self.stage]
+
+    @property
+    def late(self) -> int:
+        return self.done - self.on_time
+
+    @property
+    def completion(self) -> float | None:
+        return round(100 * self.done / self.total, 1) if self.total else None
+
+    @property
+    def cells(self) -> list[tuple[str, int | float | None, str]]:
+        """(status, value, people-list query string) in the tables' column order."""
+        values = [
+            ("not_started", self.not_started),
+            ("in_progress", self.in_progress),
+            ("done", self.done),
+            ("on_time", self.on_time),
+            ("late", self.late),
+            ("overdue", self.overdue),
+        ]
+        cells = [(status, value, self.links.get(status, "")) for status, value in values]
+        return [*cells, ("completion", self.completion, "")]
+
+
+@dataclass
+class GroupRow:
+    """One line of a breakdown: a unit, a category or a gender (or the whole scope)."""
+
+    key: str | int | None
+    label: str
+    stages: list[StageCounts]
+    query: str = ""  # the query string of this line's scope ("" when it has no list)
+    unit_id: int | None = None  # set when the line drills down to a unit
+    total: int = 0
+
+    def stage(self, key: str) -> StageCounts:
+        return next(s for s in self.stages if s.stage == key)
+
+
+@dataclass
+class Dashboard:
+    scope: Scope
+    stages: list[str]
+    summary: GroupRow
+    units: list[GroupRow]
+    units_heading: str
+    by_category: list[GroupRow]
+    by_gender: list[GroupRow]
+    ratings: RatingsTable
+
+
+def _group_row(key, label, sums: dict[str, int], scope: Scope, params=None) -> GroupRow:
+    """A breakdown line from summed counters; `params` selects its people (None: no list)."""
+    cycle, today = scope.cycle, scope.today
+    total = sums.get("total", 0)
+    stages = []
+    for stage in stages_of(cycle):
+        done = sums.get(f"{stage}_done", 0)
+        in_progress = sums.get(f"{stage}_in_progress", 0)
+        if stage == WORKPLAN:
+            overdue = sums.get(f"{stage}_overdue", 0)
+        else:
+            overdue = total - done if today > stage_due(cycle, stage) else 0
+        links = (
+            {
+                status: urlencode(params | {"stage": stage, "status": status})
+                for status in STATUS_LABELS
+            }
+            if params is not None
+            else {}
+        )
+        stages.append(
+            StageCounts(
+                stage=stage,
+                due=stage_due(cycle, stage),
+                total=total,
+                not_started=total - done - in_progress,
+                in_progress=in_progress,
+                done=done,
+                on_time=sums.get(f"{stage}_on_time", 0),
+                overdue=overdue,
+                links=links,
+            )
+        )
+    return GroupRow(
+        key=key,
+        label=label,
+        stages=stages,
+        query=urlencode(params) if params is not None else "",
+        unit_id=params.get("unit") if params else None,
+        total=total,
+    )
+
+
+def _add(into: dict[str, int], row: dict) -> None:
+    for name, value in row.items():
+        if isinstance(value, int) and name not in ("group", "category", "gender"):
+            into[name] = into.get(name, 0) + value
+
+
+def compliance_dashboard(scope: Scope) -> Dashboard:
+    """The dashboard of `scope`: one aggregate query (plus two for the ratings).
+
+    Rows are grouped by (entity or unit, category, gender) in SQL; the per-unit, per-category
+    and per-gender lines and the summary are sums of those grouped rows."""
+    cycle = scope.cycle
+    group = "unit__entity_id" if scope.node is None else "unit_id"
+    rows = (
+        population(scope)
+        .values(group, "category", "gender")
+        .annotate(**counters(cycle, scope.today))
+        .order_by()
+    )
+    summary: dict[str, int] = {}
+    by_unit: dict[int | None, dict[str, int]] = defaultdict(dict)
+    by_category: dict[str, dict[str, int]] = defaultdict(dict)
+    by_gender: dict[str, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        key = row.pop(group)
+        if scope.node is not None:
+            key = scope.tree.child_towards(scope.node.id, key)
+        _add(summary, row)
+        _add(by_unit[key], row)
+        _add(by_category[row["category"]], row)
+        _add(by_gender[row["gender"]], row)
+
+    if scope.node is None:
+        units = [
+            _group_row(e.id, str(e), by_unit[e.id], scope, scope.params(unit=e.id))
+            for e in scope.entities
+        ]
+        heading = "By department, office or mission"
+    else:
+        children = [scope.tree.units[i] for i in scope.tree.children.get(scope.node.id, ())]
+        units = [
+            _group_row(c.id, str(c), by_unit[c.id], scope, scope.params(unit=c.id))
+            for c in children
+        ]
+        if children and by_unit.get(None):  # a leaf unit's own staff are its people list
+            units.insert(
+                0, _group_row(None, f"Directly in {scope.node.code}", by_unit[None], scope)
+            )
+        heading = "By " + (
+            OrgUnit.Kind(scope.tree.units[children[0].id].kind).label.lower()
+            if children
+            else "unit"
+        )
+    return Dashboard(
+        scope=scope,
+        stages=stages_of(cycle),
+        summary=_group_row(None, "All staff in scope", summary, scope, scope.params()),
+        units=units,
+        units_heading=heading,
+        by_category=[
+            _group_row(value, label, by_category[value], scope, scope.params(category=value))
+            for value, label in Category.choices
+            if value in by_category
+        ],
+        by_gender=[
+            _group_row(value, label, by_gender[value], scope)
+            for value, label in StaffMember.Gender.choices
+            if value in by_gender
+        ],
+        ratings=ratings_distribution(scope),
+    )
+
+
+# --- ratings --------------------------------------------------------------------------------
+
+
+@dataclass
+class RatingsRow:
+    label: str
+    counts: list[int]
+    is_organisation: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+    @property
+    def shares(self) -> list[float | None]:
+        total = self.total
+        return [round(100 * n / total, 1) if total else None for n in self.counts]
+
+    @property
+    def cells(self) -> list[tuple[int, float | None]]:
+        return list(zip(self.counts, self.shares, strict=True))
+
+
+@dataclass
+class RatingsTable:
+    levels: list[tuple[str, str]]  # (code, label), highest first
+    rows: list[RatingsRow]
+
+
+def ratings_distribution(scope: Scope) -> RatingsTable:
+    """Final ratings of completed evaluations per entity of the scope and for the whole
+    organisation (same cycle and category): two queries."""
+    cycle = scope.cycle
+    levels = list(
+        RatingLevel.objects.filter(scale__cycle=cycle, scale__kind=RatingScale.Kind.OVERALL)
+        .order_by("rank")
+        .values_list("pk", "code", "label")
+    )
+    appraisals = Appraisal.objects.filter(
+        document__cycle_id=cycle.pk, state=AP.COMPLETED, final_rating__isnull=False
+    )
+    if scope.category:
+        appraisals = appraisals.filter(document__staff__category=scope.category)
+    per_entity: dict[int, dict[int, int]] = defaultdict(dict)
+    for entity_id, level_id, n in (
+        appraisals.values_list("document__staff__unit__entity_id", "final_rating_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        per_entity[entity_id][level_id] = n
+    entities = [scope.entity] if scope.node else scope.entities
+    rows = [
+        RatingsRow(str(e), [per_entity[e.id].get(pk, 0) for pk, _, _ in levels]) for e in entities
+    ]
+    rows.append(
+        RatingsRow(
+            "Whole organisation",
+            [sum(c.get(pk, 0) for c in per_entity.values()) for pk, _, _ in levels],
+            is_organisation=True,
+        )
+    )
+    return RatingsTable(levels=[(code, label) for _, code, label in levels], rows=rows)
+
+
+# --- people ---------------------------------------------------------------------------------
+
+PEOPLE_FIELDS = (
+    "pk",
+    "index_number",
+    "user__first_name",
+    "user__last_name",
+    "user__email",
+    "category",
+    "gender",
+    "unit__code",
+    "unit__name",
+    f"{DOC}__id",
+    f"{DOC}__state",
+    f"{DOC}__midpoint__state",
+    f"{DOC}__appraisal__state",
+    "workplan_due",
+    f"{LINE}__fro__user__first_name",
+    f"{LINE}__fro__user__last_name",
+    f"{LINE}__fro__user__email",
+)
+
+
+def people(scope: Scope, *, stage: str = "", status: str = "") -> QuerySet:
+    """The people of the scope (with both `stage` and `status`: those of the stage in that
+    status), as value tuples in
+    PEOPLE_FIELDS order, sorted by name: one query per page, streamed by the exports."""
+    cycle = scope.cycle
+    where = status_q(stage, status, cycle, scope.today) if stage and status else None
+    staff = population(scope, where).annotate(
+        **{
+            LINE: FilteredRelation(
+                "lines",
+                condition=Q(lines__cycle_id=cycle.pk, lines__effective_to__isnull=True),
+            )
+        },
+        workplan_due=workplan_due_expression(cycle),
+    )
+    return staff.order_by("user__last_name", "user__first_name", "index_number").values_list(
+        *PEOPLE_FIELDS
+    )
+
+
+def _name(first: str | None, last: str | None, email: str | None) -> str:
+    return f"{first or ''} {last or ''}".strip() or (email or "")
+
+
+_STATE_LABELS = {
+    WORKPLAN: dict(WP.choices),
+    MIDPOINT: dict(MP.choices),
+    EVALUATION: dict(AP.choices),
+    ACKNOWLEDGEMENT: dict(AP.choices),
+}
+
+
+@dataclass
+class PersonRow:
+    staff_id: int
+    index_number: str
+    name: str
+    email: str
+    category: str
+    gender: str
+    unit: str
+    document_id: int | None
+    workplan_state: str
+    midpoint_state: str
+    evaluation_state: str
+    fro: str
+    stage: str  # the stage the document is at (STAGE_LABELS key)
+    stage_state: str  # its state, readable
+    due: datetime.date | None
+    overdue: bool
+
+    @property
+    def stage_label(self) -> str:
+        return STAGE_LABELS[self.stage]
+
+
+def person_row(values: tuple, cycle: Cycle, today: datetime.date) -> PersonRow:
+    """A row of `people()` made readable: where the document is, and what is due when."""
+    (
+        staff_id,
+        index_number,
+        first,
+        last,
+        email,
+        category,
+        gender,
+        unit_code,
+        unit_name,
+        document_id,
+        wp_state,
+        mp_state,
+        ap_state,
+        workplan_due,
+        fro_first,
+        fro_last,
+        fro_email,
+    ) = values
+    if isinstance(workplan_due, str):  # SQLite returns the computed date as text
+        workplan_due = datetime.date.fromisoformat(workplan_due)
+    if wp_state != WP.APPROVED:
+        stage, state, due = (
+            WORKPLAN,
+            _STATE_LABELS[WORKPLAN].get(wp_state, "No work plan"),
+            workplan_due,
+        )
+    elif cycle.midpoint_required and mp_state != MP.FINALISED:
+        stage, state, due = (
+            MIDPOINT,
+            _STATE_LABELS[MIDPOINT].get(mp_state or MP.NOT_STARTED),
+            cycle.midpoint_due,
+        )
+    elif ap_state not in (AP.ACKNOWLEDGEMENT, AP.COMPLETED):
+        stage, state, due = (
+            EVALUATION,
+            _STATE_LABELS[EVALUATION].get(ap_state or AP.NOT_STARTED),
+            cycle.end_of_cycle_due,
+        )
+    elif ap_state == AP.ACKNOWLEDGEMENT:
+        stage, state, due = (
+            ACKNOWLEDGEMENT,
+            _STATE_LABELS[EVALUATION][ap_state],
+            cycle.end_of_cycle_due,
+        )
+    else:
+        stage, state, due = COMPLETED, _STATE_LABELS[EVALUATION][AP.COMPLETED], None
+    return PersonRow(
+        staff_id=staff_id,
+        index_number=index_number,
+        name=_name(first, last, email),
+        email=email,
+        category=Category(category).label if category else "",
+        gender=StaffMember.Gender(gender).label if gender else "",
+        unit=f"{unit_code} — {unit_name}",
+        document_id=document_id,
+        workplan_state=_STATE_LABELS[WORKPLAN].get(wp_state, "No work plan"),
+        midpoint_state=_STATE_LABELS[MIDPOINT].get(mp_state or MP.NOT_STARTED)
+        if cycle.midpoint_required
+        else "",
+        evaluation_state=_STATE_LABELS[EVALUATION].get(ap_state or AP.NOT_STARTED),
+        fro=_name(fro_first, fro_last, fro_email) if (fro_first or fro_last or fro_email) else "",
+        stage=stage,
+        stage_state=state,
+        due=due,
+        overdue=due is not None and today > due,
+    )
+
+
+def person_rows(scope: Scope, values: Iterable[tuple]) -> Iterator[PersonRow]:
+    for row in values:
+        yield person_row(row, scope.cycle, scope.today)
+
+
+# --- charts ---------------------------------------------------------------------------------
+
+
+def chart_data(dashboard: Dashboard) -> dict:
+    """What the charts draw (the same numbers as the tables next to them)."""
+    summary = dashboard.summary
+    return {
+        "stages": {
+            "labels": [s.label for s in summary.stages],
+            "series": [
+                {"label": "Done", "data": [s.done for s in summary.stages]},
+                {"label": "In progress", "data": [s.in_progress for s in summary.stages]},
+                {"label": "Not started", "data": [s.not_started for s in summary.stages]},
+            ],
+        },
+        "units": {
+            "labels": [row.label for row in dashboard.units],
+            "series": [
+                {
+                    "label": STAGE_LABELS[stage],
+                    "data": [row.stage(stage).completion or 0 for row in dashboard.units],
+                }
+                for stage in dashboard.stages
+            ],
+        },
+        "ratings": {
+            "labels": [row.label for row in dashboard.ratings.rows],
+            "series": [
+                {
+                    "label": label,
+                    "data": [row.shares[i] or 0 for row in dashboard.ratings.rows],
+                }
+                for i, (_, label) in enumerate(dashboard.ratings.levels)
+            ],
+        },
+    }

@@ -1,0 +1,70 @@
+"""Who may see compliance reports: the HODs and HR focal points of an entity.
+
+Both hold `manage_entity_compliance` on the entity (granted by `org.permissions` from their
+department role), so "which entities may this user report on" is one join on the grant table.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from org.models import DepartmentRole, OrgUnit, User
+from org.permissions import entities_where
+
+from .models import Broadcast
+
+COMPLIANCE_CODENAME = "manage_entity_compliance"
+
+
+def compliance_entities(user: User) -> QuerySet[OrgUnit]:
+    """The entities whose compliance reports `user` may see (none for anonymous users)."""
+    return entities_where(user, COMPLIANCE_CODENAME)
+
+
+def compliance_entity_ids(user: User) -> set[int]:
+    """The ids of `compliance_entities`, in one query."""
+    return set(compliance_entities(user).values_list("pk", flat=True))
+
+
+# --- broadcasts ---------------------------------------------------------------------------
+
+
+def broadcast_entities(user: User) -> QuerySet[OrgUnit]:
+    """The entities `user` may write a broadcast to: those they hold
+    `manage_entity_compliance` on *as an HR focal point* (a HOD holds the same grant but
+    broadcasts go out through HR, on the HOD's behalf). One query."""
+    if not user.is_authenticated:
+        return OrgUnit.objects.none()
+    today = datetime.date.today()
+    hr_roles = (
+        DepartmentRole.objects.filter(
+            user=user, role=DepartmentRole.Role.HR_FOCAL_POINT, start__lte=today
+        )
+        .exclude(end__lt=today)
+        .values("entity_id")
+    )
+    return compliance_entities(user).filter(pk__in=hr_roles)
+
+
+def can_broadcast(user: User, entity: OrgUnit) -> bool:
+    return broadcast_entities(user).filter(pk=entity.pk).exists()
+
+
+def broadcast_entity_or_404(user: User, entity_id: int) -> OrgUnit:
+    """The entity, if `user` may broadcast to it; 404 otherwise (the same as no entity)."""
+    entity = broadcast_entities(user).filter(pk=entity_id).first()
+    if entity is None:
+        raise Http404("No such entity.")
+    return entity
+
+
+def visible_broadcasts(user: User) -> QuerySet[Broadcast]:
+    """Broadcasts of the entities `user` broadcasts to, and those sent on their behalf."""
+    if not user.is_authenticated:
+        return Broadcast.objects.none()
+    return Broadcast.objects.filter(
+        Q(entity__in=broadcast_entities(user).values("pk")) | Q(on_behalf_of=user)
+    )

@@ -1,0 +1,221 @@
+"""Compliance figures against hand-computed counts (see tests/compliance/helpers.py)."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from compliance import dashboard as reports
+from org.models import StaffMember
+from tests.factories import CycleFactory, DepartmentRoleFactory, StaffMemberFactory, UserFactory
+
+from .helpers import (
+    EXPECTED_AFTER_DEADLINES,
+    EXPECTED_OVERDUE_15_JUNE_2026,
+    build_small_org,
+    figures,
+)
+
+pytestmark = pytest.mark.django_db
+
+AFTER_DEADLINES = datetime.date(2027, 7, 10)
+
+
+@pytest.fixture
+def org():
+    return build_small_org()
+
+
+def scope_of(org, today=AFTER_DEADLINES, **kwargs):
+    return reports.resolve_scope(org.hr, cycle_id=org.cycle.pk, today=today, **kwargs)
+
+
+def test_per_stage_figures_of_the_entity_match_the_hand_count(org):
+    board = reports.compliance_dashboard(scope_of(org, entity_id=org.entity.pk))
+    assert {s.stage: figures(s) for s in board.summary.stages} == EXPECTED_AFTER_DEADLINES
+    assert [s.completion for s in board.summary.stages] == [62.5, 37.5, 12.5, 12.5]
+
+
+def test_all_held_entities_give_the_same_figures_as_the_one_held(org):
+    board = reports.compliance_dashboard(scope_of(org))
+    assert {s.stage: figures(s) for s in board.summary.stages} == EXPECTED_AFTER_DEADLINES
+    assert [row.label for row in board.units] == ["DEP — Department"]
+
+
+def test_overdue_only_counts_deadlines_that_have_passed(org):
+    board = reports.compliance_dashboard(scope_of(org, today=datetime.date(2026, 6, 15)))
+    assert {s.stage: s.overdue for s in board.summary.stages} == EXPECTED_OVERDUE_15_JUNE_2026
+
+
+def test_breakdown_by_category_and_gender(org):
+    board = reports.compliance_dashboard(scope_of(org, entity_id=org.entity.pk))
+    by_category = {row.key: (row.total, row.stage("workplan").done) for row in board.by_category}
+    assert by_category == {"GS": (3, 2), "P": (3, 2), "D": (1, 1), "NO": (1, 0)}
+    by_gender = {row.key: (row.total, row.stage("midpoint").done) for row in board.by_gender}
+    assert by_gender == {"F": (4, 2), "M": (3, 1), "X": (1, 0)}
+
+
+def test_category_filter_narrows_every_figure(org):
+    board = reports.compliance_dashboard(scope_of(org, category="GS"))
+    assert figures(board.summary.stage("workplan")) == (3, 1, 0, 2, 0, 2, 1)
+    assert [row.key for row in board.by_category] == ["GS"]
+
+
+def test_drill_down_entity_to_divisions_with_staff_placed_on_the_entity_itself(org):
+    board = reports.compliance_dashboard(scope_of(org, unit_id=org.entity.pk))
+    rows = {row.label: (row.total, row.stage("workplan").done) for row in board.units}
+    assert rows == {
+        "Directly in DEP": (2, 2),
+        "DIV1 — Division one": (3, 1),
+        "DIV2 — Division two": (3, 2),
+    }
+    assert board.units_heading == "By division"
+
+
+def test_drill_down_division_to_section_to_unit(org):
+    board = reports.compliance_dashboard(scope_of(org, unit_id=org.div1.pk))
+    assert [(row.label, row.total) for row in board.units] == [("SEC1 — Section one", 3)]
+    assert figures(board.summary.stage("workplan")) == (3, 1, 1, 1, 1, 0, 2)
+    leaf = reports.compliance_dashboard(scope_of(org, unit_id=org.unit1.pk))
+    assert leaf.units == []
+    assert leaf.summary.total == 3
+    assert [u.code for u in leaf.scope.breadcrumbs] == ["DEP", "DIV1", "SEC1", "UNIT1"]
+
+
+def test_ratings_per_entity_next_to_the_whole_organisation(org):
+    board = reports.compliance_dashboard(scope_of(org))
+    assert [code for code, _ in board.ratings.levels] == ["EX", "SM", "PM", "DN"]
+    rows = {row.label: row.counts for row in board.ratings.rows}
+    assert rows == {"DEP — Department": [0, 1, 0, 0], "Whole organisation": [1, 1, 0, 0]}
+    assert board.ratings.rows[0].shares == [0.0, 100.0, 0.0, 0.0]
+
+
+def test_people_list_matches_the_count_it_is_linked_from(org):
+    scope = scope_of(org, entity_id=org.entity.pk)
+    board = reports.compliance_dashboard(scope)
+    names = {org.staff[key].index_number: key for key in org.staff}
+    for stage in board.stages:
+        counts = board.summary.stage(stage)
+        for status, value, _link in counts.cells[:-1]:
+            listed = list(reports.people(scope, stage=stage, status=status))
+            assert len(listed) == value, (stage, status)
+    overdue = reports.people(scope, stage="workplan", status="overdue")
+    assert sorted(names[row[1]] for row in overdue) == ["p1", "p10", "p2"]
+    late = reports.people(scope, stage="midpoint", status="late")
+    assert [names[row[1]] for row in late] == ["p9"]
+
+
+def test_people_rows_show_stage_fro_and_due_date(org):
+    scope = scope_of(org, today=datetime.date(2026, 6, 15))
+    rows = {row.index_number: row for row in reports.person_rows(scope, reports.people(scope))}
+    p1 = rows[org.staff["p1"].index_number]
+    assert (p1.stage, p1.stage_state, p1.due, p1.overdue) == (
+        "workplan",
+        "No work plan",
+        datetime.date(2026, 5, 31),
+        True,
+    )
+    assert p1.fro == ""  # p1 has no reporting line
+    p10 = rows[org.staff["p10"].index_number]
+    assert (p10.due, p10.overdue) == (datetime.date(2026, 7, 10), False)
+    p4 = rows[org.staff["p4"].index_number]
+    assert (p4.stage, p4.due, p4.fro) == (
+        "midpoint",
+        datetime.date(2026, 10, 31),
+        str(org.fro.user),
+    )
+    p8 = rows[org.staff["p8"].index_number]
+    assert (p8.stage, p8.due, p8.overdue) == ("completed", None, False)
+    p9 = rows[org.staff["p9"].index_number]
+    assert (p9.stage, p9.stage_state) == ("evaluation", "SRO review")
+    assert len(rows) == 8
+
+
+def test_cycle_without_midpoint_reports_three_stages(org):
+    cycle = CycleFactory(name="2027-28", start_year=2027, midpoint_required=False)
+    board = reports.compliance_dashboard(
+        reports.resolve_scope(org.hr, cycle_id=cycle.pk, today=AFTER_DEADLINES)
+    )
+    assert board.stages == ["workplan", "evaluation", "acknowledgement"]
+    # Nobody has a document in the new cycle: all not started; p7, who enters on duty in
+    # May 2027, belongs to this cycle.
+    assert figures(board.summary.stage("workplan"))[:4] == (9, 9, 0, 0)
+
+
+def test_staff_without_a_role_are_refused():
+    user = StaffMemberFactory().user
+    with pytest.raises(PermissionDenied):
+        reports.resolve_scope(user)
+
+
+@pytest.mark.parametrize("field", ["entity_id", "unit_id"])
+def test_crafted_ids_outside_the_held_entities_are_404(org, field):
+    with pytest.raises(Http404):
+        scope_of(org, **{field: org.other.pk})
+    with pytest.raises(Http404):
+        scope_of(org, **{field: org.other_div.pk})
+    with pytest.raises(Http404):
+        scope_of(org, **{field: 10**9})
+
+
+def test_unit_outside_the_requested_entity_is_404(org):
+    second = DepartmentRoleFactory(entity=org.other, user=org.hr).entity
+    assert scope_of(org, entity_id=second.pk, unit_id=org.other_div.pk).node.code == "ODIV"
+    with pytest.raises(Http404):
+        scope_of(org, entity_id=org.entity.pk, unit_id=org.other_div.pk)
+
+
+def test_unknown_cycle_is_404(org):
+    with pytest.raises(Http404):
+        reports.resolve_scope(org.hr, cycle_id=10**9)
+
+
+def test_hod_sees_the_entity_and_a_staff_representative_does_not(org):
+    hod = DepartmentRoleFactory(entity=org.entity, role="hod").user
+    assert [e.code for e in reports.resolve_scope(hod).entities] == ["DEP"]
+    rep = DepartmentRoleFactory(entity=org.entity, role="staff_representative").user
+    with pytest.raises(PermissionDenied):
+        reports.resolve_scope(rep)
+
+
+ENTRY_DATES = [
+    "2020-01-01",
+    "2026-04-01",  # the cycle's first day: not new staff
+    "2026-04-02",
+    "2026-03-31",
+    "2026-05-10",
+    "2026-05-31",
+    "2026-07-29",
+    "2026-07-31",
+    "2026-10-30",
+    "2026-11-30",
+    "2026-12-31",  # two months later crosses the year
+    "2027-01-31",
+    "2027-03-31",
+]
+
+
+@pytest.mark.parametrize("months", [0, 1, 2, 11])
+def test_work_plan_due_in_sql_is_cycle_workplan_due_for(months):
+    cycle = CycleFactory(start_year=2026, new_staff_workplan_months=months)
+    staff = [
+        StaffMemberFactory(entry_on_duty=datetime.date.fromisoformat(day)) for day in ENTRY_DATES
+    ]
+    computed = dict(
+        StaffMember.objects.filter(pk__in=[s.pk for s in staff])
+        .annotate(due=reports.workplan_due_expression(cycle))
+        .values_list("pk", "due")
+    )
+    for member in staff:
+        due = computed[member.pk]
+        if isinstance(due, str):
+            due = datetime.date.fromisoformat(due)
+        assert due == cycle.workplan_due_for(member), member.entry_on_duty
+
+
+def test_a_user_holding_nothing_but_logged_in_gets_no_entities():
+    with pytest.raises(PermissionDenied):
+        reports.resolve_scope(UserFactory())
