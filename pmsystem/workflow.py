@@ -117,7 +117,13 @@ def _action_phrase(label: str, document: str) -> str:
 def _past(label: str) -> str:
     """'Approve work plan' -> 'approved'; good enough for the refusal message."""
     verb = label.split()[0].lower()
-    irregular = {"submit": "submitted", "start": "started", "sign": "signed", "return": "returned"}
+    irregular = {
+        "submit": "submitted",
+        "start": "started",
+        "sign": "signed",
+        "return": "returned",
+        "reply": "replied",
+    }
     if verb in irregular:
         return irregular[verb]
     return verb + "d" if verb.endswith("e") else verb + "ed"
