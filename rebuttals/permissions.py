@@ -15,7 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from org.models import DepartmentRole, OrgUnit, OrgUnitUserObjectPermission, User
+from org.models import Delegation, DepartmentRole, OrgUnit, OrgUnitUserObjectPermission, User
 from org.permissions import entities_where
 from workplans.permissions import documents_where, relations_for
 
@@ -59,6 +59,18 @@ def rebuild_grants() -> int:
 # --- cases ---------------------------------------------------------------------------------
 
 
+def hod_entity_ids(user: User) -> QuerySet:
+    """The entities where the user replies to rebuttals: as their HOD, or as acting HOD while
+    a delegation from the HOD holds (a subquery of entity ids)."""
+    today = datetime.date.today()
+    principals = Delegation.objects.filter(
+        acting=user, role=Delegation.Role.HOD, start__lte=today, end__gte=today
+    ).values("principal")
+    return OrgUnitUserObjectPermission.objects.filter(
+        Q(user=user) | Q(user__in=principals), permission__codename="reply_entity_rebuttals"
+    ).values("content_object_id")
+
+
 def visible_cases(user: User) -> QuerySet[RebuttalCase]:
     """Cases the user may see, in one SQL query."""
     if not user.is_authenticated:
@@ -70,7 +82,10 @@ def visible_cases(user: User) -> QuerySet[RebuttalCase]:
     entities = entities_where(user, "view_entity_documents").values("pk")
     panel = RebuttalCaseUserObjectPermission.objects.filter(user=user).values("content_object_id")
     return RebuttalCase.objects.exclude(state=S.NOT_FILED).filter(
-        documents | Q(document__staff__unit__entity_id__in=entities) | Q(pk__in=panel)
+        documents
+        | Q(document__staff__unit__entity_id__in=entities)
+        | Q(document__staff__unit__entity_id__in=hod_entity_ids(user))
+        | Q(pk__in=panel)
     )
 
 

@@ -12,7 +12,7 @@ from org.models import OrgUnit, RatingLevel, User
 from org.permissions import entities_where
 
 from .models import Group, PanelRoster, RebuttalCase, RosterMember
-from .permissions import visible_cases
+from .permissions import hod_entity_ids, visible_cases
 
 S = RebuttalCase.State
 
@@ -144,7 +144,7 @@ def rebuttal_tasks(user: User, cycle) -> list:
     if not user.is_authenticated:
         return []
     tasks = []
-    hod_entities = entities_where(user, "reply_entity_rebuttals").values("pk")
+    hod_entities = hod_entity_ids(user)
     for case in RebuttalCase.objects.filter(
         state=S.FILED, document__staff__unit__entity_id__in=hod_entities
     ).select_related("document__staff__user"):
