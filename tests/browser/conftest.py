@@ -8,6 +8,7 @@ A failing test leaves a full-page screenshot in test-results/.
 
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -53,13 +54,26 @@ def browser() -> Browser:
 PASSWORD = "pass-word-123"
 
 
-def login(page: Page, email: str, password: str = PASSWORD) -> None:
-    """Sign in through the real allauth form, as a person would."""
+def totp_code(secret: str) -> str:
+    """The code an authenticator app shows now (allauth's own HOTP helper)."""
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
+
+
+def login(page: Page, email: str, password: str = PASSWORD, totp_secret: str = "") -> None:
+    """Sign in through the real allauth form, as a person would; with `totp_secret`, type the
+    authenticator app's code on the two-factor page too."""
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign In").click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+    if totp_secret:
+        expect(page.get_by_role("heading", name="Two-Factor Authentication")).to_be_visible()
+        page.get_by_placeholder("Code").fill(totp_code(totp_secret))
+        page.get_by_role("button", name="Sign In").click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/(login|2fa)/"))
 
 
 def _new_context(browser: Browser, live_server) -> BrowserContext:
@@ -93,11 +107,11 @@ def sign_in(browser: Browser, live_server, request):
     leaves a screenshot of each."""
     opened: list[tuple[str, BrowserContext, Page]] = []
 
-    def open_as(user, password: str = PASSWORD) -> Page:
+    def open_as(user, password: str = PASSWORD, totp_secret: str = "") -> Page:
         context = _new_context(browser, live_server)
         page = context.new_page()
         opened.append((user.email, context, page))
-        login(page, user.email, password)
+        login(page, user.email, password, totp_secret)
         return page
 
     yield open_as

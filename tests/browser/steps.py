@@ -52,6 +52,16 @@ def user(first: str, last: str) -> User:
     )
 
 
+def enrol_totp(user: User) -> str:
+    """Give the user an authenticator app (HODs and HR focal points must have one); returns
+    its secret, for `sign_in(user, totp_secret=...)`."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
 def build_team(**cycle_fields) -> Team:
     cycle = CycleFactory(name="2026-27", **cycle_fields)
     entity = EntityFactory(code="DOF", name="Department of Finance")
