@@ -7,6 +7,7 @@ app_name = "rebuttals"
 urlpatterns = [
     path("", views.monitor, name="monitor"),
     path("file/<int:document_pk>/", views.file, name="file"),
+    path("document/<int:document_pk>/", views.for_document, name="for-document"),
     path("rosters/", views.rosters, name="rosters"),
     path("rosters/<int:entity_id>/", views.roster, name="roster"),
     path("<int:pk>/", views.case_detail, name="case"),

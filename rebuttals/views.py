@@ -80,6 +80,13 @@ def file(request: HttpRequest, document_pk: int) -> HttpResponse:
     )
 
 
+def for_document(request: HttpRequest, document_pk: int) -> HttpResponse:
+    """The case of a document (links in reminders name the document)."""
+    case = get_object_or_404(RebuttalCase.objects.only("pk"), document_id=document_pk)
+    selectors.get_visible_case(request.user, case.pk)
+    return redirect("rebuttals:case", case.pk)
+
+
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case, roles, actions = _load(request, pk)
     if "view" not in actions:
