@@ -4,6 +4,8 @@ for the work-plan stage and the mid-point review, and grants that follow reporti
 from __future__ import annotations
 
 import datetime
+import subprocess
+import sys
 from dataclasses import dataclass
 
 import pytest
@@ -441,3 +443,19 @@ def test_a_declined_or_cancelled_supervisor_holds_no_grant():
     for user in (declined, cancelled):
         assert work_plan not in visible_work_plans(user)
         assert allowed_actions(user, work_plan) == frozenset()
+
+
+@pytest.mark.django_db(False)
+def test_grants_follow_reporting_lines_in_a_process_that_never_loaded_the_views():
+    """`manage.py import_org` sends `reporting_lines_changed` in a process where nothing else
+    imports `workplans.permissions`: the app connects its receiver when Django starts. (In this
+    test process the module is already imported, so ask a fresh interpreter.)"""
+    script = (
+        "import django; django.setup(); "
+        "from org.signals import reporting_lines_changed as s; "
+        "print(sorted(r[0][0] for r in s.receivers))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "workplans.resync_grants" in result.stdout
