@@ -29,9 +29,14 @@ def test_staff_starts_comments_and_signs_then_fro_comments_and_finalises(sign_in
     staff_page = sign_in(team.staff.user)
     open_task(staff_page, "Enter your mid-point review comments")
     expect(midpoint_badge(staff_page)).to_have_text("Not started")
+    tabs = staff_page.get_by_role("navigation", name="Document")
+    expect(tabs.get_by_role("link", name="Mid-point review")).to_have_attribute(
+        "aria-current", "page"
+    )
+    expect(tabs.locator("[aria-current]")).to_have_count(1)
     staff_page.get_by_role("button", name="Start the mid-point review").click()
     expect(staff_page.get_by_text("Mid-point review started.")).to_be_visible()
-    expect(midpoint_badge(staff_page)).to_have_text("Open: staff member's comments")
+    expect(midpoint_badge(staff_page)).to_have_text("Open for the staff member's comments")
 
     staff_page.get_by_label("Your comments").fill("Goals 1 and 2 are on track.")
     staff_page.get_by_role("button", name="Save", exact=True).click()
