@@ -2,7 +2,8 @@
 
 There is no Playwright browser download here: the browser is /usr/bin/chromium (installed by
 scripts/system-deps.sh test). Tests need the database committed for the server thread to see
-it, so mark them `@pytest.mark.django_db(transaction=True)` as well as `@pytest.mark.browser`.
+it, so mark them `@pytest.mark.django_db(transaction=True)` as well as `@pytest.mark.browser`
+(the migration-seeded competency catalogues are put back before each, see below).
 A failing test leaves a full-page screenshot in test-results/.
 """
 
@@ -120,10 +121,10 @@ def sign_in(browser: Browser, live_server, request):
         context.close()
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def competency_catalogue(transactional_db) -> None:
     """The competency catalogues come from a data migration, and a transactional test empties
-    every table when it ends: seed them again (idempotent) for the test that needs them."""
+    every table when it ends: seed them again (idempotent) before every browser test."""
     from importlib import import_module
 
     from django.apps import apps

@@ -24,7 +24,6 @@ from workplans.models import Signature, WorkPlan
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("competency_catalogue"),
 ]
 
 

@@ -12,7 +12,6 @@ from workplans.models import MidpointReview
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("competency_catalogue"),
 ]
 
 

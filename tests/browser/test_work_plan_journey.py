@@ -23,7 +23,6 @@ from workplans.models import WorkPlan
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("competency_catalogue"),
 ]
 
 
