@@ -171,8 +171,9 @@ def rebuttal_tasks(user: User, cycle) -> list:
         else:
             label = f"Constitute the rebuttal panel for {case.document.staff.user}"
         tasks.append(Task(label, "rebuttals:case", (case.pk,), case.report_due, "HR focal point"))
+    # The chair's report waits for the HOD's reply (the workflow's source state).
     for case in RebuttalCase.objects.filter(
-        state__in=[S.FILED, S.REPLIED],
+        state=S.REPLIED,
         panel__user=user,
         panel__seat=Group.CHAIR,
         panel__excused_at__isnull=True,
