@@ -55,12 +55,18 @@ def browser() -> Browser:
 PASSWORD = "pass-word-123"
 
 
-def totp_code(secret: str) -> str:
-    """The code an authenticator app shows now (allauth's own HOTP helper)."""
+def totp_code(secret: str, margin: int = 5) -> str:
+    """The code an authenticator app shows now (allauth's own HOTP helper). A code is only
+    accepted in its own time step, so with less than `margin` seconds of the step left, wait
+    for the next one rather than race the server's clock."""
     from allauth.mfa import app_settings
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
-    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
+    period = app_settings.TOTP_PERIOD
+    left = period - time.time() % period
+    if left < margin:
+        time.sleep(left + 0.1)
+    return format_hotp_value(hotp_value(secret, int(time.time()) // period))
 
 
 def login(page: Page, email: str, password: str = PASSWORD, totp_secret: str = "") -> None:
