@@ -37,7 +37,7 @@ class RollBackForm(forms.Form):
     requested_by = forms.ModelChoiceField(
         queryset=User.objects.none(),
         label="Written request from",
-        empty_label=None,
+        empty_label="— choose —",
         help_text="The FRO or SRO who asked for the correction in writing.",
     )
     reason = forms.CharField(
@@ -48,7 +48,8 @@ class RollBackForm(forms.Form):
     def __init__(self, *args, targets=(), officers=(), **kwargs):
         """`officers`: (user, "FRO"/"SRO") pairs who may have requested the roll-back."""
         super().__init__(*args, **kwargs)
-        self.fields["target_stage"].choices = list(targets)
+        # No stage is preselected: the first one is the most sweeping roll-back.
+        self.fields["target_stage"].choices = [("", "— choose —"), *targets]
         labels = {user.pk: f"{user} ({role})" for user, role in officers}
         field = self.fields["requested_by"]
         field.queryset = User.objects.filter(pk__in=labels)

@@ -151,8 +151,22 @@ def test_full_cycle_with_four_people_then_hr_rolls_back_and_the_fro_signs_again(
     hr_page = sign_in(hr, totp_secret=enrol_totp(hr))
     hr_page.goto(f"/workplans/{document.pk}/")
     hr_page.get_by_role("navigation", name="Document").get_by_role("link", name="Roll back").click()
-    hr_page.get_by_label("Return the document to").select_option(label="FRO evaluation")
-    hr_page.get_by_label("Written request from").select_option(label="Sofia Rossi (SRO)")
+    # Nothing is preselected: HR chooses the stage and the requester deliberately.
+    stage = hr_page.get_by_label("Return the document to")
+    requester = hr_page.get_by_label("Written request from")
+    expect(stage).to_have_value("")
+    expect(requester).to_have_value("")
+    expect(stage.locator("option")).to_have_text(
+        [
+            "— choose —",
+            "Work plan (back to draft)",
+            "Self-evaluation",
+            "FRO evaluation",
+            "SRO review",
+        ]
+    )
+    stage.select_option(label="FRO evaluation")
+    requester.select_option(label="Sofia Rossi (SRO)")
     hr_page.get_by_label("Reason (as given in the written request)").fill(
         "The SRO's memo of 2 May: goal 3 was rated before the training took place."
     )
