@@ -139,19 +139,29 @@ def documents_awaiting_sro(user: User, cycle_id: int) -> list[WorkPlan]:
     )
 
 
-def evaluation_tasks(user: User, cycle) -> list:
-    """What waits for the user at the end of the cycle, in four queries whatever the size."""
+def own_document(user: User, cycle) -> WorkPlan | None:
+    """The user's own document for the cycle with every stage (one query)."""
+    return (
+        WorkPlan.objects.filter(staff_id=user.pk, cycle=cycle)
+        .select_related("cycle", "staff", "midpoint", "appraisal")
+        .first()
+    )
+
+
+_UNSET = object()
+
+
+def evaluation_tasks(user: User, cycle, *, own=_UNSET) -> list:
+    """What waits for the user at the end of the cycle, in four queries whatever the size
+    (three when the caller passes the user's own document, or None)."""
     from workplans.selectors import Task
 
     if cycle is None or not user.is_authenticated:
         return []
     due = cycle.end_of_cycle_due
     tasks = []
-    own = (
-        WorkPlan.objects.filter(staff_id=user.pk, cycle=cycle)
-        .select_related("appraisal", "midpoint")
-        .first()
-    )
+    if own is _UNSET:
+        own = own_document(user, cycle)
     if own is not None and own.state == WorkPlan.State.APPROVED:
         state = appraisal_of(own).state
         midpoint_done = not cycle.midpoint_required or (

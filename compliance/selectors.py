@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from appraisals.selectors import evaluation_tasks
+from appraisals.selectors import evaluation_tasks, own_document
 from org.models import Category, Cycle, DepartmentRole, OrgUnit, StaffMember, User
 from rebuttals.selectors import rebuttal_tasks
 from workplans.selectors import Task, work_plan_tasks
@@ -22,9 +22,13 @@ from .reminders import pending_actions
 def my_tasks(user: User, cycle: Cycle | None) -> list[Task]:
     """Everything that waits for the user in any role: overdue first, then by due date
     (undated last)."""
+    own = staff = None
+    if cycle is not None and user.is_authenticated:
+        own = own_document(user, cycle)
+        staff = own.staff if own else StaffMember.objects.filter(pk=user.pk).first()
     tasks = [
-        *work_plan_tasks(user, cycle),
-        *evaluation_tasks(user, cycle),
+        *work_plan_tasks(user, cycle, staff=staff, own=own),
+        *evaluation_tasks(user, cycle, own=own),
         *rebuttal_tasks(user, cycle),
     ]
     return sorted(tasks, key=lambda t: (not t.overdue, t.due or datetime.date.max, t.label))

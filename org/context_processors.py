@@ -1,33 +1,53 @@
 """Navigation for the base layout: only the entries the user's roles allow."""
 
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from .models import ReportingLine, StaffMember
-from .permissions import can_import, entities_where
+from .models import Cycle, OrgUnitUserObjectPermission, ReportingLine, StaffMember, User
+
+ENTITY_FLAGS = {
+    "is_department_manager": "view_entity_documents",
+    "can_see_compliance": "manage_entity_compliance",
+    "can_view_roster": "view_entity_roster",
+    "holds_import": "import_entity_staff",
+}
 
 
-def _navigation(user) -> dict:
-    staff = StaffMember.objects.filter(pk=user.pk).values("unit__entity_id").first()
+def _navigation(user: User) -> dict:
+    """Everything the menu needs in one query (and the model-permission check of staff
+    administrators)."""
+    lines = ReportingLine.objects.filter(effective_to__isnull=True, cycle__status=Cycle.Status.OPEN)
+    grants = OrgUnitUserObjectPermission.objects.filter(user=OuterRef("pk"))
+    flags = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            entity_id=Subquery(
+                StaffMember.objects.filter(pk=OuterRef("pk")).values("unit__entity_id")[:1]
+            ),
+            is_staff_member=Exists(StaffMember.objects.filter(pk=OuterRef("pk"))),
+            is_officer=Exists(lines.filter(fro_id=OuterRef("pk"))),
+            is_sro=Exists(lines.filter(sro_id=OuterRef("pk"))),
+            **{
+                flag: Exists(grants.filter(permission__codename=codename))
+                for flag, codename in ENTITY_FLAGS.items()
+            },
+        )
+        .values("entity_id", "is_staff_member", "is_officer", "is_sro", *ENTITY_FLAGS)
+        .get()
+    )
+    holds_import = flags.pop("holds_import")
     return {
-        "can_import": can_import(user),
-        "is_department_manager": entities_where(user, "view_entity_documents").exists(),
-        "can_see_compliance": entities_where(user, "manage_entity_compliance").exists(),
-        "can_view_roster": entities_where(user, "view_entity_roster").exists(),
-        "is_staff_member": staff is not None,
-        "entity_id": staff["unit__entity_id"] if staff else None,
-        "is_officer": ReportingLine.objects.filter(
-            fro_id=user.pk, effective_to__isnull=True, cycle__status="open"
-        ).exists(),
-        "is_sro": ReportingLine.objects.filter(
-            sro_id=user.pk, effective_to__isnull=True, cycle__status="open"
-        ).exists(),
+        **flags,
+        "can_import": holds_import
+        or user.is_superuser
+        or (user.is_staff and user.has_perm("org.add_staffmember")),
         "admin": user.is_staff,
     }
 
 
 def navigation(request: HttpRequest) -> dict:
-    """Lazy: computed only when a template reads `nav` (a handful of queries, once)."""
+    """Lazy: computed only when a template reads `nav`, once per request."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": {}}

@@ -67,9 +67,14 @@ class Workflow:
         if not transition.roles.intersection(roles):
             return f"You may not {_action_phrase(transition.label, self.document)}."
         if state not in transition.sources:
+            # States are declared in the order a document goes through them: before every
+            # source state the transition is "not yet" possible, after them "no longer".
+            order = list(self.states)
+            too_early = order.index(state) < min(order.index(s) for s in transition.sources)
+            when = "cannot be {} yet" if too_early else "can no longer be {}"
             return (
-                f"This {self.document} is {lower_first(self.states[state])}: it can no longer be "
-                f"{_past(transition.label)}."
+                f"This {self.document} is {lower_first(self.states[state])}: it "
+                f"{when.format(_past(transition.label))}."
             )
         if transition.guard is not None:
             return transition.guard(obj)

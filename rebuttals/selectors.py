@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from functools import partial
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from org.models import OrgUnit, RatingLevel, User
 from org.permissions import entities_where
 
-from .models import Group, PanelRoster, RebuttalCase, RosterMember
+from .models import Group, PanelMember, PanelRoster, RebuttalCase, RosterMember
 from .permissions import hod_entity_ids, visible_cases
 
 S = RebuttalCase.State
@@ -144,47 +145,51 @@ def rebuttal_tasks(user: User, cycle) -> list:
     if not user.is_authenticated:
         return []
     tasks = []
-    hod_entities = hod_entity_ids(user)
-    for case in RebuttalCase.objects.filter(
-        state=S.FILED, document__staff__unit__entity_id__in=hod_entities
-    ).select_related("document__staff__user"):
-        tasks.append(
-            Task(
-                f"Reply to the rebuttal of {case.document.staff.user}",
-                "rebuttals:case",
-                (case.pk,),
-                case.reply_due,
-                "HOD",
-            )
-        )
-    hr_entities = entities_where(user, "rollback_entity_documents").values("pk")
-    for case in (
-        RebuttalCase.objects.filter(document__staff__unit__entity_id__in=hr_entities)
-        .filter(
-            Q(state__in=[S.FILED, S.REPLIED], panel_constituted_at__isnull=True)
-            | Q(state=S.REPORTED)
-        )
-        .select_related("document__staff__user")
-    ):
-        if case.state == S.REPORTED:
-            label = f"Forward the panel report on {case.document.staff.user} to the status file"
-        else:
-            label = f"Constitute the rebuttal panel for {case.document.staff.user}"
-        tasks.append(Task(label, "rebuttals:case", (case.pk,), case.report_due, "HR focal point"))
+    in_entity = "document__staff__unit__entity_id__in"
+    as_hod = Q(state=S.FILED, **{in_entity: hod_entity_ids(user)})
+    as_hr = Q(**{in_entity: entities_where(user, "rollback_entity_documents").values("pk")}) & (
+        Q(state__in=[S.FILED, S.REPLIED], panel_constituted_at__isnull=True) | Q(state=S.REPORTED)
+    )
     # The chair's report waits for the HOD's reply (the workflow's source state).
-    for case in RebuttalCase.objects.filter(
-        state=S.REPLIED,
-        panel__user=user,
-        panel__seat=Group.CHAIR,
-        panel__excused_at__isnull=True,
-    ).select_related("document__staff__user"):
-        tasks.append(
-            Task(
-                f"Record the panel report on {case.document.staff.user}",
-                "rebuttals:case",
-                (case.pk,),
-                case.report_due,
-                "Panel chair",
+    chairs = PanelMember.objects.filter(
+        case=OuterRef("pk"), user=user, seat=Group.CHAIR, excused_at__isnull=True
+    )
+    as_chair = Q(state=S.REPLIED) & Exists(chairs)
+    flag = partial(ExpressionWrapper, output_field=BooleanField())
+    cases = (
+        RebuttalCase.objects.filter(as_hod | as_hr | as_chair)
+        .annotate(is_hod=flag(as_hod), is_hr=flag(as_hr), is_chair=flag(as_chair))
+        .select_related("document__staff__user")
+    )
+    for case in cases:
+        who = case.document.staff.user
+        if case.is_hod:
+            tasks.append(
+                Task(
+                    f"Reply to the rebuttal of {who}",
+                    "rebuttals:case",
+                    (case.pk,),
+                    case.reply_due,
+                    "HOD",
+                )
             )
-        )
+        if case.is_hr:
+            label = (
+                f"Forward the panel report on {who} to the status file"
+                if case.state == S.REPORTED
+                else f"Constitute the rebuttal panel for {who}"
+            )
+            tasks.append(
+                Task(label, "rebuttals:case", (case.pk,), case.report_due, "HR focal point")
+            )
+        if case.is_chair:
+            tasks.append(
+                Task(
+                    f"Record the panel report on {who}",
+                    "rebuttals:case",
+                    (case.pk,),
+                    case.report_due,
+                    "Panel chair",
+                )
+            )
     return tasks

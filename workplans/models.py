@@ -265,7 +265,7 @@ class MidpointReview(models.Model):
 
     class State(models.TextChoices):
         NOT_STARTED = "not_started", "Not started"
-        OPEN = "open", "Open: staff member's comments"
+        OPEN = "open", "Open for the staff member's comments"
         STAFF_SUBMITTED = "staff_submitted", "Awaiting the FRO's comments"
         FINALISED = "finalised", "Finalised"
 

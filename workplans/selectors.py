@@ -209,15 +209,21 @@ class Task:
         return reverse(self.url_name, args=self.url_args)
 
 
-def work_plan_tasks(user: User, cycle: Cycle | None) -> list[Task]:
+_UNSET = object()
+
+
+def work_plan_tasks(user: User, cycle: Cycle | None, *, staff=_UNSET, own=_UNSET) -> list[Task]:
     """What waits for the user on work plans and mid-point reviews, in a fixed number of
-    queries."""
+    queries. A caller that already read the user's staff profile and own document for the
+    cycle passes them (`staff`, `own`: None when there is none)."""
     if cycle is None or not user.is_authenticated:
         return []
     tasks: list[Task] = []
-    staff = getattr(user, "staff", None)
+    if staff is _UNSET:
+        staff = getattr(user, "staff", None)
     if staff is not None:
-        tasks.extend(_own_tasks(user, staff, cycle))
+        plan = own_work_plan(user, cycle) if own is _UNSET else own
+        tasks.extend(_own_tasks(plan, staff, cycle))
     fro_plans = (
         documents_where(user, "fro")
         .filter(cycle=cycle)
@@ -261,8 +267,7 @@ def work_plan_tasks(user: User, cycle: Cycle | None) -> list[Task]:
     return tasks
 
 
-def _own_tasks(user: User, staff: StaffMember, cycle: Cycle) -> list[Task]:
-    plan = own_work_plan(user, cycle)
+def _own_tasks(plan: WorkPlan | None, staff: StaffMember, cycle: Cycle) -> list[Task]:
     due = cycle.workplan_due_for(staff)
     if plan is None:
         return [Task("Create your work plan", "workplans:mine", (), due, "Staff member")]

@@ -211,7 +211,8 @@ def test_staff_and_fro_starting_the_midpoint_review_together_start_it_once():
 
     assert sorted(r[0] for r in results) == ["ok", "refused"], results
     assert [r[1] for r in results if r[0] == "refused"] == [
-        "This mid-point review is open: staff member's comments: it can no longer be started."
+        "This mid-point review is open for the staff member's comments: it can no longer be "
+        "started."
     ]
     midpoint = MidpointReview.objects.get(work_plan=work_plan)
     winner = staff if results[0][0] == "ok" else fro

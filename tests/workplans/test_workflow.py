@@ -346,10 +346,10 @@ def test_approve_and_return_only_from_submitted():
     work_plan = make_complete_work_plan()
     fro = fro_of(work_plan)
     assert refused(services.approve_work_plan, work_plan=work_plan, actor=fro) == (
-        "This work plan is draft: it can no longer be approved."
+        "This work plan is draft: it cannot be approved yet."
     )
     assert refused(services.return_work_plan, work_plan=work_plan, actor=fro, comment="Why?") == (
-        "This work plan is draft: it can no longer be returned."
+        "This work plan is draft: it cannot be returned yet."
     )
 
 
@@ -473,7 +473,8 @@ def test_either_side_may_start_the_midpoint_review(side):
     assert (midpoint.state, midpoint.started_by) == (MP.OPEN, actor)
     assert DocumentEvent.objects.filter(document=work_plan, kind="midpoint_started").count() == 1
     assert refused(start, work_plan=work_plan, actor=actor) == (
-        "This mid-point review is open: staff member's comments: it can no longer be started."
+        "This mid-point review is open for the staff member's comments: it can no longer be "
+        "started."
     )
 
 
@@ -543,7 +544,9 @@ def test_fro_finalises_only_after_the_staff_member_submitted(open_midpoint):
     assert "finalise_midpoint" not in allowed_actions(fro, work_plan)
     assert refused(
         services.finalise_midpoint, work_plan=work_plan, actor=fro, comments="Good."
-    ) == ("This mid-point review is open: staff member's comments: it can no longer be finalised.")
+    ) == (
+        "This mid-point review is open for the staff member's comments: it cannot be finalised yet."
+    )
     midpoint = MidpointReview.objects.get(work_plan=work_plan)
     assert (midpoint.state, midpoint.fro_comments) == (MP.OPEN, "")
 
