@@ -101,6 +101,8 @@ def test_full_cycle_with_four_people_then_hr_rolls_back_and_the_fro_signs_again(
     expect(staff_page.get_by_text("End-of-cycle evaluation started.")).to_be_visible()
     expect(evaluation_badge(staff_page)).to_have_text("Self-evaluation")
     self_form = staff_page.locator("form", has_text="Your self-evaluation")
+    # Only the form: no read-only copy of the (still empty) evaluation under it.
+    expect(staff_page.get_by_role("table")).to_have_count(0)
     for field in self_form.get_by_role("textbox").all()[:-1]:
         field.fill("Done as planned, with the evidence in the shared drive.")
     self_form.get_by_label("Overall self-assessment").fill("A demanding year; all three goals met.")
