@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.dispatch import receiver
 
@@ -103,18 +103,45 @@ def sync_work_plan_grants(*, work_plan_ids: Iterable[int] | None = None) -> int:
         for user_id in supervisors[plan_id]:
             wanted.add((user_id, plan_id, "additional_supervisor"))
     existing.delete()
-    WorkPlanUserObjectPermission.objects.bulk_create(
+    _insert_grants(
         [
-            WorkPlanUserObjectPermission(
-                user_id=user_id,
-                content_object_id=plan_id,
-                permission=perms[RELATION_CODENAMES[relation]],
-            )
+            (user_id, plan_id, perms[RELATION_CODENAMES[relation]].pk)
             for user_id, plan_id, relation in sorted(wanted)
-        ],
-        batch_size=5000,
+        ]
     )
     return len(wanted)
+
+
+def _insert_grants(rows: list[tuple[int, int, int]]) -> None:
+    """Insert (user, work plan, permission) grant rows. On PostgreSQL one statement takes
+    them as three arrays (a full rebuild holds a few grants per document: hundreds of
+    thousands at 40,000 staff, where bulk_create spends its time building model instances)."""
+    if connection.vendor != "postgresql":
+        WorkPlanUserObjectPermission.objects.bulk_create(
+            [
+                WorkPlanUserObjectPermission(
+                    user_id=user_id, content_object_id=plan_id, permission_id=permission_id
+                )
+                for user_id, plan_id, permission_id in rows
+            ],
+            batch_size=5000,
+        )
+        return
+    if not rows:
+        return
+    meta = WorkPlanUserObjectPermission._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        quote(meta.get_field(name).column) for name in ("user", "content_object", "permission")
+    )
+    users, plans, permissions = (list(column) for column in zip(*rows, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Table and column names come from the model's meta; the values are bound.
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608
+            "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[])",
+            [users, plans, permissions],
+        )
 
 
 def rebuild_grants() -> int:
