@@ -14,17 +14,23 @@ person in the same or parent unit, the SRO a different, more senior person still
 focal points and staff representatives with their grants; two delegations; a superuser.
 Everything but the delegations' dates (a week before to three weeks after the day of seeding,
 so they are current when the demo is shown) follows from `staff` alone.
+
+The documents (work plans, evaluations) belong to the apps built on `org`: each may seed its
+own through `seed_app_documents`, which finds them through the app registry.
 """
 
 from __future__ import annotations
 
 import datetime
+import importlib
 import random
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
+from django.apps import apps
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -336,6 +342,31 @@ def seed_demo(*, staff: int = DEFAULT_STAFF, password: str = DEFAULT_PASSWORD) -
     )
 
 
+def seed_app_documents() -> dict[str, int]:
+    """Let every app built on `org` seed its demo documents onto the demo organisation.
+
+    An installed app may expose `seed_documents() -> int` (how many documents it added; 0 when
+    they are already there) in its `demo` module; it is found through the app registry, as
+    `org.permissions.rebuild_permissions` finds `rebuild_grants`, so that `org` never imports
+    the apps built on it. Returns the count per app label, in INSTALLED_APPS order.
+    """
+    results = {}
+    for config in apps.get_app_configs():
+        if config.name == "org":
+            continue
+        module_name = f"{config.name}.demo"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        seed = getattr(module, "seed_documents", None)
+        if seed is not None:
+            results[config.label] = seed()
+    return results
+
+
 @transaction.atomic
 def _reset_passwords_if_changed(user: User, password: str) -> None:
     if check_password(password, user.password):
@@ -545,7 +576,11 @@ def _plan_delegations(plan: _Plan, rng: random.Random) -> None:
         for u in plan.units
         if u.kind == OrgUnit.Kind.SECTION and id(u.head) not in demo_people
     ]
-    chief = rng.choice(chiefs)
+    # The acting officer heads a unit of the chief's section: prefer a section with another
+    # unit, whose head the acting officer can then act for.
+    units_per_section = Counter(id(u.parent) for u in plan.units if u.kind == OrgUnit.Kind.UNIT)
+    busy = [chief for chief in chiefs if units_per_section[id(chief.unit)] >= 2]
+    chief = rng.choice(busy or chiefs)
     acting = next(u.head for u in plan.units if u.parent is chief.unit)
     plan.delegations.append((chief, acting, Delegation.Role.FRO, "Temporary duty assignment"))
 

@@ -1,8 +1,10 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
-from org.demo import DEFAULT_PASSWORD, DEFAULT_STAFF, MIN_STAFF, seed_demo
+from org.demo import DEFAULT_PASSWORD, DEFAULT_STAFF, MIN_STAFF, seed_app_documents, seed_demo
+from org.notifications import muted
 from org.services import ApplicationError
 
 
@@ -10,11 +12,13 @@ class Command(BaseCommand):
     help = (
         "Build a demo organisation (UN-like departments, offices and missions; units, grades, "
         "reporting lines for the open cycle 2026-27 and the closed 2025-26, department roles, "
-        "delegations and a superuser) with bulk inserts, then print one demo login per role "
-        "as 'role<TAB>email'. The same --staff always gives the same organisation. "
-        "Idempotent: if the demo organisation already exists nothing is added (whatever "
-        "--staff says) and only the demo users' password is reset when --password differs; "
-        "to seed another size, start from an empty database."
+        "delegations and a superuser) and the apps' demo documents (unit work plans; work "
+        "plans, mid-point reviews and evaluations at every stage) with bulk inserts, then print "
+        "one demo login per role as 'role<TAB>email'. The same --staff always gives the same "
+        "organisation. Idempotent: if the demo organisation already exists nothing is added "
+        "(whatever --staff says; only documents still missing are seeded) and only the demo "
+        "users' password is reset when --password differs; to seed another size, start from "
+        "an empty database."
     )
 
     def add_arguments(self, parser):
@@ -33,17 +37,27 @@ class Command(BaseCommand):
     def handle(self, *args, staff: int, password: str, **options):
         started = time.monotonic()
         try:
-            result = seed_demo(staff=staff, password=password)
+            # One transaction: a failure leaves neither an organisation nor half its documents.
+            # No email: the demo addresses are not real, and stdout carries only the logins.
+            with transaction.atomic(), muted():
+                result = seed_demo(staff=staff, password=password)
+                documents = seed_app_documents()
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
+        elapsed = time.monotonic() - started
         if result.created:
             self.stderr.write(
                 f"Seeded {result.staff} staff in {result.entities} entities and "
-                f"{result.units} units in {time.monotonic() - started:.1f} s."
+                f"{result.units} units."
             )
         else:
-            self.stderr.write(
-                f"The demo organisation already exists ({result.staff} staff); nothing added."
-            )
+            self.stderr.write(f"The demo organisation already exists ({result.staff} staff).")
+        added = {label: count for label, count in documents.items() if count}
+        for label, count in added.items():
+            self.stderr.write(f"Seeded {count} demo documents ({label}).")
+        if result.created or added:
+            self.stderr.write(f"Done in {elapsed:.1f} s.")
+        else:
+            self.stderr.write("Nothing added.")
         for role, email in result.logins:
             self.stdout.write(f"{role}\t{email}")
