@@ -37,6 +37,13 @@ ROLE_ORDER = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _organisation_only(monkeypatch):
+    """These tests are about the organisation: the apps' demo documents, a few seconds more
+    per seed, are tested on their own (tests/appraisals/test_demo.py)."""
+    monkeypatch.setattr("org.management.commands.seed_demo.seed_app_documents", lambda: {})
+
+
 def seed(staff: int = 60, password: str = PASSWORD) -> str:
     out = io.StringIO()
     call_command("seed_demo", staff=staff, password=password, stdout=out, stderr=io.StringIO())

@@ -1,0 +1,1750 @@
+"""Demo documents for `manage.py seed_demo`: unit work plans, and work plans, mid-point reviews
+and end-of-cycle evaluations at every stage, on the organisation `org.demo` builds.
+
+`org.demo.seed_app_documents` finds `seed_documents` here through the app registry (`org`
+never imports the apps built on it). It works in two parts:
+
+- In bulk, for (almost) everyone: the unit work plans (3-4 goals per entity; two or three per
+  division, section and unit, each aligned to a goal of the level above) and one document per
+  staff member and cycle. The closed cycle 2025-26 holds a completed document for everyone
+  who was on duty; the open cycle 2026-27 spreads the documents over every stage
+  (`CURRENT_STAGES`). Everything is planned in Python with a seeded `random.Random` and
+  written with explicit primary keys, one COPY per table on PostgreSQL (`_Table`). The rows
+  are what the services would have written: the same states and timeline events, timestamps
+  in order along the cycle, and signatures whose content and SHA-256 come from the content
+  functions the services sign with (`work_plan_content`, `STAGE_CONTENT`,
+  `current_stage_content`, `content_hash`), run on in-memory stand-ins (`_Related`) instead of
+  querysets. The grants follow from the documents: `sync_work_plan_grants()` once.
+- Through the real services (`workplans.services`, `appraisals.services`), the few documents
+  that give each printed demo login something waiting (`_seed_waiting`).
+
+Idempotent: nothing is added when the demo cycles already hold a document or a unit goal.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import random
+from collections import defaultdict
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from itertools import accumulate
+from operator import attrgetter
+from types import SimpleNamespace
+
+from django.core.management.color import no_style
+from django.db import connection, models, transaction
+from django.db.models import Max
+from django.db.models.fields import AutoFieldMixin
+from django.utils import timezone
+
+from org.demo import CURRENT_CYCLE, DEMO_LOGINS, PREVIOUS_CYCLE
+from org.models import (
+    Cycle,
+    Delegation,
+    OrgUnit,
+    RatingLevel,
+    RatingScale,
+    ReportingLine,
+    StaffMember,
+    User,
+)
+from org.notifications import muted
+from workplans import services as work_plan_services
+from workplans.models import (
+    AdditionalSupervisor,
+    CheckIn,
+    Competency,
+    DevelopmentGoal,
+    DocumentEvent,
+    Goal,
+    GoalChange,
+    MidpointReview,
+    Signature,
+    WorkPlan,
+)
+from workplans.permissions import sync_work_plan_grants
+from workplans.services import ROLE_LABELS, DevelopmentGoalInput, GoalInput
+from workplans.signing import canonical_json, content_hash, work_plan_content
+from workplans.workflow import MIDPOINT, WORK_PLAN
+
+from . import services
+from .demo_texts import (
+    CHECK_IN_NOTES,
+    DEVELOPMENT_GOALS,
+    FINAL_COMMENTS,
+    FRO_COMPETENCY,
+    FRO_GOAL,
+    FRO_OVERALL,
+    GOAL_REVISION,
+    MIDPOINT_CONCERN,
+    MIDPOINT_FRO,
+    MIDPOINT_STAFF,
+    PIP_MEETINGS,
+    PIP_OBJECTIVES,
+    PIP_OUTCOME_COMMENTS,
+    PIP_OUTCOMES,
+    PIP_SUPPORT,
+    RETURN_COMMENTS,
+    SELF_COMPETENCY,
+    SELF_GOAL,
+    SELF_OVERALL,
+    SRO_COMMENTS,
+    SRO_RETURN,
+    SUPERVISOR_COMMENTS,
+    THEMES,
+)
+from .models import (
+    Appraisal,
+    CompetencyAssessment,
+    GoalAssessment,
+    ImprovementPlan,
+    ImprovementPlanMeeting,
+    RollBack,
+    SupervisorComment,
+)
+from .services import Assessment
+from .signing import STAGE_CONTENT, current_stage_content
+from .workflow import APPRAISAL
+
+FLUSH_EVERY = 4000  # documents planned between two writes of every table
+
+# Where the open cycle's documents stand, with weights: most of the organisation is around the
+# mid-point, some are behind, some already through the end-of-cycle steps.
+# fmt: off
+CURRENT_STAGES = [
+    ("none", 6), ("draft", 8), ("submitted", 6), ("returned", 3), ("approved", 10),
+    ("changed", 4), ("midpoint_open", 7), ("midpoint_submitted", 7),
+    ("midpoint_finalised", 14), ("self_assessment", 8), ("fro_evaluation", 7),
+    ("sro_review", 5), ("acknowledgement", 5), ("completed", 10),
+]
+# fmt: on
+STAGE_NAMES = [name for name, _ in CURRENT_STAGES]
+# Staff who joined well into the cycle have only just started their work plan.
+NEW_STAFF_STAGES = CURRENT_STAGES[:6]
+NEW_STAFF_AFTER = datetime.timedelta(days=60)
+EVALUATION_STAGES = STAGE_NAMES[STAGE_NAMES.index("self_assessment") :]
+STATE_OF_STAGE = {
+    "draft": WorkPlan.State.DRAFT,
+    "submitted": WorkPlan.State.SUBMITTED,
+    "returned": WorkPlan.State.RETURNED,
+}
+SENIOR_GRADES = {"P-4", "P-5", "D-1", "D-2", "ASG", "USG", "NO-D", "FS-7"}
+MIDPOINT_STAGES = {
+    "midpoint_open": MidpointReview.State.OPEN,
+    "midpoint_submitted": MidpointReview.State.STAFF_SUBMITTED,
+}
+# Overall ratings: mostly "successfully meets", a few rebuttable ones.
+OVERALL_WEIGHTS = [("EX", 15), ("SM", 73), ("PM", 9), ("DN", 3)]
+COMPETENCY_WEIGHTS = {
+    "EX": [("OUT", 45), ("FC", 55)],
+    "SM": [("OUT", 8), ("FC", 86), ("RD", 6)],
+    "PM": [("FC", 45), ("RD", 55)],
+    "DN": [("RD", 70), ("UNS", 30)],
+}
+GOAL_WEIGHTS = {
+    "EX": [("EX", 60), ("SM", 40)],
+    "SM": [("EX", 8), ("SM", 86), ("PM", 6)],
+    "PM": [("SM", 35), ("PM", 55), ("DN", 10)],
+    "DN": [("PM", 45), ("DN", 55)],
+}
+
+# --- in-memory stand-ins for the content functions ----------------------------------------
+
+
+class _Related(list):
+    """A list that answers the few queryset calls the signing content functions make, so the
+    seed signs exactly what `work_plan_content` and `STAGE_CONTENT` would read from the
+    database. A call the functions start making later fails loudly here, never silently."""
+
+    def all(self) -> _Related:
+        return self
+
+    def filter(self, **conditions) -> _Related:
+        rows = self
+        for name, value in conditions.items():
+            get = attrgetter(name)
+            rows = [row for row in rows if get(row) == value]
+        return _Related(rows)
+
+    def order_by(self, name: str) -> _Related:
+        return _Related(sorted(self, key=attrgetter(name)))
+
+    def select_related(self, *names: str) -> _Related:
+        return self
+
+    def values_list(self, name: str, *, flat: bool) -> list:
+        return [getattr(row, name) for row in self]
+
+
+class _GoalView:
+    __slots__ = (
+        "pk",
+        "title",
+        "description",
+        "success_criteria",
+        "expected_date",
+        "weight",
+        "aligned_to_id",
+        "position",
+        "is_current",
+    )
+    content = Goal.content
+
+    def __init__(self, pk, title, description, success_criteria, expected_date, weight, aligned):
+        self.pk = pk
+        self.title = title
+        self.description = description
+        self.success_criteria = success_criteria
+        self.expected_date = expected_date
+        self.weight = weight
+        self.aligned_to_id = aligned
+        self.position = 0
+        self.is_current = True
+
+
+class _DevelopmentView:
+    __slots__ = ("title", "activities", "target_date")
+    content = DevelopmentGoal.content
+
+    def __init__(self, title, activities, target_date):
+        self.title = title
+        self.activities = activities
+        self.target_date = target_date
+
+
+class _MidpointView:
+    __slots__ = ("staff_comments", "fro_comments")
+    content = MidpointReview.content
+
+    def __init__(self):
+        self.staff_comments = ""
+        self.fro_comments = ""
+
+
+class _AssessmentView:
+    """A goal or competency row of the evaluation."""
+
+    __slots__ = ("pk", "goal_id", "competency_id", "label", "self_comment", "rating", "fro_comment")
+
+    def __init__(self, pk, label, *, goal_id=None, competency_id=None):
+        self.pk = pk
+        self.goal_id = goal_id
+        self.competency_id = competency_id
+        self.label = label
+        self.self_comment = ""
+        self.rating = None
+        self.fro_comment = ""
+
+
+# Field types whose Python values the database drivers take as they are.
+PLAIN_FIELDS = {
+    "AutoField",
+    "BigAutoField",
+    "BigIntegerField",
+    "BooleanField",
+    "CharField",
+    "ForeignKey",
+    "IntegerField",
+    "OneToOneField",
+    "PositiveSmallIntegerField",
+    "TextField",
+}
+
+
+class _Json(str):
+    """JSON text written as it is (the canonical JSON a signature hashed)."""
+
+
+EMPTY_JSON = _Json("{}")
+
+
+# --- bulk writing --------------------------------------------------------------------------
+
+
+def _default(field: models.Field, now: datetime.datetime):
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return now
+    value = field.get_default()
+    if value is None and not field.null:
+        raise ValueError(f"{field.model.__name__}.{field.name} needs a value in the demo seed.")
+    return value
+
+
+def _json_text(value) -> str | None:
+    if value is None or isinstance(value, _Json):
+        return value
+    return json.dumps(value)
+
+
+def _copy_escape(text: str) -> str:
+    """COPY's text format escapes backslash, tab, newline and carriage return."""
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t")
+        return text.replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+def _copy_text(value) -> str:
+    """One value in COPY's text format (\\N is NULL; JSON columns hold dicts, lists or
+    `_Json` text). The common types first: this runs for every value of every row."""
+    kind = type(value)
+    if kind is int:
+        return str(value)
+    if value is None:
+        return "\\N"
+    if kind is str or kind is _Json:
+        return _copy_escape(value)
+    if kind is datetime.datetime or kind is datetime.date:
+        return value.isoformat()
+    if kind is bool:
+        return "t" if value else "f"
+    if kind is dict or kind is list:
+        return _copy_escape(json.dumps(value))
+    if isinstance(value, str):  # TextChoices members
+        return _copy_escape(str.__str__(value))
+    raise TypeError(f"The demo seed cannot write {value!r} with COPY.")
+
+
+class _Table:
+    """Rows of one model, written with explicit primary keys. Fields not listed take their
+    model default (the time of seeding for auto_now ones), so a field added later with a
+    default needs no change here."""
+
+    def __init__(self, model: type[models.Model], fields: Iterable[str], now: datetime.datetime):
+        meta = model._meta
+        self.model = model
+        self.auto_pk = isinstance(meta.pk, AutoFieldMixin)
+        listed = ([meta.pk] if self.auto_pk else []) + [meta.get_field(name) for name in fields]
+        names = {f.attname for f in listed}
+        rest = [f for f in meta.concrete_fields if f.attname not in names]
+        self.fields = listed + rest
+        self.tail = tuple(_default(f, now) for f in rest)
+        self.json = [i for i, f in enumerate(self.fields) if isinstance(f, models.JSONField)]
+        quote = connection.ops.quote_name
+        self.sql_table = quote(meta.db_table)
+        self.sql_columns = ", ".join(quote(f.column) for f in self.fields)
+        self.rows: list[tuple] = []
+        self.count = 0
+        self.next_pk = 0
+        if self.auto_pk:
+            self.next_pk = (model._default_manager.aggregate(top=Max("pk"))["top"] or 0) + 1
+
+    def allocate(self) -> int:
+        pk = self.next_pk
+        self.next_pk += 1
+        return pk
+
+    def add(self, *values) -> int:
+        """Append a row (listed fields in order) and return its primary key."""
+        if self.auto_pk:
+            pk = self.allocate()
+            self.rows.append((pk, *values))
+            return pk
+        self.rows.append(values)
+        return values[0]
+
+    def put(self, pk: int, *values) -> None:
+        """Append a row under a primary key taken earlier with `allocate`."""
+        self.rows.append((pk, *values))
+
+    def take(self) -> list[tuple]:
+        rows, self.rows = self.rows, []
+        self.count += len(rows)
+        return rows
+
+    def copy(self, raw_connection, rows: list[tuple]) -> None:
+        """PostgreSQL: one COPY in text format, sent in large chunks."""
+        tail = "".join("\t" + _copy_text(value) for value in self.tail) + "\n"
+        sql = f"COPY {self.sql_table} ({self.sql_columns}) FROM STDIN"
+        with raw_connection.cursor() as cursor, cursor.copy(sql) as copy:
+            for start in range(0, len(rows), 5000):
+                copy.write(
+                    "".join(
+                        "\t".join([_copy_text(value) for value in row]) + tail
+                        for row in rows[start : start + 5000]
+                    )
+                )
+
+    def insert(self, rows: list[tuple]) -> None:
+        """Elsewhere (SQLite): executemany with the values adapted as Django would."""
+        adapt = self._adapters()
+        prepared = [
+            [
+                value if a is None else a(value)
+                for a, value in zip(adapt, row + self.tail, strict=True)
+            ]
+            for row in rows
+        ]
+        marks = ", ".join(["%s"] * len(self.fields))
+        # Table and column names come from the model's meta, quoted; values are bound.
+        sql = f"INSERT INTO {self.sql_table} ({self.sql_columns}) VALUES ({marks})"  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, prepared)
+
+    def _adapters(self) -> list:
+        """Per column, how a value becomes a database value (None: as it is). Among the
+        plain values the seed writes only JSON, dates and times need adapting."""
+        ops = connection.ops
+        adapters = []
+        for i, f in enumerate(self.fields):
+            kind = f.get_internal_type()
+            if i in self.json:
+                adapters.append(_json_text)
+            elif kind in PLAIN_FIELDS:
+                adapters.append(None)
+            elif kind == "DateTimeField":
+                adapters.append(ops.adapt_datetimefield_value)
+            elif kind == "DateField":
+                adapters.append(ops.adapt_datefield_value)
+            else:
+                adapters.append(lambda value, f=f: f.get_db_prep_save(value, connection))
+        return adapters
+
+
+class _Writer:
+    def __init__(self, now: datetime.datetime):
+        def table(model, *fields):
+            return _Table(model, fields, now)
+
+        self.work_plans = table(
+            WorkPlan,
+            "staff",
+            "cycle",
+            "state",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+            "approved_at",
+            "return_comment",
+        )
+        self.competencies = table(WorkPlan.competencies.through, "workplan", "competency")
+        self.goals = table(
+            Goal,
+            "cycle",
+            "owner_unit",
+            "work_plan",
+            "aligned_to",
+            "title",
+            "description",
+            "success_criteria",
+            "expected_date",
+            "weight",
+            "position",
+            "is_current",
+            "created_at",
+        )
+        self.goal_changes = table(
+            GoalChange,
+            "work_plan",
+            "goal",
+            "kind",
+            "actor",
+            "changed_at",
+            "before",
+            "after",
+            "after_approval",
+        )
+        self.development_goals = table(
+            DevelopmentGoal, "work_plan", "title", "activities", "target_date", "position"
+        )
+        self.supervisors = table(
+            AdditionalSupervisor, "work_plan", "supervisor", "state", "proposed_at", "answered_at"
+        )
+        self.check_ins = table(CheckIn, "work_plan", "author", "held_on", "note", "created_at")
+        self.midpoints = table(
+            MidpointReview,
+            "work_plan",
+            "state",
+            "started_by",
+            "started_at",
+            "staff_comments",
+            "staff_submitted_at",
+            "fro_comments",
+            "finalised_at",
+        )
+        self.signatures = table(
+            Signature,
+            "document",
+            "stage",
+            "action",
+            "signer",
+            "role",
+            "signed_at",
+            "content",
+            "content_hash",
+        )
+        self.events = table(
+            DocumentEvent, "document", "kind", "summary", "actor", "comment", "data", "created_at"
+        )
+        self.appraisals = table(
+            Appraisal,
+            "document",
+            "state",
+            "started_at",
+            "self_overall_comment",
+            "self_submitted_at",
+            "overall_rating",
+            "fro_overall_comment",
+            "fro_signed_at",
+            "sro_comment",
+            "sro_signed_at",
+            "staff_final_comment",
+            "acknowledged_at",
+            "final_rating",
+        )
+        self.goal_rows = table(
+            GoalAssessment, "appraisal", "goal", "self_comment", "rating", "fro_comment"
+        )
+        self.competency_rows = table(
+            CompetencyAssessment, "appraisal", "competency", "self_comment", "rating", "fro_comment"
+        )
+        self.supervisor_comments = table(
+            SupervisorComment, "appraisal", "supervisor", "comment", "submitted_at"
+        )
+        self.pips = table(
+            ImprovementPlan,
+            "document",
+            "opened_by",
+            "opened_at",
+            "objectives",
+            "support",
+            "start",
+            "end",
+            "state",
+            "outcome",
+            "outcome_comment",
+            "closed_at",
+        )
+        self.pip_meetings = table(ImprovementPlanMeeting, "plan", "held_on", "notes", "recorded_by")
+        # In the order they are written: a row's foreign keys point to rows written before it.
+        self.tables = [
+            self.work_plans,
+            self.competencies,
+            self.goals,
+            self.goal_changes,
+            self.development_goals,
+            self.supervisors,
+            self.check_ins,
+            self.midpoints,
+            self.signatures,
+            self.events,
+            self.appraisals,
+            self.goal_rows,
+            self.competency_rows,
+            self.supervisor_comments,
+            self.pips,
+            self.pip_meetings,
+        ]
+        self.pool: ThreadPoolExecutor | None = None
+        self.pending: list[Future] = []
+
+    def flush(self) -> None:
+        """Write the rows planned so far. On PostgreSQL one background thread sends them with
+        COPY on the same connection (and transaction), so the server's work overlaps the
+        planning of the next documents: the main thread runs no query until `finish`."""
+        if connection.vendor != "postgresql":
+            for table in self.tables:
+                rows = table.take()
+                if rows:
+                    table.insert(rows)
+            return
+        if self.pool is None:
+            connection.ensure_connection()
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-copy")
+        raw = connection.connection
+        for table in self.tables:
+            rows = table.take()
+            if rows:
+                self.pending.append(self.pool.submit(table.copy, raw, rows))
+
+    def finish(self) -> None:
+        """Write what is left, wait for the writes, and move the primary-key sequences past
+        the explicit keys."""
+        self.flush()
+        try:
+            for future in self.pending:
+                future.result()
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(cancel_futures=True)
+                self.pool = None
+            self.pending = []
+        models_with_sequences = [t.model for t in self.tables if t.auto_pk]
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(no_style(), models_with_sequences):
+                cursor.execute(sql)
+
+
+# --- the organisation, read back -----------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Staff:
+    pk: int
+    unit_id: int
+    grade: str
+    entry_on_duty: datetime.date
+    index_number: str
+    first_name: str
+    name: str
+
+
+@dataclass(slots=True)
+class _Unit:
+    pk: int
+    parent_id: int | None
+    kind: str
+    name: str
+    entity_id: int
+    head_id: int | None
+    area: str
+
+
+@dataclass(slots=True)
+class _UnitGoal:
+    pk: int
+    theme: int
+
+
+@dataclass
+class _Cycle:
+    model: Cycle
+    # staff id -> [(from, to, fro id, sro id)], oldest first
+    lines: dict[int, list[tuple]] = field(default_factory=dict)
+    levels: dict[tuple[str, str], SimpleNamespace] = field(default_factory=dict)
+    unit_goals: dict[int, list[_UnitGoal]] = field(default_factory=lambda: defaultdict(list))
+
+    def officers(self, staff_id: int, day: datetime.date) -> tuple[int, int]:
+        """The FRO and SRO on `day` (the current line when no line covers it)."""
+        lines = self.lines[staff_id]
+        for start, end, fro, sro in lines:
+            if start <= day and (end is None or day <= end):
+                return fro, sro
+        return lines[-1][2], lines[-1][3]
+
+    def current_officers(self, staff_id: int) -> tuple[int, int]:
+        _, _, fro, sro = self.lines[staff_id][-1]
+        return fro, sro
+
+
+def _area(unit_name: str, kind: str) -> str:
+    """The field of work in a goal: 'Travel Unit' -> 'travel', 'Division of Administration'
+    -> 'administration'; an entity's own staff work in its front office."""
+    if kind == OrgUnit.Kind.ENTITY:
+        return "front office"
+    name = unit_name.removeprefix("Division of ")
+    for suffix in (" Unit", " Section", " Division"):
+        name = name.removesuffix(suffix)
+    return name.lower()
+
+
+@dataclass
+class _Org:
+    staff: dict[int, _Staff]
+    units: dict[int, _Unit]
+    chains: dict[int, list[int]]  # unit id -> the unit and its ancestors, nearest first
+    names: dict[int, str]
+    cycles: list[_Cycle]
+    core_values: list[SimpleNamespace]
+    core: list[SimpleNamespace]
+    managerial: list[SimpleNamespace]
+
+    @classmethod
+    def load(cls, current: Cycle, previous: Cycle) -> _Org:
+        names = {
+            pk: f"{first} {last}".strip() or email
+            for pk, first, last, email in User.objects.values_list(
+                "pk", "first_name", "last_name", "email"
+            )
+        }
+        units = {
+            pk: _Unit(pk, parent, kind, name, entity, head, _area(name, kind))
+            for pk, parent, kind, name, entity, head in OrgUnit.objects.order_by("pk").values_list(
+                "pk", "parent_id", "kind", "name", "entity_id", "head_id"
+            )
+        }
+        chains = {}
+        for unit in units.values():
+            chain, node = [], unit
+            while node is not None:
+                chain.append(node.pk)
+                node = units.get(node.parent_id)
+            chains[unit.pk] = chain
+        staff = {
+            pk: _Staff(pk, unit, grade, eod, index, first, names[pk])
+            for pk, unit, grade, eod, index, first in StaffMember.objects.filter(is_active=True)
+            .order_by("pk")
+            .values_list(
+                "pk", "unit_id", "grade", "entry_on_duty", "index_number", "user__first_name"
+            )
+        }
+        cycles = [_Cycle(previous), _Cycle(current)]
+        by_pk = {c.model.pk: c for c in cycles}
+        for staff_id, cycle_id, start, end, fro, sro in (
+            ReportingLine.objects.filter(cycle__in=[current, previous])
+            .order_by("effective_from", "pk")
+            .values_list(
+                "staff_id", "cycle_id", "effective_from", "effective_to", "fro_id", "sro_id"
+            )
+        ):
+            by_pk[cycle_id].lines.setdefault(staff_id, []).append((start, end, fro, sro))
+        for cycle_id, kind, code, pk in RatingLevel.objects.filter(
+            scale__cycle__in=[current, previous]
+        ).values_list("scale__cycle_id", "scale__kind", "code", "pk"):
+            by_pk[cycle_id].levels[(kind, code)] = SimpleNamespace(pk=pk, code=code)
+        catalogue = defaultdict(list)
+        for pk, code, kind, name in Competency.objects.filter(
+            framework=current.competency_framework
+        ).values_list("pk", "code", "kind", "name"):
+            catalogue[kind].append(SimpleNamespace(pk=pk, code=code, name=name, kind=kind))
+        always = [c for kind in Competency.ALWAYS_INCLUDED for c in catalogue[kind]]
+        kinds = Competency.Kind
+        return cls(
+            staff=staff,
+            units=units,
+            chains=chains,
+            names=names,
+            cycles=cycles,
+            core_values=sorted(always, key=attrgetter("pk")),
+            core=catalogue[kinds.CORE_COMPETENCY] or catalogue[kinds.BEHAVIOUR],
+            managerial=catalogue[kinds.MANAGERIAL],
+        )
+
+
+# --- the plan of one document --------------------------------------------------------------
+
+
+@dataclass
+class _Content:
+    """What a staff member writes into a work plan."""
+
+    goals: list[_GoalView]
+    competencies: list[SimpleNamespace]  # the chosen ones, besides the always-included
+    development: list[_DevelopmentView]
+
+
+_CUMULATIVE: dict[int, tuple[list[str], list[int], list]] = {}
+
+
+def _weighted(rng: random.Random, choices: list[tuple[str, int]]) -> str:
+    """One of the `choices` (value, weight): the same draw as `rng.choices` with weights."""
+    table = _CUMULATIVE.get(id(choices))
+    if table is None or table[2] is not choices:
+        values, weights = [c for c, _ in choices], list(accumulate(w for _, w in choices))
+        table = _CUMULATIVE[id(choices)] = (values, weights, choices)
+    return rng.choices(table[0], cum_weights=table[1])[0]
+
+
+def _at(day: datetime.date, rng: random.Random) -> datetime.datetime:
+    """A moment of the working day `day`."""
+    start = datetime.datetime.combine(day, datetime.time(8), tzinfo=datetime.UTC)
+    return start + datetime.timedelta(minutes=rng.randrange(600))
+
+
+DAY = datetime.timedelta(days=1)
+# Days between a step and the one before it (the mid-point and the evaluation start from the
+# cycle's calendar instead).
+GAPS = {
+    "saved": (0, 6),
+    "submitted": (1, 20),
+    "returned": (1, 6),
+    "resubmitted": (2, 10),
+    "approved": (1, 12),
+    "changed": (20, 90),
+    "midpoint_submitted": (1, 10),
+    "midpoint_finalised": (1, 12),
+    "self_submitted": (1, 12),
+    "fro_signed": (2, 15),
+    "sro_returned": (1, 5),
+    "fro_resigned": (1, 6),
+    "sro_signed": (1, 10),
+    "acknowledged": (1, 10),
+}
+
+
+def _label(workflow, name: str, role: str) -> str:
+    """The timeline summary the services write for a transition."""
+    return f"{workflow.transitions[name].label} ({ROLE_LABELS.get(role, role)})"
+
+
+class _Planner:
+    """Plans and writes the unit work plans and the documents of both cycles."""
+
+    def __init__(self, org: _Org, writer: _Writer, now: datetime.datetime):
+        self.org = org
+        self.w = writer
+        self.now = now
+        self.rng = random.Random(2026)  # noqa: S311 - reproducible demo data, not secrets
+        self.texts: dict[tuple, tuple[str, ...]] = {}
+        self.supervisor_pool = self._supervisor_pool()
+        self.documents = 0
+        self.doc = 0  # the document being written
+        self.signed_content: dict | None = None
+        self.signed: tuple[_Json, str] = (_Json(""), "")
+
+    def run(self, *, reserved: set[int]) -> None:
+        """Unit goals of both cycles; a completed document for everyone on duty in the closed
+        cycle; in the open cycle a document at a weighted stage (or none yet) for everyone
+        but the `reserved` staff, whose documents go through the services."""
+        previous, current = self.org.cycles
+        for cycle in (previous, current):
+            self.unit_goals(cycle)
+        late = current.model.start + NEW_STAFF_AFTER
+        # Every stage at least once, whatever the size: a few people drawn for each first.
+        eligible = [
+            pk
+            for pk, staff in self.org.staff.items()
+            if pk in current.lines and pk not in reserved and staff.entry_on_duty <= late
+        ]
+        drawn = self.rng.sample(eligible, min(len(eligible), len(STAGE_NAMES)))
+        stage_of = dict(zip(drawn, STAGE_NAMES, strict=False))
+        for cycle in (previous, current):
+            for staff in self.org.staff.values():
+                if staff.pk not in cycle.lines:
+                    continue
+                if cycle is previous:
+                    stage = "completed"
+                elif staff.pk in reserved:
+                    continue
+                elif staff.pk in stage_of:
+                    stage = stage_of[staff.pk]
+                else:
+                    stages = NEW_STAFF_STAGES if staff.entry_on_duty > late else CURRENT_STAGES
+                    stage = _weighted(self.rng, stages)
+                if stage == "none":
+                    continue
+                self.document(staff, cycle, stage)
+                if self.documents % FLUSH_EVERY == 0:
+                    self.w.flush()
+
+    # --- unit work plans -------------------------------------------------------------------
+
+    def unit_goals(self, cycle: _Cycle) -> None:
+        """3-4 goals per entity, owned by the entity (the HOD's plan); two or three per
+        division, section and unit, each aligned to a goal of the unit above."""
+        rng, model = self.rng, cycle.model
+        created = _at(model.start - DAY * rng.randrange(5, 20), rng)
+        depth = OrgUnit.KIND_DEPTH
+        for unit in sorted(self.org.units.values(), key=lambda u: (depth[u.kind], u.pk)):
+            if unit.kind == OrgUnit.Kind.ENTITY:
+                themes = rng.sample(range(len(THEMES)), rng.choice((3, 4)))
+                picks = [(theme, None, THEMES[theme].entity) for theme in themes]
+            else:
+                above = cycle.unit_goals[unit.parent_id]
+                count = min(len(above), rng.choice((2, 2, 3)))
+                picks = [(g.theme, g.pk, THEMES[g.theme].unit) for g in rng.sample(above, count)]
+            for position, (theme, aligned, texts) in enumerate(picks, start=1):
+                title, description, criteria = (
+                    t.format(area=unit.area, cycle=model.name) for t in texts
+                )
+                pk = self.w.goals.add(
+                    model.pk,
+                    unit.pk,
+                    None,
+                    aligned,
+                    title,
+                    description,
+                    criteria,
+                    model.end,
+                    None,
+                    position,
+                    True,
+                    created,
+                )
+                cycle.unit_goals[unit.pk].append(_UnitGoal(pk, theme))
+
+    # --- what a staff member writes --------------------------------------------------------
+
+    def content(self, staff: _Staff, cycle: _Cycle) -> _Content:
+        """3-5 goals aligned to goals of the staff member's unit (then of the units above),
+        three chosen competencies and a development goal."""
+        rng = self.rng
+        count = rng.choices((3, 4, 5), (4, 4, 2))[0]
+        targets: list[_UnitGoal] = []
+        for unit_id in self.org.chains[staff.unit_id]:
+            goals = list(cycle.unit_goals[unit_id])
+            rng.shuffle(goals)
+            targets += goals
+            if len(targets) >= count:
+                break
+        while len(targets) < count:
+            targets.append(rng.choice(targets))
+        area = self.org.units[staff.unit_id].area
+        year = cycle.model.start.year
+        dates = [
+            datetime.date(year, 9, 30),
+            datetime.date(year, 12, 31),
+            datetime.date(year + 1, 2, 28),
+            cycle.model.end,
+        ]
+        weights = None
+        if rng.random() < 0.3:
+            weights = {3: [40, 30, 30], 4: [30, 30, 20, 20], 5: [20] * 5}[count]
+        used: set[tuple[int, int]] = set()
+        goals = []
+        for n, target in enumerate(targets[:count]):
+            templates = THEMES[target.theme].staff
+            unused = [i for i in range(len(templates)) if (target.theme, i) not in used]
+            choice = rng.choice(unused or range(len(templates)))
+            used.add((target.theme, choice))
+            key = (target.theme, choice, area)
+            if key not in self.texts:
+                self.texts[key] = tuple(t.format(area=area) for t in templates[choice])
+            title, description, criteria = self.texts[key]
+            weight = weights[n] if weights else None
+            goals.append(
+                _GoalView(None, title, description, criteria, rng.choice(dates), weight, target.pk)
+            )
+        if staff.grade in SENIOR_GRADES and self.org.managerial:
+            chosen = rng.sample(self.org.core, 2) + rng.sample(self.org.managerial, 1)
+        else:
+            chosen = rng.sample(self.org.core, 3)
+        title, activities = rng.choice(DEVELOPMENT_GOALS)
+        development = [_DevelopmentView(title, activities, rng.choice(dates[1:]))]
+        return _Content(goals, chosen, development)
+
+    def _supervisor_pool(self) -> dict[int, list[int]]:
+        """Possible additional supervisors per unit: heads of the sibling units and of the
+        unit above (never the staff member's FRO or SRO: checked per document)."""
+        children = defaultdict(list)
+        for unit in self.org.units.values():
+            if unit.parent_id:
+                children[unit.parent_id].append(unit)
+        pool = {}
+        for unit in self.org.units.values():
+            heads = [u.head_id for u in children.get(unit.parent_id, []) if u.pk != unit.pk]
+            parent = self.org.units.get(unit.parent_id)
+            if parent is not None:
+                heads.append(parent.head_id)
+            pool[unit.pk] = [h for h in heads if h]
+        return pool
+
+    # --- time ------------------------------------------------------------------------------
+
+    def timeline(
+        self, cycle: _Cycle, staff: _Staff, steps: list[str]
+    ) -> dict[str, datetime.datetime]:
+        """When each step happened: in order along the cycle's calendar, never in the future
+        (steps the calendar puts after now are squeezed between the last earlier step and
+        now, so the open cycle's evaluations happened in the last weeks)."""
+        rng, model = self.rng, cycle.model
+        begin = max(model.start, staff.entry_on_duty)
+        moment = _at(begin + DAY * rng.randrange(0, 30), rng)
+        raw = {}
+        for step in steps:
+            if step == "midpoint_started":
+                due = _at(model.midpoint_due - DAY * rng.randrange(5, 45), rng)
+                moment = max(moment + DAY * 20, due)
+            elif step == "evaluation_started":
+                moment = max(moment + DAY * 3, _at(model.end - DAY * rng.randrange(0, 25), rng))
+            elif step != "created":
+                low, high = GAPS[step]
+                moment += DAY * rng.randrange(low, high + 1)
+            raw[step] = moment
+        end = self.now - datetime.timedelta(hours=1)
+        late = [step for step in steps if raw[step] > end]
+        if late:
+            earlier = [raw[step] for step in steps if raw[step] <= end]
+            floor = earlier[-1] if earlier else min(end - DAY * 30, raw[steps[0]])
+            span = raw[steps[-1]] - floor
+            for step in late:
+                raw[step] = floor + (raw[step] - floor) * ((end - floor) / span)
+        return raw
+
+    def between(self, start: datetime.datetime, end: datetime.datetime) -> datetime.datetime:
+        return start + (end - start) * self.rng.random()
+
+    # --- the record of the current document ------------------------------------------------
+
+    def event(self, kind, summary, actor, moment, comment="", data=EMPTY_JSON) -> None:
+        self.w.events.add(self.doc, kind, summary[:300], actor, comment, data, moment)
+
+    def sign(self, stage, action, signer, role, content: dict, moment) -> _Json:
+        """A signature of `content` as the services record it; returns the event's data. (A
+        work plan signed again unchanged, on approval, is not serialised twice.)"""
+        if content is not self.signed_content:
+            self.signed_content = content
+            self.signed = _Json(canonical_json(content)), content_hash(content)
+        text, digest = self.signed
+        self.w.signatures.add(self.doc, stage, action, signer, role, moment, text, digest)
+        return _Json(f'{{"signature":"{digest}"}}')
+
+    # --- one document ----------------------------------------------------------------------
+
+    def document(self, staff: _Staff, cycle: _Cycle, stage: str) -> None:
+        rng, w, org = self.rng, self.w, self.org
+        model = cycle.model
+        rank = STAGE_NAMES.index(stage)
+        approved = rank >= STAGE_NAMES.index("approved")
+        filled = stage != "draft" or rng.random() < 0.65
+        if rank >= STAGE_NAMES.index("midpoint_finalised"):
+            midpoint_state = MidpointReview.State.FINALISED
+        else:
+            midpoint_state = MIDPOINT_STAGES.get(stage)
+        evaluation = stage in EVALUATION_STAGES
+        overall = _weighted(rng, OVERALL_WEIGHTS)
+        at = self.timeline(cycle, staff, self.steps(stage, filled, approved, midpoint_state))
+        last = max(at.values())
+        staff_id = staff.pk
+
+        def fro_on(step: str) -> int:
+            return cycle.officers(staff_id, at[step].date())[0]
+
+        creator = fro_on("created") if rng.random() < 0.06 else staff_id
+        return_comment = rng.choice(RETURN_COMMENTS) if "returned" in at else ""
+        self.doc = w.work_plans.add(
+            staff_id,
+            model.pk,
+            STATE_OF_STAGE.get(stage, WorkPlan.State.APPROVED),
+            creator,
+            at["created"],
+            last,
+            at.get("resubmitted") or at.get("submitted"),
+            at.get("approved"),
+            return_comment if stage == "returned" else "",
+        )
+        self.documents += 1
+        if creator != staff_id:
+            summary = (
+                f"Work plan created by the FRO, {org.names[creator]}, on behalf of {staff.name}"
+            )
+        else:
+            summary = "Work plan created"
+        self.event("created", summary, creator, at["created"])
+        for competency in org.core_values:
+            w.competencies.add(self.doc, competency.pk)
+        if not filled:
+            return
+        content = self.content(staff, cycle)
+        self.work_plan(staff, cycle, content, at, return_comment)
+        if not approved:
+            return
+        supervisor = self.supervision(staff, cycle, at, stage, last)
+        if rng.random() < 0.2:
+            fro = cycle.current_officers(staff_id)[0]
+            for _ in range(rng.choice((1, 2, 3))):
+                moment = self.between(at["approved"], max(last, self.now - DAY))
+                author = rng.choice((staff_id, fro))
+                w.check_ins.add(self.doc, author, moment.date(), rng.choice(CHECK_IN_NOTES), moment)
+        if not midpoint_state:
+            return
+        concern = midpoint_state == MidpointReview.State.FINALISED and (
+            overall == "DN" or (not evaluation and rng.random() < 0.03)
+        )
+        self.midpoint(staff, cycle, at, midpoint_state, concern)
+        if concern:
+            self.improvement_plan(staff, cycle, at["midpoint_finalised"])
+        if evaluation:
+            self.evaluation(staff, cycle, content, at, stage, overall, supervisor)
+
+    def steps(self, stage: str, filled: bool, approved: bool, midpoint_state) -> list[str]:
+        """The steps a document at `stage` went through, in order."""
+        rng = self.rng
+        rank = STAGE_NAMES.index(stage)
+        steps = ["created"]
+        if filled:
+            steps.append("saved")
+        returned_before = approved and rng.random() < 0.08
+        if stage == "returned" or returned_before:
+            steps += ["submitted", "returned"]
+            if approved:
+                steps.append("resubmitted")
+        elif stage == "submitted" or approved:
+            steps.append("submitted")
+        if approved:
+            steps.append("approved")
+        if stage == "changed":
+            steps.append("changed")
+        if midpoint_state:
+            steps.append("midpoint_started")
+        if midpoint_state in (MidpointReview.State.STAFF_SUBMITTED, MidpointReview.State.FINALISED):
+            steps.append("midpoint_submitted")
+        if midpoint_state == MidpointReview.State.FINALISED:
+            steps.append("midpoint_finalised")
+        if stage in EVALUATION_STAGES:
+            steps.append("evaluation_started")
+            if stage != "self_assessment":
+                steps.append("self_submitted")
+            # The SRO returned the evaluation to the FRO: it waits for the FRO again, or the
+            # FRO signed a second time.
+            sro_return = (stage == "fro_evaluation" and rng.random() < 0.15) or (
+                rank >= STAGE_NAMES.index("acknowledgement") and rng.random() < 0.04
+            )
+            if rank >= STAGE_NAMES.index("sro_review") or sro_return:
+                steps.append("fro_signed")
+            if sro_return:
+                steps.append("sro_returned")
+                if rank >= STAGE_NAMES.index("sro_review"):
+                    steps.append("fro_resigned")
+            if rank >= STAGE_NAMES.index("acknowledgement"):
+                steps.append("sro_signed")
+            if stage == "completed":
+                steps.append("acknowledged")
+        return steps
+
+    def work_plan(self, staff, cycle, content: _Content, at, return_comment: str) -> None:
+        """The goals, competencies and development goal as saved; the signatures of
+        submission, return and approval; goal changes after approval."""
+        w, model, staff_id = self.w, cycle.model, staff.pk
+        for competency in content.competencies:
+            w.competencies.add(self.doc, competency.pk)
+        for position, goal in enumerate(content.goals, start=1):
+            goal.pk = w.goals.allocate()
+            goal.position = position
+        changes = [
+            w.goal_changes.add(
+                self.doc, goal.pk, "added", staff_id, at["saved"], None, goal.content(), False
+            )
+            for goal in content.goals
+        ]
+        for position, dev in enumerate(content.development, start=1):
+            w.development_goals.add(self.doc, dev.title, dev.activities, dev.target_date, position)
+        self.event(
+            "draft_saved",
+            f"Draft saved ({len(changes)} added)",
+            staff_id,
+            at["saved"],
+            data={"changes": changes},
+        )
+        view = SimpleNamespace(
+            pk=self.doc,
+            staff=SimpleNamespace(index_number=staff.index_number),
+            cycle=SimpleNamespace(name=model.name),
+            goals=_Related(content.goals),
+            competencies=_Related([*self.org.core_values, *content.competencies]),
+            development_goals=_Related(content.development),
+        )
+        signed = work_plan_content(view)
+        for step, action, role in (
+            ("submitted", "submit", "staff"),
+            ("returned", "return", "fro"),
+            ("resubmitted", "submit", "staff"),
+            ("approved", "approve", "fro"),
+        ):
+            if step not in at:
+                continue
+            signer = staff_id if role == "staff" else cycle.officers(staff_id, at[step].date())[0]
+            data = self.sign("work_plan", action, signer, role, signed, at[step])
+            self.event(
+                f"work_plan_{action}",
+                _label(WORK_PLAN, action, role),
+                signer,
+                at[step],
+                comment=return_comment if action == "return" else "",
+                data=data,
+            )
+        if "changed" in at:
+            ids = []
+            for goal in self.rng.sample(content.goals, self.rng.choice((1, 1, 2))):
+                before = goal.content()
+                goal.expected_date = model.end
+                goal.success_criteria += GOAL_REVISION
+                ids.append(
+                    w.goal_changes.add(
+                        self.doc,
+                        goal.pk,
+                        "changed",
+                        staff_id,
+                        at["changed"],
+                        before,
+                        goal.content(),
+                        True,
+                    )
+                )
+            self.event(
+                "goals_changed",
+                f"Goals changed after approval ({len(ids)} changed)",
+                staff_id,
+                at["changed"],
+                data={"changes": ids},
+            )
+        for goal in content.goals:
+            w.goals.put(
+                goal.pk,
+                model.pk,
+                None,
+                self.doc,
+                goal.aligned_to_id,
+                goal.title,
+                goal.description,
+                goal.success_criteria,
+                goal.expected_date,
+                goal.weight,
+                goal.position,
+                True,
+                at["saved"],
+            )
+
+    def supervision(self, staff, cycle, at, stage: str, last) -> int | None:
+        """Additional supervisors: accepted on some documents, proposed (still unanswered) or
+        declined on a few. Returns the accepted supervisor, if any."""
+        rng = self.rng
+        roll = rng.random()
+        if roll >= 0.14:
+            return None
+        fro, sro = cycle.current_officers(staff.pk)
+        pool = [h for h in self.supervisor_pool[staff.unit_id] if h not in {staff.pk, fro, sro}]
+        if not pool:
+            return None
+        supervisor = rng.choice(pool)
+        closed = stage == "completed" or cycle.model.status == Cycle.Status.CLOSED
+        if roll < 0.1:
+            answer = AdditionalSupervisor.State.ACCEPTED
+        elif roll < 0.12 and not closed:
+            answer = AdditionalSupervisor.State.PROPOSED
+        else:
+            answer = AdditionalSupervisor.State.DECLINED
+        # Proposed while drafting or after approval; answered before the mid-point review.
+        ceiling = at.get("midpoint_started", last)
+        proposed = self.between(at["saved"], ceiling)
+        answered = None
+        if answer != AdditionalSupervisor.State.PROPOSED:
+            answered = self.between(proposed, ceiling)
+        name = self.org.names[supervisor]
+        self.w.supervisors.add(self.doc, supervisor, answer, proposed, answered)
+        self.event(
+            "additional_supervisor_proposed",
+            f"{name} proposed as additional supervisor",
+            staff.pk,
+            proposed,
+        )
+        if answered is not None:
+            verb = "accepted" if answer == AdditionalSupervisor.State.ACCEPTED else "declined"
+            self.event(
+                "additional_supervisor_answered",
+                f"{name} {verb} to be additional supervisor",
+                supervisor,
+                answered,
+            )
+        return supervisor if answer == AdditionalSupervisor.State.ACCEPTED else None
+
+    def midpoint(self, staff, cycle, at, state: str, concern: bool) -> None:
+        rng, staff_id = self.rng, staff.pk
+        area = self.org.units[staff.unit_id].area
+        view = _MidpointView()
+        document = SimpleNamespace(pk=self.doc, midpoint=view)
+        started = at["midpoint_started"]
+        started_by = staff_id
+        if rng.random() < 0.3:
+            started_by = cycle.officers(staff_id, started.date())[0]
+        self.event("midpoint_started", "Mid-point review started", started_by, started)
+        text = rng.choice(MIDPOINT_STAFF).format(area=area)
+        if state == MidpointReview.State.OPEN:
+            if rng.random() < 0.4:
+                view.staff_comments = text  # drafted, not yet submitted
+        else:
+            view.staff_comments = text
+            moment = at["midpoint_submitted"]
+            content = current_stage_content(document, "midpoint")
+            data = self.sign("midpoint", "submit_midpoint", staff_id, "staff", content, moment)
+            self.event(
+                "submit_midpoint",
+                _label(MIDPOINT, "submit_midpoint", "staff"),
+                staff_id,
+                moment,
+                data=data,
+            )
+        if state == MidpointReview.State.FINALISED:
+            moment = at["midpoint_finalised"]
+            fro = cycle.officers(staff_id, moment.date())[0]
+            view.fro_comments = (
+                MIDPOINT_CONCERN if concern else rng.choice(MIDPOINT_FRO).format(area=area)
+            )
+            content = current_stage_content(document, "midpoint")
+            data = self.sign("midpoint", "finalise_midpoint", fro, "fro", content, moment)
+            self.event(
+                "finalise_midpoint",
+                _label(MIDPOINT, "finalise_midpoint", "fro"),
+                fro,
+                moment,
+                data=data,
+            )
+        self.w.midpoints.add(
+            self.doc,
+            state,
+            started_by,
+            started,
+            view.staff_comments,
+            at.get("midpoint_submitted"),
+            view.fro_comments,
+            at.get("midpoint_finalised"),
+        )
+
+    def evaluation(self, staff, cycle, content: _Content, at, stage, overall, supervisor) -> None:
+        """Steps 6-9 as far as `stage`: self-evaluation, additional supervisor's comments,
+        ratings, the FRO's signature (and an SRO's return, sometimes), the SRO's approval and
+        the acknowledgement, each signed with its stage content."""
+        rng, w, org = self.rng, self.w, self.org
+        staff_id = staff.pk
+        rank = STAGE_NAMES.index(stage)
+        area = org.units[staff.unit_id].area
+        now = self.now - datetime.timedelta(hours=2)
+        started = at["evaluation_started"]
+        started_by = staff_id
+        if rng.random() < 0.2:
+            started_by = cycle.officers(staff_id, started.date())[0]
+        role = "staff" if started_by == staff_id else "fro"
+        self.event(
+            "start_evaluation", _label(APPRAISAL, "start_evaluation", role), started_by, started
+        )
+        goal_rows = [
+            _AssessmentView(w.goal_rows.allocate(), goal.title, goal_id=goal.pk)
+            for goal in content.goals
+        ]
+        competency_rows = [
+            _AssessmentView(w.competency_rows.allocate(), c.name, competency_id=c.pk)
+            for c in sorted([*org.core_values, *content.competencies], key=attrgetter("pk"))
+        ]
+        appraisal = SimpleNamespace(
+            pk=self.doc,
+            self_overall_comment="",
+            overall_rating=None,
+            fro_overall_comment="",
+            sro_comment="",
+            staff_final_comment="",
+            goal_rows=_Related(goal_rows),
+            competency_rows=_Related(competency_rows),
+        )
+
+        def sign(stage_name, action, signer, role, step):
+            content = STAGE_CONTENT[stage_name](appraisal)
+            data = self.sign(stage_name, action, signer, role, content, at[step])
+            comment = SRO_RETURN if action == "return_to_fro" else ""
+            self.event(
+                action,
+                _label(APPRAISAL, action, role),
+                signer,
+                at[step],
+                comment=comment,
+                data=data,
+            )
+
+        if stage != "self_assessment" or rng.random() < 0.5:
+            appraisal.self_overall_comment = rng.choice(SELF_OVERALL).format(area=area)
+            for row in goal_rows:
+                row.self_comment = rng.choice(SELF_GOAL)
+            for row in competency_rows:
+                row.self_comment = rng.choice(SELF_COMPETENCY)
+        if "self_submitted" in at:
+            sign("self_assessment", "submit_self_evaluation", staff_id, "staff", "self_submitted")
+        if supervisor is not None and (
+            rank > STAGE_NAMES.index("fro_evaluation") or rng.random() < 0.5
+        ):
+            moment = self.between(started, at.get("fro_signed", now))
+            text = rng.choice(SUPERVISOR_COMMENTS).format(first=staff.first_name, area=area)
+            w.supervisor_comments.add(self.doc, supervisor, text, moment)
+            self.event(
+                "supervisor_comment", "Additional supervisor's comments added", supervisor, moment
+            )
+        if "fro_signed" in at or (stage == "fro_evaluation" and rng.random() < 0.4):
+            moment = at.get("fro_signed") or self.between(at["self_submitted"], now)
+            self.rate(appraisal, cycle, overall, staff, moment - datetime.timedelta(minutes=20))
+        for step, action in (
+            ("fro_signed", "sign_evaluation"),
+            ("sro_returned", "return_to_fro"),
+            ("fro_resigned", "sign_evaluation"),
+        ):
+            if step in at:
+                fro, sro = cycle.officers(staff_id, at[step].date())
+                if action == "sign_evaluation":
+                    sign("fro_evaluation", action, fro, "fro", step)
+                else:
+                    sign("sro_review", action, sro, "sro", step)
+        if "sro_signed" in at:
+            appraisal.sro_comment = rng.choice(SRO_COMMENTS)
+            sro = cycle.officers(staff_id, at["sro_signed"].date())[1]
+            sign("sro_review", "approve_evaluation", sro, "sro", "sro_signed")
+        completed = "acknowledged" in at
+        if completed:
+            appraisal.staff_final_comment = rng.choice(FINAL_COMMENTS[overall])
+            sign("acknowledgement", "acknowledge", staff_id, "staff", "acknowledged")
+        overall_level = appraisal.overall_rating
+        w.appraisals.add(
+            self.doc,
+            stage,
+            started,
+            appraisal.self_overall_comment,
+            at.get("self_submitted"),
+            overall_level.pk if overall_level else None,
+            appraisal.fro_overall_comment,
+            at.get("fro_resigned") or at.get("fro_signed"),
+            appraisal.sro_comment,
+            at.get("sro_signed"),
+            appraisal.staff_final_comment,
+            at.get("acknowledged"),
+            overall_level.pk if completed else None,
+        )
+        for table, rows, key in (
+            (w.goal_rows, goal_rows, "goal_id"),
+            (w.competency_rows, competency_rows, "competency_id"),
+        ):
+            for row in rows:
+                rating = row.rating.pk if row.rating else None
+                table.put(
+                    row.pk, self.doc, getattr(row, key), row.self_comment, rating, row.fro_comment
+                )
+        if completed and (overall == "DN" or (overall == "PM" and rng.random() < 0.4)):
+            self.improvement_plan(staff, cycle, at["acknowledged"])
+
+    def rate(self, appraisal, cycle, overall: str, staff, moment) -> None:
+        """The FRO's ratings and comments, with the services' "ratings changed" event."""
+        rng, levels = self.rng, cycle.levels
+        fro = cycle.officers(staff.pk, moment.date())[0]
+        changes = []
+        for row in appraisal.goal_rows:
+            code = _weighted(rng, GOAL_WEIGHTS[overall])
+            if cycle.model.goal_ratings_enabled:
+                row.rating = levels[(RatingScale.Kind.GOAL, code)]
+                changes.append(f"{row.label}: none → {code}")
+            row.fro_comment = rng.choice(FRO_GOAL[code])
+        for row in appraisal.competency_rows:
+            code = _weighted(rng, COMPETENCY_WEIGHTS[overall])
+            row.rating = levels[(RatingScale.Kind.COMPETENCY, code)]
+            row.fro_comment = rng.choice(FRO_COMPETENCY[code])
+            changes.append(f"{row.label}: none → {code}")
+        appraisal.overall_rating = levels[(RatingScale.Kind.OVERALL, overall)]
+        area = self.org.units[staff.unit_id].area
+        appraisal.fro_overall_comment = FRO_OVERALL[overall].format(
+            first=staff.first_name, area=area
+        )
+        changes.append(f"Overall: none → {overall}")
+        self.event(
+            "ratings_changed",
+            f"Ratings changed ({len(changes)})",
+            fro,
+            moment,
+            comment="\n".join(changes),
+        )
+
+    def improvement_plan(self, staff, cycle, after: datetime.datetime) -> None:
+        """A PIP the FRO opened a few days after `after`: closed with an outcome and two review
+        meetings once its 90 days are over, open with its first meeting until then."""
+        rng, w = self.rng, self.w
+        fro = cycle.current_officers(staff.pk)[0]
+        opened = min(after + DAY * rng.randrange(1, 6), self.now - datetime.timedelta(hours=3))
+        start = opened.date()
+        end = start + DAY * 90
+        today = self.now.date()
+        closed = end < today
+        outcome = _weighted(rng, PIP_OUTCOMES) if closed else ""
+        area = self.org.units[staff.unit_id].area
+        plan = w.pips.add(
+            self.doc,
+            fro,
+            opened,
+            PIP_OBJECTIVES.format(area=area),
+            PIP_SUPPORT,
+            start,
+            end,
+            ImprovementPlan.State.CLOSED if closed else ImprovementPlan.State.OPEN,
+            outcome,
+            PIP_OUTCOME_COMMENTS.get(outcome, ""),
+            _at(end, rng) if closed else None,
+        )
+        self.event(
+            "pip_opened",
+            f"Performance improvement plan opened ({start:%d %b %Y} – {end:%d %b %Y})",
+            fro,
+            opened,
+        )
+        for n, notes in enumerate(PIP_MEETINGS, start=1):
+            held = start + DAY * 30 * n
+            if held >= today:
+                break
+            w.pip_meetings.add(plan, held, notes, fro)
+            self.event(
+                "pip_meeting",
+                f"PIP review meeting of {held:%d %b %Y} recorded",
+                fro,
+                _at(held, rng),
+            )
+        if closed:
+            label = ImprovementPlan.Outcome(outcome).label
+            self.event("pip_closed", f"PIP closed: {label}", fro, _at(end, rng))
+
+
+# --- through the services: something waiting for each demo login ---------------------------
+
+
+@dataclass
+class _Waiting:
+    """A document built through the services, up to `stage` (a CURRENT_STAGES name)."""
+
+    staff_id: int
+    stage: str
+    overall: str = "SM"
+    supervisor: str = ""  # the demo additional supervisor: "proposed" or "accepted"
+    supervisor_comments: bool = False
+    check_ins: bool = False
+    concern: bool = False  # the FRO's mid-point comments raise a concern
+    then: str = ""  # afterwards: "roll_back" (HR, at the FRO's request) or "pip" (the FRO)
+
+
+def _demo_logins() -> dict[str, int | None]:
+    ids = dict(User.objects.filter(email__in=DEMO_LOGINS.values()).values_list("email", "pk"))
+    return {role: ids.get(email) for role, email in DEMO_LOGINS.items()}
+
+
+def _plan_waiting(org: _Org, login: dict[str, int | None]) -> list[_Waiting]:
+    """Whose documents go through the services so that every printed demo login (the
+    administrator aside) finds something under My tasks:
+
+    - staff: their evaluation to acknowledge, rated "partially meets" (a rebuttable level),
+      with check-ins and the additional supervisor's comments;
+    - FRO: supervisees with a work plan to approve, a mid-point review to finalise and
+      evaluations to rate (one of them rolled back by HR at the FRO's request), and one with
+      an open performance improvement plan;
+    - SRO: an evaluation to approve;
+    - additional supervisor: an accepted request with an evaluation to comment on, and a
+      request to answer;
+    - HOD: their own self-evaluation (their entity holds the roll-back and the open PIP);
+    - HR focal point: their own draft work plan; staff representative: a returned one;
+    - the acting FRO of the seeded delegation: a work plan their principal has to approve.
+    """
+    lines = org.cycles[1].lines
+    waiting: list[_Waiting] = []
+
+    def take(staff_id: int | None, stage: str, **options) -> bool:
+        if staff_id is None or staff_id not in lines or staff_id not in org.staff:
+            return False
+        if any(w.staff_id == staff_id for w in waiting):
+            return False
+        waiting.append(_Waiting(staff_id, stage, **options))
+        return True
+
+    def team(officer: int | None, position: int) -> list[int]:
+        """Staff whose current FRO (position 2) or SRO (3) is `officer`."""
+        return [pk for pk in org.staff if pk in lines and lines[pk][-1][position] == officer]
+
+    take(
+        login["staff"],
+        "acknowledgement",
+        overall="PM",
+        supervisor="accepted",
+        supervisor_comments=True,
+        check_ins=True,
+    )
+    take(login["hod"], "self_assessment")
+    take(login["hr_focal_point"], "draft")
+    take(login["staff_representative"], "returned")
+    fro_team = team(login["fro"], 2)
+    sro_team = team(login["sro"], 3)
+    wanted = [
+        (fro_team, "submitted", {"supervisor": "proposed"}),
+        (fro_team, "fro_evaluation", {"supervisor": "accepted"}),
+        (fro_team, "midpoint_submitted", {}),
+        ([pk for pk in sro_team if pk not in fro_team] + sro_team, "sro_review", {}),
+        (fro_team, "acknowledgement", {"then": "roll_back"}),
+        (fro_team, "midpoint_finalised", {"concern": True, "then": "pip"}),
+    ]
+    for principal, acting in Delegation.objects.filter(role=Delegation.Role.FRO).values_list(
+        "principal_id", "acting_id"
+    ):
+        wanted.append(([pk for pk in team(principal, 2) if pk != acting], "submitted", {}))
+    for candidates, stage, options in wanted:
+        for staff_id in candidates:
+            if take(staff_id, stage, **options):
+                break
+    return waiting
+
+
+class _ThroughServices:
+    """Builds the `_Waiting` documents with the real services, as the users would."""
+
+    def __init__(self, planner: _Planner, login: dict[str, int | None]):
+        self.planner = planner
+        self.cycle = planner.org.cycles[1]
+        self.users = User.objects.in_bulk([pk for pk in login.values() if pk])
+        self.additional = self.users.get(login["additional_supervisor"])
+        self.hr = self.users.get(login["hr_focal_point"])
+        self.today = timezone.localdate()
+
+    def user(self, pk: int) -> User:
+        if pk not in self.users:
+            self.users[pk] = User.objects.get(pk=pk)
+        return self.users[pk]
+
+    def build(self, waiting: _Waiting) -> WorkPlan:
+        planner, cycle, stage = self.planner, self.cycle, waiting.stage
+        rank = STAGE_NAMES.index(stage)
+        staff = StaffMember.objects.select_related("user").get(pk=waiting.staff_id)
+        user = staff.user
+        fro_id, sro_id = cycle.current_officers(staff.pk)
+        fro, sro = self.user(fro_id), self.user(sro_id)
+        area = planner.org.units[staff.unit_id].area
+        pk = work_plan_services.create_work_plan(staff=staff, cycle=cycle.model, actor=user).pk
+
+        def document() -> WorkPlan:
+            return WorkPlan.objects.select_related("staff__user", "staff__unit", "cycle").get(pk=pk)
+
+        content = planner.content(planner.org.staff[staff.pk], cycle)
+        work_plan_services.save_work_plan(
+            work_plan=document(),
+            actor=user,
+            goals=[
+                GoalInput(
+                    title=g.title,
+                    description=g.description,
+                    success_criteria=g.success_criteria,
+                    expected_date=g.expected_date,
+                    weight=g.weight,
+                    aligned_to_id=g.aligned_to_id,
+                )
+                for g in content.goals
+            ],
+            development_goals=[
+                DevelopmentGoalInput(
+                    title=d.title, activities=d.activities, target_date=d.target_date
+                )
+                for d in content.development
+            ],
+            competency_ids=[c.pk for c in content.competencies],
+        )
+        if waiting.supervisor and self.additional is not None:
+            request = work_plan_services.propose_additional_supervisor(
+                work_plan=document(), actor=user, supervisor=self.additional
+            )
+            if waiting.supervisor == "accepted":
+                work_plan_services.answer_supervision_request(
+                    request=request, actor=self.additional, accept=True
+                )
+        if stage == "draft":
+            return document()
+        work_plan_services.submit_work_plan(work_plan=document(), actor=user)
+        if stage == "returned":
+            work_plan_services.return_work_plan(
+                work_plan=document(), actor=fro, comment=RETURN_COMMENTS[0]
+            )
+        if rank < STAGE_NAMES.index("approved"):
+            return document()
+        work_plan_services.approve_work_plan(work_plan=document(), actor=fro)
+        if waiting.check_ins:
+            for author, days, note in ((user, 45, CHECK_IN_NOTES[0]), (fro, 20, CHECK_IN_NOTES[2])):
+                work_plan_services.add_check_in(
+                    work_plan=document(), actor=author, held_on=self.today - DAY * days, note=note
+                )
+        work_plan_services.start_midpoint(work_plan=document(), actor=user)
+        work_plan_services.submit_midpoint(
+            work_plan=document(), actor=user, comments=MIDPOINT_STAFF[0].format(area=area)
+        )
+        if stage == "midpoint_submitted":
+            return document()
+        fro_comments = MIDPOINT_CONCERN if waiting.concern else MIDPOINT_FRO[0].format(area=area)
+        work_plan_services.finalise_midpoint(work_plan=document(), actor=fro, comments=fro_comments)
+        if waiting.then == "pip":
+            plan = services.open_improvement_plan(
+                document=document(),
+                actor=fro,
+                objectives=PIP_OBJECTIVES.format(area=area),
+                support=PIP_SUPPORT,
+                start=self.today - DAY * 21,
+                end=self.today + DAY * 69,
+            )
+            services.add_improvement_meeting(
+                plan=plan, actor=fro, held_on=self.today - DAY * 7, notes=PIP_MEETINGS[0]
+            )
+        if stage == "midpoint_finalised":
+            return document()
+        services.start_evaluation(document=document(), actor=user)
+        if stage == "self_assessment":
+            return document()
+        appraisal = Appraisal.objects.get(pk=pk)
+        goal_rows = list(appraisal.goal_rows.order_by("pk"))
+        competency_rows = list(appraisal.competency_rows.order_by("pk"))
+        services.save_self_evaluation(
+            document=document(),
+            actor=user,
+            overall=SELF_OVERALL[3].format(area=area),
+            goals={row.pk: SELF_GOAL[n % len(SELF_GOAL)] for n, row in enumerate(goal_rows)},
+            competencies={row.pk: SELF_COMPETENCY[n % 3] for n, row in enumerate(competency_rows)},
+        )
+        services.submit_self_evaluation(document=document(), actor=user)
+        if waiting.supervisor_comments and self.additional is not None:
+            services.save_supervisor_comment(
+                document=document(),
+                actor=self.additional,
+                comment=SUPERVISOR_COMMENTS[0].format(first=user.first_name, area=area),
+            )
+        if stage == "fro_evaluation":
+            return document()
+        self.rate(document(), fro, goal_rows, competency_rows, waiting.overall, user, area)
+        services.sign_evaluation(document=document(), actor=fro)
+        if stage == "sro_review":
+            return document()
+        services.approve_evaluation(document=document(), actor=sro, comment=SRO_COMMENTS[2])
+        if waiting.then == "roll_back" and self.hr is not None:
+            services.roll_back_document(
+                document=document(),
+                actor=self.hr,
+                requested_by=fro,
+                reason="Written request of the FRO: the rating of a goal was entered on the "
+                "wrong line; the evaluation has to be corrected and signed again.",
+                target_stage=RollBack.Stage.FRO_EVALUATION,
+            )
+        return document()
+
+    def rate(self, document, fro, goal_rows, competency_rows, overall, user, area) -> None:
+        levels = self.cycle.levels
+        goal_codes = {"EX": "EX", "SM": "SM", "PM": "PM", "DN": "DN"}
+        competency_code = {"EX": "OUT", "SM": "FC", "PM": "RD", "DN": "UNS"}[overall]
+        goals = {}
+        for n, row in enumerate(goal_rows):
+            code = "SM" if n == 0 and overall in {"PM", "DN"} else goal_codes[overall]
+            goals[row.pk] = Assessment(
+                comment=FRO_GOAL[code][0], rating_id=levels[(RatingScale.Kind.GOAL, code)].pk
+            )
+        competencies = {}
+        for n, row in enumerate(competency_rows):
+            code = "FC" if n % 2 else competency_code
+            competencies[row.pk] = Assessment(
+                comment=FRO_COMPETENCY[code][0],
+                rating_id=levels[(RatingScale.Kind.COMPETENCY, code)].pk,
+            )
+        services.save_ratings(
+            document=document,
+            actor=fro,
+            goals=goals,
+            competencies=competencies,
+            overall_rating_id=levels[(RatingScale.Kind.OVERALL, overall)].pk,
+            overall_comment=FRO_OVERALL[overall].format(first=user.first_name, area=area),
+        )
+
+
+# --- the entry point -----------------------------------------------------------------------
+
+
+def seed_documents() -> int:
+    """Seed the demo documents onto the demo organisation; returns how many documents (work
+    plans) were added: none when the demo cycles already hold a document or a unit goal, or
+    when there is no demo organisation."""
+    cycles = {
+        c.name: c for c in Cycle.objects.filter(name__in=[CURRENT_CYCLE[0], PREVIOUS_CYCLE[0]])
+    }
+    current, previous = cycles.get(CURRENT_CYCLE[0]), cycles.get(PREVIOUS_CYCLE[0])
+    if current is None or previous is None:
+        return 0
+    login = _demo_logins()
+    if login["staff"] is None:
+        return 0
+    if (
+        WorkPlan.objects.filter(cycle__in=[current, previous]).exists()
+        or Goal.objects.filter(cycle__in=[current, previous]).exists()
+    ):
+        return 0
+    with transaction.atomic(), muted():
+        now = timezone.now()
+        org = _Org.load(current, previous)
+        writer = _Writer(now)
+        planner = _Planner(org, writer, now)
+        waiting = _plan_waiting(org, login)
+        planner.run(reserved={w.staff_id for w in waiting})
+        writer.finish()
+        sync_work_plan_grants()
+        builder = _ThroughServices(planner, login)
+        for item in waiting:
+            builder.build(item)
+    return planner.documents + len(waiting)

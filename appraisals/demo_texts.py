@@ -1,0 +1,409 @@
+"""The words of the demo documents (`appraisals.demo`): unit and staff goals by theme,
+development goals, and the comments people write at each step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Each theme: the entity's goal, the unit goal that aligns to it, and staff goals that align
+# to a unit goal; (title, description, success criteria). {area} is the unit's field of work.
+
+
+@dataclass(frozen=True)
+class Theme:
+    entity: tuple[str, str, str]
+    unit: tuple[str, str, str]
+    staff: tuple[tuple[str, str, str], ...]
+
+
+THEMES = [
+    Theme(
+        (
+            "Deliver the mandated programme of work for {cycle}",
+            "Implement the outputs approved in the programme budget on time and to quality.",
+            "At least 90% of mandated outputs delivered by 31 March; results reported in the "
+            "programme performance report.",
+        ),
+        (
+            "Deliver the {area} outputs of the annual work programme",
+            "Plan the {area} outputs by quarter and track delivery in the monthly meeting.",
+            "Outputs delivered on schedule; progress reported every quarter.",
+        ),
+        (
+            (
+                "Deliver my assigned {area} outputs on schedule",
+                "Plan, track and deliver the outputs assigned to me in the unit work plan.",
+                "All assigned outputs delivered by the agreed dates; at most one deadline "
+                "renegotiated.",
+            ),
+            (
+                "Prepare the quarterly {area} progress reports",
+                "Collect the figures, draft the narrative and clear the report with my FRO.",
+                "Four reports submitted within 10 working days of each quarter's end, cleared "
+                "without major revision.",
+            ),
+            (
+                "Plan the {area} work for the next cycle",
+                "Draft next cycle's {area} work plan with costed outputs and milestones.",
+                "Draft shared with the team by 15 February and adopted by 31 March.",
+            ),
+        ),
+    ),
+    Theme(
+        (
+            "Improve the quality and timeliness of our services",
+            "Make services faster and more predictable for Member States, offices and staff.",
+            "Service standards published for every service; 85% of requests met within them.",
+        ),
+        (
+            "Meet the service standards of the {area} service catalogue",
+            "Publish the {area} service standards and measure performance against them monthly.",
+            "90% of {area} requests handled within the published standard.",
+        ),
+        (
+            (
+                "Answer {area} requests within the service standard",
+                "Handle the requests in my queue by urgency and keep clients informed.",
+                "95% of requests closed within 3 working days; client rating of 4 out of 5 or "
+                "better.",
+            ),
+            (
+                "Reduce the backlog of pending {area} cases",
+                "Review aged cases every week and close or escalate them.",
+                "Backlog below 20 cases by 31 December and kept there until 31 March.",
+            ),
+            (
+                "Improve the {area} guidance for clients",
+                "Rewrite the frequently asked questions and request forms in plain language.",
+                "New guidance online by 30 November; repeat queries down by a quarter.",
+            ),
+        ),
+    ),
+    Theme(
+        (
+            "Strengthen accountability, risk management and compliance",
+            "Act on oversight recommendations and keep the risk register current.",
+            "Every critical audit recommendation implemented by its target date; risk register "
+            "reviewed twice.",
+        ),
+        (
+            "Implement the oversight recommendations addressed to the {area} team",
+            "Track each recommendation with an owner and a date and report progress monthly.",
+            "No recommendation overdue at the end of the cycle.",
+        ),
+        (
+            (
+                "Implement the audit recommendations assigned to me",
+                "Agree an action plan for each recommendation and keep the evidence.",
+                "All assigned recommendations closed by their target dates, with evidence "
+                "accepted by the auditors.",
+            ),
+            (
+                "Keep the {area} records complete and audit-ready",
+                "File supporting documents as transactions happen; run a monthly self-check.",
+                "Monthly self-checks done; no adverse finding in the annual compliance review.",
+            ),
+            (
+                "Update the {area} risk register",
+                "Identify the main risks of the {area} processes, their owners and mitigations.",
+                "Register reviewed by 30 September and again by 31 March.",
+            ),
+        ),
+    ),
+    Theme(
+        (
+            "Modernise how we work with digital tools and data",
+            "Replace paper and e-mail workflows with enterprise systems; use data in decisions.",
+            "Five priority processes digitised; management dashboards used in every division.",
+        ),
+        (
+            "Move the {area} processes onto digital workflows",
+            "Map the {area} processes and migrate them to the enterprise platform.",
+            "All {area} requests processed in the system by 31 January.",
+        ),
+        (
+            (
+                "Digitise the {area} filing and approvals",
+                "Move the remaining paper forms of the {area} process into the workflow system.",
+                "Paper forms retired; every new case processed in the system by 31 January.",
+            ),
+            (
+                "Build a {area} dashboard for managers",
+                "Define the indicators with my FRO and publish a monthly dashboard.",
+                "Dashboard published by 31 October and refreshed every month.",
+            ),
+            (
+                "Clean the {area} master data",
+                "Correct duplicate and incomplete records in the system.",
+                "Error rate below 2% in the quarterly data-quality check.",
+            ),
+        ),
+    ),
+    Theme(
+        (
+            "Use financial resources efficiently and transparently",
+            "Implement the budget as approved and report openly on its use.",
+            "Budget implementation between 95% and 100%; no obligation older than a year left "
+            "open.",
+        ),
+        (
+            "Execute the {area} budget within the approved allotment",
+            "Monitor commitments and expenditure monthly and redeploy savings early.",
+            "Year-end implementation of the {area} allotment between 95% and 100%.",
+        ),
+        (
+            (
+                "Monitor {area} expenditure against the allotment",
+                "Reconcile commitments monthly and flag variances to my FRO.",
+                "Monthly variance reports on time; year-end variance under 2%.",
+            ),
+            (
+                "Prepare the {area} cost estimates for next year's budget",
+                "Cost the planned outputs and justify every change from this year.",
+                "Estimates submitted by the budget call deadline with full justifications.",
+            ),
+            (
+                "Reduce the cost of {area} services",
+                "Propose savings measures and put the agreed ones in place.",
+                "Savings of at least 5% identified and implemented by 31 March.",
+            ),
+        ),
+    ),
+    Theme(
+        (
+            "Build a diverse, skilled and engaged workforce",
+            "Advance gender parity and geographical diversity and invest in learning.",
+            "Parity targets met at P-4 and above; every staff member completes five days of "
+            "learning.",
+        ),
+        (
+            "Develop the skills of the {area} team",
+            "Agree a learning plan for the team and share knowledge across it.",
+            "Every team member completes their learning plan; two cross-training sessions held.",
+        ),
+        (
+            (
+                "Share knowledge with colleagues in the {area} team",
+                "Run briefings and coach newer colleagues on the {area} procedures.",
+                "Two knowledge-sharing sessions held; one new colleague coached through "
+                "onboarding.",
+            ),
+            (
+                "Document the {area} standard operating procedures",
+                "Write down how the main {area} tasks are done so that others can take over.",
+                "Procedures cleared by my FRO and posted on the intranet by 28 February.",
+            ),
+            (
+                "Contribute to a respectful and inclusive workplace",
+                "Take part in the team's civility and inclusion activities.",
+                "Mandatory courses completed; active part in two team inclusion activities.",
+            ),
+        ),
+    ),
+    Theme(
+        (
+            "Strengthen partnerships with Member States and the UN system",
+            "Work with intergovernmental bodies, agencies, funds and programmes on shared results.",
+            "Joint work plans agreed with three partners; Member States briefed every quarter.",
+        ),
+        (
+            "Coordinate the {area} work with partners",
+            "Keep regular contact with counterparts in other offices and agencies.",
+            "Coordination meetings held every quarter, with agreed follow-up.",
+        ),
+        (
+            (
+                "Prepare briefing notes on {area} matters for senior management",
+                "Draft accurate, concise briefing notes and talking points on request.",
+                "Notes delivered 3 working days before each meeting, cleared without major "
+                "changes.",
+            ),
+            (
+                "Coordinate the {area} inputs to inter-agency meetings",
+                "Collect and consolidate the inputs and follow up on the decisions.",
+                "Inputs submitted on time for every meeting of the cycle.",
+            ),
+            (
+                "Maintain the {area} contacts with partner offices",
+                "Keep the contact list current and answer partners' queries promptly.",
+                "Contact list reviewed each quarter; queries answered within 5 working days.",
+            ),
+        ),
+    ),
+    Theme(
+        (
+            "Reduce our environmental footprint and keep staff safe",
+            "Cut emissions from travel and facilities; keep business continuity plans current.",
+            "Emissions down 10% on last year; every office tests its continuity plan.",
+        ),
+        (
+            "Make the {area} operations greener and safer",
+            "Cut paper and travel and keep the {area} continuity arrangements current.",
+            "Printing down 30%; continuity plan tested once in the cycle.",
+        ),
+        (
+            (
+                "Cut paper and travel in the {area} process",
+                "Replace printed files and meetings in person with digital ones where possible.",
+                "Printing down 30% and travel down 15% on the last cycle.",
+            ),
+            (
+                "Keep the {area} business continuity plan current",
+                "Update the critical functions, contacts and alternates of the plan.",
+                "Plan reviewed and tested once in the cycle; contact list current.",
+            ),
+            (
+                "Complete the security and safety training",
+                "Complete BSAFE and take part in the office's emergency drills.",
+                "Certificates current; took part in every drill.",
+            ),
+        ),
+    ),
+]
+
+# (title, activities)
+DEVELOPMENT_GOALS = [
+    (
+        "Improve my French to UN Level II",
+        "UN language programme twice a week; sit the Language Proficiency Examination.",
+    ),
+    ("Learn Spanish to UN Level I", "Online Spanish course and a weekly conversation group."),
+    (
+        "Strengthen my data analysis skills",
+        "Data analytics course on the learning platform; apply it to the team's dashboard.",
+    ),
+    (
+        "Learn the reporting module of the enterprise system",
+        "Business intelligence training; build the team's monthly reports with it.",
+    ),
+    (
+        "Improve my drafting of official documents",
+        "Editorial style course; two drafts reviewed by a senior colleague.",
+    ),
+    (
+        "Develop project management skills",
+        "Project management course; run one small project from start to finish.",
+    ),
+    (
+        "Build my supervisory skills",
+        "Supervisory skills programme; coach one colleague with my FRO's guidance.",
+    ),
+    (
+        "Know the Financial Regulations and Rules better",
+        "Self-paced course on the Financial Regulations and Rules; shadow the certifying "
+        "officer for a month.",
+    ),
+    (
+        "Improve my presentation skills",
+        "Public speaking workshop; present the team's results at a town hall.",
+    ),
+    (
+        "Prepare for a field assignment",
+        "Pre-deployment training and two weeks of job shadowing in a mission.",
+    ),
+]
+RETURN_COMMENTS = [
+    "Please make the success criteria measurable: dates and numbers.",
+    "Align your second goal to the section's goal on service standards.",
+    "Add a development goal that supports the new system roll-out.",
+    "The goals are too broad for one cycle: narrow them to what you deliver yourself.",
+]
+MIDPOINT_STAFF = [
+    "Most outputs are on track. The {area} reporting slipped by two weeks because of the "
+    "budget exercise; I will catch up by the end of the year.",
+    "Good progress on every goal. I would like more exposure to the {area} planning work in "
+    "the second half of the cycle.",
+    "Two goals are complete and the others are on schedule. The new system took longer to "
+    "learn than planned.",
+    "I delivered what was planned for the first half and covered for a colleague on leave.",
+]
+MIDPOINT_FRO = [
+    "Agreed: solid progress. Keep the focus on the quarterly reports and ask early for help "
+    "when deadlines clash.",
+    "A good first half. In the second half you will lead one of the {area} projects.",
+    "On track. The delay was outside your control; the revised dates are agreed.",
+    "Thank you for covering the extra work. Please take the planned training before the end "
+    "of the year.",
+]
+MIDPOINT_CONCERN = (
+    "Several outputs are late and the last two reports needed significant rework. We agreed a "
+    "performance improvement plan with clear targets and monthly reviews."
+)
+SELF_GOAL = [
+    "Delivered as planned; the details are in the quarterly reports.",
+    "Delivered two weeks late, as agreed with my FRO.",
+    "Fully delivered; the target was exceeded in the second half.",
+    "Partly delivered: the system roll-out was postponed to next cycle.",
+]
+SELF_COMPETENCY = [
+    "Shown throughout the cycle, for example during the year-end closing.",
+    "I have grown in this area with the training I took.",
+    "Shown in my work with clients and colleagues every day.",
+    "An area I want to keep developing.",
+]
+SELF_OVERALL = [
+    "A productive year: I delivered my goals and took on extra work when the team was short "
+    "of staff.",
+    "I met my goals and learnt new skills in data analysis.",
+    "Most goals were delivered; the delays came from the system change and are resolved.",
+    "I am proud of what the {area} team improved this year and of my part in it.",
+]
+FRO_GOAL = {
+    "EX": ["Well beyond the target.", "Exceeded the target and improved the process for all."],
+    "SM": ["Delivered as agreed.", "Fully achieved, on time and to quality.", "Target met."],
+    "PM": ["Only partly delivered; several deadlines were missed.", "Late and needed rework."],
+    "DN": ["Not delivered.", "The target was not met despite support."],
+}
+FRO_COMPETENCY = {
+    "OUT": ["A model for the team."],
+    "FC": ["Fully demonstrated.", "Consistently shown."],
+    "RD": ["Needs to be shown more consistently."],
+    "UNS": ["Not demonstrated this cycle."],
+}
+FRO_OVERALL = {
+    "EX": "An exceptional year: {first} exceeded the goals and raised the standard of the "
+    "{area} team's work.",
+    "SM": "A solid year: {first} delivered the agreed goals reliably and worked well with "
+    "colleagues and clients.",
+    "PM": "{first} delivered part of the agreed work; timeliness and quality need to improve. "
+    "We have agreed what support is needed.",
+    "DN": "The agreed goals were not met despite regular feedback and support; a performance "
+    "improvement plan follows.",
+}
+SRO_COMMENTS = ["", "", "I agree with the FRO's evaluation.", "Agreed; well deserved."]
+SRO_RETURN = "Please explain the ratings of the goals that were delivered late."
+FINAL_COMMENTS = {
+    "EX": ["", "Thank you for the feedback and the support this year."],
+    "SM": ["", "", "Thank you for the feedback and the support this year."],
+    "PM": ["I do not agree with the rating and am considering a rebuttal.", ""],
+    "DN": ["I do not agree with the rating and am considering a rebuttal.", ""],
+}
+CHECK_IN_NOTES = [
+    "Reviewed progress on the quarterly report; agreed to bring the deadline forward.",
+    "Discussed the workload during the budget exercise; two tasks reassigned.",
+    "Feedback on the last briefing note: clear and on time.",
+    "Talked about training options for the development goal.",
+    "Agreed the priorities for the next two months.",
+]
+SUPERVISOR_COMMENTS = [
+    "I worked with {first} on the joint {area} project: reliable, well prepared and a good "
+    "team player.",
+    "{first} supported our team for three months with excellent results.",
+    "Good cooperation on the inter-office task force; every deadline was met.",
+]
+PIP_OBJECTIVES = (
+    "Deliver the monthly {area} reports on time and to the agreed quality; clear the backlog "
+    "of pending cases."
+)
+PIP_SUPPORT = "Weekly coaching by the FRO; a workload management course; a peer mentor."
+PIP_MEETINGS = [
+    "First review: two of the three reports on time; the backlog is down by a third.",
+    "Second review: reports on time; quality improving; backlog nearly cleared.",
+]
+PIP_OUTCOMES = [("improved", 5), ("partial", 3), ("not_improved", 2)]
+PIP_OUTCOME_COMMENTS = {
+    "improved": "The objectives were met; performance is back at the expected level.",
+    "partial": "Clear progress, but the reports still need close review.",
+    "not_improved": "The objectives were not met; HR has been consulted on next steps.",
+}
+GOAL_REVISION = " Revised during the cycle: the target date moved with the system roll-out."

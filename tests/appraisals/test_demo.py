@@ -1,0 +1,369 @@
+"""The demo documents `manage.py seed_demo` adds through `appraisals.demo`: every stage of the
+open cycle, consistent states, signatures that verify, grants, and something waiting for each
+printed demo login.
+
+The organisation is seeded once for the module (inside a transaction rolled back at the end);
+each test runs in a savepoint of it."""
+
+import ast
+import io
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from appraisals.models import (
+    Appraisal,
+    CompetencyAssessment,
+    GoalAssessment,
+    ImprovementPlan,
+    RollBack,
+    SupervisorComment,
+)
+from appraisals.signing import STAGE_CONTENT, verify_signatures
+from compliance.selectors import my_tasks
+from org.demo import DEMO_LOGINS
+from org.models import Cycle, Delegation, OrgUnit, ReportingLine, User
+from org.selectors import current_cycle
+from workplans.models import (
+    AdditionalSupervisor,
+    CheckIn,
+    DevelopmentGoal,
+    DocumentEvent,
+    Goal,
+    GoalChange,
+    MidpointReview,
+    Signature,
+    WorkPlan,
+    WorkPlanUserObjectPermission,
+)
+from workplans.permissions import RELATION_CODENAMES
+from workplans.signing import content_hash, work_plan_content
+
+pytestmark = pytest.mark.django_db
+
+STAFF = 70
+PASSWORD = "seed-pass-2026"
+MP = MidpointReview.State
+EV = Appraisal.State
+WP = WorkPlan.State
+COUNTED = [
+    WorkPlan,
+    Goal,
+    GoalChange,
+    DevelopmentGoal,
+    AdditionalSupervisor,
+    CheckIn,
+    MidpointReview,
+    Signature,
+    DocumentEvent,
+    Appraisal,
+    GoalAssessment,
+    CompetencyAssessment,
+    SupervisorComment,
+    RollBack,
+    ImprovementPlan,
+    WorkPlanUserObjectPermission,
+]
+
+
+def seed() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", staff=STAFF, password=PASSWORD, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        output = seed()
+        yield output
+        transaction.set_rollback(True)
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in COUNTED}
+
+
+def user(role: str) -> User:
+    return User.objects.get(email=DEMO_LOGINS[role])
+
+
+def stage_of(plan: WorkPlan) -> str:
+    """Where a document stands, in the words of the seed's stages."""
+    appraisal = getattr(plan, "appraisal", None)
+    if appraisal is not None:
+        return appraisal.state
+    midpoint = getattr(plan, "midpoint", None)
+    if midpoint is not None:
+        return {MP.OPEN: "midpoint_open", MP.STAFF_SUBMITTED: "midpoint_submitted"}.get(
+            midpoint.state, "midpoint_finalised"
+        )
+    if plan.state == WP.APPROVED:
+        return "changed" if plan.goal_changes.filter(after_approval=True).exists() else "approved"
+    return plan.state
+
+
+def plans(cycle: Cycle):
+    return WorkPlan.objects.filter(cycle=cycle).select_related(
+        "appraisal__overall_rating", "appraisal__final_rating", "midpoint", "staff", "cycle"
+    )
+
+
+def test_the_open_cycle_has_documents_at_every_stage_and_staff_without_one():
+    cycle = current_cycle()
+    stages = Counter(stage_of(plan) for plan in plans(cycle))
+    expected = [
+        "draft",
+        "submitted",
+        "returned",
+        "approved",
+        "changed",
+        "midpoint_open",
+        "midpoint_submitted",
+        "midpoint_finalised",
+        "self_assessment",
+        "fro_evaluation",
+        "sro_review",
+        "acknowledgement",
+        "completed",
+    ]
+    assert [s for s in expected if not stages[s]] == []
+    with_lines = ReportingLine.objects.filter(cycle=cycle).values("staff").distinct().count()
+    assert 0 < with_lines - sum(stages.values()) < with_lines // 5  # almost everyone has one
+
+
+def test_the_closed_cycle_has_a_completed_document_for_everyone_on_duty():
+    previous = Cycle.objects.get(name="2025-26")
+    on_duty = set(ReportingLine.objects.filter(cycle=previous).values_list("staff_id", flat=True))
+    documents = list(plans(previous))
+    assert {plan.staff_id for plan in documents} == on_duty
+    assert {stage_of(plan) for plan in documents} == {EV.COMPLETED}
+    ratings = Counter(plan.appraisal.final_rating.code for plan in documents)
+    assert ratings.most_common(1)[0][0] == "SM"
+    assert ratings["PM"] + ratings["DN"] > 0  # rebuttable ratings exist
+
+
+def test_every_documents_states_and_dates_are_consistent():
+    now = timezone.now()
+    for plan in WorkPlan.objects.select_related(
+        "appraisal__overall_rating", "appraisal__final_rating", "midpoint", "cycle"
+    ):
+        midpoint = getattr(plan, "midpoint", None)
+        appraisal = getattr(plan, "appraisal", None)
+        label = f"document {plan.pk} ({stage_of(plan)})"
+        assert plan.created_at <= plan.updated_at <= now, label
+        if plan.state == WP.RETURNED:
+            assert plan.return_comment and plan.submitted_at, label
+        if plan.state in (WP.SUBMITTED, WP.APPROVED):
+            assert plan.created_at <= plan.submitted_at, label
+        if plan.state == WP.APPROVED:
+            assert plan.submitted_at <= plan.approved_at <= now, label
+        else:
+            assert midpoint is None and appraisal is None, label
+        if midpoint is not None:
+            assert plan.approved_at <= midpoint.started_at, label
+            if midpoint.state in (MP.STAFF_SUBMITTED, MP.FINALISED):
+                assert midpoint.staff_comments and midpoint.staff_submitted_at, label
+            if midpoint.state == MP.FINALISED:
+                assert midpoint.fro_comments, label
+                assert midpoint.staff_submitted_at <= midpoint.finalised_at <= now, label
+        if appraisal is None:
+            continue
+        assert midpoint is not None and midpoint.state == MP.FINALISED, label
+        assert midpoint.finalised_at <= appraisal.started_at, label
+        goals = plan.goals.filter(is_current=True).count()
+        assert appraisal.goal_rows.count() == goals, label
+        assert appraisal.competency_rows.count() == plan.competencies.count(), label
+        reached = Appraisal.ORDER.index(appraisal.state)
+        if reached > Appraisal.ORDER.index(EV.SELF_ASSESSMENT):
+            assert appraisal.self_overall_comment and appraisal.self_submitted_at, label
+        if reached > Appraisal.ORDER.index(EV.FRO_EVALUATION):
+            assert appraisal.overall_rating and appraisal.fro_signed_at, label
+            assert not appraisal.goal_rows.filter(rating__isnull=True).exists(), label
+            assert not appraisal.competency_rows.filter(rating__isnull=True).exists(), label
+        if reached > Appraisal.ORDER.index(EV.SRO_REVIEW):
+            assert appraisal.fro_signed_at <= appraisal.sro_signed_at <= now, label
+        if appraisal.state == EV.COMPLETED:
+            assert appraisal.sro_signed_at <= appraisal.acknowledged_at <= now, label
+            assert appraisal.final_rating == appraisal.overall_rating, label
+        else:
+            assert appraisal.acknowledged_at is None and appraisal.final_rating is None, label
+
+
+def test_every_transition_is_signed_and_on_the_timeline():
+    for plan in plans(current_cycle()).prefetch_related("signatures", "events"):
+        signed = {(s.stage, s.action) for s in plan.signatures.all() if s.voided_at is None}
+        events = [e.kind for e in sorted(plan.events.all(), key=lambda e: (e.created_at, e.pk))]
+        label = f"document {plan.pk} ({stage_of(plan)})"
+        assert events[0] == "created", label
+        stage = stage_of(plan)
+        if plan.state != WP.DRAFT:
+            assert ("work_plan", "submit") in signed and "work_plan_submit" in events, label
+        if plan.state == WP.APPROVED:
+            assert ("work_plan", "approve") in signed and "work_plan_approve" in events, label
+        if stage in ("midpoint_finalised", *Appraisal.ORDER):
+            assert ("midpoint", "finalise_midpoint") in signed, label
+        if stage == EV.COMPLETED:
+            assert ("acknowledgement", "acknowledge") in signed and "acknowledge" in events
+        for signature in plan.signatures.all():
+            assert signature.content_hash == content_hash(signature.content), label
+
+
+def test_seeded_signatures_verify_and_hash_what_the_services_would_sign():
+    count, mismatches = verify_signatures()
+    assert count > 0
+    assert mismatches == []
+    out = io.StringIO()
+    call_command("verify_signatures", stdout=out)
+    assert "no mismatch" in out.getvalue()
+    # The work plan as approved (before any change after approval) and each signed
+    # evaluation stage are what the services' content functions read from the database.
+    unchanged = (
+        plans(current_cycle()).filter(state=WP.APPROVED).exclude(goal_changes__after_approval=True)
+    )
+    assert unchanged.exists()
+    for plan in unchanged:
+        approval = plan.signatures.get(stage="work_plan", action="approve", voided_at=None)
+        assert approval.content == work_plan_content(plan), plan.pk
+    latest = {
+        (signature.document_id, signature.stage): signature
+        for signature in Signature.objects.filter(
+            stage__in=STAGE_CONTENT, voided_at=None, document__appraisal__state=EV.COMPLETED
+        )
+        .select_related("document__appraisal")
+        .order_by("signed_at", "pk")
+    }
+    assert len(latest) >= 4
+    for (document_id, stage), signature in latest.items():
+        content = STAGE_CONTENT[stage](signature.document.appraisal)
+        assert signature.content == content, (document_id, stage)
+
+
+def test_grants_follow_the_documents_relations():
+    grants = set(
+        WorkPlanUserObjectPermission.objects.values_list(
+            "user_id", "content_object_id", "permission__codename"
+        )
+    )
+    for plan in WorkPlan.objects.all():
+        line = ReportingLine.objects.get(
+            staff=plan.staff_id, cycle=plan.cycle_id, effective_to__isnull=True
+        )
+        assert (plan.staff_id, plan.pk, RELATION_CODENAMES["staff"]) in grants, plan.pk
+        assert (line.fro_id, plan.pk, RELATION_CODENAMES["fro"]) in grants, plan.pk
+        assert (line.sro_id, plan.pk, RELATION_CODENAMES["sro"]) in grants, plan.pk
+    for request in AdditionalSupervisor.objects.all():
+        granted = (
+            request.supervisor_id,
+            request.work_plan_id,
+            RELATION_CODENAMES["additional_supervisor"],
+        ) in grants
+        assert granted == (request.state == AdditionalSupervisor.State.ACCEPTED), request.pk
+
+
+def test_unit_goals_align_to_the_level_above_and_staff_goals_to_their_own_line():
+    cycle = current_cycle()
+    for unit in OrgUnit.objects.select_related("parent"):
+        goals = list(Goal.objects.filter(cycle=cycle, owner_unit=unit))
+        if unit.kind == OrgUnit.Kind.ENTITY:
+            assert 3 <= len(goals) <= 4, unit.code
+            assert all(g.aligned_to_id is None for g in goals), unit.code
+        else:
+            assert 1 <= len(goals) <= 3, unit.code
+            assert {g.aligned_to.owner_unit_id for g in goals} == {unit.parent_id}, unit.code
+    staff_goals = Goal.objects.filter(cycle=cycle, work_plan__isnull=False).select_related(
+        "aligned_to", "work_plan__staff__unit"
+    )
+    assert staff_goals.exists()
+    for goal in staff_goals:
+        line = {u.pk for u in goal.work_plan.staff.unit.ancestors()}
+        assert goal.aligned_to.owner_unit_id in line, goal.pk
+
+
+def test_changed_after_approval_keeps_the_history():
+    changes = GoalChange.objects.filter(after_approval=True).select_related("goal")
+    assert changes.exists()
+    for change in changes:
+        assert change.before != change.after
+        assert change.after == change.goal.content()
+        assert change.work_plan.events.filter(kind="goals_changed").exists()
+
+
+def test_each_demo_login_has_something_waiting():
+    cycle = current_cycle()
+    tasks = {
+        role: [t.label for t in my_tasks(user(role), cycle)]
+        for role in DEMO_LOGINS
+        if role != "admin"
+    }
+    assert [role for role, labels in tasks.items() if not labels] == []
+    assert "Read and acknowledge your evaluation" in tasks["staff"]
+    fro = " | ".join(tasks["fro"])
+    assert "Approve the work plan of" in fro
+    assert "Comment on and finalise the mid-point review of" in fro
+    assert "Evaluate and rate" in fro
+    assert any(label.startswith("Approve the evaluation of") for label in tasks["sro"])
+    supervisor = " | ".join(tasks["additional_supervisor"])
+    assert "request to be an additional supervisor" in supervisor
+    assert "Give your comments on" in supervisor
+    assert "Complete and sign your self-evaluation" in tasks["hod"]
+    assert "Draft and submit your work plan" in tasks["hr_focal_point"]
+    assert any("returned your work plan" in label for label in tasks["staff_representative"])
+
+
+def test_the_demo_staff_members_evaluation_is_rebuttable_and_commented():
+    staff = user("staff")
+    plan = WorkPlan.objects.get(staff_id=staff.pk, cycle=current_cycle())
+    appraisal = plan.appraisal
+    assert appraisal.state == EV.ACKNOWLEDGEMENT
+    assert appraisal.overall_rating.code == "PM" and appraisal.overall_rating.rebuttable
+    assert appraisal.supervisor_comments.filter(supervisor=user("additional_supervisor")).exists()
+    assert plan.check_ins.count() == 2
+
+
+def test_the_hods_entity_holds_a_rolled_back_document_and_an_open_pip():
+    entity = user("hod").staff.unit.entity
+    rollback = RollBack.objects.get(document__staff__unit__entity=entity)
+    assert rollback.performed_by == user("hr_focal_point")
+    assert rollback.requested_by == user("fro") and rollback.requester_role == "fro"
+    assert rollback.document.appraisal.state == EV.FRO_EVALUATION
+    voided = rollback.document.signatures.exclude(voided_at=None)
+    assert {s.stage for s in voided} == {"fro_evaluation", "sro_review"}
+    pip = ImprovementPlan.objects.get(
+        document__staff__unit__entity=entity,
+        state=ImprovementPlan.State.OPEN,
+        opened_by=user("fro"),
+    )
+    assert pip.meetings.count() == 1
+
+
+def test_the_acting_fro_sees_what_waits_for_their_principal():
+    delegation = Delegation.objects.get(role=Delegation.Role.FRO)
+    labels = [t.label for t in my_tasks(delegation.acting, current_cycle())]
+    assert any(label.startswith("Approve the work plan of") for label in labels)
+
+
+def test_running_seed_demo_again_changes_no_document(demo):
+    before = counts()
+    assert seed() == demo
+    assert counts() == before
+    assert len(demo.splitlines()) == len(DEMO_LOGINS)
+
+
+def test_org_never_imports_the_apps_built_on_it():
+    """Data flows one way: the seed finds the apps' demo documents through the registry."""
+    for path in (Path(settings.BASE_DIR) / "org").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            for name in names:
+                assert name.split(".")[0] not in {"workplans", "appraisals", "rebuttals"}, path
