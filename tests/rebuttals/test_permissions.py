@@ -41,7 +41,6 @@ from tests.factories import (
     UserFactory,
 )
 from tests.rebuttals.helpers import entity_role, filed_case, published_roster, rebuttable_document
-from tests.rebuttals.mfa import enrol_totp
 from tests.workplans.helpers import fro_of, sro_of
 from workplans.models import DocumentEvent
 
@@ -64,8 +63,6 @@ PEOPLE = [
 ]
 # Everyone DESIGN.md section 7 lets see the rebuttal; the others get nothing (404).
 VIEWERS = {"staff", "fro", "sro", "hod", "hr", "member", "chair"}
-# Department-wide roles must use two-factor authentication (org.middleware).
-MFA_PEOPLE = ("hod", "hr", "other_hod")
 
 
 @dataclass
@@ -409,7 +406,6 @@ def test_rebuild_permissions_drops_the_grant_of_a_seat_excused_behind_the_servic
 @pytest.fixture
 def signed_in(client, cast):
     """`signed_in(who)`: the client, logged in as that person of the cast."""
-    enrol_totp(*(cast[who] for who in MFA_PEOPLE))
 
     def as_(who: str):
         client.force_login(cast[who])
@@ -474,7 +470,6 @@ def test_status_file_pdfs_only_for_those_who_see_the_case(cast, signed_in):
 def test_the_acting_hod_opens_the_case_and_replies_through_the_page(cast, client):
     acting = UserFactory()
     DelegationFactory(principal=cast["hod"], acting=acting, role=Delegation.Role.HOD)
-    enrol_totp(acting)
     client.force_login(acting)
     page = client.get(reverse("rebuttals:case", args=[cast.case.pk]))
     assert page.status_code == 200
@@ -532,7 +527,6 @@ def test_roster_roles_and_who_sees_the_roster(roster_cast):
 
 def test_the_roster_page_answers_404_to_other_staff(roster_cast, client):
     entity, users = roster_cast
-    enrol_totp(users["hod"], users["hr"], users["other_hod"])
     published_roster(entity)
     member = RosterMember.objects.filter(roster__entity=entity).first().user
     users["roster_member"] = member
@@ -628,7 +622,6 @@ def test_removal_follows_the_same_groups_and_hr_removes_any(roster_cast):
 
 def test_hr_keeps_the_roster_training_dates_through_the_page(roster_cast, client):
     entity, users = roster_cast
-    enrol_totp(users["hod"], users["hr"])
     member = published_roster(entity)[Group.CHAIR][0]
     url = reverse("rebuttals:roster", args=[entity.pk])
     for who in ("hod", "staff_rep"):

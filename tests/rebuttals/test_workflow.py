@@ -457,7 +457,7 @@ def test_the_report_waits_for_the_hod_reply():
             case=case, actor=chair, rating=level(case.document, "SM"), report="Raised."
         )
     assert error.value.message == (
-        "This rebuttal is filed: awaiting the HOD's reply: it can no longer be recorded."
+        "This rebuttal is filed: awaiting the HOD's reply: it cannot be recorded yet."
     )
     case.refresh_from_db()
     assert case.state == S.FILED
@@ -553,7 +553,7 @@ def test_forwarding_waits_for_the_report(replied_case_with_panel):
     with pytest.raises(ApplicationError) as error:
         services.forward_to_status_file(case=case, actor=hr)
     assert error.value.message == (
-        "This rebuttal is HOD replied: before the panel: it can no longer be forwarded."
+        "This rebuttal is HOD replied: before the panel: it cannot be forwarded yet."
     )
     case.refresh_from_db()
     assert case.state == S.REPLIED
