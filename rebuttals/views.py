@@ -117,7 +117,10 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "today": datetime.date.today(),
             "reply_form": ReplyForm(),
             "conflict_form": ConflictForm(),
-            "report_form": ReportForm(levels=_levels(case)),
+            # The rating starts at the original (maintained), never at the highest level.
+            "report_form": ReportForm(
+                levels=_levels(case), initial={"rating": case.original_rating_id}
+            ),
             "goal_rows": list(appraisal.goal_rows.select_related("goal")),
             "competency_rows": list(appraisal.competency_rows.select_related("competency")),
             "status_file": getattr(case, "status_file", None),
