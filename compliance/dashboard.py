@@ -211,7 +211,7 @@ def stage_due(cycle: Cycle, stage: str) -> datetime.date:
     }[stage]
 
 
-def _day_after(day: datetime.date) -> datetime.datetime:
+def day_after(day: datetime.date) -> datetime.datetime:
     """The first instant after `day` ends, in the site's time zone."""
     return timezone.make_aware(
         datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
@@ -262,7 +262,7 @@ def on_time_q(stage: str, cycle: Cycle) -> Q:
         return done_q(stage) & Q(
             LessThanOrEqual(TruncDate(rule.done_at), workplan_due_expression(cycle))
         )
-    return done_q(stage) & Q(**{f"{rule.done_at}__lt": _day_after(stage_due(cycle, stage))})
+    return done_q(stage) & Q(**{f"{rule.done_at}__lt": day_after(stage_due(cycle, stage))})
 
 
 def late_q(stage: str, cycle: Cycle) -> Q:
@@ -270,7 +270,7 @@ def late_q(stage: str, cycle: Cycle) -> Q:
     if stage == WORKPLAN:
         after = Q(GreaterThan(TruncDate(rule.done_at), workplan_due_expression(cycle)))
     else:
-        after = Q(**{f"{rule.done_at}__gte": _day_after(stage_due(cycle, stage))})
+        after = Q(**{f"{rule.done_at}__gte": day_after(stage_due(cycle, stage))})
     return done_q(stage) & (after | Q(**{f"{rule.done_at}__isnull": True}))
 
 
@@ -864,7 +864,7 @@ def person_row(values: tuple, cycle: Cycle, today: datetime.date) -> PersonRow:
     if wp_state != WP.APPROVED:
         stage, state, due = (
             WORKPLAN,
-            _STATE_LABELS[WORKPLAN].get(wp_state, "No work plan"),
+            _STATE_LABELS[WORKPLAN].get(wp_state, "Not started (no document)"),
             workplan_due,
         )
     elif cycle.midpoint_required and mp_state != MP.FINALISED:

@@ -24,8 +24,10 @@
         maintainAspectRatio: false,
         animation: false,
         scales: {
-          x: { stacked: options.stacked, max: options.horizontal && options.percent ? 100 : undefined },
-          y: { stacked: options.stacked, beginAtZero: true, max: !options.horizontal && options.percent ? 100 : undefined }
+          x: { stacked: options.stacked, max: options.horizontal && options.percent ? 100 : undefined,
+               ticks: { precision: 0 } },
+          y: { stacked: options.stacked, beginAtZero: true,
+               max: !options.horizontal && options.percent ? 100 : undefined, ticks: { precision: 0 } }
         },
         plugins: { legend: { position: "bottom" } }
       }

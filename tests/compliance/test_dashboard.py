@@ -114,7 +114,7 @@ def test_people_rows_show_stage_fro_and_due_date(org):
     p1 = rows[org.staff["p1"].index_number]
     assert (p1.stage, p1.stage_state, p1.due, p1.overdue) == (
         "workplan",
-        "No work plan",
+        "Not started (no document)",
         datetime.date(2026, 5, 31),
         True,
     )
