@@ -11,12 +11,13 @@ never imports the apps built on it). It works in two parts:
   (`CURRENT_STAGES`). Everything is planned in Python with a seeded `random.Random` and
   written with explicit primary keys, one COPY per table on PostgreSQL (`_Table`). The rows
   are what the services would have written: the same states and timeline events, timestamps
-  in order along the cycle, and signatures whose content and SHA-256 come from the content
-  functions the services sign with (`work_plan_content`, `STAGE_CONTENT`,
-  `current_stage_content`, `content_hash`), run on in-memory stand-ins (`_Related`) instead of
-  querysets. The grants follow from the documents: `sync_work_plan_grants()` once.
+  in order along the cycle, and signatures whose content comes from the content functions the
+  services sign with (`work_plan_content`, `STAGE_CONTENT`, `current_stage_content`), run on
+  in-memory stand-ins (`_Related`) instead of querysets, hashed as `content_hash` does (the
+  SHA-256 of `canonical_json`). The grants follow from the documents:
+  `sync_work_plan_grants()` once.
 - Through the real services (`workplans.services`, `appraisals.services`), the few documents
-  that give each printed demo login something waiting (`_seed_waiting`).
+  that give each printed demo login something waiting (`_plan_waiting`, `_ThroughServices`).
 
 Idempotent: nothing is added when the demo cycles already hold a document or a unit goal.
 """
@@ -24,6 +25,7 @@ Idempotent: nothing is added when the demo cycles already hold a document or a u
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import random
 from collections import defaultdict
@@ -67,7 +69,7 @@ from workplans.models import (
 )
 from workplans.permissions import sync_work_plan_grants
 from workplans.services import ROLE_LABELS, DevelopmentGoalInput, GoalInput
-from workplans.signing import canonical_json, content_hash, work_plan_content
+from workplans.signing import canonical_json, work_plan_content
 from workplans.workflow import MIDPOINT, WORK_PLAN
 
 from . import services
@@ -968,7 +970,9 @@ class _Planner:
         work plan signed again unchanged, on approval, is not serialised twice.)"""
         if content is not self.signed_content:
             self.signed_content = content
-            self.signed = _Json(canonical_json(content)), content_hash(content)
+            text = canonical_json(content)
+            # content_hash(content), from the one serialisation also stored as the content.
+            self.signed = _Json(text), hashlib.sha256(text.encode("utf-8")).hexdigest()
         text, digest = self.signed
         self.w.signatures.add(self.doc, stage, action, signer, role, moment, text, digest)
         return _Json(f'{{"signature":"{digest}"}}')
