@@ -265,8 +265,8 @@ def save_ratings(
                 raise ApplicationError(f"That rating is not on the {label} scale of {cycle}.")
             rating_id = value.rating_id if rated else None
             if row.rating_id != rating_id:
-                before = row.rating.code if row.rating_id else "none"
-                after = levels[rating_id].code if rating_id else "none"
+                before = row.rating.label if row.rating_id else "not rated"
+                after = levels[rating_id].label if rating_id else "not rated"
                 changes.append(f"{row}: {before} → {after}")
             row.rating_id = rating_id
             row.fro_comment = value.comment.strip()
@@ -291,8 +291,8 @@ def save_ratings(
     if overall_rating_id is not None and overall_rating_id not in overall_levels:
         raise ApplicationError(f"That rating is not on the overall scale of {cycle}.")
     if appraisal.overall_rating_id != overall_rating_id:
-        before = appraisal.overall_rating.code if appraisal.overall_rating_id else "none"
-        after = overall_levels[overall_rating_id].code if overall_rating_id else "none"
+        before = appraisal.overall_rating.label if appraisal.overall_rating_id else "not rated"
+        after = overall_levels[overall_rating_id].label if overall_rating_id else "not rated"
         changes.append(f"Overall: {before} → {after}")
     appraisal.overall_rating_id = overall_rating_id
     appraisal.fro_overall_comment = overall_comment.strip()

@@ -63,6 +63,12 @@ class RosterMemberForm(forms.Form):
     email = forms.EmailField(label="Email")
     group = forms.ChoiceField(choices=Group.choices)
 
+    def __init__(self, *args, groups=None, **kwargs):
+        """`groups`: the groups the person may designate (the others are not offered)."""
+        super().__init__(*args, **kwargs)
+        if groups is not None:
+            self.fields["group"].choices = [c for c in Group.choices if c[0] in groups]
+
     def clean_email(self) -> User:
         email = self.cleaned_data["email"].strip().lower()
         try:

@@ -95,9 +95,9 @@ class RebuttalCase(models.Model):
 
     class State(models.TextChoices):
         NOT_FILED = "not_filed", "Not filed"
-        FILED = "filed", "Filed: awaiting the HOD's reply"
-        REPLIED = "replied", "HOD replied: before the panel"
-        REPORTED = "reported", "Panel reported"
+        FILED = "filed", "Awaiting the HOD's reply"
+        REPLIED = "replied", "Before the panel"
+        REPORTED = "reported", "Reported by the panel"
         FORWARDED = "forwarded", "Forwarded to the official status file"
 
     class Decision(models.TextChoices):

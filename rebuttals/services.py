@@ -64,12 +64,21 @@ def _roster(entity: OrgUnit) -> PanelRoster:
     return PanelRoster.objects.select_for_update().get(pk=roster.pk)
 
 
-def _check_roster_group(actor_roles: frozenset[str], group: str) -> None:
+def designable_groups(actor_roles: frozenset[str]) -> set[str]:
+    """The groups a person may add to or remove from: HR keeps the whole roster; the HOD
+    designates members and chairs; the staff representatives designate their members."""
     if "hr" in actor_roles:
-        return
-    if group == Group.STAFF_DESIGNATED and "staff_representative" in actor_roles:
-        return
-    if group in (Group.HOD_DESIGNATED, Group.CHAIR) and "hod" in actor_roles:
+        return set(Group.values)
+    groups = set()
+    if "hod" in actor_roles:
+        groups |= {Group.HOD_DESIGNATED, Group.CHAIR}
+    if "staff_representative" in actor_roles:
+        groups.add(Group.STAFF_DESIGNATED)
+    return groups
+
+
+def _check_roster_group(actor_roles: frozenset[str], group: str) -> None:
+    if group in designable_groups(actor_roles):
         return
     raise ApplicationError(
         {

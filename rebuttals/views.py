@@ -40,6 +40,13 @@ from .permissions import (
 from .workflow import CASE
 
 
+def _posted_id(request: HttpRequest, name: str) -> int:
+    value = request.POST.get(name, "")
+    if not value.isdigit():
+        raise Http404("No such member.")
+    return int(value)
+
+
 def _load(request: HttpRequest, pk: int):
     case = selectors.get_visible_case(request.user, pk)
     relations = case_relations(request.user, case)
@@ -76,7 +83,13 @@ def file(request: HttpRequest, document_pk: int) -> HttpResponse:
     return render(
         request,
         "rebuttals/rebuttal_file.html",
-        {"work_plan": document, "form": form, "refusal": refusal, "appraisal": appraisal},
+        {
+            "work_plan": document,
+            "roles": frozenset({"staff"}),
+            "form": form,
+            "refusal": refusal,
+            "appraisal": appraisal,
+        },
     )
 
 
@@ -157,7 +170,7 @@ def appoint(request: HttpRequest, pk: int) -> HttpResponse:
     case, roles, actions = _load(request, pk)
     if "hr" not in roles:
         raise PermissionDenied("Only an HR focal point of the entity constitutes the panel.")
-    member = get_object_or_404(RosterMember, pk=request.POST.get("member"))
+    member = get_object_or_404(RosterMember, pk=_posted_id(request, "member"))
     try:
         services.appoint_panel_member(case=case, actor=request.user, roster_member=member)
     except ApplicationError as error:
@@ -358,13 +371,14 @@ def roster(request: HttpRequest, entity_id: int) -> HttpResponse:
     if not can_view_roster(request.user, entity):
         raise Http404("No such roster.")
     roles = roster_roles(request.user, entity)
-    member_form = RosterMemberForm()
+    editable = services.designable_groups(roles)
+    member_form = RosterMemberForm(groups=editable)
     consultation_form = ConsultationForm()
     if request.method == "POST":
         action = request.POST.get("action")
         try:
             if action == "add":
-                member_form = RosterMemberForm(request.POST)
+                member_form = RosterMemberForm(request.POST, groups=editable)
                 if member_form.is_valid():
                     services.add_roster_member(
                         entity=entity,
@@ -377,7 +391,7 @@ def roster(request: HttpRequest, entity_id: int) -> HttpResponse:
             elif action == "remove":
                 member = get_object_or_404(
                     RosterMember,
-                    pk=request.POST.get("member"),
+                    pk=_posted_id(request, "member"),
                     roster__entity=entity,
                     removed_at__isnull=True,
                 )
@@ -386,7 +400,7 @@ def roster(request: HttpRequest, entity_id: int) -> HttpResponse:
                 return redirect("rebuttals:roster", entity.pk)
             elif action == "training":
                 member = get_object_or_404(
-                    RosterMember, pk=request.POST.get("member"), roster__entity=entity
+                    RosterMember, pk=_posted_id(request, "member"), roster__entity=entity
                 )
                 training = TrainingForm(request.POST)
                 if not training.is_valid():
@@ -422,7 +436,7 @@ def roster(request: HttpRequest, entity_id: int) -> HttpResponse:
             "roster": current,
             "roles": roles,
             "groups": [
-                (value, label, [m for m in members if m.group == value])
+                (value, label, [m for m in members if m.group == value], value in editable)
                 for value, label in Group.choices
             ],
             "counts": selectors.roster_counts(current),

@@ -56,7 +56,7 @@ CASE = Workflow(
         Transition("reply", "Reply to rebuttal", (S.FILED,), S.REPLIED, frozenset({"hod"})),
         Transition(
             "report",
-            "Record panel report",
+            "Record the panel's report",
             (S.REPLIED,),
             S.REPORTED,
             frozenset({"panel_chair"}),
@@ -64,7 +64,7 @@ CASE = Workflow(
         ),
         Transition(
             "forward",
-            "Forward to status file",
+            "Forward to the status file",
             (S.REPORTED,),
             S.FORWARDED,
             frozenset({"hr"}),

@@ -316,6 +316,42 @@ class Signature(models.Model):
         who = f"{self.signer} acting for {self.acting_for}" if self.acting_for_id else self.signer
         return f"{self.stage}/{self.action} signed by {who}"
 
+    # Labels for people: the stage a signature closes and what the signer did. The stages of
+    # later apps are listed here too, so every page and PDF reads the same words.
+    STAGE_LABELS = {
+        "work_plan": "Work plan",
+        "midpoint": "Mid-point review",
+        "self_assessment": "Self-evaluation",
+        "fro_evaluation": "FRO evaluation",
+        "sro_review": "SRO review",
+        "acknowledgement": "Acknowledgement",
+    }
+    ACTION_LABELS = {
+        "submit": "Submitted",
+        "approve": "Approved",
+        "return": "Returned for changes",
+        "submit_midpoint": "Staff comments signed",
+        "finalise_midpoint": "Finalised",
+        "submit_self_evaluation": "Submitted",
+        "sign_evaluation": "Signed",
+        "approve_evaluation": "Approved",
+        "return_to_fro": "Returned to the FRO",
+        "acknowledge": "Acknowledged",
+    }
+    ROLE_LABELS = {"staff": "Staff member", "fro": "FRO", "sro": "SRO"}
+
+    @property
+    def stage_label(self) -> str:
+        return self.STAGE_LABELS.get(self.stage, self.stage)
+
+    @property
+    def action_label(self) -> str:
+        return self.ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def role_label(self) -> str:
+        return self.ROLE_LABELS.get(self.role, self.role.upper())
+
 
 class DocumentEvent(models.Model):
     """The document's timeline: append-only (the application never edits or deletes a row)."""

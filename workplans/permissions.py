@@ -43,6 +43,7 @@ RELATION_CODENAMES = {
     "additional_supervisor": "act_as_additional_supervisor",
 }
 CODENAME_RELATION = {v: k for k, v in RELATION_CODENAMES.items()}
+HR_ONLY = frozenset({"hr"})
 ENTITY_CODENAME_ROLE = {
     "view_entity_documents": "entity_viewer",
     "reply_entity_rebuttals": "hod",
@@ -275,7 +276,9 @@ def allowed_actions(
     if not roles:
         return frozenset()
     actions = {"view"}
-    actions.update(t.name for t in WORK_PLAN.allowed(work_plan, roles))
+    # HR's roll-back transitions are steps of `appraisals.services.roll_back_document`, never
+    # actions of their own: the whole document's "roll_back" comes from the appraisals layer.
+    actions.update(t.name for t in WORK_PLAN.allowed(work_plan, roles) if t.roles != HR_ONLY)
     state = work_plan.state
     if "staff" in roles:
         if state in {WorkPlan.State.DRAFT, WorkPlan.State.RETURNED}:
@@ -288,7 +291,7 @@ def allowed_actions(
     if roles & {"staff", "fro", "sro"}:
         actions.add("view_check_ins")
     midpoint = _midpoint_of(work_plan)
-    actions.update(t.name for t in MIDPOINT.allowed(midpoint, roles))
+    actions.update(t.name for t in MIDPOINT.allowed(midpoint, roles) if t.roles != HR_ONLY)
     if midpoint.state == MidpointReview.State.OPEN and "staff" in roles:
         actions.add("edit_midpoint_staff")
     if (
@@ -306,6 +309,18 @@ def allowed_actions(
     }:
         actions.add("view_midpoint")
     return frozenset(actions)
+
+
+def document_links(roles: frozenset[str]) -> dict[str, bool]:
+    """The header links of a document's pages, by relation only (each page re-checks the
+    stage): the PDF for every reader of the record, improvement plans for the people DESIGN.md
+    names, roll-back for HR focal points."""
+    roles = frozenset(roles)
+    return {
+        "pdf": bool(roles & {"staff", "fro", "sro", "hod", "hr", "entity_viewer"}),
+        "pips": bool(roles & {"staff", "fro", "sro", "hod", "hr"}),
+        "rollback": "hr" in roles,
+    }
 
 
 def _midpoint_of(work_plan: WorkPlan) -> MidpointReview:

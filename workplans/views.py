@@ -193,6 +193,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         "workplans/workplan_edit.html",
         {
             "work_plan": work_plan,
+            "roles": roles,
             "actions": actions,
             "goal_formset": goal_formset,
             "dev_formset": dev_formset,
@@ -334,6 +335,7 @@ def check_ins(request: HttpRequest, pk: int) -> HttpResponse:
         "workplans/checkin_list.html",
         {
             "work_plan": work_plan,
+            "roles": roles,
             "actions": actions,
             "form": form,
             "check_ins": selectors.check_ins(work_plan),

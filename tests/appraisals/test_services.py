@@ -165,10 +165,10 @@ def test_every_rating_change_appears_on_the_timeline():
     assert first.summary == f"Ratings changed ({rows + 1})"
     assert first.actor == fro_of(document)
     for row in appraisal.goal_rows.select_related("goal"):
-        assert f"{row.goal}: none → SM" in lines
+        assert f"{row.goal}: not rated → Successfully meets performance expectations" in lines
     for row in appraisal.competency_rows.select_related("competency"):
-        assert f"{row.competency}: none → FC" in lines
-    assert "Overall: none → SM" in lines
+        assert f"{row.competency}: not rated → Fully competent" in lines
+    assert "Overall: not rated → Successfully meets performance expectations" in lines
 
     # One competency up, the overall up: two lines, nothing else.
     changed = appraisal.competency_rows.select_related("competency").first()
@@ -186,7 +186,10 @@ def test_every_rating_change_appears_on_the_timeline():
     )
     second = DocumentEvent.objects.filter(document=document, kind="ratings_changed").last()
     assert second.pk != first.pk
-    assert second.comment.splitlines() == [f"{changed.competency}: FC → OUT", "Overall: SM → EX"]
+    assert second.comment.splitlines() == [
+        f"{changed.competency}: Fully competent → Outstanding",
+        "Overall: Successfully meets performance expectations → Exceeds performance expectations",
+    ]
 
     # Clearing a rating is a change too; saving the same ratings again is not.
     services.save_ratings(
@@ -198,7 +201,7 @@ def test_every_rating_change_appears_on_the_timeline():
         overall_comment="Better than I first wrote.",
     )
     third = DocumentEvent.objects.filter(document=document, kind="ratings_changed").last()
-    assert third.comment == "Overall: EX → none"
+    assert third.comment == "Overall: Exceeds performance expectations → not rated"
     services.save_ratings(
         document=document,
         actor=fro_of(document),

@@ -318,7 +318,7 @@ def test_goal_ratings_are_ignored_when_the_cycle_does_not_rate_goals():
     assert not rows.filter(fro_comment="").exists()
     event = DocumentEvent.objects.get(document=document, kind="ratings_changed")
     assert "Goal" not in event.comment
-    assert "Overall: none → SM" in event.comment
+    assert "Overall: not rated → Successfully meets performance expectations" in event.comment
 
 
 def test_fro_signs_the_complete_evaluation_and_the_sro_is_told(

@@ -98,7 +98,7 @@ def test_staff_files_hod_replies_hr_constitutes_chair_raises_hr_forwards(sign_in
     screenshot(staff_page, "1-file")
     staff_page.get_by_role("button", name="File my rebuttal").click()
     expect(staff_page.get_by_text("Your rebuttal is filed; the HOD has been told.")).to_be_visible()
-    expect(case_badge(staff_page)).to_have_text("Filed: awaiting the HOD's reply")
+    expect(case_badge(staff_page)).to_have_text("Awaiting the HOD's reply")
     expect(staff_page.get_by_role("link", name="reassignment-memo.pdf")).to_be_visible()
     screenshot(staff_page, "2-filed")
     case = RebuttalCase.objects.get(document=document)
@@ -115,7 +115,7 @@ def test_staff_files_hod_replies_hr_constitutes_chair_raises_hr_forwards(sign_in
     expect(
         hod_page.get_by_text("Reply recorded and shared with the staff member and panel.")
     ).to_be_visible()
-    expect(case_badge(hod_page)).to_have_text("HOD replied: before the panel")
+    expect(case_badge(hod_page)).to_have_text("Before the panel")
 
     # 3. HR constitutes the panel: the FRO is on the roster but not offered.
     hr_page = sign_in(hr, totp_secret=enrol_totp(hr))
@@ -159,7 +159,7 @@ def test_staff_files_hod_replies_hr_constitutes_chair_raises_hr_forwards(sign_in
     expect(
         chair_page.get_by_text("The panel's report is recorded; everyone concerned is told.")
     ).to_be_visible()
-    expect(case_badge(chair_page)).to_have_text("Panel reported")
+    expect(case_badge(chair_page)).to_have_text("Reported by the panel")
 
     # 5. HR forwards the report and the evaluation to the official status file.
     open_task(hr_page, "Forward the panel report on Amina Diallo to the status file")

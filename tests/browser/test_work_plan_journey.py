@@ -31,7 +31,7 @@ def test_staff_drafts_and_submits_fro_returns_staff_resubmits_fro_approves(sign_
     staff_page = sign_in(team.staff.user)
 
     create_and_submit_work_plan(staff_page)
-    expect(state_badge(staff_page)).to_have_text("Submitted")
+    expect(state_badge(staff_page)).to_have_text("Work plan: submitted")
     goals = staff_page.get_by_role("region", name="Goals", exact=True)
     expect(goals.get_by_role("heading", level=3)).to_have_text(
         [f"{n}. {g['title']}" for n, g in enumerate(GOALS, start=1)]
@@ -43,14 +43,14 @@ def test_staff_drafts_and_submits_fro_returns_staff_resubmits_fro_approves(sign_
 
     fro_page = sign_in(team.fro.user)
     open_task(fro_page, "Approve the work plan of Amina Diallo")
-    expect(state_badge(fro_page)).to_have_text("Submitted")
+    expect(state_badge(fro_page)).to_have_text("Work plan: submitted")
     fro_page.get_by_text("Return to the staff member with a comment").click()
     fro_page.get_by_label("What needs to change").fill(
         "Goal 2: make the success criteria measurable (how many items, by when)."
     )
     fro_page.get_by_role("button", name="Return work plan").click()
     expect(fro_page.get_by_text("Work plan returned to the staff member.")).to_be_visible()
-    expect(state_badge(fro_page)).to_have_text("Returned for changes")
+    expect(state_badge(fro_page)).to_have_text("Work plan: returned for changes")
     expect(fro_page.get_by_role("button", name="Approve and sign")).to_have_count(0)
 
     open_task(staff_page, "Your FRO returned your work plan: revise and resubmit")
@@ -64,7 +64,7 @@ def test_staff_drafts_and_submits_fro_returns_staff_resubmits_fro_approves(sign_
     )
     staff_page.get_by_role("button", name="Save, sign and submit to FRO").click()
     expect(staff_page.get_by_text("Work plan submitted to your FRO.")).to_be_visible()
-    expect(state_badge(staff_page)).to_have_text("Submitted")
+    expect(state_badge(staff_page)).to_have_text("Work plan: submitted")
 
     open_task(fro_page, "Approve the work plan of Amina Diallo")
     expect(fro_page.get_by_role("region", name="Goals", exact=True)).to_contain_text(
@@ -72,7 +72,7 @@ def test_staff_drafts_and_submits_fro_returns_staff_resubmits_fro_approves(sign_
     )
     fro_page.get_by_role("button", name="Approve and sign").click()
     expect(fro_page.get_by_text("Work plan approved.")).to_be_visible()
-    expect(state_badge(fro_page)).to_have_text("Approved")
+    expect(state_badge(fro_page)).to_have_text("Work plan: approved")
 
     timeline = fro_page.get_by_role("region", name="Timeline").get_by_role("listitem")
     expect(timeline).to_have_text(
@@ -93,7 +93,7 @@ def test_staff_drafts_and_submits_fro_returns_staff_resubmits_fro_approves(sign_
     expect(signatures).to_have_count(4)
 
     staff_page.reload()
-    expect(state_badge(staff_page)).to_have_text("Approved")
+    expect(state_badge(staff_page)).to_have_text("Work plan: approved")
     assert WorkPlan.objects.get(staff=team.staff).state == WorkPlan.State.APPROVED
 
 
@@ -181,7 +181,7 @@ def test_keyboard_reaches_the_first_goal_and_submits_the_work_plan(sign_in):
     page.keyboard.press("Space")
 
     expect(page.get_by_text("Work plan submitted to your FRO.")).to_be_visible()
-    expect(state_badge(page)).to_have_text("Submitted")
+    expect(state_badge(page)).to_have_text("Work plan: submitted")
     work_plan.refresh_from_db()
     assert work_plan.state == WorkPlan.State.SUBMITTED
     titles = work_plan.goals.filter(is_current=True).values_list("title", flat=True)

@@ -289,8 +289,8 @@ DENIALS = {
         {"member", "chair"},
         "Only a sitting panel member declares a conflict, before the report.",
     ),
-    "report": (S.REPLIED, {"chair"}, "You may not record panel report."),
-    "forward": (S.REPORTED, {"hr"}, "You may not forward to status file."),
+    "report": (S.REPLIED, {"chair"}, "You may not record the panel's report."),
+    "forward": (S.REPORTED, {"hr"}, "You may not forward to the status file."),
 }
 
 

@@ -310,7 +310,7 @@ def test_the_hod_replies_once():
     with pytest.raises(ApplicationError) as error:
         services.reply_to_rebuttal(case=case, actor=hod_of(case), reply="Second.")
     assert error.value.message == (
-        "This rebuttal is HOD replied: before the panel: it can no longer be replied."
+        "This rebuttal is before the panel: it can no longer be replied."
     )
     case.refresh_from_db()
     assert case.hod_reply == "First."
@@ -422,7 +422,7 @@ def test_a_panel_member_who_is_not_the_chair_cannot_record_the_report(
         services.record_report(
             case=case, actor=member, rating=level(case.document, "SM"), report="Raised."
         )
-    assert error.value.message == "You may not record panel report."
+    assert error.value.message == "You may not record the panel's report."
     case.refresh_from_db()
     assert (case.state, case.panel_rating) == (S.REPLIED, None)
     assert Appraisal.objects.get(pk=case.document_id).final_rating.code == "PM"
@@ -441,7 +441,7 @@ def test_nobody_but_the_chair_records_the_report(replied_case_with_panel, who):
         services.record_report(
             case=case, actor=actor, rating=level(case.document, "SM"), report="Raised."
         )
-    assert error.value.message == "You may not record panel report."
+    assert error.value.message == "You may not record the panel's report."
     case.refresh_from_db()
     assert case.state == S.REPLIED
 
@@ -457,7 +457,7 @@ def test_the_report_waits_for_the_hod_reply():
             case=case, actor=chair, rating=level(case.document, "SM"), report="Raised."
         )
     assert error.value.message == (
-        "This rebuttal is filed: awaiting the HOD's reply: it cannot be recorded yet."
+        "This rebuttal is awaiting the HOD's reply: it cannot be recorded yet."
     )
     case.refresh_from_db()
     assert case.state == S.FILED
@@ -510,7 +510,10 @@ def test_the_report_is_recorded_once(replied_case_with_panel):
         services.record_report(
             case=case, actor=chair, rating=level(case.document, "EX"), report="Raised again."
         )
-    assert error.value.message == "This rebuttal is panel reported: it can no longer be recorded."
+    assert (
+        error.value.message
+        == "This rebuttal is reported by the panel: it can no longer be recorded."
+    )
     assert Appraisal.objects.get(pk=case.document_id).final_rating.code == "SM"
 
 
@@ -552,9 +555,7 @@ def test_forwarding_waits_for_the_report(replied_case_with_panel):
     assert "forward" not in allowed_case_actions(hr, case)
     with pytest.raises(ApplicationError) as error:
         services.forward_to_status_file(case=case, actor=hr)
-    assert error.value.message == (
-        "This rebuttal is HOD replied: before the panel: it cannot be forwarded yet."
-    )
+    assert error.value.message == ("This rebuttal is before the panel: it cannot be forwarded yet.")
     case.refresh_from_db()
     assert case.state == S.REPLIED
     assert not hasattr(case, "status_file")
@@ -570,7 +571,7 @@ def test_only_hr_forwards(reported_case, who):
     assert "forward" not in allowed_case_actions(actor, reported_case)
     with pytest.raises(ApplicationError) as error:
         services.forward_to_status_file(case=reported_case, actor=actor)
-    assert error.value.message == "You may not forward to status file."
+    assert error.value.message == "You may not forward to the status file."
     reported_case.refresh_from_db()
     assert reported_case.state == S.REPORTED
     assert not events(reported_case, "rebuttal_forwarded").exists()

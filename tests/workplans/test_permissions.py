@@ -155,9 +155,9 @@ STAFF_ALWAYS = {"view", "propose_additional_supervisor", "add_check_in", "view_c
 FRO_ALWAYS = {"view", "add_check_in", "view_check_ins"}
 SRO_ALWAYS = {"view", "view_check_ins"}
 READ_ONLY = {"view"}
-# HR rolls back on an officer's written request: the work plan to draft, the mid-point review
-# to open or back to not started.
-HR_AFTER_MIDPOINT_START = {"view", "view_midpoint", "roll_back", "reset"}
+# HR rolls back through the appraisals layer (its "roll_back" comes from `rollback_targets`):
+# the work plan's own roll-back transitions are never offered as actions here.
+HR_AFTER_MIDPOINT_START = {"view", "view_midpoint"}
 
 MATRIX = {
     "draft": {
@@ -174,7 +174,7 @@ MATRIX = {
         "sro": SRO_ALWAYS,
         "supervisor": READ_ONLY,
         "hod": READ_ONLY,
-        "hr": READ_ONLY | {"roll_back"},
+        "hr": READ_ONLY,
     },
     "approved": {
         "staff": STAFF_ALWAYS | {"change_goals", "start_midpoint"},
@@ -182,7 +182,7 @@ MATRIX = {
         "sro": SRO_ALWAYS,
         "supervisor": READ_ONLY,
         "hod": READ_ONLY,
-        "hr": READ_ONLY | {"roll_back"},
+        "hr": READ_ONLY,
     },
     "midpoint_open": {
         "staff": STAFF_ALWAYS
