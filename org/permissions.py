@@ -11,14 +11,23 @@ from __future__ import annotations
 import datetime
 import importlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Value
 
-from .models import DepartmentRole, OrgUnit, OrgUnitUserObjectPermission, User
+from .models import (
+    Delegation,
+    DepartmentRole,
+    OrgUnit,
+    OrgUnitUserObjectPermission,
+    StaffMember,
+    User,
+)
 
 Role = DepartmentRole.Role
 
@@ -135,3 +144,69 @@ def importable_entity_ids(user: User) -> set[int] | None:
     if user.is_superuser or user.has_perm("org.add_staffmember"):
         return None
     return set(entities_where(user, "import_entity_staff").values_list("pk", flat=True))
+
+
+# --- who may use the site: deactivated profiles, two-factor authentication --------------------
+
+# Department roles whose holders must use two-factor authentication (DESIGN.md §1: they see a
+# whole department's documents). Staff administrators and superusers must as well.
+MFA_REQUIRED_ROLES = (Role.HOD, Role.HR_FOCAL_POINT)
+
+
+def staff_profile_active(user: User) -> bool:
+    """A user whose staff profile is deactivated may not sign in or stay signed in; users
+    without a profile (system administrators) are not affected."""
+    try:
+        return user.staff.is_active
+    except StaffMember.DoesNotExist:
+        return True
+
+
+@dataclass(frozen=True)
+class MFAStatus:
+    required: bool
+    enrolled: bool
+
+    @property
+    def missing(self) -> bool:
+        return self.required and not self.enrolled
+
+
+def mfa_status(user: User, *, today: datetime.date | None = None) -> MFAStatus:
+    """Whether `user` must have a TOTP authenticator, and has one: one query.
+
+    Rule: HODs and HR focal points (current roles, or acting as HOD), staff administrators and
+    superusers must; everyone must when `MFA_REQUIRED_FOR_ALL` is on.
+    """
+    from allauth.mfa.models import Authenticator
+
+    today = today or datetime.date.today()
+    always = user.is_staff or user.is_superuser or settings.MFA_REQUIRED_FOR_ALL
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            enrolled=Exists(
+                Authenticator.objects.filter(user_id=OuterRef("pk"), type=Authenticator.Type.TOTP)
+            ),
+            privileged=Value(True)
+            if always
+            else Exists(
+                DepartmentRole.objects.filter(
+                    user_id=OuterRef("pk"), role__in=MFA_REQUIRED_ROLES, start__lte=today
+                ).exclude(end__lt=today)
+            )
+            | Exists(
+                Delegation.objects.filter(
+                    acting_id=OuterRef("pk"),
+                    role=Delegation.Role.HOD,
+                    start__lte=today,
+                    end__gte=today,
+                )
+            ),
+        )
+        .values("enrolled", "privileged")
+        .first()
+    )
+    if row is None:
+        return MFAStatus(required=True, enrolled=False)
+    return MFAStatus(required=bool(row["privileged"]), enrolled=row["enrolled"])

@@ -17,3 +17,10 @@ def log_event(event: str, **fields) -> None:
         **{k: v for k, v in fields.items() if v is not None},
     }
     logger.info(json.dumps(record, default=str, sort_keys=True))
+
+
+class ExcludeSecurityLog(logging.Filter):
+    """For the general console handler: security events have their own JSON-line handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.name.startswith(logger.name)

@@ -101,9 +101,10 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services own their transactio
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "org.User"
+# Django's and allauth's backends, also refusing users whose staff profile is deactivated.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "org.backends.ModelBackend",
+    "org.backends.AuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [

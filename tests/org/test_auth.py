@@ -146,6 +146,23 @@ def test_too_many_failed_logins_from_one_address_refuse_it_for_every_account(cli
     assert not is_logged_in(client)
     # Another address is not affected.
     assert landed_on_home(login(client, users[1].email, REMOTE_ADDR="10.9.8.7"))
+    client.logout()
+
+    # No permanent lockout of an address either: after the window everyone gets in again.
+    later = datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(seconds=limit.duration + 1)
+    with time_machine.travel(later):
+        assert landed_on_home(login(client, users[0].email))
+
+
+def test_failed_logins_disable_no_account(client):
+    """Throttling refuses attempts for a while; it never deactivates anyone, so nobody can
+    lock a colleague out for good by typing wrong passwords for them."""
+    user = UserFactory()
+    for _ in range(rate("login_failed", "key").amount * 3):
+        login(client, user.email, "wrong-guess")
+    user.refresh_from_db()
+    assert user.is_active
+    assert user.check_password(PASSWORD)
 
 
 # --- password reset ---------------------------------------------------------------------------
@@ -221,9 +238,25 @@ def test_admin_login_goes_through_allauth(client):
     assert response["Location"].startswith(reverse("account_login") + "?next=")
 
 
-def test_staff_logged_in_through_allauth_reach_the_admin(client):
+def test_staff_logged_in_through_allauth_reach_the_admin(client, mfa_enforced):
     staff = UserFactory(is_staff=True, is_superuser=True)
-    login(client, staff.email)
+    # Administrators must set up two-factor authentication before anything else.
+    response = login(client, staff.email)
+    assert reverse("mfa_activate_totp") in [url for url, _ in response.redirect_chain]
+    assert client.get(reverse("admin:index"))["Location"] == reverse("mfa_activate_totp")
+    confirm_password(client)
+    client.get(reverse("mfa_activate_totp"))
+    secret = client.session["mfa.totp.secret"]
+    with time_machine.travel(time.time(), tick=False):
+        client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
+    assert client.get(reverse("admin:index")).status_code == 200
+    client.post(reverse("account_logout"))
+
+    # From then on the admin, like every page, is behind both factors.
+    response = login(client, staff.email)
+    assert response.redirect_chain[-1][0] == reverse("mfa_authenticate")
+    with time_machine.travel(time.time() + 60, tick=False):
+        client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
     assert client.get(reverse("admin:index")).status_code == 200
 
 

@@ -1,0 +1,204 @@
+"""Security middleware: session limits, enforced two-factor authentication, denial logging.
+
+They come after the session, authentication, messages and allauth middleware in
+settings.MIDDLEWARE. `SessionLimitsMiddleware` ends a session before any view runs, and
+LoginRequiredMiddleware then sends the visitor to the login page.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import SESSION_KEY, logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+
+from pmsystem.security import log_event
+
+from .permissions import MFAStatus, mfa_status
+
+# {"user": pk, "start": sign-in time, "seen": last request}, seconds since the epoch.
+SESSION_STAMP = "pmsystem.session"
+# `seen` is rewritten at most this often, so an active user's session is not saved on every
+# request: the idle timeout is exact to within this many seconds.
+SEEN_RESOLUTION_SECONDS = 60
+# {"user": pk, "required": bool, "enrolled": bool, "at": time}: whether the signed-in user
+# must have, and has, a TOTP authenticator. Worked out at sign-in, again after any visit to an
+# MFA page (where enrolment changes), and at least this often (a new HOD role takes effect).
+MFA_STAMP = "pmsystem.mfa"
+MFA_RECHECK_SECONDS = 300
+
+IDLE_MESSAGE = "You were signed out after {minutes} minutes without activity. Please sign in again."
+ABSOLUTE_MESSAGE = (
+    "You were signed out: a session lasts at most {hours} hours. Please sign in again."
+)
+INACTIVE_MESSAGE = "Your account is no longer active. Ask your HR focal point if this is a mistake."
+MFA_MESSAGE = (
+    "Your account must use two-factor authentication. Set up an authenticator app below to "
+    "continue; until then only this page and signing out are available."
+)
+
+# Views an account without its required second factor may still reach: allauth's MFA pages
+# (TOTP setup, recovery codes, reauthentication), confirming the password before setting up
+# TOTP, and signing out.
+MFA_EXEMPT_URL_NAMES = {"account_logout", "account_reauthenticate", "account_inactive"}
+MFA_EXEMPT_URL_PREFIX = "mfa_"
+
+
+def _remember_mfa_status(request: HttpRequest, user, now: int) -> MFAStatus:
+    status = mfa_status(user)
+    request.session[MFA_STAMP] = {
+        "user": user.pk,
+        "required": status.required,
+        "enrolled": status.enrolled,
+        "at": now,
+    }
+    return status
+
+
+def stamp_session(sender, request: HttpRequest | None, user, **kwargs) -> None:
+    """At sign-in (Django's `user_logged_in`): when the session started, and the MFA status."""
+    if request is None or not hasattr(request, "session"):
+        return
+    now = int(time.time())
+    request.session[SESSION_STAMP] = {"user": user.pk, "start": now, "seen": now}
+    _remember_mfa_status(request, user, now)
+
+
+class SessionLimitsMiddleware:
+    """Idle timeout, absolute lifetime, and deactivated accounts signed out.
+
+    Rule: a session ends after `SESSION_IDLE_TIMEOUT_MINUTES` without a request or
+    `SESSION_ABSOLUTE_TIMEOUT_HOURS` after sign-in, whichever comes first. Deactivating a user
+    (User.is_active) or their staff profile (StaffMember.is_active) ends their sessions at
+    their next request: the authentication backends (org.backends) no longer load them.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        self.enforce(request)
+        return self.get_response(request)
+
+    def enforce(self, request: HttpRequest) -> None:
+        session = request.session
+        user = request.user
+        if not user.is_authenticated:
+            if SESSION_KEY in session:
+                # The session names a user the backends refuse: deactivated (or deleted).
+                log_event("session_ended", user=session[SESSION_KEY], reason="inactive")
+                session.flush()
+                messages.warning(request, INACTIVE_MESSAGE)
+            return
+        now = int(time.time())
+        stamp = session.get(SESSION_STAMP)
+        if not stamp or stamp.get("user") != user.pk:
+            stamp = session[SESSION_STAMP] = {"user": user.pk, "start": now, "seen": now}
+        if now - stamp["seen"] > settings.SESSION_IDLE_TIMEOUT_MINUTES * 60:
+            self.end(request, "idle", IDLE_MESSAGE)
+        elif now - stamp["start"] > settings.SESSION_ABSOLUTE_TIMEOUT_HOURS * 3600:
+            self.end(request, "absolute", ABSOLUTE_MESSAGE)
+        elif now - stamp["seen"] >= SEEN_RESOLUTION_SECONDS:
+            session[SESSION_STAMP] = {**stamp, "seen": now}
+
+    @staticmethod
+    def end(request: HttpRequest, reason: str, message: str) -> None:
+        log_event("session_ended", user=request.user.pk, reason=reason)
+        logout(request)
+        messages.warning(
+            request,
+            message.format(
+                minutes=settings.SESSION_IDLE_TIMEOUT_MINUTES,
+                hours=settings.SESSION_ABSOLUTE_TIMEOUT_HOURS,
+            ),
+        )
+
+
+class MFARequiredMiddleware:
+    """Accounts that must use two-factor authentication reach only the MFA setup until they do.
+
+    Rule: HODs, HR focal points, staff administrators and superusers (everyone, with
+    `MFA_REQUIRED_FOR_ALL`) without a TOTP authenticator are sent to the TOTP activation page
+    from every page except allauth's MFA pages, reauthentication, sign-out and static files.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        if not request.user.is_authenticated:
+            return None
+        if self.exempt(request):
+            # Enrolment changes on these pages: work the status out again afterwards.
+            request.session.pop(MFA_STAMP, None)
+            return None
+        if not self.status(request).missing:
+            return None
+        target = reverse("mfa_activate_totp")
+        if request.method == "GET":
+            messages.warning(request, MFA_MESSAGE)
+        if getattr(request, "htmx", False):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        return HttpResponseRedirect(target)
+
+    @staticmethod
+    def status(request: HttpRequest) -> MFAStatus:
+        user = request.user
+        now = int(time.time())
+        cached = request.session.get(MFA_STAMP)
+        if (
+            cached
+            and cached.get("user") == user.pk
+            and 0 <= now - cached["at"] < MFA_RECHECK_SECONDS
+        ):
+            return MFAStatus(required=cached["required"], enrolled=cached["enrolled"])
+        return _remember_mfa_status(request, user, now)
+
+    @staticmethod
+    def exempt(request: HttpRequest) -> bool:
+        if request.path.startswith(settings.STATIC_URL):
+            return True
+        name = request.resolver_match.url_name if request.resolver_match else None
+        return bool(name) and (
+            name.startswith(MFA_EXEMPT_URL_PREFIX) or name in MFA_EXEMPT_URL_NAMES
+        )
+
+
+class PermissionDeniedLogMiddleware:
+    """Log every 403/404 answered to a signed-in user on a URL that names an object.
+
+    A URL names an object when its resolver match has a `pk` or `*_id` keyword argument
+    (`/workplans/<pk>/`, `/appraisals/<pk>/pips/<plan_id>/...`): the document URLs, where a
+    denial may be someone probing for documents they may not see.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code in (403, 404):
+            match = request.resolver_match
+            if (
+                match is not None
+                and any(key == "pk" or key.endswith("_id") for key in match.kwargs)
+                and request.user.is_authenticated
+            ):
+                log_event(
+                    "permission_denied",
+                    user=request.user.pk,
+                    path=request.path,
+                    status=response.status_code,
+                    view=match.view_name,
+                    method=request.method,
+                )
+        return response
