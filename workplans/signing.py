@@ -10,6 +10,7 @@ import hashlib
 import json
 
 from org.models import User
+from pmsystem.security import log_event
 
 from .models import DocumentEvent, Signature, WorkPlan
 
@@ -57,6 +58,17 @@ def record_signature(
     )
     signature.full_clean()
     signature.save()
+    log_event(
+        "signature",
+        user=signer.pk,
+        document=document.pk,
+        stage=stage,
+        action=action,
+        role=role,
+        acting_for=acting_for.pk if acting_for else None,
+        signature=signature.pk,
+        content_hash=signature.content_hash,
+    )
     return signature
 
 
