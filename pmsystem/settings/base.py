@@ -209,7 +209,13 @@ if os.environ.get("OIDC_SERVER_URL"):
                 "name": os.environ.get("OIDC_NAME", "Single sign-on"),
                 "client_id": os.environ["OIDC_CLIENT_ID"],
                 "secret": os.environ.get("OIDC_CLIENT_SECRET", ""),
-                "settings": {"server_url": os.environ["OIDC_SERVER_URL"]},
+                "settings": {
+                    "server_url": os.environ["OIDC_SERVER_URL"],
+                    "oauth_pkce_enabled": env_bool("OIDC_PKCE", default=True),
+                    # Domains whose addresses count as verified even without the provider's
+                    # `email_verified` claim (some providers never send it).
+                    "verified_email": env_list("OIDC_VERIFIED_EMAIL_DOMAINS") or False,
+                },
             }
         ]
     }
