@@ -76,8 +76,9 @@ class Reminder(models.Model):
 
     subject = models.CharField(max_length=48)
     stage = models.CharField(max_length=32)
+    # Indexed by (recipient, -sent_at) below, which also serves the foreign key.
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders", db_index=False
     )
     kind = models.CharField(max_length=16)
     due_date = models.DateField()
@@ -118,6 +119,7 @@ class Reminder(models.Model):
         ]
         indexes = [
             models.Index(fields=["batch"]),
+            models.Index(fields=["planned_on"], name="reminder_planned_on"),
             models.Index(fields=["recipient", "-sent_at"], name="reminder_recipient_sent"),
             models.Index(
                 fields=["created_at"],

@@ -131,6 +131,14 @@ def milestone(
     return f"overdue-{week}", tuple(recipients)
 
 
+def milestone_start(kind: str, due: datetime.date) -> datetime.date:
+    """The first day on which `kind` is the latest milestone of a deadline `due`."""
+    name, _, step = kind.partition("-")
+    if name == "before":
+        return due - datetime.timedelta(days=int(step))
+    return due + datetime.timedelta(days=7 * (int(step) - 1) + 1)
+
+
 def reminder_days(cycle_days: Iterable) -> tuple[int, ...]:
     """The cycle's setting as positive whole days (an empty list: no advance reminders)."""
     return tuple(sorted({int(d) for d in cycle_days if int(d) > 0}, reverse=True))
@@ -167,8 +175,8 @@ def run_daily_sweep(today: datetime.date | None = None) -> SweepResult:
     }
     default_days = reminder_days(DEFAULT_REMINDER_DAYS)
     inactive = set(User.objects.filter(is_active=False).values_list("pk", flat=True))
-    rows: list[Reminder] = []
-    seen: set[tuple] = set()
+    wanted: dict[tuple, tuple[PendingAction, str]] = {}
+    earliest = today
     count = 0
     for action in pending_actions(today=today):
         count += 1
@@ -182,30 +190,38 @@ def run_daily_sweep(today: datetime.date | None = None) -> SweepResult:
         if found is None:
             continue
         kind, recipients = found
+        earliest = min(earliest, milestone_start(kind, action.due))
         for recipient_id, role in recipients:
-            key = (action.subject, action.stage, recipient_id, kind, action.due)
-            if recipient_id in inactive or key in seen:
-                continue
-            seen.add(key)
-            rows.append(
-                Reminder(
-                    subject=action.subject,
-                    stage=action.stage,
-                    recipient_id=recipient_id,
-                    kind=kind,
-                    due_date=action.due,
-                    recipient_role=role,
-                    responsible_id=action.responsible_id,
-                    cycle_id=action.cycle_id,
-                    staff_id=action.staff_id,
-                    document_id=action.document_id,
-                    batch=batch,
-                    planned_on=today,
-                    created_at=now,
-                )
-            )
-    # Key order: two sweeps inserting the same keys lock them in the same order.
-    rows.sort(key=lambda r: (r.subject, r.stage, r.recipient_id, r.kind, r.due_date))
+            if recipient_id not in inactive:
+                key = (action.subject, action.stage, recipient_id, kind, action.due)
+                wanted.setdefault(key, (action, role))
+    # Most days most reminders already exist (planned on an earlier day of their milestone):
+    # leave them out before building rows. A row of a milestone can only have been planned
+    # since the milestone began, so one indexed range of `planned_on` holds them all. The
+    # INSERT still ignores conflicts (a sweep running at the same time).
+    for key in Reminder.objects.filter(planned_on__gte=earliest).values_list(
+        "subject", "stage", "recipient_id", "kind", "due_date"
+    ):
+        wanted.pop(key, None)
+    rows = [
+        Reminder(
+            subject=subject,
+            stage=stage,
+            recipient_id=recipient_id,
+            kind=kind,
+            due_date=due,
+            recipient_role=role,
+            responsible_id=action.responsible_id,
+            cycle_id=action.cycle_id,
+            staff_id=action.staff_id,
+            document_id=action.document_id,
+            batch=batch,
+            planned_on=today,
+            created_at=now,
+        )
+        # Key order: two sweeps inserting the same keys lock them in the same order.
+        for (subject, stage, recipient_id, kind, due), (action, role) in sorted(wanted.items())
+    ]
     with transaction.atomic():
         Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=INSERT_BATCH_SIZE)
         planned = list(

@@ -14,6 +14,7 @@ staff, work plans with their mid-point state (plus the HODs).
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -108,13 +109,17 @@ def document_action(
         stage=stage,
         responsible_id=responsible_id,
         due=due,
-        escalation=document_escalation(line.fro_id, line.sro_id, hods.get(line.entity_id, ())),
+        escalation=_escalation(line.fro_id, line.sro_id, hods.get(line.entity_id, ())),
         cycle_id=line.cycle.pk,
         staff_id=line.staff_id,
         document_id=document_id,
         entity_id=line.entity_id,
         unit_id=line.unit_id,
     )
+
+
+# Many documents share their FRO, SRO and HOD: one tuple per trio, not per document.
+_escalation = functools.lru_cache(maxsize=65536)(document_escalation)
 
 
 def pending_actions(
