@@ -1,14 +1,25 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 
 from org.selectors import current_cycle, role_summary
+from pmsystem.errors import ApplicationError
 
 from . import dashboard as reports
-from . import exports
+from . import exports, services
 from .filters import PeopleFilterForm, ReportFilterForm
-from .selectors import my_tasks
+from .forms import BroadcastForm
+from .permissions import (
+    broadcast_entities,
+    broadcast_entity_or_404,
+    compliance_entities,
+    visible_broadcasts,
+)
+from .reminders import describe, stages
+from .selectors import broadcast_preview, broadcasts_with_delivery, my_reminders, my_tasks
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -117,3 +128,83 @@ def compliance_export(request: HttpRequest, table: str, fmt: str) -> HttpRespons
     response, rows = exports.xlsx_response(tables, filename=filename)
     logged(rows)
     return response
+
+
+# --- reminders and broadcasts -------------------------------------------------------------
+
+REMINDERS_PER_PAGE = 25
+BROADCASTS_PER_PAGE = 20
+
+
+def reminder_list(request: HttpRequest) -> HttpResponse:
+    """My reminders: every reminder, escalation and broadcast sent to the user, newest first."""
+    page = Paginator(my_reminders(request.user), REMINDERS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = [(reminder, describe(reminder)) for reminder in page]
+    return render(request, "compliance/reminder_list.html", {"page": page, "rows": rows})
+
+
+def broadcast_list(request: HttpRequest) -> HttpResponse:
+    """The entities an HR focal point may write to, and the broadcasts sent so far."""
+    if not compliance_entities(request.user).exists():
+        raise PermissionDenied("Broadcasts are for HR focal points and heads of department.")
+    entities = list(broadcast_entities(request.user).order_by("code"))
+    broadcasts = visible_broadcasts(request.user)
+    page = Paginator(broadcasts_with_delivery(broadcasts), BROADCASTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "compliance/broadcast_list.html",
+        {"entities": entities, "page": page, "stages": stages()},
+    )
+
+
+def broadcast_create(request: HttpRequest, entity_id: int) -> HttpResponse:
+    """Write, preview (how many people, a sample of names), then send. Sending needs the
+    preview of exactly these recipients: if they changed meanwhile, the new preview shows."""
+    entity = broadcast_entity_or_404(request.user, entity_id)
+    form = BroadcastForm(request.POST or None, entity=entity)
+    preview, changed = None, False
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        preview = broadcast_preview(entity=entity, stage=data["stage"], unit=data["unit"])
+        if request.POST.get("action") == "send":
+            if request.POST.get("previewed") != preview.digest:
+                changed = True
+            else:
+                try:
+                    broadcast = services.send_broadcast(
+                        actor=request.user,
+                        entity=entity,
+                        unit=data["unit"],
+                        stage=data["stage"],
+                        on_behalf_of=data["on_behalf_of"],
+                        subject=data["subject"],
+                        message=data["message"],
+                        token=data["token"],
+                    )
+                except ApplicationError as error:
+                    form.add_error(None, error.message)
+                else:
+                    count = broadcast.recipient_count
+                    messages.success(
+                        request,
+                        f"Broadcast sent to {count} {'person' if count == 1 else 'people'}.",
+                    )
+                    return redirect("compliance:broadcast-detail", broadcast.pk)
+    return render(
+        request,
+        "compliance/broadcast_form.html",
+        {"entity": entity, "form": form, "preview": preview, "changed": changed},
+    )
+
+
+def broadcast_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    broadcast = get_object_or_404(broadcasts_with_delivery(visible_broadcasts(request.user)), pk=pk)
+    return render(
+        request,
+        "compliance/broadcast_detail.html",
+        {"broadcast": broadcast, "stage": stages().get(broadcast.stage)},
+    )

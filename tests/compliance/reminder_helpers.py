@@ -7,6 +7,7 @@ import datetime
 from dataclasses import dataclass
 
 import time_machine
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from compliance.models import Reminder
 from compliance.reminders import SweepResult, run_daily_sweep
@@ -87,3 +88,10 @@ def sweep_daily(first: datetime.date, last: datetime.date) -> dict[datetime.date
             plans[day] = rows
         day += datetime.timedelta(days=1)
     return plans
+
+
+def with_totp(*users: User) -> None:
+    """HODs and HR focal points must use two-factor authentication
+    (`org.middleware.MFARequiredMiddleware`): enrol them as allauth stores an enrolment."""
+    for user in users:
+        TOTP.activate(user, generate_totp_secret())

@@ -1,0 +1,58 @@
+"""Forms of compliance: the broadcast an HR focal point writes."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+
+from org.models import OrgUnit
+
+from .reminders import stages
+from .selectors import broadcast_senders
+
+
+class BroadcastForm(forms.Form):
+    unit = forms.ModelChoiceField(
+        queryset=OrgUnit.objects.none(),
+        required=False,
+        empty_label="The whole department/office/mission",
+        label="To staff of",
+        help_text="A division, section or unit includes the units below it.",
+    )
+    stage = forms.ChoiceField(
+        label="Whose action waits at",
+        help_text="Everyone whose action waits at this stage receives the message.",
+    )
+    on_behalf_of = forms.ModelChoiceField(
+        queryset=OrgUnit.objects.none(),
+        label="On behalf of",
+        help_text="The head of the entity or one of its senior managers.",
+    )
+    subject = forms.CharField(max_length=150)
+    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}))
+    # One form, one broadcast: the token travels with the form from the first preview on.
+    token = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, entity: OrgUnit, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("token", uuid.uuid4())
+        super().__init__(*args, **kwargs)
+        self.entity = entity
+        self.fields["unit"].queryset = OrgUnit.objects.filter(
+            entity=entity, is_active=True
+        ).exclude(pk=entity.pk)
+        self.fields["stage"].choices = [("", "Choose a stage")] + [
+            (stage.code, stage.label) for stage in stages().values()
+        ]
+        self.fields["on_behalf_of"].queryset = broadcast_senders(entity)
+        self.fields["on_behalf_of"].label_from_instance = _sender_label
+
+    def clean_subject(self) -> str:
+        return self.cleaned_data["subject"].strip()
+
+    def clean_message(self) -> str:
+        return self.cleaned_data["message"].strip()
+
+
+def _sender_label(user) -> str:
+    return f"{user} <{user.email}>"
