@@ -566,6 +566,17 @@ class GroupRow:
     def stage(self, key: str) -> StageCounts:
         return next(s for s in self.stages if s.stage == key)
 
+    @property
+    def breakdown_cells(self) -> list[tuple[str, str]]:
+        """Per stage: done, overdue and completion, as (text, people-list query string or "")
+        — what a breakdown table's row shows, ready to print."""
+        cells = []
+        for s in self.stages:
+            cells.append((str(s.done), s.links.get("done", "") if s.done else ""))
+            cells.append((str(s.overdue), s.links.get("overdue", "") if s.overdue else ""))
+            cells.append(("—" if s.completion is None else f"{s.completion}%", ""))
+        return cells
+
 
 @dataclass
 class Dashboard:
@@ -583,6 +594,7 @@ def _group_row(key, label, sums: dict[str, int], scope: Scope, params=None) -> G
     """A breakdown line from summed counters; `params` selects its people (None: no list)."""
     cycle, today = scope.cycle, scope.today
     total = sums.get("total", 0)
+    base = urlencode(params) if params is not None else None
     stages = []
     for stage in stages_of(cycle):
         done = sums.get(f"{stage}_done", 0)
@@ -591,12 +603,10 @@ def _group_row(key, label, sums: dict[str, int], scope: Scope, params=None) -> G
             overdue = sums.get(f"{stage}_overdue", 0)
         else:
             overdue = total - done if today > stage_due(cycle, stage) else 0
+        # Stage and status are slugs: appended as they are, not encoded again per cell.
         links = (
-            {
-                status: urlencode(params | {"stage": stage, "status": status})
-                for status in STATUS_LABELS
-            }
-            if params is not None
+            {status: f"{base}&stage={stage}&status={status}" for status in STATUS_LABELS}
+            if base is not None
             else {}
         )
         stages.append(
@@ -616,7 +626,7 @@ def _group_row(key, label, sums: dict[str, int], scope: Scope, params=None) -> G
         key=key,
         label=label,
         stages=stages,
-        query=urlencode(params) if params is not None else "",
+        query=base or "",
         unit_id=params.get("unit") if params else None,
         total=total,
     )
@@ -733,8 +743,10 @@ def ratings_distribution(scope: Scope) -> RatingsTable:
         .order_by("rank")
         .values_list("pk", "code", "label")
     )
+    # The cycle's own levels pick its evaluations through the final_rating index, without
+    # reading every other cycle's completed evaluations.
     appraisals = Appraisal.objects.filter(
-        document__cycle_id=cycle.pk, state=AP.COMPLETED, final_rating__isnull=False
+        final_rating_id__in=[pk for pk, _, _ in levels], state=AP.COMPLETED
     )
     if scope.category:
         appraisals = appraisals.filter(document__staff__category=scope.category)
