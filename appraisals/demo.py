@@ -571,14 +571,19 @@ class _Writer:
             for future in self.pending:
                 future.result()
         finally:
-            if self.pool is not None:
-                self.pool.shutdown(cancel_futures=True)
-                self.pool = None
-            self.pending = []
+            self.close()
         models_with_sequences = [t.model for t in self.tables if t.auto_pk]
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), models_with_sequences):
                 cursor.execute(sql)
+
+    def close(self) -> None:
+        """Stop the writer thread (waiting for a COPY under way, dropping the queued ones):
+        nothing may write on the connection once the transaction ends, also on failure."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        self.pending = []
 
 
 # --- the organisation, read back -----------------------------------------------------------
@@ -1745,8 +1750,11 @@ def seed_documents() -> int:
         writer = _Writer(now)
         planner = _Planner(org, writer, now)
         waiting = _plan_waiting(org, login)
-        planner.run(reserved={w.staff_id for w in waiting})
-        writer.finish()
+        try:
+            planner.run(reserved={w.staff_id for w in waiting})
+            writer.finish()
+        finally:
+            writer.close()
         sync_work_plan_grants()
         builder = _ThroughServices(planner, login)
         for item in waiting:
