@@ -77,6 +77,7 @@ def compliance_people(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(
         reports.people(scope, stage=stage, status=status), reports.PEOPLE_PER_PAGE
     )
+    paginator.count = reports.people_count(scope, stage=stage, status=status)
     page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
