@@ -102,6 +102,7 @@ def test_people_list_matches_the_count_it_is_linked_from(org):
         for status, value, _link in counts.cells[:-1]:
             listed = list(reports.people(scope, stage=stage, status=status))
             assert len(listed) == value, (stage, status)
+            assert reports.people_count(scope, stage=stage, status=status) == value
     overdue = reports.people(scope, stage="workplan", status="overdue")
     assert sorted(names[row[1]] for row in overdue) == ["p1", "p10", "p2"]
     late = reports.people(scope, stage="midpoint", status="late")
