@@ -130,7 +130,7 @@ def can_import(user: User) -> bool:
     """System administrators and HR focal points may import staff, units and lines."""
     if not user.is_authenticated:
         return False
-    if user.is_superuser or user.has_perm("org.add_staffmember"):
+    if user.is_superuser or (user.is_staff and user.has_perm("org.add_staffmember")):
         return True
     return entities_where(user, "import_entity_staff").exists()
 
@@ -141,7 +141,7 @@ def importable_entity_ids(user: User) -> set[int] | None:
     System administrators (superusers, or holders of the model permission to add staff) import
     anything; an HR focal point only within the entities they hold `import_entity_staff` on.
     """
-    if user.is_superuser or user.has_perm("org.add_staffmember"):
+    if user.is_superuser or (user.is_staff and user.has_perm("org.add_staffmember")):
         return None
     return set(entities_where(user, "import_entity_staff").values_list("pk", flat=True))
 
