@@ -31,6 +31,8 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 RESULTS_DIR = Path(__file__).resolve().parents[2] / "test-results"
+# axe-core from the npm registry, kept beside the tests (see vendor/README); never served.
+AXE_JS = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 
 
 @pytest.hookimpl(wrapper=True)
@@ -136,3 +138,40 @@ def competency_catalogue(transactional_db) -> None:
     from django.apps import apps
 
     import_module("workplans.migrations.0002_competency_catalogues").seed(apps, None)
+
+
+def _same_colour_text(results: dict) -> list[dict]:
+    """axe leaves text drawn in its background's own colour "to review" (it may be hidden on
+    purpose); nothing on these pages is hidden that way, so it is invisible text: a failure."""
+    nodes = [
+        node
+        for rule in results["incomplete"]
+        if rule["id"] == "color-contrast"
+        for node in rule["nodes"]
+        if any(check.get("data", {}).get("messageKey") == "equalRatio" for check in node["any"])
+    ]
+    if not nodes:
+        return []
+    help_text = "Text must not be the same colour as its background"
+    return [{"id": "color-contrast", "impact": "serious", "nodes": nodes, "help": help_text}]
+
+
+def assert_accessible(page: Page, impacts: tuple[str, ...] = ("serious", "critical")) -> None:
+    """Run axe-core on the page as it stands and fail listing every violation of one of the
+    `impacts` (rule id, its help and the first few elements it found), and any text in the
+    same colour as its background."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(AXE_JS))
+    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations', 'incomplete']})")
+    found = [v for v in results["violations"] if v["impact"] in impacts]
+    found += _same_colour_text(results)
+    if found:
+        lines = [f"{len(found)} axe violation(s) on {page.url}:"]
+        for violation in found:
+            targets = [" ".join(map(str, node["target"])) for node in violation["nodes"][:3]]
+            more = len(violation["nodes"]) - len(targets)
+            lines.append(
+                f"- {violation['id']} ({violation['impact']}): {violation['help']}; "
+                f"{', '.join(targets)}" + (f" and {more} more" if more > 0 else "")
+            )
+        raise AssertionError("\n".join(lines))
