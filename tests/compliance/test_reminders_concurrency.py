@@ -22,9 +22,9 @@ from compliance.models import Reminder
 from tests.compliance.reminder_helpers import WORKPLAN_DUE, make_team
 from tests.factories import CycleFactory
 
-# serialized_rollback: the flush after each transactional test empties the competency catalogue
-# that a data migration seeds; this reloads it first.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# No serialized_rollback: its flush would skip recreating content types and permissions, which
+# every later transactional test needs. These tests need no migration-seeded data.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 OVERDUE = WORKPLAN_DUE + datetime.timedelta(days=15)  # the staff member and the HOD
 TEAM_SIZE = 12

@@ -34,7 +34,9 @@ from tests.test_celery_worker import ENTRYPOINT, ROOT, in_ci, process_env, requi
 
 pytestmark = [
     pytest.mark.worker,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # No serialized_rollback: its flush would skip recreating content types and permissions,
+    # which every later transactional test needs. These tests need no migration-seeded data.
+    pytest.mark.django_db(transaction=True),
 ]
 
 DAY = WORKPLAN_DUE - datetime.timedelta(days=7)  # every drafting staff member: one reminder
