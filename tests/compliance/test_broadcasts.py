@@ -7,6 +7,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from compliance import services, tasks
@@ -348,3 +350,16 @@ def test_a_broadcast_shows_in_my_reminders(client, org, django_capture_on_commit
     html = client.get(reverse("compliance:reminder-list")).content.decode()
     assert "Work plans are due on 31 May" in html
     assert f"On behalf of {org['hod']}" in html
+
+
+def test_the_broadcast_list_takes_a_constant_number_of_queries(client, org):
+    client.force_login(org["hr"])
+    counts = []
+    for total in (1, 6):
+        while Broadcast.objects.count() < total:
+            send(org)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("compliance:broadcast-list"))
+        assert len(response.context["page"]) == total
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 15
