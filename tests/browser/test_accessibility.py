@@ -372,6 +372,9 @@ def test_keyboard_fro_rates_and_signs(sign_in):
     assert appraisal.state == Appraisal.State.SRO_REVIEW
     assert appraisal.fro_overall_comment == "Rated from the keyboard alone."
     assert appraisal.overall_rating_id is not None
+    # Every goal, value and competency has the level chosen with the arrow keys.
+    assert not appraisal.goal_rows.filter(rating__isnull=True).exists()
+    assert not appraisal.competency_rows.filter(rating__isnull=True).exists()
 
 
 def test_assert_accessible_reports_serious_violations(page):
