@@ -204,7 +204,10 @@ def test_full_cycle_with_four_people_then_hr_rolls_back_and_the_fro_signs_again(
         "(3 signatures voided) · Hana Kim"
     )
     expect(timeline.nth(-2)).to_contain_text("Ratings changed (1) · Farid Osei")
-    expect(timeline.nth(-2)).to_contain_text("Train two colleagues on the reporting tool: SM → EX")
+    expect(timeline.nth(-2)).to_contain_text(
+        "Train two colleagues on the reporting tool: Successfully meets performance expectations → "
+        "Exceeds performance expectations"
+    )
     expect(timeline.nth(-1)).to_contain_text("Sign evaluation (FRO) · Farid Osei")
     rows = fro_page.get_by_role("region", name="Signatures").locator("tbody tr")
     expect(rows).to_have_count(7)

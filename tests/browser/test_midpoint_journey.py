@@ -79,4 +79,4 @@ def test_staff_starts_comments_and_signs_then_fro_comments_and_finalises(sign_in
     timeline = staff_page.get_by_role("region", name="Timeline")
     expect(timeline).to_contain_text("Mid-point review started · Amina Diallo")
     signatures = staff_page.get_by_role("region", name="Signatures").locator("tbody tr")
-    expect(signatures.filter(has_text="midpoint")).to_have_count(2)
+    expect(signatures.filter(has_text="Mid-point review")).to_have_count(2)
