@@ -245,6 +245,11 @@ class StaffMember(models.Model):
         return str(self.user)
 
 
+def default_reminder_days() -> list[int]:
+    """The default reminder schedule: 14, 7 and 1 days before a deadline (DESIGN.md)."""
+    return [14, 7, 1]
+
+
 class Cycle(models.Model):
     """A performance cycle. Every policy figure that varies between years is a field here."""
 
@@ -278,7 +283,11 @@ class Cycle(models.Model):
     rebuttal_filing_days = models.PositiveSmallIntegerField(default=14)
     hod_reply_days = models.PositiveSmallIntegerField(default=14)
     panel_report_days = models.PositiveSmallIntegerField(default=60)
-    reminder_days_before = models.JSONField(default=list, blank=True)
+    reminder_days_before = models.JSONField(
+        default=default_reminder_days,
+        blank=True,
+        help_text="Days before each deadline on which the person whose action is due is reminded.",
+    )
     rollback_completed_allowed = models.BooleanField(default=False)
 
     class Meta:
