@@ -148,6 +148,12 @@ class TeamRow:
         return WorkPlan.State(self.state).label
 
     @property
+    def midpoint_label(self) -> str:
+        if self.midpoint_state is None:
+            return "—"
+        return MidpointReview.State(self.midpoint_state).label
+
+    @property
     def overdue(self) -> bool:
         return self.state != WorkPlan.State.APPROVED and self.due < datetime.date.today()
 
