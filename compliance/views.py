@@ -7,6 +7,7 @@ from django.utils.http import urlencode
 
 from org.selectors import current_cycle, role_summary
 from pmsystem.errors import ApplicationError
+from pmsystem.exports import csv_response, xlsx_response
 
 from . import dashboard as reports
 from . import exports, services
@@ -125,8 +126,8 @@ def compliance_export(request: HttpRequest, table: str, fmt: str) -> HttpRespons
         )
     if fmt == "csv":
         table_ = tables[0] if len(tables) == 1 else exports.stages_table(board)
-        return exports.csv_response(table_, filename=filename, on_done=logged)
-    response, rows = exports.xlsx_response(tables, filename=filename)
+        return csv_response(table_, filename=filename, on_done=logged)
+    response, rows = xlsx_response(tables, filename=filename)
     logged(rows)
     return response
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from appraisals.models import Appraisal
 from org.models import OrgUnit
 from pmsystem.errors import ApplicationError
-from pmsystem.exports import csv_response, xlsx_response
+from pmsystem.exports import Table, csv_response, xlsx_response
 from pmsystem.security import log_event
 from workplans.selectors import get_visible_work_plan
 
@@ -318,11 +318,23 @@ def monitor(request: HttpRequest) -> HttpResponse:
     today = datetime.date.today()
     export = request.GET.get("export")
     if export in {"csv", "xlsx"}:
-        rows = (_monitor_row(selectors.CaseRow(c, today)) for c in cases.iterator(chunk_size=500))
-        log_event("export", user=request.user.pk, view="rebuttal_cases", format=export)
+        table = Table(
+            "Rebuttal cases",
+            MONITOR_HEADER,
+            (_monitor_row(selectors.CaseRow(c, today)) for c in cases.iterator(chunk_size=500)),
+        )
+        filename = f"rebuttal-cases.{export}"
         if export == "csv":
-            return csv_response("rebuttal-cases", MONITOR_HEADER, rows)
-        return xlsx_response("rebuttal-cases", MONITOR_HEADER, rows, title="Rebuttal cases")
+            return csv_response(
+                table,
+                filename=filename,
+                on_done=lambda rows: log_event(
+                    "export", user=request.user.pk, view="rebuttal_cases", format=export, rows=rows
+                ),
+            )
+        response, rows = xlsx_response([table], filename=filename)
+        log_event("export", user=request.user.pk, view="rebuttal_cases", format=export, rows=rows)
+        return response
     return render(
         request,
         "rebuttals/case_monitor.html",
