@@ -266,6 +266,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint narrates every layout step at INFO: only its warnings are worth reading.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         "pmsystem.security": {"handlers": ["security"], "level": "INFO"},
     },
 }
