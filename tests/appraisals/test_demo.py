@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from appraisals.models import (
@@ -353,6 +353,21 @@ def test_running_seed_demo_again_changes_no_document(demo):
     assert seed() == demo
     assert counts() == before
     assert len(demo.splitlines()) == len(DEMO_LOGINS)
+
+
+def test_the_foreign_keys_dropped_while_copying_are_back():
+    """On PostgreSQL the seed drops the filled tables' foreign keys during its COPYs and adds
+    them back: every foreign key field still has its constraint."""
+    with connection.cursor() as cursor:
+        for model in COUNTED:
+            constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+            referenced = {tuple(c["columns"]) for c in constraints.values() if c["foreign_key"]}
+            expected = {
+                (f.column,)
+                for f in model._meta.concrete_fields
+                if f.is_relation and f.db_constraint
+            }
+            assert referenced == expected, model.__name__
 
 
 def test_org_never_imports_the_apps_built_on_it():
