@@ -3,27 +3,21 @@
 then sees the first.
 
 Each racer runs in its own thread with its own database connection (see
-`tests.workplans.test_concurrency.race`). Row locks only mean something on PostgreSQL: on
+`tests.concurrency.race`). Row locks only mean something on PostgreSQL: on
 SQLite these tests are skipped, and in CI (the `CI` variable is set) they fail instead
 (`bash scripts/test.sh tests/appraisals/test_concurrency.py`).
 """
 
 from __future__ import annotations
 
-import importlib
-import os
-import time
-
 import pytest
-from django.apps import apps as django_apps
-from django.db import connection
 
 from appraisals import services
 from appraisals.models import Appraisal
 from appraisals.workflow import APPRAISAL
 from tests.appraisals.helpers import make_document_at, rate_everything
+from tests.concurrency import race, require_postgresql, reseed_competency_catalogue, slow_down
 from tests.workplans.helpers import fro_of, sro_of
-from tests.workplans.test_concurrency import race
 from workplans.models import DocumentEvent, Signature
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,37 +29,17 @@ HOLD_SECONDS = 0.4
 
 @pytest.fixture(autouse=True)
 def _postgresql_only():
-    if connection.vendor == "postgresql":
-        return
-    reason = (
-        f"Row locks (SELECT ... FOR UPDATE) only serialise concurrent actions on PostgreSQL; "
-        f"this database is {connection.vendor}. Run `bash scripts/test.sh "
-        f"tests/appraisals/test_concurrency.py`."
-    )
-    if os.environ.get("CI"):
-        pytest.fail(f"CI must run the concurrency tests on PostgreSQL. {reason}")
-    pytest.skip(reason)
+    require_postgresql("tests/appraisals/test_concurrency.py")
 
 
 @pytest.fixture(autouse=True)
 def _competency_catalogue(transactional_db):
-    """The flush after a transactional test empties the catalogue a data migration seeds:
-    seed it again, the way the migration does."""
-    migration = importlib.import_module("workplans.migrations.0002_competency_catalogues")
-    migration.seed(django_apps, None)
+    reseed_competency_catalogue()
 
 
 @pytest.fixture(autouse=True)
 def _slow_lock(monkeypatch):
-    """Widen the race: every racer pauses right after reading (and locking) the document."""
-    read_document = services._lock
-
-    def read_and_pause(document):
-        locked = read_document(document)
-        time.sleep(HOLD_SECONDS)
-        return locked
-
-    monkeypatch.setattr(services, "_lock", read_and_pause)
+    slow_down(monkeypatch, services, seconds=HOLD_SECONDS)
 
 
 def events(document, *kinds: str) -> list[str]:

@@ -8,17 +8,9 @@ set) they fail instead, because CI must run them on PostgreSQL (`bash scripts/te
 
 from __future__ import annotations
 
-import importlib
-import os
-import threading
-import time
-from collections.abc import Callable
-
 import pytest
-from django.apps import apps as django_apps
-from django.db import connection
 
-from pmsystem.errors import ApplicationError
+from tests.concurrency import race, require_postgresql, reseed_competency_catalogue, slow_down
 from tests.workplans.helpers import fro_of, make_approved_work_plan, make_submitted_work_plan
 from workplans import services
 from workplans.models import DocumentEvent, MidpointReview, Signature, WorkPlan
@@ -32,64 +24,17 @@ HOLD_SECONDS = 0.4
 
 @pytest.fixture(autouse=True)
 def _postgresql_only():
-    if connection.vendor == "postgresql":
-        return
-    reason = (
-        f"Row locks (SELECT ... FOR UPDATE) only serialise concurrent actions on PostgreSQL; "
-        f"this database is {connection.vendor}. Run `bash scripts/test.sh "
-        f"tests/workplans/test_concurrency.py`."
-    )
-    if os.environ.get("CI"):
-        pytest.fail(f"CI must run the concurrency tests on PostgreSQL. {reason}")
-    pytest.skip(reason)
+    require_postgresql("tests/workplans/test_concurrency.py")
 
 
 @pytest.fixture(autouse=True)
 def _competency_catalogue(transactional_db):
-    """The flush after a transactional test empties the catalogue a data migration seeds:
-    seed it again, the way the migration does."""
-    migration = importlib.import_module("workplans.migrations.0002_competency_catalogues")
-    migration.seed(django_apps, None)
+    reseed_competency_catalogue()
 
 
 @pytest.fixture(autouse=True)
 def _slow_lock(monkeypatch):
-    """Widen the race: every racer pauses right after reading (and locking) the document."""
-    read_document = services._lock
-
-    def read_and_pause(work_plan):
-        locked = read_document(work_plan)
-        time.sleep(HOLD_SECONDS)
-        return locked
-
-    monkeypatch.setattr(services, "_lock", read_and_pause)
-
-
-def race(*calls: Callable[[], object]) -> list[tuple[str, str]]:
-    """Run the calls at the same moment, each in its own thread and database connection.
-    Returns ("ok", "") or ("refused", message) per call, in the order given."""
-    barrier = threading.Barrier(len(calls))
-    results: list[tuple[str, str] | None] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            call()
-            results[index] = ("ok", "")
-        except ApplicationError as error:
-            results[index] = ("refused", error.message)
-        except Exception as error:  # a crash is a result the test reports
-            results[index] = ("error", repr(error))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a racer is still waiting (deadlock?)"
-    return results  # type: ignore[return-value]
+    slow_down(monkeypatch, services, seconds=HOLD_SECONDS)
 
 
 def transitions(work_plan: WorkPlan, *kinds: str) -> list[str]:
