@@ -7,9 +7,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# WeasyPrint's Pango and a font for the PDFs (the same list as scripts/system-deps.sh run).
+# WeasyPrint's Pango and a font for the PDFs, gettext to compile the French catalogue (the
+# same list as scripts/system-deps.sh run).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+       gettext \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -19,6 +21,9 @@ COPY pyproject.toml ./
 RUN pip install .
 
 COPY . .
+
+# The French catalogue is compiled at build time, like the static files.
+RUN python manage.py compilemessages --ignore '.*' -v 0
 
 # Static files are collected at build time with the production storage (hashed names, gzip).
 # The key only satisfies the production settings check; it is not kept in the image.

@@ -22,6 +22,7 @@ venv: $(VENV)/.installed
 
 run: venv
 	bash scripts/system-deps.sh run
+	$(BIN)/python manage.py compilemessages --ignore '.*' -v 0
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --staff $(DEMO_STAFF) --password "$(DEMO_PASSWORD)"
 	@echo "Serving on http://$(HOST):$(PORT)/ — sign in with any login above, password $(DEMO_PASSWORD)"

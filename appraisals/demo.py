@@ -41,6 +41,7 @@ from django.db import connection, models, transaction
 from django.db.models import Max
 from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from org.demo import CURRENT_CYCLE, DEMO_LOGINS, PREVIOUS_CYCLE
 from org.models import (
@@ -54,6 +55,7 @@ from org.models import (
     User,
 )
 from org.notifications import muted
+from pmsystem.i18n import phrase, render_in
 from workplans import services as work_plan_services
 from workplans.models import (
     AdditionalSupervisor,
@@ -68,7 +70,7 @@ from workplans.models import (
     WorkPlan,
 )
 from workplans.permissions import sync_work_plan_grants
-from workplans.services import ROLE_LABELS, DevelopmentGoalInput, GoalInput
+from workplans.services import DevelopmentGoalInput, GoalInput
 from workplans.signing import canonical_json, work_plan_content
 from workplans.workflow import MIDPOINT, WORK_PLAN
 
@@ -261,6 +263,44 @@ class _Json(str):
 
 
 EMPTY_JSON = _Json("{}")
+
+
+def _phrase(msgid: str, /, **params) -> _Json:
+    """A timeline phrase (`pmsystem.i18n.phrase`) as the JSON text written in the event's
+    data, where `record_event` keeps it, so each reader sees the demo's events in their
+    language."""
+    return _Json(json.dumps(phrase(msgid, **params), separators=(",", ":")))
+
+
+# How many goals a save added or changed, worded as `workplans.services` words it (whole for
+# one and for more).
+ADDED = (gettext_noop("1 added"), gettext_noop("%(count)s added"))
+CHANGED = (gettext_noop("1 changed"), gettext_noop("%(count)s changed"))
+_COUNTED: dict[tuple[str, int], _Json] = {}
+
+
+def _counted(msgid: str, detail: tuple[str, str] | None, count: int) -> _Json:
+    """The phrase of a summary with a count, `%(count)s` in `msgid` or in its `%(detail)s`
+    (one of ADDED, CHANGED), serialised once per message and count."""
+    key = (msgid, count)
+    if key not in _COUNTED:
+        if detail is None:
+            _COUNTED[key] = _phrase(msgid, count=count)
+        else:
+            one, many = detail
+            counted = phrase(one) if count == 1 else phrase(many, count=count)
+            _COUNTED[key] = _phrase(msgid, detail=counted)
+    return _COUNTED[key]
+
+
+def _rare(said: dict) -> tuple[str, _Json]:
+    """The English text and the phrase JSON of an event too rare to be worth caching."""
+    return render_in(said, "en"), _Json(json.dumps(said, separators=(",", ":")))
+
+
+WORK_PLAN_CREATED = _phrase(gettext_noop("Work plan created"))
+MIDPOINT_STARTED = _phrase(gettext_noop("Mid-point review started"))
+SUPERVISOR_COMMENTS_ADDED = _phrase(gettext_noop("Additional supervisor's comments added"))
 
 
 # --- bulk writing --------------------------------------------------------------------------
@@ -807,9 +847,21 @@ GAPS = {
 }
 
 
-def _label(workflow, name: str, role: str) -> str:
-    """The timeline summary the services write for a transition."""
-    return f"{workflow.transitions[name].label} ({ROLE_LABELS.get(role, role)})"
+_LABELS: dict[tuple[str, str, str], tuple[str, _Json]] = {}
+
+
+def _label(workflow, name: str, role: str) -> tuple[str, _Json]:
+    """The timeline summary the services write for a transition: its English text and its
+    phrase (worked out once per transition and role)."""
+    key = (workflow.document, name, role)
+    if key not in _LABELS:
+        said = phrase(
+            gettext_noop("%(action)s (%(role)s)"),
+            action=workflow.transitions[name].label,
+            role=services.ROLE_LABELS.get(role, role),
+        )
+        _LABELS[key] = render_in(said, "en"), _Json(json.dumps(said, separators=(",", ":")))
+    return _LABELS[key]
 
 
 class _Planner:
@@ -1001,7 +1053,14 @@ class _Planner:
 
     # --- the record of the current document ------------------------------------------------
 
-    def event(self, kind, summary, actor, moment, comment="", data=EMPTY_JSON) -> None:
+    def event(self, kind, summary, actor, moment, comment="", data=EMPTY_JSON, said=None) -> None:
+        """One timeline event; `summary` is its English text, or (text, phrase) as `_label`
+        gives; `said` its phrase (`_phrase`), kept in the data as `record_event` keeps it."""
+        if isinstance(summary, tuple):
+            summary, said = summary
+        if said is not None:
+            text = data if isinstance(data, _Json) else json.dumps(data)
+            data = _Json(("{" if text == "{}" else text[:-1] + ",") + '"phrase":' + said + "}")
         self.w.events.add(self.doc, kind, summary[:300], actor, comment, data, moment)
 
     def sign(self, stage, action, signer, role, content: dict, moment) -> _Json:
@@ -1052,12 +1111,16 @@ class _Planner:
         )
         self.documents += 1
         if creator != staff_id:
-            summary = (
-                f"Work plan created by the FRO, {org.names[creator]}, on behalf of {staff.name}"
+            fro_name = org.names[creator]
+            summary = f"Work plan created by the FRO, {fro_name}, on behalf of {staff.name}"
+            said = _phrase(
+                gettext_noop("Work plan created by the FRO, %(fro)s, on behalf of %(name)s"),
+                fro=fro_name,
+                name=staff.name,
             )
         else:
-            summary = "Work plan created"
-        self.event("created", summary, creator, at["created"])
+            summary, said = "Work plan created", WORK_PLAN_CREATED
+        self.event("created", summary, creator, at["created"], said=said)
         for competency in org.core_values:
             w.competencies.add(self.doc, competency.pk)
         if not filled:
@@ -1152,6 +1215,7 @@ class _Planner:
             staff_id,
             at["saved"],
             data={"changes": changes},
+            said=_counted(gettext_noop("Draft saved (%(detail)s)"), ADDED, len(changes)),
         )
         view = SimpleNamespace(
             pk=self.doc,
@@ -1204,6 +1268,9 @@ class _Planner:
                 staff_id,
                 at["changed"],
                 data={"changes": ids},
+                said=_counted(
+                    gettext_noop("Goals changed after approval (%(detail)s)"), CHANGED, len(ids)
+                ),
             )
         for goal in content.goals:
             w.goals.put(
@@ -1254,14 +1321,22 @@ class _Planner:
             f"{name} proposed as additional supervisor",
             staff.pk,
             proposed,
+            said=_phrase(gettext_noop("%(name)s proposed as additional supervisor"), name=name),
         )
         if answered is not None:
-            verb = "accepted" if answer == AdditionalSupervisor.State.ACCEPTED else "declined"
+            accepted = answer == AdditionalSupervisor.State.ACCEPTED
+            verb = "accepted" if accepted else "declined"
             self.event(
                 "additional_supervisor_answered",
                 f"{name} {verb} to be additional supervisor",
                 supervisor,
                 answered,
+                said=_phrase(
+                    gettext_noop("%(name)s accepted to be additional supervisor")
+                    if accepted
+                    else gettext_noop("%(name)s declined to be additional supervisor"),
+                    name=name,
+                ),
             )
         return supervisor if answer == AdditionalSupervisor.State.ACCEPTED else None
 
@@ -1274,7 +1349,13 @@ class _Planner:
         started_by = staff_id
         if rng.random() < 0.3:
             started_by = cycle.officers(staff_id, started.date())[0]
-        self.event("midpoint_started", "Mid-point review started", started_by, started)
+        self.event(
+            "midpoint_started",
+            "Mid-point review started",
+            started_by,
+            started,
+            said=MIDPOINT_STARTED,
+        )
         text = rng.choice(MIDPOINT_STAFF).format(area=area)
         if state == MidpointReview.State.OPEN:
             if rng.random() < 0.4:
@@ -1381,7 +1462,11 @@ class _Planner:
             text = rng.choice(SUPERVISOR_COMMENTS).format(first=staff.first_name, area=area)
             w.supervisor_comments.add(self.doc, supervisor, text, moment)
             self.event(
-                "supervisor_comment", "Additional supervisor's comments added", supervisor, moment
+                "supervisor_comment",
+                "Additional supervisor's comments added",
+                supervisor,
+                moment,
+                said=SUPERVISOR_COMMENTS_ADDED,
             )
         if "fro_signed" in at or (stage == "fro_evaluation" and rng.random() < 0.4):
             moment = at.get("fro_signed") or self.between(at["self_submitted"], now)
@@ -1461,6 +1546,7 @@ class _Planner:
             fro,
             moment,
             comment="\n".join(changes),
+            said=_counted(gettext_noop("Ratings changed (%(count)s)"), None, len(changes)),
         )
 
     def improvement_plan(self, staff, cycle, after: datetime.datetime) -> None:
@@ -1488,26 +1574,25 @@ class _Planner:
             PIP_OUTCOME_COMMENTS.get(outcome, ""),
             _at(end, rng) if closed else None,
         )
-        self.event(
-            "pip_opened",
-            f"Performance improvement plan opened ({start:%d %b %Y} – {end:%d %b %Y})",
-            fro,
-            opened,
+        said = phrase(
+            gettext_noop("Performance improvement plan opened (%(start)s – %(end)s)"),
+            start=start,
+            end=end,
         )
+        self.event("pip_opened", _rare(said), fro, opened)
         for n, notes in enumerate(PIP_MEETINGS, start=1):
             held = start + DAY * 30 * n
             if held >= today:
                 break
             w.pip_meetings.add(plan, held, notes, fro)
-            self.event(
-                "pip_meeting",
-                f"PIP review meeting of {held:%d %b %Y} recorded",
-                fro,
-                _at(held, rng),
-            )
+            said = phrase(gettext_noop("PIP review meeting of %(date)s recorded"), date=held)
+            self.event("pip_meeting", _rare(said), fro, _at(held, rng))
         if closed:
-            label = ImprovementPlan.Outcome(outcome).label
-            self.event("pip_closed", f"PIP closed: {label}", fro, _at(end, rng))
+            said = phrase(
+                gettext_noop("PIP closed: %(outcome)s"),
+                outcome=ImprovementPlan.Outcome(outcome).label,
+            )
+            self.event("pip_closed", _rare(said), fro, _at(end, rng))
 
 
 # --- through the services: something waiting for each demo login ---------------------------

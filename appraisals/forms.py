@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from org.models import User
 
@@ -23,33 +25,33 @@ def parse_rows(data, prefix: str, ids, *, with_rating: bool = False) -> dict:
         try:
             rating = int(raw) if raw else None
         except ValueError as exc:
-            raise forms.ValidationError("A rating was not one of the choices.") from exc
+            raise forms.ValidationError(gettext("A rating was not one of the choices.")) from exc
         rows[row_id] = (comment, rating)
     return rows
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Reason")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Reason"))
 
 
 class RollBackForm(forms.Form):
-    target_stage = forms.ChoiceField(label="Return the document to", choices=())
+    target_stage = forms.ChoiceField(label=_("Return the document to"), choices=())
     requested_by = forms.ModelChoiceField(
         queryset=User.objects.none(),
-        label="Written request from",
-        empty_label="— choose —",
-        help_text="The FRO or SRO who asked for the correction in writing.",
+        label=_("Written request from"),
+        empty_label=_("— choose —"),
+        help_text=_("The FRO or SRO who asked for the correction in writing."),
     )
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
-        label="Reason (as given in the written request)",
+        label=_("Reason (as given in the written request)"),
     )
 
     def __init__(self, *args, targets=(), officers=(), **kwargs):
         """`officers`: (user, "FRO"/"SRO") pairs who may have requested the roll-back."""
         super().__init__(*args, **kwargs)
         # No stage is preselected: the first one is the most sweeping roll-back.
-        self.fields["target_stage"].choices = [("", "— choose —"), *targets]
+        self.fields["target_stage"].choices = [("", gettext("— choose —")), *targets]
         labels = {user.pk: f"{user} ({role})" for user, role in officers}
         field = self.fields["requested_by"]
         field.queryset = User.objects.filter(pk__in=labels)
@@ -58,24 +60,36 @@ class RollBackForm(forms.Form):
     def clean_target_stage(self) -> str:
         value = self.cleaned_data["target_stage"]
         if value not in RollBack.Stage.values:
-            raise forms.ValidationError("Choose a stage.")
+            raise forms.ValidationError(gettext("Choose a stage."))
         return value
 
 
 class ImprovementPlanForm(forms.Form):
-    objectives = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+    objectives = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_("Objectives"))
     support = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), help_text="Training, coaching, other support."
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Support"),
+        help_text=_("Training, coaching, other support."),
     )
-    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), label=_("Start")
+    )
+    end = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), label=_("End")
+    )
 
 
 class MeetingForm(forms.Form):
-    held_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Date")
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    held_on = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), label=_("Date")
+    )
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Notes"))
 
 
 class CloseImprovementPlanForm(forms.Form):
-    outcome = forms.ChoiceField(choices=[c for c in ImprovementPlan.Outcome.choices if c[0]])
-    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    outcome = forms.ChoiceField(
+        choices=[c for c in ImprovementPlan.Outcome.choices if c[0]], label=_("Outcome")
+    )
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Comment")
+    )

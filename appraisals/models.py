@@ -7,6 +7,8 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from org.models import RatingLevel
 from workplans.models import Competency, Goal, WorkPlan
@@ -17,44 +19,66 @@ class Appraisal(models.Model):
     `appraisals.workflow`."""
 
     class State(models.TextChoices):
-        NOT_STARTED = "not_started", "Not started"
-        SELF_ASSESSMENT = "self_assessment", "Self-evaluation"
-        FRO_EVALUATION = "fro_evaluation", "FRO evaluation"
-        SRO_REVIEW = "sro_review", "SRO review"
-        ACKNOWLEDGEMENT = "acknowledgement", "Awaiting acknowledgement"
-        COMPLETED = "completed", "Completed"
+        NOT_STARTED = "not_started", pgettext_lazy("evaluation", "Not started")
+        SELF_ASSESSMENT = "self_assessment", _("Self-evaluation")
+        FRO_EVALUATION = "fro_evaluation", _("FRO evaluation")
+        SRO_REVIEW = "sro_review", _("SRO review")
+        ACKNOWLEDGEMENT = "acknowledgement", _("Awaiting acknowledgement")
+        COMPLETED = "completed", pgettext_lazy("evaluation", "Completed")
 
     ORDER = [s.value for s in State]
 
     document = models.OneToOneField(
-        WorkPlan, on_delete=models.CASCADE, primary_key=True, related_name="appraisal"
+        WorkPlan,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="appraisal",
+        verbose_name=_("document"),
     )
-    state = models.CharField(max_length=16, choices=State.choices, default=State.NOT_STARTED)
-    started_at = models.DateTimeField(null=True, blank=True)
-    self_overall_comment = models.TextField(blank=True)
-    self_submitted_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.NOT_STARTED
+    )
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    self_overall_comment = models.TextField(_("overall self-assessment"), blank=True)
+    self_submitted_at = models.DateTimeField(
+        _("self-evaluation submitted at"), null=True, blank=True
+    )
     overall_rating = models.ForeignKey(
-        RatingLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        RatingLevel,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("overall rating"),
     )
-    fro_overall_comment = models.TextField(blank=True)
+    fro_overall_comment = models.TextField(_("FRO's overall comments"), blank=True)
     # A rebuttal panel may order FRO comments removed from the current version; the text
     # stays in the database (the history) and on the record of the panel's report.
-    fro_overall_comment_removed = models.BooleanField(default=False)
-    fro_signed_at = models.DateTimeField(null=True, blank=True)
-    sro_comment = models.TextField(blank=True)
-    sro_signed_at = models.DateTimeField(null=True, blank=True)
-    staff_final_comment = models.TextField(blank=True)
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    fro_overall_comment_removed = models.BooleanField(
+        _("FRO's overall comments removed by the rebuttal panel"), default=False
+    )
+    fro_signed_at = models.DateTimeField(_("signed by the FRO at"), null=True, blank=True)
+    sro_comment = models.TextField(_("SRO's comments"), blank=True)
+    sro_signed_at = models.DateTimeField(_("approved by the SRO at"), null=True, blank=True)
+    staff_final_comment = models.TextField(_("staff member's final comments"), blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     # The rating reports use: the FRO's, or a rebuttal panel's higher one.
     final_rating = models.ForeignKey(
-        RatingLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        RatingLevel,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("final rating"),
     )
 
     class Meta:
+        verbose_name = _("appraisal")
+        verbose_name_plural = _("appraisals")
         indexes = [models.Index(fields=["state"])]
 
     def __str__(self) -> str:
-        return f"Evaluation of {self.document}"
+        return gettext("Evaluation of %(document)s") % {"document": self.document}
 
     def stage_reached(self, state: str) -> bool:
         return self.ORDER.index(self.state) >= self.ORDER.index(state)
@@ -69,16 +93,32 @@ class Appraisal(models.Model):
 
 
 class GoalAssessment(models.Model):
-    appraisal = models.ForeignKey(Appraisal, on_delete=models.CASCADE, related_name="goal_rows")
-    goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="+")
-    self_comment = models.TextField(blank=True)
-    rating = models.ForeignKey(
-        RatingLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    appraisal = models.ForeignKey(
+        Appraisal,
+        on_delete=models.CASCADE,
+        related_name="goal_rows",
+        verbose_name=_("appraisal"),
     )
-    fro_comment = models.TextField(blank=True)
-    fro_comment_removed = models.BooleanField(default=False)
+    goal = models.ForeignKey(
+        Goal, on_delete=models.PROTECT, related_name="+", verbose_name=_("goal")
+    )
+    self_comment = models.TextField(_("self-evaluation"), blank=True)
+    rating = models.ForeignKey(
+        RatingLevel,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("rating"),
+    )
+    fro_comment = models.TextField(_("FRO's comments"), blank=True)
+    fro_comment_removed = models.BooleanField(
+        _("FRO's comments removed by the rebuttal panel"), default=False
+    )
 
     class Meta:
+        verbose_name = _("goal assessment")
+        verbose_name_plural = _("goal assessments")
         ordering = ["goal__position", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["appraisal", "goal"], name="goalassessment_unique")
@@ -90,17 +130,31 @@ class GoalAssessment(models.Model):
 
 class CompetencyAssessment(models.Model):
     appraisal = models.ForeignKey(
-        Appraisal, on_delete=models.CASCADE, related_name="competency_rows"
+        Appraisal,
+        on_delete=models.CASCADE,
+        related_name="competency_rows",
+        verbose_name=_("appraisal"),
     )
-    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="+")
-    self_comment = models.TextField(blank=True)
+    competency = models.ForeignKey(
+        Competency, on_delete=models.PROTECT, related_name="+", verbose_name=_("competency")
+    )
+    self_comment = models.TextField(_("self-evaluation"), blank=True)
     rating = models.ForeignKey(
-        RatingLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        RatingLevel,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("rating"),
     )
-    fro_comment = models.TextField(blank=True)
-    fro_comment_removed = models.BooleanField(default=False)
+    fro_comment = models.TextField(_("FRO's comments"), blank=True)
+    fro_comment_removed = models.BooleanField(
+        _("FRO's comments removed by the rebuttal panel"), default=False
+    )
 
     class Meta:
+        verbose_name = _("competency assessment")
+        verbose_name_plural = _("competency assessments")
         ordering = ["competency__position", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -116,20 +170,28 @@ class SupervisorComment(models.Model):
     """An accepted additional supervisor's end-of-cycle comments (never a rating)."""
 
     appraisal = models.ForeignKey(
-        Appraisal, on_delete=models.CASCADE, related_name="supervisor_comments"
+        Appraisal,
+        on_delete=models.CASCADE,
+        related_name="supervisor_comments",
+        verbose_name=_("appraisal"),
     )
     supervisor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("additional supervisor"),
     )
-    comment = models.TextField()
-    submitted_at = models.DateTimeField(auto_now=True)
-    is_current = models.BooleanField(default=True)
+    comment = models.TextField(_("comments"))
+    submitted_at = models.DateTimeField(_("submitted at"), auto_now=True)
+    is_current = models.BooleanField(_("current"), default=True)
 
     class Meta:
+        verbose_name = _("additional supervisor's comments")
+        verbose_name_plural = _("additional supervisors' comments")
         ordering = ["submitted_at"]
 
     def __str__(self) -> str:
-        return f"Comments of {self.supervisor}"
+        return gettext("Comments of %(supervisor)s") % {"supervisor": self.supervisor}
 
 
 class RollBack(models.Model):
@@ -137,61 +199,88 @@ class RollBack(models.Model):
     request. What was current after that stage is kept here, no longer current."""
 
     class Stage(models.TextChoices):
-        WORK_PLAN = "work_plan", "Work plan (back to draft)"
-        MIDPOINT = "midpoint", "Mid-point review (staff comments)"
-        SELF_ASSESSMENT = "self_assessment", "Self-evaluation"
-        FRO_EVALUATION = "fro_evaluation", "FRO evaluation"
-        SRO_REVIEW = "sro_review", "SRO review"
+        WORK_PLAN = "work_plan", _("Work plan (back to draft)")
+        MIDPOINT = "midpoint", _("Mid-point review (staff comments)")
+        SELF_ASSESSMENT = "self_assessment", _("Self-evaluation")
+        FRO_EVALUATION = "fro_evaluation", _("FRO evaluation")
+        SRO_REVIEW = "sro_review", _("SRO review")
 
-    document = models.ForeignKey(WorkPlan, on_delete=models.CASCADE, related_name="rollbacks")
-    target_stage = models.CharField(max_length=16, choices=Stage.choices)
-    from_state = models.CharField(max_length=64)
+    # Who asked for the roll-back, as the record names them.
+    REQUESTER_ROLES = {"fro": _("FRO"), "sro": _("SRO")}
+
+    document = models.ForeignKey(
+        WorkPlan, on_delete=models.CASCADE, related_name="rollbacks", verbose_name=_("document")
+    )
+    target_stage = models.CharField(_("target stage"), max_length=16, choices=Stage.choices)
+    from_state = models.CharField(_("from state"), max_length=64)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
-    requester_role = models.CharField(max_length=8)
-    reason = models.TextField()
+    requester_role = models.CharField(_("requester role"), max_length=8)
+    reason = models.TextField(_("reason"))
     performed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("performed by"),
     )
-    performed_at = models.DateTimeField(auto_now_add=True)
-    snapshot = models.JSONField(default=dict)
+    performed_at = models.DateTimeField(_("performed at"), auto_now_add=True)
+    snapshot = models.JSONField(_("snapshot"), default=dict)
 
     class Meta:
+        verbose_name = _("roll-back")
+        verbose_name_plural = _("roll-backs")
         ordering = ["-performed_at"]
 
     def __str__(self) -> str:
-        return f"Roll-back of {self.document} to {self.get_target_stage_display()}"
+        return gettext("Roll-back of %(document)s to %(stage)s") % {
+            "document": self.document,
+            "stage": self.get_target_stage_display(),
+        }
+
+    @property
+    def requester_role_label(self) -> str:
+        return self.REQUESTER_ROLES.get(self.requester_role, self.requester_role.upper())
 
 
 class ImprovementPlan(models.Model):
     """A performance improvement plan (PIP) linked to the document."""
 
     class State(models.TextChoices):
-        OPEN = "open", "Open"
-        CLOSED = "closed", "Closed"
+        OPEN = "open", pgettext_lazy("improvement plan", "Open")
+        CLOSED = "closed", pgettext_lazy("improvement plan", "Closed")
 
     class Outcome(models.TextChoices):
         NONE = "", "—"
-        IMPROVED = "improved", "Performance improved to the expected level"
-        PARTIAL = "partial", "Partially improved"
-        NOT_IMPROVED = "not_improved", "Not improved"
+        IMPROVED = "improved", _("Performance improved to the expected level")
+        PARTIAL = "partial", _("Partially improved")
+        NOT_IMPROVED = "not_improved", _("Not improved")
 
-    document = models.ForeignKey(WorkPlan, on_delete=models.CASCADE, related_name="pips")
-    opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    document = models.ForeignKey(
+        WorkPlan, on_delete=models.CASCADE, related_name="pips", verbose_name=_("document")
     )
-    opened_at = models.DateTimeField(auto_now_add=True)
-    objectives = models.TextField()
-    support = models.TextField(help_text="Training, coaching and other support.")
-    start = models.DateField()
-    end = models.DateField()
-    state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
-    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
-    outcome_comment = models.TextField(blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("opened by"),
+    )
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+    objectives = models.TextField(_("objectives"))
+    support = models.TextField(_("support"), help_text=_("Training, coaching and other support."))
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.OPEN)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
+    outcome_comment = models.TextField(_("outcome comment"), blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("performance improvement plan")
+        verbose_name_plural = _("performance improvement plans")
         ordering = ["-opened_at"]
         constraints = [
             models.CheckConstraint(
@@ -200,19 +289,32 @@ class ImprovementPlan(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"PIP for {self.document.staff.user} from {self.start}"
+        return gettext("PIP for %(name)s from %(start)s") % {
+            "name": self.document.staff.user,
+            "start": self.start,
+        }
 
 
 class ImprovementPlanMeeting(models.Model):
-    plan = models.ForeignKey(ImprovementPlan, on_delete=models.CASCADE, related_name="meetings")
-    held_on = models.DateField()
-    notes = models.TextField()
+    plan = models.ForeignKey(
+        ImprovementPlan,
+        on_delete=models.CASCADE,
+        related_name="meetings",
+        verbose_name=_("performance improvement plan"),
+    )
+    held_on = models.DateField(_("held on"))
+    notes = models.TextField(_("notes"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
 
     class Meta:
+        verbose_name = _("PIP review meeting")
+        verbose_name_plural = _("PIP review meetings")
         ordering = ["held_on", "pk"]
 
     def __str__(self) -> str:
-        return f"Review meeting {self.held_on}"
+        return gettext("Review meeting %(date)s") % {"date": self.held_on}

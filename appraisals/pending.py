@@ -15,6 +15,7 @@ import datetime
 from collections.abc import Collection, Iterator
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from pmsystem.pending import PendingAction, Stage
 from workplans.models import MidpointReview, WorkPlan
@@ -25,10 +26,10 @@ from .models import Appraisal
 A = Appraisal.State
 
 STAGES = (
-    Stage("self_evaluation", "Evaluation: self-evaluation", "staff", "appraisals:evaluation"),
-    Stage("fro_evaluation", "Evaluation: rating by the FRO", "fro", "appraisals:evaluation"),
-    Stage("sro_review", "Evaluation: approval by the SRO", "sro", "appraisals:evaluation"),
-    Stage("acknowledgement", "Evaluation: acknowledgement", "staff", "appraisals:evaluation"),
+    Stage("self_evaluation", _("Evaluation: self-evaluation"), "staff", "appraisals:evaluation"),
+    Stage("fro_evaluation", _("Evaluation: rating by the FRO"), "fro", "appraisals:evaluation"),
+    Stage("sro_review", _("Evaluation: approval by the SRO"), "sro", "appraisals:evaluation"),
+    Stage("acknowledgement", _("Evaluation: acknowledgement"), "staff", "appraisals:evaluation"),
 )
 
 # Evaluation state → (stage, who acts).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext
 
 from org.models import RatingLevel, RatingScale, User
 from workplans.models import MidpointReview, WorkPlan
@@ -119,13 +120,13 @@ def missing_ratings(appraisal: Appraisal) -> list[str]:
     cycle = appraisal.document.cycle
     rows = appraisal.goal_rows.select_related("goal")
     if cycle.goal_ratings_enabled and rows.filter(rating__isnull=True).exists():
-        problems.append("Rate every goal.")
+        problems.append(gettext("Rate every goal."))
     if appraisal.competency_rows.filter(rating__isnull=True).exists():
-        problems.append("Rate every value and competency.")
+        problems.append(gettext("Rate every value and competency."))
     if appraisal.overall_rating_id is None:
-        problems.append("Give the overall rating.")
+        problems.append(gettext("Give the overall rating."))
     if not appraisal.fro_overall_comment.strip():
-        problems.append("Write the overall comments.")
+        problems.append(gettext("Write the overall comments."))
     return problems
 
 
@@ -169,16 +170,28 @@ def evaluation_tasks(user: User, cycle, *, own=_UNSET) -> list:
             and own.midpoint.state == MidpointReview.State.FINALISED
         )
         label = {
-            Appraisal.State.SELF_ASSESSMENT: "Complete and sign your self-evaluation",
-            Appraisal.State.ACKNOWLEDGEMENT: "Read and acknowledge your evaluation",
+            Appraisal.State.SELF_ASSESSMENT: gettext("Complete and sign your self-evaluation"),
+            Appraisal.State.ACKNOWLEDGEMENT: gettext("Read and acknowledge your evaluation"),
         }.get(state)
         if state == Appraisal.State.NOT_STARTED and midpoint_done:
-            label = "Start your self-evaluation"
+            label = gettext("Start your self-evaluation")
         if label:
-            tasks.append(Task(label, "appraisals:evaluation", (own.pk,), due, "Staff member"))
+            tasks.append(
+                Task(label, "appraisals:evaluation", (own.pk,), due, gettext("Staff member"))
+            )
     waiting = [
-        ("fro", Appraisal.State.FRO_EVALUATION, "Evaluate and rate {}", "FRO"),
-        ("sro", Appraisal.State.SRO_REVIEW, "Approve the evaluation of {}", "SRO"),
+        (
+            "fro",
+            Appraisal.State.FRO_EVALUATION,
+            gettext("Evaluate and rate %(name)s"),
+            gettext("FRO"),
+        ),
+        (
+            "sro",
+            Appraisal.State.SRO_REVIEW,
+            gettext("Approve the evaluation of %(name)s"),
+            gettext("SRO"),
+        ),
     ]
     for relation, state, label, role in waiting:
         for document in (
@@ -188,7 +201,7 @@ def evaluation_tasks(user: User, cycle, *, own=_UNSET) -> list:
         ):
             tasks.append(
                 Task(
-                    label.format(document.staff.user),
+                    label % {"name": document.staff.user},
                     "appraisals:evaluation",
                     (document.pk,),
                     due,
@@ -206,11 +219,11 @@ def evaluation_tasks(user: User, cycle, *, own=_UNSET) -> list:
     ):
         tasks.append(
             Task(
-                f"Give your comments on {document.staff.user}'s year",
+                gettext("Give your comments on %(name)s's year") % {"name": document.staff.user},
                 "appraisals:evaluation",
                 (document.pk,),
                 due,
-                "Additional supervisor",
+                gettext("Additional supervisor"),
             )
         )
     return tasks

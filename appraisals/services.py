@@ -13,10 +13,13 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from org.models import RatingLevel, RatingScale, User
 from org.notifications import notify
 from pmsystem.errors import ApplicationError
+from pmsystem.i18n import phrase, translated
 from pmsystem.security import log_event
 from workplans.models import MidpointReview, Signature, WorkPlan
 from workplans.permissions import relations_for
@@ -39,7 +42,12 @@ from .signing import STAGE_CONTENT
 from .workflow import APPRAISAL
 
 S = Appraisal.State
-ROLE_LABELS = {"staff": "Staff member", "fro": "FRO", "sro": "SRO", "hr": "HR focal point"}
+ROLE_LABELS = {
+    "staff": _("Staff member"),
+    "fro": _("FRO"),
+    "sro": _("SRO"),
+    "hr": _("HR focal point"),
+}
 
 
 @dataclass
@@ -97,7 +105,11 @@ def _transition(
     record_event(
         document=document,
         kind=name,
-        summary=f"{transition.label} ({ROLE_LABELS.get(role, role)})",
+        summary=phrase(
+            gettext_noop("%(action)s (%(role)s)"),
+            action=transition.label,
+            role=ROLE_LABELS.get(role, role),
+        ),
         actor=actor,
         acting_for=acting_for,
         comment=comment,
@@ -151,7 +163,7 @@ def save_self_evaluation(
             actor,
             document,
             "edit_self_evaluation",
-            "The self-evaluation cannot be changed now: it is signed or not yours.",
+            gettext("The self-evaluation cannot be changed now: it is signed or not yours."),
         )
     appraisal.self_overall_comment = overall.strip()
     appraisal.save()
@@ -180,8 +192,14 @@ def submit_self_evaluation(*, document: WorkPlan, actor: User) -> Appraisal:
     fro, _ = _officers(document)
     notify(
         users=[fro],
-        subject=f"Self-evaluation of {document.staff.user} to evaluate",
-        body=f"{document.staff.user} submitted their {document.cycle} self-evaluation.",
+        subject=phrase(
+            gettext_noop("Self-evaluation of %(name)s to evaluate"), name=document.staff.user
+        ),
+        body=phrase(
+            gettext_noop("%(name)s submitted their %(cycle)s self-evaluation."),
+            name=document.staff.user,
+            cycle=document.cycle,
+        ),
     )
     return appraisal
 
@@ -199,10 +217,10 @@ def save_supervisor_comment(*, document: WorkPlan, actor: User, comment: str) ->
             actor,
             document,
             "supervisor_comment",
-            "Additional supervisors comment before the FRO signs the evaluation.",
+            gettext("Additional supervisors comment before the FRO signs the evaluation."),
         )
     if not comment.strip():
-        raise ApplicationError("Write your comments.")
+        raise ApplicationError(gettext("Write your comments."))
     row, created = SupervisorComment.objects.update_or_create(
         appraisal=appraisal,
         supervisor=actor,
@@ -212,7 +230,11 @@ def save_supervisor_comment(*, document: WorkPlan, actor: User, comment: str) ->
     record_event(
         document=document,
         kind="supervisor_comment",
-        summary="Additional supervisor's comments " + ("added" if created else "updated"),
+        summary=phrase(
+            gettext_noop("Additional supervisor's comments added")
+            if created
+            else gettext_noop("Additional supervisor's comments updated")
+        ),
         actor=actor,
     )
     return row
@@ -247,27 +269,36 @@ def save_ratings(
             actor,
             document,
             "edit_ratings",
-            "The ratings cannot be changed now: the evaluation is signed or not yours.",
+            gettext("The ratings cannot be changed now: the evaluation is signed or not yours."),
         )
     cycle = document.cycle
     goal_levels = _level_ids(cycle.pk, RatingScale.Kind.GOAL)
     competency_levels = _level_ids(cycle.pk, RatingScale.Kind.COMPETENCY)
     overall_levels = _level_ids(cycle.pk, RatingScale.Kind.OVERALL)
     changes: list[str] = []
+    not_rated = gettext("not rated")
 
-    def apply(rows, values, levels, label, rated):
+    def label_of(level: RatingLevel | None) -> str:
+        return translated(level.label) if level is not None else not_rated
+
+    def apply(rows, values, levels, wrong_scale, name_of, rated):
         updated = []
         for row in rows:
             if row.pk not in values:
                 continue
             value = values[row.pk]
             if value.rating_id is not None and value.rating_id not in levels:
-                raise ApplicationError(f"That rating is not on the {label} scale of {cycle}.")
+                raise ApplicationError(wrong_scale % {"cycle": cycle})
             rating_id = value.rating_id if rated else None
             if row.rating_id != rating_id:
-                before = row.rating.label if row.rating_id else "not rated"
-                after = levels[rating_id].label if rating_id else "not rated"
-                changes.append(f"{row}: {before} → {after}")
+                changes.append(
+                    gettext("%(item)s: %(before)s → %(after)s")
+                    % {
+                        "item": name_of(row),
+                        "before": label_of(row.rating if row.rating_id else None),
+                        "after": label_of(levels[rating_id] if rating_id else None),
+                    }
+                )
             row.rating_id = rating_id
             row.fro_comment = value.comment.strip()
             updated.append(row)
@@ -278,22 +309,29 @@ def save_ratings(
         appraisal.goal_rows.select_related("goal", "rating"),
         goals,
         goal_levels,
-        "goal",
+        gettext("That rating is not on the goal scale of %(cycle)s."),
+        str,
         cycle.goal_ratings_enabled,
     )
     apply(
         appraisal.competency_rows.select_related("competency", "rating"),
         competencies,
         competency_levels,
-        "competency",
+        gettext("That rating is not on the competency scale of %(cycle)s."),
+        lambda row: translated(row.competency.name),
         True,
     )
     if overall_rating_id is not None and overall_rating_id not in overall_levels:
-        raise ApplicationError(f"That rating is not on the overall scale of {cycle}.")
+        raise ApplicationError(
+            gettext("That rating is not on the overall scale of %(cycle)s.") % {"cycle": cycle}
+        )
     if appraisal.overall_rating_id != overall_rating_id:
-        before = appraisal.overall_rating.label if appraisal.overall_rating_id else "not rated"
-        after = overall_levels[overall_rating_id].label if overall_rating_id else "not rated"
-        changes.append(f"Overall: {before} → {after}")
+        before = appraisal.overall_rating if appraisal.overall_rating_id else None
+        after = overall_levels[overall_rating_id] if overall_rating_id else None
+        changes.append(
+            gettext("Overall: %(before)s → %(after)s")
+            % {"before": label_of(before), "after": label_of(after)}
+        )
     appraisal.overall_rating_id = overall_rating_id
     appraisal.fro_overall_comment = overall_comment.strip()
     appraisal.save()
@@ -301,7 +339,7 @@ def save_ratings(
         record_event(
             document=document,
             kind="ratings_changed",
-            summary=f"Ratings changed ({len(changes)})",
+            summary=phrase(gettext_noop("Ratings changed (%(count)s)"), count=len(changes)),
             actor=actor,
             comment="\n".join(changes),
         )
@@ -318,8 +356,13 @@ def sign_evaluation(*, document: WorkPlan, actor: User) -> Appraisal:
     _, sro = _officers(document)
     notify(
         users=[sro],
-        subject=f"Evaluation of {document.staff.user} to approve",
-        body=f"{actor} signed the {document.cycle} evaluation of {document.staff.user}.",
+        subject=phrase(gettext_noop("Evaluation of %(name)s to approve"), name=document.staff.user),
+        body=phrase(
+            gettext_noop("%(actor)s signed the %(cycle)s evaluation of %(name)s."),
+            actor=actor,
+            cycle=document.cycle,
+            name=document.staff.user,
+        ),
     )
     return appraisal
 
@@ -331,7 +374,12 @@ def sign_evaluation(*, document: WorkPlan, actor: User) -> Appraisal:
 def save_sro_comment(*, document: WorkPlan, actor: User, comment: str) -> Appraisal:
     document, appraisal = _lock(document)
     if "edit_sro_comment" not in allowed_actions(actor, document):
-        _refuse(actor, document, "edit_sro_comment", "The SRO's comments cannot be changed now.")
+        _refuse(
+            actor,
+            document,
+            "edit_sro_comment",
+            gettext("The SRO's comments cannot be changed now."),
+        )
     appraisal.sro_comment = comment.strip()
     appraisal.save()
     return appraisal
@@ -347,7 +395,10 @@ def approve_evaluation(*, document: WorkPlan, actor: User, comment: str = "") ->
     if comment.strip():
         if "edit_sro_comment" not in allowed_actions(actor, document):
             _refuse(
-                actor, document, "edit_sro_comment", "The SRO's comments cannot be changed now."
+                actor,
+                document,
+                "edit_sro_comment",
+                gettext("The SRO's comments cannot be changed now."),
             )
         appraisal.sro_comment = comment.strip()
     _transition(document, appraisal, actor, "approve_evaluation")
@@ -355,8 +406,11 @@ def approve_evaluation(*, document: WorkPlan, actor: User, comment: str = "") ->
     appraisal.save(update_fields=["sro_signed_at", "sro_comment"])
     notify(
         users=[document.staff.user],
-        subject="Your evaluation is ready to acknowledge",
-        body=f"Your {document.cycle} evaluation is approved. Read it and acknowledge it.",
+        subject=phrase(gettext_noop("Your evaluation is ready to acknowledge")),
+        body=phrase(
+            gettext_noop("Your %(cycle)s evaluation is approved. Read it and acknowledge it."),
+            cycle=document.cycle,
+        ),
     )
     return appraisal
 
@@ -365,14 +419,18 @@ def approve_evaluation(*, document: WorkPlan, actor: User, comment: str = "") ->
 def return_evaluation_to_fro(*, document: WorkPlan, actor: User, reason: str) -> Appraisal:
     """Step 8, the other way: the SRO returns the evaluation to the FRO with a reason."""
     if not reason.strip():
-        raise ApplicationError("Give the reason for returning the evaluation to the FRO.")
+        raise ApplicationError(gettext("Give the reason for returning the evaluation to the FRO."))
     document, appraisal = _lock(document)
     _transition(document, appraisal, actor, "return_to_fro", comment=reason.strip())
     fro, _ = _officers(document)
     notify(
         users=[fro],
-        subject=f"Evaluation of {document.staff.user} returned",
-        body=f"{actor} returned the evaluation to you: {reason.strip()}",
+        subject=phrase(gettext_noop("Evaluation of %(name)s returned"), name=document.staff.user),
+        body=phrase(
+            gettext_noop("%(actor)s returned the evaluation to you: %(reason)s"),
+            actor=actor,
+            reason=reason.strip(),
+        ),
     )
     return appraisal
 
@@ -394,8 +452,14 @@ def acknowledge_evaluation(*, document: WorkPlan, actor: User, comment: str = ""
     fro, sro = _officers(document)
     notify(
         users=[fro, sro],
-        subject=f"{document.staff.user} acknowledged the evaluation",
-        body=f"The {document.cycle} document of {document.staff.user} is complete.",
+        subject=phrase(
+            gettext_noop("%(name)s acknowledged the evaluation"), name=document.staff.user
+        ),
+        body=phrase(
+            gettext_noop("The %(cycle)s document of %(name)s is complete."),
+            cycle=document.cycle,
+            name=document.staff.user,
+        ),
     )
     return appraisal
 
@@ -438,9 +502,11 @@ def roll_back_document(
     document, appraisal = _lock(document)
     relations = relations_for(actor, document)
     if "hr" not in relations:
-        raise ApplicationError("Only an HR focal point of the entity rolls documents back.")
+        raise ApplicationError(
+            gettext("Only an HR focal point of the entity rolls documents back.")
+        )
     if not reason.strip():
-        raise ApplicationError("Record the reason given in the written request.")
+        raise ApplicationError(gettext("Record the reason given in the written request."))
     line = current_line(document.staff_id, document.cycle_id)
     requester_role = None
     if line is not None and requested_by.pk == line.fro_id:
@@ -448,14 +514,17 @@ def roll_back_document(
     elif line is not None and requested_by.pk == line.sro_id:
         requester_role = "sro"
     if requester_role is None:
-        raise ApplicationError("A roll-back needs the written request of the FRO or the SRO.")
+        raise ApplicationError(
+            gettext("A roll-back needs the written request of the FRO or the SRO.")
+        )
     if appraisal.state == S.COMPLETED and not document.cycle.rollback_completed_allowed:
-        raise ApplicationError("A completed document cannot be rolled back.")
+        raise ApplicationError(gettext("A completed document cannot be rolled back."))
     targets = dict(rollback_targets(document))
     if target_stage not in targets:
         label = dict(RollBack.Stage.choices).get(target_stage, target_stage)
         raise ApplicationError(
-            f"This document cannot be rolled back to \u201c{label}\u201d from where it is now."
+            gettext("This document cannot be rolled back to “%(stage)s” from where it is now.")
+            % {"stage": label}
         )
     snapshot = _snapshot(document, appraisal)
     from_state = appraisal.state if appraisal.state != S.NOT_STARTED else document.state
@@ -519,10 +588,14 @@ def roll_back_document(
             document.save()
     voided_stages = DOCUMENT_ORDER[DOCUMENT_ORDER.index(target_stage) :]
     now = timezone.now()
-    label = dict(RollBack.Stage.choices)[target_stage]
+    label = RollBack.Stage(target_stage).label
     voided = Signature.objects.filter(
         document=document, stage__in=voided_stages, voided_at__isnull=True
-    ).update(voided_at=now, void_reason=f"Rolled back to {label}: {reason.strip()}")
+    ).update(
+        voided_at=now,
+        void_reason=gettext("Rolled back to %(stage)s: %(reason)s")
+        % {"stage": label, "reason": reason.strip()},
+    )
     rollback = RollBack.objects.create(
         document=document,
         target_stage=target_stage,
@@ -536,8 +609,21 @@ def roll_back_document(
     record_event(
         document=document,
         kind="rolled_back",
-        summary=f"Rolled back to {label} at the request of the {requester_role.upper()}, "
-        f"{requested_by} ({voided} signature{'s' if voided != 1 else ''} voided)",
+        summary=phrase(
+            gettext_noop(
+                "Rolled back to %(stage)s at the request of the %(role)s, %(name)s "
+                "(%(count)s signature voided)"
+            )
+            if voided == 1
+            else gettext_noop(
+                "Rolled back to %(stage)s at the request of the %(role)s, %(name)s "
+                "(%(count)s signatures voided)"
+            ),
+            stage=label,
+            role=ROLE_LABELS[requester_role],
+            name=requested_by,
+            count=voided,
+        ),
         actor=actor,
         comment=reason.strip(),
         data={"rollback": rollback.pk, "voided": voided},
@@ -552,9 +638,19 @@ def roll_back_document(
     fro, sro = _officers(document)
     notify(
         users=[document.staff.user, fro, sro],
-        subject=f"Document of {document.staff.user} rolled back",
-        body=f"{actor} (HR) rolled the {document.cycle} document of {document.staff.user} "
-        f"back to {label} at the written request of {requested_by}.\n\nReason: {reason.strip()}",
+        subject=phrase(gettext_noop("Document of %(name)s rolled back"), name=document.staff.user),
+        body=phrase(
+            gettext_noop(
+                "%(actor)s (HR) rolled the %(cycle)s document of %(name)s back to %(stage)s at "
+                "the written request of %(requester)s.\n\nReason: %(reason)s"
+            ),
+            actor=actor,
+            cycle=document.cycle,
+            name=document.staff.user,
+            stage=label,
+            requester=requested_by,
+            reason=reason.strip(),
+        ),
     )
     return rollback
 
@@ -574,11 +670,11 @@ def open_improvement_plan(
 ) -> ImprovementPlan:
     """The FRO opens a PIP: prompted by an underperformance rating, or at any time."""
     if "open_pip" not in allowed_actions(actor, document):
-        raise ApplicationError("Only the FRO opens a performance improvement plan.")
+        raise ApplicationError(gettext("Only the FRO opens a performance improvement plan."))
     if not objectives.strip() or not support.strip():
-        raise ApplicationError("A PIP needs objectives and the support offered.")
+        raise ApplicationError(gettext("A PIP needs objectives and the support offered."))
     if end < start:
-        raise ApplicationError("The PIP cannot end before it starts.")
+        raise ApplicationError(gettext("The PIP cannot end before it starts."))
     plan = ImprovementPlan(
         document=document,
         opened_by=actor,
@@ -592,13 +688,19 @@ def open_improvement_plan(
     record_event(
         document=document,
         kind="pip_opened",
-        summary=f"Performance improvement plan opened ({start:%d %b %Y} – {end:%d %b %Y})",
+        summary=phrase(
+            gettext_noop("Performance improvement plan opened (%(start)s – %(end)s)"),
+            start=start,
+            end=end,
+        ),
         actor=actor,
     )
     notify(
         users=[document.staff.user],
-        subject="A performance improvement plan was opened",
-        body=f"{actor} opened a performance improvement plan with you.",
+        subject=phrase(gettext_noop("A performance improvement plan was opened")),
+        body=phrase(
+            gettext_noop("%(actor)s opened a performance improvement plan with you."), actor=actor
+        ),
     )
     return plan
 
@@ -609,18 +711,18 @@ def add_improvement_meeting(
 ) -> ImprovementPlanMeeting:
     document = plan.document
     if "open_pip" not in allowed_actions(actor, document):
-        raise ApplicationError("Only the FRO records PIP review meetings.")
+        raise ApplicationError(gettext("Only the FRO records PIP review meetings."))
     if plan.state != ImprovementPlan.State.OPEN:
-        raise ApplicationError("This PIP is closed.")
+        raise ApplicationError(gettext("This PIP is closed."))
     if not notes.strip():
-        raise ApplicationError("Write the notes of the meeting.")
+        raise ApplicationError(gettext("Write the notes of the meeting."))
     meeting = ImprovementPlanMeeting.objects.create(
         plan=plan, held_on=held_on, notes=notes.strip(), recorded_by=actor
     )
     record_event(
         document=document,
         kind="pip_meeting",
-        summary=f"PIP review meeting of {held_on:%d %b %Y} recorded",
+        summary=phrase(gettext_noop("PIP review meeting of %(date)s recorded"), date=held_on),
         actor=actor,
     )
     return meeting
@@ -632,11 +734,11 @@ def close_improvement_plan(
 ) -> ImprovementPlan:
     document = plan.document
     if "open_pip" not in allowed_actions(actor, document):
-        raise ApplicationError("Only the FRO closes a PIP.")
+        raise ApplicationError(gettext("Only the FRO closes a PIP."))
     if plan.state != ImprovementPlan.State.OPEN:
-        raise ApplicationError("This PIP is already closed.")
+        raise ApplicationError(gettext("This PIP is already closed."))
     if outcome not in ImprovementPlan.Outcome.values or not outcome:
-        raise ApplicationError("Choose the outcome of the PIP.")
+        raise ApplicationError(gettext("Choose the outcome of the PIP."))
     plan.state = ImprovementPlan.State.CLOSED
     plan.outcome = outcome
     plan.outcome_comment = comment.strip()
@@ -645,7 +747,10 @@ def close_improvement_plan(
     record_event(
         document=document,
         kind="pip_closed",
-        summary=f"PIP closed: {plan.get_outcome_display()}",
+        summary=phrase(
+            gettext_noop("PIP closed: %(outcome)s"),
+            outcome=ImprovementPlan.Outcome(outcome).label,
+        ),
         actor=actor,
     )
     return plan

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from org.selectors import current_cycle
@@ -39,7 +40,7 @@ def _load(request: HttpRequest, pk: int) -> tuple[WorkPlan, frozenset[str], froz
 
 def _require(actions: frozenset[str], *needed: str) -> None:
     if not actions.intersection(needed):
-        raise PermissionDenied("You may not do this on this document now.")
+        raise PermissionDenied(gettext("You may not do this on this document now."))
 
 
 def _back(pk: int) -> HttpResponse:
@@ -58,7 +59,7 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
         "view_evaluation",
         "view_evaluation_as_supervisor",
     }:
-        raise PermissionDenied("You may not see this evaluation.")
+        raise PermissionDenied(gettext("You may not see this evaluation."))
     own_comment = ""
     if "supervisor_comment" in actions or supervisor_only:
         own_comment = next(
@@ -113,7 +114,7 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "End-of-cycle evaluation started.")
+        messages.success(request, gettext("End-of-cycle evaluation started."))
     return _back(pk)
 
 
@@ -136,11 +137,13 @@ def self_evaluation(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if "submit" in request.POST:
             services.submit_self_evaluation(document=document, actor=request.user)
-            messages.success(request, "Self-evaluation signed and sent to your FRO.")
+            messages.success(request, gettext("Self-evaluation signed and sent to your FRO."))
         else:
-            messages.success(request, "Self-evaluation saved.")
+            messages.success(request, gettext("Self-evaluation saved."))
     except ApplicationError as error:
-        messages.error(request, f"{error.message} What you typed is saved.")
+        messages.error(
+            request, gettext("%(error)s What you typed is saved.") % {"error": error.message}
+        )
     return _back(pk)
 
 
@@ -155,7 +158,9 @@ def supervisor_comment(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Your comments are saved; the FRO sees them before rating.")
+        messages.success(
+            request, gettext("Your comments are saved; the FRO sees them before rating.")
+        )
     return _back(pk)
 
 
@@ -180,7 +185,7 @@ def ratings(request: HttpRequest, pk: int) -> HttpResponse:
         overall = request.POST.get("overall_rating") or None
         overall_id = int(overall) if overall else None
     except (forms.ValidationError, ValueError):
-        messages.error(request, "A rating was not one of the choices: nothing was saved.")
+        messages.error(request, gettext("A rating was not one of the choices: nothing was saved."))
         return _back(pk)
     try:
         services.save_ratings(
@@ -193,9 +198,9 @@ def ratings(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if "sign" in request.POST:
             services.sign_evaluation(document=document, actor=request.user)
-            messages.success(request, "Evaluation signed and sent to the SRO.")
+            messages.success(request, gettext("Evaluation signed and sent to the SRO."))
         else:
-            messages.success(request, "Ratings saved.")
+            messages.success(request, gettext("Ratings saved."))
     except ApplicationError as error:
         messages.error(request, error.message)
     return _back(pk)
@@ -210,17 +215,19 @@ def sro(request: HttpRequest, pk: int) -> HttpResponse:
         if request.POST.get("action") == "return":
             form = ReasonForm(request.POST)
             if not form.is_valid():
-                raise ApplicationError("Give the reason for returning the evaluation to the FRO.")
+                raise ApplicationError(
+                    gettext("Give the reason for returning the evaluation to the FRO.")
+                )
             services.return_evaluation_to_fro(
                 document=document, actor=request.user, reason=form.cleaned_data["reason"]
             )
-            messages.success(request, "Evaluation returned to the FRO.")
+            messages.success(request, gettext("Evaluation returned to the FRO."))
         elif request.POST.get("action") == "approve":
             services.approve_evaluation(document=document, actor=request.user, comment=comment)
-            messages.success(request, "Evaluation approved and signed.")
+            messages.success(request, gettext("Evaluation approved and signed."))
         else:
             services.save_sro_comment(document=document, actor=request.user, comment=comment)
-            messages.success(request, "Comments saved.")
+            messages.success(request, gettext("Comments saved."))
     except ApplicationError as error:
         messages.error(request, error.message)
     return _back(pk)
@@ -237,7 +244,7 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "You signed your evaluation: the document is complete.")
+        messages.success(request, gettext("You signed your evaluation: the document is complete."))
     return _back(pk)
 
 
@@ -245,9 +252,15 @@ def rollback(request: HttpRequest, pk: int) -> HttpResponse:
     """HR returns a document to an earlier stage on the FRO's or SRO's written request."""
     document, roles, actions = _load(request, pk)
     if "hr" not in roles:
-        raise PermissionDenied("Only an HR focal point of the entity rolls documents back.")
+        raise PermissionDenied(
+            gettext("Only an HR focal point of the entity rolls documents back.")
+        )
     line = current_line(document.staff_id, document.cycle_id)
-    officers = [(line.fro.user, "FRO"), (line.sro.user, "SRO")] if line else []
+    officers = (
+        [(line.fro.user, services.ROLE_LABELS["fro"]), (line.sro.user, services.ROLE_LABELS["sro"])]
+        if line
+        else []
+    )
     targets = selectors.rollback_targets(document)
     form = RollBackForm(request.POST or None, targets=targets, officers=officers)
     if request.method == "POST" and form.is_valid():
@@ -263,7 +276,7 @@ def rollback(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, error.message)
         else:
             messages.success(
-                request, "Document rolled back; the staff member and officers are told."
+                request, gettext("Document rolled back; the staff member and officers are told.")
             )
             return redirect("workplans:document", pk)
     return render(
@@ -295,7 +308,7 @@ def improvement_plans(request: HttpRequest, pk: int) -> HttpResponse:
             except ApplicationError as error:
                 messages.error(request, error.message)
             else:
-                messages.success(request, "Performance improvement plan opened.")
+                messages.success(request, gettext("Performance improvement plan opened."))
                 return redirect("appraisals:pips", pk)
     plans = list(
         ImprovementPlan.objects.filter(document=document)
@@ -323,14 +336,14 @@ def improvement_plan_meeting(request: HttpRequest, pk: int, plan_id: int) -> Htt
     plan = get_object_or_404(ImprovementPlan, pk=plan_id, document=document)
     form = MeetingForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the date and notes of the meeting.")
+        messages.error(request, gettext("Give the date and notes of the meeting."))
     else:
         try:
             services.add_improvement_meeting(plan=plan, actor=request.user, **form.cleaned_data)
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, "Meeting recorded.")
+            messages.success(request, gettext("Meeting recorded."))
     return redirect("appraisals:pips", pk)
 
 
@@ -340,14 +353,14 @@ def improvement_plan_close(request: HttpRequest, pk: int, plan_id: int) -> HttpR
     plan = get_object_or_404(ImprovementPlan, pk=plan_id, document=document)
     form = CloseImprovementPlanForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose the outcome of the PIP.")
+        messages.error(request, gettext("Choose the outcome of the PIP."))
     else:
         try:
             services.close_improvement_plan(plan=plan, actor=request.user, **form.cleaned_data)
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, "PIP closed.")
+            messages.success(request, gettext("PIP closed."))
     return redirect("appraisals:pips", pk)
 
 

@@ -5,6 +5,9 @@ Roles are the document relations of `workplans.permissions.relations_for`.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+
 from pmsystem.workflow import Transition, Workflow
 from workplans.models import MidpointReview, WorkPlan
 
@@ -16,17 +19,21 @@ S = Appraisal.State
 def _may_start(appraisal: Appraisal) -> str | None:
     document = appraisal.document
     if document.state != WorkPlan.State.APPROVED:
-        return "The end-of-cycle evaluation starts once the FRO has approved the work plan."
+        return gettext(
+            "The end-of-cycle evaluation starts once the FRO has approved the work plan."
+        )
     if document.cycle.midpoint_required:
         midpoint = getattr(document, "midpoint", None)
         if midpoint is None or midpoint.state != MidpointReview.State.FINALISED:
-            return "The end-of-cycle evaluation starts once the mid-point review is finalised."
+            return gettext(
+                "The end-of-cycle evaluation starts once the mid-point review is finalised."
+            )
     return None
 
 
 def _self_evaluation_given(appraisal: Appraisal) -> str | None:
     if not appraisal.self_overall_comment.strip():
-        return "Write your overall self-assessment before submitting."
+        return gettext("Write your overall self-assessment before submitting.")
     return None
 
 
@@ -39,7 +46,7 @@ def _ratings_complete(appraisal: Appraisal) -> str | None:
 
 def _not_completed(appraisal: Appraisal) -> str | None:
     if appraisal.state == S.COMPLETED and not appraisal.document.cycle.rollback_completed_allowed:
-        return "A completed document cannot be rolled back."
+        return gettext("A completed document cannot be rolled back.")
     return None
 
 
@@ -47,89 +54,111 @@ APPRAISAL = Workflow(
     document="evaluation",
     state_field="state",
     states=dict(S.choices),
+    too_early=_("This evaluation is %(state)s: it cannot be %(past)s yet."),
+    too_late=_("This evaluation is %(state)s: it can no longer be %(past)s."),
     transitions=[
         Transition(
             "start_evaluation",
-            "Start end-of-cycle evaluation",
+            _("Start end-of-cycle evaluation"),
             (S.NOT_STARTED,),
             S.SELF_ASSESSMENT,
             frozenset({"staff", "fro"}),
             guard=_may_start,
+            action=_("start end-of-cycle evaluation"),
+            past=pgettext_lazy("evaluation", "started"),
         ),
         Transition(
             "submit_self_evaluation",
-            "Submit self-evaluation",
+            _("Submit self-evaluation"),
             (S.SELF_ASSESSMENT,),
             S.FRO_EVALUATION,
             frozenset({"staff"}),
             guard=_self_evaluation_given,
             signs=True,
+            action=_("submit self-evaluation"),
+            past=pgettext_lazy("evaluation", "submitted"),
         ),
         Transition(
             "sign_evaluation",
-            "Sign evaluation",
+            _("Sign evaluation"),
             (S.FRO_EVALUATION,),
             S.SRO_REVIEW,
             frozenset({"fro"}),
             guard=_ratings_complete,
             signs=True,
+            action=_("sign this evaluation"),
+            past=pgettext_lazy("evaluation", "signed"),
         ),
         Transition(
             "approve_evaluation",
-            "Approve evaluation",
+            _("Approve evaluation"),
             (S.SRO_REVIEW,),
             S.ACKNOWLEDGEMENT,
             frozenset({"sro"}),
             signs=True,
+            action=_("approve this evaluation"),
+            past=pgettext_lazy("evaluation", "approved"),
         ),
         Transition(
             "return_to_fro",
-            "Return evaluation to the FRO",
+            _("Return evaluation to the FRO"),
             (S.SRO_REVIEW,),
             S.FRO_EVALUATION,
             frozenset({"sro"}),
             signs=True,
+            action=_("return this evaluation to the FRO"),
+            past=pgettext_lazy("evaluation", "returned"),
         ),
         Transition(
             "acknowledge",
-            "Acknowledge evaluation",
+            _("Acknowledge evaluation"),
             (S.ACKNOWLEDGEMENT,),
             S.COMPLETED,
             frozenset({"staff"}),
             signs=True,
+            action=_("acknowledge this evaluation"),
+            past=pgettext_lazy("evaluation", "acknowledged"),
         ),
         # HR focal points roll back on an officer's written request.
         Transition(
             "roll_back_to_sro_review",
-            "Roll back to SRO review",
+            _("Roll back to SRO review"),
             (S.ACKNOWLEDGEMENT, S.COMPLETED),
             S.SRO_REVIEW,
             frozenset({"hr"}),
             guard=_not_completed,
+            action=_("roll back to SRO review"),
+            past=pgettext_lazy("evaluation", "rolled back"),
         ),
         Transition(
             "roll_back_to_fro_evaluation",
-            "Roll back to FRO evaluation",
+            _("Roll back to FRO evaluation"),
             (S.SRO_REVIEW, S.ACKNOWLEDGEMENT, S.COMPLETED),
             S.FRO_EVALUATION,
             frozenset({"hr"}),
             guard=_not_completed,
+            action=_("roll back this evaluation to FRO evaluation"),
+            past=pgettext_lazy("evaluation", "rolled back"),
         ),
         Transition(
             "roll_back_to_self_assessment",
-            "Roll back to self-evaluation",
+            _("Roll back to self-evaluation"),
             (S.FRO_EVALUATION, S.SRO_REVIEW, S.ACKNOWLEDGEMENT, S.COMPLETED),
             S.SELF_ASSESSMENT,
             frozenset({"hr"}),
             guard=_not_completed,
+            action=_("roll back to self-evaluation"),
+            past=pgettext_lazy("evaluation", "rolled back"),
         ),
         Transition(
             "reset",
-            "Reset evaluation",
+            _("Reset evaluation"),
             tuple(s for s in S.values if s != S.NOT_STARTED),
             S.NOT_STARTED,
             frozenset({"hr"}),
             guard=_not_completed,
+            action=_("reset this evaluation"),
+            past=pgettext_lazy("evaluation", "reset"),
         ),
     ],
 )

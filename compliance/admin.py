@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import Broadcast, Reminder
 from .reminders import enqueue_on_commit
@@ -44,7 +46,7 @@ class ReminderAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
     @admin.action(
-        description="Release for sending again (only if you know the email did not leave)",
+        description=_("Release for sending again (only if you know the email did not leave)"),
         permissions=["release"],
     )
     def release(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
@@ -60,7 +62,17 @@ class ReminderAdmin(ReadOnlyAdmin):
             status=Reminder.Status.PENDING, claimed_at=None, error=""
         )
         enqueue_on_commit(ids)
-        self.message_user(request, f"{len(ids)} reminder(s) released for sending.", messages.INFO)
+        count = len(ids)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)s reminder(s) released for sending.",
+                "%(count)s reminder(s) released for sending.",
+                count,
+            )
+            % {"count": count},
+            messages.INFO,
+        )
 
     def has_release_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("compliance.change_reminder")

@@ -64,11 +64,14 @@ from django.db.models import (
 from django.db.models.functions import Greatest, TruncDate
 from django.db.models.lookups import GreaterThan, LessThan, LessThanOrEqual
 from django.http import Http404
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from appraisals.models import Appraisal
 from org.models import Category, Cycle, OrgUnit, RatingLevel, RatingScale, StaffMember, User
+from pmsystem.i18n import translated
 from workplans.models import MidpointReview, WorkPlan
 
 from .permissions import compliance_entities
@@ -81,20 +84,38 @@ WORKPLAN, MIDPOINT, EVALUATION, ACKNOWLEDGEMENT = (
 )
 COMPLETED = "completed"
 STAGE_LABELS = {
-    WORKPLAN: "Work plan",
-    MIDPOINT: "Mid-point review",
-    EVALUATION: "End-of-cycle evaluation",
-    ACKNOWLEDGEMENT: "Acknowledgement",
-    COMPLETED: "Completed",
+    WORKPLAN: _("Work plan"),
+    MIDPOINT: _("Mid-point review"),
+    EVALUATION: _("End-of-cycle evaluation"),
+    ACKNOWLEDGEMENT: _("Acknowledgement"),
+    COMPLETED: _("Completed"),
 }
 STATUS_LABELS = {
-    "not_started": "Not started",
-    "in_progress": "In progress",
-    "done": "Done",
-    "on_time": "Done on time",
-    "late": "Done late",
-    "overdue": "Overdue",
+    "not_started": _("Not started"),
+    "in_progress": _("In progress"),
+    "done": _("Done"),
+    "on_time": _("Done on time"),
+    "late": _("Done late"),
+    "overdue": _("Overdue"),
 }
+# The heading of the dashboard's unit breakdown, and the name of that breakdown in exports,
+# by the kind of the units listed (None: the entities the user holds).
+UNITS_HEADINGS = {
+    None: _("By department, office or mission"),
+    OrgUnit.Kind.ENTITY: _("By department, office or mission"),
+    OrgUnit.Kind.DIVISION: _("By division"),
+    OrgUnit.Kind.SECTION: _("By section"),
+    OrgUnit.Kind.UNIT: _("By unit"),
+}
+UNITS_BREAKDOWNS = {
+    None: _("Department, office or mission"),
+    OrgUnit.Kind.ENTITY: _("Department, office or mission"),
+    OrgUnit.Kind.DIVISION: _("Division"),
+    OrgUnit.Kind.SECTION: _("Section"),
+    OrgUnit.Kind.UNIT: _("Unit"),
+}
+NO_DOCUMENT = _("Not started (no document)")
+NO_WORK_PLAN = _("No work plan")
 PEOPLE_PER_PAGE = 50
 DOC = "doc"  # the staff member's document (work plan) of the cycle, LEFT-joined
 LINE = "line"  # the staff member's current reporting line of the cycle, LEFT-joined
@@ -436,7 +457,7 @@ def resolve_scope(
         .values_list("pk", "code", "name")
     ]
     if not entities:
-        raise PermissionDenied("Compliance reports are for the HODs and HR focal points.")
+        raise PermissionDenied(gettext("Compliance reports are for the HODs and HR focal points."))
     held = {e.id for e in entities}
     cycles = list(Cycle.objects.order_by("-start"))
     if cycle_id is not None:
@@ -572,10 +593,17 @@ class GroupRow:
         — what a breakdown table's row shows, ready to print."""
         cells = []
         for s in self.stages:
-            cells.append((str(s.done), s.links.get("done", "") if s.done else ""))
-            cells.append((str(s.overdue), s.links.get("overdue", "") if s.overdue else ""))
-            cells.append(("—" if s.completion is None else f"{s.completion}%", ""))
+            cells.append((formats.number_format(s.done), s.links.get("done", "") if s.done else ""))
+            cells.append(
+                (formats.number_format(s.overdue), s.links.get("overdue", "") if s.overdue else "")
+            )
+            cells.append(("—" if s.completion is None else percent(s.completion), ""))
         return cells
+
+
+def percent(value: float) -> str:
+    """A percentage with one decimal, as the reader writes it (87.5%, 87,5 %)."""
+    return gettext("%(value)s%%") % {"value": formats.number_format(value, 1)}
 
 
 @dataclass
@@ -585,6 +613,7 @@ class Dashboard:
     summary: GroupRow
     units: list[GroupRow]
     units_heading: str
+    units_breakdown: str  # what the unit lines are, for exports ("Division")
     by_category: list[GroupRow]
     by_gender: list[GroupRow]
     ratings: RatingsTable
@@ -669,7 +698,7 @@ def compliance_dashboard(scope: Scope) -> Dashboard:
             _group_row(e.id, str(e), by_unit[e.id], scope, scope.params(unit=e.id))
             for e in scope.entities
         ]
-        heading = "By department, office or mission"
+        kind = None
     else:
         children = [scope.tree.units[i] for i in scope.tree.children.get(scope.node.id, ())]
         units = [
@@ -677,27 +706,23 @@ def compliance_dashboard(scope: Scope) -> Dashboard:
             for c in children
         ]
         if children and by_unit.get(None):  # a leaf unit's own staff are its people list
-            units.insert(
-                0, _group_row(None, f"Directly in {scope.node.code}", by_unit[None], scope)
-            )
-        heading = "By " + (
-            OrgUnit.Kind(scope.tree.units[children[0].id].kind).label.lower()
-            if children
-            else "unit"
-        )
+            directly = gettext("Directly in %(unit)s") % {"unit": scope.node.code}
+            units.insert(0, _group_row(None, directly, by_unit[None], scope))
+        kind = scope.tree.units[children[0].id].kind if children else OrgUnit.Kind.UNIT
     return Dashboard(
         scope=scope,
         stages=stages_of(cycle),
-        summary=_group_row(None, "All staff in scope", summary, scope, scope.params()),
+        summary=_group_row(None, gettext("All staff in scope"), summary, scope, scope.params()),
         units=units,
-        units_heading=heading,
+        units_heading=str(UNITS_HEADINGS[kind]),
+        units_breakdown=str(UNITS_BREAKDOWNS[kind]),
         by_category=[
-            _group_row(value, label, by_category[value], scope, scope.params(category=value))
+            _group_row(value, str(label), by_category[value], scope, scope.params(category=value))
             for value, label in Category.choices
             if value in by_category
         ],
         by_gender=[
-            _group_row(value, label, by_gender[value], scope)
+            _group_row(value, str(label), by_gender[value], scope)
             for value, label in StaffMember.Gender.choices
             if value in by_gender
         ],
@@ -730,7 +755,7 @@ class RatingsRow:
 
 @dataclass
 class RatingsTable:
-    levels: list[tuple[str, str]]  # (code, label), highest first
+    levels: list[tuple[str, str]]  # (code, label as stored: show it with `translated`)
     rows: list[RatingsRow]
 
 
@@ -763,7 +788,7 @@ def ratings_distribution(scope: Scope) -> RatingsTable:
     ]
     rows.append(
         RatingsRow(
-            "Whole organisation",
+            gettext("Whole organisation"),
             [sum(c.get(pk, 0) for c in per_entity.values()) for pk, _, _ in levels],
             is_organisation=True,
         )
@@ -853,7 +878,7 @@ class PersonRow:
 
     @property
     def stage_label(self) -> str:
-        return STAGE_LABELS[self.stage]
+        return str(STAGE_LABELS[self.stage])
 
 
 def person_row(values: tuple, cycle: Cycle, today: datetime.date) -> PersonRow:
@@ -882,7 +907,7 @@ def person_row(values: tuple, cycle: Cycle, today: datetime.date) -> PersonRow:
     if wp_state != WP.APPROVED:
         stage, state, due = (
             WORKPLAN,
-            _STATE_LABELS[WORKPLAN].get(wp_state, "Not started (no document)"),
+            _STATE_LABELS[WORKPLAN].get(wp_state, NO_DOCUMENT),
             workplan_due,
         )
     elif cycle.midpoint_required and mp_state != MP.FINALISED:
@@ -910,18 +935,18 @@ def person_row(values: tuple, cycle: Cycle, today: datetime.date) -> PersonRow:
         index_number=index_number,
         name=_name(first, last, email),
         email=email,
-        category=Category(category).label if category else "",
-        gender=StaffMember.Gender(gender).label if gender else "",
+        category=str(Category(category).label) if category else "",
+        gender=str(StaffMember.Gender(gender).label) if gender else "",
         unit=f"{unit_code} — {unit_name}",
         document_id=document_id,
-        workplan_state=_STATE_LABELS[WORKPLAN].get(wp_state, "No work plan"),
-        midpoint_state=_STATE_LABELS[MIDPOINT].get(mp_state or MP.NOT_STARTED)
+        workplan_state=str(_STATE_LABELS[WORKPLAN].get(wp_state, NO_WORK_PLAN)),
+        midpoint_state=str(_STATE_LABELS[MIDPOINT].get(mp_state or MP.NOT_STARTED))
         if cycle.midpoint_required
         else "",
-        evaluation_state=_STATE_LABELS[EVALUATION].get(ap_state or AP.NOT_STARTED),
+        evaluation_state=str(_STATE_LABELS[EVALUATION].get(ap_state or AP.NOT_STARTED)),
         fro=_name(fro_first, fro_last, fro_email) if (fro_first or fro_last or fro_email) else "",
         stage=stage,
-        stage_state=state,
+        stage_state=str(state),
         due=due,
         overdue=due is not None and today > due,
     )
@@ -936,22 +961,30 @@ def person_rows(scope: Scope, values: Iterable[tuple]) -> Iterator[PersonRow]:
 
 
 def chart_data(dashboard: Dashboard) -> dict:
-    """What the charts draw (the same numbers as the tables next to them)."""
+    """What the charts draw (the same numbers as the tables next to them), with the labels in
+    the reader's language: the page renders it (json_script) for the script, which has no
+    text of its own."""
     summary = dashboard.summary
     return {
         "stages": {
-            "labels": [s.label for s in summary.stages],
+            "labels": [str(s.label) for s in summary.stages],
             "series": [
-                {"label": "Done", "data": [s.done for s in summary.stages]},
-                {"label": "In progress", "data": [s.in_progress for s in summary.stages]},
-                {"label": "Not started", "data": [s.not_started for s in summary.stages]},
+                {"label": str(STATUS_LABELS["done"]), "data": [s.done for s in summary.stages]},
+                {
+                    "label": str(STATUS_LABELS["in_progress"]),
+                    "data": [s.in_progress for s in summary.stages],
+                },
+                {
+                    "label": str(STATUS_LABELS["not_started"]),
+                    "data": [s.not_started for s in summary.stages],
+                },
             ],
         },
         "units": {
             "labels": [row.label for row in dashboard.units],
             "series": [
                 {
-                    "label": STAGE_LABELS[stage],
+                    "label": str(STAGE_LABELS[stage]),
                     "data": [row.stage(stage).completion or 0 for row in dashboard.units],
                 }
                 for stage in dashboard.stages
@@ -961,7 +994,7 @@ def chart_data(dashboard: Dashboard) -> dict:
             "labels": [row.label for row in dashboard.ratings.rows],
             "series": [
                 {
-                    "label": label,
+                    "label": translated(label),
                     "data": [row.shares[i] or 0 for row in dashboard.ratings.rows],
                 }
                 for i, (_, label) in enumerate(dashboard.ratings.levels)

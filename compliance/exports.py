@@ -4,13 +4,21 @@ The people list of 40,000 staff is never one list in memory: rows come from
 `.values_list(...).iterator(chunk_size=...)` and go out as they are read (CSV through a
 `StreamingHttpResponse`; XLSX through openpyxl's write-only workbook, which spools rows to a
 temporary file, then sent with `FileResponse`). Every export is logged with its row count.
+
+Headers, sheet titles and the words in cells are in the language of the person exporting;
+the figures stay numbers (a spreadsheet formats them) and dates stay dates.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from pmsystem.exports import CHUNK_SIZE, Table
+from pmsystem.i18n import translated
 from pmsystem.security import log_event
 
 from .dashboard import Dashboard, GroupRow, Scope, people, person_rows
@@ -18,14 +26,14 @@ from .dashboard import Dashboard, GroupRow, Scope, people, person_rows
 # --- the tables -----------------------------------------------------------------------------
 
 STAGE_HEADER = [
-    "Staff",
-    "Not started",
-    "In progress",
-    "Done",
-    "Done on time",
-    "Done late",
-    "Overdue",
-    "Completion %",
+    _("Staff"),
+    _("Not started"),
+    _("In progress"),
+    _("Done"),
+    _("Done on time"),
+    _("Done late"),
+    _("Overdue"),
+    _("Completion %"),
 ]
 
 
@@ -35,7 +43,7 @@ def _stage_rows(breakdown: str, rows: Iterable[GroupRow]) -> Iterator[list]:
             yield [
                 breakdown,
                 row.label,
-                s.label,
+                str(s.label),
                 s.due,
                 s.total,
                 s.not_started,
@@ -50,13 +58,23 @@ def _stage_rows(breakdown: str, rows: Iterable[GroupRow]) -> Iterator[list]:
 
 def dashboard_tables(dashboard: Dashboard) -> list[Table]:
     """The dashboard's tables: stages by unit, category and gender, and the ratings."""
-    header = ["Breakdown", "Group", "Stage", "Due", *STAGE_HEADER]
-    unit_label = dashboard.units_heading.removeprefix("By ").capitalize()
+    header = [gettext("Breakdown"), gettext("Group"), gettext("Stage"), gettext("Due")]
+    header += [str(title) for title in STAGE_HEADER]
     return [
-        Table("Summary", header, list(_stage_rows("All", [dashboard.summary]))),
-        Table("By unit", header, list(_stage_rows(unit_label, dashboard.units))),
-        Table("By category", header, list(_stage_rows("Category", dashboard.by_category))),
-        Table("By gender", header, list(_stage_rows("Gender", dashboard.by_gender))),
+        Table(gettext("Summary"), header, list(_stage_rows(gettext("All"), [dashboard.summary]))),
+        Table(
+            gettext("By unit"),
+            header,
+            list(_stage_rows(dashboard.units_breakdown, dashboard.units)),
+        ),
+        Table(
+            gettext("By category"),
+            header,
+            list(_stage_rows(gettext("Category"), dashboard.by_category)),
+        ),
+        Table(
+            gettext("By gender"), header, list(_stage_rows(gettext("Gender"), dashboard.by_gender))
+        ),
         ratings_table(dashboard),
     ]
 
@@ -65,64 +83,74 @@ def stages_table(dashboard: Dashboard) -> Table:
     """Every stage table of the dashboard as one (for CSV): a Breakdown column tells them
     apart."""
     tables = dashboard_tables(dashboard)[:4]
-    return Table("Compliance", tables[0].header, [row for table in tables for row in table.rows])
+    return Table(
+        gettext("Compliance"), tables[0].header, [row for table in tables for row in table.rows]
+    )
 
 
 def ratings_table(dashboard: Dashboard) -> Table:
     ratings = dashboard.ratings
-    header = ["Entity", "Completed evaluations"]
+    header = [gettext("Entity"), gettext("Completed evaluations")]
     for code, label in ratings.levels:
-        header += [f"{label} ({code})", f"{label} ({code}) %"]
+        name = translated(label)
+        header += [f"{name} ({code})", f"{name} ({code}) %"]
     rows = []
     for row in ratings.rows:
         cells = [row.label, row.total]
         for count, share in row.cells:
             cells += [count, share]
         rows.append(cells)
-    return Table("Ratings", header, rows)
+    return Table(gettext("Ratings"), header, rows)
 
 
 PEOPLE_HEADER = [
-    "Index number",
-    "Name",
-    "Email",
-    "Category",
-    "Gender",
-    "Unit",
-    "FRO",
-    "Stage",
-    "State",
-    "Due",
-    "Overdue",
-    "Work plan",
-    "Mid-point review",
-    "End-of-cycle evaluation",
+    _("Index number"),
+    _("Name"),
+    _("Email"),
+    _("Category"),
+    _("Gender"),
+    _("Unit"),
+    _("FRO"),
+    _("Stage"),
+    _("State"),
+    _("Due"),
+    _("Overdue"),
+    _("Work plan"),
+    _("Mid-point review"),
+    _("End-of-cycle evaluation"),
 ]
 
 
 def people_table(scope: Scope, *, stage: str = "", status: str = "") -> Table:
-    """The people list as a lazily read table: chunks of CHUNK_SIZE value tuples."""
+    """The people list as a lazily read table: chunks of CHUNK_SIZE value tuples.
+
+    The rows are read while the response streams, after the view returned: they are written
+    in the language of the request that asked for them."""
     values = people(scope, stage=stage, status=status).iterator(chunk_size=CHUNK_SIZE)
-    rows = (
-        [
-            p.index_number,
-            p.name,
-            p.email,
-            p.category,
-            p.gender,
-            p.unit,
-            p.fro,
-            p.stage_label,
-            p.stage_state,
-            p.due,
-            "yes" if p.overdue else "no",
-            p.workplan_state,
-            p.midpoint_state,
-            p.evaluation_state,
-        ]
-        for p in person_rows(scope, values)
-    )
-    return Table("People", PEOPLE_HEADER, rows)
+    language = translation.get_language()
+
+    def rows() -> Iterator[list]:
+        with translation.override(language):
+            yes, no = gettext("yes"), gettext("no")
+            for p in person_rows(scope, values):
+                yield [
+                    p.index_number,
+                    p.name,
+                    p.email,
+                    p.category,
+                    p.gender,
+                    p.unit,
+                    p.fro,
+                    p.stage_label,
+                    p.stage_state,
+                    p.due,
+                    yes if p.overdue else no,
+                    p.workplan_state,
+                    p.midpoint_state,
+                    p.evaluation_state,
+                ]
+
+    return Table(gettext("People"), [str(title) for title in PEOPLE_HEADER], rows())
 
 
 def export_filename(scope: Scope, table: str, fmt: str) -> str:

@@ -5,6 +5,7 @@ list a stage and a status (both, or neither). Only types are checked here;
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from org.models import Category
 
@@ -16,13 +17,14 @@ class ReportFilterForm(forms.Form):
     entity = forms.IntegerField(required=False, min_value=1)
     unit = forms.IntegerField(required=False, min_value=1)
     category = forms.ChoiceField(
-        required=False, choices=[("", "All categories"), *Category.choices]
+        required=False, choices=[("", _("All categories")), *Category.choices]
     )
 
 
 class PeopleFilterForm(ReportFilterForm):
     stage = forms.ChoiceField(
         required=False,
-        choices=[("", "Any stage")] + [(k, v) for k, v in STAGE_LABELS.items() if k != "completed"],
+        choices=[("", _("Any stage"))]
+        + [(k, v) for k, v in STAGE_LABELS.items() if k != "completed"],
     )
-    status = forms.ChoiceField(required=False, choices=[("", "Any"), *STATUS_LABELS.items()])
+    status = forms.ChoiceField(required=False, choices=[("", _("Any")), *STATUS_LABELS.items()])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from org.models import OrgUnit
 
@@ -16,21 +17,21 @@ class BroadcastForm(forms.Form):
     unit = forms.ModelChoiceField(
         queryset=OrgUnit.objects.none(),
         required=False,
-        empty_label="The whole department/office/mission",
-        label="To staff of",
-        help_text="A division, section or unit includes the units below it.",
+        empty_label=_("The whole department/office/mission"),
+        label=_("To staff of"),
+        help_text=_("A division, section or unit includes the units below it."),
     )
     stage = forms.ChoiceField(
-        label="Whose action waits at",
-        help_text="Everyone whose action waits at this stage receives the message.",
+        label=_("Whose action waits at"),
+        help_text=_("Everyone whose action waits at this stage receives the message."),
     )
     on_behalf_of = forms.ModelChoiceField(
         queryset=OrgUnit.objects.none(),
-        label="On behalf of",
-        help_text="The head of the entity or one of its senior managers.",
+        label=_("On behalf of"),
+        help_text=_("The head of the entity or one of its senior managers."),
     )
-    subject = forms.CharField(max_length=150)
-    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}))
+    subject = forms.CharField(label=_("Subject"), max_length=150)
+    message = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 8}))
     # One form, one broadcast: the token travels with the form from the first preview on.
     token = forms.UUIDField(widget=forms.HiddenInput)
 
@@ -41,7 +42,7 @@ class BroadcastForm(forms.Form):
         self.fields["unit"].queryset = OrgUnit.objects.filter(
             entity=entity, is_active=True
         ).exclude(pk=entity.pk)
-        self.fields["stage"].choices = [("", "Choose a stage")] + [
+        self.fields["stage"].choices = [("", _("Choose a stage"))] + [
             (stage.code, stage.label) for stage in stages().values()
         ]
         self.fields["on_behalf_of"].queryset = broadcast_senders(entity)

@@ -13,6 +13,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from org.models import Cycle, OrgUnit, StaffMember
 from workplans.models import WorkPlan
@@ -27,26 +29,40 @@ class Broadcast(models.Model):
         on_delete=models.PROTECT,
         related_name="broadcasts",
         limit_choices_to={"kind": "entity"},
+        verbose_name=_("department, office or mission"),
     )
     unit = models.ForeignKey(
-        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="unit_broadcasts"
+        OrgUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="unit_broadcasts",
+        verbose_name=_("unit"),
     )
-    stage = models.CharField(max_length=32)
+    stage = models.CharField(_("stage"), max_length=32)
     on_behalf_of = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("on behalf of"),
     )
-    subject = models.CharField(max_length=150)
-    message = models.TextField()
+    subject = models.CharField(_("subject"), max_length=150)
+    message = models.TextField(_("message"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="broadcasts_sent"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="broadcasts_sent",
+        verbose_name=_("written by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
     # The preview's token: posting the same form twice (double click, back button) finds the
     # broadcast already made instead of making a second one.
-    token = models.UUIDField(unique=True)
-    recipient_count = models.PositiveIntegerField(default=0)
+    token = models.UUIDField(_("token"), unique=True)
+    recipient_count = models.PositiveIntegerField(_("recipients"), default=0)
 
     class Meta:
+        verbose_name = _("broadcast")
+        verbose_name_plural = _("broadcasts")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["entity", "-created_at"])]
 
@@ -69,47 +85,80 @@ class Reminder(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENDING = "sending", "Sending (claimed)"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending (claimed)")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
 
-    subject = models.CharField(max_length=48)
-    stage = models.CharField(max_length=32)
+    subject = models.CharField(_("about"), max_length=48)
+    stage = models.CharField(_("stage"), max_length=32)
     # Indexed by (recipient, -sent_at) below, which also serves the foreign key.
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders", db_index=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        db_index=False,
+        verbose_name=_("recipient"),
     )
-    kind = models.CharField(max_length=16)
-    due_date = models.DateField()
+    kind = models.CharField(_("kind"), max_length=16)
+    due_date = models.DateField(_("due date"))
     # What the recipient is told as: the responsible person's relation (staff, fro, sro, ...)
     # or the escalation level that brought them in.
-    recipient_role = models.CharField(max_length=16)
+    recipient_role = models.CharField(_("recipient's role"), max_length=16)
     responsible = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("whose action is due"),
     )
     cycle = models.ForeignKey(
-        Cycle, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        Cycle,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("cycle"),
     )
     staff = models.ForeignKey(
-        StaffMember, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        StaffMember,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("staff member"),
     )
     document = models.ForeignKey(
-        WorkPlan, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        WorkPlan,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("performance document"),
     )
     broadcast = models.ForeignKey(
-        Broadcast, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
+        Broadcast,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("broadcast"),
     )
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
     # The sweep or broadcast that inserted the row: each enqueues only the rows it inserted.
-    batch = models.UUIDField(default=uuid.uuid4)
-    planned_on = models.DateField()
-    created_at = models.DateTimeField()
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    batch = models.UUIDField(_("batch"), default=uuid.uuid4)
+    planned_on = models.DateField(_("planned on"))
+    created_at = models.DateTimeField(_("created at"))
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
 
     class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
@@ -129,7 +178,12 @@ class Reminder(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.stage} for {self.recipient_id} (due {self.due_date})"
+        return gettext("%(kind)s %(stage)s for %(recipient)s (due %(date)s)") % {
+            "kind": self.kind,
+            "stage": self.stage,
+            "recipient": self.recipient_id,
+            "date": str(self.due_date),
+        }
 
     @property
     def milestone(self) -> tuple[str, int]:

@@ -31,6 +31,9 @@ Rules (DESIGN.md section 6):
   in "sending" are visible in the admin, which can release them for resending by hand.
 - Rows still pending `STALE_AFTER` after they were planned (the broker lost the task, or
   was down at commit) are enqueued again by the next sweep; the claim keeps that safe.
+- **In the recipient's language.** Each email (subject, body) is written in the language of
+  its recipient (`User.language`, read with the row), whoever planned it; a broadcast's own
+  subject and message are sent as HR wrote them, in a frame in the recipient's language.
 """
 
 from __future__ import annotations
@@ -50,10 +53,12 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext, pgettext_lazy
 
 from org.models import Cycle, User
 from org.services import DEFAULT_REMINDER_DAYS
+from pmsystem.i18n import language_of
 from pmsystem.pending import PendingAction, Stage
 
 from .models import Reminder
@@ -61,13 +66,15 @@ from .models import Reminder
 CHUNK_SIZE = 500
 INSERT_BATCH_SIZE = 2000
 STALE_AFTER = datetime.timedelta(hours=1)
+# The role a reminder reaches someone in, as said in the middle of a sentence ("waits for you
+# as staff member").
 ROLE_LABELS = {
-    "staff": "staff member",
-    "fro": "FRO",
-    "sro": "SRO",
-    "hod": "HOD",
-    "hr": "HR focal point",
-    "panel": "panel member",
+    "staff": pgettext_lazy("reminder role", "staff member"),
+    "fro": pgettext_lazy("reminder role", "FRO"),
+    "sro": pgettext_lazy("reminder role", "SRO"),
+    "hod": pgettext_lazy("reminder role", "HOD"),
+    "hr": pgettext_lazy("reminder role", "HR focal point"),
+    "panel": pgettext_lazy("reminder role", "panel member"),
 }
 
 
@@ -356,24 +363,28 @@ def reminder_link(reminder: Reminder) -> str:
 
 
 def day(value: datetime.date) -> str:
-    return f"{value.day} {value:%b %Y}"
+    return formats.date_format(value, "SHORT_DATE_FORMAT")
 
 
 def describe(reminder: Reminder) -> dict:
-    """What the email and the "My reminders" page say about a row."""
+    """What the email and the "My reminders" page say about a row, in the active language."""
     stage = stages().get(reminder.stage)
     kind, step = reminder.milestone
     staff_name = str(reminder.staff.user) if reminder.staff_id else ""
     about_self = reminder.staff_id == reminder.recipient_id
-    label = stage.label if stage else reminder.stage
+    label = str(stage.label) if stage else reminder.stage
+    named = bool(staff_name and not about_self)
+    values = {"date": day(reminder.due_date), "stage": label, "name": staff_name}
     if kind == "broadcast":
         title = reminder.broadcast.subject if reminder.broadcast_id else label
+    elif kind == "before" and named:
+        title = gettext("Due %(date)s: %(stage)s — %(name)s") % values
     elif kind == "before":
-        title = f"Due {day(reminder.due_date)}: {label}"
+        title = gettext("Due %(date)s: %(stage)s") % values
+    elif named:
+        title = gettext("Overdue since %(date)s: %(stage)s — %(name)s") % values
     else:
-        title = f"Overdue since {day(reminder.due_date)}: {label}"
-    if staff_name and not about_self and kind != "broadcast":
-        title += f" — {staff_name}"
+        title = gettext("Overdue since %(date)s: %(stage)s") % values
     return {
         "kind": kind,
         "step": step,
@@ -389,6 +400,12 @@ def describe(reminder: Reminder) -> dict:
 
 
 def build_message(reminder: Reminder) -> EmailMessage:
+    """The email of one reminder, in its recipient's language."""
+    with translation.override(language_of(reminder.recipient)):
+        return _build_message(reminder)
+
+
+def _build_message(reminder: Reminder) -> EmailMessage:
     info = describe(reminder)
     days_left = (reminder.due_date - reminder.planned_on).days
     context = {

@@ -7,6 +7,7 @@ import uuid
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from org.models import OrgUnit, User
 from pmsystem.errors import ApplicationError
@@ -38,25 +39,34 @@ def send_broadcast(
     pipeline after commit; the same `token` (one preview of the form) makes one broadcast
     however often it is posted."""
     if not can_broadcast(actor, entity):
-        raise ApplicationError(f"Only an HR focal point of {entity.name} may write to its staff.")
+        raise ApplicationError(
+            gettext("Only an HR focal point of %(entity)s may write to its staff.")
+            % {"entity": entity.name}
+        )
     existing = Broadcast.objects.filter(token=token).first()
     if existing is not None:
         if existing.created_by_id != actor.pk or existing.entity_id != entity.pk:
-            raise ApplicationError("This form was already used: open a new one.")
+            raise ApplicationError(gettext("This form was already used: open a new one."))
         return existing
     if stage not in stages():
-        raise ApplicationError("Choose a stage.")
+        raise ApplicationError(gettext("Choose a stage."))
     if unit is not None and unit.entity_id != entity.pk:
-        raise ApplicationError(f"{unit.name} is not a unit of {entity.name}.")
+        raise ApplicationError(
+            gettext("%(unit)s is not a unit of %(entity)s.")
+            % {"unit": unit.name, "entity": entity.name}
+        )
     if not broadcast_senders(entity).filter(pk=on_behalf_of.pk).exists():
         raise ApplicationError(
-            f"A broadcast goes on behalf of the head or a senior manager of {entity.name}."
+            gettext("A broadcast goes on behalf of the head or a senior manager of %(entity)s.")
+            % {"entity": entity.name}
         )
     today = today or timezone.localdate()
     recipients = broadcast_recipient_ids(entity=entity, stage=stage, unit=unit, today=today)
     if not recipients:
         raise ApplicationError(
-            "Nobody there has an action waiting at this stage now: there is nobody to write to."
+            gettext(
+                "Nobody there has an action waiting at this stage now: there is nobody to write to."
+            )
         )
     broadcast = Broadcast(
         entity=entity,

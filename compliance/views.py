@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
+from django.utils.translation import gettext, ngettext
 
 from org.selectors import current_cycle, role_summary
 from pmsystem.errors import ApplicationError
@@ -150,7 +151,9 @@ def reminder_list(request: HttpRequest) -> HttpResponse:
 def broadcast_list(request: HttpRequest) -> HttpResponse:
     """The entities an HR focal point may write to, and the broadcasts sent so far."""
     if not compliance_entities(request.user).exists():
-        raise PermissionDenied("Broadcasts are for HR focal points and heads of department.")
+        raise PermissionDenied(
+            gettext("Broadcasts are for HR focal points and heads of department.")
+        )
     entities = list(broadcast_entities(request.user).order_by("code"))
     broadcasts = visible_broadcasts(request.user)
     page = Paginator(broadcasts_with_delivery(broadcasts), BROADCASTS_PER_PAGE).get_page(
@@ -193,7 +196,12 @@ def broadcast_create(request: HttpRequest, entity_id: int) -> HttpResponse:
                     count = broadcast.recipient_count
                     messages.success(
                         request,
-                        f"Broadcast sent to {count} {'person' if count == 1 else 'people'}.",
+                        ngettext(
+                            "Broadcast sent to %(count)s person.",
+                            "Broadcast sent to %(count)s people.",
+                            count,
+                        )
+                        % {"count": count},
                     )
                     return redirect("compliance:broadcast-detail", broadcast.pk)
     return render(

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
 from .models import (
@@ -34,9 +35,9 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "first_name", "last_name", "staff__index_number"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Name", {"fields": ("first_name", "last_name")}),
-        ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
+        (_("Name"), {"fields": ("first_name", "last_name", "language")}),
+        (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     inlines = [StaffMemberInline]
@@ -78,6 +79,10 @@ class StaffMemberAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "unit"]
     list_select_related = ["user", "unit"]
     readonly_fields = ["category"]
+
+    @admin.display(description=_("Name"))
+    def name(self, obj: StaffMember) -> str:
+        return obj.name
 
 
 class RatingLevelInline(admin.TabularInline):

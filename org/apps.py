@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OrgConfig(AppConfig):
     name = "org"
-    verbose_name = "Organisation"
+    verbose_name = _("Organisation")
 
     def ready(self) -> None:
         from . import security_log

@@ -5,16 +5,24 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .models import Delegation, User
 
 
 class DelegationForm(forms.Form):
-    role = forms.ChoiceField(label="Role to delegate")
-    acting = forms.EmailField(label="Email of the acting officer")
-    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    reason = forms.CharField(max_length=200, required=False, help_text="E.g. annual leave.")
+    role = forms.ChoiceField(label=_("Role to delegate"))
+    acting = forms.EmailField(label=_("Email of the acting officer"))
+    start = forms.DateField(
+        label=_("Start"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label=_("End"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=200, required=False, help_text=_("E.g. annual leave.")
+    )
 
     def __init__(self, *args, roles=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -26,7 +34,9 @@ class DelegationForm(forms.Form):
         try:
             return User.objects.get(email=email, is_active=True)
         except User.DoesNotExist as exc:
-            raise forms.ValidationError(f"Nobody with the email {email} has an account.") from exc
+            raise forms.ValidationError(
+                gettext("Nobody with the email %(email)s has an account.") % {"email": email}
+            ) from exc
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -51,12 +61,14 @@ class ImportForm(forms.Form):
     IMPORTABLE_EXTENSIONS = (".csv", ".xlsx")
 
     files = MultipleFileField(
-        label="Files",
-        help_text="One or more .csv files (units, staff, reporting lines), or one .xlsx "
-        "workbook with sheets named units, staff and lines.",
+        label=_("Files"),
+        help_text=_(
+            "One or more .csv files (units, staff, reporting lines), or one .xlsx "
+            "workbook with sheets named units, staff and lines."
+        ),
     )
     validate_only = forms.BooleanField(
-        required=False, label="Validate only: check every row and count, write nothing"
+        required=False, label=_("Validate only: check every row and count, write nothing")
     )
 
     def clean_files(self) -> list:
@@ -64,12 +76,22 @@ class ImportForm(forms.Form):
         wrong = [f.name for f in files if not f.name.lower().endswith(self.IMPORTABLE_EXTENSIONS)]
         if wrong:
             raise forms.ValidationError(
-                f"Only .csv and .xlsx files can be imported: {', '.join(wrong)}."
+                gettext("Only .csv and .xlsx files can be imported: %(files)s.")
+                % {"files": ", ".join(wrong)}
             )
         limit = settings.IMPORT_MAX_UPLOAD_BYTES
         total = sum(f.size for f in files)
         if total > limit:
             raise forms.ValidationError(
-                f"The upload is {filesizeformat(total)}; the limit is {filesizeformat(limit)}."
+                gettext("The upload is %(size)s; the limit is %(limit)s.")
+                % {"size": filesizeformat(total), "limit": filesizeformat(limit)}
             )
         return files
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=settings.LANGUAGES,
+        error_messages={"invalid_choice": _("Choose one of the languages offered.")},
+    )

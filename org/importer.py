@@ -36,6 +36,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from pmsystem.errors import ApplicationError
 
@@ -62,52 +63,66 @@ DATE_FORMAT_HINT = "YYYY-MM-DD"
 class Column:
     name: str
     required: bool
-    description: str
+    description: str  # lazy: shown on the upload page in the reader's language
 
 
 COLUMNS: dict[str, tuple[Column, ...]] = {
     UNITS: (
-        Column("unit_code", True, "Unique code of the unit, at most 32 characters."),
-        Column("unit_name", True, "Name of the unit, at most 200 characters."),
+        Column("unit_code", True, gettext_lazy("Unique code of the unit, at most 32 characters.")),
+        Column("unit_name", True, gettext_lazy("Name of the unit, at most 200 characters.")),
         Column(
             "kind",
             True,
-            "entity (also: department, office, mission), division, section or unit.",
+            gettext_lazy("entity (also: department, office, mission), division, section or unit."),
         ),
         Column(
             "parent_code",
             False,
-            "Code of the unit above; required for a new division, section or unit, "
-            "blank for an entity.",
+            gettext_lazy(
+                "Code of the unit above; required for a new division, section or unit, "
+                "blank for an entity."
+            ),
         ),
-        Column("head_index_number", False, "Index number of the head of the unit."),
+        Column("head_index_number", False, gettext_lazy("Index number of the head of the unit.")),
     ),
     STAFF: (
-        Column("index_number", True, "Unique index number, at most 16 characters."),
-        Column("first_name", True, "Given name(s)."),
-        Column("last_name", True, "Family name."),
-        Column("email", True, "Login email; one person per address."),
-        Column("grade", True, "G-1…G-7, P-1…P-5, D-1, D-2, ASG, USG, NO-A…NO-D, FS-1…FS-7."),
-        Column("gender", True, "F, M or X (also: female, male, other)."),
-        Column("unit_code", True, "Code of the staff member's unit."),
-        Column("entry_on_duty", True, "Date, YYYY-MM-DD (or an Excel date cell)."),
+        Column("index_number", True, gettext_lazy("Unique index number, at most 16 characters.")),
+        Column("first_name", True, gettext_lazy("Given name(s).")),
+        Column("last_name", True, gettext_lazy("Family name.")),
+        Column("email", True, gettext_lazy("Login email; one person per address.")),
+        Column(
+            "grade",
+            True,
+            gettext_lazy("G-1…G-7, P-1…P-5, D-1, D-2, ASG, USG, NO-A…NO-D, FS-1…FS-7."),
+        ),
+        Column("gender", True, gettext_lazy("F, M or X (also: female, male, other).")),
+        Column("unit_code", True, gettext_lazy("Code of the staff member's unit.")),
+        Column("entry_on_duty", True, gettext_lazy("Date, YYYY-MM-DD (or an Excel date cell).")),
         Column(
             "contract_type",
             False,
-            "permanent, continuing, fixed_term or temporary (default fixed_term).",
+            gettext_lazy("permanent, continuing, fixed_term or temporary (default fixed_term)."),
         ),
-        Column("on_probation", False, "yes/no (default no)."),
-        Column("active", False, "yes/no (default yes)."),
+        Column("on_probation", False, gettext_lazy("yes/no (default no).")),
+        Column("active", False, gettext_lazy("yes/no (default yes).")),
     ),
     LINES: (
-        Column("index_number", True, "Index number of the staff member."),
-        Column("cycle", True, 'Name of an existing, not closed cycle, e.g. "2026-27".'),
-        Column("fro_index_number", True, "Index number of the first reporting officer."),
-        Column("sro_index_number", True, "Index number of the second reporting officer."),
+        Column("index_number", True, gettext_lazy("Index number of the staff member.")),
+        Column(
+            "cycle", True, gettext_lazy('Name of an existing, not closed cycle, e.g. "2026-27".')
+        ),
+        Column(
+            "fro_index_number", True, gettext_lazy("Index number of the first reporting officer.")
+        ),
+        Column(
+            "sro_index_number", True, gettext_lazy("Index number of the second reporting officer.")
+        ),
         Column(
             "effective_from",
             False,
-            "Date, YYYY-MM-DD; default: the cycle start for a first line, today for a change.",
+            gettext_lazy(
+                "Date, YYYY-MM-DD; default: the cycle start for a first line, today for a change."
+            ),
         ),
     ),
 }
@@ -267,7 +282,9 @@ def _table(
         if not name:
             continue
         if name in positions:
-            errors.append(RowError(source, header_line, name, "This column appears twice."))
+            errors.append(
+                RowError(source, header_line, name, gettext("This column appears twice."))
+            )
         positions[name] = position
     detected = _detect_kind(positions)
     if kind is None:
@@ -280,10 +297,12 @@ def _table(
                     source,
                     header_line,
                     "",
-                    "Cannot tell what this file holds from its header. A units file has "
-                    "unit_code and unit_name; a staff file has index_number, email and grade; "
-                    "a reporting lines file has index_number, cycle, fro_index_number and "
-                    "sro_index_number.",
+                    gettext(
+                        "Cannot tell what this file holds from its header. A units file has "
+                        "unit_code and unit_name; a staff file has index_number, email and "
+                        "grade; a reporting lines file has index_number, cycle, "
+                        "fro_index_number and sro_index_number."
+                    ),
                 )
             ],
             [],
@@ -292,11 +311,16 @@ def _table(
     for column in COLUMNS[kind]:
         if column.required and column.name not in positions:
             errors.append(
-                RowError(source, header_line, column.name, "This required column is missing.")
+                RowError(
+                    source, header_line, column.name, gettext("This required column is missing.")
+                )
             )
     ignored = sorted(set(positions) - known)
     if ignored:
-        warnings.append(f"{source}: columns ignored: {', '.join(ignored)}.")
+        warnings.append(
+            gettext("%(source)s: columns ignored: %(columns)s.")
+            % {"source": source, "columns": ", ".join(ignored)}
+        )
     wanted = {name: pos for name, pos in positions.items() if name in known}
     rows = []
     for line, cells in records:
@@ -315,7 +339,9 @@ def _csv_records(source: str, data: bytes) -> tuple[list[tuple[int, list[str]]],
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        reason = "This is not UTF-8 text. Save the file as “CSV UTF-8” and import it again."
+        reason = gettext(
+            "This is not UTF-8 text. Save the file as “CSV UTF-8” and import it again."
+        )
         return [], [RowError(source, line, "", reason)]
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
@@ -327,7 +353,8 @@ def _csv_records(source: str, data: bytes) -> tuple[list[tuple[int, list[str]]],
             records.append((start, cells))
             start = reader.line_num + 1
     except csv.Error as exc:
-        return [], [RowError(source, reader.line_num, "", f"This CSV cannot be read: {exc}.")]
+        reason = gettext("This CSV cannot be read: %(error)s.") % {"error": exc}
+        return [], [RowError(source, reader.line_num, "", reason)]
     return records, []
 
 
@@ -352,26 +379,32 @@ def read_tables(source: str, data: bytes) -> tuple[list[Table], list[RowError], 
             return [], errors, []
         table, errors, warnings = _table(source, records, None)
         if table is None and not errors:
-            warnings.append(f"{source}: the file is empty.")
+            warnings.append(gettext("%(source)s: the file is empty.") % {"source": source})
         return ([table] if table else []), errors, warnings
     if name.endswith(".xlsx"):
         tables, errors, warnings = [], [], []
         try:
             sheets = list(_xlsx_sheets(data))
         except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-            reason = f"This is not a readable XLSX workbook ({exc.__class__.__name__})."
+            reason = gettext("This is not a readable XLSX workbook (%(error)s).") % {
+                "error": exc.__class__.__name__
+            }
             return [], [RowError(source, 1, "", reason)], []
         for title, kind, records in sheets:
             label = f"{source} [{title}]"
             table, sheet_errors, sheet_warnings = _table(label, records, kind)
             if kind is None and sheet_errors and table is None and not _looks_like_data(records):
-                warnings.append(f"{label}: sheet ignored (its columns are not recognised).")
+                warnings.append(
+                    gettext("%(sheet)s: sheet ignored (its columns are not recognised).")
+                    % {"sheet": label}
+                )
                 continue
             tables += [table] if table else []
             errors += sheet_errors
             warnings += sheet_warnings
         return tables, errors, warnings
-    return [], [RowError(source, 1, "", "Only .csv and .xlsx files can be imported.")], []
+    reason = gettext("Only .csv and .xlsx files can be imported.")
+    return [], [RowError(source, 1, "", reason)], []
 
 
 def _looks_like_data(records: Iterable[tuple[int, Sequence[object]]]) -> bool:
@@ -395,11 +428,17 @@ def _parse_date(value: Cell) -> tuple[datetime.date | None, str | None]:
         return value, None
     text = value if isinstance(value, str) else str(value)
     if not DATE_PATTERN.match(text):
-        return None, f"“{text}” is not a date in the format {DATE_FORMAT_HINT}."
+        return None, gettext("“%(value)s” is not a date in the format %(format)s.") % {
+            "value": text,
+            "format": DATE_FORMAT_HINT,
+        }
     try:
         return datetime.date.fromisoformat(text), None
     except ValueError:
-        return None, f"“{text}” is not a valid date (format {DATE_FORMAT_HINT})."
+        return None, gettext("“%(value)s” is not a valid date (format %(format)s).") % {
+            "value": text,
+            "format": DATE_FORMAT_HINT,
+        }
 
 
 def _parse_bool(value: Cell) -> tuple[bool | None, str | None]:
@@ -410,7 +449,7 @@ def _parse_bool(value: Cell) -> tuple[bool | None, str | None]:
         return True, None
     if text in FALSE_WORDS:
         return False, None
-    return None, f"“{value}” is not yes or no."
+    return None, gettext("“%(value)s” is not yes or no.") % {"value": value}
 
 
 def _parse_grade(text: str) -> tuple[str | None, str | None]:
@@ -420,7 +459,10 @@ def _parse_grade(text: str) -> tuple[str | None, str | None]:
     match = GRADE_PATTERN.match(compact)
     if match and f"{match[1]}-{match[2]}" in Grade.values:
         return f"{match[1]}-{match[2]}", None
-    return None, f"Unknown grade “{text}”. Valid grades: {VALID_GRADES}."
+    return None, gettext("Unknown grade “%(grade)s”. Valid grades: %(grades)s.") % {
+        "grade": text,
+        "grades": VALID_GRADES,
+    }
 
 
 def _max_length(model, field_name: str) -> int:
@@ -612,12 +654,33 @@ class _Import:
         db = self.db_units.get(entity_code or "")
         return db is not None and db.id in self.scope
 
-    def scope_reason(self, what: str, entity_code: str | None) -> str:
-        allowed = sorted(
-            self.unit_code_by_id[i] for i in self.scope or () if i in self.unit_code_by_id
+    def scope_reason(
+        self, *, unit: str | None = None, index: str | None = None, entity_code: str | None
+    ) -> str:
+        """Why a row is outside the importer's entities: about a unit code or an index number."""
+        allowed = ", ".join(
+            sorted(self.unit_code_by_id[i] for i in self.scope or () if i in self.unit_code_by_id)
         )
-        where = f"in {entity_code}" if entity_code else "outside your entities"
-        return f"{what} is {where}; you may import only for {', '.join(allowed)}."
+        params = {"unit": unit, "index": index, "entity": entity_code, "allowed": allowed}
+        if unit is not None:
+            if entity_code:
+                text = gettext(
+                    "Unit %(unit)s is in %(entity)s; you may import only for %(allowed)s."
+                )
+            else:
+                text = gettext(
+                    "Unit %(unit)s is outside your entities; you may import only for %(allowed)s."
+                )
+        elif entity_code:
+            text = gettext(
+                "Index number %(index)s is in %(entity)s; you may import only for %(allowed)s."
+            )
+        else:
+            text = gettext(
+                "Index number %(index)s is outside your entities; you may import only for "
+                "%(allowed)s."
+            )
+        return text % params
 
     def staff_known(self, index: str) -> bool:
         return index in self.staff or index in self.db_staff
@@ -650,33 +713,43 @@ class _Import:
         for table, row in self.rows(UNITS):
             code = row.text("unit_code")
             if not code:
-                self.error(row, "unit_code", "Required.")
+                self.error(row, "unit_code", gettext("Required."))
                 continue
             if code in self.units:
                 first = self.units[code].row
                 self.error(
-                    row, "unit_code", f"Duplicate unit code; first given on line {first.line}."
+                    row,
+                    "unit_code",
+                    gettext("Duplicate unit code; first given on line %(line)s.")
+                    % {"line": first.line},
                 )
                 continue
             plan = _UnitPlan(row=row, code=code, existing=self.db_units.get(code))
             self.units[code] = plan
             if len(code) > _max_length(OrgUnit, "code"):
                 plan.valid = False
-                self.error(row, "unit_code", f"At most {_max_length(OrgUnit, 'code')} characters.")
+                self.error(row, "unit_code", _at_most(_max_length(OrgUnit, "code")))
             plan.name = row.text("unit_name")
             if not plan.name:
                 plan.valid = False
-                self.error(row, "unit_name", "Required.")
+                self.error(row, "unit_name", gettext("Required."))
             elif len(plan.name) > _max_length(OrgUnit, "name"):
                 plan.valid = False
-                self.error(row, "unit_name", f"At most {_max_length(OrgUnit, 'name')} characters.")
+                self.error(row, "unit_name", _at_most(_max_length(OrgUnit, "name")))
             kind_text = row.text("kind")
             plan.kind = KIND_WORDS.get(kind_text.lower())
             if plan.kind is None:
                 plan.valid = False
-                choices = "entity (department, office or mission), division, section, unit"
-                reason = f"Unknown kind “{kind_text}”. Use one of: " if kind_text else "Required: "
-                self.error(row, "kind", f"{reason}{choices}.")
+                if kind_text:
+                    reason = gettext(
+                        "Unknown kind “%(kind)s”. Use one of: entity (department, office or "
+                        "mission), division, section, unit."
+                    ) % {"kind": kind_text}
+                else:
+                    reason = gettext(
+                        "Required: entity (department, office or mission), division, section, unit."
+                    )
+                self.error(row, "kind", reason)
             if "parent_code" in table.columns and row.text("parent_code"):
                 plan.parent_code = row.text("parent_code")
             elif plan.kind == OrgUnit.Kind.ENTITY:
@@ -697,29 +770,40 @@ class _Import:
             current = OrgUnit.Kind(existing.kind).label.lower()
             bad(
                 "kind",
-                f"{plan.code} is a {current}; it cannot become a {label} by import "
-                "(change it in the administration).",
+                gettext(
+                    "%(unit)s is a %(current)s; it cannot become a %(kind)s by import "
+                    "(change it in the administration)."
+                )
+                % {"unit": plan.code, "current": current, "kind": label},
             )
             return
         parent = self.unit_parent(plan.code)
         if kind == entity_kind:
             if plan.parent_code:
-                bad("parent_code", "A department/office/mission has no parent; leave it blank.")
+                bad(
+                    "parent_code",
+                    gettext("A department/office/mission has no parent; leave it blank."),
+                )
         elif parent is None:
-            bad("parent_code", f"Required for a {label}: the code of the unit above it.")
-        elif parent == plan.code:
-            bad("parent_code", "A unit cannot be its own parent.")
-        elif not self.unit_known(parent):
             bad(
                 "parent_code",
-                _unknown("unit code", parent),
+                gettext("Required for a %(kind)s: the code of the unit above it.")
+                % {"kind": label},
             )
+        elif parent == plan.code:
+            bad("parent_code", gettext("A unit cannot be its own parent."))
+        elif not self.unit_known(parent):
+            bad("parent_code", _unknown_unit(parent))
         else:
             parent_kind = self.unit_kind(parent)
             if parent_kind and OrgUnit.KIND_DEPTH[parent_kind] >= OrgUnit.KIND_DEPTH[kind]:
                 parent_label = OrgUnit.Kind(parent_kind).label.lower()
                 column = "parent_code" if plan.parent_code else "kind"
-                bad(column, f"A {label} cannot sit under a {parent_label} ({parent}).")
+                bad(
+                    column,
+                    gettext("A %(kind)s cannot sit under a %(parent_kind)s (%(parent)s).")
+                    % {"kind": label, "parent_kind": parent_label, "parent": parent},
+                )
         if existing:
             for child in self.db_children.get(existing.id, ()):
                 if child.code in self.units:
@@ -728,15 +812,20 @@ class _Import:
                     child_label = OrgUnit.Kind(child.kind).label.lower()
                     bad(
                         "kind",
-                        f"{plan.code} cannot become a {label}: {child.code} ({child_label}) "
-                        "sits under it.",
+                        gettext(
+                            "%(unit)s cannot become a %(kind)s: %(child)s (%(child_kind)s) "
+                            "sits under it."
+                        )
+                        % {
+                            "unit": plan.code,
+                            "kind": label,
+                            "child": child.code,
+                            "child_kind": child_label,
+                        },
                     )
                     break
         if plan.head_index and not self.staff_known(plan.head_index):
-            bad(
-                "head_index_number",
-                _unknown("index number", plan.head_index),
-            )
+            bad("head_index_number", _unknown_index(plan.head_index))
         if self.scope is not None and plan.valid:
             # None: a unit above is bad, and that row is reported already.
             entities = [self.unit_entity(plan.code)]
@@ -744,7 +833,7 @@ class _Import:
                 entities.append(self.unit_code_by_id.get(existing.entity_id))
             for entity in entities:
                 if entity is not None and not self.entity_allowed(entity):
-                    bad("unit_code", self.scope_reason(f"Unit {plan.code}", entity))
+                    bad("unit_code", self.scope_reason(unit=plan.code, entity_code=entity))
                     break
 
     def unit_changed(self, plan: _UnitPlan) -> bool:
@@ -769,14 +858,15 @@ class _Import:
         for table, row in self.rows(STAFF):
             index = row.text("index_number")
             if not index:
-                self.error(row, "index_number", "Required.")
+                self.error(row, "index_number", gettext("Required."))
                 continue
             if index in self.staff:
                 first = self.staff[index].row
                 self.error(
                     row,
                     "index_number",
-                    f"Duplicate index number; first given on line {first.line}.",
+                    gettext("Duplicate index number; first given on line %(line)s.")
+                    % {"line": first.line},
                 )
                 continue
             plan = _StaffPlan(row=row, index=index, existing=self.db_staff.get(index))
@@ -790,8 +880,11 @@ class _Import:
                     self.error(
                         row,
                         "email",
-                        f"Email {email} is also given for index number {other.index} on line "
-                        f"{other.row.line}.",
+                        gettext(
+                            "Email %(email)s is also given for index number %(index)s on line "
+                            "%(line)s."
+                        )
+                        % {"email": email, "index": other.index, "line": other.row.line},
                     )
                 else:
                     emails[email] = plan
@@ -805,27 +898,31 @@ class _Import:
             self.error(row, column, reason)
 
         if len(plan.index) > _max_length(StaffMember, "index_number"):
-            bad("index_number", f"At most {_max_length(StaffMember, 'index_number')} characters.")
+            bad("index_number", _at_most(_max_length(StaffMember, "index_number")))
         for column in ("first_name", "last_name"):
             value = row.text(column)
             if not value:
-                bad(column, "Required.")
+                bad(column, gettext("Required."))
             elif len(value) > _max_length(User, column):
-                bad(column, f"At most {_max_length(User, column)} characters.")
+                bad(column, _at_most(_max_length(User, column)))
             plan.user_values[column] = value
         email = row.text("email").lower()
         if not email:
-            bad("email", "Required.")
+            bad("email", gettext("Required."))
         else:
             try:
                 validate_email(email)
             except ValidationError:
-                bad("email", f"“{row.text('email')}” is not a valid email address.")
+                bad(
+                    "email",
+                    gettext("“%(value)s” is not a valid email address.")
+                    % {"value": row.text("email")},
+                )
             else:
                 plan.user_values["email"] = email
         grade_text = row.text("grade")
         if not grade_text:
-            bad("grade", f"Required. Valid grades: {VALID_GRADES}.")
+            bad("grade", gettext("Required. Valid grades: %(grades)s.") % {"grades": VALID_GRADES})
         else:
             grade, reason = _parse_grade(grade_text)
             if reason:
@@ -836,17 +933,21 @@ class _Import:
         if gender is None:
             bad(
                 "gender",
-                f"“{gender_text}” is not a gender; use F, M or X."
+                gettext("“%(value)s” is not a gender; use F, M or X.") % {"value": gender_text}
                 if gender_text
-                else "Required: F, M or X.",
+                else gettext("Required: F, M or X."),
             )
         plan.values["gender"] = gender
         plan.unit_code = row.text("unit_code")
         if not plan.unit_code:
-            bad("unit_code", "Required.")
+            bad("unit_code", gettext("Required."))
         eod = row.cells.get("entry_on_duty", "")
         if eod == "":
-            bad("entry_on_duty", f"Required: a date in the format {DATE_FORMAT_HINT}.")
+            bad(
+                "entry_on_duty",
+                gettext("Required: a date in the format %(format)s.")
+                % {"format": DATE_FORMAT_HINT},
+            )
         else:
             value, reason = _parse_date(eod)
             if reason:
@@ -858,8 +959,8 @@ class _Import:
             if value is None:
                 bad(
                     "contract_type",
-                    f"Unknown contract type “{contract}”. Use one of: "
-                    f"{', '.join(StaffMember.ContractType.values)}.",
+                    gettext("Unknown contract type “%(value)s”. Use one of: %(choices)s.")
+                    % {"value": contract, "choices": ", ".join(StaffMember.ContractType.values)},
                 )
             plan.values["contract_type"] = value
         for column, attribute in (("on_probation", "on_probation"), ("active", "is_active")):
@@ -880,14 +981,16 @@ class _Import:
             self.error(
                 plan.row,
                 "email",
-                f"Email {email} is already used by index number {owner['staff__index_number']}.",
+                gettext("Email %(email)s is already used by index number %(index)s.")
+                % {"email": email, "index": owner["staff__index_number"]},
             )
         elif existing is not None:
             plan.valid = False
             self.error(
                 plan.row,
                 "email",
-                f"Email {email} belongs to another account (one without a staff profile).",
+                gettext("Email %(email)s belongs to another account (one without a staff profile).")
+                % {"email": email},
             )
         else:
             plan.user_id = owner["id"]  # a login without a staff profile becomes this person's
@@ -896,11 +999,7 @@ class _Import:
         row, existing = plan.row, plan.existing
         if not self.unit_known(plan.unit_code):
             plan.valid = False
-            self.error(
-                row,
-                "unit_code",
-                _unknown("unit code", plan.unit_code),
-            )
+            self.error(row, "unit_code", _unknown_unit(plan.unit_code))
             return
         if self.scope is not None:
             entities = [self.unit_entity(plan.unit_code)]
@@ -910,7 +1009,7 @@ class _Import:
             for entity in entities:
                 if entity is not None and not self.entity_allowed(entity):
                     plan.valid = False
-                    reason = self.scope_reason(f"Index number {plan.index}", entity)
+                    reason = self.scope_reason(index=plan.index, entity_code=entity)
                     self.error(row, "unit_code", reason)
                     return
         if existing is None:
@@ -953,39 +1052,56 @@ class _Import:
             fro, sro = row.text("fro_index_number"), row.text("sro_index_number")
             cycle_name = row.text("cycle")
             if not index:
-                bad("index_number", "Required.")
+                bad("index_number", gettext("Required."))
             elif not self.staff_known(index):
-                bad(
-                    "index_number",
-                    _unknown("index number", index),
-                )
+                bad("index_number", _unknown_index(index))
             cycle = self.cycles.get(cycle_name)
             if not cycle_name:
-                bad("cycle", "Required: the name of a cycle, e.g. 2026-27.")
+                bad("cycle", gettext("Required: the name of a cycle, e.g. 2026-27."))
             elif cycle is None:
+                if open_cycles:
+                    reason = gettext("Unknown cycle “%(cycle)s”. Cycles: %(cycles)s.") % {
+                        "cycle": cycle_name,
+                        "cycles": ", ".join(open_cycles),
+                    }
+                else:
+                    reason = gettext("Unknown cycle “%(cycle)s”. Cycles: none.") % {
+                        "cycle": cycle_name
+                    }
+                bad("cycle", reason)
+            elif cycle.status == Cycle.Status.CLOSED:
                 bad(
                     "cycle",
-                    f"Unknown cycle “{cycle_name}”. Cycles: {', '.join(open_cycles) or 'none'}.",
+                    gettext("Cycle %(cycle)s is closed; its reporting lines cannot change.")
+                    % {"cycle": cycle_name},
                 )
-            elif cycle.status == Cycle.Status.CLOSED:
-                bad("cycle", f"Cycle {cycle_name} is closed; its reporting lines cannot change.")
-            for column, value, role in (
-                ("fro_index_number", fro, "FRO"),
-                ("sro_index_number", sro, "SRO"),
+            for column, value, own, inactive in (
+                (
+                    "fro_index_number",
+                    fro,
+                    gettext("A staff member cannot be their own FRO."),
+                    gettext("The FRO (%(index)s) is not an active staff member."),
+                ),
+                (
+                    "sro_index_number",
+                    sro,
+                    gettext("A staff member cannot be their own SRO."),
+                    gettext("The SRO (%(index)s) is not an active staff member."),
+                ),
             ):
                 if not value:
-                    bad(column, "Required.")
+                    bad(column, gettext("Required."))
                 elif not self.staff_known(value):
-                    bad(
-                        column,
-                        _unknown("index number", value),
-                    )
+                    bad(column, _unknown_index(value))
                 elif value == index:
-                    bad(column, f"A staff member cannot be their own {role}.")
+                    bad(column, own)
                 elif not self.staff_active(value):
-                    bad(column, f"The {role} ({value}) is not an active staff member.")
+                    bad(column, inactive % {"index": value})
             if fro and sro and fro == sro:
-                bad("sro_index_number", "The SRO must be a different person from the FRO.")
+                bad(
+                    "sro_index_number",
+                    gettext("The SRO must be a different person from the FRO."),
+                )
             effective_from = None
             cell = row.cells.get("effective_from", "")
             if "effective_from" in table.columns and cell != "":
@@ -995,23 +1111,31 @@ class _Import:
                 elif cycle is not None and not cycle.start <= effective_from <= cycle.end:
                     bad(
                         "effective_from",
-                        f"{effective_from:%Y-%m-%d} is outside cycle {cycle.name} "
-                        f"({cycle.start:%Y-%m-%d} to {cycle.end:%Y-%m-%d}).",
+                        gettext("%(date)s is outside cycle %(cycle)s (%(start)s to %(end)s).")
+                        % {
+                            "date": effective_from.isoformat(),
+                            "cycle": cycle.name,
+                            "start": cycle.start.isoformat(),
+                            "end": cycle.end.isoformat(),
+                        },
                     )
             if index and cycle_name:
                 first = seen.get((index, cycle_name))
                 if first is not None:
                     bad(
                         "index_number",
-                        f"Index number {index} already has a line for cycle {cycle_name} on "
-                        f"line {first.line}.",
+                        gettext(
+                            "Index number %(index)s already has a line for cycle %(cycle)s on "
+                            "line %(line)s."
+                        )
+                        % {"index": index, "cycle": cycle_name, "line": first.line},
                     )
                 else:
                     seen[(index, cycle_name)] = row
             if ok and self.scope is not None:
                 entity = self.unit_entity(self.staff_unit_code(index) or "")
                 if entity is not None and not self.entity_allowed(entity):
-                    bad("index_number", self.scope_reason(f"Index number {index}", entity))
+                    bad("index_number", self.scope_reason(index=index, entity_code=entity))
             if ok:
                 pending.append((row, index, cycle, fro, sro, effective_from))
         self.plan_lines(pending)
@@ -1043,8 +1167,11 @@ class _Import:
                 self.error(
                     row,
                     column,
-                    f"The new reporting line must start after {line['effective_from']:%Y-%m-%d}, "
-                    f"when the current one started (give effective_from).",
+                    gettext(
+                        "The new reporting line must start after %(date)s, when the current one "
+                        "started (give effective_from)."
+                    )
+                    % {"date": line["effective_from"].isoformat()},
                 )
                 continue
             plan.action = "update"
@@ -1251,8 +1378,22 @@ class _Import:
             reporting_lines_changed.send(sender=ReportingLine, staff_ids=chunk, cycle_ids=cycle_ids)
 
 
-def _unknown(what: str, value: str) -> str:
-    return f"Unknown {what} “{value}”: not found in this import or in the system."
+def _unknown_unit(code: str) -> str:
+    return gettext("Unknown unit code “%(code)s”: not found in this import or in the system.") % {
+        "code": code
+    }
+
+
+def _unknown_index(index: str) -> str:
+    return gettext(
+        "Unknown index number “%(index)s”: not found in this import or in the system."
+    ) % {"index": index}
+
+
+def _at_most(limit: int) -> str:
+    return ngettext("At most %(count)s character.", "At most %(count)s characters.", limit) % {
+        "count": limit
+    }
 
 
 def _differences(current: dict, wanted: dict) -> dict:
@@ -1312,7 +1453,7 @@ def import_org(
     """
     scope = None if actor is None else importable_entity_ids(actor)
     if scope is not None and not scope:
-        raise ApplicationError("You may not import staff, units or reporting lines.")
+        raise ApplicationError(gettext("You may not import staff, units or reporting lines."))
     result = ImportResult(dry_run=dry_run)
     tables: list[Table] = []
     for name, content in files:
@@ -1324,7 +1465,7 @@ def import_org(
     if result.errors:
         return result  # a file that cannot be read, or a missing column: fix that first
     if not any(table.rows for table in tables):
-        result.warnings.append("There were no rows to import.")
+        result.warnings.append(gettext("There were no rows to import."))
     try:
         with transaction.atomic():
             job = _Import(tables, scope=scope, today=today or datetime.date.today())
@@ -1337,8 +1478,10 @@ def import_org(
                 job.write()
     except IntegrityError as exc:
         raise ApplicationError(
-            "The organisation changed while this file was being imported, so nothing was "
-            "written. Import the file again."
+            gettext(
+                "The organisation changed while this file was being imported, so nothing was "
+                "written. Import the file again."
+            )
         ) from exc
     return result
 

@@ -15,6 +15,8 @@ from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop, ngettext_lazy
 
 from pmsystem.security import log_event
 
@@ -31,20 +33,35 @@ SEEN_RESOLUTION_SECONDS = 60
 MFA_STAMP = "pmsystem.mfa"
 MFA_RECHECK_SECONDS = 300
 
-IDLE_MESSAGE = "You were signed out after {minutes} minutes without activity. Please sign in again."
-ABSOLUTE_MESSAGE = (
-    "You were signed out: a session lasts at most {hours} hours. Please sign in again."
+# Shown to the person signed out: `IDLE_MESSAGE % {"minutes": n}`, `ABSOLUTE_MESSAGE % {"hours": n}`
+# (translated, with the plural the number needs); the other two are msgids, shown with gettext.
+IDLE_MESSAGE = ngettext_lazy(
+    "You were signed out after %(minutes)s minute without activity. Please sign in again.",
+    "You were signed out after %(minutes)s minutes without activity. Please sign in again.",
+    "minutes",
 )
-INACTIVE_MESSAGE = "Your account is no longer active. Ask your HR focal point if this is a mistake."
-MFA_MESSAGE = (
+ABSOLUTE_MESSAGE = ngettext_lazy(
+    "You were signed out: a session lasts at most %(hours)s hour. Please sign in again.",
+    "You were signed out: a session lasts at most %(hours)s hours. Please sign in again.",
+    "hours",
+)
+INACTIVE_MESSAGE = gettext_noop(
+    "Your account is no longer active. Ask your HR focal point if this is a mistake."
+)
+MFA_MESSAGE = gettext_noop(
     "Your account must use two-factor authentication. Set up an authenticator app below to "
     "continue; until then only this page and signing out are available."
 )
 
 # Views an account without its required second factor may still reach: allauth's MFA pages
 # (TOTP setup, recovery codes, reauthentication), confirming the password before setting up
-# TOTP, and signing out.
-MFA_EXEMPT_URL_NAMES = {"account_logout", "account_reauthenticate", "account_inactive"}
+# TOTP, signing out, and choosing the language those pages are in.
+MFA_EXEMPT_URL_NAMES = {
+    "account_logout",
+    "account_reauthenticate",
+    "account_inactive",
+    "language",
+}
 MFA_EXEMPT_URL_PREFIX = "mfa_"
 
 
@@ -92,7 +109,7 @@ class SessionLimitsMiddleware:
                 # The session names a user the backends refuse: deactivated (or deleted).
                 log_event("session_ended", user=session[SESSION_KEY], reason="inactive")
                 session.flush()
-                messages.warning(request, INACTIVE_MESSAGE)
+                messages.warning(request, gettext(INACTIVE_MESSAGE))
             return
         now = int(time.time())
         stamp = session.get(SESSION_STAMP)
@@ -106,16 +123,34 @@ class SessionLimitsMiddleware:
             session[SESSION_STAMP] = {**stamp, "seen": now}
 
     @staticmethod
-    def end(request: HttpRequest, reason: str, message: str) -> None:
+    def end(request: HttpRequest, reason: str, message) -> None:
         log_event("session_ended", user=request.user.pk, reason=reason)
         logout(request)
         messages.warning(
             request,
-            message.format(
-                minutes=settings.SESSION_IDLE_TIMEOUT_MINUTES,
-                hours=settings.SESSION_ABSOLUTE_TIMEOUT_HOURS,
-            ),
+            message
+            % {
+                "minutes": settings.SESSION_IDLE_TIMEOUT_MINUTES,
+                "hours": settings.SESSION_ABSOLUTE_TIMEOUT_HOURS,
+            },
         )
+
+
+class UserLanguageMiddleware:
+    """A signed-in user reads pages in the language of their profile (User.language).
+
+    Until they choose one, LocaleMiddleware's choice stands: the language cookie (set by the
+    language switch, also on the sign-in page), then the browser's preference."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and user.language:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+        return self.get_response(request)
 
 
 class MFARequiredMiddleware:
@@ -143,7 +178,7 @@ class MFARequiredMiddleware:
             return None
         target = reverse("mfa_activate_totp")
         if request.method == "GET":
-            messages.warning(request, MFA_MESSAGE)
+            messages.warning(request, gettext(MFA_MESSAGE))
         if getattr(request, "htmx", False):
             response = HttpResponse(status=204)
             response["HX-Redirect"] = target

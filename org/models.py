@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 
@@ -37,7 +40,14 @@ class User(AbstractUser):
     """A login. Email is the identifier; roles are relations, never flags on the user."""
 
     username = None
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField(_("email address"), unique=True)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("The language pages and emails are in; empty: the browser's."),
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -46,6 +56,8 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["last_name", "first_name"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
 
     def __str__(self) -> str:
         full = self.get_full_name()
@@ -56,40 +68,59 @@ class OrgUnit(models.Model):
     """A node of the organisation tree. Every unit knows its entity (department/office/mission)."""
 
     class Kind(models.TextChoices):
-        ENTITY = "entity", "Department / office / mission"
-        DIVISION = "division", "Division"
-        SECTION = "section", "Section"
-        UNIT = "unit", "Unit"
+        ENTITY = "entity", _("Department / office / mission")
+        DIVISION = "division", _("Division")
+        SECTION = "section", _("Section")
+        UNIT = "unit", _("Unit")
 
     KIND_DEPTH = {Kind.ENTITY: 0, Kind.DIVISION: 1, Kind.SECTION: 2, Kind.UNIT: 3}
 
-    code = models.CharField(max_length=32, unique=True)
-    name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent"),
     )
     # Denormalised: the entity at the top of this unit's branch (itself for an entity), so
     # department-wide queries are a single join.
     entity = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="entity_units"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entity_units",
+        verbose_name=_("entity"),
     )
     head = models.ForeignKey(
-        "User", null=True, blank=True, on_delete=models.SET_NULL, related_name="headed_units"
+        "User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="headed_units",
+        verbose_name=_("head"),
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(_("is active"), default=True)
 
     class Meta:
         ordering = ["code"]
-        verbose_name = "organisational unit"
+        verbose_name = _("organisational unit")
+        verbose_name_plural = _("organisational units")
         permissions = [
-            ("view_entity_documents", "See every performance document of the entity"),
-            ("manage_entity_compliance", "Run compliance reports, reminders and broadcasts"),
-            ("rollback_entity_documents", "Roll documents of the entity back to an earlier stage"),
-            ("reply_entity_rebuttals", "Reply to rebuttals as head of the entity"),
-            ("manage_entity_roster", "Keep the entity's rebuttal panel roster"),
-            ("import_entity_staff", "Import staff, units and reporting lines"),
-            ("view_entity_roster", "See the entity's rebuttal panel roster"),
+            ("view_entity_documents", _("See every performance document of the entity")),
+            ("manage_entity_compliance", _("Run compliance reports, reminders and broadcasts")),
+            (
+                "rollback_entity_documents",
+                _("Roll documents of the entity back to an earlier stage"),
+            ),
+            ("reply_entity_rebuttals", _("Reply to rebuttals as head of the entity")),
+            ("manage_entity_roster", _("Keep the entity's rebuttal panel roster")),
+            ("import_entity_staff", _("Import staff, units and reporting lines")),
+            ("view_entity_roster", _("See the entity's rebuttal panel roster")),
         ]
         constraints = [
             models.CheckConstraint(
@@ -116,15 +147,22 @@ class OrgUnit(models.Model):
     def clean(self) -> None:
         if self.kind == self.Kind.ENTITY:
             if self.parent_id:
-                raise ValidationError({"parent": "A department/office/mission has no parent."})
+                raise ValidationError(
+                    {"parent": gettext("A department/office/mission has no parent.")}
+                )
             return
         if not self.parent_id:
-            raise ValidationError({"parent": "Only a department/office/mission has no parent."})
+            raise ValidationError(
+                {"parent": gettext("Only a department/office/mission has no parent.")}
+            )
         if self.KIND_DEPTH[self.parent.kind] >= self.KIND_DEPTH[self.kind]:
             raise ValidationError(
                 {
-                    "parent": f"A {self.get_kind_display().lower()} cannot sit under a "
-                    f"{self.parent.get_kind_display().lower()}."
+                    "parent": gettext("A %(kind)s cannot sit under a %(parent_kind)s.")
+                    % {
+                        "kind": self.get_kind_display().lower(),
+                        "parent_kind": self.parent.get_kind_display().lower(),
+                    }
                 }
             )
 
@@ -177,12 +215,12 @@ class Grade(models.TextChoices):
 
 
 class Category(models.TextChoices):
-    GENERAL_SERVICE = "GS", "General Service"
-    PROFESSIONAL = "P", "Professional"
-    DIRECTOR = "D", "Director"
-    SENIOR = "SENIOR", "Senior"
-    NATIONAL_OFFICER = "NO", "National Officer"
-    FIELD_SERVICE = "FS", "Field Service"
+    GENERAL_SERVICE = "GS", _("General Service")
+    PROFESSIONAL = "P", _("Professional")
+    DIRECTOR = "D", _("Director")
+    SENIOR = "SENIOR", _("Senior")
+    NATIONAL_OFFICER = "NO", _("National Officer")
+    FIELD_SERVICE = "FS", _("Field Service")
 
 
 def category_for_grade(grade: str) -> str:
@@ -203,34 +241,46 @@ class StaffMember(models.Model):
     """The staff profile of a user. Its primary key is the user's id."""
 
     class Gender(models.TextChoices):
-        FEMALE = "F", "Female"
-        MALE = "M", "Male"
-        OTHER = "X", "Other / not stated"
+        FEMALE = "F", _("Female")
+        MALE = "M", _("Male")
+        OTHER = "X", _("Other / not stated")
 
     class ContractType(models.TextChoices):
-        PERMANENT = "permanent", "Permanent"
-        CONTINUING = "continuing", "Continuing"
-        FIXED_TERM = "fixed_term", "Fixed-term"
-        TEMPORARY = "temporary", "Temporary"
+        PERMANENT = "permanent", _("Permanent")
+        CONTINUING = "continuing", _("Continuing")
+        FIXED_TERM = "fixed_term", _("Fixed-term")
+        TEMPORARY = "temporary", _("Temporary")
 
     user = models.OneToOneField(
-        User, primary_key=True, on_delete=models.CASCADE, related_name="staff"
+        User,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="staff",
+        verbose_name=_("user"),
     )
-    index_number = models.CharField(max_length=16, unique=True)
-    grade = models.CharField(max_length=8, choices=Grade.choices)
-    category = models.CharField(max_length=8, choices=Category.choices, editable=False)
-    gender = models.CharField(max_length=1, choices=Gender.choices)
-    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="staff")
-    entry_on_duty = models.DateField()
+    index_number = models.CharField(_("index number"), max_length=16, unique=True)
+    grade = models.CharField(_("grade"), max_length=8, choices=Grade.choices)
+    category = models.CharField(
+        _("category"), max_length=8, choices=Category.choices, editable=False
+    )
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="staff", verbose_name=_("unit")
+    )
+    entry_on_duty = models.DateField(_("entry on duty"))
     contract_type = models.CharField(
-        max_length=16, choices=ContractType.choices, default=ContractType.FIXED_TERM
+        _("contract type"),
+        max_length=16,
+        choices=ContractType.choices,
+        default=ContractType.FIXED_TERM,
     )
-    on_probation = models.BooleanField(default=False)
-    is_active = models.BooleanField(default=True)
+    on_probation = models.BooleanField(_("on probation"), default=False)
+    is_active = models.BooleanField(_("is active"), default=True)
 
     class Meta:
         ordering = ["index_number"]
-        verbose_name = "staff member"
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff members")
         indexes = [models.Index(fields=["unit", "is_active"])]
 
     def __str__(self) -> str:
@@ -254,44 +304,60 @@ class Cycle(models.Model):
     """A performance cycle. Every policy figure that varies between years is a field here."""
 
     class Status(models.TextChoices):
-        PLANNED = "planned", "Planned"
-        OPEN = "open", "Open"
-        CLOSED = "closed", "Closed"
+        PLANNED = "planned", _("Planned")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
 
     class Framework(models.TextChoices):
-        UN_COMPETENCIES = "un", "UN values and competencies"
-        VALUES_BEHAVIOURS = "vb", "Values and Behaviours"
+        UN_COMPETENCIES = "un", _("UN values and competencies")
+        VALUES_BEHAVIOURS = "vb", _("Values and Behaviours")
 
-    name = models.CharField(max_length=32, unique=True)
-    start = models.DateField()
-    end = models.DateField()
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PLANNED)
-    workplan_due = models.DateField()
+    name = models.CharField(_("name"), max_length=32, unique=True)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.PLANNED
+    )
+    workplan_due = models.DateField(_("work plan due"))
     new_staff_workplan_months = models.PositiveSmallIntegerField(
-        default=2, help_text="New staff: work plan due this many months after entry on duty."
+        _("new staff work plan months"),
+        default=2,
+        help_text=_("New staff: work plan due this many months after entry on duty."),
     )
-    midpoint_required = models.BooleanField(default=True)
-    midpoint_due = models.DateField()
-    end_of_cycle_due = models.DateField()
+    midpoint_required = models.BooleanField(_("mid-point review required"), default=True)
+    midpoint_due = models.DateField(_("mid-point due"))
+    end_of_cycle_due = models.DateField(_("end of cycle due"))
     competency_framework = models.CharField(
-        max_length=4, choices=Framework.choices, default=Framework.UN_COMPETENCIES
+        _("competency framework"),
+        max_length=4,
+        choices=Framework.choices,
+        default=Framework.UN_COMPETENCIES,
     )
-    goal_ratings_enabled = models.BooleanField(default=True)
-    min_goals = models.PositiveSmallIntegerField(default=3)
-    max_goals = models.PositiveSmallIntegerField(default=5)
-    max_additional_supervisors = models.PositiveSmallIntegerField(default=2)
-    rebuttal_filing_days = models.PositiveSmallIntegerField(default=14)
-    hod_reply_days = models.PositiveSmallIntegerField(default=14)
-    panel_report_days = models.PositiveSmallIntegerField(default=60)
+    goal_ratings_enabled = models.BooleanField(_("goal ratings enabled"), default=True)
+    min_goals = models.PositiveSmallIntegerField(_("minimum goals"), default=3)
+    max_goals = models.PositiveSmallIntegerField(_("maximum goals"), default=5)
+    max_additional_supervisors = models.PositiveSmallIntegerField(
+        _("maximum additional supervisors"), default=2
+    )
+    rebuttal_filing_days = models.PositiveSmallIntegerField(_("rebuttal filing days"), default=14)
+    hod_reply_days = models.PositiveSmallIntegerField(_("HOD reply days"), default=14)
+    panel_report_days = models.PositiveSmallIntegerField(_("panel report days"), default=60)
     reminder_days_before = models.JSONField(
+        _("reminder days before"),
         default=default_reminder_days,
         blank=True,
-        help_text="Days before each deadline on which the person whose action is due is reminded.",
+        help_text=_(
+            "Days before each deadline on which the person whose action is due is reminded."
+        ),
     )
-    rollback_completed_allowed = models.BooleanField(default=False)
+    rollback_completed_allowed = models.BooleanField(
+        _("roll-back of completed documents allowed"), default=False
+    )
 
     class Meta:
         ordering = ["-start"]
+        verbose_name = _("cycle")
+        verbose_name_plural = _("cycles")
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="cycle_end_after_start"),
             models.CheckConstraint(
@@ -304,9 +370,11 @@ class Cycle(models.Model):
 
     def clean(self) -> None:
         if self.start and self.end and self.end <= self.start:
-            raise ValidationError({"end": "The cycle must end after it starts."})
+            raise ValidationError({"end": gettext("The cycle must end after it starts.")})
         if self.min_goals and self.max_goals and self.max_goals < self.min_goals:
-            raise ValidationError({"max_goals": "The maximum must not be below the minimum."})
+            raise ValidationError(
+                {"max_goals": gettext("The maximum must not be below the minimum.")}
+            )
 
     def workplan_due_for(self, staff: StaffMember) -> datetime.date:
         """Work plans are due on the cycle date, or N months after entry on duty if later."""
@@ -323,14 +391,18 @@ class RatingScale(models.Model):
     """A rating scale of a cycle: the overall scale or the values-and-competencies scale."""
 
     class Kind(models.TextChoices):
-        OVERALL = "overall", "Overall rating"
-        COMPETENCY = "competency", "Values and competencies"
-        GOAL = "goal", "Goals"
+        OVERALL = "overall", _("Overall rating")
+        COMPETENCY = "competency", _("Values and competencies")
+        GOAL = "goal", _("Goals")
 
-    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="scales")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.CASCADE, related_name="scales", verbose_name=_("cycle")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
 
     class Meta:
+        verbose_name = _("rating scale")
+        verbose_name_plural = _("rating scales")
         constraints = [
             models.UniqueConstraint(fields=["cycle", "kind"], name="ratingscale_one_per_kind")
         ]
@@ -342,15 +414,19 @@ class RatingScale(models.Model):
 class RatingLevel(models.Model):
     """One level of a scale; rank 1 is the highest."""
 
-    scale = models.ForeignKey(RatingScale, on_delete=models.CASCADE, related_name="levels")
-    rank = models.PositiveSmallIntegerField()
-    code = models.CharField(max_length=16)
-    label = models.CharField(max_length=120)
-    rebuttable = models.BooleanField(default=False)
-    underperformance = models.BooleanField(default=False)
+    scale = models.ForeignKey(
+        RatingScale, on_delete=models.CASCADE, related_name="levels", verbose_name=_("scale")
+    )
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    code = models.CharField(_("code"), max_length=16)
+    label = models.CharField(_("label"), max_length=120)
+    rebuttable = models.BooleanField(_("rebuttable"), default=False)
+    underperformance = models.BooleanField(_("underperformance"), default=False)
 
     class Meta:
         ordering = ["scale", "rank"]
+        verbose_name = _("rating level")
+        verbose_name_plural = _("rating levels")
         constraints = [
             models.UniqueConstraint(fields=["scale", "rank"], name="ratinglevel_unique_rank"),
             models.UniqueConstraint(fields=["scale", "code"], name="ratinglevel_unique_code"),
@@ -363,16 +439,25 @@ class RatingLevel(models.Model):
 class ReportingLine(models.Model):
     """Who reports to whom in a cycle. A mid-cycle change closes this line and opens the next."""
 
-    staff = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="lines")
-    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="lines")
-    fro = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="fro_lines")
-    sro = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="sro_lines")
-    effective_from = models.DateField()
-    effective_to = models.DateField(null=True, blank=True)
+    staff = models.ForeignKey(
+        StaffMember, on_delete=models.CASCADE, related_name="lines", verbose_name=_("staff")
+    )
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.CASCADE, related_name="lines", verbose_name=_("cycle")
+    )
+    fro = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="fro_lines", verbose_name=_("FRO")
+    )
+    sro = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="sro_lines", verbose_name=_("SRO")
+    )
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to"), null=True, blank=True)
 
     class Meta:
         ordering = ["cycle", "staff", "-effective_from"]
-        verbose_name = "reporting line"
+        verbose_name = _("reporting line")
+        verbose_name_plural = _("reporting lines")
         constraints = [
             models.CheckConstraint(condition=~Q(fro=F("sro")), name="reportingline_fro_is_not_sro"),
             models.CheckConstraint(
@@ -397,18 +482,23 @@ class ReportingLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.staff} — FRO {self.fro.user} / SRO {self.sro.user} ({self.cycle})"
+        return gettext("%(staff)s — FRO %(fro)s / SRO %(sro)s (%(cycle)s)") % {
+            "staff": self.staff,
+            "fro": self.fro.user,
+            "sro": self.sro.user,
+            "cycle": self.cycle,
+        }
 
     def clean(self) -> None:
         errors = {}
         if self.fro_id and self.sro_id and self.fro_id == self.sro_id:
-            errors["sro"] = "The SRO must be a different person from the FRO."
+            errors["sro"] = gettext("The SRO must be a different person from the FRO.")
         if self.fro_id and self.staff_id and self.fro_id == self.staff_id:
-            errors["fro"] = "A staff member cannot be their own FRO."
+            errors["fro"] = gettext("A staff member cannot be their own FRO.")
         if self.sro_id and self.staff_id and self.sro_id == self.staff_id:
-            errors["sro"] = "A staff member cannot be their own SRO."
+            errors["sro"] = gettext("A staff member cannot be their own SRO.")
         if self.effective_to and self.effective_from and self.effective_to < self.effective_from:
-            errors["effective_to"] = "The line cannot end before it starts."
+            errors["effective_to"] = gettext("The line cannot end before it starts.")
         if errors:
             raise ValidationError(errors)
 
@@ -417,24 +507,28 @@ class DepartmentRole(models.Model):
     """A department-wide role held on an entity: HOD, HR focal point or staff representative."""
 
     class Role(models.TextChoices):
-        HOD = "hod", "Head of department"
-        HR_FOCAL_POINT = "hr_focal_point", "HR focal point"
-        STAFF_REPRESENTATIVE = "staff_representative", "Staff representative"
+        HOD = "hod", _("Head of department")
+        HR_FOCAL_POINT = "hr_focal_point", _("HR focal point")
+        STAFF_REPRESENTATIVE = "staff_representative", _("Staff representative")
 
     entity = models.ForeignKey(
         OrgUnit,
         on_delete=models.CASCADE,
         related_name="department_roles",
         limit_choices_to={"kind": OrgUnit.Kind.ENTITY},
+        verbose_name=_("entity"),
     )
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="department_roles")
-    role = models.CharField(max_length=24, choices=Role.choices)
-    start = models.DateField(default=datetime.date.today)
-    end = models.DateField(null=True, blank=True)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="department_roles", verbose_name=_("user")
+    )
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices)
+    start = models.DateField(_("start"), default=datetime.date.today)
+    end = models.DateField(_("end"), null=True, blank=True)
 
     class Meta:
         ordering = ["entity", "role"]
-        verbose_name = "department role"
+        verbose_name = _("department role")
+        verbose_name_plural = _("department roles")
         constraints = [
             models.UniqueConstraint(
                 fields=["entity", "user", "role"], name="departmentrole_unique"
@@ -446,15 +540,19 @@ class DepartmentRole(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_role_display()} of {self.entity.code}: {self.user}"
+        return gettext("%(role)s of %(entity)s: %(user)s") % {
+            "role": self.get_role_display(),
+            "entity": self.entity.code,
+            "user": self.user,
+        }
 
     def clean(self) -> None:
         if self.entity_id and self.entity.kind != OrgUnit.Kind.ENTITY:
             raise ValidationError(
-                {"entity": "Department roles are held on a department/office/mission."}
+                {"entity": gettext("Department roles are held on a department/office/mission.")}
             )
         if self.end and self.start and self.end < self.start:
-            raise ValidationError({"end": "The role cannot end before it starts."})
+            raise ValidationError({"end": gettext("The role cannot end before it starts.")})
 
     def is_current(self, on: datetime.date | None = None) -> bool:
         on = on or datetime.date.today()
@@ -465,20 +563,32 @@ class Delegation(models.Model):
     """An acting officer: for a date range `acting` may act in `role` for `principal`."""
 
     class Role(models.TextChoices):
-        FRO = "fro", "First reporting officer"
-        SRO = "sro", "Second reporting officer"
-        HOD = "hod", "Head of department"
+        FRO = "fro", _("First reporting officer")
+        SRO = "sro", _("Second reporting officer")
+        HOD = "hod", _("Head of department")
 
-    principal = models.ForeignKey(User, on_delete=models.CASCADE, related_name="delegations_given")
-    acting = models.ForeignKey(User, on_delete=models.CASCADE, related_name="delegations_held")
-    role = models.CharField(max_length=8, choices=Role.choices)
-    start = models.DateField()
-    end = models.DateField()
-    reason = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    principal = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="delegations_given",
+        verbose_name=_("principal"),
+    )
+    acting = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="delegations_held",
+        verbose_name=_("acting officer"),
+    )
+    role = models.CharField(_("role"), max_length=8, choices=Role.choices)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-start"]
+        verbose_name = _("delegation")
+        verbose_name_plural = _("delegations")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(principal=F("acting")), name="delegation_not_to_self"
@@ -488,10 +598,14 @@ class Delegation(models.Model):
         indexes = [models.Index(fields=["acting", "start", "end"])]
 
     def __str__(self) -> str:
-        return f"{self.acting} acting {self.get_role_display()} for {self.principal}"
+        return gettext("%(acting)s acting %(role)s for %(principal)s") % {
+            "acting": self.acting,
+            "role": self.get_role_display(),
+            "principal": self.principal,
+        }
 
     def clean(self) -> None:
         if self.principal_id and self.principal_id == self.acting_id:
-            raise ValidationError({"acting": "An officer cannot delegate to themselves."})
+            raise ValidationError({"acting": gettext("An officer cannot delegate to themselves.")})
         if self.start and self.end and self.end < self.start:
-            raise ValidationError({"end": "The delegation cannot end before it starts."})
+            raise ValidationError({"end": gettext("The delegation cannot end before it starts.")})

@@ -8,6 +8,8 @@ from contextvars import ContextVar
 
 from django.db import transaction
 
+from pmsystem.i18n import Phrase
+
 from .models import User
 
 _muted: ContextVar[bool] = ContextVar("notifications_muted", default=False)
@@ -24,8 +26,11 @@ def muted() -> Iterator[None]:
         _muted.reset(token)
 
 
-def notify(*, users: Iterable[User | None], subject: str, body: str) -> None:
-    """Email each user (skipping None and inactive accounts) once the transaction commits."""
+def notify(*, users: Iterable[User | None], subject: Phrase | str, body: Phrase | str) -> None:
+    """Email each user (skipping None and inactive accounts) once the transaction commits.
+
+    Subject and body are phrases (pmsystem.i18n), so each recipient reads them in their own
+    language."""
     from .tasks import send_email
 
     if _muted.get():

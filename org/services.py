@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from pmsystem.errors import ApplicationError
+from pmsystem.i18n import phrase
 
 from .models import (
     Cycle,
@@ -22,17 +25,18 @@ from .notifications import notify
 from .permissions import sync_department_grants
 
 # (code, label, rebuttable, underperformance), highest first: the UN defaults (DESIGN.md).
+# The labels are stored in English and shown with `translated` in the reader's language.
 UN_OVERALL_SCALE = [
-    ("EX", "Exceeds performance expectations", False, False),
-    ("SM", "Successfully meets performance expectations", False, False),
-    ("PM", "Partially meets performance expectations", True, True),
-    ("DN", "Does not meet performance expectations", True, True),
+    ("EX", gettext_noop("Exceeds performance expectations"), False, False),
+    ("SM", gettext_noop("Successfully meets performance expectations"), False, False),
+    ("PM", gettext_noop("Partially meets performance expectations"), True, True),
+    ("DN", gettext_noop("Does not meet performance expectations"), True, True),
 ]
 UN_COMPETENCY_SCALE = [
-    ("OUT", "Outstanding", False, False),
-    ("FC", "Fully competent", False, False),
-    ("RD", "Requires development", False, False),
-    ("UNS", "Unsatisfactory", False, False),
+    ("OUT", gettext_noop("Outstanding"), False, False),
+    ("FC", gettext_noop("Fully competent"), False, False),
+    ("RD", gettext_noop("Requires development"), False, False),
+    ("UNS", gettext_noop("Unsatisfactory"), False, False),
 ]
 DEFAULT_REMINDER_DAYS = [14, 7, 1]
 
@@ -137,33 +141,61 @@ def create_delegation(
     acting officer sees the documents and acts, and every signature reads "X acting for Y"."""
     if role not in delegable_roles(principal):
         label = Delegation.Role(role).label if role in Delegation.Role.values else role
-        raise ApplicationError(f"You are not a {label.lower()} now, so you cannot delegate it.")
+        raise ApplicationError(
+            gettext("You are not a %(role)s now, so you cannot delegate it.")
+            % {"role": label.lower()}
+        )
     if acting.pk == principal.pk:
-        raise ApplicationError("You cannot name yourself as your acting officer.")
+        raise ApplicationError(gettext("You cannot name yourself as your acting officer."))
     if not acting.is_active:
-        raise ApplicationError(f"{acting}'s account is not active.")
+        raise ApplicationError(gettext("%(name)s's account is not active.") % {"name": acting})
     if end < start:
-        raise ApplicationError("The delegation cannot end before it starts.")
+        raise ApplicationError(gettext("The delegation cannot end before it starts."))
     if end < datetime.date.today():
-        raise ApplicationError("The delegation would already be over.")
+        raise ApplicationError(gettext("The delegation would already be over."))
     overlapping = Delegation.objects.filter(
         principal=principal, role=role, start__lte=end, end__gte=start
     )
     if overlapping.exists():
         raise ApplicationError(
-            "You already have an acting officer for this role in those dates: end that "
-            "delegation first."
+            gettext(
+                "You already have an acting officer for this role in those dates: end that "
+                "delegation first."
+            )
         )
     delegation = Delegation(
         principal=principal, acting=acting, role=role, start=start, end=end, reason=reason
     )
     delegation.full_clean()
     delegation.save()
+    role_label = Delegation.Role(delegation.role).label
+    if reason.strip():
+        body = phrase(
+            gettext_noop(
+                "%(principal)s named you acting %(role)s from %(start)s to %(end)s. %(reason)s"
+            ),
+            principal=str(principal),
+            role=role_label,
+            start=start,
+            end=end,
+            reason=reason.strip(),
+        )
+    else:
+        body = phrase(
+            gettext_noop("%(principal)s named you acting %(role)s from %(start)s to %(end)s."),
+            principal=str(principal),
+            role=role_label,
+            start=start,
+            end=end,
+        )
     notify(
         users=[acting],
-        subject=f"You are acting {delegation.get_role_display()} for {principal}",
-        body=f"{principal} named you acting {delegation.get_role_display()} from {start:%d %b %Y} "
-        f"to {end:%d %b %Y}. {reason}".strip(),
+        subject=phrase(
+            gettext_noop("You are acting %(role)s for %(principal)s"),
+            role=role_label,
+            principal=str(principal),
+        ),
+        body=body,
     )
     return delegation
 
@@ -172,13 +204,23 @@ def create_delegation(
 def end_delegation(*, delegation: Delegation, actor: User) -> Delegation:
     """The principal ends a delegation early (it stops today; its record stays)."""
     if delegation.principal_id != actor.pk:
-        raise ApplicationError("Only the officer who delegated can end the delegation.")
+        raise ApplicationError(gettext("Only the officer who delegated can end the delegation."))
     today = datetime.date.today()
     if delegation.end < today:
-        raise ApplicationError("This delegation is already over.")
+        raise ApplicationError(gettext("This delegation is already over."))
     delegation.end = max(today - datetime.timedelta(days=1), delegation.start)
     if delegation.start >= today:
         delegation.delete()
         return delegation
     delegation.save(update_fields=["end"])
     return delegation
+
+
+def set_language(*, user: User, language: str) -> User:
+    """A user's choice among settings.LANGUAGES, kept on their profile: pages and emails
+    follow it from their next request on."""
+    if language not in dict(settings.LANGUAGES):
+        raise ApplicationError(gettext("Choose one of the languages offered."))
+    user.language = language
+    user.save(update_fields=["language"])
+    return user

@@ -2,6 +2,8 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mass_mail
 
+from pmsystem.i18n import Phrase, language_of, render_in
+
 from .models import User
 
 
@@ -12,10 +14,18 @@ def health_check() -> str:
 
 
 @shared_task(name="org.tasks.send_email")
-def send_email(user_ids: list[int], subject: str, body: str) -> int:
-    """Send one email to each user; returns how many were sent."""
-    emails = User.objects.filter(pk__in=user_ids, is_active=True).values_list("email", flat=True)
-    messages = [
-        (f"[pmsystem] {subject}", body, settings.DEFAULT_FROM_EMAIL, [email]) for email in emails
-    ]
+def send_email(user_ids: list[int], subject: Phrase | str, body: Phrase | str) -> int:
+    """Send one email to each user, in the user's language; returns how many were sent."""
+    users = User.objects.filter(pk__in=user_ids, is_active=True).only("email", "language")
+    messages = []
+    for user in users:
+        language = language_of(user)
+        messages.append(
+            (
+                f"[pmsystem] {render_in(subject, language)}",
+                render_in(body, language),
+                settings.DEFAULT_FROM_EMAIL,
+                [user.email],
+            )
+        )
     return send_mass_mail(messages, fail_silently=False) if messages else 0

@@ -8,4 +8,5 @@ urlpatterns = [
     path("delegations/", views.delegations, name="delegations"),
     path("delegations/<int:pk>/end/", views.end_delegation, name="delegation-end"),
     path("import/", views.import_files, name="import"),
+    path("language/", views.language, name="language"),
 ]

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from pmsystem.errors import ApplicationError
 
 from . import services
-from .forms import DelegationForm, ImportForm
+from .forms import DelegationForm, ImportForm, LanguageForm
 from .importer import COLUMNS, import_org
 from .models import Delegation
 from .permissions import can_import
@@ -30,7 +35,7 @@ def delegations(request: HttpRequest) -> HttpResponse:
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, "Acting officer named; they have been told.")
+            messages.success(request, gettext("Acting officer named; they have been told."))
             return redirect("org:delegations")
     today = datetime.date.today()
     rows = (
@@ -54,14 +59,16 @@ def end_delegation(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Delegation ended.")
+        messages.success(request, gettext("Delegation ended."))
     return redirect("org:delegations")
 
 
 def import_files(request: HttpRequest) -> HttpResponse:
     """HR focal points (within their entities) and administrators upload units, staff, lines."""
     if not can_import(request.user):
-        raise PermissionDenied("Only HR focal points and system administrators may import.")
+        raise PermissionDenied(
+            gettext("Only HR focal points and system administrators may import.")
+        )
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     result = None
     if form.is_bound and form.is_valid():
@@ -78,3 +85,36 @@ def import_files(request: HttpRequest) -> HttpResponse:
         "org/import_form.html",
         {"form": form, "result": result, "columns": COLUMNS},
     )
+
+
+@login_not_required
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """The language switch in every page's footer, the sign-in page's included: kept on the
+    profile of a signed-in user and, for everyone, in the language cookie."""
+    # Back to the page the switch was on (the footer form sends no address of its own, so no
+    # page shows where it is: a 404 page reads the same for every address).
+    next_url = request.POST.get("next") or request.headers.get("referer", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("home")
+    response = redirect(next_url)
+    form = LanguageForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["language"][0])
+        return response
+    code = form.cleaned_data["language"]
+    if request.user.is_authenticated:
+        services.set_language(user=request.user, language=code)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response

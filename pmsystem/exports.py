@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from django.http import FileResponse, StreamingHttpResponse
+from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 
@@ -28,7 +30,10 @@ class Table:
 
 
 def _safe(value):
-    """Text that a spreadsheet would run as a formula is written as text (CSV injection)."""
+    """Text that a spreadsheet would run as a formula is written as text (CSV injection).
+    Translatable labels (lazy strings) are written in the requester's language."""
+    if isinstance(value, Promise):
+        value = str(value)
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
@@ -55,16 +60,19 @@ def csv_response(
     """Stream `table` as CSV (UTF-8 with BOM, so spreadsheets read the accents);
     `on_done(rows)` runs once the last row is sent (or the client went away)."""
     writer = csv.writer(_Echo())
+    # The rows are read while the response streams: in the language of the request.
+    language = translation.get_language()
 
     def lines() -> Iterator[str]:
         count = 0
-        try:
-            yield "\ufeff" + writer.writerow(list(table.header))
-            for row in table.rows:
-                yield writer.writerow([_csv_value(v) for v in row])
-                count += 1
-        finally:
-            on_done(count)
+        with translation.override(language):
+            try:
+                yield "\ufeff" + writer.writerow([_safe(h) for h in table.header])
+                for row in table.rows:
+                    yield writer.writerow([_csv_value(v) for v in row])
+                    count += 1
+            finally:
+                on_done(count)
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, filename)
@@ -77,8 +85,8 @@ def xlsx_response(tables: Iterable[Table], *, filename: str) -> tuple[FileRespon
     workbook = Workbook(write_only=True)
     count = 0
     for table in tables:
-        sheet = workbook.create_sheet(title=table.title[:31])
-        sheet.append(list(table.header))
+        sheet = workbook.create_sheet(title=str(table.title)[:31])
+        sheet.append([_safe(h) for h in table.header])
         for row in table.rows:
             sheet.append([_safe(v) for v in row])
             count += 1

@@ -1,11 +1,12 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from compliance.urls import home_urlpatterns
 
 admin.site.login = secure_admin_login(admin.site.login)
-admin.site.site_header = "pmsystem administration"
+admin.site.site_header = _("pmsystem administration")
 admin.site.site_title = "pmsystem"
 
 urlpatterns = [

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext
+
 from pmsystem.errors import ApplicationError
 
 Guard = Callable[[Any], str | None]
@@ -19,6 +21,11 @@ Guard = Callable[[Any], str | None]
 
 @dataclass(frozen=True)
 class Transition:
+    """One transition. `label` names it on buttons and the timeline ("Approve work plan");
+    `action` is what a refusal says one may not do ("approve this work plan") and `past` what
+    a document "can no longer be" ("approved"). All three are translatable (gettext_lazy), so
+    each language words them itself instead of having them assembled from English words."""
+
     name: str
     label: str
     sources: tuple[str, ...]
@@ -26,15 +33,21 @@ class Transition:
     roles: frozenset[str]
     guard: Guard | None = None
     signs: bool = False
+    action: str = ""
+    past: str = ""
 
 
 @dataclass
 class Workflow:
-    """The transitions of one kind of document, keyed by name."""
+    """The transitions of one kind of document, keyed by name. `too_early` and `too_late`
+    are the refusals for a transition tried before or after its source states, with the
+    placeholders %(state)s (the document's state, as in a sentence) and %(past)s."""
 
     document: str
     state_field: str
     states: dict[str, str]
+    too_early: str
+    too_late: str
     transitions: dict[str, Transition] = field(default_factory=dict)
 
     def __init__(
@@ -43,15 +56,21 @@ class Workflow:
         document: str,
         state_field: str,
         states: dict[str, str],
+        too_early: str,
+        too_late: str,
         transitions: Iterable[Transition],
     ):
         self.document = document
         self.state_field = state_field
         self.states = states
+        self.too_early = too_early
+        self.too_late = too_late
         self.transitions = {}
         for t in transitions:
             if not t.roles:
                 raise ValueError(f"{document}.{t.name}: every transition names who may take it")
+            if not (t.action and t.past):
+                raise ValueError(f"{document}.{t.name}: every transition words its refusals")
             unknown = {*t.sources, t.target} - set(states)
             if unknown:
                 raise ValueError(f"{document}.{t.name}: unknown states {sorted(unknown)}")
@@ -65,17 +84,17 @@ class Workflow:
         transition = self.transitions[name]
         state = self.state_of(obj)
         if not transition.roles.intersection(roles):
-            return f"You may not {_action_phrase(transition.label, self.document)}."
+            return gettext("You may not %(action)s.") % {"action": transition.action}
         if state not in transition.sources:
             # States are declared in the order a document goes through them: before every
             # source state the transition is "not yet" possible, after them "no longer".
             order = list(self.states)
             too_early = order.index(state) < min(order.index(s) for s in transition.sources)
-            when = "cannot be {} yet" if too_early else "can no longer be {}"
-            return (
-                f"This {self.document} is {lower_first(self.states[state])}: it "
-                f"{when.format(_past(transition.label))}."
-            )
+            message = self.too_early if too_early else self.too_late
+            return str(message) % {
+                "state": lower_first(str(self.states[state])),
+                "past": transition.past,
+            }
         if transition.guard is not None:
             return transition.guard(obj)
         return None
@@ -100,35 +119,9 @@ class Workflow:
 
 def lower_first(text: str) -> str:
     """A state label inside a sentence: 'Awaiting the FRO's comments' -> 'awaiting the FRO's
-    comments'; 'SRO review' stays 'SRO review' (acronyms keep their capitals)."""
+    comments'; 'SRO review' stays 'SRO review' (acronyms keep their capitals). Works for
+    French labels alike ('Évaluation par le PN' -> 'évaluation par le PN')."""
     first_word = text.split(" ", 1)[0]
     if len(first_word) > 1 and first_word.isupper():
         return text
     return text[:1].lower() + text[1:]
-
-
-def _action_phrase(label: str, document: str) -> str:
-    """'Approve work plan' on a work plan -> 'approve this work plan'. Only the document's own
-    name takes 'this': 'Submit self-evaluation' and 'Start end-of-cycle evaluation' on an
-    evaluation stay as they are."""
-    words = lower_first(label).split(" ")
-    name = document.split(" ")
-    for i in range(1, len(words) - len(name) + 1):
-        if words[i : i + len(name)] == name and "-" not in words[i - 1]:
-            return " ".join([*words[:i], "this", *words[i:]])
-    return " ".join(words)
-
-
-def _past(label: str) -> str:
-    """'Approve work plan' -> 'approved'; good enough for the refusal message."""
-    verb = label.split()[0].lower()
-    irregular = {
-        "submit": "submitted",
-        "start": "started",
-        "sign": "signed",
-        "return": "returned",
-        "reply": "replied",
-    }
-    if verb in irregular:
-        return irregular[verb]
-    return verb + "d" if verb.endswith("e") else verb + "ed"

@@ -12,10 +12,12 @@ import random
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from appraisals.models import Appraisal
 from org.demo import DEMO_LOGINS
 from org.models import Cycle, DepartmentRole, OrgUnit, RatingLevel, StaffMember, User
+from pmsystem.i18n import phrase
 from workplans.signing import record_event
 
 from . import services
@@ -111,7 +113,7 @@ def _case(appraisal: Appraisal, filed: datetime.datetime) -> RebuttalCase:
     record_event(
         document=document,
         kind="rebuttal_filed",
-        summary="Rebuttal filed",
+        summary=phrase(gettext_noop("Rebuttal filed")),
         actor=document.staff.user,
     )
     return case

@@ -8,6 +8,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from org.models import OrgUnit, RatingLevel
@@ -17,9 +19,17 @@ from workplans.models import WorkPlan
 class Group(models.TextChoices):
     """The three groups of a roster, in equal numbers."""
 
-    HOD_DESIGNATED = "hod_designated", "Designated by the HOD"
-    STAFF_DESIGNATED = "staff_designated", "Designated by the staff representatives"
-    CHAIR = "chair", "Chairperson"
+    HOD_DESIGNATED = "hod_designated", _("Designated by the HOD")
+    STAFF_DESIGNATED = "staff_designated", _("Designated by the staff representatives")
+    CHAIR = "chair", _("Chairperson")
+
+
+# The groups as they read inside a sentence ("… is already on the roster (chairperson)").
+GROUP_NAMES = {
+    Group.HOD_DESIGNATED: _("designated by the HOD"),
+    Group.STAFF_DESIGNATED: _("designated by the staff representatives"),
+    Group.CHAIR: _("chairperson"),
+}
 
 
 class PanelRoster(models.Model):
@@ -30,14 +40,24 @@ class PanelRoster(models.Model):
         on_delete=models.CASCADE,
         related_name="panel_roster",
         limit_choices_to={"kind": OrgUnit.Kind.ENTITY},
+        verbose_name=_("entity"),
     )
-    published_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("published by"),
     )
 
+    class Meta:
+        verbose_name = _("panel roster")
+        verbose_name_plural = _("panel rosters")
+
     def __str__(self) -> str:
-        return f"Panel roster of {self.entity.code}"
+        return gettext("Panel roster of %(entity)s") % {"entity": self.entity.code}
 
     @property
     def is_published(self) -> bool:
@@ -45,17 +65,26 @@ class PanelRoster(models.Model):
 
 
 class RosterMember(models.Model):
-    roster = models.ForeignKey(PanelRoster, on_delete=models.CASCADE, related_name="members")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    group = models.CharField(max_length=16, choices=Group.choices)
-    designated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    roster = models.ForeignKey(
+        PanelRoster, on_delete=models.CASCADE, related_name="members", verbose_name=_("roster")
     )
-    added_at = models.DateTimeField(auto_now_add=True)
-    training_date = models.DateField(null=True, blank=True)
-    removed_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    group = models.CharField(_("group"), max_length=16, choices=Group.choices)
+    designated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("designated by"),
+    )
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+    training_date = models.DateField(_("training date"), null=True, blank=True)
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("roster member")
+        verbose_name_plural = _("roster members")
         ordering = ["group", "user__last_name"]
         constraints = [
             # A person sits in one group only.
@@ -73,20 +102,32 @@ class RosterMember(models.Model):
 class RosterConsultation(models.Model):
     """The HOD's consultation of the staff representatives on the roster and its chairs."""
 
-    roster = models.ForeignKey(PanelRoster, on_delete=models.CASCADE, related_name="consultations")
-    held_on = models.DateField()
-    participants = models.CharField(max_length=300, help_text="Who took part.")
-    note = models.TextField(blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    roster = models.ForeignKey(
+        PanelRoster,
+        on_delete=models.CASCADE,
+        related_name="consultations",
+        verbose_name=_("roster"),
     )
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    held_on = models.DateField(_("held on"))
+    participants = models.CharField(
+        _("participants"), max_length=300, help_text=_("Who took part.")
+    )
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-held_on"]
+        verbose_name = _("roster consultation")
+        verbose_name_plural = _("roster consultations")
 
     def __str__(self) -> str:
-        return f"Consultation of {self.held_on}"
+        return gettext("Consultation of %(date)s") % {"date": self.held_on}
 
 
 class RebuttalCase(models.Model):
@@ -94,42 +135,66 @@ class RebuttalCase(models.Model):
     `rebuttals.workflow`."""
 
     class State(models.TextChoices):
-        NOT_FILED = "not_filed", "Not filed"
-        FILED = "filed", "Awaiting the HOD's reply"
-        REPLIED = "replied", "Before the panel"
-        REPORTED = "reported", "Reported by the panel"
-        FORWARDED = "forwarded", "Forwarded to the official status file"
+        NOT_FILED = "not_filed", _("Not filed")
+        FILED = "filed", _("Awaiting the HOD's reply")
+        REPLIED = "replied", _("Before the panel")
+        REPORTED = "reported", _("Reported by the panel")
+        FORWARDED = "forwarded", _("Forwarded to the official status file")
 
     class Decision(models.TextChoices):
-        MAINTAINED = "maintained", "Rating maintained"
-        RAISED = "raised", "Rating replaced by a higher one"
+        MAINTAINED = "maintained", _("Rating maintained")
+        RAISED = "raised", _("Rating replaced by a higher one")
 
-    document = models.OneToOneField(WorkPlan, on_delete=models.PROTECT, related_name="rebuttal")
-    state = models.CharField(max_length=16, choices=State.choices, default=State.FILED)
-    statement = models.TextField()
-    filed_at = models.DateTimeField(auto_now_add=True)
-    original_rating = models.ForeignKey(RatingLevel, on_delete=models.PROTECT, related_name="+")
-    reply_due = models.DateField()
-    report_due = models.DateField()
-    hod_reply = models.TextField(blank=True)
-    hod_replied_at = models.DateTimeField(null=True, blank=True)
+    document = models.OneToOneField(
+        WorkPlan, on_delete=models.PROTECT, related_name="rebuttal", verbose_name=_("document")
+    )
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.FILED)
+    statement = models.TextField(_("statement"))
+    filed_at = models.DateTimeField(_("filed at"), auto_now_add=True)
+    original_rating = models.ForeignKey(
+        RatingLevel,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("original rating"),
+    )
+    reply_due = models.DateField(_("reply due"))
+    report_due = models.DateField(_("report due"))
+    hod_reply = models.TextField(_("HOD reply"), blank=True)
+    hod_replied_at = models.DateTimeField(_("HOD replied at"), null=True, blank=True)
     hod_replied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("HOD replied by"),
     )
-    panel_constituted_at = models.DateTimeField(null=True, blank=True)
-    decision = models.CharField(max_length=16, choices=Decision.choices, blank=True)
+    panel_constituted_at = models.DateTimeField(_("panel constituted at"), null=True, blank=True)
+    decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices, blank=True)
     panel_rating = models.ForeignKey(
-        RatingLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        RatingLevel,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("panel rating"),
     )
-    report = models.TextField(blank=True)
-    reported_at = models.DateTimeField(null=True, blank=True)
+    report = models.TextField(_("report"), blank=True)
+    reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
     reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("reported by"),
     )
-    removed_comments = models.JSONField(default=list, blank=True)
+    removed_comments = models.JSONField(_("removed comments"), default=list, blank=True)
 
     class Meta:
         ordering = ["-filed_at"]
+        verbose_name = _("rebuttal case")
+        verbose_name_plural = _("rebuttal cases")
         indexes = [
             models.Index(fields=["state", "reply_due"]),
             models.Index(fields=["state", "report_due"]),
@@ -137,7 +202,7 @@ class RebuttalCase(models.Model):
         permissions = [("act_as_panel_member", "Sit on the panel of the case")]
 
     def __str__(self) -> str:
-        return f"Rebuttal of {self.document}"
+        return gettext("Rebuttal of %(document)s") % {"document": self.document}
 
 
 class RebuttalCaseUserObjectPermission(UserObjectPermissionBase):
@@ -157,18 +222,25 @@ class RebuttalAttachment(models.Model):
     """A file filed with the statement: type and size checked, stored outside any public URL
     and served by a view that checks the case permission."""
 
-    case = models.ForeignKey(RebuttalCase, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=attachment_path)
-    original_name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    case = models.ForeignKey(
+        RebuttalCase, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("case")
     )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    original_name = models.CharField(_("original name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         ordering = ["uploaded_at"]
+        verbose_name = _("rebuttal attachment")
+        verbose_name_plural = _("rebuttal attachments")
 
     def __str__(self) -> str:
         return self.original_name
@@ -177,19 +249,30 @@ class RebuttalAttachment(models.Model):
 class PanelMember(models.Model):
     """A seat on a case's panel: one chair and one member from each of the two other groups."""
 
-    case = models.ForeignKey(RebuttalCase, on_delete=models.CASCADE, related_name="panel")
-    roster_member = models.ForeignKey(RosterMember, on_delete=models.PROTECT, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    seat = models.CharField(max_length=16, choices=Group.choices)
-    appointed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    case = models.ForeignKey(
+        RebuttalCase, on_delete=models.CASCADE, related_name="panel", verbose_name=_("case")
     )
-    appointed_at = models.DateTimeField(auto_now_add=True)
-    excused_at = models.DateTimeField(null=True, blank=True)
-    conflict = models.TextField(blank=True)
+    roster_member = models.ForeignKey(
+        RosterMember, on_delete=models.PROTECT, related_name="+", verbose_name=_("roster member")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    seat = models.CharField(_("seat"), max_length=16, choices=Group.choices)
+    appointed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("appointed by"),
+    )
+    appointed_at = models.DateTimeField(_("appointed at"), auto_now_add=True)
+    excused_at = models.DateTimeField(_("excused at"), null=True, blank=True)
+    conflict = models.TextField(_("conflict"), blank=True)
 
     class Meta:
         ordering = ["seat", "appointed_at"]
+        verbose_name = _("panel member")
+        verbose_name_plural = _("panel members")
         constraints = [
             models.UniqueConstraint(
                 fields=["case", "seat"],
@@ -210,13 +293,22 @@ class PanelMember(models.Model):
 class StatusFileRecord(models.Model):
     """HR forwarded the panel's report and the evaluation to the official status file."""
 
-    case = models.OneToOneField(RebuttalCase, on_delete=models.PROTECT, related_name="status_file")
-    forwarded_at = models.DateTimeField(auto_now_add=True)
-    forwarded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    case = models.OneToOneField(
+        RebuttalCase, on_delete=models.PROTECT, related_name="status_file", verbose_name=_("case")
     )
-    report_pdf = models.FileField(upload_to="status-file/")
-    evaluation_pdf = models.FileField(upload_to="status-file/")
+    forwarded_at = models.DateTimeField(_("forwarded at"), auto_now_add=True)
+    forwarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("forwarded by"),
+    )
+    report_pdf = models.FileField(_("report PDF"), upload_to="status-file/")
+    evaluation_pdf = models.FileField(_("evaluation PDF"), upload_to="status-file/")
+
+    class Meta:
+        verbose_name = _("status file record")
+        verbose_name_plural = _("status file records")
 
     def __str__(self) -> str:
-        return f"Status file record of {self.case}"
+        return gettext("Status file record of %(case)s") % {"case": self.case}

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime
 from collections.abc import Collection, Iterator
 
+from django.utils.translation import gettext_lazy as _
+
 from org.models import DepartmentRole
 from pmsystem.pending import PendingAction, Stage
 
@@ -20,9 +22,9 @@ from .models import Group, PanelMember, RebuttalCase
 S = RebuttalCase.State
 
 STAGES = (
-    Stage("rebuttal_reply", "Rebuttal: the HOD's reply", "hod", "rebuttals:for-document"),
-    Stage("rebuttal_panel", "Rebuttal: constituting the panel", "hr", "rebuttals:for-document"),
-    Stage("rebuttal_report", "Rebuttal: the panel's report", "panel", "rebuttals:for-document"),
+    Stage("rebuttal_reply", _("Rebuttal: the HOD's reply"), "hod", "rebuttals:for-document"),
+    Stage("rebuttal_panel", _("Rebuttal: constituting the panel"), "hr", "rebuttals:for-document"),
+    Stage("rebuttal_report", _("Rebuttal: the panel's report"), "panel", "rebuttals:for-document"),
 )
 
 

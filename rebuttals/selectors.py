@@ -8,6 +8,7 @@ from functools import partial
 
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 
 from org.models import OrgUnit, RatingLevel, User
 from org.permissions import entities_where
@@ -128,10 +129,11 @@ def roster_problems(roster: PanelRoster | None) -> list[str]:
     counts = roster_counts(roster)
     labels = dict(Group.choices)
     if not any(counts.values()):
-        return ["The roster has no members yet."]
+        return [gettext("The roster has no members yet.")]
     target = max(counts.values())
     return [
-        f"{labels[group]}: {count} of {target} — add {target - count}."
+        gettext("%(group)s: %(count)s of %(target)s — add %(missing)s.")
+        % {"group": labels[group], "count": count, "target": target, "missing": target - count}
         for group, count in counts.items()
         if count < target
     ]
@@ -166,30 +168,32 @@ def rebuttal_tasks(user: User, cycle) -> list:
         if case.is_hod:
             tasks.append(
                 Task(
-                    f"Reply to the rebuttal of {who}",
+                    gettext("Reply to the rebuttal of %(name)s") % {"name": who},
                     "rebuttals:case",
                     (case.pk,),
                     case.reply_due,
-                    "HOD",
+                    gettext("HOD"),
                 )
             )
         if case.is_hr:
             label = (
-                f"Forward the panel report on {who} to the status file"
+                gettext("Forward the panel report on %(name)s to the status file")
                 if case.state == S.REPORTED
-                else f"Constitute the rebuttal panel for {who}"
-            )
+                else gettext("Constitute the rebuttal panel for %(name)s")
+            ) % {"name": who}
             tasks.append(
-                Task(label, "rebuttals:case", (case.pk,), case.report_due, "HR focal point")
+                Task(
+                    label, "rebuttals:case", (case.pk,), case.report_due, gettext("HR focal point")
+                )
             )
         if case.is_chair:
             tasks.append(
                 Task(
-                    f"Record the panel report on {who}",
+                    gettext("Record the panel report on %(name)s") % {"name": who},
                     "rebuttals:case",
                     (case.pk,),
                     case.report_due,
-                    "Panel chair",
+                    gettext("Panel chair"),
                 )
             )
     return tasks

@@ -13,17 +13,20 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from appraisals.models import Appraisal, CompetencyAssessment, GoalAssessment
 from org.models import OrgUnit, RatingLevel, ReportingLine, User
 from org.notifications import notify
 from pmsystem.errors import ApplicationError
+from pmsystem.i18n import Phrase, phrase
 from pmsystem.security import log_event
 from workplans.models import AdditionalSupervisor, WorkPlan
 from workplans.selectors import current_line
 from workplans.signing import record_event
 
 from .models import (
+    GROUP_NAMES,
     Group,
     PanelMember,
     PanelRoster,
@@ -56,6 +59,13 @@ def _days_after(moment: datetime.datetime, days: int) -> datetime.date:
     return timezone.localdate(moment) + datetime.timedelta(days=days)
 
 
+def _rating(level: RatingLevel) -> Phrase:
+    """A rating level's label inside a phrase: a seeded default label is shown in each
+    reader's language (as `pmsystem.i18n.translated` does), an organisation's own wording as
+    it was typed."""
+    return phrase(level.label)
+
+
 # --- rosters -------------------------------------------------------------------------------
 
 
@@ -82,10 +92,11 @@ def _check_roster_group(actor_roles: frozenset[str], group: str) -> None:
         return
     raise ApplicationError(
         {
-            Group.STAFF_DESIGNATED: "Only the staff representatives designate this group.",
-            Group.HOD_DESIGNATED: "Only the HOD designates this group.",
-            Group.CHAIR: "Only the HOD selects chairpersons, after consulting the staff "
-            "representatives.",
+            Group.STAFF_DESIGNATED: gettext("Only the staff representatives designate this group."),
+            Group.HOD_DESIGNATED: gettext("Only the HOD designates this group."),
+            Group.CHAIR: gettext(
+                "Only the HOD selects chairpersons, after consulting the staff representatives."
+            ),
         }[group]
     )
 
@@ -101,23 +112,29 @@ def add_roster_member(
     roster = _roster(entity)
     if group == Group.CHAIR and not roster.consultations.exists():
         raise ApplicationError(
-            "Record the consultation with the staff representatives before selecting chairs."
+            gettext(
+                "Record the consultation with the staff representatives before selecting chairs."
+            )
         )
     current = roster.members.filter(user=user, removed_at__isnull=True).first()
     if current is not None:
         raise ApplicationError(
-            f"{user} is already on the roster ({current.get_group_display().lower()}): a "
-            "person sits in one group only."
+            gettext(
+                "%(name)s is already on the roster (%(group)s): a person sits in one group only."
+            )
+            % {"name": user, "group": GROUP_NAMES[current.group]}
         )
     if not user.is_active:
-        raise ApplicationError(f"{user}'s account is not active.")
+        raise ApplicationError(gettext("%(name)s's account is not active.") % {"name": user})
     try:
         with transaction.atomic():
             member = RosterMember.objects.create(
                 roster=roster, user=user, group=group, designated_by=designated_by or actor
             )
     except IntegrityError as exc:
-        raise ApplicationError(f"{user} is already on the roster.") from exc
+        raise ApplicationError(
+            gettext("%(name)s is already on the roster.") % {"name": user}
+        ) from exc
     _unpublish_if_unequal(roster, actor)
     return member
 
@@ -143,7 +160,7 @@ def _unpublish_if_unequal(roster: PanelRoster, actor: User) -> None:
 @transaction.atomic
 def record_training(*, member: RosterMember, actor: User, date: datetime.date) -> RosterMember:
     if "hr" not in roster_roles(actor, member.roster.entity):
-        raise ApplicationError("HR focal points record the roster's training.")
+        raise ApplicationError(gettext("HR focal points record the roster's training."))
     member.training_date = date
     member.save(update_fields=["training_date"])
     return member
@@ -155,9 +172,9 @@ def record_consultation(
 ) -> RosterConsultation:
     roles = roster_roles(actor, entity)
     if not roles & {"hod", "hr"}:
-        raise ApplicationError("The HOD (or HR for the HOD) records the consultation.")
+        raise ApplicationError(gettext("The HOD (or HR for the HOD) records the consultation."))
     if not participants.strip():
-        raise ApplicationError("Say who took part in the consultation.")
+        raise ApplicationError(gettext("Say who took part in the consultation."))
     roster = _roster(entity)
     return RosterConsultation.objects.create(
         roster=roster,
@@ -172,12 +189,13 @@ def record_consultation(
 def publish_roster(*, entity: OrgUnit, actor: User) -> PanelRoster:
     """Rule: the roster is published by HR only while its three groups are equal."""
     if "hr" not in roster_roles(actor, entity):
-        raise ApplicationError("HR focal points publish the roster.")
+        raise ApplicationError(gettext("HR focal points publish the roster."))
     roster = _roster(entity)
     problems = roster_problems(roster)
     if problems:
         raise ApplicationError(
-            "The roster cannot be published while its groups are unequal. " + " ".join(problems)
+            gettext("The roster cannot be published while its groups are unequal. %(problems)s")
+            % {"problems": " ".join(problems)}
         )
     roster.published_at = timezone.now()
     roster.published_by = actor
@@ -193,16 +211,23 @@ def _check_upload(upload: UploadedFile) -> tuple[str, str]:
     extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     if extension not in ALLOWED_UPLOADS:
         raise ApplicationError(
-            f"\u201c{name}\u201d is not a PDF, Word (.docx) or image (PNG, JPEG) file."
+            gettext("“%(name)s” is not a PDF, Word (.docx) or image (PNG, JPEG) file.")
+            % {"name": name}
         )
     limit = settings.REBUTTAL_MAX_UPLOAD_BYTES
     if upload.size > limit:
-        raise ApplicationError(f"\u201c{name}\u201d is larger than {limit // (1024 * 1024)} MB.")
+        raise ApplicationError(
+            gettext("“%(name)s” is larger than %(size)s MB.")
+            % {"name": name, "size": limit // (1024 * 1024)}
+        )
     content_type, signatures = ALLOWED_UPLOADS[extension]
     head = upload.read(16)
     upload.seek(0)
     if not any(head.startswith(sig) for sig in signatures):
-        raise ApplicationError(f"\u201c{name}\u201d is not really a {extension[1:]} file.")
+        raise ApplicationError(
+            gettext("“%(name)s” is not really a %(type)s file.")
+            % {"name": name, "type": extension[1:]}
+        )
     return name, content_type
 
 
@@ -222,17 +247,17 @@ def file_rebuttal(
         .get(pk=document.pk)
     )
     if RebuttalCase.objects.filter(document=document).exists():
-        raise ApplicationError("A rebuttal of this evaluation was already filed.")
+        raise ApplicationError(gettext("A rebuttal of this evaluation was already filed."))
     case = RebuttalCase(document=document, state=S.NOT_FILED)
     relations = case_relations(actor, case)
     roles = frozenset(relations)
     if "staff" not in roles:
-        raise ApplicationError("Only the staff member may rebut their evaluation.")
+        raise ApplicationError(gettext("Only the staff member may rebut their evaluation."))
     reason = CASE.refusal(case, "file", roles)
     if reason:
         raise ApplicationError(reason)
     if not statement.strip():
-        raise ApplicationError("Write your rebuttal statement.")
+        raise ApplicationError(gettext("Write your rebuttal statement."))
     checked = [(upload, *_check_upload(upload)) for upload in attachments]
     CASE.apply(case, "file", roles)
     cycle = document.cycle
@@ -252,17 +277,31 @@ def file_rebuttal(
         )
         attachment.file.save("upload", upload, save=False)
         attachment.save()
+    count = len(checked)
+    # A phrase has no plural forms: one msgid for one attachment, one for any other number.
+    filed = (
+        gettext_noop("Rebuttal filed (%(count)s attachment)")
+        if count == 1
+        else gettext_noop("Rebuttal filed (%(count)s attachments)")
+    )
     record_event(
         document=document,
         kind="rebuttal_filed",
-        summary=f"Rebuttal filed ({len(checked)} attachment{'s' if len(checked) != 1 else ''})",
+        summary=phrase(filed, count=count),
         actor=actor,
     )
     notify(
         users=_entity_people(document, "hod") + _entity_people(document, "hr"),
-        subject=f"Rebuttal filed by {document.staff.user}",
-        body=f"{document.staff.user} filed a rebuttal of their {cycle} evaluation. "
-        f"The HOD's reply is due by {case.reply_due:%d %b %Y}.",
+        subject=phrase(gettext_noop("Rebuttal filed by %(name)s"), name=document.staff.user),
+        body=phrase(
+            gettext_noop(
+                "%(name)s filed a rebuttal of their %(cycle)s evaluation. "
+                "The HOD's reply is due by %(date)s."
+            ),
+            name=document.staff.user,
+            cycle=cycle,
+            date=case.reply_due,
+        ),
     )
     return case
 
@@ -301,7 +340,7 @@ def reply_to_rebuttal(*, case: RebuttalCase, actor: User, reply: str) -> Rebutta
     case = _lock_case(case)
     relations = case_relations(actor, case)
     if not reply.strip():
-        raise ApplicationError("Write the reply.")
+        raise ApplicationError(gettext("Write the reply."))
     CASE.apply(case, "reply", frozenset(relations))
     case.hod_reply = reply.strip()
     case.hod_replied_at = timezone.now()
@@ -311,14 +350,17 @@ def reply_to_rebuttal(*, case: RebuttalCase, actor: User, reply: str) -> Rebutta
     record_event(
         document=case.document,
         kind="rebuttal_reply",
-        summary="HOD replied to the rebuttal",
+        summary=phrase(gettext_noop("HOD replied to the rebuttal")),
         actor=actor,
         acting_for=User.objects.filter(pk=acting_for).first(),
     )
     notify(
         users=[case.document.staff.user, *_panel_users(case)],
-        subject="The HOD replied to the rebuttal",
-        body=f"The HOD's reply to the rebuttal of {case.document.staff.user} is available.",
+        subject=phrase(gettext_noop("The HOD replied to the rebuttal")),
+        body=phrase(
+            gettext_noop("The HOD's reply to the rebuttal of %(name)s is available."),
+            name=case.document.staff.user,
+        ),
     )
     return case
 
@@ -373,23 +415,38 @@ def appoint_panel_member(
     case = _lock_case(case)
     if "constitute_panel" not in allowed_case_actions(actor, case):
         raise ApplicationError(
-            "Only an HR focal point of the entity constitutes the panel, before the report."
+            gettext(
+                "Only an HR focal point of the entity constitutes the panel, before the report."
+            )
         )
     roster_member = RosterMember.objects.select_related("roster", "user").get(pk=roster_member.pk)
     roster = roster_member.roster
     if roster.entity_id != case.document.staff.unit.entity_id or not roster.is_published:
-        raise ApplicationError("Panel members come from the entity's published roster.")
+        raise ApplicationError(gettext("Panel members come from the entity's published roster."))
     if roster_member.removed_at is not None:
-        raise ApplicationError(f"{roster_member.user} is no longer on the roster.")
+        raise ApplicationError(
+            gettext("%(name)s is no longer on the roster.") % {"name": roster_member.user}
+        )
     if roster_member.user_id in conflicted_user_ids(case):
         raise ApplicationError(
-            f"{roster_member.user} cannot sit on this panel: they are the staff member, in "
-            "their reporting line for the cycle, an additional supervisor, or excused for a "
-            "conflict."
+            gettext(
+                "%(name)s cannot sit on this panel: they are the staff member, in their "
+                "reporting line for the cycle, an additional supervisor, or excused for a "
+                "conflict."
+            )
+            % {"name": roster_member.user}
         )
     seat = roster_member.group
     if case.panel.filter(seat=seat, excused_at__isnull=True).exists():
-        raise ApplicationError(f"The {Group(seat).label.lower()} seat is already taken.")
+        raise ApplicationError(
+            {
+                Group.HOD_DESIGNATED: gettext("The designated by the HOD seat is already taken."),
+                Group.STAFF_DESIGNATED: gettext(
+                    "The designated by the staff representatives seat is already taken."
+                ),
+                Group.CHAIR: gettext("The chairperson seat is already taken."),
+            }[seat]
+        )
     member = PanelMember.objects.create(
         case=case,
         roster_member=roster_member,
@@ -404,15 +461,25 @@ def appoint_panel_member(
     record_event(
         document=case.document,
         kind="panel_member_appointed",
-        summary=f"{member.user} appointed to the rebuttal panel "
-        f"({member.get_seat_display().lower()})",
+        summary=phrase(
+            gettext_noop("%(name)s appointed to the rebuttal panel (%(seat)s)"),
+            name=member.user,
+            seat=GROUP_NAMES[seat],
+        ),
         actor=actor,
     )
     notify(
         users=[member.user],
-        subject="You are on a rebuttal panel",
-        body=f"You were appointed to the rebuttal panel of {case.document.staff.user} "
-        f"({member.get_seat_display().lower()}). The report is due by {case.report_due:%d %b %Y}.",
+        subject=phrase(gettext_noop("You are on a rebuttal panel")),
+        body=phrase(
+            gettext_noop(
+                "You were appointed to the rebuttal panel of %(name)s (%(seat)s). "
+                "The report is due by %(date)s."
+            ),
+            name=case.document.staff.user,
+            seat=GROUP_NAMES[seat],
+            date=case.report_due,
+        ),
     )
     return member
 
@@ -424,10 +491,10 @@ def declare_conflict(*, case: RebuttalCase, actor: User, reason: str) -> PanelMe
     member = case.panel.filter(user=actor, excused_at__isnull=True).first()
     if member is None or "declare_conflict" not in allowed_case_actions(actor, case):
         raise ApplicationError(
-            "Only a sitting panel member declares a conflict, before the report."
+            gettext("Only a sitting panel member declares a conflict, before the report.")
         )
     if not reason.strip():
-        raise ApplicationError("Say what the conflict is.")
+        raise ApplicationError(gettext("Say what the conflict is."))
     member.excused_at = timezone.now()
     member.conflict = reason.strip()
     member.save(update_fields=["excused_at", "conflict"])
@@ -437,14 +504,23 @@ def declare_conflict(*, case: RebuttalCase, actor: User, reason: str) -> PanelMe
     record_event(
         document=case.document,
         kind="panel_conflict",
-        summary=f"{actor} declared a conflict and was excused from the panel",
+        summary=phrase(
+            gettext_noop("%(name)s declared a conflict and was excused from the panel"),
+            name=actor,
+        ),
         actor=actor,
     )
     notify(
         users=_entity_people(case.document, "hr"),
-        subject="A panel member was excused",
-        body=f"{actor} declared a conflict on the rebuttal panel of {case.document.staff.user}: "
-        "appoint a replacement.",
+        subject=phrase(gettext_noop("A panel member was excused")),
+        body=phrase(
+            gettext_noop(
+                "%(name)s declared a conflict on the rebuttal panel of %(staff)s: "
+                "appoint a replacement."
+            ),
+            name=actor,
+            staff=case.document.staff.user,
+        ),
     )
     return member
 
@@ -475,13 +551,17 @@ def record_report(
     case = _lock_case(case)
     relations = case_relations(actor, case)
     if not report.strip():
-        raise ApplicationError("Write the panel's report.")
+        raise ApplicationError(gettext("Write the panel's report."))
     original = case.original_rating
     if rating.scale_id != original.scale_id:
-        raise ApplicationError("The panel's rating must be on the evaluation's overall scale.")
+        raise ApplicationError(
+            gettext("The panel's rating must be on the evaluation's overall scale.")
+        )
     if rating.rank > original.rank:
         raise ApplicationError(
-            "A panel may maintain the rating or replace it by a higher one, never a lower one."
+            gettext(
+                "A panel may maintain the rating or replace it by a higher one, never a lower one."
+            )
         )
     CASE.apply(case, "report", frozenset(relations))
     appraisal = Appraisal.objects.select_for_update().get(pk=case.document_id)
@@ -511,11 +591,19 @@ def record_report(
     case.reported_at = timezone.now()
     case.reported_by = actor
     case.save()
+    maintained = case.decision == RebuttalCase.Decision.MAINTAINED
+    ratings = {"original": _rating(original), "rating": _rating(rating)}
     record_event(
         document=case.document,
         kind="rebuttal_report",
-        summary=f"Rebuttal panel report: {case.get_decision_display().lower()} "
-        f"({original.label} → {rating.label})",
+        summary=phrase(
+            gettext_noop("Rebuttal panel report: rating maintained (%(original)s → %(rating)s)")
+            if maintained
+            else gettext_noop(
+                "Rebuttal panel report: rating replaced by a higher one (%(original)s → %(rating)s)"
+            ),
+            **ratings,
+        ),
         actor=actor,
     )
     fro, sro = _officers(case.document)
@@ -527,9 +615,21 @@ def record_report(
             *_entity_people(case.document, "hod"),
             *_entity_people(case.document, "hr"),
         ],
-        subject=f"Rebuttal panel report for {case.document.staff.user}",
-        body=f"The rebuttal panel {case.get_decision_display().lower()}: final rating "
-        f"{rating.label} (originally {original.label}).",
+        subject=phrase(
+            gettext_noop("Rebuttal panel report for %(name)s"), name=case.document.staff.user
+        ),
+        body=phrase(
+            gettext_noop(
+                "The rebuttal panel rating maintained: final rating %(rating)s "
+                "(originally %(original)s)."
+            )
+            if maintained
+            else gettext_noop(
+                "The rebuttal panel rating replaced by a higher one: final rating %(rating)s "
+                "(originally %(original)s)."
+            ),
+            **ratings,
+        ),
     )
     return case
 
@@ -561,7 +661,9 @@ def forward_to_status_file(*, case: RebuttalCase, actor: User) -> StatusFileReco
     record_event(
         document=case.document,
         kind="rebuttal_forwarded",
-        summary="Panel report and evaluation forwarded to the official status file",
+        summary=phrase(
+            gettext_noop("Panel report and evaluation forwarded to the official status file")
+        ),
         actor=actor,
     )
     log_event("status_file_forward", user=actor.pk, case=case.pk)

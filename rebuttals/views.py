@@ -9,12 +9,16 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from appraisals.models import Appraisal
 from org.models import OrgUnit
 from pmsystem.errors import ApplicationError
 from pmsystem.exports import Table, csv_response, xlsx_response
+from pmsystem.i18n import translated
 from pmsystem.security import log_event
 from workplans.selectors import get_visible_work_plan
 
@@ -57,7 +61,7 @@ def file(request: HttpRequest, document_pk: int) -> HttpResponse:
     """The staff member files a rebuttal of their completed evaluation."""
     document = get_visible_work_plan(request.user, document_pk)
     if document.staff_id != request.user.pk:
-        raise PermissionDenied("Only the staff member may rebut their evaluation.")
+        raise PermissionDenied(gettext("Only the staff member may rebut their evaluation."))
     existing = RebuttalCase.objects.filter(document=document).first()
     if existing is not None:
         return redirect("rebuttals:case", existing.pk)
@@ -77,7 +81,7 @@ def file(request: HttpRequest, document_pk: int) -> HttpResponse:
             except ApplicationError as error:
                 messages.error(request, error.message)
             else:
-                messages.success(request, "Your rebuttal is filed; the HOD has been told.")
+                messages.success(request, gettext("Your rebuttal is filed; the HOD has been told."))
                 return redirect("rebuttals:case", case.pk)
     appraisal = Appraisal.objects.filter(pk=document.pk).select_related("final_rating").first()
     return render(
@@ -103,7 +107,7 @@ def for_document(request: HttpRequest, document_pk: int) -> HttpResponse:
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case, roles, actions = _load(request, pk)
     if "view" not in actions:
-        raise PermissionDenied("You may not see this rebuttal.")
+        raise PermissionDenied(gettext("You may not see this rebuttal."))
     panel = list(case.panel.select_related("user__staff").order_by("seat", "appointed_at"))
     sitting = {m.seat: m for m in panel if m.excused_at is None}
     candidates = []
@@ -152,16 +156,18 @@ def _levels(case: RebuttalCase):
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
     case, roles, actions = _load(request, pk)
     if "hod" not in roles:
-        raise PermissionDenied("Only the HOD (or acting HOD) replies to a rebuttal.")
+        raise PermissionDenied(gettext("Only the HOD (or acting HOD) replies to a rebuttal."))
     form = ReplyForm(request.POST)
     try:
         if not form.is_valid():
-            raise ApplicationError("Write the reply.")
+            raise ApplicationError(gettext("Write the reply."))
         services.reply_to_rebuttal(case=case, actor=request.user, reply=form.cleaned_data["reply"])
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Reply recorded and shared with the staff member and panel.")
+        messages.success(
+            request, gettext("Reply recorded and shared with the staff member and panel.")
+        )
     return redirect("rebuttals:case", pk)
 
 
@@ -169,14 +175,16 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
 def appoint(request: HttpRequest, pk: int) -> HttpResponse:
     case, roles, actions = _load(request, pk)
     if "hr" not in roles:
-        raise PermissionDenied("Only an HR focal point of the entity constitutes the panel.")
+        raise PermissionDenied(
+            gettext("Only an HR focal point of the entity constitutes the panel.")
+        )
     member = get_object_or_404(RosterMember, pk=_posted_id(request, "member"))
     try:
         services.appoint_panel_member(case=case, actor=request.user, roster_member=member)
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"{member.user} appointed.")
+        messages.success(request, gettext("%(name)s appointed.") % {"name": member.user})
     return redirect("rebuttals:case", pk)
 
 
@@ -184,16 +192,16 @@ def appoint(request: HttpRequest, pk: int) -> HttpResponse:
 def conflict(request: HttpRequest, pk: int) -> HttpResponse:
     case, roles, actions = _load(request, pk)
     if "panel_member" not in roles:
-        raise PermissionDenied("Only a panel member declares a conflict.")
+        raise PermissionDenied(gettext("Only a panel member declares a conflict."))
     form = ConflictForm(request.POST)
     try:
         if not form.is_valid():
-            raise ApplicationError("Say what the conflict is.")
+            raise ApplicationError(gettext("Say what the conflict is."))
         services.declare_conflict(case=case, actor=request.user, reason=form.cleaned_data["reason"])
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "You are excused; HR will appoint a replacement.")
+        messages.success(request, gettext("You are excused; HR will appoint a replacement."))
         return redirect("home")
     return redirect("rebuttals:case", pk)
 
@@ -202,7 +210,7 @@ def conflict(request: HttpRequest, pk: int) -> HttpResponse:
 def report(request: HttpRequest, pk: int) -> HttpResponse:
     case, roles, actions = _load(request, pk)
     if "panel_member" not in roles:
-        raise PermissionDenied("Only the panel records its report.")
+        raise PermissionDenied(gettext("Only the panel records its report."))
     form = ReportForm(request.POST, levels=_levels(case))
     if form.is_valid():
         removed = services.RemovedComments(
@@ -223,13 +231,15 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, "The panel's report is recorded; everyone concerned is told.")
+            messages.success(
+                request, gettext("The panel's report is recorded; everyone concerned is told.")
+            )
         return redirect("rebuttals:case", pk)
     messages.error(
         request,
-        "A panel may maintain the rating or replace it by a higher one, never a lower one."
+        gettext("A panel may maintain the rating or replace it by a higher one, never a lower one.")
         if "rating" in form.errors
-        else "Write the panel's report.",
+        else gettext("Write the panel's report."),
     )
     return redirect("rebuttals:case", pk)
 
@@ -238,13 +248,15 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
 def forward(request: HttpRequest, pk: int) -> HttpResponse:
     case, roles, actions = _load(request, pk)
     if "hr" not in roles:
-        raise PermissionDenied("Only an HR focal point forwards to the status file.")
+        raise PermissionDenied(gettext("Only an HR focal point forwards to the status file."))
     try:
         services.forward_to_status_file(case=case, actor=request.user)
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Report and evaluation forwarded to the official status file.")
+        messages.success(
+            request, gettext("Report and evaluation forwarded to the official status file.")
+        )
     return redirect("rebuttals:case", pk)
 
 
@@ -280,21 +292,21 @@ def status_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
 
 
 MONITOR_HEADER = [
-    "Staff member",
-    "Index",
-    "Entity",
-    "Cycle",
-    "State",
-    "Filed",
-    "HOD reply due",
-    "HOD replied",
-    "Panel constituted",
-    "Report due",
-    "Report given",
-    "Original rating",
-    "Panel rating",
-    "Forwarded",
-    "Late",
+    _("Staff member"),
+    _("Index"),
+    _("Entity"),
+    _("Cycle"),
+    _("State"),
+    _("Filed"),
+    _("HOD reply due"),
+    _("HOD replied"),
+    _("Panel constituted"),
+    _("Report due"),
+    _("Report given"),
+    _("Original rating"),
+    _("Panel rating"),
+    _("Forwarded"),
+    _("Late"),
 ]
 
 
@@ -306,7 +318,7 @@ def monitor(request: HttpRequest) -> HttpResponse:
         .distinct()
     )
     if not entities:
-        raise PermissionDenied("Only HR focal points and HODs follow rebuttal cases.")
+        raise PermissionDenied(gettext("Only HR focal points and HODs follow rebuttal cases."))
     form = MonitorFilter(request.GET or None, entities=entities)
     filters = form.cleaned_data if form.is_valid() else {}
     cases = selectors.monitored_cases(
@@ -318,11 +330,17 @@ def monitor(request: HttpRequest) -> HttpResponse:
     today = datetime.date.today()
     export = request.GET.get("export")
     if export in {"csv", "xlsx"}:
-        table = Table(
-            "Rebuttal cases",
-            MONITOR_HEADER,
-            (_monitor_row(selectors.CaseRow(c, today)) for c in cases.iterator(chunk_size=500)),
-        )
+        language = translation.get_language()
+
+        def rows():
+            # The CSV is streamed after the view returns: each row is written in the
+            # language of the request.
+            for c in cases.iterator(chunk_size=500):
+                with translation.override(language):
+                    row = _monitor_row(selectors.CaseRow(c, today))
+                yield row
+
+        table = Table(gettext("Rebuttal cases"), [str(h) for h in MONITOR_HEADER], rows())
         filename = f"rebuttal-cases.{export}"
         if export == "csv":
             return csv_response(
@@ -360,10 +378,10 @@ def _monitor_row(row: selectors.CaseRow) -> list:
         case.panel_constituted_at.date() if case.panel_constituted_at else None,
         case.report_due,
         case.reported_at.date() if case.reported_at else None,
-        case.original_rating.label,
-        case.panel_rating.label if case.panel_rating else None,
+        translated(case.original_rating.label),
+        translated(case.panel_rating.label) if case.panel_rating else None,
         case.status_file.forwarded_at.date() if hasattr(case, "status_file") else None,
-        "yes" if row.late else "",
+        gettext("yes") if row.late else "",
     ]
 
 
@@ -398,7 +416,7 @@ def roster(request: HttpRequest, entity_id: int) -> HttpResponse:
                         user=member_form.cleaned_data["email"],
                         group=member_form.cleaned_data["group"],
                     )
-                    messages.success(request, "Member added.")
+                    messages.success(request, gettext("Member added."))
                     return redirect("rebuttals:roster", entity.pk)
             elif action == "remove":
                 member = get_object_or_404(
@@ -408,7 +426,9 @@ def roster(request: HttpRequest, entity_id: int) -> HttpResponse:
                     removed_at__isnull=True,
                 )
                 services.remove_roster_member(member=member, actor=request.user)
-                messages.success(request, f"{member.user} removed from the roster.")
+                messages.success(
+                    request, gettext("%(name)s removed from the roster.") % {"name": member.user}
+                )
                 return redirect("rebuttals:roster", entity.pk)
             elif action == "training":
                 member = get_object_or_404(
@@ -416,11 +436,11 @@ def roster(request: HttpRequest, entity_id: int) -> HttpResponse:
                 )
                 training = TrainingForm(request.POST)
                 if not training.is_valid():
-                    raise ApplicationError("Give the training date.")
+                    raise ApplicationError(gettext("Give the training date."))
                 services.record_training(
                     member=member, actor=request.user, date=training.cleaned_data["date"]
                 )
-                messages.success(request, "Training recorded.")
+                messages.success(request, gettext("Training recorded."))
                 return redirect("rebuttals:roster", entity.pk)
             elif action == "consultation":
                 consultation_form = ConsultationForm(request.POST)
@@ -428,11 +448,11 @@ def roster(request: HttpRequest, entity_id: int) -> HttpResponse:
                     services.record_consultation(
                         entity=entity, actor=request.user, **consultation_form.cleaned_data
                     )
-                    messages.success(request, "Consultation recorded.")
+                    messages.success(request, gettext("Consultation recorded."))
                     return redirect("rebuttals:roster", entity.pk)
             elif action == "publish":
                 services.publish_roster(entity=entity, actor=request.user)
-                messages.success(request, "Roster published.")
+                messages.success(request, gettext("Roster published."))
                 return redirect("rebuttals:roster", entity.pk)
             else:
                 raise Http404("No such action.")

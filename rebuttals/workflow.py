@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import datetime
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+
 from appraisals.models import Appraisal
+from pmsystem.i18n import translated
 from pmsystem.workflow import Transition, Workflow
 
 from .models import Group, RebuttalCase
@@ -21,22 +26,24 @@ def filing_refusal(case: RebuttalCase, today: datetime.date | None = None) -> st
     (setting) of the staff member's acknowledgement."""
     appraisal = getattr(case.document, "appraisal", None)
     if appraisal is None or appraisal.state != Appraisal.State.COMPLETED:
-        return "Only a completed evaluation can be rebutted."
+        return gettext("Only a completed evaluation can be rebutted.")
     rating = appraisal.final_rating
     if rating is None or not rating.rebuttable:
-        label = rating.label if rating else "no rating"
-        return f"A rating of \u201c{label}\u201d cannot be rebutted."
+        label = translated(rating.label) if rating else gettext("no rating")
+        return gettext("A rating of “%(rating)s” cannot be rebutted.") % {"rating": label}
     today = today or datetime.date.today()
     deadline = appraisal.rebuttal_deadline
     if deadline is not None and today > deadline:
-        return f"The rebuttal window closed on {deadline:%-d %B %Y}."
+        return gettext("The rebuttal window closed on %(date)s.") % {
+            "date": date_format(deadline, "DATE_FORMAT")
+        }
     return None
 
 
 def _panel_complete(case: RebuttalCase) -> str | None:
     seats = set(case.panel.filter(excused_at__isnull=True).values_list("seat", flat=True))
     if seats != set(Group.values):
-        return "The panel needs a chair and one member from each of the other two groups."
+        return gettext("The panel needs a chair and one member from each of the other two groups.")
     return None
 
 
@@ -44,30 +51,46 @@ CASE = Workflow(
     document="rebuttal",
     state_field="state",
     states=dict(S.choices),
+    too_early=_("This rebuttal is %(state)s: it cannot be %(past)s yet."),
+    too_late=_("This rebuttal is %(state)s: it can no longer be %(past)s."),
     transitions=[
         Transition(
             "file",
-            "File rebuttal",
+            _("File rebuttal"),
             (S.NOT_FILED,),
             S.FILED,
             frozenset({"staff"}),
             guard=filing_refusal,
+            action=_("file this rebuttal"),
+            past=pgettext_lazy("rebuttal", "filed"),
         ),
-        Transition("reply", "Reply to rebuttal", (S.FILED,), S.REPLIED, frozenset({"hod"})),
+        Transition(
+            "reply",
+            _("Reply to rebuttal"),
+            (S.FILED,),
+            S.REPLIED,
+            frozenset({"hod"}),
+            action=_("reply to this rebuttal"),
+            past=pgettext_lazy("rebuttal", "replied to"),
+        ),
         Transition(
             "report",
-            "Record the panel's report",
+            _("Record the panel's report"),
             (S.REPLIED,),
             S.REPORTED,
             frozenset({"panel_chair"}),
             guard=_panel_complete,
+            action=_("record the panel's report"),
+            past=pgettext_lazy("rebuttal", "recorded"),
         ),
         Transition(
             "forward",
-            "Forward to the status file",
+            _("Forward to the status file"),
             (S.REPORTED,),
             S.FORWARDED,
             frozenset({"hr"}),
+            action=_("forward to the status file"),
+            past=pgettext_lazy("rebuttal", "forwarded"),
         ),
     ],
 )

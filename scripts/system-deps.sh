@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages pmsystem needs, only where they are missing.
-#   system-deps.sh run   — what `make run` needs (WeasyPrint's Pango for PDFs)
+#   system-deps.sh run   — what `make run` needs (WeasyPrint's Pango for PDFs, gettext's msgfmt
+#                          to compile the French catalogue)
 #   system-deps.sh test  — plus PostgreSQL, Redis and Chromium for `make test`
 set -euo pipefail
 mode=${1:-run}
@@ -9,6 +10,7 @@ have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok
 for pkg in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; do
   have_pkg "$pkg" || missing+=("$pkg")
 done
+command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
 if [ "$mode" = test ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
@@ -17,7 +19,7 @@ fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "Missing Debian packages: ${missing[*]} — install them with apt-get (as root)." >&2
-  [ "$mode" = test ] && exit 1 || exit 0
+  exit 1
 fi
 echo "Installing Debian packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive

@@ -6,4 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh test
+.venv/bin/python manage.py compilemessages --ignore '.*' -v 0
 PG_SANDBOX_FAST=1 exec bash scripts/pg-sandbox.sh bash scripts/checks.sh "$@"

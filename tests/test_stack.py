@@ -219,6 +219,9 @@ def test_dockerfile_builds_the_production_image():
         assert package in dockerfile, package
     assert re.search(r"^RUN pip install \.\s*$", dockerfile, re.M)
     assert "manage.py collectstatic --noinput" in dockerfile
+    # The French catalogue is compiled in the image, with the msgfmt `make run` installs too.
+    assert "(gettext)" in deps and "gettext" in dockerfile
+    assert "manage.py compilemessages" in dockerfile
     users = re.findall(r"^USER (\S+)", dockerfile, re.M)
     assert users and users[-1] not in {"root", "0"}
 

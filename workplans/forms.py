@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from org.models import User
+from pmsystem.i18n import translated
 
 from .models import Competency, Goal
+
+# A date input sends and expects ISO dates whatever the page's language.
+DATE_INPUT = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
 
 
 class GoalChoiceField(forms.ModelChoiceField):
@@ -14,28 +20,41 @@ class GoalChoiceField(forms.ModelChoiceField):
         return f"{obj.owner_unit.code}: {obj.title}"
 
 
+class CompetencyChoiceField(forms.ModelMultipleChoiceField):
+    """Catalogue entries by name, in the reader's language when it is a seeded name."""
+
+    def label_from_instance(self, obj: Competency) -> str:
+        return translated(obj.name)
+
+
 class GoalForm(forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    title = forms.CharField(max_length=200, required=False)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    title = forms.CharField(max_length=200, required=False, label=_("Title"))
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Description")
+    )
     success_criteria = forms.CharField(
-        label="Success criteria / measures",
+        label=_("Success criteria / measures"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        help_text="How you and your FRO will know the goal is achieved.",
+        help_text=_("How you and your FRO will know the goal is achieved."),
     )
     expected_date = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Expected by"
+        required=False, widget=forms.DateInput(**DATE_INPUT), label=_("Expected by")
     )
     weight = forms.IntegerField(
-        required=False, min_value=0, max_value=100, help_text="Optional; weights total 100."
+        required=False,
+        min_value=0,
+        max_value=100,
+        label=_("Weight"),
+        help_text=_("Optional; weights total 100."),
     )
     aligned_to = GoalChoiceField(
         queryset=Goal.objects.none(),
         required=False,
-        label="Aligned to",
-        empty_label="— not aligned —",
-        help_text="A goal of your unit or of the units above it.",
+        label=_("Aligned to"),
+        empty_label=_("— not aligned —"),
+        help_text=_("A goal of your unit or of the units above it."),
     )
 
     def __init__(self, *args, alignment_queryset=None, **kwargs):
@@ -50,7 +69,7 @@ class GoalForm(forms.Form):
             for name in ("title", "description", "success_criteria", "expected_date", "weight")
         )
         if filled and not (data.get("title") or "").strip():
-            self.add_error("title", "Give the goal a title (or clear the whole goal).")
+            self.add_error("title", gettext("Give the goal a title (or clear the whole goal)."))
         return data
 
     @property
@@ -59,14 +78,14 @@ class GoalForm(forms.Form):
 
 
 class DevelopmentGoalForm(forms.Form):
-    title = forms.CharField(max_length=200, required=False, label="Development goal")
+    title = forms.CharField(max_length=200, required=False, label=_("Development goal"))
     activities = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        label="Learning activities",
+        label=_("Learning activities"),
     )
     target_date = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Target date"
+        required=False, widget=forms.DateInput(**DATE_INPUT), label=_("Target date")
     )
 
     def clean(self):
@@ -74,7 +93,7 @@ class DevelopmentGoalForm(forms.Form):
         if (data.get("activities") or data.get("target_date")) and not (
             data.get("title") or ""
         ).strip():
-            self.add_error("title", "Give the development goal a title.")
+            self.add_error("title", gettext("Give the development goal a title."))
         return data
 
 
@@ -83,12 +102,12 @@ DevelopmentGoalFormSet = forms.formset_factory(DevelopmentGoalForm, extra=0)
 
 
 class CompetencyForm(forms.Form):
-    competencies = forms.ModelMultipleChoiceField(
+    competencies = CompetencyChoiceField(
         queryset=Competency.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        label="Competencies chosen with your FRO",
-        help_text="Choose 3 to 5. The core values are always included.",
+        label=_("Competencies chosen with your FRO"),
+        help_text=_("Choose 3 to 5. The core values are always included."),
     )
 
     def __init__(self, *args, catalogue=None, **kwargs):
@@ -100,46 +119,50 @@ class CompetencyForm(forms.Form):
 class ReturnForm(forms.Form):
     comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="What needs to change",
+        label=_("What needs to change"),
     )
 
 
 class ProposeSupervisorForm(forms.Form):
-    email = forms.EmailField(label="Email of the additional supervisor")
+    email = forms.EmailField(label=_("Email of the additional supervisor"))
 
     def clean_email(self) -> User:
         email = self.cleaned_data["email"].strip().lower()
         try:
             return User.objects.get(email=email, is_active=True)
         except User.DoesNotExist as exc:
-            raise forms.ValidationError(f"Nobody with the email {email} has an account.") from exc
+            raise forms.ValidationError(
+                gettext("Nobody with the email %(email)s has an account.") % {"email": email}
+            ) from exc
 
 
 class CheckInForm(forms.Form):
-    held_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Date")
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Note")
+    held_on = forms.DateField(widget=forms.DateInput(**DATE_INPUT), label=_("Date"))
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_("Note"))
 
 
 class MidpointForm(forms.Form):
     comments = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 6}), required=False, label="Your comments"
+        widget=forms.Textarea(attrs={"rows": 6}), required=False, label=_("Your comments")
     )
 
 
 class UnitGoalForm(forms.Form):
-    title = forms.CharField(max_length=200)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    title = forms.CharField(max_length=200, label=_("Title"))
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Description")
+    )
     success_criteria = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Success criteria"
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Success criteria")
     )
     expected_date = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Expected by"
+        required=False, widget=forms.DateInput(**DATE_INPUT), label=_("Expected by")
     )
     aligned_to = GoalChoiceField(
         queryset=Goal.objects.none(),
         required=False,
-        label="Aligned to",
-        empty_label="— top-level goal —",
+        label=_("Aligned to"),
+        empty_label=_("— top-level goal —"),
     )
 
     def __init__(self, *args, alignment_queryset=None, **kwargs):

@@ -7,33 +7,37 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from org.models import Cycle, OrgUnit, StaffMember
+from pmsystem.i18n import render
 
 
 class Competency(models.Model):
     """An entry of a competency catalogue (seeded data, chosen per cycle)."""
 
     class Kind(models.TextChoices):
-        CORE_VALUE = "core_value", "Core value"
-        CORE_COMPETENCY = "core_competency", "Core competency"
-        MANAGERIAL = "managerial", "Managerial competency"
-        VALUE = "value", "Value"
-        BEHAVIOUR = "behaviour", "Behaviour"
+        CORE_VALUE = "core_value", _("Core value")
+        CORE_COMPETENCY = "core_competency", _("Core competency")
+        MANAGERIAL = "managerial", _("Managerial competency")
+        VALUE = "value", _("Value")
+        BEHAVIOUR = "behaviour", _("Behaviour")
 
     ALWAYS_INCLUDED = {Kind.CORE_VALUE, Kind.VALUE}
 
-    framework = models.CharField(max_length=4, choices=Cycle.Framework.choices)
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    code = models.CharField(max_length=32)
-    name = models.CharField(max_length=120)
-    description = models.TextField(blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    framework = models.CharField(_("framework"), max_length=4, choices=Cycle.Framework.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    code = models.CharField(_("code"), max_length=32)
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
         ordering = ["framework", "position"]
-        verbose_name_plural = "competencies"
+        verbose_name = _("competency")
+        verbose_name_plural = _("competencies")
         constraints = [
             models.UniqueConstraint(fields=["framework", "code"], name="competency_unique_code")
         ]
@@ -53,26 +57,40 @@ class WorkPlan(models.Model):
     """
 
     class State(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Submitted"
-        RETURNED = "returned", "Returned for changes"
-        APPROVED = "approved", "Approved"
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned for changes")
+        APPROVED = "approved", _("Approved")
 
-    staff = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="work_plans")
-    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="work_plans")
-    state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    staff = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        related_name="work_plans",
+        verbose_name=_("staff"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    approved_at = models.DateTimeField(null=True, blank=True)
-    return_comment = models.TextField(blank=True)
-    competencies = models.ManyToManyField(Competency, blank=True, related_name="+")
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.PROTECT, related_name="work_plans", verbose_name=_("cycle")
+    )
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    return_comment = models.TextField(_("return comment"), blank=True)
+    competencies = models.ManyToManyField(
+        Competency, blank=True, related_name="+", verbose_name=_("competencies")
+    )
 
     class Meta:
         ordering = ["cycle", "staff"]
+        verbose_name = _("work plan")
+        verbose_name_plural = _("work plans")
         constraints = [
             models.UniqueConstraint(fields=["staff", "cycle"], name="workplan_one_per_cycle")
         ]
@@ -85,7 +103,10 @@ class WorkPlan(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Work plan {self.cycle} — {self.staff.user}"
+        return gettext("Work plan %(cycle)s — %(name)s") % {
+            "cycle": self.cycle,
+            "name": self.staff.user,
+        }
 
     @property
     def is_editable_by_staff(self) -> bool:
@@ -107,27 +128,46 @@ class Goal(models.Model):
     the entity's goals down to each person's.
     """
 
-    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="goals")
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.PROTECT, related_name="goals", verbose_name=_("cycle")
+    )
     owner_unit = models.ForeignKey(
-        OrgUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="goals"
+        OrgUnit,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="goals",
+        verbose_name=_("owner unit"),
     )
     work_plan = models.ForeignKey(
-        WorkPlan, null=True, blank=True, on_delete=models.CASCADE, related_name="goals"
+        WorkPlan,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="goals",
+        verbose_name=_("work plan"),
     )
     aligned_to = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="aligned_goals"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="aligned_goals",
+        verbose_name=_("aligned to"),
     )
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    success_criteria = models.TextField(blank=True)
-    expected_date = models.DateField(null=True, blank=True)
-    weight = models.PositiveSmallIntegerField(null=True, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
-    is_current = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    success_criteria = models.TextField(_("success criteria"), blank=True)
+    expected_date = models.DateField(_("expected date"), null=True, blank=True)
+    weight = models.PositiveSmallIntegerField(_("weight"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_current = models.BooleanField(_("is current"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["position", "pk"]
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
         constraints = [
             models.CheckConstraint(
                 condition=(Q(owner_unit__isnull=False) & Q(work_plan__isnull=True))
@@ -162,24 +202,42 @@ class GoalChange(models.Model):
     """History of a personal goal: who changed what, when, before and after."""
 
     class Kind(models.TextChoices):
-        ADDED = "added", "Added"
-        CHANGED = "changed", "Changed"
-        REMOVED = "removed", "Removed"
+        ADDED = "added", _("Added")
+        CHANGED = "changed", _("Changed")
+        REMOVED = "removed", _("Removed")
 
-    work_plan = models.ForeignKey(WorkPlan, on_delete=models.CASCADE, related_name="goal_changes")
-    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="changes")
-    kind = models.CharField(max_length=8, choices=Kind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    changed_at = models.DateTimeField(auto_now_add=True)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-    after_approval = models.BooleanField(default=False)
+    work_plan = models.ForeignKey(
+        WorkPlan,
+        on_delete=models.CASCADE,
+        related_name="goal_changes",
+        verbose_name=_("work plan"),
+    )
+    goal = models.ForeignKey(
+        Goal, on_delete=models.CASCADE, related_name="changes", verbose_name=_("goal")
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    after_approval = models.BooleanField(_("after approval"), default=False)
 
     class Meta:
         ordering = ["changed_at", "pk"]
+        verbose_name = _("goal change")
+        verbose_name_plural = _("goal changes")
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.goal} ({self.changed_at:%Y-%m-%d})"
+        return gettext("%(kind)s %(goal)s (%(date)s)") % {
+            "kind": self.get_kind_display(),
+            "goal": self.goal,
+            "date": self.changed_at.date().isoformat(),
+        }
 
     def changed_fields(self) -> list[str]:
         before, after = self.before or {}, self.after or {}
@@ -188,15 +246,24 @@ class GoalChange(models.Model):
 
 class DevelopmentGoal(models.Model):
     work_plan = models.ForeignKey(
-        WorkPlan, on_delete=models.CASCADE, related_name="development_goals"
+        WorkPlan,
+        on_delete=models.CASCADE,
+        related_name="development_goals",
+        verbose_name=_("work plan"),
     )
-    title = models.CharField(max_length=200)
-    activities = models.TextField(blank=True, help_text="Learning activities, training, coaching.")
-    target_date = models.DateField(null=True, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(_("title"), max_length=200)
+    activities = models.TextField(
+        _("activities"),
+        blank=True,
+        help_text=_("Learning activities, training, coaching."),
+    )
+    target_date = models.DateField(_("target date"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
         ordering = ["position", "pk"]
+        verbose_name = _("development goal")
+        verbose_name_plural = _("development goals")
 
     def __str__(self) -> str:
         return self.title
@@ -213,25 +280,35 @@ class AdditionalSupervisor(models.Model):
     """A supervisor proposed by the staff member; comments at the end of cycle, never rates."""
 
     class State(models.TextChoices):
-        PROPOSED = "proposed", "Proposed"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        CANCELLED = "cancelled", "Cancelled"
+        PROPOSED = "proposed", _("Proposed")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        CANCELLED = "cancelled", _("Cancelled")
 
     ACTIVE = (State.PROPOSED, State.ACCEPTED)
 
     work_plan = models.ForeignKey(
-        WorkPlan, on_delete=models.CASCADE, related_name="additional_supervisors"
+        WorkPlan,
+        on_delete=models.CASCADE,
+        related_name="additional_supervisors",
+        verbose_name=_("work plan"),
     )
     supervisor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="supervision_requests"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="supervision_requests",
+        verbose_name=_("supervisor"),
     )
-    state = models.CharField(max_length=16, choices=State.choices, default=State.PROPOSED)
-    proposed_at = models.DateTimeField(auto_now_add=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.PROPOSED
+    )
+    proposed_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
     class Meta:
         ordering = ["proposed_at"]
+        verbose_name = _("additional supervisor")
+        verbose_name_plural = _("additional supervisors")
         constraints = [
             models.UniqueConstraint(
                 fields=["work_plan", "supervisor"],
@@ -241,50 +318,71 @@ class AdditionalSupervisor(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.supervisor} ({self.get_state_display()})"
+        return gettext("%(supervisor)s (%(state)s)") % {
+            "supervisor": self.supervisor,
+            "state": self.get_state_display(),
+        }
 
 
 class CheckIn(models.Model):
     """A dated note between the staff member and the FRO (the SRO reads; nobody else)."""
 
-    work_plan = models.ForeignKey(WorkPlan, on_delete=models.CASCADE, related_name="check_ins")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    held_on = models.DateField()
-    note = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    work_plan = models.ForeignKey(
+        WorkPlan, on_delete=models.CASCADE, related_name="check_ins", verbose_name=_("work plan")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    held_on = models.DateField(_("held on"))
+    note = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-held_on", "-pk"]
+        verbose_name = _("check in")
+        verbose_name_plural = _("check ins")
 
     def __str__(self) -> str:
-        return f"Check-in {self.held_on}"
+        return gettext("Check-in %(date)s") % {"date": self.held_on.isoformat()}
 
 
 class MidpointReview(models.Model):
     """Steps 3–5: staff comments, FRO comments, FRO finalises. Signed and read-only after."""
 
     class State(models.TextChoices):
-        NOT_STARTED = "not_started", "Not started"
-        OPEN = "open", "Open for the staff member's comments"
-        STAFF_SUBMITTED = "staff_submitted", "Awaiting the FRO's comments"
-        FINALISED = "finalised", "Finalised"
+        NOT_STARTED = "not_started", _("Not started")
+        OPEN = "open", _("Open for the staff member's comments")
+        STAFF_SUBMITTED = "staff_submitted", _("Awaiting the FRO's comments")
+        FINALISED = "finalised", _("Finalised")
 
-    work_plan = models.OneToOneField(WorkPlan, on_delete=models.CASCADE, related_name="midpoint")
-    state = models.CharField(max_length=16, choices=State.choices, default=State.NOT_STARTED)
-    started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    work_plan = models.OneToOneField(
+        WorkPlan, on_delete=models.CASCADE, related_name="midpoint", verbose_name=_("work plan")
     )
-    started_at = models.DateTimeField(auto_now_add=True)
-    staff_comments = models.TextField(blank=True)
-    staff_submitted_at = models.DateTimeField(null=True, blank=True)
-    fro_comments = models.TextField(blank=True)
-    finalised_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.NOT_STARTED
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    staff_comments = models.TextField(_("staff comments"), blank=True)
+    staff_submitted_at = models.DateTimeField(_("staff submitted at"), null=True, blank=True)
+    fro_comments = models.TextField(_("fro comments"), blank=True)
+    finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("midpoint review")
+        verbose_name_plural = _("midpoint reviews")
         indexes = [models.Index(fields=["state"])]
 
     def __str__(self) -> str:
-        return f"Mid-point review of {self.work_plan}"
+        return gettext("Mid-point review of %(work_plan)s") % {"work_plan": self.work_plan}
 
     def content(self) -> dict:
         return {"staff_comments": self.staff_comments, "fro_comments": self.fro_comments}
@@ -294,51 +392,74 @@ class Signature(models.Model):
     """Who signed which stage, in which role (acting for whom), when, and the SHA-256 of the
     stage's content at that moment. Voided, never deleted, by a roll-back."""
 
-    document = models.ForeignKey(WorkPlan, on_delete=models.CASCADE, related_name="signatures")
-    stage = models.CharField(max_length=32)
-    action = models.CharField(max_length=32)
-    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    role = models.CharField(max_length=32)
-    acting_for = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    document = models.ForeignKey(
+        WorkPlan, on_delete=models.CASCADE, related_name="signatures", verbose_name=_("document")
     )
-    signed_at = models.DateTimeField(auto_now_add=True)
-    content = models.JSONField()
-    content_hash = models.CharField(max_length=64)
-    voided_at = models.DateTimeField(null=True, blank=True)
-    void_reason = models.TextField(blank=True)
+    stage = models.CharField(_("stage"), max_length=32)
+    action = models.CharField(_("action"), max_length=32)
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("signer"),
+    )
+    role = models.CharField(_("role"), max_length=32)
+    acting_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("acting for"),
+    )
+    signed_at = models.DateTimeField(_("signed at"), auto_now_add=True)
+    content = models.JSONField(_("content"))
+    content_hash = models.CharField(_("content hash"), max_length=64)
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    void_reason = models.TextField(_("void reason"), blank=True)
 
     class Meta:
         ordering = ["signed_at", "pk"]
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
         indexes = [models.Index(fields=["document", "stage"])]
 
     def __str__(self) -> str:
-        who = f"{self.signer} acting for {self.acting_for}" if self.acting_for_id else self.signer
-        return f"{self.stage}/{self.action} signed by {who}"
+        values = {
+            "stage": self.stage,
+            "action": self.action,
+            "signer": self.signer,
+            "principal": self.acting_for,
+        }
+        if self.acting_for_id:
+            return gettext("%(stage)s/%(action)s signed by %(signer)s acting for %(principal)s") % (
+                values
+            )
+        return gettext("%(stage)s/%(action)s signed by %(signer)s") % values
 
     # Labels for people: the stage a signature closes and what the signer did. The stages of
     # later apps are listed here too, so every page and PDF reads the same words.
     STAGE_LABELS = {
-        "work_plan": "Work plan",
-        "midpoint": "Mid-point review",
-        "self_assessment": "Self-evaluation",
-        "fro_evaluation": "FRO evaluation",
-        "sro_review": "SRO review",
-        "acknowledgement": "Acknowledgement",
+        "work_plan": _("Work plan"),
+        "midpoint": _("Mid-point review"),
+        "self_assessment": _("Self-evaluation"),
+        "fro_evaluation": _("FRO evaluation"),
+        "sro_review": _("SRO review"),
+        "acknowledgement": _("Acknowledgement"),
     }
     ACTION_LABELS = {
-        "submit": "Submitted",
-        "approve": "Approved",
-        "return": "Returned for changes",
-        "submit_midpoint": "Staff comments signed",
-        "finalise_midpoint": "Finalised",
-        "submit_self_evaluation": "Submitted",
-        "sign_evaluation": "Signed",
-        "approve_evaluation": "Approved",
-        "return_to_fro": "Returned to the FRO",
-        "acknowledge": "Acknowledged",
+        "submit": pgettext_lazy("signature", "Submitted"),
+        "approve": pgettext_lazy("signature", "Approved"),
+        "return": pgettext_lazy("signature", "Returned for changes"),
+        "submit_midpoint": _("Staff comments signed"),
+        "finalise_midpoint": pgettext_lazy("signature", "Finalised"),
+        "submit_self_evaluation": pgettext_lazy("signature", "Submitted"),
+        "sign_evaluation": pgettext_lazy("signature", "Signed"),
+        "approve_evaluation": pgettext_lazy("signature", "Approved"),
+        "return_to_fro": _("Returned to the FRO"),
+        "acknowledge": pgettext_lazy("signature", "Acknowledged"),
     }
-    ROLE_LABELS = {"staff": "Staff member", "fro": "FRO", "sro": "SRO"}
+    ROLE_LABELS = {"staff": _("Staff member"), "fro": _("FRO"), "sro": _("SRO")}
 
     @property
     def stage_label(self) -> str:
@@ -356,21 +477,35 @@ class Signature(models.Model):
 class DocumentEvent(models.Model):
     """The document's timeline: append-only (the application never edits or deletes a row)."""
 
-    document = models.ForeignKey(WorkPlan, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=48)
-    summary = models.CharField(max_length=300)
+    document = models.ForeignKey(
+        WorkPlan, on_delete=models.CASCADE, related_name="events", verbose_name=_("document")
+    )
+    kind = models.CharField(_("kind"), max_length=48)
+    summary = models.CharField(_("summary"), max_length=300)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     acting_for = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("acting for"),
     )
-    comment = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    comment = models.TextField(_("comment"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
+        verbose_name = _("document event")
+        verbose_name_plural = _("document events")
 
     def __str__(self) -> str:
         return self.summary
@@ -379,3 +514,9 @@ class DocumentEvent(models.Model):
         if self.pk is not None:
             raise ValueError("Timeline events are append-only.")
         super().save(*args, **kwargs)
+
+    @property
+    def text(self) -> str:
+        """The summary in the reader's language (events written as a phrase), else as stored."""
+        stored = self.data.get("phrase") if isinstance(self.data, dict) else None
+        return render(stored) if stored else self.summary

@@ -19,18 +19,23 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+from django.utils.translation import gettext_lazy as _
+
 from org.models import Cycle, DepartmentRole, ReportingLine
 from pmsystem.pending import PendingAction, Stage, document_escalation, document_subject
 
 from .models import MidpointReview, WorkPlan
 
 STAGES = (
-    Stage("work_plan", "Work plan: drafting by the staff member", "staff", "workplans:document"),
-    Stage("work_plan_approval", "Work plan: approval by the FRO", "fro", "workplans:document"),
+    Stage("work_plan", _("Work plan: drafting by the staff member"), "staff", "workplans:document"),
+    Stage("work_plan_approval", _("Work plan: approval by the FRO"), "fro", "workplans:document"),
     Stage(
-        "midpoint_staff", "Mid-point review: staff member's comments", "staff", "workplans:midpoint"
+        "midpoint_staff",
+        _("Mid-point review: staff member's comments"),
+        "staff",
+        "workplans:midpoint",
     ),
-    Stage("midpoint_fro", "Mid-point review: FRO's comments", "fro", "workplans:midpoint"),
+    Stage("midpoint_fro", _("Mid-point review: FRO's comments"), "fro", "workplans:midpoint"),
 )
 
 

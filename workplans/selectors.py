@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 
 from org.models import Cycle, OrgUnit, ReportingLine, StaffMember, User
 
@@ -34,7 +35,7 @@ def get_visible_work_plan(user: User, pk: int) -> WorkPlan:
             .get(pk=pk)
         )
     except WorkPlan.DoesNotExist as exc:
-        raise Http404("No such work plan.") from exc
+        raise Http404(gettext("No such work plan.")) from exc
 
 
 def document_context(work_plan: WorkPlan) -> dict:
@@ -107,26 +108,38 @@ def work_plan_problems(work_plan: WorkPlan) -> list[str]:
     goals = list(work_plan.goals.filter(is_current=True))
     if not cycle.min_goals <= len(goals) <= cycle.max_goals:
         problems.append(
-            f"A work plan has {cycle.min_goals} to {cycle.max_goals} goals; this one has "
-            f"{len(goals)}."
+            gettext("A work plan has %(min)s to %(max)s goals; this one has %(count)s.")
+            % {"min": cycle.min_goals, "max": cycle.max_goals, "count": len(goals)}
         )
     weights = [g.weight for g in goals]
     if any(w is not None for w in weights):
         if any(w is None for w in weights):
-            problems.append("Give every goal a weight, or none.")
+            problems.append(gettext("Give every goal a weight, or none."))
         elif sum(weights) != 100:
-            problems.append(f"Goal weights must total 100; they total {sum(weights)}.")
+            problems.append(
+                gettext("Goal weights must total 100; they total %(total)s.")
+                % {"total": sum(weights)}
+            )
     for goal in goals:
         if not goal.success_criteria.strip():
-            problems.append(f"Goal \u201c{goal.title}\u201d needs success criteria.")
+            problems.append(
+                gettext("Goal “%(title)s” needs success criteria.") % {"title": goal.title}
+            )
     if goals and any(g.aligned_to_id is None for g in goals):
         if alignment_choices(work_plan.staff, cycle).exists():
-            problems.append("Align every goal to a goal of your unit or department.")
+            problems.append(gettext("Align every goal to a goal of your unit or department."))
     if not work_plan.development_goals.exists():
-        problems.append("Add at least one development goal.")
+        problems.append(gettext("Add at least one development goal."))
     chosen = work_plan.competencies.exclude(kind__in=Competency.ALWAYS_INCLUDED).count()
     if not 3 <= chosen <= 5:
-        problems.append(f"Choose 3 to 5 competencies with your FRO; {chosen} chosen.")
+        problems.append(
+            ngettext(
+                "Choose 3 to 5 competencies with your FRO; %(count)s chosen.",
+                "Choose 3 to 5 competencies with your FRO; %(count)s chosen.",
+                chosen,
+            )
+            % {"count": chosen}
+        )
     return problems
 
 
@@ -144,7 +157,7 @@ class TeamRow:
     @property
     def state_label(self) -> str:
         if self.state is None:
-            return "Not started"
+            return gettext("Not started")
         return WorkPlan.State(self.state).label
 
     @property
@@ -243,31 +256,33 @@ def work_plan_tasks(user: User, cycle: Cycle | None, *, staff=_UNSET, own=_UNSET
         if plan.state == WorkPlan.State.SUBMITTED:
             tasks.append(
                 Task(
-                    f"Approve the work plan of {plan.staff.user}",
+                    gettext("Approve the work plan of %(name)s") % {"name": plan.staff.user},
                     "workplans:document",
                     (plan.pk,),
                     cycle.workplan_due_for(plan.staff),
-                    "FRO",
+                    gettext("FRO"),
                 )
             )
         else:
             tasks.append(
                 Task(
-                    f"Comment on and finalise the mid-point review of {plan.staff.user}",
+                    gettext("Comment on and finalise the mid-point review of %(name)s")
+                    % {"name": plan.staff.user},
                     "workplans:midpoint",
                     (plan.pk,),
                     cycle.midpoint_due,
-                    "FRO",
+                    gettext("FRO"),
                 )
             )
     for request in pending_supervision_requests(user):
         tasks.append(
             Task(
-                f"Answer {request.work_plan.staff.user}'s request to be an additional supervisor",
+                gettext("Answer %(name)s's request to be an additional supervisor")
+                % {"name": request.work_plan.staff.user},
                 "workplans:supervision-requests",
                 (),
                 None,
-                "Additional supervisor",
+                gettext("Additional supervisor"),
             )
         )
     return tasks
@@ -276,21 +291,29 @@ def work_plan_tasks(user: User, cycle: Cycle | None, *, staff=_UNSET, own=_UNSET
 def _own_tasks(plan: WorkPlan | None, staff: StaffMember, cycle: Cycle) -> list[Task]:
     due = cycle.workplan_due_for(staff)
     if plan is None:
-        return [Task("Create your work plan", "workplans:mine", (), due, "Staff member")]
+        return [
+            Task(
+                gettext("Create your work plan"), "workplans:mine", (), due, gettext("Staff member")
+            )
+        ]
     if plan.state == WorkPlan.State.DRAFT:
         return [
             Task(
-                "Draft and submit your work plan", "workplans:edit", (plan.pk,), due, "Staff member"
+                gettext("Draft and submit your work plan"),
+                "workplans:edit",
+                (plan.pk,),
+                due,
+                gettext("Staff member"),
             )
         ]
     if plan.state == WorkPlan.State.RETURNED:
         return [
             Task(
-                "Your FRO returned your work plan: revise and resubmit",
+                gettext("Your FRO returned your work plan: revise and resubmit"),
                 "workplans:edit",
                 (plan.pk,),
                 due,
-                "Staff member",
+                gettext("Staff member"),
             )
         ]
     if plan.state == WorkPlan.State.APPROVED and cycle.midpoint_required:
@@ -298,11 +321,11 @@ def _own_tasks(plan: WorkPlan | None, staff: StaffMember, cycle: Cycle) -> list[
         if midpoint.state in {MidpointReview.State.NOT_STARTED, MidpointReview.State.OPEN}:
             return [
                 Task(
-                    "Enter your mid-point review comments",
+                    gettext("Enter your mid-point review comments"),
                     "workplans:midpoint",
                     (plan.pk,),
                     cycle.midpoint_due,
-                    "Staff member",
+                    gettext("Staff member"),
                 )
             ]
     return []

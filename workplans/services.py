@@ -12,10 +12,13 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from org.models import Cycle, OrgUnit, StaffMember, User
 from org.notifications import notify
 from pmsystem.errors import ApplicationError
+from pmsystem.i18n import Phrase, phrase
 from pmsystem.workflow import lower_first
 
 from .models import (
@@ -40,7 +43,7 @@ from .selectors import alignment_choices, current_line, unit_alignment_choices, 
 from .signing import record_event, record_signature, work_plan_content
 from .workflow import MIDPOINT, WORK_PLAN
 
-ROLE_LABELS = {"staff": "Staff member", "fro": "FRO", "sro": "SRO"}
+ROLE_LABELS = {"staff": _("Staff member"), "fro": _("FRO"), "sro": _("SRO")}
 
 
 @dataclass
@@ -96,40 +99,59 @@ def create_work_plan(*, staff: StaffMember, cycle: Cycle, actor: User) -> WorkPl
     document on their behalf (the FRO never fills it in)."""
     on_behalf = actor.pk != staff.pk
     if on_behalf and not is_fro_of(actor, staff.pk, cycle.pk):
-        raise ApplicationError("Only the staff member or their FRO may create this work plan.")
+        raise ApplicationError(
+            gettext("Only the staff member or their FRO may create this work plan.")
+        )
     if cycle.status != Cycle.Status.OPEN:
-        raise ApplicationError(f"The {cycle} cycle is not open.")
+        raise ApplicationError(gettext("The %(cycle)s cycle is not open.") % {"cycle": cycle})
     if current_line(staff.pk, cycle.pk) is None:
         raise ApplicationError(
-            f"{staff.user} has no FRO for the {cycle} cycle yet: ask an HR focal point to "
-            "record the reporting line."
+            gettext(
+                "%(name)s has no FRO for the %(cycle)s cycle yet: ask an HR focal point to "
+                "record the reporting line."
+            )
+            % {"name": staff.user, "cycle": cycle}
         )
+    exists = gettext("A work plan of %(name)s for %(cycle)s already exists.") % {
+        "name": staff.user,
+        "cycle": cycle,
+    }
     if WorkPlan.objects.filter(staff=staff, cycle=cycle).exists():
-        raise ApplicationError(f"A work plan of {staff.user} for {cycle} already exists.")
+        raise ApplicationError(exists)
     work_plan = WorkPlan(staff=staff, cycle=cycle, created_by=actor)
     work_plan.full_clean()
     try:
         with transaction.atomic():
             work_plan.save()
     except IntegrityError as exc:
-        raise ApplicationError(f"A work plan of {staff.user} for {cycle} already exists.") from exc
+        raise ApplicationError(exists) from exc
     work_plan.competencies.set(
         Competency.objects.filter(
             framework=cycle.competency_framework, kind__in=Competency.ALWAYS_INCLUDED
         )
     )
     summary = (
-        f"Work plan created by the FRO, {actor}, on behalf of {staff.user}"
+        phrase(
+            gettext_noop("Work plan created by the FRO, %(fro)s, on behalf of %(name)s"),
+            fro=actor,
+            name=staff.user,
+        )
         if on_behalf
-        else "Work plan created"
+        else phrase(gettext_noop("Work plan created"))
     )
     record_event(document=work_plan, kind="created", summary=summary, actor=actor)
     sync_work_plan_grants(work_plan_ids=[work_plan.pk])
     if on_behalf:
         notify(
             users=[staff.user],
-            subject=f"Your FRO started your {cycle} work plan",
-            body=f"{actor} created your work plan for {cycle}. Please draft your goals.",
+            subject=phrase(gettext_noop("Your FRO started your %(cycle)s work plan"), cycle=cycle),
+            body=phrase(
+                gettext_noop(
+                    "%(fro)s created your work plan for %(cycle)s. Please draft your goals."
+                ),
+                fro=actor,
+                cycle=cycle,
+            ),
         )
     return work_plan
 
@@ -151,25 +173,38 @@ def save_work_plan(
     actions = allowed_actions(actor, work_plan, roles)
     if not actions & {"edit", "change_goals"}:
         if "fro" in roles:
-            raise ApplicationError("An FRO may create a work plan but never fills it in.")
+            raise ApplicationError(gettext("An FRO may create a work plan but never fills it in."))
         if "staff" not in roles:
-            raise ApplicationError("Only the staff member fills in their work plan.")
+            raise ApplicationError(gettext("Only the staff member fills in their work plan."))
         raise ApplicationError(
-            f"This work plan is {work_plan.get_state_display().lower()}: it cannot be edited now."
+            gettext("This work plan is %(state)s: it cannot be edited now.")
+            % {"state": lower_first(work_plan.get_state_display())}
         )
     cycle = work_plan.cycle
     after_approval = work_plan.state == WorkPlan.State.APPROVED
     if len(goals) > cycle.max_goals:
-        raise ApplicationError(f"A work plan has at most {cycle.max_goals} goals.")
+        raise ApplicationError(
+            ngettext(
+                "A work plan has at most %(count)s goal.",
+                "A work plan has at most %(count)s goals.",
+                cycle.max_goals,
+            )
+            % {"count": cycle.max_goals}
+        )
     allowed_alignment = {g.pk: g for g in alignment_choices(work_plan.staff, cycle)}
     for goal in goals:
         if goal.aligned_to_id and goal.aligned_to_id not in allowed_alignment:
             raise ApplicationError(
-                f"Goal \u201c{goal.title}\u201d is aligned to a goal outside your reporting "
-                "line: choose a goal of your own unit or of the units above it."
+                gettext(
+                    "Goal “%(title)s” is aligned to a goal outside your reporting "
+                    "line: choose a goal of your own unit or of the units above it."
+                )
+                % {"title": goal.title}
             )
         if goal.weight is not None and not 0 <= goal.weight <= 100:
-            raise ApplicationError(f"The weight of goal \u201c{goal.title}\u201d must be 0–100.")
+            raise ApplicationError(
+                gettext("The weight of goal “%(title)s” must be 0–100.") % {"title": goal.title}
+            )
 
     existing = {g.pk: g for g in work_plan.goals.filter(is_current=True)}
     changes: list[GoalChange] = []
@@ -229,16 +264,16 @@ def save_work_plan(
         problems = work_plan_problems(work_plan)
         if problems:
             raise ApplicationError(
-                "An approved work plan must stay complete. " + " ".join(problems)
+                gettext("An approved work plan must stay complete. %(problems)s")
+                % {"problems": " ".join(problems)}
             )
     work_plan.save(update_fields=["updated_at"])
     if changes or not after_approval:
-        counts = {kind: sum(1 for c in changes if c.kind == kind) for kind in GoalChange.Kind}
-        detail = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n) or "no goal changes"
+        detail = _change_counts(changes)
         summary = (
-            f"Goals changed after approval ({detail})"
+            phrase(gettext_noop("Goals changed after approval (%(detail)s)"), detail=detail)
             if after_approval
-            else f"Draft saved ({detail})"
+            else phrase(gettext_noop("Draft saved (%(detail)s)"), detail=detail)
         )
         record_event(
             document=work_plan,
@@ -251,10 +286,48 @@ def save_work_plan(
         line = current_line(work_plan.staff_id, work_plan.cycle_id)
         notify(
             users=[line.fro.user if line else None],
-            subject=f"{work_plan.staff.user} changed approved goals",
-            body=f"{work_plan.staff.user} changed their approved {cycle} work plan: {detail}.",
+            subject=phrase(
+                gettext_noop("%(name)s changed approved goals"), name=work_plan.staff.user
+            ),
+            body=phrase(
+                gettext_noop("%(name)s changed their approved %(cycle)s work plan: %(detail)s."),
+                name=work_plan.staff.user,
+                cycle=cycle,
+                detail=detail,
+            ),
         )
     return work_plan
+
+
+# How many goals were added, changed and removed, each wording whole for the count of one
+# and for more (the English "1 added", "2 added"; French agrees the participle).
+_COUNTED = {
+    GoalChange.Kind.ADDED: (gettext_noop("1 added"), gettext_noop("%(count)s added")),
+    GoalChange.Kind.CHANGED: (gettext_noop("1 changed"), gettext_noop("%(count)s changed")),
+    GoalChange.Kind.REMOVED: (gettext_noop("1 removed"), gettext_noop("%(count)s removed")),
+}
+_LISTS = {
+    2: gettext_noop("%(first)s, %(second)s"),
+    3: gettext_noop("%(first)s, %(second)s, %(third)s"),
+}
+
+
+def _change_counts(changes: list[GoalChange]) -> Phrase:
+    """'2 added, 1 removed' (or 'no goal changes') as a phrase, for the timeline and the FRO."""
+    parts = []
+    for kind, (one, many) in _COUNTED.items():
+        count = sum(1 for c in changes if c.kind == kind)
+        if count == 1:
+            parts.append(phrase(one))
+        elif count:
+            parts.append(phrase(many, count=count))
+    if not parts:
+        return phrase(gettext_noop("no goal changes"))
+    if len(parts) == 1:
+        return parts[0]
+    return phrase(
+        _LISTS[len(parts)], **dict(zip(("first", "second", "third"), parts, strict=False))
+    )
 
 
 def _change(work_plan, goal, kind, actor, before, after_approval) -> GoalChange:
@@ -276,7 +349,7 @@ def _work_plan_transition(
     relations = relations_for(actor, work_plan)
     roles = frozenset(relations)
     if not roles:
-        raise ApplicationError("You may not act on this work plan.")
+        raise ApplicationError(gettext("You may not act on this work plan."))
     transition = WORK_PLAN.apply(work_plan, name, roles)
     now = timezone.now()
     if name == "submit":
@@ -304,13 +377,20 @@ def _work_plan_transition(
     record_event(
         document=work_plan,
         kind=f"work_plan_{name}",
-        summary=f"{transition.label} ({ROLE_LABELS.get(role, role)})",
+        summary=_transition_summary(transition.label, role),
         actor=actor,
         acting_for=acting_for,
         comment=comment,
         data=data,
     )
     return work_plan
+
+
+def _transition_summary(label, role: str) -> Phrase:
+    """'Submit work plan (Staff member)' for the timeline."""
+    return phrase(
+        gettext_noop("%(action)s (%(role)s)"), action=label, role=ROLE_LABELS.get(role, role)
+    )
 
 
 @transaction.atomic
@@ -320,8 +400,12 @@ def submit_work_plan(*, work_plan: WorkPlan, actor: User) -> WorkPlan:
     line = current_line(work_plan.staff_id, work_plan.cycle_id)
     notify(
         users=[line.fro.user if line else None],
-        subject=f"Work plan of {work_plan.staff.user} to approve",
-        body=f"{work_plan.staff.user} submitted their {work_plan.cycle} work plan for approval.",
+        subject=phrase(gettext_noop("Work plan of %(name)s to approve"), name=work_plan.staff.user),
+        body=phrase(
+            gettext_noop("%(name)s submitted their %(cycle)s work plan for approval."),
+            name=work_plan.staff.user,
+            cycle=work_plan.cycle,
+        ),
     )
     return work_plan
 
@@ -334,8 +418,12 @@ def approve_work_plan(*, work_plan: WorkPlan, actor: User, comment: str = "") ->
     )
     notify(
         users=[work_plan.staff.user],
-        subject="Your work plan was approved",
-        body=f"{actor} approved your {work_plan.cycle} work plan.",
+        subject=phrase(gettext_noop("Your work plan was approved")),
+        body=phrase(
+            gettext_noop("%(fro)s approved your %(cycle)s work plan."),
+            fro=actor,
+            cycle=work_plan.cycle,
+        ),
     )
     return work_plan
 
@@ -344,14 +432,19 @@ def approve_work_plan(*, work_plan: WorkPlan, actor: User, comment: str = "") ->
 def return_work_plan(*, work_plan: WorkPlan, actor: User, comment: str) -> WorkPlan:
     """Step 2, the other way: the FRO returns the work plan to draft with a comment."""
     if not comment.strip():
-        raise ApplicationError("Say what needs to change when returning a work plan.")
+        raise ApplicationError(gettext("Say what needs to change when returning a work plan."))
     work_plan = _work_plan_transition(
         work_plan=work_plan, actor=actor, name="return", comment=comment.strip()
     )
     notify(
         users=[work_plan.staff.user],
-        subject="Your work plan was returned",
-        body=f"{actor} returned your {work_plan.cycle} work plan: {comment.strip()}",
+        subject=phrase(gettext_noop("Your work plan was returned")),
+        body=phrase(
+            gettext_noop("%(fro)s returned your %(cycle)s work plan: %(comment)s"),
+            fro=actor,
+            cycle=work_plan.cycle,
+            comment=comment.strip(),
+        ),
     )
     return work_plan
 
@@ -369,37 +462,56 @@ def propose_additional_supervisor(
         actor,
         work_plan,
         "propose_additional_supervisor",
-        "Only the staff member proposes additional supervisors.",
+        gettext("Only the staff member proposes additional supervisors."),
     )
     line = current_line(work_plan.staff_id, work_plan.cycle_id)
     if supervisor.pk == work_plan.staff_id:
-        raise ApplicationError("You cannot be your own additional supervisor.")
+        raise ApplicationError(gettext("You cannot be your own additional supervisor."))
     if line and supervisor.pk in {line.fro_id, line.sro_id}:
         raise ApplicationError(
-            f"{supervisor} is already your FRO or SRO: an additional supervisor is someone else."
+            gettext(
+                "%(name)s is already your FRO or SRO: an additional supervisor is someone else."
+            )
+            % {"name": supervisor}
         )
     if not supervisor.is_active:
-        raise ApplicationError(f"{supervisor}'s account is not active.")
+        raise ApplicationError(gettext("%(name)s's account is not active.") % {"name": supervisor})
     active = work_plan.additional_supervisors.filter(state__in=AdditionalSupervisor.ACTIVE)
     if active.filter(supervisor=supervisor).exists():
-        raise ApplicationError(f"{supervisor} is already proposed or accepted.")
+        raise ApplicationError(
+            gettext("%(name)s is already proposed or accepted.") % {"name": supervisor}
+        )
     limit = work_plan.cycle.max_additional_supervisors
     if active.count() >= limit:
         raise ApplicationError(
-            f"A work plan has at most {limit} additional supervisor{'s' if limit != 1 else ''}."
+            ngettext(
+                "A work plan has at most %(count)s additional supervisor.",
+                "A work plan has at most %(count)s additional supervisors.",
+                limit,
+            )
+            % {"count": limit}
         )
     request = AdditionalSupervisor.objects.create(work_plan=work_plan, supervisor=supervisor)
     record_event(
         document=work_plan,
         kind="additional_supervisor_proposed",
-        summary=f"{supervisor} proposed as additional supervisor",
+        summary=phrase(gettext_noop("%(name)s proposed as additional supervisor"), name=supervisor),
         actor=actor,
     )
     notify(
         users=[supervisor],
-        subject=f"{work_plan.staff.user} asks you to be an additional supervisor",
-        body=f"{work_plan.staff.user} proposed you as an additional supervisor for "
-        f"{work_plan.cycle}. Accept or decline under My tasks.",
+        subject=phrase(
+            gettext_noop("%(name)s asks you to be an additional supervisor"),
+            name=work_plan.staff.user,
+        ),
+        body=phrase(
+            gettext_noop(
+                "%(name)s proposed you as an additional supervisor for %(cycle)s. Accept or "
+                "decline under My tasks."
+            ),
+            name=work_plan.staff.user,
+            cycle=work_plan.cycle,
+        ),
     )
     return request
 
@@ -411,9 +523,9 @@ def answer_supervision_request(
     """The proposed supervisor accepts (and then sees the document) or declines."""
     request = AdditionalSupervisor.objects.select_for_update().get(pk=request.pk)
     if request.supervisor_id != actor.pk:
-        raise ApplicationError("Only the proposed supervisor answers this request.")
+        raise ApplicationError(gettext("Only the proposed supervisor answers this request."))
     if request.state != AdditionalSupervisor.State.PROPOSED:
-        raise ApplicationError(f"This request was already {request.get_state_display().lower()}.")
+        raise ApplicationError(_already_answered(request.state))
     request.state = (
         AdditionalSupervisor.State.ACCEPTED if accept else AdditionalSupervisor.State.DECLINED
     )
@@ -422,16 +534,50 @@ def answer_supervision_request(
     record_event(
         document=request.work_plan,
         kind="additional_supervisor_answered",
-        summary=f"{actor} {'accepted' if accept else 'declined'} to be additional supervisor",
+        summary=phrase(
+            gettext_noop("%(name)s accepted to be additional supervisor")
+            if accept
+            else gettext_noop("%(name)s declined to be additional supervisor"),
+            name=actor,
+        ),
         actor=actor,
     )
     sync_work_plan_grants(work_plan_ids=[request.work_plan_id])
     notify(
         users=[request.work_plan.staff.user],
-        subject=f"{actor} {'accepted' if accept else 'declined'} your request",
-        body=f"{actor} {'accepted' if accept else 'declined'} to be your additional supervisor.",
+        subject=phrase(
+            gettext_noop("%(name)s accepted your request")
+            if accept
+            else gettext_noop("%(name)s declined your request"),
+            name=actor,
+        ),
+        body=phrase(
+            gettext_noop("%(name)s accepted to be your additional supervisor.")
+            if accept
+            else gettext_noop("%(name)s declined to be your additional supervisor."),
+            name=actor,
+        ),
     )
     return request
+
+
+def _already_answered(state: str) -> str:
+    """'This request was already accepted.' (declined, cancelled): one sentence per state."""
+    S = AdditionalSupervisor.State
+    return {
+        S.ACCEPTED: gettext("This request was already accepted."),
+        S.DECLINED: gettext("This request was already declined."),
+        S.CANCELLED: gettext("This request was already cancelled."),
+    }[state]
+
+
+def _no_longer_cancellable(state: str) -> str:
+    S = AdditionalSupervisor.State
+    return {
+        S.ACCEPTED: gettext("This request was already accepted: it can no longer be cancelled."),
+        S.DECLINED: gettext("This request was already declined: it can no longer be cancelled."),
+        S.CANCELLED: gettext("This request was already cancelled: it can no longer be cancelled."),
+    }[state]
 
 
 @transaction.atomic
@@ -439,19 +585,16 @@ def cancel_supervision_request(*, request: AdditionalSupervisor, actor: User) ->
     """The staff member withdraws a proposal the supervisor has not accepted yet."""
     request = AdditionalSupervisor.objects.select_for_update().get(pk=request.pk)
     if request.work_plan.staff_id != actor.pk:
-        raise ApplicationError("Only the staff member may cancel this request.")
+        raise ApplicationError(gettext("Only the staff member may cancel this request."))
     if request.state != AdditionalSupervisor.State.PROPOSED:
-        raise ApplicationError(
-            f"This request was already {request.get_state_display().lower()}: it can no longer "
-            "be cancelled."
-        )
+        raise ApplicationError(_no_longer_cancellable(request.state))
     request.state = AdditionalSupervisor.State.CANCELLED
     request.answered_at = timezone.now()
     request.save()
     record_event(
         document=request.work_plan,
         kind="additional_supervisor_cancelled",
-        summary=f"Request to {request.supervisor} cancelled",
+        summary=phrase(gettext_noop("Request to %(name)s cancelled"), name=request.supervisor),
         actor=actor,
     )
 
@@ -463,12 +606,15 @@ def cancel_supervision_request(*, request: AdditionalSupervisor, actor: User) ->
 def add_check_in(*, work_plan: WorkPlan, actor: User, held_on: datetime.date, note: str) -> CheckIn:
     """A dated note between the staff member and the FRO."""
     _require(
-        actor, work_plan, "add_check_in", "Only the staff member and the FRO record check-ins."
+        actor,
+        work_plan,
+        "add_check_in",
+        gettext("Only the staff member and the FRO record check-ins."),
     )
     if not note.strip():
-        raise ApplicationError("Write the check-in note.")
+        raise ApplicationError(gettext("Write the check-in note."))
     if held_on > timezone.localdate():
-        raise ApplicationError("A check-in cannot be dated in the future.")
+        raise ApplicationError(gettext("A check-in cannot be dated in the future."))
     check_in = CheckIn(work_plan=work_plan, author=actor, held_on=held_on, note=note.strip())
     check_in.full_clean()
     check_in.save()
@@ -497,7 +643,7 @@ def start_midpoint(*, work_plan: WorkPlan, actor: User) -> MidpointReview:
     record_event(
         document=work_plan,
         kind="midpoint_started",
-        summary="Mid-point review started",
+        summary=phrase(gettext_noop("Mid-point review started")),
         actor=actor,
     )
     other = work_plan.staff.user if actor.pk != work_plan.staff_id else None
@@ -506,8 +652,13 @@ def start_midpoint(*, work_plan: WorkPlan, actor: User) -> MidpointReview:
         other = line.fro.user if line else None
     notify(
         users=[other],
-        subject="Mid-point review started",
-        body=f"{actor} started the {work_plan.cycle} mid-point review of {work_plan.staff.user}.",
+        subject=phrase(gettext_noop("Mid-point review started")),
+        body=phrase(
+            gettext_noop("%(actor)s started the %(cycle)s mid-point review of %(name)s."),
+            actor=actor,
+            cycle=work_plan.cycle,
+            name=work_plan.staff.user,
+        ),
     )
     return midpoint
 
@@ -524,8 +675,8 @@ def save_midpoint_comments(*, work_plan: WorkPlan, actor: User, comments: str) -
         midpoint.fro_comments = comments.strip()
     else:
         raise ApplicationError(
-            f"The mid-point review is {lower_first(midpoint.get_state_display())}: you cannot "
-            "change its comments now."
+            gettext("The mid-point review is %(state)s: you cannot change its comments now.")
+            % {"state": lower_first(midpoint.get_state_display())}
         )
     midpoint.save()
     return midpoint
@@ -570,7 +721,7 @@ def _midpoint_transition(midpoint: MidpointReview, actor: User, name: str) -> Mi
     record_event(
         document=work_plan,
         kind=name,
-        summary=f"{transition.label} ({ROLE_LABELS.get(role, role)})",
+        summary=_transition_summary(transition.label, role),
         actor=actor,
         acting_for=acting_for,
         data={"signature": signature.content_hash},
@@ -579,10 +730,16 @@ def _midpoint_transition(midpoint: MidpointReview, actor: User, name: str) -> Mi
     recipient = (line.fro.user if line else None) if role == "staff" else work_plan.staff.user
     notify(
         users=[recipient],
-        subject=transition.label,
-        body=f"{actor}: {transition.label.lower()} for {work_plan.staff.user}.",
+        subject=phrase(transition.label),
+        body=phrase(_MIDPOINT_BODIES[name], actor=actor, name=work_plan.staff.user),
     )
     return midpoint
+
+
+_MIDPOINT_BODIES = {
+    "submit_midpoint": gettext_noop("%(actor)s: submit mid-point comments for %(name)s."),
+    "finalise_midpoint": gettext_noop("%(actor)s: finalise mid-point review for %(name)s."),
+}
 
 
 # --- unit work plans -----------------------------------------------------------------------
@@ -604,12 +761,15 @@ def save_unit_goal(
     """The HOD keeps the entity's goals; unit heads add goals aligned to the level above."""
     if not can_manage_unit_goals(actor, unit):
         raise ApplicationError(
-            f"Only the HOD or the head of {unit.name} (or of a unit above it) maintains its goals."
+            gettext(
+                "Only the HOD or the head of %(unit)s (or of a unit above it) maintains its goals."
+            )
+            % {"unit": unit.name}
         )
     if aligned_to_id and not unit_alignment_choices(unit, cycle).filter(pk=aligned_to_id).exists():
-        raise ApplicationError("A unit goal aligns to a goal of a unit above it.")
+        raise ApplicationError(gettext("A unit goal aligns to a goal of a unit above it."))
     if goal is not None and goal.owner_unit_id != unit.pk:
-        raise ApplicationError("That goal belongs to another unit.")
+        raise ApplicationError(gettext("That goal belongs to another unit."))
     goal = goal or Goal(cycle=cycle, owner_unit=unit, position=unit.goals.count() + 1)
     goal.title = title.strip()
     goal.description = description.strip()
@@ -626,12 +786,16 @@ def remove_unit_goal(*, goal: Goal, actor: User) -> None:
     """A unit goal others still align to cannot be removed."""
     unit = goal.owner_unit
     if unit is None or not can_manage_unit_goals(actor, unit):
-        raise ApplicationError("Only the HOD or the unit's head removes its goals.")
+        raise ApplicationError(gettext("Only the HOD or the unit's head removes its goals."))
     aligned = goal.aligned_goals.filter(is_current=True).count()
     if aligned:
         raise ApplicationError(
-            f"{aligned} goal{'s still align' if aligned != 1 else ' still aligns'} to "
-            f"\u201c{goal.title}\u201d: realign them first."
+            ngettext(
+                "%(count)s goal still aligns to “%(title)s”: realign them first.",
+                "%(count)s goals still align to “%(title)s”: realign them first.",
+                aligned,
+            )
+            % {"count": aligned, "title": goal.title}
         )
     goal.is_current = False
     goal.save(update_fields=["is_current"])

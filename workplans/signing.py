@@ -10,6 +10,7 @@ import hashlib
 import json
 
 from org.models import User
+from pmsystem.i18n import Phrase, render_in
 from pmsystem.security import log_event
 
 from .models import DocumentEvent, Signature, WorkPlan
@@ -76,12 +77,18 @@ def record_event(
     *,
     document: WorkPlan,
     kind: str,
-    summary: str,
+    summary: Phrase | str,
     actor: User | None,
     comment: str = "",
     data: dict | None = None,
     acting_for: User | None = None,
 ) -> DocumentEvent:
+    """One timeline event. A phrase summary (pmsystem.i18n) is kept in `data["phrase"]`, so
+    each reader sees it in their language; `summary` keeps it in English, the record's own."""
+    data = dict(data or {})
+    if isinstance(summary, dict):
+        data["phrase"] = summary
+        summary = render_in(summary, "en")
     return DocumentEvent.objects.create(
         document=document,
         kind=kind,
@@ -89,5 +96,5 @@ def record_event(
         actor=actor,
         acting_for=acting_for,
         comment=comment,
-        data=data or {},
+        data=data,
     )

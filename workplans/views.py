@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from org.models import OrgUnit, StaffMember
@@ -36,13 +37,13 @@ def _load(request: HttpRequest, pk: int) -> tuple[WorkPlan, frozenset[str], froz
 
 def _require(actions: frozenset[str], *needed: str) -> None:
     if not actions.intersection(needed):
-        raise PermissionDenied("You may not do this on this work plan now.")
+        raise PermissionDenied(gettext("You may not do this on this work plan now."))
 
 
 def _open_cycle():
     cycle = current_cycle()
     if cycle is None:
-        raise Http404("No performance cycle is open.")
+        raise Http404(gettext("No performance cycle is open."))
     return cycle
 
 
@@ -51,7 +52,7 @@ def my_work_plan(request: HttpRequest) -> HttpResponse:
     cycle = _open_cycle()
     staff = StaffMember.objects.filter(pk=request.user.pk).first()
     if staff is None:
-        raise Http404("You have no staff profile.")
+        raise Http404(gettext("You have no staff profile."))
     work_plan = selectors.own_work_plan(request.user, cycle)
     if work_plan is not None:
         return redirect("workplans:document", work_plan.pk)
@@ -61,7 +62,7 @@ def my_work_plan(request: HttpRequest) -> HttpResponse:
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, "Your work plan is created: draft your goals.")
+            messages.success(request, gettext("Your work plan is created: draft your goals."))
             return redirect("workplans:edit", work_plan.pk)
     return render(
         request,
@@ -80,7 +81,10 @@ def create_for_staff(request: HttpRequest, staff_id: int) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Work plan created for {staff.user}; they have been told.")
+        messages.success(
+            request,
+            gettext("Work plan created for %(name)s; they have been told.") % {"name": staff.user},
+        )
     return redirect("workplans:team")
 
 
@@ -105,7 +109,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Draft goals, competencies and development goals; 'Submit' saves, then submits."""
     work_plan, roles, actions = _load(request, pk)
     if "fro" in roles and not actions & {"edit", "change_goals"}:
-        raise PermissionDenied("An FRO may create a work plan but never fills it in.")
+        raise PermissionDenied(gettext("An FRO may create a work plan but never fills it in."))
     _require(actions, "edit", "change_goals")
     cycle = work_plan.cycle
     alignment = selectors.alignment_choices(work_plan.staff, cycle)
@@ -151,17 +155,21 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, error.message)
             else:
                 if "submit" not in request.POST:
-                    messages.success(request, "Saved.")
+                    messages.success(request, gettext("Saved."))
                     return redirect("workplans:edit", work_plan.pk)
                 try:
                     services.submit_work_plan(work_plan=work_plan, actor=request.user)
                 except ApplicationError as error:
-                    messages.error(request, f"Your draft is saved but not submitted. {error}")
+                    messages.error(
+                        request,
+                        gettext("Your draft is saved but not submitted. %(reason)s")
+                        % {"reason": error.message},
+                    )
                     return redirect("workplans:edit", work_plan.pk)
-                messages.success(request, "Work plan submitted to your FRO.")
+                messages.success(request, gettext("Work plan submitted to your FRO."))
                 return redirect("workplans:document", work_plan.pk)
         else:
-            messages.error(request, "Some entries need correcting: nothing was saved yet.")
+            messages.error(request, gettext("Some entries need correcting: nothing was saved yet."))
     else:
         goals = list(work_plan.goals.filter(is_current=True))
         initial = [
@@ -219,15 +227,15 @@ def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     """Submit, approve or return. The buttons come from allowed_actions; a stale button
     gets the reason, not an error page."""
     if name not in TRANSITIONS:
-        raise Http404("No such action.")
+        raise Http404(gettext("No such action."))
     work_plan, roles, actions = _load(request, pk)
     if not roles & {"staff", "fro"}:
-        raise PermissionDenied("You may not act on this work plan.")
+        raise PermissionDenied(gettext("You may not act on this work plan."))
     kwargs = {}
     if name == "return":
         form = ReturnForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "Say what needs to change when returning a work plan.")
+            messages.error(request, gettext("Say what needs to change when returning a work plan."))
             return redirect("workplans:document", pk)
         kwargs["comment"] = form.cleaned_data["comment"]
     elif name == "approve":
@@ -240,9 +248,9 @@ def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         messages.success(
             request,
             {
-                "submit": "Work plan submitted.",
-                "approve": "Work plan approved.",
-                "return": "Work plan returned to the staff member.",
+                "submit": gettext("Work plan submitted."),
+                "approve": gettext("Work plan approved."),
+                "return": gettext("Work plan returned to the staff member."),
             }[name],
         )
     return redirect("workplans:document", pk)
@@ -274,7 +282,7 @@ def propose_supervisor(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Request sent: the supervisor will accept or decline.")
+        messages.success(request, gettext("Request sent: the supervisor will accept or decline."))
     return redirect("workplans:document", pk)
 
 
@@ -287,7 +295,7 @@ def cancel_supervisor(request: HttpRequest, pk: int, request_id: int) -> HttpRes
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Request cancelled.")
+        messages.success(request, gettext("Request cancelled."))
     return redirect("workplans:document", pk)
 
 
@@ -305,7 +313,7 @@ def supervision_requests(request: HttpRequest) -> HttpResponse:
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, "Accepted." if accept else "Declined.")
+            messages.success(request, gettext("Accepted.") if accept else gettext("Declined."))
         return redirect("workplans:supervision-requests")
     return render(
         request,
@@ -328,7 +336,7 @@ def check_ins(request: HttpRequest, pk: int) -> HttpResponse:
             except ApplicationError as error:
                 messages.error(request, error.message)
             else:
-                messages.success(request, "Check-in recorded.")
+                messages.success(request, gettext("Check-in recorded."))
                 return redirect("workplans:check-ins", pk)
     return render(
         request,
@@ -344,10 +352,16 @@ def check_ins(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 MIDPOINT_SERVICES = {
-    "start": (services.start_midpoint, "Mid-point review started."),
-    "save": (services.save_midpoint_comments, "Comments saved."),
-    "submit": (services.submit_midpoint, "Your comments are signed and sent to your FRO."),
-    "finalise": (services.finalise_midpoint, "Mid-point review finalised and signed."),
+    "start": (services.start_midpoint, gettext_lazy("Mid-point review started.")),
+    "save": (services.save_midpoint_comments, gettext_lazy("Comments saved.")),
+    "submit": (
+        services.submit_midpoint,
+        gettext_lazy("Your comments are signed and sent to your FRO."),
+    ),
+    "finalise": (
+        services.finalise_midpoint,
+        gettext_lazy("Mid-point review finalised and signed."),
+    ),
 }
 
 
@@ -355,16 +369,18 @@ def midpoint(request: HttpRequest, pk: int) -> HttpResponse:
     """Steps 3–5. Staff and FRO write their parts; the SRO, HOD and HR read."""
     work_plan, roles, actions = _load(request, pk)
     if not roles & {"staff", "fro", "sro", "hod", "hr", "entity_viewer"}:
-        raise PermissionDenied("You may not see this mid-point review.")
+        raise PermissionDenied(gettext("You may not see this mid-point review."))
     review = selectors.midpoint_of(work_plan)
     own_part = "staff_comments" if "staff" in roles else "fro_comments"
     form = MidpointForm(initial={"comments": getattr(review, own_part)})
     if request.method == "POST":
         if not roles & {"staff", "fro"}:
-            raise PermissionDenied("Only the staff member and the FRO take part in the review.")
+            raise PermissionDenied(
+                gettext("Only the staff member and the FRO take part in the review.")
+            )
         action = request.POST.get("action", "save")
         if action not in MIDPOINT_SERVICES:
-            raise Http404("No such action.")
+            raise Http404(gettext("No such action."))
         service, success = MIDPOINT_SERVICES[action]
         form = MidpointForm(request.POST)
         if form.is_valid():
@@ -374,7 +390,7 @@ def midpoint(request: HttpRequest, pk: int) -> HttpResponse:
             except ApplicationError as error:
                 messages.error(request, error.message)
             else:
-                messages.success(request, success)
+                messages.success(request, str(success))
                 return redirect("workplans:midpoint", pk)
     return render(
         request,
@@ -397,7 +413,7 @@ def goal_tree(request: HttpRequest, entity_id: int) -> HttpResponse:
     cycle = _open_cycle()
     entity = get_object_or_404(OrgUnit, pk=entity_id, kind=OrgUnit.Kind.ENTITY)
     if not can_view_entity_goals(request.user, entity):
-        raise Http404("No such department.")
+        raise Http404(gettext("No such department."))
     return render(
         request,
         "workplans/goal_tree.html",
@@ -409,7 +425,7 @@ def unit_goals(request: HttpRequest, unit_id: int) -> HttpResponse:
     cycle = _open_cycle()
     unit = get_object_or_404(OrgUnit.objects.select_related("entity", "parent"), pk=unit_id)
     if not can_view_entity_goals(request.user, unit.entity):
-        raise Http404("No such unit.")
+        raise Http404(gettext("No such unit."))
     can_manage = can_manage_unit_goals(request.user, unit)
     alignment = selectors.unit_alignment_choices(unit, cycle)
     editing = None
@@ -431,7 +447,7 @@ def unit_goals(request: HttpRequest, unit_id: int) -> HttpResponse:
     )
     if request.method == "POST":
         if not can_manage:
-            raise PermissionDenied("Only the HOD or the unit's head maintains its goals.")
+            raise PermissionDenied(gettext("Only the HOD or the unit's head maintains its goals."))
         if "remove" in request.POST:
             goal = get_object_or_404(Goal, pk=request.POST["remove"], owner_unit=unit)
             try:
@@ -439,7 +455,7 @@ def unit_goals(request: HttpRequest, unit_id: int) -> HttpResponse:
             except ApplicationError as error:
                 messages.error(request, error.message)
             else:
-                messages.success(request, "Goal removed.")
+                messages.success(request, gettext("Goal removed."))
             return redirect("workplans:unit-goals", unit.pk)
         form = UnitGoalForm(request.POST, alignment_queryset=alignment)
         if form.is_valid():
@@ -462,7 +478,7 @@ def unit_goals(request: HttpRequest, unit_id: int) -> HttpResponse:
             except ApplicationError as error:
                 messages.error(request, error.message)
             else:
-                messages.success(request, "Goal saved.")
+                messages.success(request, gettext("Goal saved."))
                 return redirect("workplans:unit-goals", unit.pk)
     return render(
         request,

@@ -211,7 +211,9 @@ def test_roll_back_to_the_fro_evaluation_voids_later_signatures_and_keeps_the_hi
     assert event.summary == (
         f"Rolled back to FRO evaluation at the request of the SRO, {sro} (2 signatures voided)"
     )
-    assert event.data == {"rollback": rollback.pk, "voided": 2}
+    # The summary is also kept as a phrase, for readers of other languages.
+    assert event.data == {"rollback": rollback.pk, "voided": 2, "phrase": event.data["phrase"]}
+    assert event.data["phrase"]["params"]["count"] == 2
     logged = [json.loads(r.getMessage()) for r in caplog.records if r.name == "pmsystem.security"]
     assert [
         (e["user"], e["document"], e["target"], e["requested_by"])

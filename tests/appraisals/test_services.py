@@ -438,7 +438,7 @@ def test_signatures_carry_role_signer_and_the_hash_of_their_content():
     assert fro_signature.content["overall_comment"] == "A solid year."
     # Each signing event names the signature it recorded.
     event = DocumentEvent.objects.get(document=document, kind="sign_evaluation")
-    assert event.data == {"signature": fro_signature.content_hash}
+    assert event.data["signature"] == fro_signature.content_hash
 
 
 # --- acting officers ---------------------------------------------------------------------

@@ -14,7 +14,7 @@ from appraisals.permissions import allowed_actions
 from appraisals.workflow import APPRAISAL
 from org.models import RatingScale
 from pmsystem.errors import ApplicationError
-from pmsystem.workflow import _action_phrase, lower_first
+from pmsystem.workflow import lower_first
 from tests.appraisals.helpers import (
     appraisal_of,
     fill_self_evaluation,
@@ -119,8 +119,6 @@ def test_allowed_evaluation_transitions_per_role_and_stage(stage, expected):
 def test_a_state_label_keeps_its_acronym_in_a_refusal():
     assert lower_first("SRO review") == "SRO review"
     assert lower_first("Awaiting acknowledgement") == "awaiting acknowledgement"
-    assert _action_phrase("Submit self-evaluation", "evaluation") == "submit self-evaluation"
-    assert _action_phrase("Approve evaluation", "evaluation") == "approve this evaluation"
 
 
 # --- start -------------------------------------------------------------------------------

@@ -310,7 +310,7 @@ def test_the_hod_replies_once():
     with pytest.raises(ApplicationError) as error:
         services.reply_to_rebuttal(case=case, actor=hod_of(case), reply="Second.")
     assert error.value.message == (
-        "This rebuttal is before the panel: it can no longer be replied."
+        "This rebuttal is before the panel: it can no longer be replied to."
     )
     case.refresh_from_db()
     assert case.hod_reply == "First."

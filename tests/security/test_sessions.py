@@ -58,7 +58,7 @@ def test_a_session_idle_for_more_than_30_minutes_ends(client, clock, security_lo
     clock.shift(minutes(29))
     assert signed_in(client)
     clock.shift(minutes(30) + datetime.timedelta(seconds=1))
-    assert sent_to_login_with(client, IDLE_MESSAGE.format(minutes=30))
+    assert sent_to_login_with(client, IDLE_MESSAGE % {"minutes": 30})
     assert [(e["user"], e["reason"]) for e in security_log("session_ended")] == [(user.pk, "idle")]
 
 
@@ -68,7 +68,7 @@ def test_the_idle_timeout_is_a_setting(client, clock, settings):
     clock.shift(minutes(4))
     assert signed_in(client)
     clock.shift(minutes(6))
-    assert sent_to_login_with(client, IDLE_MESSAGE.format(minutes=5))
+    assert sent_to_login_with(client, IDLE_MESSAGE % {"minutes": 5})
 
 
 def test_a_session_ends_12_hours_after_sign_in_however_active(client, clock, security_log):
@@ -82,7 +82,7 @@ def test_a_session_ends_12_hours_after_sign_in_however_active(client, clock, sec
     clock.shift(minutes(19))
     assert signed_in(client)  # 11 h 59 min
     clock.shift(minutes(2))
-    assert sent_to_login_with(client, ABSOLUTE_MESSAGE.format(hours=12))
+    assert sent_to_login_with(client, ABSOLUTE_MESSAGE % {"hours": 12})
     assert [e["reason"] for e in security_log("session_ended")] == ["absolute"]
     # Signing in again starts a new session with a new 12 hours.
     client.post(LOGIN, {"login": user.email, "password": PASSWORD})
@@ -97,7 +97,7 @@ def test_the_absolute_lifetime_is_a_setting(client, clock, settings):
         clock.shift(minutes(25))
         assert signed_in(client)
     clock.shift(minutes(11))
-    assert sent_to_login_with(client, ABSOLUTE_MESSAGE.format(hours=1))
+    assert sent_to_login_with(client, ABSOLUTE_MESSAGE % {"hours": 1})
 
 
 def test_deactivating_a_user_ends_their_session_at_the_next_request(client, clock, security_log):

@@ -385,7 +385,15 @@ def test_goal_changes_after_approval_are_kept_and_the_fro_is_told(
         "Goals changed after approval (1 changed)",
         staff,
     )
-    assert event.data == {"changes": [change.pk]}
+    # The summary is also kept as a phrase, so each reader sees it in their language.
+    assert event.data == {
+        "changes": [change.pk],
+        "phrase": {
+            "msgid": "Goals changed after approval (%(detail)s)",
+            "params": {"detail": {"msgid": "1 changed"}},
+        },
+    }
+    assert event.text == "Goals changed after approval (1 changed)"
     assert [(m.to, m.subject) for m in mailoutbox] == [
         ([fro.email], f"[pmsystem] {staff} changed approved goals")
     ]

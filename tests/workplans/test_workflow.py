@@ -98,14 +98,27 @@ def test_every_transition_of_every_declared_workflow_names_who_may_take_it():
             assert transition.target in workflow.states, transition.name
 
 
+def _thing_workflow(transition: Transition) -> Workflow:
+    return Workflow(
+        document="thing",
+        state_field="state",
+        states={"a": "A", "b": "B"},
+        too_early="This thing is %(state)s: it cannot be %(past)s yet.",
+        too_late="This thing is %(state)s: it can no longer be %(past)s.",
+        transitions=[transition],
+    )
+
+
 def test_a_workflow_refuses_a_transition_without_roles():
     with pytest.raises(ValueError, match="every transition names who may take it"):
-        Workflow(
-            document="thing",
-            state_field="state",
-            states={"a": "A", "b": "B"},
-            transitions=[Transition("go", "Go", ("a",), "b", frozenset())],
-        )
+        _thing_workflow(Transition("go", "Go", ("a",), "b", frozenset(), action="go", past="gone"))
+
+
+def test_a_workflow_refuses_a_transition_without_its_refusals_worded():
+    """Refusals are whole translatable sentences: a transition says what one may not do and
+    what the document can no longer be, rather than having English words assembled."""
+    with pytest.raises(ValueError, match="every transition words its refusals"):
+        _thing_workflow(Transition("go", "Go", ("a",), "b", frozenset({"staff"}), action="go"))
 
 
 def test_the_work_plan_transitions_are_the_declared_ones():

@@ -1,0 +1,93 @@
+"""Text written once and read in each reader's language.
+
+A timeline event is read long after it was written, by people who chose different
+languages, and an email is rendered for each recipient. Such texts are stored as a *phrase*:
+a JSON-able description of a translatable sentence, rendered when it is read.
+
+    phrase(gettext_noop("%(name)s proposed as additional supervisor"), name=str(user))
+    phrase(gettext_noop("Rolled back to %(stage)s"), stage=Stage.SRO_REVIEW.label)
+
+The msgid is marked with `gettext_noop` (or `pgettext_lazy`/`gettext_lazy` for a ready-made
+lazy string) so that makemessages finds it. Parameters may be plain values (shown as they
+are), dates and datetimes (shown in the reader's SHORT_DATE_FORMAT / SHORT_DATETIME_FORMAT:
+"7 Dec 2026", "7 déc. 2026"), lazy translatable strings such as
+a choice's label (translated for the reader), or phrases themselves.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.utils import formats, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext, pgettext
+
+Phrase = dict[str, Any]
+
+
+def phrase(msgid: str | Promise, /, **params: Any) -> Phrase:
+    """A translatable sentence with its parameters, ready to store as JSON."""
+    base = _lazy(msgid) if isinstance(msgid, Promise) else {"msgid": str(msgid)}
+    if params:
+        base["params"] = {key: _param(value) for key, value in params.items()}
+    return base
+
+
+def _lazy(value: Promise) -> Phrase:
+    """The msgid (and context) behind a lazy gettext_lazy/pgettext_lazy string."""
+    func, args = value.__reduce__()[1][:2]
+    name = getattr(func, "__name__", "")
+    if name == "gettext" and len(args) == 1:
+        return {"msgid": args[0]}
+    if name == "pgettext" and len(args) == 2:
+        return {"msgid": args[1], "context": args[0]}
+    raise TypeError(f"cannot store the lazy text {value!r} ({name}) as a phrase")
+
+
+def _param(value: Any) -> Any:
+    if isinstance(value, Promise):
+        return _lazy(value)
+    if isinstance(value, datetime.datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, datetime.date):
+        return {"date": value.isoformat()}
+    if isinstance(value, dict) or value is None or isinstance(value, int | float | str):
+        return value
+    return str(value)
+
+
+def render(value: Phrase | str) -> str:
+    """The phrase in the active language (a plain string is returned as it is)."""
+    if not isinstance(value, dict):
+        return "" if value is None else str(value)
+    if "date" in value:
+        day = datetime.date.fromisoformat(value["date"])
+        return formats.date_format(day, "SHORT_DATE_FORMAT")
+    if "datetime" in value:
+        moment = datetime.datetime.fromisoformat(value["datetime"])
+        return formats.date_format(moment, "SHORT_DATETIME_FORMAT")
+    context = value.get("context")
+    text = pgettext(context, value["msgid"]) if context else gettext(value["msgid"])
+    params = value.get("params")
+    if params:
+        text = text % {key: render(param) for key, param in params.items()}
+    return text
+
+
+def render_in(value: Phrase | str, language: str) -> str:
+    with translation.override(language):
+        return render(value)
+
+
+def language_of(user) -> str:
+    """The language a user reads: their choice, else the site's default."""
+    return getattr(user, "language", "") or settings.LANGUAGE_CODE
+
+
+def translated(value: str) -> str:
+    """A label stored as data (rating levels, competencies, scales) in the reader's language,
+    when it is one of the defaults the project seeds (marked with gettext_noop where they are
+    seeded, so the catalogue has them); an organisation's own wording shows as it is."""
+    return gettext(value) if value else value
