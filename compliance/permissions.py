@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 
 from org.models import DepartmentRole, OrgUnit, User
 from org.permissions import entities_where
@@ -54,9 +56,18 @@ def can_broadcast(user: User, entity: OrgUnit) -> bool:
 
 
 def broadcast_entity_or_404(user: User, entity_id: int) -> OrgUnit:
-    """The entity, if `user` may broadcast to it; 404 otherwise (the same as no entity)."""
+    """The entity, if `user` may broadcast to it. Someone who sees the entity's compliance
+    reports but does not broadcast (its HOD) is refused with the reason (403); for anyone
+    else the entity does not exist (404)."""
     entity = broadcast_entities(user).filter(pk=entity_id).first()
     if entity is None:
+        if compliance_entities(user).filter(pk=entity_id).exists():
+            raise PermissionDenied(
+                gettext(
+                    "Broadcasts go out through an HR focal point of the entity, who may write "
+                    "them on your behalf."
+                )
+            )
         raise Http404("No such entity.")
     return entity
 

@@ -153,3 +153,10 @@ def can_view_roster(user: User, entity: OrgUnit) -> bool:
 
 def rosters_visible_to(user: User) -> QuerySet[OrgUnit]:
     return entities_where(user, "view_entity_roster")
+
+
+def monitored_entities(user: User) -> QuerySet[OrgUnit]:
+    """The entities whose rebuttal cases `user` follows: where they hold the department-wide
+    documents grant themselves (HR focal points and HODs; a staff representative, who sees
+    the roster, does not)."""
+    return entities_where(user, "view_entity_documents")

@@ -14,7 +14,7 @@ from org.models import OrgUnit, RatingLevel, User
 from org.permissions import entities_where
 
 from .models import Group, PanelMember, PanelRoster, RebuttalCase, RosterMember
-from .permissions import hod_entity_ids, visible_cases
+from .permissions import hod_entity_ids, monitored_entities, visible_cases
 
 S = RebuttalCase.State
 
@@ -70,7 +70,7 @@ def monitored_cases(
     user: User, *, entity_id: int | None = None, state: str | None = None, late_only: bool = False
 ) -> QuerySet[RebuttalCase]:
     """Every case in the entities where the user is an HR focal point (or HOD): one query."""
-    entities = entities_where(user, "view_entity_documents").values("pk")
+    entities = monitored_entities(user).values("pk")
     cases = (
         RebuttalCase.objects.exclude(state=S.NOT_FILED)
         .filter(document__staff__unit__entity_id__in=entities)

@@ -38,6 +38,7 @@ from .permissions import (
     allowed_case_actions,
     can_view_roster,
     case_relations,
+    monitored_entities,
     roster_roles,
     rosters_visible_to,
 )
@@ -312,11 +313,7 @@ MONITOR_HEADER = [
 
 def monitor(request: HttpRequest) -> HttpResponse:
     """HR sees every case in their entities with its dates and what is late; exports."""
-    entities = list(
-        rosters_visible_to(request.user)
-        .filter(orgunituserobjectpermission__permission__codename="view_entity_documents")
-        .distinct()
-    )
+    entities = list(monitored_entities(request.user))
     if not entities:
         raise PermissionDenied(gettext("Only HR focal points and HODs follow rebuttal cases."))
     form = MonitorFilter(request.GET or None, entities=entities)

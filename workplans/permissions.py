@@ -287,9 +287,8 @@ def allowed_actions(
             actions.add("change_goals")
         actions.add("propose_additional_supervisor")
     if roles & {"staff", "fro"}:
-        actions.add("add_check_in")
-    if roles & {"staff", "fro", "sro"}:
-        actions.add("view_check_ins")
+        # DESIGN.md §3: check-ins are private to the staff member and the FRO.
+        actions.update({"add_check_in", "view_check_ins"})
     midpoint = _midpoint_of(work_plan)
     actions.update(t.name for t in MIDPOINT.allowed(midpoint, roles) if t.roles != HR_ONLY)
     if midpoint.state == MidpointReview.State.OPEN and "staff" in roles:

@@ -289,17 +289,24 @@ def test_a_stage_nobody_waits_at_previews_nobody_and_offers_no_send(client, org)
     assert "Send to" not in html
 
 
-@pytest.mark.parametrize("who", ["hod", "other_hr", "staff"])
-def test_only_hr_focal_points_of_the_entity_open_the_form(client, org, who):
+@pytest.mark.parametrize(("who", "status"), [("hod", 403), ("other_hr", 404), ("staff", 404)])
+def test_only_hr_focal_points_of_the_entity_open_the_form(client, org, who, status):
+    """The HOD sees the entity's compliance and is told broadcasts go through HR (403); to
+    anyone else the entity's form does not exist (404)."""
     user = {
         "hod": org["hod"],
         "other_hr": other_hr(),
         "staff": org["team"].staff.user,
     }[who]
     client.force_login(user)
-    assert client.get(create_url(org)).status_code == 404
+    response = client.get(create_url(org))
+    assert response.status_code == status
+    if status == 403:
+        assert "Broadcasts go out through an HR focal point of the entity" in (
+            response.content.decode()
+        )
     response = client.post(create_url(org), form_data(org) | {"action": "send"})
-    assert response.status_code == 404
+    assert response.status_code == status
     assert not Broadcast.objects.exists()
 
 

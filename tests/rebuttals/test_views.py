@@ -172,6 +172,17 @@ def test_monitoring_list_and_exports(client, case_and_people):
     assert client.get(reverse("rebuttals:monitor")).status_code == 403
 
 
+def test_only_hr_focal_points_and_hods_follow_the_cases(client, case_and_people):
+    """The staff representative sees the entity's roster, not its cases: the monitor (and
+    its exports) are refused, although the entity's HOD and HR hold the documents grant."""
+    _, people = case_and_people
+    for role, status in {"hod": 200, "hr": 200, "staff_representative": 403}.items():
+        client.force_login(people[role])
+        assert client.get(reverse("rebuttals:monitor")).status_code == status, role
+        export = client.get(reverse("rebuttals:monitor"), {"export": "csv"})
+        assert export.status_code == status, role
+
+
 def test_roster_page_visibility(client, case_and_people):
     case, people = case_and_people
     url = reverse("rebuttals:roster", args=[case.document.staff.unit.entity_id])

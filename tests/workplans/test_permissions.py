@@ -153,7 +153,7 @@ def test_entity_roles_see_every_document_of_their_entity_and_no_other(cast):
 
 STAFF_ALWAYS = {"view", "propose_additional_supervisor", "add_check_in", "view_check_ins"}
 FRO_ALWAYS = {"view", "add_check_in", "view_check_ins"}
-SRO_ALWAYS = {"view", "view_check_ins"}
+SRO_ALWAYS = {"view"}
 READ_ONLY = {"view"}
 # HR rolls back through the appraisals layer (its "roll_back" comes from `rollback_targets`):
 # the work plan's own roll-back transitions are never offered as actions here.

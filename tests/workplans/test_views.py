@@ -214,7 +214,7 @@ def people():
 EXPECTED = {
     "staff": {"document": 200, "edit": 200, "check-ins": 200, "midpoint": 200},
     "fro": {"document": 200, "edit": 403, "check-ins": 200, "midpoint": 200},
-    "sro": {"document": 200, "edit": 403, "check-ins": 200, "midpoint": 200},
+    "sro": {"document": 200, "edit": 403, "check-ins": 403, "midpoint": 200},
     "additional_supervisor": {"document": 200, "edit": 403, "check-ins": 403, "midpoint": 403},
     "hod": {"document": 200, "edit": 403, "check-ins": 403, "midpoint": 200},
     "hr": {"document": 200, "edit": 403, "check-ins": 403, "midpoint": 200},

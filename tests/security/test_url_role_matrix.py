@@ -1,0 +1,374 @@
+"""Every URL of the project as every role of DESIGN.md section 7 ("Who may do what").
+
+The table below has a row for each URL name of the project's own apps (allauth, the admin and
+static files are out of scope). Each row names the document of the fixture world it is built
+on (one at the stage where the action belongs to its rightful role), the method, and the answer
+each role must get, in the order of the header:
+
+    200   the page
+    302   a redirect that changed nothing (to the document, a stage page, a list)
+    done  a redirect after the action was taken (the database changed)
+    no    may see, may not act: refused with the reason, nothing changed (a 403 page, or for
+          a POST the page or redirect showing the refusal as an error message, the way a
+          stale button is answered)
+    404   may not see: the same as an id that does not exist (nothing changed)
+
+Columns: the staff member (owner of the row's document), the FRO, the SRO, the accepted
+additional supervisor, the HOD and the HR focal point of the entity, the chair of the case's
+rebuttal panel, the entity's staff representative, and any other user (a staff member of
+another entity). HODs and HR focal points are enrolled in two-factor authentication, which
+tests/security enforce as production does. Every id-carrying URL is also tried with its leading
+id (document, case, entity, ...) replaced by one that does not exist: 404 for everyone.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+
+import pytest
+
+from tests.security.url_matrix import (
+    ALL_PARTS,
+    GET,
+    POST,
+    build_world,
+    project_url_names,
+    relations_in,
+    report,
+    requests_of,
+    run,
+    table_problems,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_settings(settings):
+    """The world makes some sixty users whose passwords are never typed here (as with
+    PASSWORD_HASHERS_FAST=1 under scripts/checks.sh). Sessions live in the cache: each request
+    runs in a savepoint that is rolled back, and a database session would lose what the
+    security middleware stamps on it at every request and work it out again."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+
+
+TODAY = datetime.date.today().isoformat()
+
+
+def case_pk(key):
+    return lambda w: {"pk": w.cases[key].pk}
+
+
+# fmt: off
+TABLE = {
+    #                                          staff fro  sro  sup  hod  hr   panel rep  other
+    "home": GET(                              "200   200  200  200  200  200  200   200  200"),
+    # --- org ---
+    "org:delegations": GET(                   "200   200  200  200  200  200  200   200  200",
+        note="everyone sees whom they act for; FRO, SRO and HOD name acting officers"),
+    "org:delegation-end": POST(               "404   done 404  404  404  404  404   404  404",
+        kwargs=lambda w: {"pk": w.things["delegation"].pk},
+        note="the FRO's own delegation: only its principal ends it"),
+    "org:language": POST(                     "done  done done done done done done  done done",
+        data=lambda w: {"language": "fr", "next": "/"},
+        note="each user chooses the language of their own pages"),
+    "org:import": GET(                        "no    no   no   no   no   200  no    no   no",
+        note="HR uploads staff, units and reporting lines (section 2)"),
+    # --- workplans ---
+    "workplans:mine": GET(                    "302   200  200  200  200  200  200   200  200",
+        doc="draft", kwargs=lambda w: {},
+        note="the owner is sent to their document; everyone else with a profile and no "
+        "document gets the page to create one"),
+    "workplans:team": GET(                    "200   200  200  200  200  200  200   200  200"),
+    "workplans:create": POST(                 "done  done no   no   no   no   no    no   no",
+        owner="newcomer", kwargs=lambda w: {"staff_id": w.owners["newcomer"].pk},
+        note="step 1: the staff member, or the FRO on their behalf, creates the document"),
+    "workplans:supervision-requests": [
+        GET(                                  "200   200  200  200  200  200  200   200  200"),
+        POST(                                 "404   404  404  404  done 404  404   404  404",
+            doc="submitted", kwargs=lambda w: {},
+            data=lambda w: {"request": w.things["pending_request"].pk, "answer": "decline"},
+            note="the request asks the HOD; only the asked supervisor answers it"),
+    ],
+    "workplans:document": [
+        GET(                                  "200   200  200  200  200  200  404   404  404",
+            doc="draft"),
+        GET(                                  "200   200  200  200  200  200  404   404  404",
+            doc="case_filed", label="document of a rebuttal case",
+            note="the panel reads the case file, not the document pages"),
+    ],
+    "workplans:edit": [
+        GET(                                  "200   no   no   no   no   no   404   404  404",
+            doc="draft", note="the FRO creates a document but never fills it in"),
+        POST(                                 "done  no   no   no   no   no   404   404  404",
+            doc="draft", data=lambda w: {
+                "goals-TOTAL_FORMS": "1", "goals-INITIAL_FORMS": "0",
+                "goals-0-title": "Close the 2026 accounts",
+                "dev-TOTAL_FORMS": "0", "dev-INITIAL_FORMS": "0", "save": "1",
+            }, note="a draft with one goal: the staff member saves it"),
+    ],
+    "workplans:transition": [
+        POST(                                 "done  no   no   no   no   no   404   404  404",
+            doc="draft", kwargs=lambda w: {"pk": w.docs["draft"].pk, "name": "submit"},
+            label="submit"),
+        POST(                                 "no    done no   no   no   no   404   404  404",
+            doc="submitted", kwargs=lambda w: {"pk": w.docs["submitted"].pk, "name": "approve"},
+            label="approve"),
+        POST(                                 "no    done no   no   no   no   404   404  404",
+            doc="submitted", kwargs=lambda w: {"pk": w.docs["submitted"].pk, "name": "return"},
+            data=lambda w: {"comment": "Make goal 2 measurable."}, label="return"),
+    ],
+    "workplans:supervisor-propose": POST(     "done  no   no   no   no   no   404   404  404",
+        doc="draft", data=lambda w: {"email": w.things["spare"].email},
+        note="the staff member adds additional supervisors"),
+    "workplans:supervisor-cancel": POST(      "done  no   no   no   no   no   404   404  404",
+        doc="submitted",
+        kwargs=lambda w: {
+            "pk": w.docs["submitted"].pk, "request_id": w.things["pending_request"].pk
+        },
+        note="the staff member withdraws the request they made (to the HOD)"),
+    "workplans:check-ins": [
+        GET(                                  "200   200  no   no   no   no   404   404  404",
+            doc="midpoint_open",
+            note="section 3: check-ins are private to the staff member and the FRO"),
+        POST(                                 "done  done no   no   no   no   404   404  404",
+            doc="midpoint_open", data=lambda w: {"held_on": TODAY, "note": "On track."}),
+    ],
+    "workplans:midpoint": [
+        GET(                                  "200   200  200  no   200  200  404   404  404",
+            doc="midpoint_open", note="SRO, HOD and HR read; the additional supervisor has "
+            "no part in the mid-point review"),
+        POST(                                 "done  done no   no   no   no   404   404  404",
+            doc="midpoint_open", data=lambda w: {"action": "save", "comments": "Going well."},
+            label="save", note="each side saves their own part"),
+        POST(                                 "done  no   no   no   no   no   404   404  404",
+            doc="midpoint_open", data=lambda w: {"action": "submit", "comments": "Going well."},
+            label="submit", note="step 3: the staff member signs their part"),
+        POST(                                 "no    done no   no   no   no   404   404  404",
+            doc="midpoint_submitted",
+            data=lambda w: {"action": "finalise", "comments": "Agreed."},
+            label="finalise", note="step 5: the FRO finalises"),
+    ],
+    "workplans:goal-tree": GET(               "200   200  200  404  200  200  404   200  404",
+        kwargs=lambda w: {"entity_id": w.entity.pk},
+        note="the entity's staff (who align to it), its HOD and HR; the additional "
+        "supervisor and the panel chair work in other entities"),
+    "workplans:unit-goals": [
+        GET(                                  "200   200  200  404  200  200  404   200  404",
+            kwargs=lambda w: {"unit_id": w.unit.pk}),
+        POST(                                 "no    no   no   404  done no   404   no   404",
+            kwargs=lambda w: {"unit_id": w.unit.pk},
+            data=lambda w: {"title": "Publish the annual report", "success_criteria": "Out"},
+            note="the HOD owns the entity's plan (nobody heads the unit)"),
+    ],
+    # --- appraisals ---
+    "appraisals:sro-queue": GET(              "200   200  200  200  200  200  200   200  200"),
+    "appraisals:evaluation": GET(             "200   200  200  200  200  200  404   404  404",
+        doc="sro_review",
+        note="the additional supervisor sees only their own comments on it"),
+    "appraisals:start": POST(                 "done  done no   no   no   no   404   404  404",
+        doc="not_started",
+        note="mid-point finalised; either side starts, as with the mid-point (step 4)"),
+    "appraisals:self-evaluation": POST(       "done  no   no   no   no   no   404   404  404",
+        doc="self_assessment", data=lambda w: {"overall": "I delivered my goals."},
+        note="the FRO is refused: self-evaluation is the staff member's action"),
+    "appraisals:supervisor-comment": POST(    "no    no   no   done no   no   404   404  404",
+        doc="fro_evaluation", data=lambda w: {"comment": "Reliable and thorough."},
+        note="additional supervisors comment before the FRO rates"),
+    "appraisals:ratings": POST(               "no    done no   no   no   no   404   404  404",
+        doc="fro_evaluation", data=lambda w: {"overall_comment": "A solid year."}),
+    "appraisals:sro": POST(                   "no    no   done no   no   no   404   404  404",
+        doc="sro_review", data=lambda w: {"comment": "Agreed with the FRO."}),
+    "appraisals:acknowledge": POST(           "done  no   no   no   no   no   404   404  404",
+        doc="acknowledgement", data=lambda w: {"comment": "Read."}),
+    "appraisals:rollback": [
+        GET(                                  "no    no   no   no   no   200  404   404  404",
+            doc="acknowledgement",
+            note="the FRO and SRO request a roll-back in writing; HR performs it"),
+        POST(                                 "no    no   no   no   no   done 404   404  404",
+            doc="acknowledgement",
+            data=lambda w: {
+                "target_stage": "fro_evaluation",
+                "requested_by": w.people["sro"].pk,
+                "reason": "Goal 2 was rated on the wrong evidence.",
+            }),
+    ],
+    "appraisals:pips": [
+        GET(                                  "200   200  200  no   200  200  404   404  404",
+            doc="sro_review", note="section 5: the FRO opens PIPs; the document's readers "
+            "see them"),
+        POST(                                 "no    done no   no   no   no   404   404  404",
+            doc="sro_review",
+            data=lambda w: {
+                "objectives": "Deliver on time.", "support": "Coaching.",
+                "start": TODAY, "end": TODAY,
+            }),
+    ],
+    "appraisals:pip-meeting": POST(           "no    done no   no   no   no   404   404  404",
+        doc="sro_review",
+        kwargs=lambda w: {"pk": w.docs["sro_review"].pk, "plan_id": w.things["pip"].pk},
+        data=lambda w: {"held_on": TODAY, "notes": "Reviewed the first month."}),
+    "appraisals:pip-close": POST(             "no    done no   no   no   no   404   404  404",
+        doc="sro_review",
+        kwargs=lambda w: {"pk": w.docs["sro_review"].pk, "plan_id": w.things["pip"].pk},
+        data=lambda w: {"outcome": "improved"}),
+    "appraisals:pdf": GET(                    "200   200  200  no   200  200  404   404  404",
+        doc="acknowledgement",
+        note="the record's readers; the additional supervisor reads only their comments"),
+    # --- rebuttals ---
+    "rebuttals:monitor": GET(                 "no    no   no   no   200  200  no    no   no",
+        note="HR follows every case of the entity; so does the HOD"),
+    "rebuttals:file": [
+        GET(                                  "200   no   no   no   no   no   404   404  404",
+            doc="completed", kwargs=lambda w: {"document_pk": w.docs["completed"].pk},
+            note="completed, rated Partially meets, inside the 14-day window"),
+        POST(                                 "done  no   no   no   no   no   404   404  404",
+            doc="completed", kwargs=lambda w: {"document_pk": w.docs["completed"].pk},
+            data=lambda w: {"statement": "The rating ignores my reassignment."}),
+    ],
+    "rebuttals:for-document": GET(            "302   302  302  404  302  302  302   404  404",
+        doc="case_filed", kwargs=lambda w: {"document_pk": w.docs["case_filed"].pk},
+        note="the additional supervisor has no part in the rebuttal"),
+    "rebuttals:rosters": GET(                 "404   404  404  404  302  302  404   302  404",
+        note="the entity's roster for its HOD, HR and staff representative; nothing to list "
+        "for anyone else"),
+    "rebuttals:roster": [
+        GET(                                  "404   404  404  404  200  200  404   200  404",
+            kwargs=lambda w: {"entity_id": w.entity.pk}),
+        POST(                                 "404   404  404  404  no   done 404   no   404",
+            kwargs=lambda w: {"entity_id": w.entity.pk},
+            data=lambda w: {
+                "action": "training", "member": w.things["roster_member"].pk, "date": TODAY
+            },
+            label="training", note="HR keeps the roster and records training"),
+        POST(                                 "404   404  404  404  200  done 404   done 404",
+            kwargs=lambda w: {"entity_id": w.entity.pk},
+            data=lambda w: {
+                "action": "add", "email": w.things["spare"].email, "group": "staff_designated"
+            },
+            label="add staff-designated",
+            note="the staff representatives designate their third; HR keeps the roster; the "
+            "HOD is not offered that group: the form comes back with the error, nothing added"),
+    ],
+    "rebuttals:case": GET(                    "200   200  200  404  200  200  200   404  404",
+        doc="case_filed", kwargs=case_pk("case_filed")),
+    "rebuttals:reply": POST(                  "no    no   no   404  done no   no    404  404",
+        doc="case_filed", kwargs=case_pk("case_filed"),
+        data=lambda w: {"reply": "The rating stands."}),
+    "rebuttals:appoint": POST(                "no    no   no   404  no   done no    404  404",
+        doc="case_filed", kwargs=case_pk("case_filed"),
+        data=lambda w: {"member": w.things["hod_designated"].pk},
+        note="HR constitutes the panel from the published roster (chair already sits)"),
+    "rebuttals:conflict": POST(               "no    no   no   404  no   no   done  404  404",
+        doc="case_filed", kwargs=case_pk("case_filed"),
+        data=lambda w: {"reason": "I worked with the FRO last year."}),
+    "rebuttals:report": POST(                 "no    no   no   404  no   no   done  404  404",
+        doc="case_replied", kwargs=case_pk("case_replied"),
+        data=lambda w: {
+            "rating": w.cases["case_replied"].original_rating_id, "report": "Maintained."
+        },
+        note="HOD replied, panel complete; the panel column is its chair"),
+    "rebuttals:forward": POST(                "no    no   no   404  no   done no    404  404",
+        doc="case_reported", kwargs=case_pk("case_reported")),
+    "rebuttals:attachment": GET(              "200   200  200  404  200  200  200   404  404",
+        doc="case_filed",
+        kwargs=lambda w: {
+            "pk": w.cases["case_filed"].pk, "attachment_id": w.things["attachment"].pk
+        }),
+    "rebuttals:status-file": GET(             "200   200  200  404  200  200  200   404  404",
+        doc="case_forwarded",
+        kwargs=lambda w: {"pk": w.cases["case_forwarded"].pk, "kind": "report"}),
+    # --- compliance ---
+    "compliance:dashboard": GET(              "no    no   no   no   200  200  no    no   no"),
+    "compliance:people": GET(                 "no    no   no   no   200  200  no    no   no"),
+    "compliance:export": GET(                 "no    no   no   no   200  200  no    no   no",
+        kwargs=lambda w: {"table": "dashboard", "fmt": "csv"}),
+    "compliance:reminder-list": GET(          "200   200  200  200  200  200  200   200  200"),
+    "compliance:broadcast-list": GET(         "no    no   no   no   200  200  no    no   no"),
+    "compliance:broadcast-detail": GET(       "404   404  404  404  200  200  404   404  404",
+        kwargs=lambda w: {"pk": w.things["broadcast"].pk},
+        note="HR sent it on the HOD's behalf"),
+    "compliance:broadcast-create": GET(       "404   404  404  404  no   200  404   404  404",
+        kwargs=lambda w: {"entity_id": w.entity.pk},
+        note="HR writes on behalf of a senior manager; the HOD sees the entity, may not act"),
+}
+# fmt: on
+
+
+def test_every_project_url_has_a_row_and_every_row_a_url():
+    names, unrecognised = project_url_names()
+    assert not unrecognised, "\n".join(unrecognised)
+    assert {"home", "workplans:document", "rebuttals:report", "compliance:export"} <= names
+    problems = table_problems(TABLE, names)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_check_reports_a_missing_and_a_stale_row():
+    names, _ = project_url_names()
+    table = {name: row for name, row in TABLE.items() if name != "workplans:midpoint"}
+    table["workplans:foo"] = TABLE["home"]
+    assert table_problems(table, names) == [
+        "URL workplans:midpoint has no row in the role table",
+        "Row workplans:foo names no URL of the project (stale row)",
+    ]
+
+
+# Who the world's people are to its draft document and filed case, as the application sees it:
+# the relations the table is written for.
+RELATIONS = {
+    "staff": {"staff"},
+    "fro": {"fro"},
+    "sro": {"sro"},
+    "supervisor": {"additional_supervisor"},
+    "hod": {"hod", "entity_viewer"},
+    "hr": {"hr", "entity_viewer"},
+    "panel": set(),
+    "staff_rep": set(),
+    "other": set(),
+    "panel on the filed case": {"panel_member", "panel_chair"},
+}
+
+
+def test_every_url_answers_every_role_as_section_7_says(client):
+    started = time.monotonic()
+    world = build_world(ALL_PARTS)
+    assert relations_in(world) == RELATIONS
+    built = time.monotonic()
+    requests = requests_of(TABLE, world) + requests_of(TABLE, world, missing_ids=True)
+    mismatches = run(client, requests)
+    timing = (
+        f"world {built - started:.1f}s, {len(requests)} requests {time.monotonic() - built:.1f}s"
+    )
+    assert not mismatches, (
+        f"{len(mismatches)} answers differ from the table ({timing}):\n" + report(mismatches)
+    )
+
+
+# The check must be able to fail: a table whose expectations are wrong is reported, every
+# wrong cell at once, with what was expected and what came.
+WRONG = {
+    "home": GET("200 200 200 200 200 200 200 200 no"),
+    "workplans:document": GET("200 200 200 200 200 200 404 404 200", doc="draft"),
+    "workplans:supervisor-propose": POST(
+        "no no no no no no 404 404 404",
+        doc="draft",
+        data=lambda w: {"email": w.things["spare"].email},
+    ),
+}
+
+
+def test_the_matrix_reports_every_wrong_expectation(client):
+    world = build_world(())
+    mismatches = run(client, requests_of(WRONG, world))
+    cells = {(m.call, m.role, m.expected, m.got) for m in mismatches}
+    assert cells == {
+        ("home GET", "other", "no", "200"),
+        ("workplans:document GET", "other", "200", "404"),
+        ("workplans:supervisor-propose POST", "staff", "no", "done"),
+    }
+    lines = report(mismatches).splitlines()
+    assert lines[0].split() == ["url", "name", "role", "expected", "got", "url"]
+    assert lines[2].split()[:5] == ["home", "GET", "other", "no", "200"]
+    assert run(client, requests_of(WRONG, world, missing_ids=True)) == []

@@ -1,0 +1,519 @@
+"""The machinery of `test_url_role_matrix.py`: a fixture world around one entity with the people
+of DESIGN.md section 7, the table's row type, and a runner that requests every row as every
+role and collects each answer that differs from the table.
+
+Every request runs inside a savepoint that is rolled back afterwards, so a rightful action
+(the FRO approving, HR rolling back) never changes the document the next role is tried on,
+and whether a request changed anything is measured against the database as it was.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.contrib import messages
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.urls import URLResolver, get_resolver, resolve, reverse
+from django.urls.exceptions import Resolver404
+
+from appraisals import services as appraisal_services
+from compliance import services as compliance_services
+from org.models import Cycle, Delegation, DepartmentRole, OrgUnit, StaffMember, User
+from rebuttals import services as rebuttal_services
+from rebuttals.models import Group, RebuttalCase
+from tests.appraisals.helpers import fresh, make_document_at
+from tests.factories import (
+    AdditionalSupervisorFactory,
+    CycleFactory,
+    DelegationFactory,
+    DepartmentRoleFactory,
+    EntityFactory,
+    OrgUnitFactory,
+    ReportingLineFactory,
+    StaffMemberFactory,
+    UserFactory,
+)
+from tests.rebuttals.helpers import full_panel, published_roster, rebuttable_document
+from tests.security.helpers import enrol_totp
+from tests.test_urls_require_login import STATIC_VIEWS, dotted, walk
+from tests.workplans.helpers import (
+    make_approved_work_plan,
+    make_complete_work_plan,
+    make_submitted_work_plan,
+)
+from workplans import services as workplan_services
+from workplans.models import WorkPlan
+
+# The columns of the table, in order.
+ROLES = ("staff", "fro", "sro", "supervisor", "hod", "hr", "panel", "staff_rep", "other")
+PROJECT_APPS = ("org", "workplans", "appraisals", "rebuttals", "compliance")
+# allauth's pages and the Django admin are out of scope (tests/test_admin.py, tests/security).
+OUT_OF_SCOPE_MODULES = ("allauth", "django.contrib.admin")
+OUT_OF_SCOPE_NAMESPACES = ("admin",)
+# "done": answered 302 and changed the database (the action was taken). "no": refused, with
+# the reason, and nothing changed: a 403 page, or (for a POST) the page or redirect that shows
+# the refusal as an error message, which is how a stale button is answered. Every other answer
+# must have changed nothing.
+DONE = "done"
+REFUSED = "no"
+ANSWERS = {"200", "302", REFUSED, "404", "405", DONE}
+# Models that never change through a page (catalogues, scales) are left out of the comparison.
+STATIC_MODELS = {"workplans.Competency", "org.RatingScale", "org.RatingLevel"}
+MISSING_ID = 10**9
+
+
+# --- the table's rows -------------------------------------------------------------------------
+
+
+def expect(spec: str) -> dict[str, str]:
+    """'200 200 no …' in the order of ROLES -> {role: answer}."""
+    answers = spec.split()
+    if len(answers) != len(ROLES) or not set(answers) <= ANSWERS:
+        raise ValueError(f"{spec!r}: one of {sorted(ANSWERS)} for each of {', '.join(ROLES)}")
+    return dict(zip(ROLES, answers, strict=True))
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request of a row, tried as every role.
+
+    doc: the world's document the URL is built on; its staff member is the "staff" column
+        (without one, the staff member of the draft document, or `owner`).
+    kwargs: the URL's kwargs from the world; default {"pk": the document's id}.
+    data: what a POST sends (default nothing).
+    owner: a staff member of the world (`World.owners`) to play the "staff" column instead.
+    note: the state detail or reading of DESIGN.md the row relies on.
+    """
+
+    method: str
+    answers: str
+    doc: str | None = None
+    kwargs: Callable[[World], dict] | None = None
+    data: Callable[[World], dict] | None = None
+    owner: str | None = None
+    label: str = ""
+    note: str = ""
+    expected: dict[str, str] = field(init=False, repr=False)
+
+    def __post_init__(self):
+        if self.method not in ("GET", "POST"):
+            raise ValueError(f"{self.method}: GET or POST")
+        object.__setattr__(self, "expected", expect(self.answers))
+
+    def url_kwargs(self, world: World) -> dict:
+        if self.kwargs is not None:
+            return self.kwargs(world)
+        if self.doc is None:
+            return {}
+        return {"pk": world.docs[self.doc].pk}
+
+    def title(self, name: str) -> str:
+        return f"{name} {self.method}" + (f" [{self.label}]" if self.label else "")
+
+
+def GET(answers: str, **kwargs) -> Call:  # named as the method it makes, to read as the table
+    return Call("GET", answers, **kwargs)
+
+
+def POST(answers: str, **kwargs) -> Call:
+    return Call("POST", answers, **kwargs)
+
+
+def rows_of(table: dict[str, Call | Iterable[Call]]) -> dict[str, list[Call]]:
+    return {
+        name: [calls] if isinstance(calls, Call) else list(calls) for name, calls in table.items()
+    }
+
+
+# --- the URLs the table must cover ------------------------------------------------------------
+
+
+def _out_of_scope(entry) -> bool:
+    """A top-level include of allauth or the admin (allauth's own URLconf also routes a few
+    generic RedirectViews, so its include is recognised by its module, not by each view)."""
+    if not isinstance(entry, URLResolver):
+        return False
+    module = getattr(entry.urlconf_name, "__name__", "")
+    return module.startswith(OUT_OF_SCOPE_MODULES) or (entry.namespace or "").startswith(
+        OUT_OF_SCOPE_NAMESPACES
+    )
+
+
+def project_url_names() -> tuple[set[str], list[str]]:
+    """The namespaced names of the project's own URL patterns (through the walk of
+    tests/test_urls_require_login.py), and the patterns that are neither the project's nor
+    recognisably out of scope."""
+    names, unrecognised = set(), []
+    for entry in get_resolver().url_patterns:
+        if _out_of_scope(entry):
+            continue
+        for url, name, callback in walk([entry]):
+            module = dotted(callback)
+            if module in STATIC_VIEWS or module.startswith(OUT_OF_SCOPE_MODULES):
+                continue
+            try:
+                match = resolve(url)
+            except Resolver404:
+                unrecognised.append(f"{url} ({name or module}): the sample URL does not resolve")
+                continue
+            if module.split(".", 1)[0] not in PROJECT_APPS or dotted(match.func) != module:
+                unrecognised.append(f"{url} ({match.view_name}, {module}): not a project view")
+                continue
+            names.add(match.view_name)
+    return names, unrecognised
+
+
+def table_problems(table: dict, names: set[str]) -> list[str]:
+    """A project URL without a row, or a row without a URL."""
+    return [f"URL {name} has no row in the role table" for name in sorted(names - set(table))] + [
+        f"Row {name} names no URL of the project (stale row)" for name in sorted(set(table) - names)
+    ]
+
+
+# --- the world --------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """One entity, one open cycle, a document at every stage (each its own staff member, all
+    with the same FRO, SRO and accepted additional supervisor), rebuttal cases at every step,
+    and the entity's HOD, HR focal point and staff representative."""
+
+    cycle: Cycle
+    entity: OrgUnit
+    unit: OrgUnit
+    people: dict[str, User]
+    docs: dict[str, WorkPlan] = field(default_factory=dict)
+    cases: dict[str, RebuttalCase] = field(default_factory=dict)
+    owners: dict[str, StaffMember] = field(default_factory=dict)
+    things: dict[str, Any] = field(default_factory=dict)
+
+    def user(self, role: str, call: Call) -> User:
+        if role != "staff":
+            return self.people[role]
+        if call.owner is not None:
+            return self.owners[call.owner].user
+        return self.docs[call.doc or "draft"].staff.user
+
+
+def _entity_person(entity: OrgUnit, office: OrgUnit, role: str, grade: str = "P-4") -> User:
+    """A staff member of the entity holding a department role on it."""
+    staff = StaffMemberFactory(unit=office, grade=grade)
+    DepartmentRoleFactory(entity=entity, role=role, user=staff.user)
+    return staff.user
+
+
+ALL_PARTS = frozenset({"work_plan", "evaluation", "rebuttal", "other"})
+
+
+def build_world(parts: Iterable[str] = ALL_PARTS) -> World:
+    """The world; `parts` builds a subset (the people and the draft document always)."""
+    parts = set(parts)
+    today = datetime.date.today()
+    cycle = CycleFactory()
+    entity = EntityFactory()
+    unit = OrgUnitFactory(parent=entity)
+    office = OrgUnitFactory(parent=entity)
+    fro = StaffMemberFactory(unit=unit, grade="P-4")
+    sro = StaffMemberFactory(unit=unit, grade="P-5")
+    Role = DepartmentRole.Role
+    people = {
+        "fro": fro.user,
+        "sro": sro.user,
+        # An additional supervisor from another entity (they need not share the department).
+        "supervisor": StaffMemberFactory(grade="P-4").user,
+        "hod": _entity_person(entity, office, Role.HOD, grade="D-2"),
+        "hr": _entity_person(entity, office, Role.HR_FOCAL_POINT),
+        "staff_rep": _entity_person(entity, office, Role.STAFF_REPRESENTATIVE),
+        # Any other user: a staff member of another entity.
+        "other": StaffMemberFactory().user,
+    }
+    # tests/security enforce two-factor enrolment as in production.
+    enrol_totp(people["hod"])
+    enrol_totp(people["hr"])
+    world = World(cycle=cycle, entity=entity, unit=unit, people=people)
+    line = {"cycle": cycle, "fro": fro, "sro": sro}
+
+    def member() -> StaffMember:
+        return StaffMemberFactory(unit=unit)
+
+    def add(key: str, document: WorkPlan) -> WorkPlan:
+        AdditionalSupervisorFactory(
+            work_plan=document, supervisor=people["supervisor"], state="accepted"
+        )
+        world.docs[key] = fresh(document)
+        return world.docs[key]
+
+    add("draft", make_complete_work_plan(staff=member(), **line))
+    if "work_plan" in parts:
+        add("submitted", make_submitted_work_plan(staff=member(), **line))
+        opened = make_approved_work_plan(staff=member(), **line)
+        workplan_services.start_midpoint(work_plan=opened, actor=opened.staff.user)
+        add("midpoint_open", opened)
+        submitted = make_approved_work_plan(staff=member(), **line)
+        workplan_services.start_midpoint(work_plan=submitted, actor=submitted.staff.user)
+        workplan_services.submit_midpoint(
+            work_plan=submitted, actor=submitted.staff.user, comments="Half of it is done."
+        )
+        add("midpoint_submitted", submitted)
+        # A request to be additional supervisor, waiting for the HOD's answer.
+        world.things["pending_request"] = workplan_services.propose_additional_supervisor(
+            work_plan=world.docs["submitted"],
+            actor=world.docs["submitted"].staff.user,
+            supervisor=people["hod"],
+        )
+    if "evaluation" in parts:
+        for stage in ("not_started", "self_assessment", "fro_evaluation", "sro_review"):
+            add(stage, make_document_at(stage, staff=member(), **line))
+        add("acknowledgement", make_document_at("acknowledgement", staff=member(), **line))
+        add("completed", rebuttable_document(staff=member(), **line))
+        world.things["pip"] = appraisal_services.open_improvement_plan(
+            document=world.docs["sro_review"],
+            actor=fro.user,
+            objectives="Deliver the quarterly report on time.",
+            support="Weekly coaching.",
+            start=today,
+            end=today + datetime.timedelta(days=90),
+        )
+    if "rebuttal" in parts:
+        _build_cases(world, line, member, add)
+    else:
+        people["panel"] = StaffMemberFactory().user
+    if "other" in parts:
+        newcomer = member()
+        ReportingLineFactory(staff=newcomer, **line)
+        world.owners["newcomer"] = newcomer
+        world.things["delegation"] = DelegationFactory(
+            principal=fro.user, acting=UserFactory(), role=Delegation.Role.FRO
+        )
+        world.things["broadcast"] = compliance_services.send_broadcast(
+            actor=people["hr"],
+            entity=entity,
+            stage="work_plan",
+            on_behalf_of=people["hod"],
+            subject="Work plans are due",
+            message="Please submit your work plan this week.",
+            token=uuid.uuid4(),
+        )
+    world.things["spare"] = UserFactory()
+    return world
+
+
+def _build_cases(world: World, line: dict, member, add) -> None:
+    """Cases filed (the chair appointed), replied (full panel), reported and forwarded."""
+    people = world.people
+    members = published_roster(world.entity)
+    chair = members[Group.CHAIR][0]
+    people["panel"] = chair.user
+    world.things["hod_designated"] = members[Group.HOD_DESIGNATED][0]
+    world.things["roster_member"] = chair
+
+    def case(key: str, attachments=()) -> RebuttalCase:
+        document = add(key, rebuttable_document(staff=member(), **line))
+        world.cases[key] = rebuttal_services.file_rebuttal(
+            document=document,
+            actor=document.staff.user,
+            statement="The rating ignores my reassignment in October.",
+            attachments=list(attachments),
+        )
+        return world.cases[key]
+
+    filed = case(
+        "case_filed", [SimpleUploadedFile("memo.pdf", b"%PDF-1.4 memo", "application/pdf")]
+    )
+    rebuttal_services.appoint_panel_member(case=filed, actor=people["hr"], roster_member=chair)
+    world.things["attachment"] = filed.attachments.get()
+    later = [case(key) for key in ("case_replied", "case_reported", "case_forwarded")]
+    for each in later:
+        rebuttal_services.reply_to_rebuttal(
+            case=each, actor=people["hod"], reply="The rating stands."
+        )
+        full_panel(each, members)
+    for each in later[1:]:
+        rebuttal_services.record_report(
+            case=each, actor=chair.user, rating=each.original_rating, report="Maintained."
+        )
+    rebuttal_services.forward_to_status_file(case=later[2], actor=people["hr"])
+    for key in world.cases:
+        world.cases[key] = RebuttalCase.objects.get(pk=world.cases[key].pk)
+
+
+def relations_in(world: World) -> dict[str, Any]:
+    """Who the world's people are to its draft document and its filed case, as the
+    application sees them."""
+    from rebuttals.permissions import case_relations
+    from workplans.permissions import roles_for
+
+    draft = world.docs["draft"]
+    people = {"staff": draft.staff.user, **world.people}
+    answers: dict[str, Any] = {role: set(roles_for(user, draft)) for role, user in people.items()}
+    if world.cases:
+        filed = world.cases["case_filed"]
+        answers["panel on the filed case"] = set(case_relations(world.people["panel"], filed))
+    return answers
+
+
+# --- running the table ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    call: str
+    role: str
+    expected: str
+    got: str
+    url: str
+
+
+def _project_models() -> dict[str, type]:
+    """The project's models that a page may change, by table name."""
+    return {
+        model._meta.db_table: model
+        for label in PROJECT_APPS
+        for model in apps.get_app_config(label).get_models()
+        if model._meta.label not in STATIC_MODELS
+    }
+
+
+def _fingerprint(models: list[type]) -> list:
+    return [list(model.objects.order_by("pk").values_list()) for model in models]
+
+
+def _written(statements: list[str], models: dict[str, type]) -> list[type]:
+    """The project models an INSERT, UPDATE or DELETE among `statements` touched."""
+    written = set()
+    for sql in statements:
+        if sql.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
+            written.update(table for table in models if f'"{table}"' in sql)
+    return [models[table] for table in sorted(written)]
+
+
+def answer(client, method: str, url: str, data: dict, models: dict[str, type]) -> str:
+    """The answer to one request, with the database left as it was: "done" (302, something
+    changed), "no" (refused with the reason, nothing changed), or the status code, with
+    " (changed)" when a non-redirect changed something.
+
+    What the request wrote is compared, inside the savepoint, with the same tables once the
+    savepoint is rolled back (the database as it was before the request)."""
+    statements: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    after = None
+    try:
+        # Messages an earlier request left for its (unfollowed) redirect are not this one's.
+        client.cookies.pop(CookieStorage.cookie_name, None)
+        with connection.execute_wrapper(record), transaction.atomic():
+            response = client.get(url) if method == "GET" else client.post(url, data)
+            status = response.status_code
+            if response.streaming:
+                # Read to the end: the client's wrapper then closes the file and sends
+                # request_finished without closing the test's database connection.
+                b"".join(response.streaming_content)
+            written = _written(statements, models)
+            if written:
+                after = _fingerprint(written)
+            transaction.set_rollback(True)
+    except Exception as error:  # a crash is an answer too; report them all at once
+        return f"raised {type(error).__name__}: {error}"[:80]
+    changed = after is not None and after != _fingerprint(written)
+    if changed:
+        return DONE if status == 302 else f"{status} (changed)"
+    if status == 403 or (method == "POST" and status in (200, 302) and _refusal_shown(response)):
+        return REFUSED
+    return str(status)
+
+
+def _refusal_shown(response) -> bool:
+    """The request queued an error (or warning) message: the page it answers, or the one it
+    redirects to, says why the action was refused."""
+    storage = getattr(response.wsgi_request, "_messages", None)
+    # A page that shows its messages has moved them from the queue to the loaded ones; the
+    # loaded ones hold nothing older, since `answer` drops what earlier requests left behind.
+    shown = [*getattr(storage, "_loaded_messages", []), *getattr(storage, "_queued_messages", [])]
+    return any(message.level >= messages.WARNING for message in shown)
+
+
+@dataclass(frozen=True)
+class Request:
+    title: str
+    role: str
+    user: User
+    method: str
+    url: str
+    data: dict
+    expected: str
+
+
+def requests_of(table: dict, world: World, *, missing_ids: bool = False) -> list[Request]:
+    """Every call of `table` as every role; with `missing_ids`, each URL's leading id
+    replaced by one that does not exist, and 404 expected from everyone."""
+    requests = []
+    for name, calls in rows_of(table).items():
+        tried = False
+        for call in calls:
+            kwargs = call.url_kwargs(world)
+            data = call.data(world) if call.data else {}
+            if not missing_ids:
+                targets = [(call.title(name), reverse(name, kwargs=kwargs), call.expected)]
+            else:
+                # The URL's leading id (document, case, entity, ...), on its first call.
+                key = next((k for k, v in kwargs.items() if isinstance(v, int)), None)
+                if tried or key is None:
+                    continue
+                tried = True
+                url = reverse(name, kwargs={**kwargs, key: MISSING_ID})
+                title = f"{call.title(name)} {key}={MISSING_ID}"
+                targets = [(title, url, dict.fromkeys(ROLES, "404"))]
+            requests += [
+                Request(title, role, world.user(role, call), call.method, url, data, wanted[role])
+                for title, url, wanted in targets
+                for role in ROLES
+            ]
+    return requests
+
+
+def run(client, requests: list[Request]) -> list[Mismatch]:
+    """Make every request (signed in as its user) and return each answer that differs from
+    the expected one, in table order."""
+    models = _project_models()
+    by_user = defaultdict(list)
+    for request in requests:
+        by_user[request.user.pk].append(request)
+    mismatches = []
+    for batch in by_user.values():
+        client.force_login(batch[0].user)
+        for request in batch:
+            got = answer(client, request.method, request.url, request.data, models)
+            if got != request.expected:
+                mismatches.append(
+                    Mismatch(request.title, request.role, request.expected, got, request.url)
+                )
+    order = {(r.title, r.role): i for i, r in enumerate(requests)}
+    return sorted(mismatches, key=lambda m: order[m.call, m.role])
+
+
+def report(mismatches: list[Mismatch]) -> str:
+    """The mismatches as one table: url name / role / expected / got."""
+    header = Mismatch("url name", "role", "expected", "got", "url")
+    rows = [header, *mismatches]
+    widths = [max(len(getattr(r, f)) for r in rows) for f in ("call", "role", "expected", "got")]
+    lines = [
+        "  ".join(
+            value.ljust(width)
+            for value, width in zip((r.call, r.role, r.expected, r.got), widths, strict=True)
+        )
+        + f"  {r.url}"
+        for r in rows
+    ]
+    return "\n".join([lines[0], "-" * len(lines[0]), *lines[1:]])
