@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -122,33 +121,29 @@ PEOPLE_HEADER = [
 
 
 def people_table(scope: Scope, *, stage: str = "", status: str = "") -> Table:
-    """The people list as a lazily read table: chunks of CHUNK_SIZE value tuples.
-
-    The rows are read while the response streams, after the view returned: they are written
-    in the language of the request that asked for them."""
+    """The people list as a lazily read table: chunks of CHUNK_SIZE value tuples (read while
+    the response streams, in the request's language: pmsystem.exports.csv_response)."""
     values = people(scope, stage=stage, status=status).iterator(chunk_size=CHUNK_SIZE)
-    language = translation.get_language()
 
     def rows() -> Iterator[list]:
-        with translation.override(language):
-            yes, no = gettext("yes"), gettext("no")
-            for p in person_rows(scope, values):
-                yield [
-                    p.index_number,
-                    p.name,
-                    p.email,
-                    p.category,
-                    p.gender,
-                    p.unit,
-                    p.fro,
-                    p.stage_label,
-                    p.stage_state,
-                    p.due,
-                    yes if p.overdue else no,
-                    p.workplan_state,
-                    p.midpoint_state,
-                    p.evaluation_state,
-                ]
+        yes, no = gettext("yes"), gettext("no")
+        for p in person_rows(scope, values):
+            yield [
+                p.index_number,
+                p.name,
+                p.email,
+                p.category,
+                p.gender,
+                p.unit,
+                p.fro,
+                p.stage_label,
+                p.stage_state,
+                p.due,
+                yes if p.overdue else no,
+                p.workplan_state,
+                p.midpoint_state,
+                p.evaluation_state,
+            ]
 
     return Table(gettext("People"), [str(title) for title in PEOPLE_HEADER], rows())
 

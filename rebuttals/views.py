@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -327,17 +326,10 @@ def monitor(request: HttpRequest) -> HttpResponse:
     today = datetime.date.today()
     export = request.GET.get("export")
     if export in {"csv", "xlsx"}:
-        language = translation.get_language()
+        # Streamed rows are written in the request's language (pmsystem.exports.csv_response).
+        rows = (_monitor_row(selectors.CaseRow(c, today)) for c in cases.iterator(chunk_size=500))
 
-        def rows():
-            # The CSV is streamed after the view returns: each row is written in the
-            # language of the request.
-            for c in cases.iterator(chunk_size=500):
-                with translation.override(language):
-                    row = _monitor_row(selectors.CaseRow(c, today))
-                yield row
-
-        table = Table(gettext("Rebuttal cases"), [str(h) for h in MONITOR_HEADER], rows())
+        table = Table(gettext("Rebuttal cases"), [str(h) for h in MONITOR_HEADER], rows)
         filename = f"rebuttal-cases.{export}"
         if export == "csv":
             return csv_response(

@@ -282,3 +282,21 @@ def test_an_email_goes_out_in_each_recipients_language(
         )
     assert mailoutbox[-1].subject == "[pmsystem] Your work plan was approved"
     assert mailoutbox[-1].body == "A approved your B work plan."
+
+
+def test_a_streamed_export_is_written_in_the_language_of_the_request():
+    """CSV rows are read after the view has returned, when another language may be active:
+    pmsystem.exports writes every row in the language the request had."""
+    from pmsystem.exports import Table, csv_response
+
+    def rows():
+        yield [gettext_lazy("Approve work plan"), formats.localize(87.5)]
+
+    with translation.override("fr"):
+        response = csv_response(
+            Table("t", [gettext_lazy("My tasks")], rows()), filename="t.csv", on_done=print
+        )
+    with translation.override("en"):
+        text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert text.splitlines()[0] == "Mes tâches"
+    assert text.splitlines()[1].startswith("Approuver le plan de travail,")
