@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
@@ -95,3 +96,15 @@ class LanguageForm(forms.Form):
         choices=settings.LANGUAGES,
         error_messages={"invalid_choice": _("Choose one of the languages offered.")},
     )
+
+
+class ResetPasswordKeyForm(AllauthResetPasswordKeyForm):
+    """The new password typed after following the emailed reset link
+    (settings.ACCOUNT_FORMS["reset_password_from_key"]): saving it also marks the address the
+    link went to as verified (org.services.verify_email_by_password_reset)."""
+
+    def save(self) -> None:
+        from .services import verify_email_by_password_reset
+
+        super().save()
+        verify_email_by_password_reset(user=self.user)

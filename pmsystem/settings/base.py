@@ -183,6 +183,11 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = False
+# Imported accounts have no password: the emailed reset link is how people first set one. Asking
+# for a reset writes nothing (allauth's own token stored an unverified address, which blocks
+# TOTP enrolment), and completing one verifies the address the link went to.
+ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "org.adapters.PasswordResetTokenGenerator"  # noqa: S105
+ACCOUNT_FORMS = {"reset_password_from_key": "org.forms.ResetPasswordKeyForm"}
 # Per account: 5 failed logins in 5 minutes, then refused until the oldest ages out (never a
 # permanent lockout). Per IP: higher, because a whole office often shares one address.
 ACCOUNT_RATE_LIMITS = {
