@@ -13,6 +13,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import translation
@@ -52,15 +53,24 @@ MFA_MESSAGE = gettext_noop(
     "Your account must use two-factor authentication. Set up an authenticator app below to "
     "continue; until then only this page and signing out are available."
 )
+MFA_EMAIL_MESSAGE = gettext_noop(
+    "Your account must use two-factor authentication, which can be set up once your email "
+    "address is verified. Send yourself a verification link below and follow it; until then "
+    "only these pages and signing out are available."
+)
 
 # Views an account without its required second factor may still reach: allauth's MFA pages
 # (TOTP setup, recovery codes, reauthentication), confirming the password before setting up
-# TOTP, signing out, and choosing the language those pages are in.
+# TOTP, signing out, and choosing the language those pages are in; and verifying the email
+# address, which allauth requires before it enrols an authenticator.
 MFA_EXEMPT_URL_NAMES = {
     "account_logout",
     "account_reauthenticate",
     "account_inactive",
     "language",
+    "account_email",
+    "account_email_verification_sent",
+    "account_confirm_email",
 }
 MFA_EXEMPT_URL_PREFIX = "mfa_"
 
@@ -158,7 +168,9 @@ class MFARequiredMiddleware:
 
     Rule: HODs, HR focal points, staff administrators and superusers (everyone, with
     `MFA_REQUIRED_FOR_ALL`) without a TOTP authenticator are sent to the TOTP activation page
-    from every page except allauth's MFA pages, reauthentication, sign-out and static files.
+    from every page except allauth's MFA pages, reauthentication, sign-out, email verification
+    and static files; to the email addresses page first while an address of theirs is
+    unverified, since allauth enrols no authenticator until it is (nobody is left stuck).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -176,9 +188,9 @@ class MFARequiredMiddleware:
             return None
         if not self.status(request).missing:
             return None
-        target = reverse("mfa_activate_totp")
+        target, message = self.next_step(request.user)
         if request.method == "GET":
-            messages.warning(request, gettext(MFA_MESSAGE))
+            messages.warning(request, gettext(message))
         if getattr(request, "htmx", False):
             response = HttpResponse(status=204)
             response["HX-Redirect"] = target
@@ -194,6 +206,19 @@ class MFARequiredMiddleware:
         if cached and cached.get("user") == user.pk and now - cached["at"] < MFA_RECHECK_SECONDS:
             return MFAStatus(required=cached["required"], enrolled=cached["enrolled"])
         return _remember_mfa_status(request, user, now)
+
+    @staticmethod
+    def next_step(user) -> tuple[str, str]:
+        """The page that moves the account towards enrolment, and the message that says so:
+        the TOTP setup, or first verifying the email address when allauth would refuse the
+        setup for an unverified one (it then shows the MFA overview, with no way forward)."""
+        from allauth.mfa.internal.flows.add import validate_can_add_authenticator
+
+        try:
+            validate_can_add_authenticator(user)
+        except ValidationError:
+            return reverse("account_email"), MFA_EMAIL_MESSAGE
+        return reverse("mfa_activate_totp"), MFA_MESSAGE
 
     @staticmethod
     def exempt(request: HttpRequest) -> bool:
