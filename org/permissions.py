@@ -210,3 +210,31 @@ def mfa_status(user: User, *, today: datetime.date | None = None) -> MFAStatus:
     if row is None:
         return MFAStatus(required=True, enrolled=False)
     return MFAStatus(required=bool(row["privileged"]), enrolled=row["enrolled"])
+
+
+# --- privileged accounts: changed only through a system administrator (DESIGN.md §8) ----------
+
+# Holders of these department roles (while current) see a whole department's documents.
+PRIVILEGED_ROLES = (Role.HOD, Role.HR_FOCAL_POINT)
+
+
+def privileged_accounts(on: datetime.date | None = None) -> QuerySet[User]:
+    """Superusers, staff administrators, and holders of a current HOD or HR focal point role.
+
+    Rule (DESIGN.md §8, scoped administration): only a system administrator changes these
+    accounts' login; an entity HR focal point's import may not.
+    """
+    on = on or datetime.date.today()
+    roles = DepartmentRole.objects.filter(
+        user_id=OuterRef("pk"), role__in=PRIVILEGED_ROLES, start__lte=on
+    ).exclude(end__lt=on)
+    return (
+        User.objects.filter(is_superuser=True)
+        | User.objects.filter(is_staff=True)
+        | User.objects.filter(Exists(roles))
+    )
+
+
+def is_privileged_account(user: User, *, on: datetime.date | None = None) -> bool:
+    """Whether `user`'s account is privileged (see `privileged_accounts`): one query."""
+    return privileged_accounts(on).filter(pk=user.pk).exists()
