@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -11,6 +11,9 @@ from django.db import transaction
 from pmsystem.i18n import Phrase
 
 from .models import User
+
+# Emails per task when many addresses are written to at once (an import changing thousands).
+ADDRESS_BATCH = 500
 
 _muted: ContextVar[bool] = ContextVar("notifications_muted", default=False)
 
@@ -39,3 +42,18 @@ def notify(*, users: Iterable[User | None], subject: Phrase | str, body: Phrase 
     if not user_ids:
         return
     transaction.on_commit(lambda: send_email.delay(user_ids, subject, body))
+
+
+def notify_addresses(*, messages: Sequence[tuple[str, str, Phrase | str, Phrase | str]]) -> None:
+    """Email each (address, language, subject, body) once the transaction commits.
+
+    For addresses that are no account's login (any more): an account's old address after its
+    email changed, where `notify` would write to the new one."""
+    from .tasks import send_email_to_addresses
+
+    if _muted.get():
+        return
+    batch = [list(message) for message in messages]
+    for start in range(0, len(batch), ADDRESS_BATCH):
+        chunk = batch[start : start + ADDRESS_BATCH]
+        transaction.on_commit(lambda chunk=chunk: send_email_to_addresses.delay(chunk))

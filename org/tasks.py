@@ -29,3 +29,19 @@ def send_email(user_ids: list[int], subject: Phrase | str, body: Phrase | str) -
             )
         )
     return send_mass_mail(messages, fail_silently=False) if messages else 0
+
+
+@shared_task(name="org.tasks.send_email_to_addresses")
+def send_email_to_addresses(messages: list[list]) -> int:
+    """Send each [address, language, subject, body] (org.notifications.notify_addresses);
+    returns how many were sent."""
+    emails = [
+        (
+            f"[pmsystem] {render_in(subject, language)}",
+            render_in(body, language),
+            settings.DEFAULT_FROM_EMAIL,
+            [address],
+        )
+        for address, language, subject, body in messages
+    ]
+    return send_mass_mail(emails, fail_silently=False) if emails else 0
