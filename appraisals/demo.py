@@ -55,6 +55,7 @@ from org.models import (
     User,
 )
 from org.notifications import muted
+from pmsystem.db import analyze
 from pmsystem.i18n import phrase, render_in
 from workplans import services as work_plan_services
 from workplans.models import (
@@ -605,14 +606,17 @@ class _Writer:
                 self.pending.append(self.pool.submit(table.copy, raw, rows))
 
     def finish(self) -> None:
-        """Write what is left, wait for the writes, and move the primary-key sequences past
-        the explicit keys."""
+        """Write what is left, wait for the writes, refresh the tables' statistics, and move
+        the primary-key sequences past the explicit keys."""
         self.flush()
         try:
             for future in self.pending:
                 future.result()
         finally:
             self.close()
+        # Before the foreign keys come back: checking them joins every row, and that join, like
+        # every query after the seed, is planned on these statistics.
+        analyze(table.model for table in self.tables)
         self.restore_foreign_keys()
         models_with_sequences = [t.model for t in self.tables if t.auto_pk]
         with connection.cursor() as cursor:

@@ -20,6 +20,7 @@ import json
 import statistics
 import time
 
+from django.apps import apps
 from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
@@ -35,6 +36,7 @@ from compliance import dashboard as reports
 from org.demo import DEMO_DOMAIN, DEMO_LOGINS
 from org.models import Cycle, DepartmentRole, OrgUnit, StaffMember, User
 from org.services import assign_department_role
+from pmsystem.db import analyze
 from workplans.models import WorkPlan
 
 BENCH_HR_EMAIL = f"bench.hr@{DEMO_DOMAIN}"
@@ -60,11 +62,10 @@ class Command(BaseCommand):
         started = time.perf_counter()
         call_command("seed_demo", staff=staff, stdout=_Null(), stderr=self.stderr)
         self.log(f"  seeded in {time.perf_counter() - started:.1f} s")
-        if connection.vendor == "postgresql":
-            # After a bulk load the planner needs statistics (autovacuum would gather them
-            # within minutes); without them it picks nested loops over 40,000 rows.
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+        # seed_demo analyses what it writes; an organisation it reuses may have been loaded
+        # otherwise (an import, an older seed) and not be analysed yet: without statistics
+        # the planner picks nested loops over 40,000 rows.
+        analyze(apps.get_models(include_auto_created=True))
         cycle = Cycle.objects.filter(status=Cycle.Status.OPEN).order_by("-start").first()
         documents = WorkPlan.objects.filter(cycle=cycle).count() if cycle else 0
         if not documents:

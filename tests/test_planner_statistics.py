@@ -1,0 +1,104 @@
+"""Bulk loads leave the planner real statistics (pmsystem.db.analyze): a plan made from the
+statistics of empty tables once ran for over eleven minutes in CI."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from org.importer import import_org
+from org.models import StaffMember, User
+from pmsystem.db import analyze
+from tests.factories import CycleFactory
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "docs" / "samples"
+DEMO_TABLES = (
+    "org_user",
+    "org_staffmember",
+    "org_reportingline",
+    "workplans_workplan",
+    "workplans_goal",
+    "workplans_signature",
+    "appraisals_appraisal",
+)
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only():
+    """Planner statistics are PostgreSQL's (on SQLite `analyze` does nothing): skip elsewhere,
+    fail in CI, which must run these on PostgreSQL (`bash scripts/test.sh`)."""
+    if connection.vendor == "postgresql":
+        return
+    reason = f"Planner statistics are PostgreSQL's; this database is {connection.vendor}."
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must run the planner statistics tests on PostgreSQL. {reason}")
+    pytest.skip(reason)
+
+
+def reltuples(table: str) -> float:
+    """The planner's row count of the table (pg_class; ANALYZE writes it at once, also
+    inside a transaction)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+        return cursor.fetchone()[0]
+
+
+def row_count(table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+        return cursor.fetchone()[0]
+
+
+def analyze_everything() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+class _Null:
+    def write(self, *args, **kwargs) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
+def test_analyze_counts_the_rows_of_the_loading_transaction():
+    analyze([User])
+    before = reltuples("org_user")
+    User.objects.bulk_create(User(email=f"bulk{i}@example.org") for i in range(50))
+
+    analyze([User, User])  # each table once
+
+    assert reltuples("org_user") == before + 50
+
+
+def test_the_demo_seed_leaves_statistics_of_what_it_wrote():
+    analyze_everything()
+    assert all(reltuples(table) == 0 for table in DEMO_TABLES)
+
+    call_command("seed_demo", staff=40, stdout=_Null(), stderr=_Null())
+
+    for table in DEMO_TABLES:
+        assert reltuples(table) == row_count(table) > 0, table
+
+
+def test_the_importer_leaves_statistics_of_what_it_wrote():
+    CycleFactory(name="2026-27", start_year=2026)
+    analyze_everything()
+    assert reltuples("org_staffmember") == 0
+    files = [
+        (name, (SAMPLES / name).read_bytes()) for name in ("units.csv", "staff.csv", "lines.csv")
+    ]
+
+    result = import_org(files=files)
+
+    assert result.ok and result.written
+    assert reltuples("org_staffmember") == StaffMember.objects.count() > 0
+    assert reltuples("org_reportingline") == row_count("org_reportingline") > 0
