@@ -7,7 +7,11 @@ Rules this module enforces:
 - Re-importing the same file changes nothing: units upsert on `unit_code`, staff on
   `index_number`, users on email, and reporting lines per (staff member, cycle) only when the FRO
   or SRO changes; a change closes the current line (effective_to) and opens the next.
-- An HR focal point imports only within the entities they hold `import_entity_staff` on.
+- An HR focal point imports only within the entities they hold `import_entity_staff` on, and
+  changes only accounts of staff in those entities: never a superuser's or staff
+  administrator's login, never a login without a staff profile, never the email of a
+  privileged account (`permissions.privileged_accounts`); a system administrator may do these.
+- Changing the email of a staff member's account tells the old address once the import commits.
 
 What a file holds is told by its header (see `COLUMNS`); an XLSX workbook may carry the three
 kinds as sheets named `units`, `staff` and `lines`. Whatever the order of files or sheets, units
@@ -36,10 +40,11 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
-from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext
 
 from pmsystem.db import analyze
 from pmsystem.errors import ApplicationError
+from pmsystem.i18n import language_of, phrase
 
 from .models import (
     Cycle,
@@ -50,7 +55,8 @@ from .models import (
     User,
     category_for_grade,
 )
-from .permissions import importable_entity_ids
+from .notifications import notify_addresses
+from .permissions import importable_entity_ids, privileged_accounts
 from .signals import reporting_lines_changed
 
 UNITS, STAFF, LINES = "units", "staff", "lines"
@@ -505,6 +511,7 @@ class _DbStaff:
     contract_type: str
     on_probation: bool
     is_active: bool
+    language: str
 
 
 @dataclass
@@ -599,6 +606,7 @@ class _Import:
                 "on_probation",
                 "is_active",
                 email=F("user__email"),
+                language=F("user__language"),
                 first_name=F("user__first_name"),
                 last_name=F("user__last_name"),
             ):
@@ -610,7 +618,14 @@ class _Import:
                 User.objects.annotate(email_lower=Lower("email"))
                 .filter(email_lower__in=chunk)
                 .values(
-                    "id", "email", "email_lower", "first_name", "last_name", "staff__index_number"
+                    "id",
+                    "email",
+                    "email_lower",
+                    "first_name",
+                    "last_name",
+                    "is_superuser",
+                    "is_staff",
+                    "staff__index_number",
                 )
             ):
                 self.db_users[u["email_lower"]] = u
@@ -975,7 +990,21 @@ class _Import:
     def check_email(self, plan: _StaffPlan, email: str) -> None:
         owner = self.db_users.get(email)
         existing = plan.existing
-        if owner is None or (existing is not None and owner["id"] == existing.user_id):
+        if owner is None:
+            return
+        if self.scope is not None and (owner["is_superuser"] or owner["is_staff"]):
+            plan.valid = False
+            self.error(
+                plan.row,
+                "email",
+                gettext(
+                    "Email %(email)s is a system administrator's login: only a system "
+                    "administrator changes it."
+                )
+                % {"email": email},
+            )
+            return
+        if existing is not None and owner["id"] == existing.user_id:
             return
         if owner["staff__index_number"]:
             plan.valid = False
@@ -993,6 +1022,17 @@ class _Import:
                 gettext("Email %(email)s belongs to another account (one without a staff profile).")
                 % {"email": email},
             )
+        elif self.scope is not None:
+            plan.valid = False
+            self.error(
+                plan.row,
+                "email",
+                gettext(
+                    "Email %(email)s is the login of an account without a staff profile: only a "
+                    "system administrator links it to a staff member."
+                )
+                % {"email": email},
+            )
         else:
             plan.user_id = owner["id"]  # a login without a staff profile becomes this person's
 
@@ -1006,11 +1046,12 @@ class _Import:
             entities = [self.unit_entity(plan.unit_code)]
             if existing:
                 current_unit = self.db_units[self.unit_code_by_id[existing.unit_id]]
-                entities.append(self.unit_code_by_id.get(current_unit.entity_id))
+                # "": a staff member whose unit is in no entity is in none of the importer's.
+                entities.append(self.unit_code_by_id.get(current_unit.entity_id, ""))
             for entity in entities:
                 if entity is not None and not self.entity_allowed(entity):
                     plan.valid = False
-                    reason = self.scope_reason(index=plan.index, entity_code=entity)
+                    reason = self.scope_reason(index=plan.index, entity_code=entity or None)
                     self.error(row, "unit_code", reason)
                     return
         if existing is None:
@@ -1024,6 +1065,18 @@ class _Import:
                 plan.user_action = "update" if names != wanted else "unchanged"
             return
         plan.user_id = existing.user_id
+        if _email_changed(plan) and plan.user_id in self.privileged_ids:
+            plan.valid = False
+            self.error(
+                row,
+                "email",
+                gettext(
+                    "Index number %(index)s is a privileged account (a system administrator, HOD "
+                    "or HR focal point): only a system administrator changes its email address."
+                )
+                % {"index": plan.index},
+            )
+            return
         current_user = {
             "first_name": existing.first_name,
             "last_name": existing.last_name,
@@ -1034,6 +1087,52 @@ class _Import:
             getattr(existing, name) != value for name, value in plan.values.items()
         )
         plan.staff_action = "update" if changed else "unchanged"
+
+    def load_privileged(self) -> None:
+        """The privileged accounts among those whose email the rows change: only a system
+        administrator changes their login (an importer with no scope is one)."""
+        self.privileged_ids: set[int] = set()
+        if self.scope is None:
+            return
+        user_ids = [
+            p.existing.user_id for p in self.staff.values() if p.valid and _email_changed(p)
+        ]
+        for chunk in _chunks(user_ids):
+            self.privileged_ids.update(
+                privileged_accounts(self.today).filter(pk__in=chunk).values_list("pk", flat=True)
+            )
+
+    def notify_email_changes(self, actor: User | None) -> None:
+        """Tell each old address that its account's login changed: an account taken over through
+        a changed address and a password reset does not go unnoticed."""
+        subject = phrase(gettext_noop("The email address of your pmsystem account was changed"))
+        messages = []
+        for plan in self.staff.values():
+            if not _email_changed(plan):
+                continue
+            words = {"email": plan.user_values["email"], "date": self.today}
+            if actor is None:
+                body = phrase(
+                    gettext_noop(
+                        "The email address of your pmsystem account was changed to %(email)s by "
+                        "a system administrator on %(date)s (staff import). If you did not expect "
+                        "this, contact your system administrator."
+                    ),
+                    **words,
+                )
+            else:
+                body = phrase(
+                    gettext_noop(
+                        "The email address of your pmsystem account was changed to %(email)s by "
+                        "%(actor)s on %(date)s (staff import). If you did not expect this, "
+                        "contact %(actor)s at %(actor_email)s or your system administrator."
+                    ),
+                    actor=str(actor),
+                    actor_email=actor.email,
+                    **words,
+                )
+            messages.append((plan.existing.email, language_of(plan.existing), subject, body))
+        notify_addresses(messages=messages)
 
     # -- reporting lines ---------------------------------------------------------------------
 
@@ -1185,6 +1284,7 @@ class _Import:
         self.load()
         self.check_units()
         self.check_staff()
+        self.load_privileged()
         for plan in self.units.values():
             if plan.valid:
                 self.check_unit_relations(plan)
@@ -1386,6 +1486,13 @@ class _Import:
             reporting_lines_changed.send(sender=ReportingLine, staff_ids=chunk, cycle_ids=cycle_ids)
 
 
+def _email_changed(plan: _StaffPlan) -> bool:
+    """Whether the row gives a staff member in the system another address (not only other
+    capitals)."""
+    email = plan.user_values.get("email")
+    return plan.existing is not None and email is not None and email != plan.existing.email.lower()
+
+
 def _unknown_unit(code: str) -> str:
     return gettext("Unknown unit code “%(code)s”: not found in this import or in the system.") % {
         "code": code
@@ -1484,6 +1591,7 @@ def import_org(
             result.counts = job.counts
             if result.ok and not dry_run:
                 job.write()
+                job.notify_email_changes(actor)
     except IntegrityError as exc:
         raise ApplicationError(
             gettext(
