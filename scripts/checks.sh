@@ -22,7 +22,9 @@ echo "== migrations are complete"
 
 echo "== pytest on $DATABASE_URL and $REDIS_URL"
 set +e
-"$BIN/pytest" "$@"
+# A runaway query fails after a minute with its SQL (pmsystem/settings/base.py), and a stuck
+# test after pytest-timeout's limit (pyproject.toml), instead of running into CI's time limit.
+DB_STATEMENT_TIMEOUT_MS="${DB_STATEMENT_TIMEOUT_MS:-60000}" "$BIN/pytest" "$@"
 status=$?
 set -e
 if [ "$status" = 5 ]; then

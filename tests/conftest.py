@@ -7,6 +7,27 @@ def _isolate_media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _name_the_cancelled_statement():
+    """scripts/checks.sh sets DB_STATEMENT_TIMEOUT_MS, so PostgreSQL cancels a statement that
+    runs away (a bad plan) instead of letting the suite hang; the failure then quotes it."""
+    from django.db import OperationalError, connection
+
+    def quote_cancelled(execute, sql, params, many, context):
+        try:
+            return execute(sql, params, many, context)
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) == "57014":  # query_canceled
+                statement = f"{sql} with {params!r}"
+                if len(statement) > 4000:  # a bulk insert: its start says enough
+                    statement = statement[:4000] + " ..."
+                exc.add_note(f"The cancelled statement: {statement}")
+            raise
+
+    with connection.execute_wrapper(quote_cancelled):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Login rate limits and used TOTP codes live in the cache (Redis under scripts/test.sh):
     every test starts from an empty one, so one test's failed logins never lock out another's."""

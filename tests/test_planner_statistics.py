@@ -1,14 +1,17 @@
-"""Bulk loads leave the planner real statistics (pmsystem.db.analyze): a plan made from the
-statistics of empty tables once ran for over eleven minutes in CI."""
+"""Bulk loads leave the planner real statistics (pmsystem.db.analyze), and a runaway
+statement in the suite fails fast with its SQL: a plan made from the statistics of empty
+tables once ran for over eleven minutes in CI."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 
 from org.importer import import_org
 from org.models import StaffMember, User
@@ -102,3 +105,47 @@ def test_the_importer_leaves_statistics_of_what_it_wrote():
     assert result.ok and result.written
     assert reltuples("org_staffmember") == StaffMember.objects.count() > 0
     assert reltuples("org_reportingline") == row_count("org_reportingline") > 0
+
+
+def test_a_cancelled_statement_is_quoted_in_the_failure():
+    with pytest.raises(OperationalError) as caught, transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = '50ms'")
+            cursor.execute("SELECT pg_sleep(%s)", [5])
+    assert any("SELECT pg_sleep(%s) with [5]" in note for note in caught.value.__notes__)
+
+
+@pytest.mark.parametrize(
+    ("env", "options"),
+    [
+        ({"DB_STATEMENT_TIMEOUT_MS": "60000"}, "-c statement_timeout=60000"),
+        ({}, None),
+        ({"DJANGO_ENV": "production"}, None),
+    ],
+)
+def test_the_statement_timeout_is_set_only_when_asked(env, options):
+    code = (
+        "from django.conf import settings; "
+        "print(settings.DATABASES['default'].get('OPTIONS', {}).get('options'))"
+    )
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DB_STATEMENT_TIMEOUT_MS", "DJANGO_ENV"}
+    }
+    environment |= {
+        "DJANGO_SETTINGS_MODULE": "pmsystem.settings",
+        "DATABASE_URL": "postgres://pmsystem@127.0.0.1:5432/pmsystem",
+        "SECRET_KEY": "s" * 60,
+        "ALLOWED_HOSTS": "pmsystem.example.org",
+        **env,
+    }
+    printed = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert printed == str(options)
