@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime
 
+from csp.constants import NONE
+from csp.decorators import csp
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -371,6 +373,10 @@ def sro_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "appraisals/sro_queue.html", {"cycle": cycle, "documents": documents})
 
 
+# Shown inline, in the browser's own PDF viewer: Chrome draws it in an <embed> with inline
+# styles, which the site's policy (object-src 'none', style-src 'self') would blank out. A PDF
+# runs none of our scripts; it keeps only the refusal to be framed.
+@csp({"frame-ancestors": NONE})
 def pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The document as a PDF, for the record: every stage and every signature with its hash."""
     document, roles, actions = _load(request, pk)

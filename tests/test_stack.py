@@ -285,8 +285,13 @@ def test_entrypoint_migrates_and_serves_the_login_page_in_production_mode(tmp_pa
             time.sleep(0.5)
 
         base = f"http://127.0.0.1:{port}"
-        status, _, body = get(f"{base}/accounts/login/")
+        status, headers, body = get(f"{base}/accounts/login/")
         assert status == 200
+        policy = dict(
+            d.strip().split(" ", 1) for d in headers["Content-Security-Policy"].split(";")
+        )
+        assert policy["script-src"] == policy["style-src"] == "'self'"
+        assert "camera=(), " in headers["Permissions-Policy"]
         css = re.search(rb'href="(/static/css/app\.[0-9a-f]{12}\.css)"', body)
         assert css, "the page must link the hashed (manifest) stylesheet"
         assert get(base + css.group(1).decode())[0] == 200

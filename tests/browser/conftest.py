@@ -5,6 +5,11 @@ scripts/system-deps.sh test). Tests need the database committed for the server t
 it, so mark them `@pytest.mark.django_db(transaction=True)` as well as `@pytest.mark.browser`
 (the migration-seeded competency catalogues are put back before each, see below).
 A failing test leaves a full-page screenshot in test-results/.
+
+Every page keeps the site's Content-Security-Policy (no `bypass_csp`): a test fails if the
+browser blocked anything on any page it opened (a `securitypolicyviolation` event), so the
+journeys prove that no page needs an inline script, style or event handler. axe-core is
+evaluated through the DevTools protocol, which the page's policy does not govern.
 """
 
 import os
@@ -33,6 +38,16 @@ CHROMIUM_ARGS = [
 RESULTS_DIR = Path(__file__).resolve().parents[2] / "test-results"
 # axe-core from the npm registry, kept beside the tests (see vendor/README); never served.
 AXE_JS = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+# Runs first in every document of a test's browser: reports what the page's
+# Content-Security-Policy blocked to the test (window.reportCspViolation, bound below).
+CSP_WATCH = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportCspViolation(
+    `${event.effectiveDirective} blocked ${event.blockedURI || "?"} on ${location.pathname}` +
+    ` (${event.sourceFile || "?"}:${event.lineNumber}): ${event.sample}`
+  );
+});
+"""
 
 
 @pytest.hookimpl(wrapper=True)
@@ -88,7 +103,22 @@ def login(page: Page, email: str, password: str = PASSWORD, totp_secret: str = "
 def _new_context(browser: Browser, live_server) -> BrowserContext:
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
     context.set_default_timeout(10_000)
+    context.csp_violations = violations = []
+
+    def report(violation: str) -> None:
+        violations.append(violation)
+
+    context.expose_function("reportCspViolation", report)
+    context.add_init_script(CSP_WATCH)
     return context
+
+
+def _assert_nothing_blocked(context: BrowserContext, page: Page) -> None:
+    """Fail if the Content-Security-Policy blocked anything on any page the context opened."""
+    if not page.is_closed():
+        page.evaluate("0")  # a round trip, so that every report already sent has arrived
+    if context.csp_violations:
+        pytest.fail("The Content-Security-Policy blocked:\n" + "\n".join(context.csp_violations))
 
 
 def _screenshot_if_failed(request, page: Page, suffix: str = "") -> None:
@@ -106,7 +136,10 @@ def page(browser: Browser, live_server, request) -> Page:
     page = context.new_page()
     yield page
     _screenshot_if_failed(request, page)
-    context.close()
+    try:
+        _assert_nothing_blocked(context, page)
+    finally:
+        context.close()
 
 
 @pytest.fixture
@@ -124,9 +157,13 @@ def sign_in(browser: Browser, live_server, request):
         return page
 
     yield open_as
-    for email, context, page in opened:
-        _screenshot_if_failed(request, page, f"-{email}")
-        context.close()
+    try:
+        for email, context, page in opened:
+            _screenshot_if_failed(request, page, f"-{email}")
+            _assert_nothing_blocked(context, page)
+    finally:
+        for _, context, _ in opened:
+            context.close()
 
 
 @pytest.fixture(autouse=True)
@@ -161,7 +198,8 @@ def assert_accessible(page: Page, impacts: tuple[str, ...] = ("serious", "critic
     `impacts` (rule id, its help and the first few elements it found), and any text in the
     same colour as its background."""
     if not page.evaluate("typeof window.axe === 'object'"):
-        page.add_script_tag(path=str(AXE_JS))
+        # Not add_script_tag: an injected inline <script> is refused by the page's policy.
+        page.evaluate(AXE_JS.read_text())
     results = page.evaluate("() => axe.run(document, {resultTypes: ['violations', 'incomplete']})")
     found = [v for v in results["violations"] if v["impact"] in impacts]
     found += _same_colour_text(results)
