@@ -20,9 +20,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 venv: $(VENV)/.installed
 
+# DEBUG is off unless DEBUG=1 (the project's own error pages), so WhiteNoise serves the static
+# files from STATIC_ROOT, as in production: collectstatic first (it copies only what changed).
 run: venv
 	bash scripts/system-deps.sh run
 	$(BIN)/python manage.py compilemessages --ignore '.*' -v 0
+	$(BIN)/python manage.py collectstatic --noinput -v 0
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --staff $(DEMO_STAFF) --password "$(DEMO_PASSWORD)"
 	@echo "Serving on http://$(HOST):$(PORT)/ — sign in with any login above, password $(DEMO_PASSWORD)"

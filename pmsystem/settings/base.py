@@ -27,7 +27,9 @@ def env_list(name: str, default: str = "") -> list[str]:
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-development-key-change-me")  # noqa: S105
-DEBUG = env_bool("DEBUG", default=True)
+# Off unless DEBUG=1: `make run` shows the project's own error pages, never Django's technical
+# ones, and its static files come from WhiteNoise as in production (the Makefile collects them).
+DEBUG = env_bool("DEBUG", default=False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 

@@ -1,14 +1,18 @@
-"""The 403 and 404 pages: the site's layout, plain words, and the refusal's own message."""
+"""The error pages (400, 403, 404, 500, a refused form): the site's layout, plain words, a way
+on, and the refusal's own message."""
 
 import re
 
 import pytest
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.test import RequestFactory
-from django.urls import reverse
+from django.test import Client, RequestFactory
+from django.urls import path, reverse
 from django.views.defaults import permission_denied
 
+from pmsystem import urls as project_urls
 from tests.factories import StaffMemberFactory, UserFactory
+from tests.security.test_headers import settings_in_subprocess
 from tests.workplans.helpers import fro_of, make_complete_work_plan
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +62,59 @@ def test_404_for_a_visitor_who_is_not_signed_in(client):
     page = response.content.decode()
     assert "Page not found" in page
     assert reverse("account_login") in page
+
+
+# --- 500, 400 and a refused form: the site's own pages too, never Django's ----------------
+
+
+@login_not_required
+def broken_view(request):
+    raise RuntimeError("a bug")
+
+
+urlpatterns = [path("broken/", broken_view), *project_urls.urlpatterns]
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [("en", "Something went wrong"), ("fr", "Un problème est survenu")],
+)
+def test_500_is_the_sites_own_page_in_the_readers_language(client, language, heading):
+    client.raise_request_exception = False
+    response = client.get("/broken/", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 500
+    assert [t.name for t in response.templates][:2] == ["500.html", "base.html"]
+    page = response.content.decode()
+    assert f"<h1>{heading}</h1>" in page
+    assert f'<html lang="{language}">' in page
+    assert f'href="{reverse("home")}"' in page  # a way on
+    assert "language-switch" not in page  # rendered without the request: no CSRF token
+    assert "a bug" not in page
+    assert "Content-Security-Policy" in response
+
+
+def test_400_for_a_host_the_site_is_not_served_on(client):
+    response = client.get("/", HTTP_HOST="not-ours.example.org")
+    assert response.status_code == 400
+    assert [t.name for t in response.templates][:2] == ["400.html", "base.html"]
+    assert "<h1>Request not understood</h1>" in response.content.decode()
+
+
+def test_a_form_sent_without_its_csrf_token_gets_the_sites_page():
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(StaffMemberFactory().user)
+    response = client.post(reverse("org:language"), {"language": "fr"})
+    assert response.status_code == 403
+    assert [t.name for t in response.templates][:2] == ["403_csrf.html", "base.html"]
+    page = response.content.decode()
+    assert "<h1>This form could not be sent</h1>" in page
+    assert "Nothing was saved." in page
+    assert f'href="{reverse("home")}"' in page
+
+
+def test_debug_is_off_unless_asked_for():
+    """`make run` (no DEBUG in the environment) must show these pages, not Django's
+    technical ones; DEBUG=1 turns the technical pages on for a developer."""
+    assert settings_in_subprocess("settings.DEBUG", DEBUG="") is False
+    assert settings_in_subprocess("settings.DEBUG", DEBUG="1") is True
