@@ -14,8 +14,8 @@ never imports the apps built on it). It works in two parts:
   in order along the cycle, and signatures whose content comes from the content functions the
   services sign with (`work_plan_content`, `STAGE_CONTENT`, `current_stage_content`), run on
   in-memory stand-ins (`_Related`) instead of querysets, hashed as `content_hash` does (the
-  SHA-256 of `canonical_json`). The grants follow from the documents:
-  `sync_work_plan_grants()` once.
+  SHA-256 of `canonical_json`). Each document's stage is then set from the states written
+  (`refresh_document_stages`, one statement); access follows from the relations by itself.
 - Through the real services (`workplans.services`, `appraisals.services`), the few documents
   that give each printed demo login something waiting (`_plan_waiting`, `_ThroughServices`).
 
@@ -70,7 +70,6 @@ from workplans.models import (
     Signature,
     WorkPlan,
 )
-from workplans.permissions import sync_work_plan_grants
 from workplans.services import DevelopmentGoalInput, GoalInput
 from workplans.signing import canonical_json, work_plan_content
 from workplans.workflow import MIDPOINT, WORK_PLAN
@@ -110,7 +109,7 @@ from .models import (
     RollBack,
     SupervisorComment,
 )
-from .services import Assessment
+from .services import Assessment, refresh_document_stages
 from .signing import STAGE_CONTENT, current_stage_content
 from .workflow import APPRAISAL
 
@@ -1436,6 +1435,12 @@ class _Planner:
             staff_final_comment="",
             goal_rows=_Related(goal_rows),
             competency_rows=_Related(competency_rows),
+            # The work plan as the evaluation's signers saw it (signature content version 2).
+            document=SimpleNamespace(
+                goals=_Related(content.goals),
+                competencies=_Related([*org.core_values, *content.competencies]),
+                development_goals=_Related(content.development),
+            ),
         )
 
         def sign(stage_name, action, signer, role, step):
@@ -1878,7 +1883,7 @@ def seed_documents() -> int:
             writer.finish()
         finally:
             writer.close()
-        sync_work_plan_grants()
+        refresh_document_stages()
         builder = _ThroughServices(planner, login)
         for item in waiting:
             builder.build(item)

@@ -8,9 +8,10 @@ here answers for the whole document: the work-plan actions plus the evaluation's
 from __future__ import annotations
 
 from org.models import User
+from pmsystem import freeze
 from workplans.models import WorkPlan
+from workplans.permissions import READERS, relations_for
 from workplans.permissions import allowed_actions as work_plan_actions
-from workplans.permissions import relations_for
 from workplans.workflow import MIDPOINT, WORK_PLAN
 
 from .models import Appraisal
@@ -18,7 +19,6 @@ from .selectors import appraisal_of, rollback_targets
 from .workflow import APPRAISAL
 
 S = Appraisal.State
-READERS = {"staff", "fro", "sro", "hod", "hr", "entity_viewer"}
 # HR's roll-back transitions are taken only through `roll_back_document`: whether one is
 # possible now is the "roll_back" action (from `rollback_targets`), never a raw transition,
 # which knows nothing of later stages (e.g. a completed document).
@@ -33,7 +33,8 @@ HR_TRANSITIONS = frozenset(
 def allowed_actions(
     user: User, document: WorkPlan, relations: dict[str, int | None] | None = None
 ) -> frozenset[str]:
-    """Every action the user may take on the document now (work plan and evaluation)."""
+    """Every action the user may take on the document now (work plan and evaluation): the
+    workflow's transitions and the parts the freeze table (`pmsystem.freeze`) leaves open."""
     relations = relations_for(user, document) if relations is None else relations
     roles = frozenset(relations)
     if not roles:
@@ -43,28 +44,28 @@ def allowed_actions(
     actions.update(
         t.name for t in APPRAISAL.allowed(appraisal, roles) if t.name not in HR_TRANSITIONS
     )
-    state = appraisal.state
-    started = state != S.NOT_STARTED
+    started = appraisal.state != S.NOT_STARTED
+    parts = freeze.open_parts(document, roles)
     if roles & READERS:
         actions.add("download_pdf")
         if started:
             actions.add("view_evaluation")
     if "additional_supervisor" in roles and started:
         actions.add("view_evaluation_as_supervisor")
-        if state in (S.SELF_ASSESSMENT, S.FRO_EVALUATION):
-            actions.add("supervisor_comment")
-    if "staff" in roles and state == S.SELF_ASSESSMENT:
-        actions.add("edit_self_evaluation")
-    if "fro" in roles and state == S.FRO_EVALUATION:
-        actions.add("edit_ratings")
-    if "sro" in roles and state == S.SRO_REVIEW:
-        actions.add("edit_sro_comment")
-    if "staff" in roles and state == S.ACKNOWLEDGEMENT:
-        actions.add("edit_final_comment")
+    actions.update(action for part, action in PART_ACTIONS.items() if part in parts)
     if "hr" in roles and rollback_targets(document):
         actions.add("roll_back")
-    if "fro" in roles:
-        actions.add("open_pip")
     if roles & {"staff", "fro", "sro", "hod", "hr"}:
         actions.add("view_pips")
     return frozenset(actions)
+
+
+# What each part of the freeze table is called among the evaluation's actions.
+PART_ACTIONS = {
+    "supervisor_comments": "supervisor_comment",
+    "self_evaluation": "edit_self_evaluation",
+    "ratings": "edit_ratings",
+    "sro_comments": "edit_sro_comment",
+    "final_comments": "edit_final_comment",
+    "improvement_plans": "open_pip",
+}

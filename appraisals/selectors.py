@@ -6,6 +6,8 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext
 
 from org.models import RatingLevel, RatingScale, User
+from pmsystem.freeze import closed_cycle_refusal
+from pmsystem.stages import ORDER, Stage, stage_from
 from workplans.models import MidpointReview, WorkPlan
 from workplans.permissions import documents_where
 
@@ -17,11 +19,10 @@ from .models import (
     RollBack,
     SupervisorComment,
 )
-from .workflow import STAGE_ORDER
 
 # The document's stages in order, for roll-back: a stage reached later than the target
 # is undone.
-DOCUMENT_ORDER = [*STAGE_ORDER, "completed"]
+DOCUMENT_ORDER = ORDER
 
 
 def appraisal_of(document: WorkPlan) -> Appraisal:
@@ -32,25 +33,31 @@ def appraisal_of(document: WorkPlan) -> Appraisal:
 
 
 def document_stage(document: WorkPlan) -> str:
-    """Where the document is now: work_plan, midpoint, or an evaluation state."""
-    appraisal = appraisal_of(document)
-    if appraisal.state != Appraisal.State.NOT_STARTED:
-        return appraisal.state
+    """Where the document is, worked out from the states of its stages (what `WorkPlan.stage`
+    must always say: `stage_drift` compares them)."""
     midpoint = getattr(document, "midpoint", None)
-    if midpoint is not None and midpoint.state != MidpointReview.State.NOT_STARTED:
-        return "midpoint"
-    return "work_plan"
+    return stage_from(
+        midpoint_state=midpoint.state if midpoint is not None else None,
+        evaluation_state=appraisal_of(document).state,
+    )
+
+
+def rollback_refusal(document: WorkPlan) -> str | None:
+    """Why the document cannot be rolled back at all now: its cycle is closed, or it is
+    complete (unless the cycle allows rolling back completed documents)."""
+    closed = closed_cycle_refusal(document.cycle)
+    if closed:
+        return closed
+    if document.stage == Stage.COMPLETED and not document.cycle.rollback_completed_allowed:
+        return gettext("A completed document cannot be rolled back.")
+    return None
 
 
 def rollback_targets(document: WorkPlan) -> list[tuple[str, str]]:
     """The earlier stages the document can be returned to now, as (stage, label)."""
-    appraisal = appraisal_of(document)
-    if (
-        appraisal.state == Appraisal.State.COMPLETED
-        and not document.cycle.rollback_completed_allowed
-    ):
+    if rollback_refusal(document):
         return []
-    current = DOCUMENT_ORDER.index(document_stage(document))
+    current = DOCUMENT_ORDER.index(document.stage)
     targets = []
     for stage, label in RollBack.Stage.choices:
         position = DOCUMENT_ORDER.index(stage)

@@ -12,17 +12,20 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.utils import formats, timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from org.models import RatingLevel, RatingScale, User
 from org.notifications import notify
+from pmsystem import freeze
 from pmsystem.errors import ApplicationError
 from pmsystem.i18n import phrase, translated
 from pmsystem.security import log_event
+from pmsystem.stages import Stage
 from workplans.models import MidpointReview, Signature, WorkPlan
-from workplans.permissions import relations_for
+from workplans.permissions import hr_conflict_refusal, relations_for
 from workplans.selectors import current_line
 from workplans.signing import record_event, record_signature
 from workplans.workflow import MIDPOINT, WORK_PLAN
@@ -36,8 +39,8 @@ from .models import (
     RollBack,
     SupervisorComment,
 )
-from .permissions import allowed_actions
-from .selectors import DOCUMENT_ORDER, rollback_targets
+from .permissions import PART_ACTIONS, allowed_actions
+from .selectors import DOCUMENT_ORDER, rollback_refusal, rollback_targets
 from .signing import STAGE_CONTENT
 from .workflow import APPRAISAL
 
@@ -68,10 +71,19 @@ def _lock(document: WorkPlan) -> tuple[WorkPlan, Appraisal]:
     return document, appraisal or Appraisal(document=document)
 
 
-def _refuse(actor: User, document: WorkPlan, action: str, message: str) -> None:
-    """A change the stage no longer allows: refused, and the attempt logged."""
+def _require_part(actor: User, document: WorkPlan, part: str) -> None:
+    """A change the freeze table does not allow `actor` now (`pmsystem.freeze`): refused with
+    its reason (or the conflict rule's, when it took the role the part needs), and the attempt
+    logged."""
+    relations = relations_for(actor, document)
+    reason = freeze.refusal(document, part, relations)
+    if reason is None:
+        return
+    for role in sorted(freeze.PARTS[part].roles.intersection(relations.conflicts)):
+        reason = relations.conflicts[role]
+    action = PART_ACTIONS.get(part, part)
     log_event("signed_stage_change_refused", user=actor.pk, document=document.pk, action=action)
-    raise ApplicationError(message)
+    raise ApplicationError(reason)
 
 
 def _principal(relations: dict, role: str) -> User | None:
@@ -85,8 +97,10 @@ def _transition(
     """Apply a declared transition, sign if it signs, and write the timeline event."""
     relations = relations_for(actor, document)
     roles = frozenset(relations)
-    transition = APPRAISAL.apply(appraisal, name, roles)
+    transition = APPRAISAL.apply(appraisal, name, relations)
     appraisal.save()
+    document.stage = appraisal.state
+    document.save(update_fields=["stage"])
     role = sorted(roles & transition.roles)[0]
     acting_for = _principal(relations, role)
     data = {}
@@ -131,8 +145,7 @@ def start_evaluation(*, document: WorkPlan, actor: User) -> Appraisal:
     """Step 6 begins: the staff member (or the FRO) opens the end-of-cycle evaluation, with
     one row per current goal and per competency of the work plan."""
     document, appraisal = _lock(document)
-    relations = relations_for(actor, document)
-    APPRAISAL.check(appraisal, "start_evaluation", frozenset(relations))
+    APPRAISAL.check(appraisal, "start_evaluation", relations_for(actor, document))
     appraisal.started_at = timezone.now()
     appraisal.save()
     GoalAssessment.objects.bulk_create(
@@ -158,13 +171,7 @@ def save_self_evaluation(
 ) -> Appraisal:
     """The staff member's comments per goal and competency and overall self-assessment."""
     document, appraisal = _lock(document)
-    if "edit_self_evaluation" not in allowed_actions(actor, document):
-        _refuse(
-            actor,
-            document,
-            "edit_self_evaluation",
-            gettext("The self-evaluation cannot be changed now: it is signed or not yours."),
-        )
+    _require_part(actor, document, "self_evaluation")
     appraisal.self_overall_comment = overall.strip()
     appraisal.save()
     _update_rows(appraisal.goal_rows.all(), goals, "self_comment")
@@ -212,13 +219,7 @@ def save_supervisor_comment(*, document: WorkPlan, actor: User, comment: str) ->
     """An accepted additional supervisor gives end-of-cycle comments (never a rating); the
     FRO sees them before rating."""
     document, appraisal = _lock(document)
-    if "supervisor_comment" not in allowed_actions(actor, document):
-        _refuse(
-            actor,
-            document,
-            "supervisor_comment",
-            gettext("Additional supervisors comment before the FRO signs the evaluation."),
-        )
+    _require_part(actor, document, "supervisor_comments")
     if not comment.strip():
         raise ApplicationError(gettext("Write your comments."))
     row, created = SupervisorComment.objects.update_or_create(
@@ -264,13 +265,7 @@ def save_ratings(
     competency on the competency scale, and gives the overall rating on the overall scale.
     Every rating change appears on the timeline."""
     document, appraisal = _lock(document)
-    if "edit_ratings" not in allowed_actions(actor, document):
-        _refuse(
-            actor,
-            document,
-            "edit_ratings",
-            gettext("The ratings cannot be changed now: the evaluation is signed or not yours."),
-        )
+    _require_part(actor, document, "ratings")
     cycle = document.cycle
     goal_levels = _level_ids(cycle.pk, RatingScale.Kind.GOAL)
     competency_levels = _level_ids(cycle.pk, RatingScale.Kind.COMPETENCY)
@@ -373,13 +368,7 @@ def sign_evaluation(*, document: WorkPlan, actor: User) -> Appraisal:
 @transaction.atomic
 def save_sro_comment(*, document: WorkPlan, actor: User, comment: str) -> Appraisal:
     document, appraisal = _lock(document)
-    if "edit_sro_comment" not in allowed_actions(actor, document):
-        _refuse(
-            actor,
-            document,
-            "edit_sro_comment",
-            gettext("The SRO's comments cannot be changed now."),
-        )
+    _require_part(actor, document, "sro_comments")
     appraisal.sro_comment = comment.strip()
     appraisal.save()
     return appraisal
@@ -391,15 +380,9 @@ def approve_evaluation(*, document: WorkPlan, actor: User, comment: str = "") ->
     document, appraisal = _lock(document)
     # A stale or foreign approval gets the workflow's reason ("... can no longer be approved"),
     # not the refusal of its comment.
-    APPRAISAL.check(appraisal, "approve_evaluation", frozenset(relations_for(actor, document)))
+    APPRAISAL.check(appraisal, "approve_evaluation", relations_for(actor, document))
     if comment.strip():
-        if "edit_sro_comment" not in allowed_actions(actor, document):
-            _refuse(
-                actor,
-                document,
-                "edit_sro_comment",
-                gettext("The SRO's comments cannot be changed now."),
-            )
+        _require_part(actor, document, "sro_comments")
         appraisal.sro_comment = comment.strip()
     _transition(document, appraisal, actor, "approve_evaluation")
     appraisal.sro_signed_at = timezone.now()
@@ -443,6 +426,8 @@ def acknowledge_evaluation(*, document: WorkPlan, actor: User, comment: str = ""
     """Step 9: the staff member reads, may comment, and signs. The document is complete, the
     FRO's rating becomes the final rating and the rebuttal clock starts."""
     document, appraisal = _lock(document)
+    if comment.strip():
+        _require_part(actor, document, "final_comments")
     if "edit_final_comment" in allowed_actions(actor, document):
         appraisal.staff_final_comment = comment.strip()
     _transition(document, appraisal, actor, "acknowledge")
@@ -502,9 +487,14 @@ def roll_back_document(
     document, appraisal = _lock(document)
     relations = relations_for(actor, document)
     if "hr" not in relations:
+        if "hr" in relations.conflicts:
+            raise ApplicationError(hr_conflict_refusal(document, actor, relations))
         raise ApplicationError(
             gettext("Only an HR focal point of the entity rolls documents back.")
         )
+    refused = rollback_refusal(document)
+    if refused:
+        raise ApplicationError(refused)
     if not reason.strip():
         raise ApplicationError(gettext("Record the reason given in the written request."))
     line = current_line(document.staff_id, document.cycle_id)
@@ -517,8 +507,6 @@ def roll_back_document(
         raise ApplicationError(
             gettext("A roll-back needs the written request of the FRO or the SRO.")
         )
-    if appraisal.state == S.COMPLETED and not document.cycle.rollback_completed_allowed:
-        raise ApplicationError(gettext("A completed document cannot be rolled back."))
     targets = dict(rollback_targets(document))
     if target_stage not in targets:
         label = dict(RollBack.Stage.choices).get(target_stage, target_stage)
@@ -586,6 +574,8 @@ def roll_back_document(
             WORK_PLAN.apply(document, "roll_back", hr)
             document.approved_at = None
             document.save()
+    document.stage = target_stage
+    document.save(update_fields=["stage"])
     voided_stages = DOCUMENT_ORDER[DOCUMENT_ORDER.index(target_stage) :]
     now = timezone.now()
     label = RollBack.Stage(target_stage).label
@@ -668,13 +658,37 @@ def open_improvement_plan(
     start: datetime.date,
     end: datetime.date,
 ) -> ImprovementPlan:
-    """The FRO opens a PIP: prompted by an underperformance rating, or at any time."""
-    if "open_pip" not in allowed_actions(actor, document):
+    """The FRO opens a PIP: prompted by an underperformance rating, or at any time while the
+    cycle is open. A staff member has one open PIP at a time over any given period."""
+    document, _ = _lock(document)
+    if "fro" not in relations_for(actor, document):
         raise ApplicationError(gettext("Only the FRO opens a performance improvement plan."))
+    _require_part(actor, document, "improvement_plans")
     if not objectives.strip() or not support.strip():
         raise ApplicationError(gettext("A PIP needs objectives and the support offered."))
     if end < start:
         raise ApplicationError(gettext("The PIP cannot end before it starts."))
+    overlapping = (
+        ImprovementPlan.objects.filter(
+            document__staff_id=document.staff_id,
+            state=ImprovementPlan.State.OPEN,
+            start__lte=end,
+            end__gte=start,
+        )
+        .order_by("start")
+        .first()
+    )
+    if overlapping is not None:
+        raise ApplicationError(
+            gettext(
+                "An open PIP already covers %(start)s – %(end)s: close it, or choose dates "
+                "after it ends."
+            )
+            % {
+                "start": formats.date_format(overlapping.start, "SHORT_DATE_FORMAT"),
+                "end": formats.date_format(overlapping.end, "SHORT_DATE_FORMAT"),
+            }
+        )
     plan = ImprovementPlan(
         document=document,
         opened_by=actor,
@@ -709,13 +723,21 @@ def open_improvement_plan(
 def add_improvement_meeting(
     *, plan: ImprovementPlan, actor: User, held_on: datetime.date, notes: str
 ) -> ImprovementPlanMeeting:
-    document = plan.document
-    if "open_pip" not in allowed_actions(actor, document):
+    document, _ = _lock(plan.document)
+    if "fro" not in relations_for(actor, document):
         raise ApplicationError(gettext("Only the FRO records PIP review meetings."))
+    _require_part(actor, document, "improvement_plans")
     if plan.state != ImprovementPlan.State.OPEN:
         raise ApplicationError(gettext("This PIP is closed."))
     if not notes.strip():
         raise ApplicationError(gettext("Write the notes of the meeting."))
+    if held_on > timezone.localdate():
+        raise ApplicationError(gettext("Record a meeting once it has been held, not before."))
+    if held_on < plan.start:
+        raise ApplicationError(
+            gettext("The PIP started on %(start)s: a review meeting is held after that.")
+            % {"start": formats.date_format(plan.start, "SHORT_DATE_FORMAT")}
+        )
     meeting = ImprovementPlanMeeting.objects.create(
         plan=plan, held_on=held_on, notes=notes.strip(), recorded_by=actor
     )
@@ -732,9 +754,10 @@ def add_improvement_meeting(
 def close_improvement_plan(
     *, plan: ImprovementPlan, actor: User, outcome: str, comment: str = ""
 ) -> ImprovementPlan:
-    document = plan.document
-    if "open_pip" not in allowed_actions(actor, document):
+    document, _ = _lock(plan.document)
+    if "fro" not in relations_for(actor, document):
         raise ApplicationError(gettext("Only the FRO closes a PIP."))
+    _require_part(actor, document, "improvement_plans")
     if plan.state != ImprovementPlan.State.OPEN:
         raise ApplicationError(gettext("This PIP is already closed."))
     if outcome not in ImprovementPlan.Outcome.values or not outcome:
@@ -754,3 +777,35 @@ def close_improvement_plan(
         actor=actor,
     )
     return plan
+
+
+# --- the document's stage, kept on its row --------------------------------------------------
+
+
+def _computed_stage() -> Case:
+    """SQL for the stage a document row is at, from the states of its stages
+    (`pmsystem.stages.stage_from`)."""
+    started = ~Q(state=S.NOT_STARTED)
+    evaluation = Appraisal.objects.filter(started, pk=OuterRef("pk"))
+    midpoint = MidpointReview.objects.filter(
+        ~Q(state=MidpointReview.State.NOT_STARTED), work_plan_id=OuterRef("pk")
+    )
+    return Case(
+        When(Exists(evaluation), then=Subquery(evaluation.values("state")[:1])),
+        When(Exists(midpoint), then=Value(Stage.MIDPOINT)),
+        default=Value(Stage.WORK_PLAN),
+    )
+
+
+def refresh_document_stages(documents: QuerySet[WorkPlan] | None = None) -> int:
+    """Set `WorkPlan.stage` from the states of each document's stages, in one statement (the
+    demo writer, which writes states directly, calls this); returns the rows updated."""
+    documents = WorkPlan.objects.all() if documents is None else documents
+    return documents.update(stage=_computed_stage())
+
+
+def stage_drift(documents: QuerySet[WorkPlan] | None = None) -> QuerySet[WorkPlan]:
+    """Documents whose kept stage is not what the states of their stages say (none, unless a
+    write bypassed the services)."""
+    documents = WorkPlan.objects.all() if documents is None else documents
+    return documents.annotate(computed=_computed_stage()).exclude(stage=F("computed"))

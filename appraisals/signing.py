@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pmsystem.stages import position
 from workplans.models import MidpointReview, Signature, WorkPlan
 from workplans.signing import content_hash
 
@@ -19,22 +20,51 @@ def _level(level) -> str | None:
     return level.code if level is not None else None
 
 
-def self_assessment_content(appraisal: Appraisal) -> dict:
+# Version 2 (this change): each stage signs everything its signer saw, so a changed goal text,
+# competency or development goal under a signed rating is caught. Version 1 signatures (made
+# before) keep verifying against the content version 1 read.
+CONTENT_VERSION = 2
+
+
+def work_plan_snapshot(document: WorkPlan) -> dict:
+    """The work plan as the end-of-cycle signers saw it (frozen from the self-evaluation on):
+    every current goal with its text and success criteria, competencies, development goals."""
     return {
-        "document": appraisal.pk,
-        "overall": appraisal.self_overall_comment,
         "goals": [
-            {"goal": row.goal_id, "comment": row.self_comment}
-            for row in appraisal.goal_rows.order_by("goal_id")
+            {"id": goal.pk, **goal.content()}
+            for goal in document.goals.filter(is_current=True).order_by("pk")
         ],
-        "competencies": [
-            {"competency": row.competency_id, "comment": row.self_comment}
-            for row in appraisal.competency_rows.order_by("competency_id")
-        ],
+        "competencies": sorted(document.competencies.values_list("code", flat=True)),
+        "development_goals": [d.content() for d in document.development_goals.all()],
     }
 
 
-def fro_evaluation_content(appraisal: Appraisal) -> dict:
+def _versioned(content: dict, appraisal: Appraisal, version: int, **more) -> dict:
+    if version == 1:
+        return content
+    return {"v": version, **content, "work_plan": work_plan_snapshot(appraisal.document), **more}
+
+
+def self_assessment_content(appraisal: Appraisal, version: int = CONTENT_VERSION) -> dict:
+    return _versioned(
+        {
+            "document": appraisal.pk,
+            "overall": appraisal.self_overall_comment,
+            "goals": [
+                {"goal": row.goal_id, "comment": row.self_comment}
+                for row in appraisal.goal_rows.order_by("goal_id")
+            ],
+            "competencies": [
+                {"competency": row.competency_id, "comment": row.self_comment}
+                for row in appraisal.competency_rows.order_by("competency_id")
+            ],
+        },
+        appraisal,
+        version,
+    )
+
+
+def _ratings(appraisal: Appraisal) -> dict:
     return {
         "document": appraisal.pk,
         "overall_rating": _level(appraisal.overall_rating),
@@ -54,12 +84,27 @@ def fro_evaluation_content(appraisal: Appraisal) -> dict:
     }
 
 
-def sro_review_content(appraisal: Appraisal) -> dict:
-    return {"document": appraisal.pk, "sro_comment": appraisal.sro_comment}
+def fro_evaluation_content(appraisal: Appraisal, version: int = CONTENT_VERSION) -> dict:
+    return _versioned(_ratings(appraisal), appraisal, version)
 
 
-def acknowledgement_content(appraisal: Appraisal) -> dict:
-    return {"document": appraisal.pk, "staff_comment": appraisal.staff_final_comment}
+def sro_review_content(appraisal: Appraisal, version: int = CONTENT_VERSION) -> dict:
+    """Version 2: the SRO signs the ratings and comments they approve, besides their own."""
+    content = {"document": appraisal.pk, "sro_comment": appraisal.sro_comment}
+    return _versioned(content, appraisal, version, evaluation=_ratings(appraisal))
+
+
+def acknowledgement_content(appraisal: Appraisal, version: int = CONTENT_VERSION) -> dict:
+    """Version 2: the staff member signs the evaluation they read: ratings, FRO's and SRO's
+    comments, and their own final comments."""
+    content = {"document": appraisal.pk, "staff_comment": appraisal.staff_final_comment}
+    return _versioned(
+        content,
+        appraisal,
+        version,
+        evaluation=_ratings(appraisal),
+        sro_comment=appraisal.sro_comment,
+    )
 
 
 STAGE_CONTENT = {
@@ -70,7 +115,10 @@ STAGE_CONTENT = {
 }
 
 
-def current_stage_content(document: WorkPlan, stage: str) -> dict | None:
+def current_stage_content(
+    document: WorkPlan, stage: str, version: int = CONTENT_VERSION
+) -> dict | None:
+    """What `stage` of the document holds now, read as a signature of `version` reads it."""
     if stage == "midpoint":
         try:
             return {"document": document.pk, **document.midpoint.content()}
@@ -80,16 +128,14 @@ def current_stage_content(document: WorkPlan, stage: str) -> dict | None:
         appraisal = document.appraisal
     except Appraisal.DoesNotExist:
         return None
-    return STAGE_CONTENT[stage](appraisal)
+    return STAGE_CONTENT[stage](appraisal, version)
 
 
 def _stage_closed(document: WorkPlan, stage: str) -> bool:
-    from .selectors import DOCUMENT_ORDER, document_stage
-
     if stage == "midpoint":
         midpoint = getattr(document, "midpoint", None)
         return midpoint is not None and midpoint.state == MidpointReview.State.FINALISED
-    return DOCUMENT_ORDER.index(document_stage(document)) > DOCUMENT_ORDER.index(stage)
+    return position(document.stage) > position(stage)
 
 
 @dataclass
@@ -121,7 +167,8 @@ def verify_signatures(queryset=None) -> tuple[int, list[Mismatch]]:
     for signature in latest.values():
         if not _stage_closed(signature.document, signature.stage):
             continue  # reopened (returned or rolled back): it will be signed again
-        current = current_stage_content(signature.document, signature.stage)
+        version = signature.content.get("v", 1) if isinstance(signature.content, dict) else 1
+        current = current_stage_content(signature.document, signature.stage, version)
         if current is not None and content_hash(current) != signature.content_hash:
             mismatches.append(
                 Mismatch(signature, f"the {signature.stage} stage changed after it was signed")

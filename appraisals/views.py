@@ -91,7 +91,7 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
             "rebuttable": appraisal.final_rating is not None and appraisal.final_rating.rebuttable,
             "rebuttal_open": appraisal.rebuttal_deadline is not None
             and datetime.date.today() <= appraisal.rebuttal_deadline,
-            "rebuttal": _rebuttal_of(document),
+            "rebuttal": None if supervisor_only else _rebuttal_of(document),
             "reason_form": ReasonForm(),
             **context,
         },

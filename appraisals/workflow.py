@@ -8,6 +8,8 @@ from __future__ import annotations
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from pmsystem.freeze import closed_cycle_refusal
+from pmsystem.stages import ORDER
 from pmsystem.workflow import Transition, Workflow
 from workplans.models import MidpointReview, WorkPlan
 
@@ -44,18 +46,13 @@ def _ratings_complete(appraisal: Appraisal) -> str | None:
     return " ".join(missing) if missing else None
 
 
-def _not_completed(appraisal: Appraisal) -> str | None:
-    if appraisal.state == S.COMPLETED and not appraisal.document.cycle.rollback_completed_allowed:
-        return gettext("A completed document cannot be rolled back.")
-    return None
-
-
 APPRAISAL = Workflow(
     document="evaluation",
     state_field="state",
     states=dict(S.choices),
     too_early=_("This evaluation is %(state)s: it cannot be %(past)s yet."),
     too_late=_("This evaluation is %(state)s: it can no longer be %(past)s."),
+    closed=lambda appraisal: closed_cycle_refusal(appraisal.document.cycle),
     transitions=[
         Transition(
             "start_evaluation",
@@ -119,14 +116,15 @@ APPRAISAL = Workflow(
             action=_("acknowledge this evaluation"),
             past=pgettext_lazy("evaluation", "acknowledged"),
         ),
-        # HR focal points roll back on an officer's written request.
+        # HR focal points roll back on an officer's written request: steps of
+        # `services.roll_back_document`, which checks whether a roll-back is possible at all
+        # (`selectors.rollback_refusal`).
         Transition(
             "roll_back_to_sro_review",
             _("Roll back to SRO review"),
             (S.ACKNOWLEDGEMENT, S.COMPLETED),
             S.SRO_REVIEW,
             frozenset({"hr"}),
-            guard=_not_completed,
             action=_("roll back to SRO review"),
             past=pgettext_lazy("evaluation", "rolled back"),
         ),
@@ -136,7 +134,6 @@ APPRAISAL = Workflow(
             (S.SRO_REVIEW, S.ACKNOWLEDGEMENT, S.COMPLETED),
             S.FRO_EVALUATION,
             frozenset({"hr"}),
-            guard=_not_completed,
             action=_("roll back this evaluation to FRO evaluation"),
             past=pgettext_lazy("evaluation", "rolled back"),
         ),
@@ -146,7 +143,6 @@ APPRAISAL = Workflow(
             (S.FRO_EVALUATION, S.SRO_REVIEW, S.ACKNOWLEDGEMENT, S.COMPLETED),
             S.SELF_ASSESSMENT,
             frozenset({"hr"}),
-            guard=_not_completed,
             action=_("roll back to self-evaluation"),
             past=pgettext_lazy("evaluation", "rolled back"),
         ),
@@ -156,7 +152,6 @@ APPRAISAL = Workflow(
             tuple(s for s in S.values if s != S.NOT_STARTED),
             S.NOT_STARTED,
             frozenset({"hr"}),
-            guard=_not_completed,
             action=_("reset this evaluation"),
             past=pgettext_lazy("evaluation", "reset"),
         ),
@@ -164,12 +159,5 @@ APPRAISAL = Workflow(
 )
 
 # Where each stage's signature is taken, in the document's order (roll-back voids every
-# signature from the target stage on).
-STAGE_ORDER = [
-    "work_plan",
-    "midpoint",
-    "self_assessment",
-    "fro_evaluation",
-    "sro_review",
-    "acknowledgement",
-]
+# signature from the target stage on): every stage but the last.
+STAGE_ORDER = ORDER[:-1]

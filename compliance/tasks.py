@@ -4,7 +4,7 @@ import datetime
 
 from celery import shared_task
 
-from . import reminders
+from . import access_audit, reminders
 
 
 @shared_task(name="compliance.tasks.run_daily_sweep")
@@ -26,3 +26,15 @@ def send_reminders(reminder_ids: list[int]) -> dict:
     sends nothing more: every row is claimed before its email leaves)."""
     result = reminders.send_reminders(reminder_ids=reminder_ids)
     return {"sent": result.sent, "skipped": result.skipped, "failed": result.failed}
+
+
+@shared_task(name="compliance.tasks.check_access")
+def check_access() -> dict:
+    """Daily: does every person's access equal today's relations? Findings go to the security
+    log (`access_drift`)."""
+    report = access_audit.check_access()
+    return {
+        "documents": report.checked_documents,
+        "people": report.checked_people,
+        "findings": len(report.findings),
+    }

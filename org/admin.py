@@ -3,8 +3,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
-from guardian.admin import GuardedModelAdmin
 
+from pmsystem.adminforms import service_checked_form
+
+from . import services
 from .models import (
     Cycle,
     Delegation,
@@ -16,7 +18,6 @@ from .models import (
     StaffMember,
     User,
 )
-from .permissions import sync_department_grants
 
 
 class StaffMemberInline(admin.StackedInline):
@@ -44,7 +45,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(GuardedModelAdmin):
+class OrgUnitAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "kind", "parent", "entity", "head", "is_active"]
     list_filter = ["kind", "is_active", "entity"]
     search_fields = ["code", "name"]
@@ -127,6 +128,10 @@ class ReportingLineAdmin(admin.ModelAdmin):
     ]
     autocomplete_fields = ["staff", "fro", "sro"]
     list_select_related = ["staff__user", "fro__user", "sro__user", "cycle"]
+    form = service_checked_form(services.reporting_line_refusal)
+
+    def save_model(self, request, obj, form, change):
+        services.save_reporting_line(line=obj)
 
 
 @admin.register(DepartmentRole)
@@ -138,20 +143,25 @@ class DepartmentRoleAdmin(admin.ModelAdmin):
     list_select_related = ["entity", "user"]
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # A role moved to another entity withdraws the grants on the old one too.
-        previous = form.initial.get("entity")
-        sync_department_grants(entity_ids={obj.entity_id} | ({previous} if previous else set()))
+        services.save_department_role(department_role=obj)
 
     def delete_model(self, request, obj):
-        entity_id = obj.entity_id
-        super().delete_model(request, obj)
-        sync_department_grants(entity_ids=[entity_id])
+        services.end_department_role(department_role=obj)
 
     def delete_queryset(self, request, queryset):
-        entity_ids = list(queryset.values_list("entity_id", flat=True).distinct())
-        super().delete_queryset(request, queryset)
-        sync_department_grants(entity_ids=entity_ids)
+        for role in queryset:
+            services.end_department_role(department_role=role)
+
+
+def _delegation_refusal(delegation: Delegation) -> str | None:
+    return services.delegation_refusal(
+        principal=delegation.principal,
+        acting=delegation.acting,
+        role=delegation.role,
+        start=delegation.start,
+        end=delegation.end,
+        delegation=delegation,
+    )
 
 
 @admin.register(Delegation)
@@ -166,3 +176,7 @@ class DelegationAdmin(admin.ModelAdmin):
     ]
     autocomplete_fields = ["principal", "acting"]
     list_select_related = ["principal", "acting"]
+    form = service_checked_form(_delegation_refusal)
+
+    def save_model(self, request, obj, form, change):
+        services.save_delegation(delegation=obj)

@@ -4,7 +4,9 @@ from django.db.models import Exists, OuterRef, Subquery
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from .models import Cycle, OrgUnitUserObjectPermission, ReportingLine, StaffMember, User
+from .models import Cycle, StaffMember, User
+from .permissions import roles_with
+from .relations import current_department_roles, lines_in_effect
 
 ENTITY_FLAGS = {
     "is_department_manager": "view_entity_documents",
@@ -17,8 +19,8 @@ ENTITY_FLAGS = {
 def _navigation(user: User) -> dict:
     """Everything the menu needs in one query (and the model-permission check of staff
     administrators)."""
-    lines = ReportingLine.objects.filter(effective_to__isnull=True, cycle__status=Cycle.Status.OPEN)
-    grants = OrgUnitUserObjectPermission.objects.filter(user=OuterRef("pk"))
+    lines = lines_in_effect().filter(cycle__status=Cycle.Status.OPEN)
+    roles = current_department_roles().filter(user_id=OuterRef("pk"))
     flags = (
         User.objects.filter(pk=user.pk)
         .annotate(
@@ -29,7 +31,7 @@ def _navigation(user: User) -> dict:
             is_officer=Exists(lines.filter(fro_id=OuterRef("pk"))),
             is_sro=Exists(lines.filter(sro_id=OuterRef("pk"))),
             **{
-                flag: Exists(grants.filter(permission__codename=codename))
+                flag: Exists(roles.filter(role__in=roles_with(codename)))
                 for flag, codename in ENTITY_FLAGS.items()
             },
         )

@@ -47,7 +47,6 @@ from .models import (
     User,
     category_for_grade,
 )
-from .permissions import sync_department_grants
 from .services import ApplicationError, create_cycle, create_delegation
 
 DEMO_DOMAIN = "demo.pmsystem.org"
@@ -348,9 +347,9 @@ def seed_app_documents() -> dict[str, int]:
     """Let every app built on `org` seed its demo documents onto the demo organisation.
 
     An installed app may expose `seed_documents() -> int` (how many documents it added; 0 when
-    they are already there) in its `demo` module; it is found through the app registry, as
-    `org.permissions.rebuild_permissions` finds `rebuild_grants`, so that `org` never imports
-    the apps built on it. Returns the count per app label, in INSTALLED_APPS order.
+    they are already there) in its `demo` module; it is found through the app registry, so
+    that `org` never imports the apps built on it. Returns the count per app label, in
+    INSTALLED_APPS order.
     """
     results = {}
     for config in apps.get_app_configs():
@@ -578,12 +577,27 @@ def _plan_delegations(plan: _Plan, rng: random.Random) -> None:
         for u in plan.units
         if u.kind == OrgUnit.Kind.SECTION and id(u.head) not in demo_people
     ]
-    # The acting officer heads a unit of the chief's section: prefer a section with another
-    # unit, whose head the acting officer can then act for.
+    # The acting officer is a fellow section chief of the same division (else of the same
+    # entity): someone who holds no role on the documents they will act on (one person, one
+    # role per document), as a delegation that would give them one is refused.
     units_per_section = Counter(id(u.parent) for u in plan.units if u.kind == OrgUnit.Kind.UNIT)
     busy = [chief for chief in chiefs if units_per_section[id(chief.unit)] >= 2]
     chief = rng.choice(busy or chiefs)
-    acting = next(u.head for u in plan.units if u.parent is chief.unit)
+    others = [other for other in chiefs if other is not chief]
+    peers = (
+        [other for other in others if other.unit.parent is chief.unit.parent]
+        or [other for other in others if other.unit.entity is chief.unit.entity]
+        or others
+        or [
+            u.head
+            for u in plan.units
+            if u.kind == OrgUnit.Kind.UNIT
+            and u.parent is not chief.unit
+            and u.head is not chief
+            and id(u.head) not in demo_people
+        ]
+    )
+    acting = peers[0]
     plan.delegations.append((chief, acting, Delegation.Role.FRO, "Temporary duty assignment"))
 
 
@@ -781,7 +795,6 @@ def _write(plan: _Plan, password_hash: str) -> None:
     # What follows, and the apps' demo documents, is planned on these rows, not on the
     # statistics of the empty tables.
     analyze([User, OrgUnit, StaffMember, Cycle, ReportingLine, DepartmentRole])
-    sync_department_grants()
 
     today = datetime.date.today()
     users = User.objects.in_bulk(

@@ -57,7 +57,7 @@ from .models import (
 )
 from .notifications import notify_addresses
 from .permissions import importable_entity_ids, privileged_accounts
-from .signals import reporting_lines_changed
+from .services import signed_roles_on_documents
 
 UNITS, STAFF, LINES = "units", "staff", "lines"
 KINDS = (UNITS, STAFF, LINES)
@@ -1248,6 +1248,7 @@ class _Import:
                 staff_id__in=chunk, effective_to__isnull=True
             ).values("id", "staff_id", "cycle_id", "fro_id", "sro_id", "effective_from"):
                 current[(line["staff_id"], line["cycle_id"])] = line
+        self.signed = signed_roles_on_documents(staff_ids)
         for row, index, cycle, fro, sro, effective_from in pending:
             staff_id = self.planned_user_id(index) if index in self.db_staff else None
             line = current.get((staff_id, cycle.pk)) if staff_id else None
@@ -1274,9 +1275,39 @@ class _Import:
                     % {"date": line["effective_from"].isoformat()},
                 )
                 continue
+            clash = self.signed_otherwise(
+                staff_id, cycle, {"fro": (fro, fro_id), "sro": (sro, sro_id)}
+            )
+            if clash:
+                self.error(row, f"{clash[1]}_index_number", clash[0])
+                continue
             plan.action = "update"
             plan.close_line_id = line["id"]
             self.lines.append(plan)
+
+    def signed_otherwise(
+        self, staff_id: int, cycle: Cycle, officers: dict[str, tuple[str, int | None]]
+    ) -> tuple[str, str] | None:
+        """A new officer who signed this staff member's document for the cycle in the other
+        role (one person, one role per document): the reason and the role, or None."""
+        signed = self.signed.get((staff_id, cycle.pk), {})
+        for role, (index, officer_id) in officers.items():
+            other = signed.get(officer_id, set()) - {role} if officer_id else set()
+            if other:
+                return (
+                    gettext(
+                        "Index number %(index)s signed this staff member's %(cycle)s document "
+                        "as %(signed)s, so they cannot be named its %(role)s."
+                    )
+                    % {
+                        "index": index,
+                        "cycle": cycle,
+                        "signed": ", ".join(sorted(r.upper() for r in other)),
+                        "role": role.upper(),
+                    },
+                    role,
+                )
+        return None
 
     # -- counts and writes -------------------------------------------------------------------
 
@@ -1478,12 +1509,6 @@ class _Import:
             ],
             batch_size=BATCH,
         )
-        changed = [p for p in self.lines if p.action != "unchanged"]
-        cycle_ids = sorted({p.cycle.pk for p in changed})
-        # Apps built on org re-derive their grants from the lines; in chunks, so that their
-        # queries stay within the database's parameter limits.
-        for chunk in _chunks(sorted({user_ids[p.index] for p in changed})):
-            reporting_lines_changed.send(sender=ReportingLine, staff_ids=chunk, cycle_ids=cycle_ids)
 
 
 def _email_changed(plan: _StaffPlan) -> bool:

@@ -29,10 +29,11 @@ SESSION_STAMP = "pmsystem.session"
 # request: the idle timeout is exact to within this many seconds.
 SEEN_RESOLUTION_SECONDS = 60
 # {"user": pk, "required": bool, "enrolled": bool, "at": time}: whether the signed-in user
-# must have, and has, a TOTP authenticator. Worked out at sign-in, again after any visit to an
-# MFA page (where enrolment changes), and at least this often (a new HOD role takes effect).
+# must have, and has, a TOTP authenticator. Only "required and enrolled" is reused from the
+# session (no change of role can make that account miss a factor; enrolment changes only on
+# the MFA pages, which drop the stamp); any other status is worked out again on every request,
+# so a role that starts (by its date or an edit anywhere) asks for the factor at once.
 MFA_STAMP = "pmsystem.mfa"
-MFA_RECHECK_SECONDS = 300
 
 # Shown to the person signed out: `IDLE_MESSAGE % {"minutes": n}`, `ABSOLUTE_MESSAGE % {"hours": n}`
 # (translated, with the plural the number needs); the other two are msgids, shown with gettext.
@@ -75,15 +76,13 @@ MFA_EXEMPT_URL_NAMES = {
 MFA_EXEMPT_URL_PREFIX = "mfa_"
 
 
-def _remember_mfa_status(request: HttpRequest, user, now: int) -> MFAStatus:
-    status = mfa_status(user)
+def _remember(request: HttpRequest, user, status: MFAStatus, now: int) -> None:
     request.session[MFA_STAMP] = {
         "user": user.pk,
         "required": status.required,
         "enrolled": status.enrolled,
         "at": now,
     }
-    return status
 
 
 def stamp_session(sender, request: HttpRequest | None, user, **kwargs) -> None:
@@ -92,7 +91,9 @@ def stamp_session(sender, request: HttpRequest | None, user, **kwargs) -> None:
         return
     now = int(time.time())
     request.session[SESSION_STAMP] = {"user": user.pk, "start": now, "seen": now}
-    _remember_mfa_status(request, user, now)
+    status = mfa_status(user)
+    if status.required and status.enrolled:
+        _remember(request, user, status, now)
 
 
 class SessionLimitsMiddleware:
@@ -202,10 +203,14 @@ class MFARequiredMiddleware:
         user = request.user
         now = int(time.time())
         cached = request.session.get(MFA_STAMP)
-        # A clock set back (or a test travelling to the past) keeps the status until it is due.
-        if cached and cached.get("user") == user.pk and now - cached["at"] < MFA_RECHECK_SECONDS:
-            return MFAStatus(required=cached["required"], enrolled=cached["enrolled"])
-        return _remember_mfa_status(request, user, now)
+        if cached and cached.get("user") == user.pk and cached["required"] and cached["enrolled"]:
+            return MFAStatus(required=True, enrolled=True)
+        status = mfa_status(user)
+        if status.required and status.enrolled:
+            _remember(request, user, status, now)
+        else:
+            request.session.pop(MFA_STAMP, None)
+        return status
 
     @staticmethod
     def next_step(user) -> tuple[str, str]:

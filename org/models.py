@@ -11,7 +11,6 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 
 class UserManager(BaseUserManager["User"]):
@@ -110,18 +109,6 @@ class OrgUnit(models.Model):
         ordering = ["code"]
         verbose_name = _("organisational unit")
         verbose_name_plural = _("organisational units")
-        permissions = [
-            ("view_entity_documents", _("See every performance document of the entity")),
-            ("manage_entity_compliance", _("Run compliance reports, reminders and broadcasts")),
-            (
-                "rollback_entity_documents",
-                _("Roll documents of the entity back to an earlier stage"),
-            ),
-            ("reply_entity_rebuttals", _("Reply to rebuttals as head of the entity")),
-            ("manage_entity_roster", _("Keep the entity's rebuttal panel roster")),
-            ("import_entity_staff", _("Import staff, units and reporting lines")),
-            ("view_entity_roster", _("See the entity's rebuttal panel roster")),
-        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind="entity", parent__isnull=True) | ~Q(kind="entity"),
@@ -174,14 +161,6 @@ class OrgUnit(models.Model):
             chain.append(node)
             node = node.parent
         return chain
-
-
-class OrgUnitUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(OrgUnit, on_delete=models.CASCADE)
-
-
-class OrgUnitGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(OrgUnit, on_delete=models.CASCADE)
 
 
 class Grade(models.TextChoices):

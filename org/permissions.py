@@ -1,33 +1,20 @@
-"""Who may do what in `org`: department-wide grants derived from DepartmentRole.
+"""Who may do what in `org`: department-wide capabilities derived from today's roles.
 
-Grants are guardian object permissions on the entity (direct FK table
-OrgUnitUserObjectPermission). They are derived, never granted by hand: call
-`sync_department_grants` whenever department roles change, and `rebuild_permissions`
-(the `rebuild_permissions` command) rebuilds every app's grants from scratch.
+An HOD, HR focal point or staff representative holds the capabilities of their role on the
+entity while the role is current (`org.relations`); nothing is granted or stored, so an ended
+role stops and a future one starts on its day, without anyone acting.
 """
 
 from __future__ import annotations
 
 import datetime
-import importlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.conf import settings
-from django.contrib.auth.models import Permission
-from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet, Value
 
-from .models import (
-    Delegation,
-    DepartmentRole,
-    OrgUnit,
-    OrgUnitUserObjectPermission,
-    StaffMember,
-    User,
-)
+from .models import DepartmentRole, OrgUnit, StaffMember, User
+from .relations import current_delegations, current_department_roles
 
 Role = DepartmentRole.Role
 
@@ -48,82 +35,44 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     ),
     Role.STAFF_REPRESENTATIVE: ("view_entity_roster",),
 }
-MANAGED_CODENAMES = sorted({code for codes in ROLE_PERMISSIONS.values() for code in codes})
+CAPABILITIES = sorted({code for codes in ROLE_PERMISSIONS.values() for code in codes})
 
 
-def _permissions_by_codename() -> dict[str, Permission]:
-    content_type = ContentType.objects.get_for_model(OrgUnit)
-    return {
-        p.codename: p
-        for p in Permission.objects.filter(
-            content_type=content_type, codename__in=MANAGED_CODENAMES
-        )
-    }
+def roles_with(capability: str) -> list[str]:
+    """The department roles that carry `capability`."""
+    if capability not in CAPABILITIES:
+        raise ValueError(f"unknown entity capability {capability!r}")
+    return [role for role, codes in ROLE_PERMISSIONS.items() if capability in codes]
 
 
-@transaction.atomic
-def sync_department_grants(
-    *, entity_ids: Iterable[int] | None = None, today: datetime.date | None = None
-) -> int:
-    """Make the entity grants match the department roles current today; returns rows granted.
-
-    Rule: HODs, HR focal points and staff representatives hold their permissions on the
-    entity only while their role is current (start <= today <= end).
-    """
-    today = today or datetime.date.today()
-    perms = _permissions_by_codename()
-    existing = OrgUnitUserObjectPermission.objects.filter(permission__in=perms.values())
-    roles = DepartmentRole.objects.filter(start__lte=today).exclude(end__lt=today)
-    if entity_ids is not None:
-        entity_ids = list(entity_ids)
-        existing = existing.filter(content_object_id__in=entity_ids)
-        roles = roles.filter(entity_id__in=entity_ids)
-    existing.delete()
-    wanted = {
-        (role.user_id, role.entity_id, codename)
-        for role in roles.only("user_id", "entity_id", "role")
-        for codename in ROLE_PERMISSIONS[role.role]
-    }
-    OrgUnitUserObjectPermission.objects.bulk_create(
-        [
-            OrgUnitUserObjectPermission(
-                user_id=user_id, content_object_id=entity_id, permission=perms[codename]
-            )
-            for user_id, entity_id, codename in sorted(wanted)
-        ],
-        batch_size=2000,
+def entity_ids_where(user: User, capability: str, on: datetime.date | None = None) -> QuerySet:
+    """The ids of the entities on which `user` holds `capability` through a current role of
+    their own (a subquery)."""
+    return (
+        current_department_roles(on)
+        .filter(user_id=user.pk, role__in=roles_with(capability))
+        .values("entity_id")
     )
-    return len(wanted)
 
 
-def rebuild_permissions() -> dict[str, int]:
-    """Rebuild every app's derived grants from scratch.
-
-    Each installed app may expose `rebuild_grants() -> int` in its permissions module; this
-    finds them through the app registry so that `org` never imports the apps built on it.
-    """
-    results = {"org": sync_department_grants()}
-    for config in apps.get_app_configs():
-        if config.name == "org":
-            continue
-        try:
-            module = importlib.import_module(f"{config.name}.permissions")
-        except ModuleNotFoundError:
-            continue
-        rebuild = getattr(module, "rebuild_grants", None)
-        if rebuild is not None:
-            results[config.label] = rebuild()
-    return results
-
-
-def entities_where(user: User, codename: str) -> QuerySet[OrgUnit]:
-    """The entities on which `user` holds `codename`: one join on the grant table."""
+def entities_where(user: User, capability: str) -> QuerySet[OrgUnit]:
+    """The entities on which `user` holds `capability` today: one query."""
     if not user.is_authenticated:
         return OrgUnit.objects.none()
-    return OrgUnit.objects.filter(
-        orgunituserobjectpermission__user=user,
-        orgunituserobjectpermission__permission__codename=codename,
-    ).distinct()
+    return OrgUnit.objects.filter(pk__in=entity_ids_where(user, capability))
+
+
+def hod_entity_ids(user: User, on: datetime.date | None = None) -> QuerySet:
+    """The entities where `user` acts as head: as their current HOD, or as acting HOD while a
+    delegation from a current HOD holds (a subquery of entity ids)."""
+    principals = current_delegations(on).filter(acting_id=user.pk, role="hod").values("principal")
+    return (
+        current_department_roles(on)
+        .filter(role=Role.HOD)
+        .filter(user_id__in=principals)
+        .values("entity_id")
+        .union(entity_ids_where(user, "reply_entity_rebuttals", on))
+    )
 
 
 def can_import(user: User) -> bool:
@@ -180,7 +129,7 @@ def mfa_status(user: User, *, today: datetime.date | None = None) -> MFAStatus:
     """
     from allauth.mfa.models import Authenticator
 
-    today = today or datetime.date.today()
+    on = today
     always = user.is_staff or user.is_superuser or settings.MFA_REQUIRED_FOR_ALL
     row = (
         User.objects.filter(pk=user.pk)
@@ -191,18 +140,11 @@ def mfa_status(user: User, *, today: datetime.date | None = None) -> MFAStatus:
             privileged=Value(True)
             if always
             else Exists(
-                DepartmentRole.objects.filter(
-                    user_id=OuterRef("pk"), role__in=MFA_REQUIRED_ROLES, start__lte=today
-                ).exclude(end__lt=today)
-            )
-            | Exists(
-                Delegation.objects.filter(
-                    acting_id=OuterRef("pk"),
-                    role=Delegation.Role.HOD,
-                    start__lte=today,
-                    end__gte=today,
+                current_department_roles(on).filter(
+                    user_id=OuterRef("pk"), role__in=MFA_REQUIRED_ROLES
                 )
-            ),
+            )
+            | Exists(current_delegations(on).filter(acting_id=OuterRef("pk"), role="hod")),
         )
         .values("enrolled", "privileged")
         .first()

@@ -49,6 +49,7 @@ class Workflow:
     too_early: str
     too_late: str
     transitions: dict[str, Transition] = field(default_factory=dict)
+    closed: Guard | None = None
 
     def __init__(
         self,
@@ -59,12 +60,15 @@ class Workflow:
         too_early: str,
         too_late: str,
         transitions: Iterable[Transition],
+        closed: Guard | None = None,
     ):
         self.document = document
         self.state_field = state_field
         self.states = states
         self.too_early = too_early
         self.too_late = too_late
+        # Why no transition may be taken at all now (a closed cycle), or None.
+        self.closed = closed
         self.transitions = {}
         for t in transitions:
             if not t.roles:
@@ -79,11 +83,16 @@ class Workflow:
     def state_of(self, obj: Any) -> str:
         return getattr(obj, self.state_field)
 
-    def refusal(self, obj: Any, name: str, roles: Iterable[str]) -> str | None:
-        """Why `name` may not be taken now by someone holding `roles` (None when it may)."""
+    def refusal(
+        self, obj: Any, name: str, roles: Iterable[str], conflicts: dict[str, str] | None = None
+    ) -> str | None:
+        """Why `name` may not be taken now by someone holding `roles` (None when it may).
+        `conflicts` are the roles the conflict-of-interest rule took from them, with why."""
         transition = self.transitions[name]
         state = self.state_of(obj)
         if not transition.roles.intersection(roles):
+            for role in sorted(transition.roles.intersection(conflicts or {})):
+                return (conflicts or {})[role]
             return gettext("You may not %(action)s.") % {"action": transition.action}
         if state not in transition.sources:
             # States are declared in the order a document goes through them: before every
@@ -95,6 +104,10 @@ class Workflow:
                 "state": lower_first(str(self.states[state])),
                 "past": transition.past,
             }
+        if self.closed is not None:
+            closed = self.closed(obj)
+            if closed:
+                return closed
         if transition.guard is not None:
             return transition.guard(obj)
         return None
@@ -104,8 +117,10 @@ class Workflow:
         return [t for t in self.transitions.values() if self.refusal(obj, t.name, roles) is None]
 
     def check(self, obj: Any, name: str, roles: Iterable[str]) -> Transition:
-        """Raise ApplicationError with the reason unless the transition may be taken now."""
-        reason = self.refusal(obj, name, roles)
+        """Raise ApplicationError with the reason unless the transition may be taken now.
+        `roles` may be a `workplans.conflicts.Relations`: a role the conflict rule took away
+        is refused with its reason."""
+        reason = self.refusal(obj, name, roles, getattr(roles, "conflicts", None))
         if reason:
             raise ApplicationError(reason)
         return self.transitions[name]

@@ -22,7 +22,6 @@ from workplans.signing import record_event
 
 from . import services
 from .models import Group, PanelMember, PanelRoster, RebuttalCase
-from .permissions import sync_case_grants
 
 PER_GROUP = 3
 
@@ -132,7 +131,6 @@ def _panel(case: RebuttalCase, hr: User) -> None:
             case=case, roster_member=member, user=member.user, seat=group, appointed_by=hr
         )
     RebuttalCase.objects.filter(pk=case.pk).update(panel_constituted_at=timezone.now())
-    sync_case_grants(case_ids=[case.pk])
 
 
 @transaction.atomic

@@ -10,7 +10,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from org.models import OrgUnit, RatingLevel
 from workplans.models import WorkPlan
@@ -199,18 +198,9 @@ class RebuttalCase(models.Model):
             models.Index(fields=["state", "reply_due"]),
             models.Index(fields=["state", "report_due"]),
         ]
-        permissions = [("act_as_panel_member", "Sit on the panel of the case")]
 
     def __str__(self) -> str:
         return gettext("Rebuttal of %(document)s") % {"document": self.document}
-
-
-class RebuttalCaseUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(RebuttalCase, on_delete=models.CASCADE)
-
-
-class RebuttalCaseGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(RebuttalCase, on_delete=models.CASCADE)
 
 
 def attachment_path(instance: RebuttalAttachment, filename: str) -> str:

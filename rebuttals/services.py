@@ -21,7 +21,8 @@ from org.notifications import notify
 from pmsystem.errors import ApplicationError
 from pmsystem.i18n import Phrase, phrase
 from pmsystem.security import log_event
-from workplans.models import AdditionalSupervisor, WorkPlan
+from workplans.models import WorkPlan
+from workplans.permissions import hr_conflict_refusal, role_holders
 from workplans.selectors import current_line
 from workplans.signing import record_event
 
@@ -36,7 +37,7 @@ from .models import (
     RosterMember,
     StatusFileRecord,
 )
-from .permissions import allowed_case_actions, case_relations, roster_roles, sync_case_grants
+from .permissions import allowed_case_actions, case_relations, roster_roles
 from .selectors import roster_problems
 from .workflow import CASE
 
@@ -341,7 +342,7 @@ def reply_to_rebuttal(*, case: RebuttalCase, actor: User, reply: str) -> Rebutta
     relations = case_relations(actor, case)
     if not reply.strip():
         raise ApplicationError(gettext("Write the reply."))
-    CASE.apply(case, "reply", frozenset(relations))
+    CASE.apply(case, "reply", relations)
     case.hod_reply = reply.strip()
     case.hod_replied_at = timezone.now()
     case.hod_replied_by = actor
@@ -365,6 +366,13 @@ def reply_to_rebuttal(*, case: RebuttalCase, actor: User, reply: str) -> Rebutta
     return case
 
 
+def _refuse_hr_conflict(case: RebuttalCase, actor: User, relations) -> None:
+    """An HR focal point who holds a role on the document (their own case above all) does not
+    act on its case: another HR focal point of the entity does, and the refusal names them."""
+    if "hr" not in relations and "hr" in relations.conflicts:
+        raise ApplicationError(hr_conflict_refusal(case.document, actor, relations))
+
+
 def _panel_users(case: RebuttalCase) -> list[User]:
     return [m.user for m in case.panel.filter(excused_at__isnull=True).select_related("user")]
 
@@ -373,19 +381,16 @@ def _panel_users(case: RebuttalCase) -> list[User]:
 
 
 def conflicted_user_ids(case: RebuttalCase) -> set[int]:
-    """Nobody in the staff member's reporting line for the cycle (every FRO and SRO of the
-    cycle, additional supervisors) nor the staff member may sit."""
+    """Nobody who holds a role on the document (`workplans.conflicts`: the staff member, the
+    FRO and SRO and their acting officers, accepted additional supervisors, anyone who signed
+    a stage), nor anyone in the staff member's reporting line for the cycle (every FRO and SRO
+    of the cycle's lines), may sit."""
     document = case.document
-    ids = {document.staff_id}
+    ids = set(role_holders(document))
     for fro, sro in ReportingLine.objects.filter(
         staff_id=document.staff_id, cycle_id=document.cycle_id
     ).values_list("fro_id", "sro_id"):
         ids.update((fro, sro))
-    ids.update(
-        AdditionalSupervisor.objects.filter(
-            work_plan=document, state=AdditionalSupervisor.State.ACCEPTED
-        ).values_list("supervisor_id", flat=True)
-    )
     if case.pk:
         # Members excused for a conflict are not offered again.
         ids.update(case.panel.filter(excused_at__isnull=False).values_list("user_id", flat=True))
@@ -413,6 +418,7 @@ def appoint_panel_member(
     """HR constitutes the panel from the published roster: one chair, one HOD-designated and
     one staff-designated member, none of them conflicted."""
     case = _lock_case(case)
+    _refuse_hr_conflict(case, actor, case_relations(actor, case))
     if "constitute_panel" not in allowed_case_actions(actor, case):
         raise ApplicationError(
             gettext(
@@ -431,8 +437,8 @@ def appoint_panel_member(
         raise ApplicationError(
             gettext(
                 "%(name)s cannot sit on this panel: they are the staff member, in their "
-                "reporting line for the cycle, an additional supervisor, or excused for a "
-                "conflict."
+                "reporting line for the cycle, an additional supervisor or acting officer, "
+                "signed the document, or were excused for a conflict."
             )
             % {"name": roster_member.user}
         )
@@ -457,7 +463,6 @@ def appoint_panel_member(
     if case.panel.filter(excused_at__isnull=True).count() == len(Group.values):
         case.panel_constituted_at = timezone.now()
         case.save(update_fields=["panel_constituted_at"])
-    sync_case_grants(case_ids=[case.pk])
     record_event(
         document=case.document,
         kind="panel_member_appointed",
@@ -500,7 +505,6 @@ def declare_conflict(*, case: RebuttalCase, actor: User, reason: str) -> PanelMe
     member.save(update_fields=["excused_at", "conflict"])
     case.panel_constituted_at = None
     case.save(update_fields=["panel_constituted_at"])
-    sync_case_grants(case_ids=[case.pk])
     record_event(
         document=case.document,
         kind="panel_conflict",
@@ -563,7 +567,7 @@ def record_report(
                 "A panel may maintain the rating or replace it by a higher one, never a lower one."
             )
         )
-    CASE.apply(case, "report", frozenset(relations))
+    CASE.apply(case, "report", relations)
     appraisal = Appraisal.objects.select_for_update().get(pk=case.document_id)
     removed = removed or RemovedComments([], [])
     goal_rows = GoalAssessment.objects.filter(appraisal=appraisal, pk__in=removed.goal_rows)
@@ -647,7 +651,9 @@ def forward_to_status_file(*, case: RebuttalCase, actor: User) -> StatusFileReco
     from .pdf import render_report_pdf
 
     case = _lock_case(case)
-    CASE.apply(case, "forward", frozenset(case_relations(actor, case)))
+    relations = case_relations(actor, case)
+    _refuse_hr_conflict(case, actor, relations)
+    CASE.apply(case, "forward", relations)
     case.save()
     record = StatusFileRecord(case=case, forwarded_by=actor)
     stem = f"{case.document.cycle.name}-{case.document.staff.index_number}"

@@ -2,9 +2,12 @@
 as everywhere in the application."""
 
 from django.contrib import admin
+from django.utils.translation import gettext
 
+from pmsystem.adminforms import service_checked_form
 from pmsystem.security import log_event
 
+from . import services
 from .models import (
     AdditionalSupervisor,
     Competency,
@@ -44,20 +47,43 @@ class CompetencyAdmin(admin.ModelAdmin):
     search_fields = ["name", "code"]
 
 
+def _unit_goal_refusal(goal: Goal) -> str | None:
+    if goal.owner_unit_id is None:
+        return gettext("A goal added here belongs to an organisational unit's work plan.")
+    return services.unit_goal_refusal(goal)
+
+
 @admin.register(Goal)
 class GoalAdmin(admin.ModelAdmin):
-    """Unit goals (entity and unit work plans) are kept here; personal goals belong to their
-    work plan and change only through it."""
+    """Unit goals (entity and unit work plans) are kept here, through the same service as the
+    unit goals page; personal goals belong to their work plan and change only through it."""
 
     list_display = ["title", "owner_unit", "work_plan", "cycle", "aligned_to", "is_current"]
     list_filter = ["cycle", "is_current", "owner_unit__entity"]
     search_fields = ["title", "owner_unit__code", "work_plan__staff__index_number"]
     autocomplete_fields = ["owner_unit", "aligned_to"]
-    raw_id_fields = ["work_plan"]
+    exclude = ["work_plan", "is_current"]
     list_select_related = ["owner_unit", "work_plan__staff__user", "cycle", "aligned_to"]
+    form = service_checked_form(_unit_goal_refusal)
 
     def has_change_permission(self, request, obj=None):
         return obj is None or obj.work_plan_id is None
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        services.save_unit_goal(
+            unit=obj.owner_unit,
+            cycle=obj.cycle,
+            actor=request.user,
+            title=obj.title,
+            description=obj.description,
+            success_criteria=obj.success_criteria,
+            expected_date=obj.expected_date,
+            aligned_to_id=obj.aligned_to_id,
+            goal=obj if change else None,
+        )
 
 
 class SignatureInline(admin.TabularInline):

@@ -9,10 +9,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from org.models import Cycle, OrgUnit, StaffMember
 from pmsystem.i18n import render
+from pmsystem.stages import Stage
 
 
 class Competency(models.Model):
@@ -72,6 +72,11 @@ class WorkPlan(models.Model):
         Cycle, on_delete=models.PROTECT, related_name="work_plans", verbose_name=_("cycle")
     )
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT)
+    # Where the whole document is (pmsystem.stages): set by the service that moves it, so the
+    # freeze table, lists and reports read it from this row.
+    stage = models.CharField(
+        _("stage"), max_length=16, choices=Stage.choices, default=Stage.WORK_PLAN
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -94,12 +99,9 @@ class WorkPlan(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["staff", "cycle"], name="workplan_one_per_cycle")
         ]
-        indexes = [models.Index(fields=["cycle", "state"])]
-        permissions = [
-            ("act_as_staff", "Act as the staff member of the document"),
-            ("act_as_fro", "Act as the FRO of the document"),
-            ("act_as_sro", "Act as the SRO of the document"),
-            ("act_as_additional_supervisor", "Act as an additional supervisor of the document"),
+        indexes = [
+            models.Index(fields=["cycle", "state"]),
+            models.Index(fields=["cycle", "stage"]),
         ]
 
     def __str__(self) -> str:
@@ -111,14 +113,6 @@ class WorkPlan(models.Model):
     @property
     def is_editable_by_staff(self) -> bool:
         return self.state in {self.State.DRAFT, self.State.RETURNED}
-
-
-class WorkPlanUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(WorkPlan, on_delete=models.CASCADE)
-
-
-class WorkPlanGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(WorkPlan, on_delete=models.CASCADE)
 
 
 class Goal(models.Model):
@@ -325,7 +319,7 @@ class AdditionalSupervisor(models.Model):
 
 
 class CheckIn(models.Model):
-    """A dated note between the staff member and the FRO (the SRO reads; nobody else)."""
+    """A dated note between the staff member and the FRO, private to the two of them."""
 
     work_plan = models.ForeignKey(
         WorkPlan, on_delete=models.CASCADE, related_name="check_ins", verbose_name=_("work plan")

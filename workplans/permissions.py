@@ -1,259 +1,225 @@
-"""Who may see and do what on a work plan.
+"""Who may see and do what on a work plan: derived from today's relations, on every request.
 
-Per-document grants (guardian, direct FK table WorkPlanUserObjectPermission) record the
-relations: the staff member, FRO, SRO and accepted additional supervisors. They are
-derived from the document, the current reporting line and the accepted requests by
-`sync_work_plan_grants`, never granted by hand. HODs and HR focal points see their
-entity's documents through the entity grants of `org.permissions`.
+A person's relations to a document are read from the records that define them, as they stand
+today (`org.relations`): the staff member; the FRO and SRO of the reporting line in effect
+(own, or as acting officer while a delegation holds); accepted additional supervisors; the
+HOD and HR focal points of the entity (current department roles, or acting HOD). Nothing is
+granted and stored, so a change made anywhere (page, admin, import, command) or a date
+passing changes access at once. The conflict-of-interest rule (`workplans.conflicts`) then
+keeps one document role per person.
 
 `allowed_actions(user, work_plan)` is the one answer to "what may this user do on this
-document now": the held relation (grant) is necessary, the workflow's state and guards
-decide the rest.
+document now": the relation is necessary; the workflow's state and guards and the freeze
+table (`pmsystem.freeze`) decide the rest.
 """
 
 from __future__ import annotations
 
-import datetime
+import operator
 from collections import defaultdict
-from collections.abc import Iterable
+from functools import reduce
 
-from django.contrib.auth.models import Permission
-from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
-from django.db.models import Q, QuerySet
-from django.dispatch import receiver
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext
 
-from org.models import (
-    Delegation,
-    DepartmentRole,
-    OrgUnit,
-    OrgUnitUserObjectPermission,
-    ReportingLine,
-    User,
-)
-from org.permissions import entities_where
-from org.signals import reporting_lines_changed
+from org.models import DepartmentRole, OrgUnit, User
+from org.permissions import entity_ids_where, hod_entity_ids
+from org.relations import current_delegations, current_department_roles, lines_in_effect
+from pmsystem import freeze
 
-from .models import AdditionalSupervisor, MidpointReview, WorkPlan, WorkPlanUserObjectPermission
+from .conflicts import DOCUMENT_ROLES, Held, Relations, resolve
+from .models import AdditionalSupervisor, MidpointReview, Signature, WorkPlan
 
-RELATION_CODENAMES = {
-    "staff": "act_as_staff",
-    "fro": "act_as_fro",
-    "sro": "act_as_sro",
-    "additional_supervisor": "act_as_additional_supervisor",
-}
-CODENAME_RELATION = {v: k for k, v in RELATION_CODENAMES.items()}
 HR_ONLY = frozenset({"hr"})
-ENTITY_CODENAME_ROLE = {
-    "view_entity_documents": "entity_viewer",
-    "reply_entity_rebuttals": "hod",
-    "rollback_entity_documents": "hr",
-}
+OFFICER_ROLES = ("fro", "sro")
 
 
-# --- grants -------------------------------------------------------------------------------
+# --- lists: one SQL query whatever the number of documents --------------------------------
 
 
-def _relation_permissions() -> dict[str, Permission]:
-    content_type = ContentType.objects.get_for_model(WorkPlan)
-    return {
-        p.codename: p
-        for p in Permission.objects.filter(
-            content_type=content_type, codename__in=RELATION_CODENAMES.values()
-        )
-    }
-
-
-@transaction.atomic
-def sync_work_plan_grants(*, work_plan_ids: Iterable[int] | None = None) -> int:
-    """Make the document grants match the relations; returns the number of grants held.
-
-    Rule: the staff member, the FRO and SRO of the current reporting line, and accepted
-    additional supervisors hold a grant on the document; nobody else does.
-    """
-    perms = _relation_permissions()
-    plans = WorkPlan.objects.all()
-    existing = WorkPlanUserObjectPermission.objects.filter(permission__in=perms.values())
-    if work_plan_ids is not None:
-        work_plan_ids = list(work_plan_ids)
-        plans = plans.filter(pk__in=work_plan_ids)
-        existing = existing.filter(content_object_id__in=work_plan_ids)
-    plan_rows = list(plans.values_list("pk", "staff_id", "cycle_id"))
-    staff_ids = {staff_id for _, staff_id, _ in plan_rows}
-    cycle_ids = {cycle_id for _, _, cycle_id in plan_rows}
-    lines = {
-        (staff_id, cycle_id): (fro_id, sro_id)
-        for staff_id, cycle_id, fro_id, sro_id in ReportingLine.objects.filter(
-            staff_id__in=staff_ids, cycle_id__in=cycle_ids, effective_to__isnull=True
-        ).values_list("staff_id", "cycle_id", "fro_id", "sro_id")
-    }
-    supervisors = defaultdict(set)
-    for plan_id, user_id in AdditionalSupervisor.objects.filter(
-        work_plan_id__in=[pk for pk, _, _ in plan_rows], state=AdditionalSupervisor.State.ACCEPTED
-    ).values_list("work_plan_id", "supervisor_id"):
-        supervisors[plan_id].add(user_id)
-
-    wanted: set[tuple[int, int, str]] = set()
-    for plan_id, staff_id, cycle_id in plan_rows:
-        wanted.add((staff_id, plan_id, "staff"))
-        fro_id, sro_id = lines.get((staff_id, cycle_id), (None, None))
-        if fro_id:
-            wanted.add((fro_id, plan_id, "fro"))
-        if sro_id:
-            wanted.add((sro_id, plan_id, "sro"))
-        for user_id in supervisors[plan_id]:
-            wanted.add((user_id, plan_id, "additional_supervisor"))
-    existing.delete()
-    _insert_grants(
-        [
-            (user_id, plan_id, perms[RELATION_CODENAMES[relation]].pk)
-            for user_id, plan_id, relation in sorted(wanted)
-        ]
+def _officer_q(user: User, relation: str) -> Q:
+    """Lines on which `user` is the `relation` officer: their own, or a principal's they act
+    for while the delegation holds."""
+    own = Q(**{f"{relation}_id": user.pk})
+    acting = Q(
+        **{
+            f"{relation}_id__in": current_delegations()
+            .filter(acting_id=user.pk, role=relation)
+            .values("principal_id")
+        }
     )
-    return len(wanted)
+    return own | acting
 
 
-def _insert_grants(rows: list[tuple[int, int, int]]) -> None:
-    """Insert (user, work plan, permission) grant rows. On PostgreSQL one statement takes
-    them as three arrays (a full rebuild holds a few grants per document: hundreds of
-    thousands at 40,000 staff, where bulk_create spends its time building model instances)."""
-    if connection.vendor != "postgresql":
-        WorkPlanUserObjectPermission.objects.bulk_create(
-            [
-                WorkPlanUserObjectPermission(
-                    user_id=user_id, content_object_id=plan_id, permission_id=permission_id
+def _holds(user: User) -> tuple[dict[str, Q], dict[str, Q]]:
+    """For a document row: whether `user` holds each document role on it today, on their own
+    account and as acting officer (SQL conditions correlated with the row)."""
+    lines = lines_in_effect().filter(staff_id=OuterRef("staff_id"), cycle_id=OuterRef("cycle_id"))
+    own = {
+        relation: Q(Exists(lines.filter(**{f"{relation}_id": user.pk})))
+        for relation in OFFICER_ROLES
+    }
+    own["additional_supervisor"] = Q(
+        Exists(
+            AdditionalSupervisor.objects.filter(
+                work_plan_id=OuterRef("pk"),
+                supervisor_id=user.pk,
+                state=AdditionalSupervisor.State.ACCEPTED,
+            )
+        )
+    )
+    acting = {
+        relation: Q(
+            Exists(
+                lines.filter(
+                    **{
+                        f"{relation}_id__in": current_delegations()
+                        .filter(acting_id=user.pk, role=relation)
+                        .values("principal_id")
+                    }
                 )
-                for user_id, plan_id, permission_id in rows
-            ],
-            batch_size=5000,
+            )
         )
-        return
-    if not rows:
-        return
-    meta = WorkPlanUserObjectPermission._meta
-    quote = connection.ops.quote_name
-    columns = ", ".join(
-        quote(meta.get_field(name).column) for name in ("user", "content_object", "permission")
-    )
-    users, plans, permissions = (list(column) for column in zip(*rows, strict=True))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # Table and column names come from the model's meta; the values are bound.
-            f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608
-            "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[])",
-            [users, plans, permissions],
-        )
+        for relation in OFFICER_ROLES
+    }
+    return own, acting
 
 
-def rebuild_grants() -> int:
-    """Called by `manage.py rebuild_permissions`."""
-    return sync_work_plan_grants()
+def _keeps_q(user: User, relation: str) -> Q:
+    """SQL for `workplans.conflicts.resolve` keeping `relation` for `user` on a document row:
+    they hold it (own or acting), are not the staff member, signed no stage in another role,
+    and hold no stronger role unless they signed in this one."""
+    own, acting = _holds(user)
+    order = [r for r in DOCUMENT_ROLES if r != "staff"]
+    before = order[: order.index(relation)]
+    signatures = Signature.objects.filter(document_id=OuterRef("pk"), signer_id=user.pk)
+    signed_here = Q(Exists(signatures.filter(role=relation)))
 
+    def unless_stronger(holds: Q, stronger: list[Q]) -> Q:
+        if not stronger:
+            return holds
+        return holds & (~reduce(operator.or_, stronger) | signed_here)
 
-@receiver(reporting_lines_changed, dispatch_uid="workplans.resync_grants")
-def _reporting_lines_changed(sender, staff_ids=None, cycle_ids=None, **kwargs) -> None:
-    plans = WorkPlan.objects.all()
-    if staff_ids is not None:
-        plans = plans.filter(staff_id__in=list(staff_ids))
-    if cycle_ids is not None:
-        plans = plans.filter(cycle_id__in=list(cycle_ids))
-    sync_work_plan_grants(work_plan_ids=plans.values_list("pk", flat=True))
-
-
-# --- reading the relations -----------------------------------------------------------------
-
-
-def _current_delegations(user: User):
-    today = datetime.date.today()
-    return Delegation.objects.filter(acting=user, start__lte=today, end__gte=today)
-
-
-def visible_work_plans(user: User) -> QuerySet[WorkPlan]:
-    """Documents the user may see: a per-document grant, the entity grant, or the grant of an
-    officer the user is acting for. One SQL query, never a check per object."""
-    if not user.is_authenticated:
-        return WorkPlan.objects.none()
-    delegations = _current_delegations(user)
-    visible = Q(
-        pk__in=WorkPlanUserObjectPermission.objects.filter(user=user).values("content_object_id")
-    ) | Q(staff__unit__entity_id__in=entities_where(user, "view_entity_documents").values("pk"))
-    for role in (Delegation.Role.FRO, Delegation.Role.SRO):
-        visible |= Q(
-            pk__in=WorkPlanUserObjectPermission.objects.filter(
-                permission__codename=RELATION_CODENAMES[role],
-                user__in=delegations.filter(role=role).values("principal"),
-            ).values("content_object_id")
-        )
-    visible |= Q(
-        staff__unit__entity_id__in=OrgUnitUserObjectPermission.objects.filter(
-            permission__codename="reply_entity_rebuttals",
-            user__in=delegations.filter(role=Delegation.Role.HOD).values("principal"),
-        ).values("content_object_id")
-    )
-    return WorkPlan.objects.filter(visible)
+    held = unless_stronger(own[relation], [own[other] for other in before])
+    if relation in acting:
+        stronger = [own[other] for other in order if other != relation]
+        stronger += [acting[other] for other in before if other in acting]
+        held |= unless_stronger(acting[relation], stronger)
+    return held & ~Q(staff_id=user.pk) & ~Q(Exists(signatures.exclude(role=relation)))
 
 
 def documents_where(user: User, relation: str) -> QuerySet[WorkPlan]:
-    """Documents on which the user holds `relation` (fro, sro, staff, additional_supervisor),
-    their own or as acting officer: one SQL query."""
+    """Documents on which the user acts in `relation` (staff, fro, sro,
+    additional_supervisor) today, their own or as acting officer, as the conflict rule leaves
+    it to them: one SQL query."""
     if not user.is_authenticated:
         return WorkPlan.objects.none()
-    holders = Q(user=user)
-    if relation in (Delegation.Role.FRO, Delegation.Role.SRO):
-        holders |= Q(user__in=_current_delegations(user).filter(role=relation).values("principal"))
-    grants = WorkPlanUserObjectPermission.objects.filter(
-        holders, permission__codename=RELATION_CODENAMES[relation]
-    ).values("content_object_id")
-    return WorkPlan.objects.filter(pk__in=grants).exclude(staff_id=user.pk)
+    if relation == "staff":
+        return WorkPlan.objects.filter(staff_id=user.pk)
+    if relation not in DOCUMENT_ROLES:
+        raise ValueError(f"unknown document relation {relation!r}")
+    return WorkPlan.objects.filter(_keeps_q(user, relation))
 
 
-def relations_for(user: User, work_plan: WorkPlan) -> dict[str, int | None]:
-    """The user's relations to this document, each with the officer they act for (None when
-    the relation is their own). Three queries.
+def visible_work_plans(user: User) -> QuerySet[WorkPlan]:
+    """Documents the user may see today: their own, those where they are FRO, SRO (own or
+    acting) or an accepted additional supervisor, and those of the entities they see as HOD,
+    acting HOD or HR focal point. One SQL query, never a check per object."""
+    if not user.is_authenticated:
+        return WorkPlan.objects.none()
+    officer = Q()
+    for relation in OFFICER_ROLES:
+        officer |= _officer_q(user, relation)
+    lines = lines_in_effect().filter(
+        officer, staff_id=OuterRef("staff_id"), cycle_id=OuterRef("cycle_id")
+    )
+    supervised = AdditionalSupervisor.objects.filter(
+        work_plan_id=OuterRef("pk"),
+        supervisor_id=user.pk,
+        state=AdditionalSupervisor.State.ACCEPTED,
+    )
+    entities = Q(staff__unit__entity_id__in=entity_ids_where(user, "view_entity_documents")) | Q(
+        staff__unit__entity_id__in=hod_entity_ids(user)
+    )
+    return WorkPlan.objects.filter(
+        Q(staff_id=user.pk) | Exists(lines) | Exists(supervised) | entities
+    )
+
+
+# --- one document: the relations a person holds on it ------------------------------------
+
+ENTITY_ROLES = {
+    DepartmentRole.Role.HOD: ("hod", "entity_viewer"),
+    DepartmentRole.Role.HR_FOCAL_POINT: ("hr", "entity_viewer"),
+}
+
+
+def held_relations(user: User, work_plan: WorkPlan) -> Held:
+    """What `user` holds on the document today, before the conflict rule: four queries."""
+    held = Held()
+    if not user.is_authenticated:
+        return held
+    if work_plan.staff_id == user.pk:
+        held.relations["staff"] = None
+    line = (
+        lines_in_effect()
+        .filter(staff_id=work_plan.staff_id, cycle_id=work_plan.cycle_id)
+        .order_by("-effective_from")
+        .values("fro_id", "sro_id")
+        .first()
+    )
+    delegations = list(
+        current_delegations().filter(acting_id=user.pk).values_list("principal_id", "role")
+    )
+    entity_id = work_plan.staff.unit.entity_id
+    for relation in OFFICER_ROLES:
+        officer_id = line[f"{relation}_id"] if line else None
+        if officer_id == user.pk:
+            held.relations[relation] = None
+        elif officer_id is not None and (officer_id, relation) in delegations:
+            held.relations[relation] = officer_id
+    hod_principals = [principal for principal, role in delegations if role == "hod"]
+    roles = current_department_roles().filter(entity_id=entity_id, role__in=list(ENTITY_ROLES))
+    for holder_id, role in roles.filter(
+        Q(user_id=user.pk) | Q(user_id__in=hod_principals, role=DepartmentRole.Role.HOD)
+    ).values_list("user_id", "role"):
+        principal = None if holder_id == user.pk else holder_id
+        for relation in ENTITY_ROLES[role]:
+            if relation not in held.relations or principal is None:
+                held.relations[relation] = principal
+    facts = (
+        WorkPlan.objects.filter(pk=work_plan.pk)
+        .annotate(
+            supervises=Exists(
+                AdditionalSupervisor.objects.filter(
+                    work_plan_id=OuterRef("pk"),
+                    supervisor_id=user.pk,
+                    state=AdditionalSupervisor.State.ACCEPTED,
+                )
+            )
+        )
+        .values_list("supervises", flat=True)
+        .first()
+    )
+    if facts:
+        held.relations["additional_supervisor"] = None
+    held.signed_roles = set(
+        Signature.objects.filter(document_id=work_plan.pk, signer_id=user.pk).values_list(
+            "role", flat=True
+        )
+    )
+    return held
+
+
+def relations_for(user: User, work_plan: WorkPlan) -> Relations:
+    """The user's relations to this document today, each with the officer they act for (None
+    when the relation is their own), after the conflict-of-interest rule.
 
     Rule: while a delegation holds, the acting officer holds the principal's FRO/SRO/HOD
-    relation, and what they sign reads "X acting for Y"."""
+    relation, and what they sign reads "X acting for Y"; one person holds one document role."""
     if not user.is_authenticated:
-        return {}
-    relations: dict[str, int | None] = {
-        CODENAME_RELATION[codename]: None
-        for codename in WorkPlanUserObjectPermission.objects.filter(
-            user=user, content_object=work_plan
-        ).values_list("permission__codename", flat=True)
-        if codename in CODENAME_RELATION
-    }
-    entity_id = work_plan.staff.unit.entity_id
-    for codename in OrgUnitUserObjectPermission.objects.filter(
-        user=user, content_object_id=entity_id, permission__codename__in=ENTITY_CODENAME_ROLE
-    ).values_list("permission__codename", flat=True):
-        relations[ENTITY_CODENAME_ROLE[codename]] = None
-    delegations = list(_current_delegations(user).values_list("principal_id", "role"))
-    if delegations:
-        principals = {principal for principal, _ in delegations}
-        held = set(
-            WorkPlanUserObjectPermission.objects.filter(
-                user_id__in=principals, content_object=work_plan
-            ).values_list("user_id", "permission__codename")
-        ) | {
-            (principal, "hod")
-            for principal in OrgUnitUserObjectPermission.objects.filter(
-                user_id__in=principals,
-                content_object_id=entity_id,
-                permission__codename="reply_entity_rebuttals",
-            ).values_list("user_id", flat=True)
-        }
-        for principal, role in delegations:
-            marker = "hod" if role == Delegation.Role.HOD else RELATION_CODENAMES[role]
-            if (principal, marker) in held and role not in relations:
-                relations[role] = principal
-                if role == Delegation.Role.HOD:
-                    relations.setdefault("entity_viewer", principal)
-    if "staff" in relations:
-        # Nobody acts on their own document in an officer's capacity.
-        for role in ("fro", "sro", "additional_supervisor"):
-            if relations.get(role) is not None:
-                del relations[role]
-    return relations
+        return Relations()
+    return resolve(held_relations(user, work_plan))
 
 
 def roles_for(user: User, work_plan: WorkPlan) -> frozenset[str]:
@@ -261,15 +227,22 @@ def roles_for(user: User, work_plan: WorkPlan) -> frozenset[str]:
     return frozenset(relations_for(user, work_plan))
 
 
-def can_see(roles: Iterable[str]) -> bool:
-    return bool(set(roles))
+# What each part of the freeze table is called among the actions the pages ask for.
+PART_ACTIONS = {
+    "additional_supervisors": "propose_additional_supervisor",
+    "check_ins": "add_check_in",
+    "midpoint_staff": "edit_midpoint_staff",
+    "midpoint_fro": "edit_midpoint_fro",
+}
+READERS = frozenset({"staff", "fro", "sro", "hod", "hr", "entity_viewer", "observer"})
 
 
 def allowed_actions(
     user: User, work_plan: WorkPlan, roles: frozenset[str] | None = None
 ) -> frozenset[str]:
-    """Every action the user may take on the document now: workflow transitions plus the
-    edits the state allows. Views, templates and tests all ask this."""
+    """Every action the user may take on the work plan and mid-point review now: workflow
+    transitions plus the parts the freeze table leaves open to them. Views, templates and
+    tests all ask this (the whole document's answer is `appraisals.permissions`)."""
     from .workflow import MIDPOINT, WORK_PLAN
 
     roles = roles_for(user, work_plan) if roles is None else roles
@@ -279,33 +252,17 @@ def allowed_actions(
     # HR's roll-back transitions are steps of `appraisals.services.roll_back_document`, never
     # actions of their own: the whole document's "roll_back" comes from the appraisals layer.
     actions.update(t.name for t in WORK_PLAN.allowed(work_plan, roles) if t.roles != HR_ONLY)
-    state = work_plan.state
-    if "staff" in roles:
-        if state in {WorkPlan.State.DRAFT, WorkPlan.State.RETURNED}:
-            actions.add("edit")
-        if state == WorkPlan.State.APPROVED:
-            actions.add("change_goals")
-        actions.add("propose_additional_supervisor")
+    parts = freeze.open_parts(work_plan, roles)
+    if "goals" in parts:
+        approved = work_plan.state == WorkPlan.State.APPROVED
+        actions.add("change_goals" if approved else "edit")
+    actions.update(action for part, action in PART_ACTIONS.items() if part in parts)
     if roles & {"staff", "fro"}:
         # DESIGN.md §3: check-ins are private to the staff member and the FRO.
-        actions.update({"add_check_in", "view_check_ins"})
+        actions.add("view_check_ins")
     midpoint = _midpoint_of(work_plan)
     actions.update(t.name for t in MIDPOINT.allowed(midpoint, roles) if t.roles != HR_ONLY)
-    if midpoint.state == MidpointReview.State.OPEN and "staff" in roles:
-        actions.add("edit_midpoint_staff")
-    if (
-        midpoint.state in {MidpointReview.State.OPEN, MidpointReview.State.STAFF_SUBMITTED}
-        and "fro" in roles
-    ):
-        actions.add("edit_midpoint_fro")
-    if midpoint.state != MidpointReview.State.NOT_STARTED and roles & {
-        "staff",
-        "fro",
-        "sro",
-        "hod",
-        "hr",
-        "entity_viewer",
-    }:
+    if midpoint.state != MidpointReview.State.NOT_STARTED and roles & READERS:
         actions.add("view_midpoint")
     return frozenset(actions)
 
@@ -316,7 +273,7 @@ def document_links(roles: frozenset[str]) -> dict[str, bool]:
     names, roll-back for HR focal points."""
     roles = frozenset(roles)
     return {
-        "pdf": bool(roles & {"staff", "fro", "sro", "hod", "hr", "entity_viewer"}),
+        "pdf": bool(roles & READERS),
         "pips": bool(roles & {"staff", "fro", "sro", "hod", "hr"}),
         "rollback": "hr" in roles,
     }
@@ -330,10 +287,9 @@ def _midpoint_of(work_plan: WorkPlan) -> MidpointReview:
 
 
 def is_fro_of(user: User, staff_id: int, cycle_id: int) -> bool:
-    """Relation check used before a document exists (the FRO creating it on staff's behalf)."""
-    return ReportingLine.objects.filter(
-        staff_id=staff_id, cycle_id=cycle_id, fro_id=user.pk, effective_to__isnull=True
-    ).exists()
+    """Relation check used before a document exists (the FRO creating it on staff's behalf):
+    the FRO of the line in effect today, not an acting one."""
+    return lines_in_effect().filter(staff_id=staff_id, cycle_id=cycle_id, fro_id=user.pk).exists()
 
 
 # --- unit work plans -----------------------------------------------------------------------
@@ -344,12 +300,11 @@ def can_manage_unit_goals(user: User, unit: OrgUnit) -> bool:
     that unit's goals."""
     if not user.is_authenticated:
         return False
-    today = datetime.date.today()
+    if user.is_superuser or (user.is_staff and user.has_perm("workplans.change_goal")):
+        return True  # a system administrator, through the Django admin
     if (
-        DepartmentRole.objects.filter(
-            user=user, entity_id=unit.entity_id, role=DepartmentRole.Role.HOD, start__lte=today
-        )
-        .exclude(end__lt=today)
+        current_department_roles()
+        .filter(user_id=user.pk, entity_id=unit.entity_id, role=DepartmentRole.Role.HOD)
         .exists()
     ):
         return True
@@ -360,7 +315,73 @@ def can_view_entity_goals(user: User, entity: OrgUnit) -> bool:
     """Staff of the entity see its plan (they align to it); so do its HOD and HR."""
     if not user.is_authenticated:
         return False
-    if entities_where(user, "view_entity_documents").filter(pk=entity.pk).exists():
+    if entity_ids_where(user, "view_entity_documents").filter(entity_id=entity.pk).exists():
         return True
     staff = getattr(user, "staff", None)
     return staff is not None and staff.unit.entity_id == entity.pk
+
+
+# --- who holds a role on a document: for the conflict rule about someone else -------------
+
+
+def role_holders(work_plan: WorkPlan) -> dict[int, set[str]]:
+    """Everyone who holds a document role on `work_plan` today or signed one of its stages,
+    with those roles: the staff member, the FRO and SRO of the line in effect and their acting
+    officers, accepted additional supervisors and every signer (voided signatures included).
+    Four queries. Used where someone is named to a role (an additional supervisor, an acting
+    officer, a panel member): nobody already in this list may be."""
+    holders: dict[int, set[str]] = defaultdict(set)
+    holders[work_plan.staff_id].add("staff")
+    line = (
+        lines_in_effect()
+        .filter(staff_id=work_plan.staff_id, cycle_id=work_plan.cycle_id)
+        .order_by("-effective_from")
+        .values("fro_id", "sro_id")
+        .first()
+    )
+    if line:
+        officers = {line["fro_id"]: "fro", line["sro_id"]: "sro"}
+        for officer_id, role in officers.items():
+            holders[officer_id].add(role)
+        for acting_id, principal_id, role in (
+            current_delegations()
+            .filter(principal_id__in=list(officers), role__in=OFFICER_ROLES)
+            .values_list("acting_id", "principal_id", "role")
+        ):
+            if officers[principal_id] == role:
+                holders[acting_id].add(role)
+    for user_id in work_plan.additional_supervisors.filter(
+        state=AdditionalSupervisor.State.ACCEPTED
+    ).values_list("supervisor_id", flat=True):
+        holders[user_id].add("additional_supervisor")
+    for signer_id, role in Signature.objects.filter(document_id=work_plan.pk).values_list(
+        "signer_id", "role"
+    ):
+        holders[signer_id].add(role)
+    return dict(holders)
+
+
+def hr_conflict_refusal(work_plan: WorkPlan, actor: User, relations: Relations) -> str:
+    """The refusal of an HR action the conflict rule keeps `actor` from, naming who may act
+    instead: the entity's other HR focal points today who hold no role on the document."""
+    hr_roles = current_department_roles().filter(
+        entity_id=work_plan.staff.unit.entity_id, role=DepartmentRole.Role.HR_FOCAL_POINT
+    )
+    holders = role_holders(work_plan)
+    others = [
+        user
+        for user in User.objects.filter(
+            pk__in=hr_roles.exclude(user_id=actor.pk).values("user_id")
+        ).order_by("last_name", "first_name")
+        if user.pk not in holders
+    ]
+    if others:
+        instead = gettext("They are: %(names)s.") % {
+            "names": ", ".join(str(user) for user in others)
+        }
+    else:
+        instead = gettext(
+            "No other HR focal point of the entity holds the role now: ask a system "
+            "administrator to name one."
+        )
+    return f"{relations.conflicts['hr']} {instead}"

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext, ngettext
 
 from org.models import Cycle, OrgUnit, ReportingLine, StaffMember, User
+from org.relations import line_in_effect, lines_in_effect
 
 from .models import (
     AdditionalSupervisor,
@@ -22,7 +23,7 @@ from .models import (
     Signature,
     WorkPlan,
 )
-from .permissions import documents_where, visible_work_plans
+from .permissions import READERS, documents_where, visible_work_plans
 
 
 def get_visible_work_plan(user: User, pk: int) -> WorkPlan:
@@ -38,8 +39,44 @@ def get_visible_work_plan(user: User, pk: int) -> WorkPlan:
         raise Http404(gettext("No such work plan.")) from exc
 
 
-def document_context(work_plan: WorkPlan) -> dict:
-    """Everything the document page renders, in a fixed number of queries."""
+# What an additional supervisor reads of a document's record: the work plan's own steps and
+# their part, never a rating, PIP, roll-back or rebuttal (DESIGN.md §8: each reader sees their
+# part). Everyone else who may read the document reads all of it.
+SUPERVISOR_EVENT_KINDS = frozenset(
+    {
+        "created",
+        "draft_saved",
+        "goals_changed",
+        "work_plan_submit",
+        "work_plan_approve",
+        "work_plan_return",
+        "additional_supervisor_proposed",
+        "additional_supervisor_answered",
+        "additional_supervisor_cancelled",
+        "start_evaluation",
+        "submit_self_evaluation",
+        "supervisor_comment",
+    }
+)
+SUPERVISOR_SIGNATURE_STAGES = frozenset({"work_plan"})
+
+
+def reads_everything(roles: frozenset[str]) -> bool:
+    """Whether these relations read the whole record (every relation but an additional
+    supervisor's)."""
+    return bool(roles & READERS)
+
+
+def document_context(work_plan: WorkPlan, roles: frozenset[str] = frozenset(READERS)) -> dict:
+    """Everything the document page renders for a reader holding `roles`, in a fixed number of
+    queries: an additional supervisor reads only their part of the timeline and signatures."""
+    events = DocumentEvent.objects.filter(document=work_plan)
+    signatures = Signature.objects.filter(document=work_plan)
+    if not reads_everything(roles):
+        events = events.filter(kind__in=SUPERVISOR_EVENT_KINDS)
+        signatures = signatures.filter(
+            stage__in=SUPERVISOR_SIGNATURE_STAGES, voided_at__isnull=True
+        )
     goals = list(
         work_plan.goals.filter(is_current=True).select_related(
             "aligned_to__owner_unit", "aligned_to__aligned_to"
@@ -53,12 +90,8 @@ def document_context(work_plan: WorkPlan) -> dict:
         "additional_supervisors": list(
             work_plan.additional_supervisors.select_related("supervisor").order_by("proposed_at")
         ),
-        "signatures": list(
-            Signature.objects.filter(document=work_plan).select_related("signer", "acting_for")
-        ),
-        "events": list(
-            DocumentEvent.objects.filter(document=work_plan).select_related("actor", "acting_for")
-        ),
+        "signatures": list(signatures.select_related("signer", "acting_for")),
+        "events": list(events.select_related("actor", "acting_for")),
         "line": current_line(work_plan.staff_id, work_plan.cycle_id),
         "changes_since_approval": list(
             work_plan.goal_changes.filter(after_approval=True).select_related("goal", "actor")
@@ -71,13 +104,8 @@ def check_ins(work_plan: WorkPlan) -> list[CheckIn]:
 
 
 def current_line(staff_id: int, cycle_id: int) -> ReportingLine | None:
-    return (
-        ReportingLine.objects.filter(
-            staff_id=staff_id, cycle_id=cycle_id, effective_to__isnull=True
-        )
-        .select_related("fro__user", "sro__user")
-        .first()
-    )
+    """The reporting line in effect today (`org.relations`)."""
+    return line_in_effect(staff_id, cycle_id)
 
 
 def midpoint_of(work_plan: WorkPlan) -> MidpointReview:
@@ -176,7 +204,8 @@ def team_rows(user: User, cycle: Cycle, *, as_role: str = "fro") -> list[TeamRow
     query whatever the team size."""
     plans = WorkPlan.objects.filter(staff_id=OuterRef("staff_id"), cycle_id=cycle.pk)
     lines = (
-        ReportingLine.objects.filter(cycle=cycle, effective_to__isnull=True, **{as_role: user.pk})
+        lines_in_effect()
+        .filter(cycle=cycle, **{as_role: user.pk})
         .select_related("staff__user", "staff__unit", "fro__user", "sro__user")
         .annotate(
             work_plan_id=Subquery(plans.values("pk")[:1]),

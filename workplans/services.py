@@ -1,7 +1,8 @@
 """Writes for work plans: creation, drafting, submission, approval and return, additional
 supervisors, check-ins, the mid-point review and unit work plans.
 
-Each service locks the document row, asks `allowed_actions`, changes state only through the
+Each service locks the document row, asks the freeze table (`pmsystem.freeze`) or the
+workflow through the actor's relations, changes state only through the
 declared workflow, signs where the workflow says so and writes one timeline event.
 """
 
@@ -11,16 +12,18 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from org.models import Cycle, OrgUnit, StaffMember, User
 from org.notifications import notify
+from pmsystem import freeze
 from pmsystem.errors import ApplicationError
 from pmsystem.i18n import Phrase, phrase
-from pmsystem.workflow import lower_first
+from pmsystem.stages import Stage
 
+from .conflicts import ROLE_NAMES
 from .models import (
     AdditionalSupervisor,
     CheckIn,
@@ -31,14 +34,7 @@ from .models import (
     MidpointReview,
     WorkPlan,
 )
-from .permissions import (
-    allowed_actions,
-    can_manage_unit_goals,
-    is_fro_of,
-    relations_for,
-    roles_for,
-    sync_work_plan_grants,
-)
+from .permissions import can_manage_unit_goals, is_fro_of, relations_for, role_holders
 from .selectors import alignment_choices, current_line, unit_alignment_choices, work_plan_problems
 from .signing import record_event, record_signature, work_plan_content
 from .workflow import MIDPOINT, WORK_PLAN
@@ -73,11 +69,17 @@ def _lock(work_plan: WorkPlan) -> WorkPlan:
     )
 
 
-def _require(actor: User, work_plan: WorkPlan, action: str, message: str) -> frozenset[str]:
-    roles = roles_for(actor, work_plan)
-    if action not in allowed_actions(actor, work_plan, roles):
-        raise ApplicationError(message)
-    return roles
+def _require_part(actor: User, work_plan: WorkPlan, part: str) -> frozenset[str]:
+    """Refuse, with the freeze table's reason, a change to a part not open to `actor` now
+    (or the conflict rule's reason, when it took the role that part needs)."""
+    relations = relations_for(actor, work_plan)
+    reason = freeze.refusal(work_plan, part, relations)
+    if reason:
+        needed = freeze.PARTS[part].roles
+        for role in sorted(needed.intersection(relations.conflicts)):
+            reason = relations.conflicts[role]
+        raise ApplicationError(reason)
+    return frozenset(relations)
 
 
 def _acting_role(roles: frozenset[str], transition_roles: frozenset[str]) -> str:
@@ -140,7 +142,6 @@ def create_work_plan(*, staff: StaffMember, cycle: Cycle, actor: User) -> WorkPl
         else phrase(gettext_noop("Work plan created"))
     )
     record_event(document=work_plan, kind="created", summary=summary, actor=actor)
-    sync_work_plan_grants(work_plan_ids=[work_plan.pk])
     if on_behalf:
         notify(
             users=[staff.user],
@@ -164,22 +165,25 @@ def save_work_plan(
     goals: list[GoalInput],
     development_goals: list[DevelopmentGoalInput],
     competency_ids: list[int],
+    submit: bool = False,
 ) -> WorkPlan:
-    """The staff member drafts goals, competencies and development goals. After approval,
-    goals may still change: each change is kept in the history and the FRO is told, and
-    the plan must stay complete."""
+    """The staff member drafts goals (with success criteria), competencies and development
+    goals while the freeze table leaves the work plan open to them (`pmsystem.freeze`): as a
+    draft, and once approved until the end-of-cycle evaluation starts. After approval every
+    change to goals, competencies and development goals is kept in the history, the FRO is
+    told, and the plan must stay complete. With `submit` the draft is saved and submitted in
+    one step: when the submission is refused, nothing is saved."""
     work_plan = _lock(work_plan)
-    roles = roles_for(actor, work_plan)
-    actions = allowed_actions(actor, work_plan, roles)
-    if not actions & {"edit", "change_goals"}:
-        if "fro" in roles:
-            raise ApplicationError(gettext("An FRO may create a work plan but never fills it in."))
-        if "staff" not in roles:
+    relations = relations_for(actor, work_plan)
+    refused = freeze.refusal(work_plan, "goals", relations)
+    if refused:
+        if "staff" not in relations:
+            if "fro" in relations:
+                raise ApplicationError(
+                    gettext("An FRO may create a work plan but never fills it in.")
+                )
             raise ApplicationError(gettext("Only the staff member fills in their work plan."))
-        raise ApplicationError(
-            gettext("This work plan is %(state)s: it cannot be edited now.")
-            % {"state": lower_first(work_plan.get_state_display())}
-        )
+        raise ApplicationError(refused)
     cycle = work_plan.cycle
     after_approval = work_plan.state == WorkPlan.State.APPROVED
     if len(goals) > cycle.max_goals:
@@ -206,6 +210,61 @@ def save_work_plan(
                 gettext("The weight of goal “%(title)s” must be 0–100.") % {"title": goal.title}
             )
 
+    changes = _save_goals(work_plan, goals, actor, after_approval)
+    competency_change = _save_competencies(work_plan, competency_ids)
+    development_change = _save_development_goals(work_plan, development_goals)
+    if after_approval:
+        problems = work_plan_problems(work_plan)
+        if problems:
+            raise ApplicationError(
+                gettext("An approved work plan must stay complete. %(problems)s")
+                % {"problems": " ".join(problems)}
+            )
+    work_plan.save(update_fields=["updated_at"])
+    changed = bool(changes or competency_change or development_change)
+    detail = _change_detail(changes, competency_change, development_change)
+    if changed or not after_approval:
+        summary = (
+            phrase(gettext_noop("Work plan changed after approval (%(detail)s)"), detail=detail)
+            if after_approval
+            else phrase(gettext_noop("Draft saved (%(detail)s)"), detail=detail)
+        )
+        record_event(
+            document=work_plan,
+            kind="goals_changed" if after_approval else "draft_saved",
+            summary=summary,
+            actor=actor,
+            data={
+                "changes": [c.pk for c in changes],
+                **({"competencies": competency_change} if competency_change else {}),
+                **({"development_goals": development_change} if development_change else {}),
+            },
+        )
+    if after_approval and changed:
+        line = current_line(work_plan.staff_id, work_plan.cycle_id)
+        notify(
+            users=[line.fro.user if line else None],
+            subject=phrase(
+                gettext_noop("%(name)s changed their approved work plan"),
+                name=work_plan.staff.user,
+            ),
+            body=phrase(
+                gettext_noop("%(name)s changed their approved %(cycle)s work plan: %(detail)s."),
+                name=work_plan.staff.user,
+                cycle=cycle,
+                detail=detail,
+            ),
+        )
+    if submit:
+        submit_work_plan(work_plan=work_plan, actor=actor)
+    return work_plan
+
+
+def _save_goals(
+    work_plan: WorkPlan, goals: list[GoalInput], actor: User, after_approval: bool
+) -> list[GoalChange]:
+    """Write the goals as given (changed ones in place, new ones added, missing ones no longer
+    current) and return their history rows."""
     existing = {g.pk: g for g in work_plan.goals.filter(is_current=True)}
     changes: list[GoalChange] = []
     kept: set[int] = set()
@@ -230,7 +289,7 @@ def save_work_plan(
             if goal.content() != before:
                 changes.append(_change(work_plan, goal, "changed", actor, before, after_approval))
         else:
-            goal = Goal(cycle=cycle, work_plan=work_plan, **fields)
+            goal = Goal(cycle=work_plan.cycle, work_plan=work_plan, **fields)
             goal.full_clean()
             goal.save()
             changes.append(_change(work_plan, goal, "added", actor, None, after_approval))
@@ -242,14 +301,30 @@ def save_work_plan(
                 _change(work_plan, goal, "removed", actor, goal.content(), after_approval)
             )
     GoalChange.objects.bulk_create(changes)
+    return changes
 
-    catalogue = Competency.objects.filter(framework=cycle.competency_framework)
+
+def _save_competencies(work_plan: WorkPlan, competency_ids: list[int]) -> dict | None:
+    """Set the chosen competencies (the core values always included); the codes added and
+    removed, or None when nothing changed."""
+    catalogue = Competency.objects.filter(framework=work_plan.cycle.competency_framework)
     chosen = set(
         catalogue.filter(pk__in=competency_ids).exclude(kind__in=Competency.ALWAYS_INCLUDED)
     )
-    work_plan.competencies.set([*catalogue.filter(kind__in=Competency.ALWAYS_INCLUDED), *chosen])
-    work_plan.development_goals.all().delete()
-    DevelopmentGoal.objects.bulk_create(
+    wanted = {*catalogue.filter(kind__in=Competency.ALWAYS_INCLUDED), *chosen}
+    before = set(work_plan.competencies.values_list("code", flat=True))
+    after = {c.code for c in wanted}
+    if before == after:
+        return None
+    work_plan.competencies.set(wanted)
+    return {"added": sorted(after - before), "removed": sorted(before - after)}
+
+
+def _save_development_goals(
+    work_plan: WorkPlan, development_goals: list[DevelopmentGoalInput]
+) -> dict | None:
+    """Replace the development goals when they changed; before and after, or None."""
+    wanted = [
         DevelopmentGoal(
             work_plan=work_plan,
             title=d.title.strip(),
@@ -257,46 +332,37 @@ def save_work_plan(
             target_date=d.target_date,
             position=position,
         )
-        for position, d in enumerate(development_goals, start=1)
-        if d.title.strip()
+        for position, d in enumerate((d for d in development_goals if d.title.strip()), start=1)
+    ]
+    before = [d.content() for d in work_plan.development_goals.all()]
+    after = [d.content() for d in wanted]
+    if before == after:
+        return None
+    work_plan.development_goals.all().delete()
+    DevelopmentGoal.objects.bulk_create(wanted)
+    return {"before": before, "after": after}
+
+
+def _change_detail(
+    changes: list[GoalChange], competencies: dict | None, development: dict | None
+) -> Phrase:
+    """'2 added, 1 removed; competencies changed' for the timeline and the FRO."""
+    parts = [_change_counts(changes)] if changes or not (competencies or development) else []
+    if competencies:
+        parts.append(phrase(gettext_noop("competencies changed")))
+    if development:
+        parts.append(phrase(gettext_noop("development goals changed")))
+    if len(parts) == 1:
+        return parts[0]
+    return phrase(
+        _SEMICOLON_LISTS[len(parts)], **dict(zip(("first", "second", "third"), parts, strict=False))
     )
-    if after_approval:
-        problems = work_plan_problems(work_plan)
-        if problems:
-            raise ApplicationError(
-                gettext("An approved work plan must stay complete. %(problems)s")
-                % {"problems": " ".join(problems)}
-            )
-    work_plan.save(update_fields=["updated_at"])
-    if changes or not after_approval:
-        detail = _change_counts(changes)
-        summary = (
-            phrase(gettext_noop("Goals changed after approval (%(detail)s)"), detail=detail)
-            if after_approval
-            else phrase(gettext_noop("Draft saved (%(detail)s)"), detail=detail)
-        )
-        record_event(
-            document=work_plan,
-            kind="goals_changed" if after_approval else "draft_saved",
-            summary=summary,
-            actor=actor,
-            data={"changes": [c.pk for c in changes]},
-        )
-    if after_approval and changes:
-        line = current_line(work_plan.staff_id, work_plan.cycle_id)
-        notify(
-            users=[line.fro.user if line else None],
-            subject=phrase(
-                gettext_noop("%(name)s changed approved goals"), name=work_plan.staff.user
-            ),
-            body=phrase(
-                gettext_noop("%(name)s changed their approved %(cycle)s work plan: %(detail)s."),
-                name=work_plan.staff.user,
-                cycle=cycle,
-                detail=detail,
-            ),
-        )
-    return work_plan
+
+
+_SEMICOLON_LISTS = {
+    2: gettext_noop("%(first)s; %(second)s"),
+    3: gettext_noop("%(first)s; %(second)s; %(third)s"),
+}
 
 
 # How many goals were added, changed and removed, each wording whole for the count of one
@@ -350,7 +416,7 @@ def _work_plan_transition(
     roles = frozenset(relations)
     if not roles:
         raise ApplicationError(gettext("You may not act on this work plan."))
-    transition = WORK_PLAN.apply(work_plan, name, roles)
+    transition = WORK_PLAN.apply(work_plan, name, relations)
     now = timezone.now()
     if name == "submit":
         work_plan.submitted_at = now
@@ -458,22 +524,12 @@ def propose_additional_supervisor(
 ) -> AdditionalSupervisor:
     """The staff member proposes up to N additional supervisors (cycle setting)."""
     work_plan = _lock(work_plan)
-    _require(
-        actor,
-        work_plan,
-        "propose_additional_supervisor",
-        gettext("Only the staff member proposes additional supervisors."),
-    )
-    line = current_line(work_plan.staff_id, work_plan.cycle_id)
+    if work_plan.staff_id != actor.pk:
+        raise ApplicationError(gettext("Only the staff member proposes additional supervisors."))
+    _require_part(actor, work_plan, "additional_supervisors")
     if supervisor.pk == work_plan.staff_id:
         raise ApplicationError(gettext("You cannot be your own additional supervisor."))
-    if line and supervisor.pk in {line.fro_id, line.sro_id}:
-        raise ApplicationError(
-            gettext(
-                "%(name)s is already your FRO or SRO: an additional supervisor is someone else."
-            )
-            % {"name": supervisor}
-        )
+    _refuse_role_holder(work_plan, supervisor)
     if not supervisor.is_active:
         raise ApplicationError(gettext("%(name)s's account is not active.") % {"name": supervisor})
     active = work_plan.additional_supervisors.filter(state__in=AdditionalSupervisor.ACTIVE)
@@ -526,6 +582,12 @@ def answer_supervision_request(
         raise ApplicationError(gettext("Only the proposed supervisor answers this request."))
     if request.state != AdditionalSupervisor.State.PROPOSED:
         raise ApplicationError(_already_answered(request.state))
+    work_plan = _lock(request.work_plan)
+    closed = freeze.closed_cycle_refusal(work_plan.cycle)
+    if closed:
+        raise ApplicationError(closed)
+    if accept:
+        _refuse_role_holder(work_plan, actor)
     request.state = (
         AdditionalSupervisor.State.ACCEPTED if accept else AdditionalSupervisor.State.DECLINED
     )
@@ -542,7 +604,6 @@ def answer_supervision_request(
         ),
         actor=actor,
     )
-    sync_work_plan_grants(work_plan_ids=[request.work_plan_id])
     notify(
         users=[request.work_plan.staff.user],
         subject=phrase(
@@ -559,6 +620,23 @@ def answer_supervision_request(
         ),
     )
     return request
+
+
+def _refuse_role_holder(work_plan: WorkPlan, person: User) -> None:
+    """An additional supervisor is someone who holds no other role on the document and signed
+    none of its stages (`workplans.conflicts`)."""
+    roles = role_holders(work_plan).get(person.pk, set()) - {"additional_supervisor"}
+    if roles:
+        raise ApplicationError(
+            gettext(
+                "%(name)s already holds a role on this document (%(roles)s): an additional "
+                "supervisor is someone else."
+            )
+            % {
+                "name": person,
+                "roles": ", ".join(str(ROLE_NAMES.get(role, role)) for role in sorted(roles)),
+            }
+        )
 
 
 def _already_answered(state: str) -> str:
@@ -588,6 +666,9 @@ def cancel_supervision_request(*, request: AdditionalSupervisor, actor: User) ->
         raise ApplicationError(gettext("Only the staff member may cancel this request."))
     if request.state != AdditionalSupervisor.State.PROPOSED:
         raise ApplicationError(_no_longer_cancellable(request.state))
+    closed = freeze.closed_cycle_refusal(request.work_plan.cycle)
+    if closed:
+        raise ApplicationError(closed)
     request.state = AdditionalSupervisor.State.CANCELLED
     request.answered_at = timezone.now()
     request.save()
@@ -604,17 +685,27 @@ def cancel_supervision_request(*, request: AdditionalSupervisor, actor: User) ->
 
 @transaction.atomic
 def add_check_in(*, work_plan: WorkPlan, actor: User, held_on: datetime.date, note: str) -> CheckIn:
-    """A dated note between the staff member and the FRO."""
-    _require(
-        actor,
-        work_plan,
-        "add_check_in",
-        gettext("Only the staff member and the FRO record check-ins."),
-    )
+    """A dated note between the staff member and the FRO, held during the cycle and not
+    dated in the future."""
+    work_plan = _lock(work_plan)
+    relations = relations_for(actor, work_plan)
+    if not {"staff", "fro"} & set(relations):
+        raise ApplicationError(gettext("Only the staff member and the FRO record check-ins."))
+    _require_part(actor, work_plan, "check_ins")
     if not note.strip():
         raise ApplicationError(gettext("Write the check-in note."))
     if held_on > timezone.localdate():
         raise ApplicationError(gettext("A check-in cannot be dated in the future."))
+    cycle = work_plan.cycle
+    if not cycle.start <= held_on <= cycle.end:
+        raise ApplicationError(
+            gettext("A check-in of the %(cycle)s cycle is held between %(start)s and %(end)s.")
+            % {
+                "cycle": cycle,
+                "start": formats.date_format(cycle.start, "SHORT_DATE_FORMAT"),
+                "end": formats.date_format(cycle.end, "SHORT_DATE_FORMAT"),
+            }
+        )
     check_in = CheckIn(work_plan=work_plan, author=actor, held_on=held_on, note=note.strip())
     check_in.full_clean()
     check_in.save()
@@ -636,10 +727,11 @@ def start_midpoint(*, work_plan: WorkPlan, actor: User) -> MidpointReview:
     """Steps 3–4: either the staff member or the FRO starts the mid-point review."""
     work_plan = _lock(work_plan)
     midpoint = _lock_midpoint(work_plan)
-    roles = roles_for(actor, work_plan)
-    MIDPOINT.apply(midpoint, "start_midpoint", roles)
+    MIDPOINT.apply(midpoint, "start_midpoint", relations_for(actor, work_plan))
     midpoint.started_by = actor
     midpoint.save()
+    work_plan.stage = Stage.MIDPOINT
+    work_plan.save(update_fields=["stage"])
     record_event(
         document=work_plan,
         kind="midpoint_started",
@@ -668,16 +760,14 @@ def save_midpoint_comments(*, work_plan: WorkPlan, actor: User, comments: str) -
     """Each side writes its own part; a finalised review is read-only."""
     work_plan = _lock(work_plan)
     midpoint = _lock_midpoint(work_plan)
-    actions = allowed_actions(actor, work_plan)
-    if "edit_midpoint_staff" in actions:
+    if midpoint.state == MidpointReview.State.NOT_STARTED:
+        raise ApplicationError(gettext("Start the mid-point review before writing comments."))
+    staff_side = work_plan.staff_id == actor.pk
+    _require_part(actor, work_plan, "midpoint_staff" if staff_side else "midpoint_fro")
+    if staff_side:
         midpoint.staff_comments = comments.strip()
-    elif "edit_midpoint_fro" in actions:
-        midpoint.fro_comments = comments.strip()
     else:
-        raise ApplicationError(
-            gettext("The mid-point review is %(state)s: you cannot change its comments now.")
-            % {"state": lower_first(midpoint.get_state_display())}
-        )
+        midpoint.fro_comments = comments.strip()
     midpoint.save()
     return midpoint
 
@@ -700,7 +790,7 @@ def _midpoint_transition(midpoint: MidpointReview, actor: User, name: str) -> Mi
     work_plan = midpoint.work_plan
     relations = relations_for(actor, work_plan)
     roles = frozenset(relations)
-    transition = MIDPOINT.apply(midpoint, name, roles)
+    transition = MIDPOINT.apply(midpoint, name, relations)
     now = timezone.now()
     if name == "submit_midpoint":
         midpoint.staff_submitted_at = now
@@ -758,7 +848,12 @@ def save_unit_goal(
     aligned_to_id: int | None = None,
     goal: Goal | None = None,
 ) -> Goal:
-    """The HOD keeps the entity's goals; unit heads add goals aligned to the level above."""
+    """The HOD keeps the entity's goals; unit heads add goals aligned to the level above; a
+    closed cycle's goals no longer change."""
+    if goal is not None and goal.pk and goal.owner_unit_id != unit.pk:
+        stored = Goal.objects.get(pk=goal.pk)
+        if stored.owner_unit_id != unit.pk:
+            raise ApplicationError(gettext("That goal belongs to another unit."))
     if not can_manage_unit_goals(actor, unit):
         raise ApplicationError(
             gettext(
@@ -766,25 +861,41 @@ def save_unit_goal(
             )
             % {"unit": unit.name}
         )
-    if aligned_to_id and not unit_alignment_choices(unit, cycle).filter(pk=aligned_to_id).exists():
-        raise ApplicationError(gettext("A unit goal aligns to a goal of a unit above it."))
-    if goal is not None and goal.owner_unit_id != unit.pk:
-        raise ApplicationError(gettext("That goal belongs to another unit."))
     goal = goal or Goal(cycle=cycle, owner_unit=unit, position=unit.goals.count() + 1)
+    goal.owner_unit = unit
+    goal.aligned_to_id = aligned_to_id
+    refused = unit_goal_refusal(goal)
+    if refused:
+        raise ApplicationError(refused)
     goal.title = title.strip()
     goal.description = description.strip()
     goal.success_criteria = success_criteria.strip()
     goal.expected_date = expected_date
-    goal.aligned_to_id = aligned_to_id
     goal.full_clean()
     goal.save()
     return goal
+
+
+def unit_goal_refusal(goal: Goal) -> str | None:
+    """Why a unit goal may not be saved as it is: its cycle is closed (a closed cycle is
+    read-only everywhere), or it aligns to a goal that is not of a unit above its own."""
+    closed = freeze.closed_cycle_refusal(goal.cycle)
+    if closed:
+        return closed
+    if goal.aligned_to_id and not (
+        unit_alignment_choices(goal.owner_unit, goal.cycle).filter(pk=goal.aligned_to_id).exists()
+    ):
+        return gettext("A unit goal aligns to a goal of a unit above it.")
+    return None
 
 
 @transaction.atomic
 def remove_unit_goal(*, goal: Goal, actor: User) -> None:
     """A unit goal others still align to cannot be removed."""
     unit = goal.owner_unit
+    closed = freeze.closed_cycle_refusal(goal.cycle)
+    if closed:
+        raise ApplicationError(closed)
     if unit is None or not can_manage_unit_goals(actor, unit):
         raise ApplicationError(gettext("Only the HOD or the unit's head removes its goals."))
     aligned = goal.aligned_goals.filter(is_current=True).count()

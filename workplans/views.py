@@ -100,7 +100,7 @@ def document(request: HttpRequest, pk: int) -> HttpResponse:
         else [],
         "return_form": ReturnForm(),
         "propose_form": ProposeSupervisorForm(),
-        **selectors.document_context(work_plan),
+        **selectors.document_context(work_plan, roles),
     }
     return render(request, "workplans/workplan_detail.html", context)
 
@@ -143,28 +143,26 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 for f in dev_formset.forms
             ]
+            submit = "submit" in request.POST
             try:
+                # Save and submit are one step: when the submission is refused nothing is
+                # saved, and the form comes back with everything as it was typed.
                 services.save_work_plan(
                     work_plan=work_plan,
                     actor=request.user,
                     goals=goals,
                     development_goals=development,
                     competency_ids=[c.pk for c in competency_form.cleaned_data["competencies"]],
+                    submit=submit,
                 )
             except ApplicationError as error:
-                messages.error(request, error.message)
+                messages.error(
+                    request,
+                    gettext("Nothing was saved. %(reason)s") % {"reason": error.message},
+                )
             else:
-                if "submit" not in request.POST:
+                if not submit:
                     messages.success(request, gettext("Saved."))
-                    return redirect("workplans:edit", work_plan.pk)
-                try:
-                    services.submit_work_plan(work_plan=work_plan, actor=request.user)
-                except ApplicationError as error:
-                    messages.error(
-                        request,
-                        gettext("Your draft is saved but not submitted. %(reason)s")
-                        % {"reason": error.message},
-                    )
                     return redirect("workplans:edit", work_plan.pk)
                 messages.success(request, gettext("Work plan submitted to your FRO."))
                 return redirect("workplans:document", work_plan.pk)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from pmsystem.freeze import closed_cycle_refusal
 from pmsystem.workflow import Transition, Workflow
 
 from .models import MidpointReview, WorkPlan
@@ -55,6 +56,7 @@ WORK_PLAN = Workflow(
     states=dict(WP.choices),
     too_early=_("This work plan is %(state)s: it cannot be %(past)s yet."),
     too_late=_("This work plan is %(state)s: it can no longer be %(past)s."),
+    closed=lambda work_plan: closed_cycle_refusal(work_plan.cycle),
     transitions=[
         Transition(
             "submit",
@@ -106,6 +108,7 @@ MIDPOINT = Workflow(
     states=dict(MP.choices),
     too_early=_("This mid-point review is %(state)s: it cannot be %(past)s yet."),
     too_late=_("This mid-point review is %(state)s: it can no longer be %(past)s."),
+    closed=lambda midpoint: closed_cycle_refusal(midpoint.work_plan.cycle),
     transitions=[
         Transition(
             "start_midpoint",

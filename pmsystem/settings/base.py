@@ -46,7 +46,6 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
-    "guardian",
     "django_htmx",
     "django_filters",
     "org",
@@ -122,7 +121,6 @@ AUTH_USER_MODEL = "org.User"
 AUTHENTICATION_BACKENDS = [
     "org.backends.ModelBackend",
     "org.backends.AuthenticationBackend",
-    "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -169,6 +167,11 @@ CELERY_BEAT_SCHEDULE = {
     "compliance-daily-sweep": {
         "task": "compliance.tasks.run_daily_sweep",
         "schedule": crontab(hour=int(os.environ.get("REMINDER_SWEEP_HOUR", "5")), minute=0),
+    },
+    # Early each day: access equals today's relations (compliance.access_audit).
+    "check-access": {
+        "task": "compliance.tasks.check_access",
+        "schedule": crontab(hour=4, minute=30),
     },
 }
 
@@ -242,10 +245,6 @@ if os.environ.get("OIDC_SERVER_URL"):
         ]
     }
 
-# guardian: no anonymous user object, direct FK permission tables are declared per model.
-ANONYMOUS_USER_NAME = None
-GUARDIAN_RAISE_403 = False
-GUARDIAN_RENDER_403 = False
 
 # Languages: English and French. A signed-in user's choice is kept on their profile
 # (User.language, org.middleware.UserLanguageMiddleware); before that, the browser's.

@@ -8,7 +8,7 @@ from appraisals import services
 from appraisals.models import Appraisal
 from appraisals.services import Assessment
 from org.models import DepartmentRole, RatingLevel, RatingScale, User
-from tests.factories import DepartmentRoleFactory
+from tests.factories import AdditionalSupervisorFactory, DepartmentRoleFactory
 from tests.workplans.helpers import fro_of, make_approved_work_plan, sro_of
 from workplans import services as workplan_services
 from workplans.models import WorkPlan
@@ -107,15 +107,21 @@ def rate_everything(
     )
 
 
-def make_document_at(stage: str, *, overall: str = "SM", **work_plan_kwargs) -> WorkPlan:
+def make_document_at(
+    stage: str, *, overall: str = "SM", supervisors: tuple[User, ...] = (), **work_plan_kwargs
+) -> WorkPlan:
     """A document whose evaluation is at `stage` (one of STAGES), built through the services.
 
-    `overall` is the code of the FRO's overall rating (UN defaults: EX, SM, PM, DN); the rest
-    goes to `make_approved_work_plan` (e.g. `cycle=CycleFactory(midpoint_required=False)`)."""
+    `overall` is the code of the FRO's overall rating (UN defaults: EX, SM, PM, DN);
+    `supervisors` are proposed and accept as additional supervisors once the work plan is
+    approved (later, the work plan's additional supervisors are frozen); the rest goes to
+    `make_approved_work_plan` (e.g. `cycle=CycleFactory(midpoint_required=False)`)."""
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}: one of {STAGES}")
     reached = STAGES.index(stage)
     document = make_approved_work_plan(**work_plan_kwargs)
+    for supervisor in supervisors:
+        AdditionalSupervisorFactory(work_plan=document, supervisor=supervisor, state="accepted")
     if document.cycle.midpoint_required:
         document = finalise_midpoint(document)
     if reached >= STAGES.index("self_assessment"):

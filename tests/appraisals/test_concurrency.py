@@ -145,6 +145,7 @@ def test_ratings_saved_while_the_fro_signs_never_change_the_signed_evaluation():
     if results[1] != ("ok", ""):
         assert results[1] == (
             "refused",
-            "The ratings cannot be changed now: the evaluation is signed or not yours.",
+            "This document is at the SRO review stage: its ratings and the FRO's comments can "
+            "no longer change. Only a roll-back by an HR focal point reopens an earlier stage.",
         )
         assert appraisal.overall_rating.code == "SM"

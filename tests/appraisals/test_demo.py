@@ -1,18 +1,20 @@
 """The demo documents `manage.py seed_demo` adds through `appraisals.demo`: every stage of the
-open cycle, consistent states, signatures that verify, grants, and something waiting for each
+open cycle, consistent states, signatures that verify, access equal to the relations, and
+something waiting for each
 printed demo login.
 
 The organisation is seeded once for the module (inside a transaction rolled back at the end);
 each test runs in a savepoint of it."""
 
 import ast
+import datetime
 import io
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -24,7 +26,9 @@ from appraisals.models import (
     RollBack,
     SupervisorComment,
 )
+from appraisals.services import stage_drift
 from appraisals.signing import STAGE_CONTENT, verify_signatures
+from compliance.access_audit import check_access
 from compliance.selectors import my_tasks
 from org.demo import DEMO_LOGINS
 from org.models import Cycle, Delegation, OrgUnit, ReportingLine, User
@@ -39,9 +43,7 @@ from workplans.models import (
     MidpointReview,
     Signature,
     WorkPlan,
-    WorkPlanUserObjectPermission,
 )
-from workplans.permissions import RELATION_CODENAMES
 from workplans.signing import content_hash, work_plan_content
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +69,6 @@ COUNTED = [
     SupervisorComment,
     RollBack,
     ImprovementPlan,
-    WorkPlanUserObjectPermission,
 ]
 
 
@@ -244,26 +245,54 @@ def test_seeded_signatures_verify_and_hash_what_the_services_would_sign():
         assert signature.content == content, (document_id, stage)
 
 
-def test_grants_follow_the_documents_relations():
-    grants = set(
-        WorkPlanUserObjectPermission.objects.values_list(
-            "user_id", "content_object_id", "permission__codename"
+def test_access_equals_the_relations_and_every_stage_is_kept_on_the_demo():
+    """`manage.py check_access` on the demo data: no finding (it also runs daily in beat)."""
+    report = check_access()
+    assert report.ok, report.findings[:20]
+    assert report.checked_documents == WorkPlan.objects.exclude(cycle__status="closed").count()
+    officers = ReportingLine.objects.values_list("fro_id", flat=True).distinct().count()
+    assert report.checked_people >= officers > 10
+    assert not stage_drift().exists()
+    out = io.StringIO()
+    call_command("check_access", stdout=out)
+    assert ": 0 findings" in out.getvalue()
+
+
+def test_check_access_reports_drift_and_fails(monkeypatch):
+    """The check can fail: a stage written behind the services' back, two lines in effect on
+    one day, and a list that leaves out a document the relations give."""
+    plan = WorkPlan.objects.filter(appraisal__state=EV.FRO_EVALUATION).first()
+    line = ReportingLine.objects.filter(staff=plan.staff_id, cycle=plan.cycle_id).first()
+    with transaction.atomic():
+        WorkPlan.objects.filter(pk=plan.pk).update(stage="work_plan")
+        ReportingLine.objects.bulk_create(
+            [
+                ReportingLine(
+                    staff_id=line.staff_id,
+                    cycle_id=line.cycle_id,
+                    fro_id=line.fro_id,
+                    sro_id=line.sro_id,
+                    effective_from=line.effective_from,
+                    effective_to=datetime.date(2099, 1, 1),
+                )
+            ]
         )
-    )
-    for plan in WorkPlan.objects.all():
-        line = ReportingLine.objects.get(
-            staff=plan.staff_id, cycle=plan.cycle_id, effective_to__isnull=True
-        )
-        assert (plan.staff_id, plan.pk, RELATION_CODENAMES["staff"]) in grants, plan.pk
-        assert (line.fro_id, plan.pk, RELATION_CODENAMES["fro"]) in grants, plan.pk
-        assert (line.sro_id, plan.pk, RELATION_CODENAMES["sro"]) in grants, plan.pk
-    for request in AdditionalSupervisor.objects.all():
-        granted = (
-            request.supervisor_id,
-            request.work_plan_id,
-            RELATION_CODENAMES["additional_supervisor"],
-        ) in grants
-        assert granted == (request.state == AdditionalSupervisor.State.ACCEPTED), request.pk
+        from workplans import permissions
+
+        real = permissions.documents_where
+
+        def forgetful(user, relation):
+            return real(user, relation).exclude(pk=plan.pk)
+
+        monkeypatch.setattr("compliance.access_audit.documents_where", forgetful)
+        report = check_access()
+        with pytest.raises(CommandError, match="findings"):
+            call_command("check_access", stdout=io.StringIO())
+        transaction.set_rollback(True)
+    findings = "\n".join(report.findings)
+    assert f"document {plan.pk} is kept at stage 'work_plan'" in findings
+    assert f"of staff member {line.staff_id} are both in effect" in findings
+    assert f"holds fro on document {plan.pk} but it is not listed" in findings
 
 
 def test_unit_goals_align_to_the_level_above_and_staff_goals_to_their_own_line():

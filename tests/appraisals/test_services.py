@@ -10,6 +10,7 @@ import logging
 import re
 
 import pytest
+import time_machine
 
 from appraisals import services
 from appraisals.models import (
@@ -38,6 +39,7 @@ from tests.factories import (
     CycleFactory,
     DelegationFactory,
     DepartmentRoleFactory,
+    StaffMemberFactory,
     UserFactory,
 )
 from tests.workplans.helpers import fro_of, make_approved_work_plan, sro_of
@@ -278,7 +280,7 @@ def test_additional_supervisor_never_rates_or_signs(caplog):
                 actor=supervisor,
                 overall_id=level(document, OVERALL, "EX").pk,
             )
-            == "The ratings cannot be changed now: the evaluation is signed or not yours."
+            == "You may not change the ratings and the FRO's comments of this document."
         )
     assert ratings_of(document) == before
     refusals = [e for e in security_events(caplog) if e["event"] == "signed_stage_change_refused"]
@@ -291,14 +293,15 @@ def test_additional_supervisor_never_rates_or_signs(caplog):
 
 
 def test_additional_supervisor_comments_close_when_the_fro_signs():
-    document = make_document_at("sro_review")
-    supervisor = accepted_supervisor(document)
+    supervisor = StaffMemberFactory().user
+    document = make_document_at("sro_review", supervisors=[supervisor])
     assert "supervisor_comment" not in allowed_actions(supervisor, document)
     assert (
         refused(
             services.save_supervisor_comment, document=document, actor=supervisor, comment="Late."
         )
-        == "Additional supervisors comment before the FRO signs the evaluation."
+        == "This document is at the SRO review stage: its additional supervisors' comments can "
+        "no longer change. Only a roll-back by an HR focal point reopens an earlier stage."
     )
     assert not SupervisorComment.objects.filter(appraisal_id=document.pk).exists()
 
@@ -314,7 +317,7 @@ def test_a_proposed_supervisor_who_has_not_accepted_may_not_comment():
             actor=request.supervisor,
             comment="Hello.",
         )
-        == "Additional supervisors comment before the FRO signs the evaluation."
+        == "You may not change the additional supervisors' comments of this document."
     )
 
 
@@ -356,7 +359,8 @@ def test_the_self_evaluation_is_read_only_once_submitted(caplog):
     assert_refused_and_logged(
         caplog,
         services.save_self_evaluation,
-        "The self-evaluation cannot be changed now: it is signed or not yours.",
+        "This document is at the FRO evaluation stage: its self-evaluation can no longer change. "
+        "Only a roll-back by an HR focal point reopens an earlier stage.",
         "edit_self_evaluation",
         document.staff.user,
         document,
@@ -376,7 +380,8 @@ def test_the_ratings_are_read_only_once_the_fro_signed(caplog):
     assert_refused_and_logged(
         caplog,
         services.save_ratings,
-        "The ratings cannot be changed now: the evaluation is signed or not yours.",
+        "This document is at the SRO review stage: its ratings and the FRO's comments can no "
+        "longer change. Only a roll-back by an HR focal point reopens an earlier stage.",
         "edit_ratings",
         fro_of(document),
         document,
@@ -396,7 +401,8 @@ def test_the_sro_comment_is_read_only_once_approved(caplog):
     assert_refused_and_logged(
         caplog,
         services.save_sro_comment,
-        "The SRO's comments cannot be changed now.",
+        "This document is at the acknowledgement stage: its SRO's comments can no longer "
+        "change. Only a roll-back by an HR focal point reopens an earlier stage.",
         "edit_sro_comment",
         sro_of(document),
         document,
@@ -530,8 +536,50 @@ def test_fro_opens_a_pip_prompted_by_an_underperformance_rating(
 def test_a_pip_can_be_opened_at_any_time_and_a_document_can_have_several():
     document = make_approved_work_plan()
     first = open_pip(document)
-    second = open_pip(document, start=END, end=END + datetime.timedelta(days=60))
+    day = datetime.timedelta(days=1)
+    second = open_pip(document, start=END + day, end=END + 60 * day)
     assert set(ImprovementPlan.objects.filter(document=document)) == {first, second}
+
+
+def test_a_second_open_pip_over_the_same_days_is_refused_until_the_first_closes():
+    document = make_approved_work_plan()
+    first = open_pip(document)
+    message = (
+        "An open PIP already covers 15 Apr 2027 – 15 Jul 2027: close it, or choose dates "
+        "after it ends."
+    )
+    assert refused(open_pip, document=document, start=END, end=END) == message
+    assert list(ImprovementPlan.objects.filter(document=document)) == [first]
+    services.close_improvement_plan(plan=first, actor=fro_of(document), outcome="partial")
+    assert open_pip(document, start=END, end=END).state == ImprovementPlan.State.OPEN
+
+
+@time_machine.travel(datetime.date(2027, 5, 1))
+def test_a_pip_meeting_is_recorded_once_held_and_not_before_the_pip_starts():
+    document = make_document_at("completed", overall="PM")
+    plan = open_pip(document)
+    fro = fro_of(document)
+    assert (
+        refused(
+            services.add_improvement_meeting,
+            plan=plan,
+            actor=fro,
+            held_on=datetime.date(2027, 5, 2),
+            notes="Planned.",
+        )
+        == "Record a meeting once it has been held, not before."
+    )
+    assert (
+        refused(
+            services.add_improvement_meeting,
+            plan=plan,
+            actor=fro,
+            held_on=datetime.date(2027, 4, 14),
+            notes="Before it started.",
+        )
+        == "The PIP started on 15 Apr 2027: a review meeting is held after that."
+    )
+    assert not plan.meetings.exists()
 
 
 def test_only_the_fro_opens_a_pip():
@@ -560,6 +608,7 @@ def test_a_pip_needs_objectives_support_and_ordered_dates(overrides, message):
     assert not ImprovementPlan.objects.exists()
 
 
+@time_machine.travel(datetime.date(2027, 9, 1))
 def test_pip_review_meetings_and_closing_with_an_outcome():
     document = make_document_at("completed", overall="PM")
     fro, staff = fro_of(document), document.staff.user

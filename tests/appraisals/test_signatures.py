@@ -7,10 +7,18 @@ import pytest
 
 from appraisals import services
 from appraisals.models import Appraisal, CompetencyAssessment, GoalAssessment
-from appraisals.signing import verify_signatures
+from appraisals.signing import fro_evaluation_content, verify_signatures
 from tests.appraisals.helpers import hr_focal_point, make_document_at, rate_everything
 from tests.workplans.helpers import fro_of, sro_of
-from workplans.models import Goal, MidpointReview, Signature
+from workplans.models import (
+    Competency,
+    DevelopmentGoal,
+    Goal,
+    MidpointReview,
+    Signature,
+    WorkPlan,
+)
+from workplans.signing import content_hash
 
 pytestmark = pytest.mark.django_db
 
@@ -39,67 +47,137 @@ def test_a_changed_fro_comment_is_reported():
     document = make_document_at("completed")
     other = make_document_at("completed")
     Appraisal.objects.filter(pk=document.pk).update(fro_overall_comment="A weak year.")
+    # The FRO signed the comment, the SRO approved it and the staff member acknowledged it.
     assert check(document) == (
         8,
         [
-            (
-                "fro_evaluation",
-                "sign_evaluation",
-                "the fro_evaluation stage changed after it was signed",
+            (stage, action, f"the {stage} stage changed after it was signed")
+            for stage, action in (
+                ("fro_evaluation", "sign_evaluation"),
+                ("sro_review", "approve_evaluation"),
+                ("acknowledgement", "acknowledge"),
             )
         ],
     )
     assert check(other) == (8, [])
     _, everything = verify_signatures()
-    assert [m.signature.document_id for m in everything] == [document.pk]
+    assert {m.signature.document_id for m in everything} == {document.pk}
+
+
+EVALUATION = ["self_assessment", "fro_evaluation", "sro_review", "acknowledgement"]
+
+
+def reported_stages(document) -> list[str]:
+    problems = check(document)[1]
+    for stage, _, reason in problems:
+        assert reason == f"the {stage} stage changed after it was signed"
+    return [stage for stage, _, _ in problems]
+
+
+def first_goal(pk: int) -> Goal:
+    return Goal.objects.filter(work_plan_id=pk, is_current=True).order_by("pk").first()
 
 
 @pytest.mark.parametrize(
-    ("tamper", "stage", "action"),
+    ("tamper", "stages"),
     [
         (
             lambda pk: GoalAssessment.objects.filter(
                 pk=GoalAssessment.objects.filter(appraisal_id=pk).first().pk
             ).update(rating=None),
-            "fro_evaluation",
-            "sign_evaluation",
+            EVALUATION[1:],
         ),
         (
             lambda pk: CompetencyAssessment.objects.filter(appraisal_id=pk).update(
                 fro_comment="Rewritten."
             ),
-            "fro_evaluation",
-            "sign_evaluation",
+            EVALUATION[1:],
         ),
         (
             lambda pk: Appraisal.objects.filter(pk=pk).update(self_overall_comment="Rewritten."),
-            "self_assessment",
-            "submit_self_evaluation",
+            ["self_assessment"],
         ),
         (
             lambda pk: Appraisal.objects.filter(pk=pk).update(sro_comment="Rewritten."),
-            "sro_review",
-            "approve_evaluation",
+            ["sro_review", "acknowledgement"],
         ),
         (
             lambda pk: Appraisal.objects.filter(pk=pk).update(staff_final_comment="Rewritten."),
-            "acknowledgement",
-            "acknowledge",
+            ["acknowledgement"],
         ),
         (
             lambda pk: MidpointReview.objects.filter(work_plan_id=pk).update(
                 fro_comments="Rewritten."
             ),
-            "midpoint",
-            "finalise_midpoint",
+            ["midpoint"],
+        ),
+        # The text under a signed rating: every stage from the self-evaluation on signed it.
+        (
+            lambda pk: Goal.objects.filter(pk=first_goal(pk).pk).update(title="Rewritten goal"),
+            EVALUATION,
+        ),
+        (
+            lambda pk: Goal.objects.filter(pk=first_goal(pk).pk).update(
+                success_criteria="Anything at all."
+            ),
+            EVALUATION,
+        ),
+        (
+            lambda pk: DevelopmentGoal.objects.filter(work_plan_id=pk).update(
+                activities="Rewritten."
+            ),
+            EVALUATION,
+        ),
+        (
+            lambda pk: (
+                WorkPlan.competencies.through.objects.filter(
+                    workplan_id=pk,
+                    competency_id__in=Competency.objects.exclude(
+                        kind__in=Competency.ALWAYS_INCLUDED
+                    ).values("pk"),
+                )
+                .order_by("pk")
+                .first()
+                .delete()
+            ),
+            EVALUATION,
         ),
     ],
-    ids=["goal_rating", "competency_comment", "self", "sro", "acknowledgement", "midpoint"],
+    ids=[
+        "goal_rating",
+        "competency_comment",
+        "self",
+        "sro",
+        "acknowledgement",
+        "midpoint",
+        "goal_title",
+        "success_criteria",
+        "development_goal",
+        "competency_removed",
+    ],
 )
-def test_every_signed_stage_changed_behind_the_application_is_reported(tamper, stage, action):
+def test_every_signed_text_changed_behind_the_application_is_reported(tamper, stages):
+    """A raw-SQL change of anything a signer saw is reported under every signature that
+    covered it: a goal's text under the signed ratings included."""
     document = make_document_at("completed")
     tamper(document.pk)
-    assert check(document)[1] == [(stage, action, f"the {stage} stage changed after it was signed")]
+    assert reported_stages(document) == stages
+
+
+def test_a_version_1_signature_still_verifies_and_covers_what_version_1_covered():
+    """Signatures made before the content version 2 (which added the work plan under each
+    evaluation stage) keep verifying: they are checked against the content they signed."""
+    document = make_document_at("completed")
+    signature = Signature.objects.get(document=document, stage="fro_evaluation")
+    old = fro_evaluation_content(document.appraisal, version=1)
+    assert "v" not in old and "work_plan" not in old
+    Signature.objects.filter(pk=signature.pk).update(content=old, content_hash=content_hash(old))
+    assert check(document)[1] == []
+    # Version 1 did not cover the goal's text: the version-2 signatures after it do.
+    Goal.objects.filter(pk=first_goal(document.pk).pk).update(title="Rewritten goal")
+    assert reported_stages(document) == ["self_assessment", "sro_review", "acknowledgement"]
+    Appraisal.objects.filter(pk=document.pk).update(fro_overall_comment="Rewritten.")
+    assert "fro_evaluation" in reported_stages(document)
 
 
 def test_a_tampered_signature_content_is_reported():
@@ -146,7 +224,12 @@ def test_a_returned_stage_is_not_reported_while_it_is_redone():
             "fro_evaluation",
             "sign_evaluation",
             "the fro_evaluation stage changed after it was signed",
-        )
+        ),
+        (
+            "sro_review",
+            "approve_evaluation",
+            "the sro_review stage changed after it was signed",
+        ),
     ]
     _, mismatches = verify_signatures(Signature.objects.filter(document=document))
     assert (
@@ -173,8 +256,9 @@ def test_a_rolled_back_stage_is_not_reported_while_it_is_redone():
 
 
 def test_an_approved_work_plan_may_still_change_without_a_report():
-    """Goals may change during the cycle (with history): the work-plan signature keeps the
-    approved version and is not compared with the current goals."""
-    document = make_document_at("completed")
+    """Goals may change during the cycle (with history) until the evaluation starts: the
+    work-plan signature keeps the approved version and is not compared with the current
+    goals."""
+    document = make_document_at("not_started")
     Goal.objects.filter(work_plan=document).update(title="Changed during the cycle")
     assert check(document)[1] == []

@@ -409,6 +409,7 @@ def test_sro_returns_to_the_fro_who_revises_and_signs_again(
     assert [m.to for m in mailoutbox] == [[fro.email]]
     assert "The overall rating needs support." in mailoutbox[0].body
 
+    document = fresh(document)
     assert "edit_ratings" in allowed_actions(fro, document)
     rate_everything(document, overall="EX", comment="Exceptional delivery on goal 2.")
     services.sign_evaluation(document=document, actor=fro)

@@ -237,13 +237,16 @@ def test_the_send_reminders_command_sweeps_a_given_date(
     assert len(mailoutbox) == 1
 
 
-def test_the_beat_schedule_runs_one_sweep_a_day():
+def test_the_beat_schedule_runs_one_sweep_a_day_and_the_access_check():
     from django.conf import settings
 
     entries = [
         e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"].startswith("compliance.")
     ]
-    assert [e["task"] for e in entries] == ["compliance.tasks.run_daily_sweep"]
+    assert [e["task"] for e in entries] == [
+        "compliance.tasks.run_daily_sweep",
+        "compliance.tasks.check_access",
+    ]
     schedule = entries[0]["schedule"]
     assert schedule.hour == {5} and schedule.minute == {0}
     assert schedule.day_of_week == set(range(7))

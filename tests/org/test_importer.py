@@ -13,7 +13,6 @@ from django.core.management.base import CommandError
 
 from org.importer import import_org
 from org.models import Category, DepartmentRole, OrgUnit, ReportingLine, StaffMember, User
-from org.signals import reporting_lines_changed
 from pmsystem.errors import ApplicationError
 from tests.factories import (
     CycleFactory,
@@ -777,25 +776,6 @@ def test_reporting_line_factory_lines_are_respected(cycle):
     assert counts(result)["lines"] == (0, 0, 1)
 
 
-def test_changed_lines_tell_the_apps_that_derive_grants_from_them(small_org, cycle):
-    calls = []
-
-    def receiver(sender, staff_ids, cycle_ids, **kwargs):
-        calls.append((sorted(staff_ids), cycle_ids))
-
-    reporting_lines_changed.connect(receiver, dispatch_uid="test-importer")
-    try:
-        run(csv_file("lines.csv", LINES_HEADER + "S3,2026-27,S2,S1,\n"))  # unchanged
-        assert calls == []
-        changes = "S3,2026-27,S4,S1,2026-06-01\nS4,2026-27,S1,S2,\n"
-        run(csv_file("lines.csv", LINES_HEADER + changes))
-    finally:
-        reporting_lines_changed.disconnect(dispatch_uid="test-importer")
-    staff = StaffMember.objects.filter(index_number__in=["S3", "S4"])
-    ids = sorted(staff.values_list("pk", flat=True))
-    assert calls == [(ids, [cycle.pk])]
-
-
 def test_after_an_imported_fro_change_the_new_fro_sees_the_work_plan_and_the_old_does_not(
     small_org, cycle
 ):
@@ -807,3 +787,18 @@ def test_after_an_imported_fro_change_the_new_fro_sees_the_work_plan_and_the_old
     run(csv_file("lines.csv", LINES_HEADER + "S3,2026-27,S4,S1,2026-06-01\n"))
     assert work_plan in visible_work_plans(new_fro)
     assert work_plan not in visible_work_plans(old_fro)
+
+
+def test_an_imported_future_dated_line_takes_effect_on_its_date(small_org, cycle):
+    """A line imported with a later effective_from changes nothing until that day, then
+    everything at once, with nobody acting."""
+    work_plan = WorkPlanFactory(staff=StaffMember.objects.get(index_number="S3"), cycle=cycle)
+    old_fro = User.objects.get(staff__index_number="S2")
+    new_fro = User.objects.get(staff__index_number="S4")
+    with time_machine.travel(datetime.date(2026, 6, 10)) as clock:
+        run(csv_file("lines.csv", LINES_HEADER + "S3,2026-27,S4,S1,2026-07-01\n"))
+        assert work_plan in visible_work_plans(old_fro)
+        assert work_plan not in visible_work_plans(new_fro)
+        clock.move_to(datetime.date(2026, 7, 1))
+        assert work_plan in visible_work_plans(new_fro)
+        assert work_plan not in visible_work_plans(old_fro)

@@ -13,7 +13,7 @@ from rebuttals import services
 from rebuttals.models import Group, RebuttalCase
 from rebuttals.permissions import visible_cases
 from tests.appraisals.helpers import make_document_at
-from tests.factories import AdditionalSupervisorFactory, StaffMemberFactory, UserFactory
+from tests.factories import StaffMemberFactory, UserFactory
 from tests.rebuttals.helpers import (
     entity_role,
     filed_case,
@@ -173,10 +173,9 @@ def test_removing_a_member_unpublishes_an_unequal_roster():
 
 
 def test_conflicted_people_are_not_offered_and_are_refused():
-    document = rebuttable_document()
-    entity = document.staff.unit.entity
     supervisor = StaffMemberFactory().user
-    AdditionalSupervisorFactory(work_plan=document, supervisor=supervisor, state="accepted")
+    document = rebuttable_document(supervisors=[supervisor])
+    entity = document.staff.unit.entity
     case = filed_case(document)
     hod = entity_role(entity, DepartmentRole.Role.HOD)
     rep = entity_role(entity, DepartmentRole.Role.STAFF_REPRESENTATIVE)
@@ -256,9 +255,8 @@ def test_the_report_waits_for_the_hod_reply_and_a_full_panel():
 
 
 def test_who_sees_the_case():
-    document = rebuttable_document()
     supervisor = StaffMemberFactory().user
-    AdditionalSupervisorFactory(work_plan=document, supervisor=supervisor, state="accepted")
+    document = rebuttable_document(supervisors=[supervisor])
     case = filed_case(document)
     entity = document.staff.unit.entity
     seeing = [

@@ -9,13 +9,11 @@ import datetime
 from dataclasses import dataclass
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from org.models import Delegation, DepartmentRole, RatingLevel, User
-from org.permissions import rebuild_permissions
 from pmsystem.errors import ApplicationError
 from rebuttals import services
 from rebuttals.models import (
@@ -23,18 +21,15 @@ from rebuttals.models import (
     PanelMember,
     PanelRoster,
     RebuttalCase,
-    RebuttalCaseUserObjectPermission,
     RosterMember,
 )
 from rebuttals.permissions import (
     allowed_case_actions,
     can_view_roster,
     roster_roles,
-    sync_case_grants,
     visible_cases,
 )
 from tests.factories import (
-    AdditionalSupervisorFactory,
     DelegationFactory,
     DepartmentRoleFactory,
     StaffMemberFactory,
@@ -93,10 +88,9 @@ def level(case: RebuttalCase, code: str) -> RatingLevel:
 def cast() -> Cast:
     """A filed rebuttal (with one attachment) whose panel is complete: the chair, the
     HOD-designated "member" and a staff-designated member; everyone else of the matrix."""
-    document = rebuttable_document()
-    entity = document.staff.unit.entity
     supervisor = StaffMemberFactory().user
-    AdditionalSupervisorFactory(work_plan=document, supervisor=supervisor, state="accepted")
+    document = rebuttable_document(supervisors=[supervisor])
+    entity = document.staff.unit.entity
     case = services.file_rebuttal(
         document=document,
         actor=document.staff.user,
@@ -318,85 +312,46 @@ def test_denied_actions_are_refused_and_change_nothing(cast, action):
     assert snapshot(cast) != before
 
 
-# --- panel grants follow the panel ------------------------------------------------------------
+# --- panel access follows the panel -----------------------------------------------------------
 
 
-def grant_holders(case: RebuttalCase) -> set[int]:
-    return set(
-        RebuttalCaseUserObjectPermission.objects.filter(content_object=case).values_list(
-            "user_id", flat=True
+def seated(case: RebuttalCase) -> set[int]:
+    """Who the case lists as readers through a panel seat."""
+    return {
+        user.pk
+        for user in User.objects.filter(
+            pk__in=PanelMember.objects.filter(case=case).values("user_id")
         )
-    )
+        if case in visible_cases(user)
+    }
 
 
-def test_appointed_members_hold_the_case_grant(cast):
+def test_appointed_members_see_the_case(cast):
     case = cast.fresh()
-    assert grant_holders(case) == set(
-        PanelMember.objects.filter(case=case).values_list("user_id", flat=True)
-    )
-    assert len(grant_holders(case)) == 3
-    assert {cast["chair"].pk, cast["member"].pk} <= grant_holders(case)
+    members = set(PanelMember.objects.filter(case=case).values_list("user_id", flat=True))
+    assert seated(case) == members
+    assert len(members) == 3
+    assert {cast["chair"].pk, cast["member"].pk} <= members
 
 
-def test_a_member_excused_for_a_conflict_loses_the_grant_and_the_replacement_gains_it(cast):
+def test_a_member_excused_for_a_conflict_loses_access_and_the_replacement_gains_it(cast):
     case = cast.fresh()
     hr = cast["hr"]
     services.declare_conflict(case=case, actor=cast["member"], reason="My former FRO.")
-    assert cast["member"].pk not in grant_holders(case)
     assert case not in visible_cases(cast["member"])
     assert allowed_case_actions(cast["member"], case) == NOTHING
     replacement = cast.roster[Group.HOD_DESIGNATED][1]
     services.appoint_panel_member(case=case, actor=hr, roster_member=replacement)
-    assert replacement.user_id in grant_holders(case)
     assert case in visible_cases(replacement.user)
 
 
-def test_sync_case_grants_for_one_case_leaves_the_others_alone(cast):
-    case = cast.fresh()
-    other = filed_case(rebuttable_document(staff=StaffMemberFactory(unit=case.document.staff.unit)))
-    services.appoint_panel_member(
-        case=other, actor=cast["hr"], roster_member=cast.roster[Group.CHAIR][1]
-    )
-    PanelMember.objects.filter(case=case).update(excused_at=timezone.now())
-
-    sync_case_grants(case_ids=[other.pk])
-    assert len(grant_holders(case)) == 3  # not this case's turn
-    sync_case_grants(case_ids=[case.pk])
-    assert grant_holders(case) == set()
-    assert grant_holders(other) == {cast.roster[Group.CHAIR][1].user_id}
-
-
-def test_rebuild_permissions_restores_deleted_grants_and_drops_stray_ones(cast):
-    case = cast.fresh()
-    expected = {who: allowed_case_actions(cast[who], case) for who in PEOPLE}
-    RebuttalCaseUserObjectPermission.objects.all().delete()
-    assert case not in visible_cases(cast["chair"])
-    assert case not in visible_cases(cast["member"])
-    # A grant no panel seat explains (written behind the application's back).
-    RebuttalCaseUserObjectPermission.objects.create(
-        user=cast["colleague"],
-        content_object=case,
-        permission=Permission.objects.get(codename="act_as_panel_member"),
-    )
-    assert case in visible_cases(cast["colleague"])
-
-    results = rebuild_permissions()
-
-    assert results["rebuttals"] == 3
-    assert grant_holders(case) == set(
-        PanelMember.objects.filter(case=case).values_list("user_id", flat=True)
-    )
-    assert {who: allowed_case_actions(cast[who], case) for who in PEOPLE} == expected
-    assert case in visible_cases(cast["chair"])
-    assert case not in visible_cases(cast["colleague"])
-
-
-def test_rebuild_permissions_drops_the_grant_of_a_seat_excused_behind_the_services_back(cast):
+def test_a_seat_excused_behind_the_services_back_loses_access_at_once(cast):
+    """Access is derived from the panel on every request: a seat changed by any route (here
+    a raw update) changes who sees the case, with nothing to rebuild."""
     case = cast.fresh()
     PanelMember.objects.filter(case=case, user=cast["member"]).update(excused_at=timezone.now())
-    assert case in visible_cases(cast["member"])  # the grant is stale until rebuilt
-    rebuild_permissions()
     assert case not in visible_cases(cast["member"])
+    assert allowed_case_actions(cast["member"], case) == NOTHING
     assert case in visible_cases(cast["chair"])
 
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from appraisals.models import Appraisal
 from org.models import DepartmentRole
 from rebuttals.models import RebuttalCase
-from tests.factories import AdditionalSupervisorFactory, StaffMemberFactory
+from tests.factories import StaffMemberFactory
 from tests.rebuttals.helpers import entity_role, filed_case, published_roster, rebuttable_document
 from tests.workplans.helpers import fro_of, sro_of
 
@@ -73,9 +73,8 @@ def test_a_bad_attachment_keeps_the_statement(client):
 
 @pytest.fixture
 def case_and_people():
-    document = rebuttable_document()
     supervisor = StaffMemberFactory().user
-    AdditionalSupervisorFactory(work_plan=document, supervisor=supervisor, state="accepted")
+    document = rebuttable_document(supervisors=[supervisor])
     case = filed_case(document)
     entity = document.staff.unit.entity
     members = published_roster(entity)

@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from org.middleware import MFA_MESSAGE, MFA_RECHECK_SECONDS, MFARequiredMiddleware
+from org.middleware import MFA_MESSAGE, MFARequiredMiddleware
 from org.models import Delegation, DepartmentRole
 from tests.factories import (
     DelegationFactory,
@@ -195,13 +195,20 @@ def test_the_check_costs_no_query_once_signed_in(client):
     assert not [q for q in queries if "mfa_authenticator" in q["sql"]]
 
 
-def test_a_new_hod_role_takes_effect_within_the_recheck_interval(client):
+def test_a_new_hod_role_asks_for_the_second_factor_at_once(client):
     user = staff_member()
-    with time_machine.travel(datetime.datetime(2026, 5, 4, 9, 0, tzinfo=datetime.UTC)) as clock:
+    with time_machine.travel(datetime.datetime(2026, 5, 4, 9, 0, tzinfo=datetime.UTC)):
         client.force_login(user)
         assert client.get(reverse("home")).status_code == 200
         DepartmentRoleFactory(user=user, role=DepartmentRole.Role.HOD)
-        clock.shift(datetime.timedelta(seconds=MFA_RECHECK_SECONDS - 5))
+        assert sends_to_setup(client.get(reverse("home")))
+
+
+def test_a_future_hod_role_asks_for_the_second_factor_on_its_first_day(client):
+    user = staff_member()
+    DepartmentRoleFactory(user=user, role=DepartmentRole.Role.HOD, start=datetime.date(2026, 5, 5))
+    with time_machine.travel(datetime.datetime(2026, 5, 4, 23, 50, tzinfo=datetime.UTC)) as clock:
+        client.force_login(user)
         assert client.get(reverse("home")).status_code == 200
-        clock.shift(datetime.timedelta(seconds=10))
+        clock.move_to(datetime.datetime(2026, 5, 5, 0, 5, tzinfo=datetime.UTC))
         assert sends_to_setup(client.get(reverse("home")))

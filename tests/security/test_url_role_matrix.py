@@ -55,6 +55,8 @@ def _fast_settings(settings):
 
 
 TODAY = datetime.date.today().isoformat()
+# After the PIP the world opens (today + 90 days): a second open PIP may not overlap it.
+AFTER_THE_OPEN_PIP = (datetime.date.today() + datetime.timedelta(days=91)).isoformat()
 
 
 def case_pk(key):
@@ -203,7 +205,7 @@ TABLE = {
             doc="sro_review",
             data=lambda w: {
                 "objectives": "Deliver on time.", "support": "Coaching.",
-                "start": TODAY, "end": TODAY,
+                "start": AFTER_THE_OPEN_PIP, "end": AFTER_THE_OPEN_PIP,
             }),
     ],
     "appraisals:pip-meeting": POST(           "no    done no   no   no   no   404   404  404",

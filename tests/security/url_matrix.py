@@ -246,11 +246,16 @@ def build_world(parts: Iterable[str] = ALL_PARTS) -> World:
         return StaffMemberFactory(unit=unit)
 
     def add(key: str, document: WorkPlan) -> WorkPlan:
-        AdditionalSupervisorFactory(
-            work_plan=document, supervisor=people["supervisor"], state="accepted"
-        )
+        """The document, with the cast's additional supervisor accepted on it (named while
+        the work plan was open to it: `with_supervisor` for the evaluation stages)."""
+        if not document.additional_supervisors.filter(supervisor=people["supervisor"]).exists():
+            AdditionalSupervisorFactory(
+                work_plan=document, supervisor=people["supervisor"], state="accepted"
+            )
         world.docs[key] = fresh(document)
         return world.docs[key]
+
+    with_supervisor = {**line, "supervisors": [people["supervisor"]]}
 
     add("draft", make_complete_work_plan(staff=member(), **line))
     if "work_plan" in parts:
@@ -272,9 +277,12 @@ def build_world(parts: Iterable[str] = ALL_PARTS) -> World:
         )
     if "evaluation" in parts:
         for stage in ("not_started", "self_assessment", "fro_evaluation", "sro_review"):
-            add(stage, make_document_at(stage, staff=member(), **line))
-        add("acknowledgement", make_document_at("acknowledgement", staff=member(), **line))
-        add("completed", rebuttable_document(staff=member(), **line))
+            add(stage, make_document_at(stage, staff=member(), **with_supervisor))
+        add(
+            "acknowledgement",
+            make_document_at("acknowledgement", staff=member(), **with_supervisor),
+        )
+        add("completed", rebuttable_document(staff=member(), **with_supervisor))
         world.things["pip"] = appraisal_services.open_improvement_plan(
             document=world.docs["sro_review"],
             actor=fro.user,
@@ -317,7 +325,9 @@ def _build_cases(world: World, line: dict, member, add) -> None:
     world.things["roster_member"] = chair
 
     def case(key: str, attachments=()) -> RebuttalCase:
-        document = add(key, rebuttable_document(staff=member(), **line))
+        document = add(
+            key, rebuttable_document(staff=member(), supervisors=[people["supervisor"]], **line)
+        )
         world.cases[key] = rebuttal_services.file_rebuttal(
             document=document,
             actor=document.staff.user,

@@ -1,20 +1,18 @@
 """Who may see and do what on a work plan: the role x action matrix of DESIGN.md section 7
-for the work-plan stage and the mid-point review, and grants that follow reporting lines."""
+for the work-plan stage and the mid-point review, and access that follows the dated relations
+whatever route changed them."""
 
 from __future__ import annotations
 
 import datetime
-import subprocess
-import sys
 from dataclasses import dataclass
 
 import pytest
-from django.contrib.auth.models import AnonymousUser, Permission
+import time_machine
+from django.contrib.auth.models import AnonymousUser
 
-from org.models import DepartmentRole, User
-from org.permissions import rebuild_permissions
-from org.services import end_department_role
-from org.signals import reporting_lines_changed
+from org.models import DepartmentRole, ReportingLine, User
+from org.services import end_department_role, save_reporting_line
 from pmsystem.errors import ApplicationError
 from tests.factories import (
     AdditionalSupervisorFactory,
@@ -40,9 +38,13 @@ from workplans.models import (
     MidpointReview,
     Signature,
     WorkPlan,
-    WorkPlanUserObjectPermission,
 )
-from workplans.permissions import allowed_actions, roles_for, visible_work_plans
+from workplans.permissions import (
+    allowed_actions,
+    documents_where,
+    roles_for,
+    visible_work_plans,
+)
 from workplans.services import DevelopmentGoalInput
 
 pytestmark = pytest.mark.django_db
@@ -342,90 +344,89 @@ def test_the_allowed_people_may_take_the_action(stage, action, allowed):
         assert snapshot(other.work_plan) != before, f"{who} could not {action} at {stage}"
 
 
-# --- grants follow the relations ---------------------------------------------------------
+# --- access follows the relations, whatever route changed them --------------------------
 
 
-def change_fro(work_plan: WorkPlan) -> User:
-    """Close the current line and open the next with a new FRO (same SRO); returns the new
-    FRO's user."""
+def change_fro(work_plan: WorkPlan, *, on: datetime.date = datetime.date(2026, 10, 1)) -> User:
+    """Close the current line the day before `on` and open the next with a new FRO (same SRO),
+    through the same service as the Django admin; returns the new FRO's user."""
     old = line_of(work_plan)
-    old.effective_to = datetime.date(2026, 9, 30)
-    old.save()
-    new = ReportingLineFactory(
+    old.effective_to = on - datetime.timedelta(days=1)
+    save_reporting_line(line=old)
+    new = ReportingLineFactory.build(
         staff=work_plan.staff,
         cycle=work_plan.cycle,
         sro=old.sro,
-        effective_from=datetime.date(2026, 10, 1),
+        fro=StaffMemberFactory(unit=work_plan.staff.unit),
+        effective_from=on,
     )
+    save_reporting_line(line=new)
     return new.fro.user
 
 
-def test_grants_follow_a_change_of_fro():
-    work_plan = make_submitted_work_plan()
-    old_fro = fro_of(work_plan)
-    bystander = WorkPlanFactory(cycle=work_plan.cycle)
-    bystander_grants = set(
-        WorkPlanUserObjectPermission.objects.filter(content_object=bystander).values_list(
-            "user_id", "permission_id"
-        )
-    )
-    new_fro = change_fro(work_plan)
-    reporting_lines_changed.send(
-        sender=None, staff_ids=[work_plan.staff_id], cycle_ids=[work_plan.cycle_id]
-    )
-
+def assert_fro_changed(work_plan: WorkPlan, old_fro: User, new_fro: User) -> None:
     assert work_plan not in visible_work_plans(old_fro)
     assert roles_for(old_fro, work_plan) == frozenset()
     assert allowed_actions(old_fro, work_plan) == frozenset()
     with pytest.raises(ApplicationError, match="You may not act on this work plan."):
         services.approve_work_plan(work_plan=work_plan, actor=old_fro)
-
     assert work_plan in visible_work_plans(new_fro)
     assert roles_for(new_fro, work_plan) == {"fro"}
+
+
+@time_machine.travel(datetime.date(2026, 11, 2))
+def test_access_follows_a_change_of_fro():
+    work_plan = make_submitted_work_plan()
+    old_fro = fro_of(work_plan)
+    bystander = WorkPlanFactory(cycle=work_plan.cycle)
+    bystander_roles = {fro_of(bystander): roles_for(fro_of(bystander), bystander)}
+    new_fro = change_fro(work_plan)
+
+    assert_fro_changed(work_plan, old_fro, new_fro)
     services.approve_work_plan(work_plan=work_plan, actor=new_fro)
     assert WorkPlan.objects.get(pk=work_plan.pk).state == WorkPlan.State.APPROVED
     # The staff member and SRO keep theirs; other documents are untouched.
     assert roles_for(work_plan.staff.user, work_plan) == {"staff"}
     assert roles_for(line_of(work_plan).sro.user, work_plan) == {"sro"}
-    assert (
-        set(
-            WorkPlanUserObjectPermission.objects.filter(content_object=bystander).values_list(
-                "user_id", "permission_id"
-            )
-        )
-        == bystander_grants
-    )
+    assert {u: roles_for(u, bystander) for u in bystander_roles} == bystander_roles
 
 
+@time_machine.travel(datetime.date(2026, 11, 2))
+def test_access_follows_a_line_edited_behind_the_services_back():
+    """Nothing is granted and stored: a raw update of the line (as any route that forgets a
+    signal would make) changes who may see and act at once."""
+    work_plan = make_submitted_work_plan()
+    old_fro = fro_of(work_plan)
+    new_fro = StaffMemberFactory(unit=work_plan.staff.unit)
+    ReportingLine.objects.filter(pk=line_of(work_plan).pk).update(fro=new_fro)
+    assert_fro_changed(work_plan, old_fro, new_fro.user)
+
+
+def test_a_future_dated_line_takes_effect_on_its_first_day_with_nobody_acting():
+    with time_machine.travel(datetime.date(2026, 9, 20)) as clock:
+        work_plan = make_submitted_work_plan()
+        old_fro = fro_of(work_plan)
+        new_fro = change_fro(work_plan, on=datetime.date(2026, 10, 1))
+        # Not yet: the old FRO still acts, the new one sees nothing.
+        assert roles_for(old_fro, work_plan) == {"fro"}
+        assert work_plan not in visible_work_plans(new_fro)
+        assert not documents_where(new_fro, "fro").filter(pk=work_plan.pk).exists()
+        clock.move_to(datetime.date(2026, 9, 30))
+        assert roles_for(old_fro, work_plan) == {"fro"}
+        clock.move_to(datetime.date(2026, 10, 1))
+        assert_fro_changed(work_plan, old_fro, new_fro)
+        assert list(documents_where(new_fro, "fro")) == [work_plan]
+        assert not documents_where(old_fro, "fro").exists()
+
+
+@time_machine.travel(datetime.date(2026, 11, 2))
 def test_the_document_keeps_who_signed_after_the_line_changes():
     work_plan = make_approved_work_plan()
     old_fro = fro_of(work_plan)
     change_fro(work_plan)
-    reporting_lines_changed.send(sender=None, staff_ids=[work_plan.staff_id], cycle_ids=None)
     approval = Signature.objects.get(document=work_plan, action="approve")
     assert (approval.signer, approval.role) == (old_fro, "fro")
     assert roles_for(old_fro, work_plan) == frozenset()
-
-
-def test_rebuild_permissions_restores_deleted_grants_and_drops_stray_ones(cast):
-    work_plan = cast.work_plan
-    expected = {who: roles_for(cast[who], work_plan) for who in PEOPLE}
-    WorkPlanUserObjectPermission.objects.all().delete()
-    for who in ("staff", "fro", "sro", "supervisor"):
-        assert roles_for(cast[who], work_plan) == frozenset()
-        assert work_plan not in visible_work_plans(cast[who])
-    # A grant nobody's relation explains (written behind the application's back).
-    WorkPlanUserObjectPermission.objects.create(
-        user=cast["colleague"],
-        content_object=work_plan,
-        permission=Permission.objects.get(codename="act_as_fro"),
-    )
-
-    results = rebuild_permissions()
-
-    assert results["workplans"] == 4  # staff, FRO, SRO and the accepted supervisor
-    assert {who: roles_for(cast[who], work_plan) for who in PEOPLE} == expected
-    assert work_plan not in visible_work_plans(cast["colleague"])
 
 
 def test_entity_roles_lose_sight_when_the_role_ends(cast):
@@ -436,26 +437,29 @@ def test_entity_roles_lose_sight_when_the_role_ends(cast):
     assert cast.work_plan in visible_work_plans(cast["hod"])
 
 
-def test_a_declined_or_cancelled_supervisor_holds_no_grant():
+def test_entity_roles_follow_their_dates_as_the_clock_passes_them(cast):
+    role = DepartmentRole.objects.get(user=cast["hr"])
+    DepartmentRole.objects.filter(pk=role.pk).update(end=datetime.date(2026, 12, 31))
+    future = DepartmentRoleFactory(
+        entity=role.entity,
+        role=DepartmentRole.Role.HR_FOCAL_POINT,
+        start=datetime.date(2027, 1, 1),
+    ).user
+    with time_machine.travel(datetime.date(2026, 12, 31)):
+        assert cast.work_plan in visible_work_plans(cast["hr"])
+        assert "hr" in roles_for(cast["hr"], cast.work_plan)
+        assert cast.work_plan not in visible_work_plans(future)
+    with time_machine.travel(datetime.date(2027, 1, 1)):
+        assert cast.work_plan not in visible_work_plans(cast["hr"])
+        assert roles_for(cast["hr"], cast.work_plan) == frozenset()
+        assert cast.work_plan in visible_work_plans(future)
+        assert "hr" in roles_for(future, cast.work_plan)
+
+
+def test_a_declined_or_cancelled_supervisor_holds_nothing():
     work_plan = WorkPlanFactory()
     declined = AdditionalSupervisorFactory(work_plan=work_plan, state="declined").supervisor
     cancelled = AdditionalSupervisorFactory(work_plan=work_plan, state="cancelled").supervisor
     for user in (declined, cancelled):
         assert work_plan not in visible_work_plans(user)
         assert allowed_actions(user, work_plan) == frozenset()
-
-
-@pytest.mark.django_db(False)
-def test_grants_follow_reporting_lines_in_a_process_that_never_loaded_the_views():
-    """`manage.py import_org` sends `reporting_lines_changed` in a process where nothing else
-    imports `workplans.permissions`: the app connects its receiver when Django starts. (In this
-    test process the module is already imported, so ask a fresh interpreter.)"""
-    script = (
-        "import django; django.setup(); "
-        "from org.signals import reporting_lines_changed as s; "
-        "print(sorted(r[0][0] for r in s.receivers))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
-    )
-    assert "workplans.resync_grants" in result.stdout

@@ -61,6 +61,14 @@ def refused(call, **kwargs) -> str:
     return exc.value.message
 
 
+def current_development_inputs(work_plan) -> list[DevelopmentGoalInput]:
+    """The plan's development goals as the form posts them back (one placeholder when none)."""
+    return [
+        DevelopmentGoalInput(title=d.title, activities=d.activities, target_date=d.target_date)
+        for d in work_plan.development_goals.all()
+    ] or [DevelopmentGoalInput(title="Course")]
+
+
 def save(work_plan, actor=None, *, goals, development_goals=None, competency_ids=None):
     return services.save_work_plan(
         work_plan=work_plan,
@@ -68,7 +76,7 @@ def save(work_plan, actor=None, *, goals, development_goals=None, competency_ids
         goals=goals,
         development_goals=development_goals
         if development_goals is not None
-        else [DevelopmentGoalInput(title="Course")],
+        else current_development_inputs(work_plan),
         competency_ids=competency_ids
         if competency_ids is not None
         else chosen_competency_ids(work_plan),
@@ -249,7 +257,10 @@ def test_save_keeps_goals_competencies_and_development_goals():
         Competency.objects.filter(framework="un", kind="core_value").values_list("pk", flat=True)
     )
     event = DocumentEvent.objects.filter(document=work_plan).last()
-    assert (event.kind, event.summary) == ("draft_saved", "Draft saved (2 added)")
+    assert (event.kind, event.summary) == (
+        "draft_saved",
+        "Draft saved (2 added; competencies changed; development goals changed)",
+    )
 
 
 def test_core_values_stay_even_when_not_posted_and_other_catalogues_are_ignored():
@@ -339,7 +350,8 @@ def test_a_submitted_work_plan_cannot_be_edited():
     goals = current_goal_inputs(work_plan)
     goals[0].title = "Sneaky change"
     assert refused(save, work_plan=work_plan, goals=goals) == (
-        "This work plan is submitted: it cannot be edited now."
+        "This work plan is with the FRO for approval: it can change again once the FRO "
+        "approves or returns it."
     )
     assert not work_plan.goals.filter(title="Sneaky change").exists()
 
@@ -382,20 +394,20 @@ def test_goal_changes_after_approval_are_kept_and_the_fro_is_told(
     event = DocumentEvent.objects.filter(document=work_plan).last()
     assert (event.kind, event.summary, event.actor) == (
         "goals_changed",
-        "Goals changed after approval (1 changed)",
+        "Work plan changed after approval (1 changed)",
         staff,
     )
     # The summary is also kept as a phrase, so each reader sees it in their language.
     assert event.data == {
         "changes": [change.pk],
         "phrase": {
-            "msgid": "Goals changed after approval (%(detail)s)",
+            "msgid": "Work plan changed after approval (%(detail)s)",
             "params": {"detail": {"msgid": "1 changed"}},
         },
     }
-    assert event.text == "Goals changed after approval (1 changed)"
+    assert event.text == "Work plan changed after approval (1 changed)"
     assert [(m.to, m.subject) for m in mailoutbox] == [
-        ([fro.email], f"[pmsystem] {staff} changed approved goals")
+        ([fro.email], f"[pmsystem] {staff} changed their approved work plan")
     ]
     assert "1 changed" in mailoutbox[0].body
     # The document still reads as approved, and the FRO sees what changed since approval.
@@ -422,7 +434,7 @@ def test_goals_added_and_removed_after_approval_are_kept(
     ]
     assert Goal.objects.get(pk=removed.id).is_current is False
     assert DocumentEvent.objects.filter(document=work_plan).last().summary == (
-        "Goals changed after approval (1 added, 1 removed)"
+        "Work plan changed after approval (1 added, 1 removed)"
     )
     assert len(mailoutbox) == 1
 
@@ -577,9 +589,10 @@ def test_the_fro_sro_or_staff_member_cannot_be_an_additional_supervisor():
     assert refused(propose, work_plan=work_plan, supervisor=work_plan.staff.user) == (
         "You cannot be your own additional supervisor."
     )
-    for officer in (fro, sro):
+    for officer, role in ((fro, "FRO"), (sro, "SRO")):
         assert refused(propose, work_plan=work_plan, supervisor=officer) == (
-            f"{officer} is already your FRO or SRO: an additional supervisor is someone else."
+            f"{officer} already holds a role on this document ({role}): an additional "
+            "supervisor is someone else."
         )
     assert not work_plan.additional_supervisors.exists()
 

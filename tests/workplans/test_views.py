@@ -17,8 +17,13 @@ from tests.factories import (
     UserFactory,
     WorkPlanFactory,
 )
-from tests.workplans.helpers import chosen_competency_ids, fro_of, make_approved_work_plan
-from workplans.models import WorkPlan
+from tests.workplans.helpers import (
+    chosen_competency_ids,
+    fro_of,
+    make_approved_work_plan,
+    make_complete_work_plan,
+)
+from workplans.models import GoalChange, WorkPlan
 
 pytestmark = pytest.mark.django_db
 
@@ -112,20 +117,43 @@ def test_form_with_errors_keeps_everything_typed(client, cycle):
     assert not work_plan.goals.exists()
 
 
-def test_submit_of_incomplete_plan_saves_the_draft_and_says_why(client, cycle):
+def test_a_refused_submission_saves_nothing_and_keeps_what_was_typed(client, cycle):
+    """ "Save and submit" is one step: refused, nothing changes and the form comes back with
+    the entries as typed (finding: two goals ticked for removal were already gone)."""
     staff = StaffMemberFactory()
     ReportingLineFactory(staff=staff, cycle=cycle)
     work_plan = WorkPlanFactory(staff=staff, cycle=cycle)
     client.force_login(staff.user)
     data = goal_post(work_plan, [{"title": "Only goal", "success_criteria": "Done"}])
     data["submit"] = "1"
-    response = client.post(reverse("workplans:edit", args=[work_plan.pk]), data, follow=True)
+    response = client.post(reverse("workplans:edit", args=[work_plan.pk]), data)
     page = response.content.decode()
-    assert "Your draft is saved but not submitted." in page
+    assert response.status_code == 200
+    assert "Nothing was saved." in page
     assert "A work plan has 3 to 5 goals; this one has 1." in page
+    assert 'value="Only goal"' in page
     work_plan.refresh_from_db()
     assert work_plan.state == WorkPlan.State.DRAFT
-    assert work_plan.goals.get().title == "Only goal"
+    assert not work_plan.goals.exists()
+
+
+def test_removing_goals_and_submitting_too_few_keeps_every_goal(client):
+    work_plan = make_complete_work_plan()
+    client.force_login(work_plan.staff.user)
+    goals = [
+        {"id": g.pk, "title": g.title, "success_criteria": g.success_criteria}
+        for g in work_plan.goals.filter(is_current=True)
+    ]
+    data = goal_post(work_plan, goals, competencies=chosen_competency_ids(work_plan))
+    data["goals-0-DELETE"] = "on"
+    data["goals-1-DELETE"] = "on"
+    data["submit"] = "1"
+    before = sorted(work_plan.goals.filter(is_current=True).values_list("pk", flat=True))
+    response = client.post(reverse("workplans:edit", args=[work_plan.pk]), data)
+    assert response.status_code == 200
+    assert "Nothing was saved." in response.content.decode()
+    assert sorted(work_plan.goals.filter(is_current=True).values_list("pk", flat=True)) == before
+    assert not GoalChange.objects.filter(work_plan=work_plan, kind="removed").exists()
 
 
 def test_goal_aligned_outside_the_line_is_refused(client, cycle):

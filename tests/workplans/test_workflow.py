@@ -537,9 +537,7 @@ def test_staff_submits_midpoint_comments_and_signs(open_midpoint):
     # The staff part is now closed to the staff member.
     assert refused(
         services.save_midpoint_comments, work_plan=work_plan, actor=staff, comments="More"
-    ) == (
-        "The mid-point review is awaiting the FRO's comments: you cannot change its comments now."
-    )
+    ) == ("Your mid-point comments are signed: they can no longer change.")
 
 
 def test_fro_may_not_submit_the_staff_part(open_midpoint):
@@ -579,7 +577,7 @@ def test_staff_member_may_not_finalise(open_midpoint):
     services.submit_midpoint(work_plan=work_plan, actor=staff, comments="Fine.")
     assert "finalise_midpoint" not in allowed_actions(staff, work_plan)
     assert refused(services.finalise_midpoint, work_plan=work_plan, actor=staff, comments="x") == (
-        "The mid-point review is awaiting the FRO's comments: you cannot change its comments now."
+        "Your mid-point comments are signed: they can no longer change."
     )
 
 
@@ -611,9 +609,13 @@ def test_a_finalised_midpoint_review_is_signed_and_read_only(open_midpoint):
         assert "view_midpoint" in actions
         assert refused(
             services.save_midpoint_comments, work_plan=work_plan, actor=actor, comments="Changed"
-        ) == ("The mid-point review is finalised: you cannot change its comments now.")
+        ) == (
+            "Your mid-point comments are signed: they can no longer change."
+            if actor == staff
+            else "The mid-point review is finalised: its comments can no longer change."
+        )
     assert refused(services.finalise_midpoint, work_plan=work_plan, actor=fro, comments="x") == (
-        "The mid-point review is finalised: you cannot change its comments now."
+        "The mid-point review is finalised: its comments can no longer change."
     )
     midpoint.refresh_from_db()
     assert (midpoint.staff_comments, midpoint.fro_comments) == ("On track.", "Agreed.")

@@ -1,0 +1,77 @@
+"""Today's dated relations: the one place that says which reporting lines, department roles
+and delegations are in effect on a day.
+
+Access is derived from these relations on every request (nothing is granted and stored), so
+who may see and act always equals what the dated records say, whichever route changed them
+(page, service, Django admin, import, command) and however the clock moved.
+
+- A reporting line is in effect from `effective_from` to `effective_to` (open-ended when
+  empty), both days included; a line dated in the future takes effect on its first day (a
+  cycle that has not started yet is read as on its first day).
+- A department role (HOD, HR focal point, staff representative) holds from `start` to `end`.
+- A delegation holds from `start` to `end`; while it holds, the acting officer stands in for
+  the principal in the delegated role.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import DateField, F, Q, QuerySet, Value
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from .models import Delegation, DepartmentRole, ReportingLine, User
+
+
+def today() -> datetime.date:
+    """The day access is decided on (the server's local date)."""
+    return timezone.localdate()
+
+
+def in_effect_q(on: datetime.date, *, start: str, end: str, prefix: str = "") -> Q:
+    """`start <= on` and (`end` empty or `end >= on`), for fields named on a relation."""
+    return Q(**{f"{prefix}{start}__lte": on}) & (
+        Q(**{f"{prefix}{end}__isnull": True}) | Q(**{f"{prefix}{end}__gte": on})
+    )
+
+
+def lines_in_effect(on: datetime.date | None = None) -> QuerySet[ReportingLine]:
+    """Reporting lines in effect on `on` (today by default). Before a cycle starts, its lines
+    are read as on its first day: the lines HR records ahead of a new cycle hold for the work
+    plans drafted early, while a line dated later in the cycle still waits for its day."""
+    reference = Greatest(Value(on or today(), output_field=DateField()), F("cycle__start"))
+    return (
+        ReportingLine.objects.alias(reference=reference)
+        .filter(effective_from__lte=F("reference"))
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=F("reference")))
+    )
+
+
+def line_in_effect(
+    staff_id: int, cycle_id: int, on: datetime.date | None = None
+) -> ReportingLine | None:
+    """The staff member's reporting line for the cycle in effect on `on`, with its officers."""
+    return (
+        lines_in_effect(on)
+        .filter(staff_id=staff_id, cycle_id=cycle_id)
+        .select_related("fro__user", "sro__user")
+        .order_by("-effective_from")
+        .first()
+    )
+
+
+def current_department_roles(on: datetime.date | None = None) -> QuerySet[DepartmentRole]:
+    """Department roles held on `on` (today by default)."""
+    return DepartmentRole.objects.filter(in_effect_q(on or today(), start="start", end="end"))
+
+
+def current_delegations(on: datetime.date | None = None) -> QuerySet[Delegation]:
+    """Delegations that hold on `on` (today by default)."""
+    on = on or today()
+    return Delegation.objects.filter(start__lte=on, end__gte=on)
+
+
+def principals_of(user: User, role: str, on: datetime.date | None = None) -> QuerySet:
+    """The officers `user` acts for in `role` now (a subquery of user ids)."""
+    return current_delegations(on).filter(acting=user, role=role).values("principal_id")
