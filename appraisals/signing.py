@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pmsystem.stages import position
-from workplans.models import MidpointReview, Signature, WorkPlan
+from workplans.models import Goal, GoalChange, MidpointReview, Signature, WorkPlan
 from workplans.signing import content_hash
 
 from .models import Appraisal
@@ -158,12 +158,16 @@ def verify_signatures(queryset=None) -> tuple[int, list[Mismatch]]:
     latest: dict[tuple[int, str], Signature] = {}
     mismatches: list[Mismatch] = []
     count = 0
+    work_plans: dict[int, Signature] = {}
     for signature in signatures.iterator(chunk_size=2000):
         count += 1
         if content_hash(signature.content) != signature.content_hash:
             mismatches.append(Mismatch(signature, "stored content does not match its hash"))
         if signature.stage in FROZEN_STAGES:
             latest[(signature.document_id, signature.stage)] = signature
+        elif signature.stage == "work_plan":
+            work_plans[signature.document_id] = signature
+    mismatches += _goal_history_mismatches(work_plans)
     for signature in latest.values():
         if not _stage_closed(signature.document, signature.stage):
             continue  # reopened (returned or rolled back): it will be signed again
@@ -174,3 +178,30 @@ def verify_signatures(queryset=None) -> tuple[int, list[Mismatch]]:
                 Mismatch(signature, f"the {signature.stage} stage changed after it was signed")
             )
     return count, mismatches
+
+
+def _goal_history_mismatches(work_plans: dict[int, Signature]) -> list[Mismatch]:
+    """An approved work plan may change, but every change made through the application writes
+    its history (`GoalChange`): a current goal of a signed work plan whose text is not its last
+    history entry was rewritten behind the application's back. Reported under the work plan's
+    latest signature; read in batches of documents."""
+    mismatches = []
+    ids = sorted(work_plans)
+    for start in range(0, len(ids), 2000):
+        chunk = ids[start : start + 2000]
+        last: dict[int, dict | None] = {}
+        for goal_id, after in (
+            GoalChange.objects.filter(work_plan_id__in=chunk)
+            .order_by("goal_id", "changed_at", "pk")
+            .values_list("goal_id", "after")
+        ):
+            last[goal_id] = after
+        for goal in Goal.objects.filter(work_plan_id__in=chunk, is_current=True).order_by("pk"):
+            if last.get(goal.pk) != goal.content():
+                mismatches.append(
+                    Mismatch(
+                        work_plans[goal.work_plan_id],
+                        f"goal {goal.pk} changed without a history entry",
+                    )
+                )
+    return mismatches

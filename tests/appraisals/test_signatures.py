@@ -9,7 +9,7 @@ from appraisals import services
 from appraisals.models import Appraisal, CompetencyAssessment, GoalAssessment
 from appraisals.signing import fro_evaluation_content, verify_signatures
 from tests.appraisals.helpers import hr_focal_point, make_document_at, rate_everything
-from tests.workplans.helpers import fro_of, sro_of
+from tests.workplans.helpers import current_goal_inputs, fro_of, sro_of
 from workplans.models import (
     Competency,
     DevelopmentGoal,
@@ -18,6 +18,7 @@ from workplans.models import (
     Signature,
     WorkPlan,
 )
+from workplans.services import DevelopmentGoalInput, save_work_plan
 from workplans.signing import content_hash
 
 pytestmark = pytest.mark.django_db
@@ -68,9 +69,13 @@ EVALUATION = ["self_assessment", "fro_evaluation", "sro_review", "acknowledgemen
 
 
 def reported_stages(document) -> list[str]:
+    """The stages reported, in order ("work_plan" for a goal changed without history)."""
     problems = check(document)[1]
     for stage, _, reason in problems:
-        assert reason == f"the {stage} stage changed after it was signed"
+        if stage == "work_plan":
+            assert reason.endswith("changed without a history entry"), reason
+        else:
+            assert reason == f"the {stage} stage changed after it was signed"
     return [stage for stage, _, _ in problems]
 
 
@@ -114,13 +119,13 @@ def first_goal(pk: int) -> Goal:
         # The text under a signed rating: every stage from the self-evaluation on signed it.
         (
             lambda pk: Goal.objects.filter(pk=first_goal(pk).pk).update(title="Rewritten goal"),
-            EVALUATION,
+            ["work_plan", *EVALUATION],
         ),
         (
             lambda pk: Goal.objects.filter(pk=first_goal(pk).pk).update(
                 success_criteria="Anything at all."
             ),
-            EVALUATION,
+            ["work_plan", *EVALUATION],
         ),
         (
             lambda pk: DevelopmentGoal.objects.filter(work_plan_id=pk).update(
@@ -175,7 +180,12 @@ def test_a_version_1_signature_still_verifies_and_covers_what_version_1_covered(
     assert check(document)[1] == []
     # Version 1 did not cover the goal's text: the version-2 signatures after it do.
     Goal.objects.filter(pk=first_goal(document.pk).pk).update(title="Rewritten goal")
-    assert reported_stages(document) == ["self_assessment", "sro_review", "acknowledgement"]
+    assert reported_stages(document) == [
+        "work_plan",
+        "self_assessment",
+        "sro_review",
+        "acknowledgement",
+    ]
     Appraisal.objects.filter(pk=document.pk).update(fro_overall_comment="Rewritten.")
     assert "fro_evaluation" in reported_stages(document)
 
@@ -255,10 +265,37 @@ def test_a_rolled_back_stage_is_not_reported_while_it_is_redone():
     assert count == 5  # work plan ×2, mid-point ×2, self-evaluation
 
 
-def test_an_approved_work_plan_may_still_change_without_a_report():
+def test_an_approved_work_plan_may_still_change_through_the_application_without_a_report():
     """Goals may change during the cycle (with history) until the evaluation starts: the
     work-plan signature keeps the approved version and is not compared with the current
-    goals."""
+    goals; the history is."""
     document = make_document_at("not_started")
-    Goal.objects.filter(work_plan=document).update(title="Changed during the cycle")
+    goals = current_goal_inputs(document)
+    goals[0].title = "Changed during the cycle"
+    save_work_plan(
+        work_plan=document,
+        actor=document.staff.user,
+        goals=goals,
+        development_goals=[
+            DevelopmentGoalInput(title=d.title, activities=d.activities)
+            for d in document.development_goals.all()
+        ],
+        competency_ids=list(
+            document.competencies.exclude(kind__in=Competency.ALWAYS_INCLUDED).values_list(
+                "pk", flat=True
+            )
+        ),
+    )
     assert check(document)[1] == []
+
+
+def test_a_goal_rewritten_behind_the_application_before_the_evaluation_is_reported():
+    """Before the evaluation no later signature covers the goals, but every change through
+    the application writes its history: a goal whose text is not its last history entry was
+    changed behind its back."""
+    document = make_document_at("not_started")
+    goal = first_goal(document.pk)
+    Goal.objects.filter(pk=goal.pk).update(success_criteria="Anything at all.")
+    assert [(stage, reason) for stage, _, reason in check(document)[1]] == [
+        ("work_plan", f"goal {goal.pk} changed without a history entry")
+    ]
