@@ -8,7 +8,7 @@ DEMO_PASSWORD ?= demo-pass-2026
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv lint format seed clean
+.PHONY: run test venv lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -26,8 +26,6 @@ class Appraisal(models.Model):
         ACKNOWLEDGEMENT = "acknowledgement", _("Awaiting acknowledgement")
         COMPLETED = "completed", pgettext_lazy("evaluation", "Completed")
 
-    ORDER = [s.value for s in State]
-
     document = models.OneToOneField(
         WorkPlan,
         on_delete=models.CASCADE,
@@ -79,9 +77,6 @@ class Appraisal(models.Model):
 
     def __str__(self) -> str:
         return gettext("Evaluation of %(document)s") % {"document": self.document}
-
-    def stage_reached(self, state: str) -> bool:
-        return self.ORDER.index(self.state) >= self.ORDER.index(state)
 
     @property
     def rebuttal_deadline(self) -> datetime.date | None:

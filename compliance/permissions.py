@@ -26,11 +26,6 @@ def compliance_entities(user: User) -> QuerySet[OrgUnit]:
     return entities_where(user, COMPLIANCE_CODENAME)
 
 
-def compliance_entity_ids(user: User) -> set[int]:
-    """The ids of `compliance_entities`, in one query."""
-    return set(compliance_entities(user).values_list("pk", flat=True))
-
-
 # --- broadcasts ---------------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 """The reminder pipeline: the daily sweep that plans reminders, and the sending of them.
 
-Rules (DESIGN.md section 6):
+Rules (docs/rules.md section 6):
 
 - **Which reminder, when.** Every app with deadlines yields its pending actions
   (`pmsystem.pending`). For each action the sweep finds the latest milestone reached today:

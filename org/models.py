@@ -275,7 +275,7 @@ class StaffMember(models.Model):
 
 
 def default_reminder_days() -> list[int]:
-    """The default reminder schedule: 14, 7 and 1 days before a deadline (DESIGN.md)."""
+    """The default reminder schedule: 14, 7 and 1 days before a deadline (docs/rules.md)."""
     return [14, 7, 1]
 
 

@@ -97,7 +97,7 @@ def importable_entity_ids(user: User) -> set[int] | None:
 
 # --- who may use the site: deactivated profiles, two-factor authentication --------------------
 
-# Department roles whose holders must use two-factor authentication (DESIGN.md §1: they see a
+# Department roles whose holders must use two-factor authentication (docs/rules.md §1: they see a
 # whole department's documents). Staff administrators and superusers must as well.
 MFA_REQUIRED_ROLES = (Role.HOD, Role.HR_FOCAL_POINT)
 
@@ -154,7 +154,7 @@ def mfa_status(user: User, *, today: datetime.date | None = None) -> MFAStatus:
     return MFAStatus(required=bool(row["privileged"]), enrolled=row["enrolled"])
 
 
-# --- privileged accounts: changed only through a system administrator (DESIGN.md §8) ----------
+# --- privileged accounts: changed only through a system administrator (docs/rules.md §8) ----------
 
 # Holders of these department roles (while current) see a whole department's documents.
 PRIVILEGED_ROLES = (Role.HOD, Role.HR_FOCAL_POINT)
@@ -163,7 +163,7 @@ PRIVILEGED_ROLES = (Role.HOD, Role.HR_FOCAL_POINT)
 def privileged_accounts(on: datetime.date | None = None) -> QuerySet[User]:
     """Superusers, staff administrators, and holders of a current HOD or HR focal point role.
 
-    Rule (DESIGN.md §8, scoped administration): only a system administrator changes these
+    Rule (docs/rules.md §8, scoped administration): only a system administrator changes these
     accounts' login; an entity HR focal point's import may not.
     """
     on = on or datetime.date.today()

@@ -27,7 +27,7 @@ from .models import (
 from .notifications import notify
 from .relations import current_department_roles, lines_in_effect, today
 
-# (code, label, rebuttable, underperformance), highest first: the UN defaults (DESIGN.md).
+# (code, label, rebuttable, underperformance), highest first: the UN defaults (docs/rules.md).
 # The labels are stored in English and shown with `translated` in the reader's language.
 UN_OVERALL_SCALE = [
     ("EX", gettext_noop("Exceeds performance expectations"), False, False),

@@ -5,7 +5,7 @@ Declared once, here, for every route: the services refuse a change to a part tha
 read-only everywhere. A roll-back moves the document back to the stage it names, which
 reopens exactly the parts open at that stage.
 
-The rules (DESIGN.md §3, docs/rules.md):
+The rules (docs/rules.md §3, docs/rules.md):
 - The work plan (goals with their success criteria, competencies, development goals) is the
   staff member's to draft while it is a draft or returned; once approved it may still change
   during the cycle (every change kept in the history, the FRO told) until the end-of-cycle

@@ -16,9 +16,8 @@ today. The types live here, beside `pmsystem.workflow`, because every app shares
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,14 +57,6 @@ class PendingAction:
     unit_id: int | None = None
 
 
-class Provider(Protocol):
-    STAGES: tuple[Stage, ...]
-
-    def pending_actions(
-        self, *, today: datetime.date, entity_ids: Collection[int] | None = None
-    ) -> Iterable[PendingAction]: ...
-
-
 def document_subject(cycle_id: int, staff_id: int) -> str:
     """A performance document is one per staff member per cycle: that pair identifies it even
     before its work plan is created."""
@@ -75,7 +66,7 @@ def document_subject(cycle_id: int, staff_id: int) -> str:
 def document_escalation(
     fro_id: int | None, sro_id: int | None, hod_ids: Iterable[int]
 ) -> tuple[tuple[str, tuple[int, ...]], ...]:
-    """DESIGN.md section 6: week 1 after the deadline the FRO, week 2 the SRO, week 3 and every
+    """docs/rules.md section 6: week 1 after the deadline the FRO, week 2 the SRO, week 3 and every
     week after it the HOD(s) of the staff member's entity."""
     return (
         ("fro", (fro_id,) if fro_id else ()),

@@ -1,7 +1,7 @@
 """The stages of a performance document, in order: defined once, for every app.
 
 A document is one staff member's record for one cycle. Its stage says where it is in the
-nine steps of DESIGN.md §3 (the work-plan states, the mid-point review and the evaluation
+nine steps of docs/rules.md §3 (the work-plan states, the mid-point review and the evaluation
 states are the details of each stage). `WorkPlan.stage` keeps it; the service that moves a
 document sets it through `stage_after`, and `workplans.selectors.computed_stage` recomputes it
 for checks.

@@ -4,7 +4,7 @@
 - rebuttal_panel: the HR focal points constitute the panel, due `case.report_due`;
 - rebuttal_report: the chair records the panel's report, due `case.report_due`.
 Late actions escalate weekly to the entity's HR focal points, who coordinate the panels and
-their deadlines (DESIGN.md section 4). Four queries whatever the number of cases.
+their deadlines (docs/rules.md section 4). Four queries whatever the number of cases.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Out
 from django.http import Http404
 from django.utils.translation import gettext
 
-from org.models import OrgUnit, RatingLevel, User
+from org.models import OrgUnit, User
 from org.permissions import entities_where
 
 from .models import Group, PanelMember, PanelRoster, RebuttalCase, RosterMember
@@ -36,16 +36,6 @@ def get_visible_case(user: User, pk: int) -> RebuttalCase:
         )
     except RebuttalCase.DoesNotExist as exc:
         raise Http404("No such rebuttal.") from exc
-
-
-def higher_or_equal_levels(case: RebuttalCase) -> list[RatingLevel]:
-    """The ratings a panel may give: the original or a higher one of the same scale."""
-    original = case.original_rating
-    return list(
-        RatingLevel.objects.filter(scale_id=original.scale_id, rank__lte=original.rank).order_by(
-            "rank"
-        )
-    )
 
 
 @dataclass

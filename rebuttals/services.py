@@ -1,6 +1,6 @@
 """Writes for rebuttals: rosters, filing, the HOD's reply, panels, reports and forwarding.
 
-Every rule of DESIGN.md section 4 is enforced here, not only in forms.
+Every rule of docs/rules.md section 4 is enforced here, not only in forms.
 """
 
 from __future__ import annotations

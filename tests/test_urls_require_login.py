@@ -1,4 +1,4 @@
-"""Every URL needs a login except allauth's own login pages (DESIGN.md §7).
+"""Every URL needs a login except allauth's own login pages (docs/rules.md §7).
 
 The walk covers the whole URLconf as it is, so URLs that later apps add are checked without
 touching this file: each pattern gets sample values that match its converters and regex groups,

@@ -431,16 +431,7 @@ class Signature(models.Model):
             )
         return gettext("%(stage)s/%(action)s signed by %(signer)s") % values
 
-    # Labels for people: the stage a signature closes and what the signer did. The stages of
-    # later apps are listed here too, so every page and PDF reads the same words.
-    STAGE_LABELS = {
-        "work_plan": _("Work plan"),
-        "midpoint": _("Mid-point review"),
-        "self_assessment": _("Self-evaluation"),
-        "fro_evaluation": _("FRO evaluation"),
-        "sro_review": _("SRO review"),
-        "acknowledgement": _("Acknowledgement"),
-    }
+    # Labels for people of what the signer did (the stage's own label is `pmsystem.stages`').
     ACTION_LABELS = {
         "submit": pgettext_lazy("signature", "Submitted"),
         "approve": pgettext_lazy("signature", "Approved"),
@@ -457,7 +448,7 @@ class Signature(models.Model):
 
     @property
     def stage_label(self) -> str:
-        return self.STAGE_LABELS.get(self.stage, self.stage)
+        return Stage(self.stage).label if self.stage in Stage.values else self.stage
 
     @property
     def action_label(self) -> str:

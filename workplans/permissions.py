@@ -258,7 +258,7 @@ def allowed_actions(
         actions.add("change_goals" if approved else "edit")
     actions.update(action for part, action in PART_ACTIONS.items() if part in parts)
     if roles & {"staff", "fro"}:
-        # DESIGN.md §3: check-ins are private to the staff member and the FRO.
+        # docs/rules.md §3: check-ins are private to the staff member and the FRO.
         actions.add("view_check_ins")
     midpoint = _midpoint_of(work_plan)
     actions.update(t.name for t in MIDPOINT.allowed(midpoint, roles) if t.roles != HR_ONLY)
@@ -269,7 +269,7 @@ def allowed_actions(
 
 def document_links(roles: frozenset[str]) -> dict[str, bool]:
     """The header links of a document's pages, by relation only (each page re-checks the
-    stage): the PDF for every reader of the record, improvement plans for the people DESIGN.md
+    stage): the PDF for every reader of the record, improvement plans for the people docs/rules.md
     names, roll-back for HR focal points."""
     roles = frozenset(roles)
     return {

@@ -40,7 +40,7 @@ def get_visible_work_plan(user: User, pk: int) -> WorkPlan:
 
 
 # What an additional supervisor reads of a document's record: the work plan's own steps and
-# their part, never a rating, PIP, roll-back or rebuttal (DESIGN.md §8: each reader sees their
+# their part, never a rating, PIP, roll-back or rebuttal (docs/rules.md §8: each reader sees their
 # part). Everyone else who may read the document reads all of it.
 SUPERVISOR_EVENT_KINDS = frozenset(
     {

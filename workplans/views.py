@@ -321,7 +321,7 @@ def supervision_requests(request: HttpRequest) -> HttpResponse:
 
 
 def check_ins(request: HttpRequest, pk: int) -> HttpResponse:
-    """Check-ins are private to the staff member and the FRO (DESIGN.md §3)."""
+    """Check-ins are private to the staff member and the FRO (docs/rules.md §3)."""
     work_plan, roles, actions = _load(request, pk)
     _require(actions, "view_check_ins")
     form = CheckInForm()

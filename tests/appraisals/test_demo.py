@@ -52,6 +52,7 @@ STAFF = 70
 PASSWORD = "seed-pass-2026"
 MP = MidpointReview.State
 EV = Appraisal.State
+EVALUATION_ORDER = list(EV.values)
 WP = WorkPlan.State
 COUNTED = [
     WorkPlan,
@@ -180,14 +181,14 @@ def test_every_documents_states_and_dates_are_consistent():
         goals = plan.goals.filter(is_current=True).count()
         assert appraisal.goal_rows.count() == goals, label
         assert appraisal.competency_rows.count() == plan.competencies.count(), label
-        reached = Appraisal.ORDER.index(appraisal.state)
-        if reached > Appraisal.ORDER.index(EV.SELF_ASSESSMENT):
+        reached = EVALUATION_ORDER.index(appraisal.state)
+        if reached > EVALUATION_ORDER.index(EV.SELF_ASSESSMENT):
             assert appraisal.self_overall_comment and appraisal.self_submitted_at, label
-        if reached > Appraisal.ORDER.index(EV.FRO_EVALUATION):
+        if reached > EVALUATION_ORDER.index(EV.FRO_EVALUATION):
             assert appraisal.overall_rating and appraisal.fro_signed_at, label
             assert not appraisal.goal_rows.filter(rating__isnull=True).exists(), label
             assert not appraisal.competency_rows.filter(rating__isnull=True).exists(), label
-        if reached > Appraisal.ORDER.index(EV.SRO_REVIEW):
+        if reached > EVALUATION_ORDER.index(EV.SRO_REVIEW):
             assert appraisal.fro_signed_at <= appraisal.sro_signed_at <= now, label
         if appraisal.state == EV.COMPLETED:
             assert appraisal.sro_signed_at <= appraisal.acknowledged_at <= now, label
@@ -207,7 +208,7 @@ def test_every_transition_is_signed_and_on_the_timeline():
             assert ("work_plan", "submit") in signed and "work_plan_submit" in events, label
         if plan.state == WP.APPROVED:
             assert ("work_plan", "approve") in signed and "work_plan_approve" in events, label
-        if stage in ("midpoint_finalised", *Appraisal.ORDER):
+        if stage in ("midpoint_finalised", *EVALUATION_ORDER):
             assert ("midpoint", "finalise_midpoint") in signed, label
         if stage == EV.COMPLETED:
             assert ("acknowledgement", "acknowledge") in signed and "acknowledge" in events

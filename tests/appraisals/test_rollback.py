@@ -1,4 +1,4 @@
-"""Roll-back (DESIGN.md section 3): an HR focal point of the entity returns a document to an
+"""Roll-back (docs/rules.md section 3): an HR focal point of the entity returns a document to an
 earlier stage on the written request of the FRO or SRO, with the reason. What came after is
 kept in the history but no longer current; signatures after it are voided; a completed
 document cannot be rolled back (setting)."""

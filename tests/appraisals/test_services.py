@@ -1,6 +1,6 @@
 """End-of-cycle services: rating scales, the timeline of rating changes, additional
 supervisors, read-only signed stages, signatures, acting officers and improvement plans
-(DESIGN.md sections 3, 5 and 7)."""
+(docs/rules.md sections 3, 5 and 7)."""
 
 from __future__ import annotations
 

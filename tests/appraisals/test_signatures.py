@@ -1,4 +1,4 @@
-"""Signatures (DESIGN.md section 3): each stores the SHA-256 of its stage's content, and
+"""Signatures (docs/rules.md section 3): each stores the SHA-256 of its stage's content, and
 `verify_signatures` re-computes them and reports any stage changed after it was signed."""
 
 from __future__ import annotations

@@ -133,7 +133,7 @@ def document_and_people():
     }
 
 
-# DESIGN.md section 7 at the SRO-review stage.
+# docs/rules.md section 7 at the SRO-review stage.
 EXPECTED = {
     "staff": {"evaluation": 200, "rollback": 403, "pips": 200, "pdf": 200},
     "fro": {"evaluation": 200, "rollback": 403, "pips": 200, "pdf": 200},

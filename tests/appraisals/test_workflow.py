@@ -1,4 +1,4 @@
-"""Every transition and guard of the end-of-cycle evaluation (DESIGN.md section 3, steps 6-9),
+"""Every transition and guard of the end-of-cycle evaluation (docs/rules.md section 3, steps 6-9),
 through the services that take them."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A whole cycle in Chromium with four people and HR (DESIGN.md §3 steps 1-2 and 6-9, then a
+"""A whole cycle in Chromium with four people and HR (docs/rules.md §3 steps 1-2 and 6-9, then a
 roll-back): work plan, additional supervisor, self-evaluation, supervisor's comments, FRO
 ratings, SRO approval, acknowledgement; HR rolls the evaluation back on the SRO's written
 request and the FRO signs again."""

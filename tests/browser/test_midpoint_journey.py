@@ -1,4 +1,4 @@
-"""Mid-point review in Chromium on an approved work plan (DESIGN.md §3 steps 3-5): the staff
+"""Mid-point review in Chromium on an approved work plan (docs/rules.md §3 steps 3-5): the staff
 member starts it, writes and signs their comments; the FRO adds comments and finalises."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""Rebuttal in Chromium (DESIGN.md section 4): a staff member rated "Partially meets performance
+"""Rebuttal in Chromium (docs/rules.md section 4): a staff member rated "Partially meets performance
 expectations" files a rebuttal with a PDF, the HOD replies, HR constitutes the panel from the
 published roster (the FRO, who is on it, is not offered), the chair records a raised rating
 and HR forwards the report; the evaluation then shows the panel's rating as final and keeps

@@ -1,5 +1,5 @@
 """Work plan in Chromium: the staff member drafts and submits, the FRO returns it with a
-comment, the staff member fixes a goal and resubmits, the FRO approves (DESIGN.md §3 steps 1-2).
+comment, the staff member fixes a goal and resubmits, the FRO approves (docs/rules.md §3 steps 1-2).
 """
 
 import re

@@ -1,5 +1,5 @@
-"""DESIGN.md section 6, broadcasts: an HR focal point writes to everyone in an entity (or a unit)
-with a pending action at a stage, on behalf of a senior manager; a preview shows how many
+"""docs/rules.md section 6, broadcasts: an HR focal point writes to everyone in an entity (or a
+unit) with a pending action at a stage, on behalf of a senior manager; a preview shows how many
 people it reaches; it goes through the reminder pipeline, exactly once per person."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""DESIGN.md section 6: a reminder is never sent twice for the same key — not by a second sweep,
+"""docs/rules.md section 6: a reminder is never sent twice for the same key — not by a second sweep,
 nor by the email task run twice for one row; tasks are enqueued only after commit."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""DESIGN.md section 6, reminders: before a deadline (14, 7 and 1 days — the cycle's setting)
+"""docs/rules.md section 6, reminders: before a deadline (14, 7 and 1 days — the cycle's setting)
 the person whose action is due is reminded; after it, week 1 the FRO, week 2 the SRO, week 3
 and every week after the HOD are told too; nothing for a stage that is done."""
 

@@ -1,4 +1,4 @@
-"""Imports stay in scope (DESIGN.md §8, scoped administration): an entity HR focal point's
+"""Imports stay in scope (docs/rules.md §8, scoped administration): an entity HR focal point's
 import creates or changes only accounts of staff in their entities, never a system
 administrator's login, a login without a staff profile, or a privileged account's email; a
 changed email is told to the old address. A system administrator may do each of these.

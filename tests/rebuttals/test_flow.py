@@ -1,4 +1,4 @@
-"""The rebuttal, end to end through the services, with each rule of DESIGN.md section 4."""
+"""The rebuttal, end to end through the services, with each rule of docs/rules.md section 4."""
 
 import datetime
 

@@ -1,4 +1,4 @@
-"""Who may see and do what on a rebuttal: DESIGN.md section 7's "see rebuttal", "HOD reply"
+"""Who may see and do what on a rebuttal: docs/rules.md section 7's "see rebuttal", "HOD reply"
 and "panel report" columns as a role x action matrix at every state of the case, denied
 actions that change nothing, panel grants that follow the panel, and the roster's readers and
 keepers."""
@@ -56,7 +56,7 @@ PEOPLE = [
     "unrelated",
     "other_hod",
 ]
-# Everyone DESIGN.md section 7 lets see the rebuttal; the others get nothing (404).
+# Everyone docs/rules.md section 7 lets see the rebuttal; the others get nothing (404).
 VIEWERS = {"staff", "fro", "sro", "hod", "hr", "member", "chair"}
 
 

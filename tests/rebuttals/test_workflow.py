@@ -1,5 +1,5 @@
 """The rebuttal case's declared transitions (`rebuttals.workflow.CASE`), each with its guard and
-exact message, on a frozen clock (DESIGN.md section 4)."""
+exact message, on a frozen clock (docs/rules.md section 4)."""
 
 import datetime
 

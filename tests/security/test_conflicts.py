@@ -1,4 +1,4 @@
-"""One person, one role per document (DESIGN.md §8, `workplans/conflicts.py`), through every
+"""One person, one role per document (docs/rules.md §8, `workplans/conflicts.py`), through every
 route that names someone to a role: a delegation (page service and Django admin), a reporting
 line (admin, import), a panel seat, an HR action and the HOD's reply; and when relations change
 under a document anyway, the person keeps one role and reads the reason."""

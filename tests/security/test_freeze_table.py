@@ -1,4 +1,4 @@
-"""The freeze table (DESIGN.md §3 and §8, `pmsystem/freeze.py`): every part of a document, at
+"""The freeze table (docs/rules.md §3 and §8, `pmsystem/freeze.py`): every part of a document, at
 every stage, for every role, through the services and through the pages.
 
 The expectation is written here from the rules, apart from the table it checks: a change to
@@ -66,7 +66,7 @@ WORK_PLAN_OPEN = {"draft", "approved", "midpoint_open", "midpoint_submitted", "m
 BEFORE_EVALUATION = {"draft", "submitted", "approved", *WORK_PLAN_OPEN}
 EVERY_OPEN_STAGE = set(STAGES) - {"closed_cycle"}
 
-# part -> {(stage, role) allowed}: the rules of DESIGN.md §3, written out.
+# part -> {(stage, role) allowed}: the rules of docs/rules.md §3, written out.
 EXPECTED: dict[str, set[tuple[str, str]]] = {
     # The staff member drafts, then changes the approved plan (with history) until the
     # evaluation starts; never while it waits for the FRO's approval.

@@ -1,4 +1,4 @@
-"""Every URL of the project as every role of DESIGN.md section 7 ("Who may do what").
+"""Every URL of the project as every role of docs/rules.md section 7 ("Who may do what").
 
 The table below has a row for each URL name of the project's own apps (allauth, the admin and
 static files are out of scope). Each row names the document of the fixture world it is built

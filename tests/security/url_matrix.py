@@ -1,5 +1,5 @@
 """The machinery of `test_url_role_matrix.py`: a fixture world around one entity with the people
-of DESIGN.md section 7, the table's row type, and a runner that requests every row as every
+of docs/rules.md section 7, the table's row type, and a runner that requests every row as every
 role and collects each answer that differs from the table.
 
 Every request runs inside a savepoint that is rolled back afterwards, so a rightful action
@@ -90,7 +90,7 @@ class Call:
     kwargs: the URL's kwargs from the world; default {"pk": the document's id}.
     data: what a POST sends (default nothing).
     owner: a staff member of the world (`World.owners`) to play the "staff" column instead.
-    note: the state detail or reading of DESIGN.md the row relies on.
+    note: the state detail or reading of docs/rules.md the row relies on.
     """
 
     method: str

@@ -1,4 +1,4 @@
-"""Who may see and do what on a work plan: the role x action matrix of DESIGN.md section 7
+"""Who may see and do what on a work plan: the role x action matrix of docs/rules.md section 7
 for the work-plan stage and the mid-point review, and access that follows the dated relations
 whatever route changed them."""
 

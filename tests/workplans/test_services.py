@@ -1,5 +1,5 @@
 """Services of the work plan: creation, drafting, changes after approval, signatures,
-additional supervisors, check-ins and unit work plans (DESIGN.md section 3)."""
+additional supervisors, check-ins and unit work plans (docs/rules.md section 3)."""
 
 from __future__ import annotations
 

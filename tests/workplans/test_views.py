@@ -237,7 +237,7 @@ def people():
     }
 
 
-# DESIGN.md section 7, work-plan stage (the plan is approved, so nobody may edit it: the
+# docs/rules.md section 7, work-plan stage (the plan is approved, so nobody may edit it: the
 # staff member changes goals through the same page).
 EXPECTED = {
     "staff": {"document": 200, "edit": 200, "check-ins": 200, "midpoint": 200},

@@ -1,4 +1,4 @@
-"""Every transition and guard of the work plan and the mid-point review (DESIGN.md section 3,
+"""Every transition and guard of the work plan and the mid-point review (docs/rules.md section 3,
 steps 1-5), through the services that take them."""
 
 from __future__ import annotations

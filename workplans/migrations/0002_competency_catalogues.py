@@ -1,4 +1,4 @@
-"""Seeds both competency catalogues of DESIGN.md: the UN values and competencies framework
+"""Seeds both competency catalogues of docs/rules.md: the UN values and competencies framework
 and the Values and Behaviours framework."""
 
 from django.db import migrations
