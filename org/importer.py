@@ -1243,28 +1243,39 @@ class _Import:
     def plan_lines(self, pending) -> None:
         staff_ids = {self.db_staff[p[1]].user_id for p in pending if p[1] in self.db_staff}
         current: dict[tuple[int, int], dict] = {}
+        # The last day of the closed lines, for a staff member whose lines are all closed (a
+        # line can be given an end in the Django admin): the next line starts after it.
+        closed_until: dict[tuple[int, int], datetime.date] = {}
         for chunk in _chunks(staff_ids):
-            for line in ReportingLine.objects.filter(
-                staff_id__in=chunk, effective_to__isnull=True
-            ).values("id", "staff_id", "cycle_id", "fro_id", "sro_id", "effective_from"):
-                current[(line["staff_id"], line["cycle_id"])] = line
+            for line in ReportingLine.objects.filter(staff_id__in=chunk).values(
+                "id", "staff_id", "cycle_id", "fro_id", "sro_id", "effective_from", "effective_to"
+            ):
+                key = (line["staff_id"], line["cycle_id"])
+                if line["effective_to"] is None:
+                    current[key] = line
+                else:
+                    closed_until[key] = max(
+                        line["effective_to"], closed_until.get(key, line["effective_to"])
+                    )
         self.signed = signed_roles_on_documents(staff_ids)
         for row, index, cycle, fro, sro, effective_from in pending:
             staff_id = self.planned_user_id(index) if index in self.db_staff else None
-            line = current.get((staff_id, cycle.pk)) if staff_id else None
+            key = (staff_id, cycle.pk)
+            line = current.get(key) if staff_id else None
+            ended = closed_until.get(key) if staff_id else None
             plan = _LinePlan(row, index, cycle, fro, sro, effective_from or cycle.start)
-            if line is None:
+            if line is None and ended is None:
                 self.lines.append(plan)
                 continue
             fro_id = self.db_staff[fro].user_id if fro in self.db_staff else None
             sro_id = self.db_staff[sro].user_id if sro in self.db_staff else None
-            if (line["fro_id"], line["sro_id"]) == (fro_id, sro_id):
+            if line is not None and (line["fro_id"], line["sro_id"]) == (fro_id, sro_id):
                 plan.action = "unchanged"
                 self.lines.append(plan)
                 continue
             plan.effective_from = effective_from or min(max(self.today, cycle.start), cycle.end)
-            if plan.effective_from <= line["effective_from"]:
-                column = "effective_from" if effective_from else "index_number"
+            column = "effective_from" if effective_from else "index_number"
+            if line is not None and plan.effective_from <= line["effective_from"]:
                 self.error(
                     row,
                     column,
@@ -1275,14 +1286,26 @@ class _Import:
                     % {"date": line["effective_from"].isoformat()},
                 )
                 continue
+            if line is None and plan.effective_from <= ended:
+                self.error(
+                    row,
+                    column,
+                    gettext(
+                        "The new reporting line must start after %(date)s, when the last one "
+                        "ends (give effective_from)."
+                    )
+                    % {"date": ended.isoformat()},
+                )
+                continue
             clash = self.signed_otherwise(
                 staff_id, cycle, {"fro": (fro, fro_id), "sro": (sro, sro_id)}
             )
             if clash:
                 self.error(row, f"{clash[1]}_index_number", clash[0])
                 continue
-            plan.action = "update"
-            plan.close_line_id = line["id"]
+            if line is not None:
+                plan.action = "update"
+                plan.close_line_id = line["id"]
             self.lines.append(plan)
 
     def signed_otherwise(

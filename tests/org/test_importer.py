@@ -461,6 +461,38 @@ def test_a_change_must_start_after_the_current_line(small_org):
     ]
 
 
+def test_after_a_line_ended_in_the_admin_the_next_one_starts_after_it(small_org):
+    """A line given an end (Django admin) leaves the staff member no open line: the imported
+    line must not overlap it, or the staff member would have two lines on the same days."""
+    from org.services import save_reporting_line
+
+    line = ReportingLine.objects.get(staff__index_number="S3")
+    line.effective_to = datetime.date(2026, 9, 30)
+    save_reporting_line(line=line)
+    result = run(csv_file("lines.csv", LINES_HEADER + "S3,2026-27,S4,S1,2026-09-01\n"))
+    assert errors(result) == [
+        (
+            "lines.csv",
+            2,
+            "effective_from",
+            "The new reporting line must start after 2026-09-30, when the last one ends "
+            "(give effective_from).",
+        )
+    ]
+    with time_machine.travel(datetime.date(2026, 9, 15)):
+        result = run(csv_file("lines.csv", LINES_HEADER + "S3,2026-27,S4,S1,\n"))
+    assert [e.column for e in result.errors] == ["index_number"]
+    assert ReportingLine.objects.filter(staff__index_number="S3").count() == 1
+    result = run(csv_file("lines.csv", LINES_HEADER + "S3,2026-27,S4,S1,2026-10-01\n"))
+    assert result.errors == []
+    assert counts(result)["lines"] == (1, 0, 0)
+    lines = ReportingLine.objects.filter(staff__index_number="S3").order_by("effective_from")
+    assert [(x.effective_from, x.effective_to, x.fro.index_number) for x in lines] == [
+        (datetime.date(2026, 4, 1), datetime.date(2026, 9, 30), "S2"),
+        (datetime.date(2026, 10, 1), None, "S4"),
+    ]
+
+
 def test_lines_for_a_closed_cycle_are_refused(small_org):
     CycleFactory(name="2024-25", start_year=2024, status="closed")
     result = run(csv_file("lines.csv", LINES_HEADER + "S3,2024-25,S1,S2,\n"))
