@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext
 
 from org.models import RatingLevel, RatingScale, User
@@ -160,8 +160,8 @@ _UNSET = object()
 
 
 def evaluation_tasks(user: User, cycle, *, own=_UNSET) -> list:
-    """What waits for the user at the end of the cycle, in four queries whatever the size
-    (three when the caller passes the user's own document, or None)."""
+    """What waits for the user at the end of the cycle, in at most five queries whatever the
+    size (four when the caller passes the user's own document, or None)."""
     from workplans.selectors import Task
 
     if cycle is None or not user.is_authenticated:
@@ -186,51 +186,58 @@ def evaluation_tasks(user: User, cycle, *, own=_UNSET) -> list:
             tasks.append(
                 Task(label, "appraisals:evaluation", (own.pk,), due, gettext("Staff member"))
             )
+    # (relation, evaluation states, label, role, what the document must not have)
     waiting = [
         (
             "fro",
-            Appraisal.State.FRO_EVALUATION,
+            [Appraisal.State.FRO_EVALUATION],
             gettext("Evaluate and rate %(name)s"),
             gettext("FRO"),
+            None,
         ),
         (
             "sro",
-            Appraisal.State.SRO_REVIEW,
+            [Appraisal.State.SRO_REVIEW],
             gettext("Approve the evaluation of %(name)s"),
             gettext("SRO"),
+            None,
+        ),
+        (
+            "additional_supervisor",
+            [Appraisal.State.SELF_ASSESSMENT, Appraisal.State.FRO_EVALUATION],
+            gettext("Give your comments on %(name)s's year"),
+            gettext("Additional supervisor"),
+            Q(appraisal__supervisor_comments__supervisor=user),
         ),
     ]
-    for relation, state, label, role in waiting:
-        for document in (
-            documents_where(user, relation)
-            .filter(cycle=cycle, appraisal__state=state)
-            .select_related("staff__user")
-        ):
+    # The ids first, one narrow query per relation, then the documents with their staff member
+    # by key. Joined in one query per relation, the documents, evaluations, staff and users
+    # were planned, on statistics taken while the tables were empty, as nested loops over
+    # every row of each: seconds at 300 staff, over eleven minutes in CI.
+    found: list[tuple[int, int, str, str]] = []
+    for group, (relation, states, label, role, excluded) in enumerate(waiting):
+        documents = documents_where(user, relation).filter(cycle=cycle, appraisal__state__in=states)
+        if excluded is not None:
+            documents = documents.exclude(excluded)
+        found += [
+            (group, pk, label, role) for pk in documents.order_by().values_list("pk", flat=True)
+        ]
+    if found:
+        documents = list(
+            WorkPlan.objects.filter(pk__in=[pk for _, pk, _, _ in found]).select_related(
+                "staff__user"
+            )
+        )
+        position = {document.pk: index for index, document in enumerate(documents)}
+        by_pk = {document.pk: document for document in documents}
+        for _, pk, label, role in sorted(found, key=lambda item: (item[0], position[item[1]])):
             tasks.append(
                 Task(
-                    label % {"name": document.staff.user},
+                    label % {"name": by_pk[pk].staff.user},
                     "appraisals:evaluation",
-                    (document.pk,),
+                    (pk,),
                     due,
                     role,
                 )
             )
-    for document in (
-        documents_where(user, "additional_supervisor")
-        .filter(
-            cycle=cycle,
-            appraisal__state__in=[Appraisal.State.SELF_ASSESSMENT, Appraisal.State.FRO_EVALUATION],
-        )
-        .exclude(appraisal__supervisor_comments__supervisor=user)
-        .select_related("staff__user")
-    ):
-        tasks.append(
-            Task(
-                gettext("Give your comments on %(name)s's year") % {"name": document.staff.user},
-                "appraisals:evaluation",
-                (document.pk,),
-                due,
-                gettext("Additional supervisor"),
-            )
-        )
     return tasks
