@@ -155,8 +155,8 @@ def test_the_demo_seeds_and_serves_in_bounded_time_on_statistics_of_empty_tables
     """No ANALYZE since the tables were empty: every statement of the seed, and of each demo
     login's home page (their tasks), is planned as if each table held one row, and each must
     still finish in moments. The rebuttal demo's search for rebuttable evaluations, and the
-    additional supervisor's tasks before access was derived from relations, took seconds at
-    300 staff so, and over eleven minutes in CI: nested loops over every row of each table."""
+    additional supervisor's tasks (appraisals.selectors.evaluation_tasks), took seconds at 300
+    staff so, and over eleven minutes in CI: nested loops over every row of each table."""
     statistics_of_empty_tables()
     started = time.monotonic()
     with no_analyze(), statement_timeout(3):
