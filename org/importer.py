@@ -48,6 +48,7 @@ from pmsystem.i18n import language_of, phrase
 
 from .models import (
     Cycle,
+    Delegation,
     Grade,
     OrgUnit,
     ReportingLine,
@@ -57,7 +58,7 @@ from .models import (
 )
 from .notifications import notify_addresses
 from .permissions import importable_entity_ids, privileged_accounts
-from .services import signed_roles_on_documents
+from .services import acting_officer_clash, acting_officer_refusal, signed_roles_on_documents
 
 UNITS, STAFF, LINES = "units", "staff", "lines"
 KINDS = (UNITS, STAFF, LINES)
@@ -1258,17 +1259,24 @@ class _Import:
                         line["effective_to"], closed_until.get(key, line["effective_to"])
                     )
         self.signed = signed_roles_on_documents(staff_ids)
+        # Delegations of FROs and SROs that hold today or later, by principal: read once.
+        delegations: dict[int, list[Delegation]] = {}
+        for delegation in Delegation.objects.filter(
+            role__in=(Delegation.Role.FRO, Delegation.Role.SRO), end__gte=self.today
+        ).select_related("acting", "principal"):
+            delegations.setdefault(delegation.principal_id, []).append(delegation)
         for row, index, cycle, fro, sro, effective_from in pending:
             staff_id = self.planned_user_id(index) if index in self.db_staff else None
             key = (staff_id, cycle.pk)
             line = current.get(key) if staff_id else None
             ended = closed_until.get(key) if staff_id else None
             plan = _LinePlan(row, index, cycle, fro, sro, effective_from or cycle.start)
-            if line is None and ended is None:
-                self.lines.append(plan)
-                continue
             fro_id = self.db_staff[fro].user_id if fro in self.db_staff else None
             sro_id = self.db_staff[sro].user_id if sro in self.db_staff else None
+            if line is None and ended is None:
+                if not self.acting_otherwise(plan, delegations):
+                    self.lines.append(plan)
+                continue
             if line is not None and (line["fro_id"], line["sro_id"]) == (fro_id, sro_id):
                 plan.action = "unchanged"
                 self.lines.append(plan)
@@ -1303,10 +1311,36 @@ class _Import:
             if clash:
                 self.error(row, f"{clash[1]}_index_number", clash[0])
                 continue
+            if self.acting_otherwise(plan, delegations):
+                continue
             if line is not None:
                 plan.action = "update"
                 plan.close_line_id = line["id"]
             self.lines.append(plan)
+
+    def acting_otherwise(self, plan: _LinePlan, delegations: dict[int, list[Delegation]]) -> bool:
+        """Whether the new line would give an acting FRO or SRO a second role on the staff
+        member's document (`services.acting_officer_clash`); the row's error says which."""
+        staff_id, fro_id, sro_id = (
+            self.planned_user_id(index) for index in (plan.index, plan.fro_index, plan.sro_index)
+        )
+        if staff_id is None or fro_id is None or sro_id is None:
+            return False  # a login created by this import is in no delegation yet
+        clash = acting_officer_clash(
+            staff_id=staff_id,
+            fro_id=fro_id,
+            sro_id=sro_id,
+            start=plan.effective_from,
+            end=None,
+            delegations=delegations.get(fro_id, []) + delegations.get(sro_id, []),
+            on=self.today,
+        )
+        if clash is None:
+            return False
+        delegation, held = clash
+        column = f"{held}_index_number" if held != "staff" else f"{delegation.role}_index_number"
+        self.error(plan.row, column, acting_officer_refusal(delegation, held))
+        return True
 
     def signed_otherwise(
         self, staff_id: int, cycle: Cycle, officers: dict[str, tuple[str, int | None]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -136,7 +137,8 @@ def reporting_line_refusal(line: ReportingLine) -> str | None:
     lines for the cycle do not overlap); someone who signed a stage of the staff member's
     document in one role is never named to the other (`workplans.conflicts`: one person, one
     role per document). The model's own checks (FRO, SRO and staff member three people; dates
-    in order) come first, through `full_clean`."""
+    in order) come first, through `full_clean`; then the acting officers of the line's FRO
+    and SRO (`acting_officer_clash`)."""
     others = ReportingLine.objects.filter(staff_id=line.staff_id, cycle_id=line.cycle_id).exclude(
         pk=line.pk
     )
@@ -168,7 +170,72 @@ def reporting_line_refusal(line: ReportingLine) -> str | None:
                 "signed": ", ".join(sorted(r.upper() for r in other)),
                 "role": role.upper(),
             }
+    delegations = Delegation.objects.filter(
+        Q(role=Delegation.Role.FRO, principal_id=line.fro_id)
+        | Q(role=Delegation.Role.SRO, principal_id=line.sro_id),
+        end__gte=today(),
+    ).select_related("acting", "principal")
+    clash = acting_officer_clash(
+        staff_id=line.staff_id,
+        fro_id=line.fro_id,
+        sro_id=line.sro_id,
+        start=line.effective_from,
+        end=line.effective_to,
+        delegations=delegations,
+    )
+    return acting_officer_refusal(*clash) if clash else None
+
+
+def acting_officer_clash(
+    *,
+    staff_id: int,
+    fro_id: int,
+    sro_id: int,
+    start: datetime.date,
+    end: datetime.date | None,
+    delegations: Iterable[Delegation],
+    on: datetime.date | None = None,
+) -> tuple[Delegation, str] | None:
+    """The delegation that would give its acting officer a second role on the staff member's
+    document under this line, with that role ("staff", "fro" or "sro"); None when there is
+    none.
+
+    Rule (`workplans.conflicts`: one person, one role per document): while a delegation of the
+    line's FRO as FRO (or of its SRO as SRO) holds, its acting officer stands in that role on
+    the document, so on no day from today on that the line and the delegation share may they
+    be its staff member or its other officer. Creating a delegation asks the same of the lines
+    (`delegation_refusal`); a line written later (Django admin, import) asks it here."""
+    first = max(start, on or today())
+    for delegation in sorted(delegations, key=lambda d: (d.start, d.pk or 0)):
+        if (delegation.role, delegation.principal_id) == (Delegation.Role.FRO, fro_id):
+            others = {staff_id: "staff", sro_id: "sro"}
+        elif (delegation.role, delegation.principal_id) == (Delegation.Role.SRO, sro_id):
+            others = {staff_id: "staff", fro_id: "fro"}
+        else:
+            continue
+        if delegation.acting_id not in others or delegation.end < first:
+            continue
+        if end is not None and delegation.start > end:
+            continue
+        return delegation, others[delegation.acting_id]
     return None
+
+
+def acting_officer_refusal(delegation: Delegation, held: str) -> str:
+    """The refusal of a reporting line that `acting_officer_clash` found."""
+    names = {"staff": gettext("staff member"), "fro": gettext("FRO"), "sro": gettext("SRO")}
+    return gettext(
+        "%(acting)s is acting %(role)s for %(principal)s from %(start)s to %(end)s, so they "
+        "cannot also be the %(held)s of this reporting line: one person holds one role on a "
+        "document. Choose someone else, or end that delegation first."
+    ) % {
+        "acting": delegation.acting,
+        "role": names[delegation.role],
+        "principal": delegation.principal,
+        "start": formats.date_format(delegation.start, "SHORT_DATE_FORMAT"),
+        "end": formats.date_format(delegation.end, "SHORT_DATE_FORMAT"),
+        "held": names[held],
+    }
 
 
 def signed_roles_on_document(*, staff_id: int, cycle_id: int) -> dict[int, set[str]]:

@@ -8,10 +8,13 @@ from __future__ import annotations
 import datetime
 
 import pytest
+import time_machine
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.html import escape
 
 from appraisals import services as appraisal_services
+from org.importer import import_org
 from org.models import Delegation, DepartmentRole, ReportingLine, StaffMember
 from org.services import create_delegation, save_reporting_line
 from pmsystem.errors import ApplicationError
@@ -30,6 +33,7 @@ pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date.today()
 SOON = TODAY + datetime.timedelta(days=10)
+LINES_HEADER = "index_number,cycle,fro_index_number,sro_index_number,effective_from\n"
 
 
 def refused(call, **kwargs) -> str:
@@ -150,6 +154,63 @@ def test_a_line_never_names_a_signer_to_the_other_role():
     )
     assert refused(save_reporting_line, line=line) == message
     assert line_of(document).fro.user == fro_of(document)
+
+
+def acting_fro_refusal(acting, fro, held: str) -> str:
+    return (
+        f"{acting} is acting FRO for {fro} from {formats.date_format(TODAY, 'SHORT_DATE_FORMAT')} "
+        f"to {formats.date_format(SOON, 'SHORT_DATE_FORMAT')}, so they cannot also be the {held} "
+        "of this reporting line: one person holds one role on a document. Choose someone else, "
+        "or end that delegation first."
+    )
+
+
+def test_a_line_never_names_an_acting_fro_to_another_role_on_the_document(admin_client, admin_user):
+    """The acting FRO stands in for the FRO on the staff member's document while the
+    delegation holds: a line edited afterwards (admin, service) may not make them its SRO."""
+    enrol_totp(admin_user)
+    work_plan = make_submitted_work_plan()
+    fro, line = fro_of(work_plan), line_of(work_plan)
+    sro_id = line.sro_id
+    acting = StaffMemberFactory(unit=work_plan.staff.unit)
+    create_delegation(principal=fro, acting=acting.user, role="fro", start=TODAY, end=SOON)
+    message = acting_fro_refusal(acting.user, fro, "SRO")
+    response = admin_client.post(
+        reverse("admin:org_reportingline_change", args=[line.pk]),
+        {
+            "staff": line.staff_id,
+            "cycle": line.cycle_id,
+            "fro": line.fro_id,
+            "sro": acting.pk,
+            "effective_from": line.effective_from.isoformat(),
+            "effective_to": "",
+        },
+    )
+    assert response.status_code == 200
+    assert escape(message) in response.content.decode()
+    line.sro = acting
+    assert refused(save_reporting_line, line=line) == message
+    assert line_of(work_plan).sro_id == sro_id
+    # Once the delegation is over, the same line is fine.
+    with time_machine.travel(SOON + datetime.timedelta(days=1)):
+        save_reporting_line(line=line)
+    assert line_of(work_plan).sro_id == acting.pk
+
+
+def test_an_import_never_makes_an_acting_fro_the_staff_member_of_the_fro():
+    """Nor an import: a first line for the acting FRO under the FRO they act for would make
+    them acting FRO on their own document."""
+    work_plan = make_submitted_work_plan()
+    fro = fro_of(work_plan)
+    acting = StaffMemberFactory(unit=work_plan.staff.unit)
+    create_delegation(principal=fro, acting=acting.user, role="fro", start=TODAY, end=SOON)
+    row = f"{acting.index_number},{work_plan.cycle},{fro.staff.index_number},"
+    row += f"{sro_of(work_plan).staff.index_number},\n"
+    result = import_org(files=[("lines.csv", (LINES_HEADER + row).encode())])
+    assert [(e.line, e.column, e.reason) for e in result.errors] == [
+        (2, "fro_index_number", acting_fro_refusal(acting.user, fro, "staff member"))
+    ]
+    assert not ReportingLine.objects.filter(staff=acting).exists()
 
 
 # --- HR focal points and HODs on their own document or case ---------------------------------
