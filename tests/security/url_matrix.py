@@ -406,10 +406,13 @@ def _written(statements: list[str], models: dict[str, type]) -> list[type]:
     return [models[table] for table in sorted(written)]
 
 
-def answer(client, method: str, url: str, data: dict, models: dict[str, type]) -> str:
+def answer(
+    client, method: str, url: str, data: dict, models: dict[str, type], pages: dict | None = None
+) -> str:
     """The answer to one request, with the database left as it was: "done" (302, something
     changed), "no" (refused with the reason, nothing changed), or the status code, with
-    " (changed)" when a non-redirect changed something.
+    " (changed)" when a non-redirect changed something. With `pages`, the text of a page
+    answered 200 is kept there under its URL (what the reader saw).
 
     What the request wrote is compared, inside the savepoint, with the same tables once the
     savepoint is rolled back (the database as it was before the request)."""
@@ -429,7 +432,11 @@ def answer(client, method: str, url: str, data: dict, models: dict[str, type]) -
             if response.streaming:
                 # Read to the end: the client's wrapper then closes the file and sends
                 # request_finished without closing the test's database connection.
-                b"".join(response.streaming_content)
+                body = b"".join(response.streaming_content)
+            else:
+                body = response.content
+            if pages is not None and status == 200:
+                pages[url] = body.decode(errors="replace")
             written = _written(statements, models)
             if written:
                 after = _fingerprint(written)
@@ -493,9 +500,38 @@ def requests_of(table: dict, world: World, *, missing_ids: bool = False) -> list
     return requests
 
 
-def run(client, requests: list[Request]) -> list[Mismatch]:
+def requests_as(
+    table: dict,
+    world: World,
+    user: User,
+    column: str,
+    *,
+    label: str,
+    overrides: dict[str, str] | None = None,
+) -> list[Request]:
+    """Every call of `table` made by one person, who must answer as the table's `column`
+    does (as its "staff" column on the rows whose staff member they are), except on the calls
+    `overrides` names ({call title: answer}); `label` names them in the report."""
+    overrides = dict(overrides or {})
+    requests = []
+    for name, calls in rows_of(table).items():
+        for call in calls:
+            title = call.title(name)
+            own = world.user("staff", call).pk == user.pk
+            expected = overrides.pop(title, call.expected["staff" if own else column])
+            if expected not in ANSWERS:
+                raise ValueError(f"{title}: {expected!r} is not one of {sorted(ANSWERS)}")
+            url = reverse(name, kwargs=call.url_kwargs(world))
+            data = call.data(world) if call.data else {}
+            requests.append(Request(title, label, user, call.method, url, data, expected))
+    if overrides:
+        raise ValueError(f"overrides name no call of the table: {', '.join(sorted(overrides))}")
+    return requests
+
+
+def run(client, requests: list[Request], pages: dict | None = None) -> list[Mismatch]:
     """Make every request (signed in as its user) and return each answer that differs from
-    the expected one, in table order."""
+    the expected one, in table order; `pages` collects the pages answered 200 (`answer`)."""
     models = _project_models()
     by_user = defaultdict(list)
     for request in requests:
@@ -504,7 +540,7 @@ def run(client, requests: list[Request]) -> list[Mismatch]:
     for batch in by_user.values():
         client.force_login(batch[0].user)
         for request in batch:
-            got = answer(client, request.method, request.url, request.data, models)
+            got = answer(client, request.method, request.url, request.data, models, pages)
             if got != request.expected:
                 mismatches.append(
                     Mismatch(request.title, request.role, request.expected, got, request.url)
