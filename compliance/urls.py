@@ -12,8 +12,8 @@ urlpatterns = [
     path("export/<slug:table>.<slug:fmt>", views.compliance_export, name="export"),
     path("reminders/", views.reminder_list, name="reminder-list"),
     path("broadcasts/", views.broadcast_list, name="broadcast-list"),
-    path("broadcasts/<int:pk>/", views.broadcast_detail, name="broadcast-detail"),
+    path("broadcasts/<id:pk>/", views.broadcast_detail, name="broadcast-detail"),
     path(
-        "entities/<int:entity_id>/broadcasts/new/", views.broadcast_create, name="broadcast-create"
+        "entities/<id:entity_id>/broadcasts/new/", views.broadcast_create, name="broadcast-create"
     ),
 ]

@@ -6,7 +6,7 @@ app_name = "org"
 
 urlpatterns = [
     path("delegations/", views.delegations, name="delegations"),
-    path("delegations/<int:pk>/end/", views.end_delegation, name="delegation-end"),
+    path("delegations/<id:pk>/end/", views.end_delegation, name="delegation-end"),
     path("import/", views.import_files, name="import"),
     path("language/", views.language, name="language"),
 ]
