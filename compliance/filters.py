@@ -8,14 +8,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from org.models import Category
+from pmsystem.http import ID_MAX
 
 from .dashboard import STAGE_LABELS, STATUS_LABELS
 
 
 class ReportFilterForm(forms.Form):
-    cycle = forms.IntegerField(required=False, min_value=1)
-    entity = forms.IntegerField(required=False, min_value=1)
-    unit = forms.IntegerField(required=False, min_value=1)
+    cycle = forms.IntegerField(required=False, min_value=1, max_value=ID_MAX)
+    entity = forms.IntegerField(required=False, min_value=1, max_value=ID_MAX)
+    unit = forms.IntegerField(required=False, min_value=1, max_value=ID_MAX)
     category = forms.ChoiceField(
         required=False, choices=[("", _("All categories")), *Category.choices]
     )

@@ -17,6 +17,7 @@ from appraisals.models import Appraisal
 from org.models import OrgUnit
 from pmsystem.errors import ApplicationError
 from pmsystem.exports import Table, csv_response, xlsx_response
+from pmsystem.http import id_param, id_params
 from pmsystem.i18n import translated
 from pmsystem.security import log_event
 from workplans.selectors import get_visible_work_plan
@@ -42,13 +43,6 @@ from .permissions import (
     rosters_visible_to,
 )
 from .workflow import CASE
-
-
-def _posted_id(request: HttpRequest, name: str) -> int:
-    value = request.POST.get(name, "")
-    if not value.isdigit():
-        raise Http404("No such member.")
-    return int(value)
 
 
 def _load(request: HttpRequest, pk: int):
@@ -178,7 +172,7 @@ def appoint(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(
             gettext("Only an HR focal point of the entity constitutes the panel.")
         )
-    member = get_object_or_404(RosterMember, pk=_posted_id(request, "member"))
+    member = get_object_or_404(RosterMember, pk=id_param(request.POST, "member"))
     try:
         services.appoint_panel_member(case=case, actor=request.user, roster_member=member)
     except ApplicationError as error:
@@ -214,10 +208,8 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReportForm(request.POST, levels=_levels(case))
     if form.is_valid():
         removed = services.RemovedComments(
-            goal_rows=[int(v) for v in request.POST.getlist("remove_goal") if v.isdigit()],
-            competency_rows=[
-                int(v) for v in request.POST.getlist("remove_competency") if v.isdigit()
-            ],
+            goal_rows=id_params(request.POST, "remove_goal"),
+            competency_rows=id_params(request.POST, "remove_competency"),
             overall=form.cleaned_data["remove_overall"],
         )
         try:
@@ -410,7 +402,7 @@ def roster(request: HttpRequest, entity_id: int) -> HttpResponse:
             elif action == "remove":
                 member = get_object_or_404(
                     RosterMember,
-                    pk=_posted_id(request, "member"),
+                    pk=id_param(request.POST, "member"),
                     roster__entity=entity,
                     removed_at__isnull=True,
                 )
@@ -421,7 +413,7 @@ def roster(request: HttpRequest, entity_id: int) -> HttpResponse:
                 return redirect("rebuttals:roster", entity.pk)
             elif action == "training":
                 member = get_object_or_404(
-                    RosterMember, pk=_posted_id(request, "member"), roster__entity=entity
+                    RosterMember, pk=id_param(request.POST, "member"), roster__entity=entity
                 )
                 training = TrainingForm(request.POST)
                 if not training.is_valid():

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from org.models import OrgUnit, StaffMember
 from org.selectors import current_cycle
 from pmsystem.errors import ApplicationError
+from pmsystem.http import id_param
 
 from . import selectors, services
 from .forms import (
@@ -301,7 +302,7 @@ def supervision_requests(request: HttpRequest) -> HttpResponse:
     """Requests to be an additional supervisor that wait for the user's answer."""
     if request.method == "POST":
         supervision = get_object_or_404(
-            AdditionalSupervisor, pk=request.POST.get("request"), supervisor=request.user
+            AdditionalSupervisor, pk=id_param(request.POST, "request"), supervisor=request.user
         )
         accept = request.POST.get("answer") == "accept"
         try:
@@ -427,8 +428,8 @@ def unit_goals(request: HttpRequest, unit_id: int) -> HttpResponse:
     can_manage = can_manage_unit_goals(request.user, unit)
     alignment = selectors.unit_alignment_choices(unit, cycle)
     editing = None
-    if request.GET.get("edit"):
-        editing = get_object_or_404(Goal, pk=request.GET["edit"], owner_unit=unit, is_current=True)
+    if edit_id := id_param(request.GET, "edit", required=False):
+        editing = get_object_or_404(Goal, pk=edit_id, owner_unit=unit, is_current=True)
     form = UnitGoalForm(
         alignment_queryset=alignment,
         initial=(
@@ -447,7 +448,7 @@ def unit_goals(request: HttpRequest, unit_id: int) -> HttpResponse:
         if not can_manage:
             raise PermissionDenied(gettext("Only the HOD or the unit's head maintains its goals."))
         if "remove" in request.POST:
-            goal = get_object_or_404(Goal, pk=request.POST["remove"], owner_unit=unit)
+            goal = get_object_or_404(Goal, pk=id_param(request.POST, "remove"), owner_unit=unit)
             try:
                 services.remove_unit_goal(goal=goal, actor=request.user)
             except ApplicationError as error:
@@ -459,8 +460,8 @@ def unit_goals(request: HttpRequest, unit_id: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             goal = None
-            if request.POST.get("goal"):
-                goal = get_object_or_404(Goal, pk=request.POST["goal"], owner_unit=unit)
+            if goal_id := id_param(request.POST, "goal", required=False):
+                goal = get_object_or_404(Goal, pk=goal_id, owner_unit=unit)
             try:
                 services.save_unit_goal(
                     unit=unit,
