@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -99,7 +99,8 @@ def language(request: HttpRequest) -> HttpResponse:
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         next_url = reverse("home")
-    response = redirect(next_url)
+    # An address, never a URL name: redirect("abc") would look "abc" up as a view name.
+    response = HttpResponseRedirect(next_url)
     form = LanguageForm(request.POST)
     if not form.is_valid():
         messages.error(request, form.errors["language"][0])
