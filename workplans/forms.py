@@ -97,8 +97,15 @@ class DevelopmentGoalForm(forms.Form):
         return data
 
 
-GoalFormSet = forms.formset_factory(GoalForm, extra=0, can_delete=True)
-DevelopmentGoalFormSet = forms.formset_factory(DevelopmentGoalForm, extra=0)
+# A forged TOTAL_FORMS builds at most this many forms, then is a form error (Django's own cap
+# is 2,000 forms: seconds of work for one request).
+MAX_FORMS = 100
+GoalFormSet = forms.formset_factory(
+    GoalForm, extra=0, can_delete=True, max_num=MAX_FORMS, absolute_max=MAX_FORMS
+)
+DevelopmentGoalFormSet = forms.formset_factory(
+    DevelopmentGoalForm, extra=0, max_num=MAX_FORMS, absolute_max=MAX_FORMS
+)
 
 
 class CompetencyForm(forms.Form):
