@@ -8,7 +8,7 @@ DEMO_PASSWORD ?= demo-pass-2026
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv lint format clean
+.PHONY: run test test-fast venv lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ run: venv
 
 test: venv
 	bash scripts/test.sh
+
+# The fast lane: everything but the slow kinds (browser, Celery worker, other processes, whole
+# worlds); `make test` stays the whole suite, as CI runs it.
+test-fast: venv
+	bash scripts/test.sh -m "not browser and not worker and not subprocess and not slow"
 
 lint: venv
 	$(BIN)/ruff check .

@@ -24,7 +24,11 @@ echo "== pytest on $DATABASE_URL and $REDIS_URL"
 set +e
 # A runaway query fails after a minute with its SQL (pmsystem/settings/base.py), and a stuck
 # test after pytest-timeout's limit (pyproject.toml), instead of running into CI's time limit.
-DB_STATEMENT_TIMEOUT_MS="${DB_STATEMENT_TIMEOUT_MS:-60000}" "$BIN/pytest" "$@"
+# Two test processes by default (pytest-xdist; TEST_PROCESSES=0 runs in this one), each file
+# in one process so that a module's world is built once; each process has its own test
+# database and Redis database (pmsystem/settings/base.py).
+DB_STATEMENT_TIMEOUT_MS="${DB_STATEMENT_TIMEOUT_MS:-60000}" "$BIN/pytest" \
+  -n "${TEST_PROCESSES:-2}" --dist loadfile "$@"
 status=$?
 set -e
 if [ "$status" = 5 ]; then

@@ -126,6 +126,7 @@ def test_analyze_counts_the_rows_of_the_loading_transaction():
     assert reltuples("org_user") == before + 50
 
 
+@pytest.mark.slow
 def test_the_demo_seed_leaves_statistics_of_what_it_wrote():
     analyze_everything()
     assert all(reltuples(table) == 0 for table in DEMO_TABLES)
@@ -151,6 +152,7 @@ def test_the_importer_leaves_statistics_of_what_it_wrote():
     assert reltuples("org_reportingline") == row_count("org_reportingline") > 0
 
 
+@pytest.mark.slow
 def test_the_demo_seeds_and_serves_in_bounded_time_on_statistics_of_empty_tables():
     """No ANALYZE since the tables were empty: every statement of the seed, and of each demo
     login's home page (their tasks), is planned as if each table held one row, and each must
@@ -185,6 +187,7 @@ def test_a_cancelled_statement_is_quoted_in_the_failure():
         ({"DJANGO_ENV": "production"}, None),
     ],
 )
+@pytest.mark.subprocess
 def test_the_statement_timeout_is_set_only_when_asked(env, options):
     code = (
         "from django.conf import settings; "

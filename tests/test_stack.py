@@ -194,6 +194,7 @@ def test_a_missing_secret_stops_compose():
         resolved_environment("web", {"ALLOWED_HOSTS": HOST, "POSTGRES_PASSWORD": "x"})
 
 
+@pytest.mark.subprocess
 def test_deploy_check_passes_with_the_compose_environment():
     env = base_env() | resolved_environment("web", secrets_given())
     result = subprocess.run(
@@ -250,6 +251,7 @@ def get(url: str, *, https: bool = True) -> tuple[int, dict, bytes]:
         return error.code, dict(error.headers), error.read()
 
 
+@pytest.mark.subprocess
 def test_entrypoint_migrates_and_serves_the_login_page_in_production_mode(tmp_path):
     """migrate + collectstatic + web, as the image runs them, on a throwaway SQLite file."""
     port = free_port()

@@ -6,7 +6,7 @@ local-memory cache. DATABASE_URL, REDIS_URL and EMAIL_* switch to the real servi
 
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -138,6 +138,13 @@ LOGOUT_REDIRECT_URL = "account_login"
 
 # Cache: Redis when REDIS_URL is set (login rate limits need a shared cache), else local memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# The test suite runs in parallel processes (pytest-xdist, `make test`): each uses its own Redis
+# database, so one test's cache flush or task queue never reaches a test running beside it, and
+# the services a test starts (a Celery worker) inherit it.
+_TEST_PROCESS = os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and _TEST_PROCESS.startswith("gw"):
+    REDIS_URL = urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{1 + int(_TEST_PROCESS[2:])}"))
+    os.environ["REDIS_URL"] = REDIS_URL
 if REDIS_URL:
     CACHES = {
         "default": {

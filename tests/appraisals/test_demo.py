@@ -46,7 +46,7 @@ from workplans.models import (
 )
 from workplans.signing import content_hash, work_plan_content
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 STAFF = 70
 PASSWORD = "seed-pass-2026"

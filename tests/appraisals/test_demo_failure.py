@@ -10,7 +10,7 @@ from appraisals import demo
 from org.demo import seed_demo
 from workplans.models import DocumentEvent, Goal, WorkPlan
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def test_a_failure_while_planning_writes_no_document(monkeypatch):

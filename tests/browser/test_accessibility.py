@@ -103,9 +103,10 @@ def build_org() -> Org:
     workplan_services.propose_additional_supervisor(
         work_plan=documents["draft"], actor=team.staff.user, supervisor=supervisor.user
     )
+    # The FRO's acting officer holds no role on the FRO's documents (one person, one role).
     org_services.create_delegation(
         principal=fro,
-        acting=team.sro.user,
+        acting=person("Lena", "Vogel", team.section).user,
         role=Delegation.Role.FRO,
         start=datetime.date.today(),
         end=datetime.date.today() + datetime.timedelta(days=14),
@@ -242,7 +243,7 @@ def test_every_main_page_as_each_role(sign_in):
     ]:
         checker.check(page, url, "FRO", shows=button)
 
-    # The SRO: tasks, the SRO queue and form, supervision requests, acting-for delegations.
+    # The SRO: tasks, the SRO queue and form, supervision requests, delegations.
     page = sign_in(team.sro.user)
     for url in [
         "/",

@@ -78,7 +78,10 @@ def test_staff_drafts_and_submits_fro_returns_staff_resubmits_fro_approves(sign_
     expect(timeline).to_have_text(
         [
             re.compile(r"— Work plan created · Amina Diallo$"),
-            re.compile(r"— Draft saved \(3 added\) · Amina Diallo$"),
+            re.compile(
+                r"— Draft saved \(3 added; competencies changed; development goals changed\)"
+                r" · Amina Diallo$"
+            ),
             re.compile(r"— Submit work plan \(Staff member\) · Amina Diallo$"),
             re.compile(
                 r"— Return work plan \(FRO\) · Farid Osei\s*"

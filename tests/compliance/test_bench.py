@@ -15,7 +15,7 @@ from compliance.management.commands.bench import raw_aggregate_sql
 
 from .helpers import build_small_org
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 KEYS = {
     "staff",

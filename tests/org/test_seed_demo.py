@@ -21,7 +21,7 @@ from org.models import (
 from org.permissions import ROLE_PERMISSIONS, entities_where
 from org.selectors import current_cycle
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 PASSWORD = "seed-pass-2026"
 ROLE_ORDER = [

@@ -10,7 +10,7 @@ from org.selectors import current_cycle
 from rebuttals.models import PanelRoster, RebuttalCase
 from rebuttals.selectors import roster_problems
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def test_demo_rosters_and_cases(capsys):

@@ -65,7 +65,7 @@ from workplans import services as workplan_services
 from workplans.models import AdditionalSupervisor, Signature, WorkPlan
 from workplans.permissions import visible_work_plans
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 SEEDS = [int(x) for x in os.environ.get("ACCESS_PROPERTY_SEEDS", "11,101,109,110,113").split(",")]
 STEPS = 24

@@ -42,7 +42,7 @@ from workplans.models import (
 )
 from workplans.services import DevelopmentGoalInput
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 ROLES = ["staff", "fro", "sro", "supervisor", "hod", "hr", "other"]
 

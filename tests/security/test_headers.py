@@ -152,6 +152,7 @@ def settings_in_subprocess(expression: str, **environment: str):
     return json.loads(result.stdout)
 
 
+@pytest.mark.subprocess
 def test_with_sso_the_sign_in_form_may_lead_to_the_identity_provider():
     """allauth's SSO form posts to pmsystem, which redirects to the provider's authorisation
     endpoint; browsers check form-action on that redirect too, so the provider's origin (and
@@ -172,6 +173,7 @@ def test_pages_carry_the_permissions_policy(client):
     assert client.get("/no-such-page/")["Permissions-Policy"] == PERMISSIONS
 
 
+@pytest.mark.subprocess
 def test_production_settings_send_both_policies():
     """The production module (DJANGO_ENV=production) keeps both middlewares and both policies;
     tests/test_stack.py reads the headers from gunicorn serving in production mode."""

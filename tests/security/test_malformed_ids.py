@@ -48,7 +48,7 @@ from tests.security.url_matrix import (
     rows_of,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 # The values every parameter is tried with: not a number, nothing, negative, not an integer,
 # beyond bigint (and beyond 64 bits), zero, and a character str.isdigit() accepts but int()

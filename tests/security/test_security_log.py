@@ -189,6 +189,7 @@ def run_logging_process(extra_env: dict) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.subprocess
 def test_the_log_is_json_lines_on_stderr_and_optionally_in_a_file(tmp_path):
     result = run_logging_process({})
     lines = result.stderr.splitlines()

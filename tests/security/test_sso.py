@@ -173,6 +173,7 @@ def signed_in_user(client):
     return response.context["user"] if response.status_code == 200 else None
 
 
+@pytest.mark.subprocess
 def test_settings_come_from_the_environment():
     """OIDC_* variables give exactly the provider configuration the other tests use."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OIDC_")}

@@ -41,7 +41,7 @@ from tests.security.url_matrix import (
     table_problems,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture(autouse=True)

@@ -61,7 +61,7 @@ from tests.security.url_matrix import (
 )
 from workplans.models import WorkPlan
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 Role = DepartmentRole.Role
