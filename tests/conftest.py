@@ -28,6 +28,26 @@ def _name_the_cancelled_statement():
 
 
 @pytest.fixture(autouse=True)
+def _migration_seeded_catalogues(request):
+    """The competency catalogues come from a data migration, and the flush after a
+    transactional test (browser, concurrency) empties them. The suite runs in several
+    processes, each in its own order, so any database test may come after such a flush: it
+    finds the catalogues put back (inside its own transaction, at the cost of one query)."""
+    if request.node.get_closest_marker("django_db") is None:
+        for name in ("transactional_db", "db"):
+            if name in request.fixturenames:
+                request.getfixturevalue(name)
+                break
+        else:
+            return
+    from tests.concurrency import reseed_competency_catalogue
+    from workplans.models import Competency
+
+    if not Competency.objects.exists():
+        reseed_competency_catalogue()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Login rate limits and used TOTP codes live in the cache (Redis under scripts/test.sh):
     every test starts from an empty one, so one test's failed logins never lock out another's."""
