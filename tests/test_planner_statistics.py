@@ -17,7 +17,7 @@ from django.db import OperationalError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 
-from org.demo import DEMO_LOGINS
+from demo.organisation import DEMO_LOGINS
 from org.importer import import_org
 from org.models import StaffMember, User
 from pmsystem.db import analyze

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "appraisals",
     "rebuttals",
     "compliance",
+    # Development tools (seed_demo, bench): not in production (settings/production.py).
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,4 @@
-"""The demo documents `manage.py seed_demo` adds through `appraisals.demo`: every stage of the
+"""The demo documents `manage.py seed_demo` adds through `demo.documents`: every stage of the
 open cycle, consistent states, signatures that verify, access equal to the relations, and
 something waiting for each
 printed demo login.
@@ -30,7 +30,7 @@ from appraisals.services import stage_drift
 from appraisals.signing import STAGE_CONTENT, verify_signatures
 from compliance.access_audit import check_access
 from compliance.selectors import my_tasks
-from org.demo import DEMO_LOGINS
+from demo.organisation import DEMO_LOGINS
 from org.models import Cycle, Delegation, OrgUnit, ReportingLine, User
 from org.selectors import current_cycle
 from workplans.models import (
@@ -400,8 +400,17 @@ def test_the_foreign_keys_dropped_while_copying_are_back():
             assert referenced == expected, model.__name__
 
 
-def test_org_never_imports_the_apps_built_on_it():
-    """Data flows one way: the seed finds the apps' demo documents through the registry."""
+def test_no_domain_app_imports_the_demo_and_org_never_imports_the_apps_built_on_it():
+    """Data flows one way: `org` imports none of the apps built on it, and the demo (a
+    development tool, not installed in production) is imported by no domain app."""
+    domain = ("org", "workplans", "appraisals", "rebuttals", "compliance", "pmsystem")
+    for app in domain:
+        for path in (Path(settings.BASE_DIR) / app).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    assert node.module.split(".")[0] != "demo", path
+                elif isinstance(node, ast.Import):
+                    assert all(a.name.split(".")[0] != "demo" for a in node.names), path
     for path in (Path(settings.BASE_DIR) / "org").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and node.module:

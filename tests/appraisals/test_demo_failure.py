@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from appraisals import demo
-from org.demo import seed_demo
+from demo import documents as demo
+from demo.organisation import seed_demo
 from workplans.models import DocumentEvent, Goal, WorkPlan
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]

@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from org.demo import DEMO_LOGINS
+from demo.organisation import DEMO_LOGINS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from compliance import dashboard as reports
-from compliance.management.commands.bench import raw_aggregate_sql
+from demo.management.commands.bench import raw_aggregate_sql
 
 from .helpers import build_small_org
 

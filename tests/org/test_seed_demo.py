@@ -7,7 +7,7 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 
-from org.demo import DEMO_DOMAIN, DEMO_LOGINS, SENIORITY, _plan
+from demo.organisation import DEMO_DOMAIN, DEMO_LOGINS, SENIORITY, _plan
 from org.models import (
     Cycle,
     Delegation,
@@ -40,7 +40,8 @@ ROLE_ORDER = [
 def _organisation_only(monkeypatch):
     """These tests are about the organisation: the apps' demo documents, a few seconds more
     per seed, are tested on their own (tests/appraisals/test_demo.py)."""
-    monkeypatch.setattr("org.management.commands.seed_demo.seed_app_documents", lambda: {})
+    monkeypatch.setattr("demo.documents.seed_documents", lambda: 0)
+    monkeypatch.setattr("demo.rebuttals.seed_documents", lambda: 0)
 
 
 def seed(staff: int = 60, password: str = PASSWORD) -> str:

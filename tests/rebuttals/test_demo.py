@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from compliance.selectors import my_tasks
-from org.demo import DEMO_LOGINS
+from demo.organisation import DEMO_LOGINS
 from org.models import User
 from org.selectors import current_cycle
 from rebuttals.models import PanelRoster, RebuttalCase

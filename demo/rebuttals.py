@@ -2,8 +2,8 @@
 logins' entity, rebuttal cases at each step (filed, replied with its panel, reported,
 forwarded), so the demo HOD, HR focal point and panel chair find something waiting.
 
-Found by `org.demo.seed_app_documents` through the app registry; idempotent (nothing is added
-once a roster exists)."""
+Called by `manage.py seed_demo` after `demo.documents`; idempotent (nothing is added once a
+roster exists)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from appraisals.models import Appraisal
-from org.demo import DEMO_LOGINS
+from demo.organisation import DEMO_LOGINS
 from org.models import Cycle, DepartmentRole, OrgUnit, RatingLevel, StaffMember, User
 from pmsystem.i18n import phrase
+from rebuttals import services
+from rebuttals.models import Group, PanelMember, PanelRoster, RebuttalCase
 from workplans.signing import record_event
-
-from . import services
-from .models import Group, PanelMember, PanelRoster, RebuttalCase
 
 PER_GROUP = 3
 

@@ -1,8 +1,7 @@
 """Demo documents for `manage.py seed_demo`: unit work plans, and work plans, mid-point reviews
-and end-of-cycle evaluations at every stage, on the organisation `org.demo` builds.
+and end-of-cycle evaluations at every stage, on the organisation `demo.organisation` builds.
 
-`org.demo.seed_app_documents` finds `seed_documents` here through the app registry (`org`
-never imports the apps built on it). It works in two parts:
+`manage.py seed_demo` calls `seed_documents` here. It works in two parts:
 
 - In bulk, for (almost) everyone: the unit work plans (3-4 goals per entity; two or three per
   division, section and unit, each aligned to a goal of the level above) and one document per
@@ -43,7 +42,20 @@ from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from org.demo import CURRENT_CYCLE, DEMO_LOGINS, PREVIOUS_CYCLE
+from appraisals import services
+from appraisals.models import (
+    Appraisal,
+    CompetencyAssessment,
+    GoalAssessment,
+    ImprovementPlan,
+    ImprovementPlanMeeting,
+    RollBack,
+    SupervisorComment,
+)
+from appraisals.services import Assessment, refresh_document_stages
+from appraisals.signing import STAGE_CONTENT, current_stage_content
+from appraisals.workflow import APPRAISAL
+from demo.organisation import CURRENT_CYCLE, DEMO_LOGINS, PREVIOUS_CYCLE
 from org.models import (
     Cycle,
     Delegation,
@@ -74,8 +86,7 @@ from workplans.services import DevelopmentGoalInput, GoalInput
 from workplans.signing import canonical_json, work_plan_content
 from workplans.workflow import MIDPOINT, WORK_PLAN
 
-from . import services
-from .demo_texts import (
+from .texts import (
     CHECK_IN_NOTES,
     DEVELOPMENT_GOALS,
     FINAL_COMMENTS,
@@ -100,18 +111,6 @@ from .demo_texts import (
     SUPERVISOR_COMMENTS,
     THEMES,
 )
-from .models import (
-    Appraisal,
-    CompetencyAssessment,
-    GoalAssessment,
-    ImprovementPlan,
-    ImprovementPlanMeeting,
-    RollBack,
-    SupervisorComment,
-)
-from .services import Assessment, refresh_document_stages
-from .signing import STAGE_CONTENT, current_stage_content
-from .workflow import APPRAISAL
 
 FLUSH_EVERY = 4000  # documents planned between two writes of every table
 

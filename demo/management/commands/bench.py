@@ -33,7 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from compliance import dashboard as reports
-from org.demo import DEMO_DOMAIN, DEMO_LOGINS
+from demo.organisation import DEMO_DOMAIN, DEMO_LOGINS
 from org.models import Cycle, DepartmentRole, OrgUnit, StaffMember, User
 from org.services import assign_department_role
 from pmsystem.db import analyze

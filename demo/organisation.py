@@ -11,18 +11,20 @@ Shape: the Executive Office of the Secretary-General plus departments, offices a
 genders, entry-on-duty dates, contracts and probation; the open cycle 2026-27 and the closed
 cycle 2025-26 with a reporting line for every staff member in each (the FRO is a more senior
 person in the same or parent unit, the SRO a different, more senior person still); HODs, HR
-focal points and staff representatives with their grants; two delegations; a superuser.
+focal points and staff representatives; two delegations; a superuser.
 Everything but the delegations' dates (a week before to three weeks after the day of seeding,
 so they are current when the demo is shown) follows from `staff` alone.
 
-The documents (work plans, evaluations) belong to the apps built on `org`: each may seed its
-own through `seed_app_documents`, which finds them through the app registry.
+The documents (work plans, evaluations, rebuttals) are seeded onto it by `demo.documents` and
+`demo.rebuttals`, which `manage.py seed_demo` calls in turn.
+
+The demo app (`demo/`) is a development tool: production settings do not install it and the
+production image leaves it out.
 """
 
 from __future__ import annotations
 
 import datetime
-import importlib
 import random
 import unicodedata
 from collections import Counter
@@ -30,14 +32,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
-from django.apps import apps
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from pmsystem.db import analyze
-
-from .models import (
+from org.models import (
     Cycle,
     Delegation,
     DepartmentRole,
@@ -47,7 +46,8 @@ from .models import (
     User,
     category_for_grade,
 )
-from .services import ApplicationError, create_cycle, create_delegation
+from org.services import ApplicationError, create_cycle, create_delegation
+from pmsystem.db import analyze
 
 DEMO_DOMAIN = "demo.pmsystem.org"
 DEFAULT_PASSWORD = "demo-pass-2026"  # noqa: S105 - the documented demo password (README)
@@ -341,31 +341,6 @@ def seed_demo(*, staff: int = DEFAULT_STAFF, password: str = DEFAULT_PASSWORD) -
         units=len(plan.units),
         logins=logins,
     )
-
-
-def seed_app_documents() -> dict[str, int]:
-    """Let every app built on `org` seed its demo documents onto the demo organisation.
-
-    An installed app may expose `seed_documents() -> int` (how many documents it added; 0 when
-    they are already there) in its `demo` module; it is found through the app registry, so
-    that `org` never imports the apps built on it. Returns the count per app label, in
-    INSTALLED_APPS order.
-    """
-    results = {}
-    for config in apps.get_app_configs():
-        if config.name == "org":
-            continue
-        module_name = f"{config.name}.demo"
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        seed = getattr(module, "seed_documents", None)
-        if seed is not None:
-            results[config.label] = seed()
-    return results
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""The words of the demo documents (`appraisals.demo`): unit and staff goals by theme,
+"""The words of the demo documents (`demo.documents`): unit and staff goals by theme,
 development goals, and the comments people write at each step."""
 
 from __future__ import annotations

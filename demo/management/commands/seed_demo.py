@@ -4,7 +4,8 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from org.demo import DEFAULT_PASSWORD, DEFAULT_STAFF, MIN_STAFF, seed_app_documents, seed_demo
+from demo import documents, rebuttals
+from demo.organisation import DEFAULT_PASSWORD, DEFAULT_STAFF, MIN_STAFF, seed_demo
 from org.notifications import muted
 from org.services import ApplicationError
 from pmsystem.db import analyze
@@ -43,8 +44,12 @@ class Command(BaseCommand):
             # No email: the demo addresses are not real, and stdout carries only the logins.
             with transaction.atomic(), muted():
                 result = seed_demo(staff=staff, password=password)
-                documents = seed_app_documents()
-                if result.created or any(documents.values()):
+                # Each stage's demo, in the order the stages build on each other.
+                seeded = {
+                    "appraisals": documents.seed_documents(),
+                    "rebuttals": rebuttals.seed_documents(),
+                }
+                if result.created or any(seeded.values()):
                     # Whatever the apps' demos wrote: the next query (the first page, the
                     # bench, a test) is planned on these rows, not on empty tables.
                     analyze(apps.get_models(include_auto_created=True))
@@ -58,7 +63,7 @@ class Command(BaseCommand):
             )
         else:
             self.stderr.write(f"The demo organisation already exists ({result.staff} staff).")
-        added = {label: count for label, count in documents.items() if count}
+        added = {label: count for label, count in seeded.items() if count}
         for label, count in added.items():
             self.stderr.write(f"Seeded {count} demo documents ({label}).")
         if result.created or added:
