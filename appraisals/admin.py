@@ -3,7 +3,7 @@ are read-only here; an attempt to change one is logged."""
 
 from django.contrib import admin
 
-from workplans.admin import ReadOnlyAdmin
+from pmsystem.admin import ReadOnlyAdmin
 
 from .models import Appraisal, ImprovementPlan, RollBack
 

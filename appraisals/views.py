@@ -9,13 +9,14 @@ from csp.constants import NONE
 from csp.decorators import csp
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from org.selectors import current_cycle
+from pmsystem import registry
 from pmsystem.errors import ApplicationError
 from workplans.models import WorkPlan
 from workplans.permissions import relations_for
@@ -91,20 +92,11 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
             "rebuttable": appraisal.final_rating is not None and appraisal.final_rating.rebuttable,
             "rebuttal_open": appraisal.rebuttal_deadline is not None
             and datetime.date.today() <= appraisal.rebuttal_deadline,
-            "rebuttal": None if supervisor_only else _rebuttal_of(document),
+            **({} if supervisor_only else registry.evaluation_extras(document)),
             "reason_form": ReasonForm(),
             **context,
         },
     )
-
-
-def _rebuttal_of(document: WorkPlan):
-    """The rebuttal case, through the reverse relation the rebuttals app (built on this one)
-    adds; appraisals never imports rebuttals."""
-    try:
-        return document.rebuttal
-    except (ObjectDoesNotExist, AttributeError):
-        return None
 
 
 @require_POST

@@ -40,14 +40,12 @@ from __future__ import annotations
 
 import datetime
 import functools
-import importlib
 import time
 import uuid
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 
-from django.apps import apps
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
@@ -58,6 +56,7 @@ from django.utils.translation import gettext, pgettext_lazy
 
 from org.models import Cycle, User
 from org.services import DEFAULT_REMINDER_DAYS
+from pmsystem import registry
 from pmsystem.i18n import language_of
 from pmsystem.pending import PendingAction, Stage
 
@@ -81,18 +80,10 @@ ROLE_LABELS = {
 # --- the registry of pending actions --------------------------------------------------------
 
 
-@functools.cache
 def providers() -> tuple[ModuleType, ...]:
-    """Every installed app's `pending` module (see `pmsystem.pending`)."""
-    found = []
-    for config in apps.get_app_configs():
-        name = f"{config.name}.pending"
-        try:
-            found.append(importlib.import_module(name))
-        except ModuleNotFoundError as error:
-            if error.name != name:
-                raise
-    return tuple(found)
+    """Every app's `pending` module (see `pmsystem.pending`), as registered in
+    `pmsystem.registry` by the app itself."""
+    return registry.pending_providers()
 
 
 @functools.cache

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from pmsystem.adminforms import service_checked_form
+from pmsystem.admin import service_checked_form
 
 from . import services
 from .models import (

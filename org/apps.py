@@ -7,10 +7,6 @@ class OrgConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self) -> None:
-        from pmsystem.http import register_id_converter
-
         from . import security_log
 
         security_log.connect()
-        # Before any URLconf is loaded: every project route spells its ids `<id:...>`.
-        register_id_converter()

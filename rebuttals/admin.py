@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from workplans.admin import ReadOnlyAdmin
+from pmsystem.admin import ReadOnlyAdmin
 
 from .models import PanelRoster, RebuttalCase, RosterMember
 

@@ -187,3 +187,9 @@ def rebuttal_tasks(user: User, cycle) -> list:
                 )
             )
     return tasks
+
+
+def evaluation_extra(document) -> dict:
+    """What the evaluation page shows of the rebuttal stage (`pmsystem.registry`): the case of
+    the document, if one was filed."""
+    return {"rebuttal": RebuttalCase.objects.filter(document_id=document.pk).first()}

@@ -22,7 +22,16 @@ TEMPLATES = ROOT / "templates"
 CATALOGUE = ROOT / "locale" / "fr" / "LC_MESSAGES" / "django.po"
 # What makemessages reads: the project's own code and templates (not the tests, the vendored
 # static files, the docs or the virtualenv).
-SOURCES = ["manage.py", "pmsystem", "org", "workplans", "appraisals", "rebuttals", "compliance"]
+SOURCES = [
+    "manage.py",
+    "pmsystem",
+    "org",
+    "workplans",
+    "appraisals",
+    "rebuttals",
+    "compliance",
+    "demo",
+]
 SOURCES += ["templates"]
 
 # Words that are the same in every language: the product's name and file formats.

@@ -4,8 +4,7 @@ as everywhere in the application."""
 from django.contrib import admin
 from django.utils.translation import gettext
 
-from pmsystem.adminforms import service_checked_form
-from pmsystem.security import log_event
+from pmsystem.admin import ReadOnlyAdmin, service_checked_form
 
 from . import services
 from .models import (
@@ -17,27 +16,6 @@ from .models import (
     Signature,
     WorkPlan,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The record cannot be edited or deleted; an attempt through the admin is logged."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and request.method == "POST":
-            log_event(
-                "signed_stage_change_refused",
-                user=request.user.pk,
-                via="admin",
-                model=obj._meta.label,
-                object=obj.pk,
-            )
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Competency)

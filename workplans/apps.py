@@ -7,6 +7,8 @@ class WorkplansConfig(AppConfig):
     verbose_name = _("Workplans")
 
     def ready(self) -> None:
-        # Connects the receiver that re-derives document grants when reporting lines change,
-        # also in processes that never load the views (e.g. `manage.py import_org`).
-        from . import permissions  # noqa: F401
+        from pmsystem import registry
+
+        from . import pending
+
+        registry.register_pending(pending)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.openid_connect",
     "django_htmx",
     "django_filters",
+    "pmsystem",
     "org",
     "workplans",
     "appraisals",

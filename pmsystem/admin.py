@@ -1,4 +1,8 @@
-"""Django admin forms that ask the same service rules as every other route.
+"""Django admin base classes shared by every app: the read-only record, and forms that ask the
+same service rules as every other route.
+
+`ReadOnlyAdmin`: the record (documents, signatures, the timeline, reminders...) cannot be
+added, changed or deleted through the admin; an attempt to change it is logged.
 
 A model's `full_clean` checks its own fields; the rules that span records (a delegation that
 would give someone two roles on a document, overlapping reporting lines) live in services.
@@ -12,7 +16,31 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django import forms
+from django.contrib import admin
 from django.db import models
+
+from .security import log_event
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The record cannot be edited or deleted; an attempt through the admin is logged."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and request.method == "POST":
+            log_event(
+                "signed_stage_change_refused",
+                user=request.user.pk,
+                via="admin",
+                model=obj._meta.label,
+                object=obj.pk,
+            )
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 def service_checked_form(

@@ -1,0 +1,41 @@
+"""The one registry through which an app contributes to the apps below it.
+
+An earlier stage never imports a later one; a later stage plugs into it here, by explicit
+calls in its `AppConfig.ready` (no import-by-name loops, no signals):
+
+- `register_pending(module)`: a `pending` module (`pmsystem.pending`): what waits for whom, by
+  when; `compliance.reminders` sweeps every registered one and My tasks lists them.
+- `register_evaluation_extra(function)`: `function(document) -> dict` adds what a later stage
+  shows on the evaluation page (the rebuttals app: the document's rebuttal case).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+_pending: list[ModuleType] = []
+_evaluation_extras: list[Callable[[Any], dict]] = []
+
+
+def register_pending(module: ModuleType) -> None:
+    if module not in _pending:
+        _pending.append(module)
+
+
+def pending_providers() -> tuple[ModuleType, ...]:
+    return tuple(_pending)
+
+
+def register_evaluation_extra(function: Callable[[Any], dict]) -> None:
+    if function not in _evaluation_extras:
+        _evaluation_extras.append(function)
+
+
+def evaluation_extras(document) -> dict:
+    """What the later stages add to the evaluation page of `document`."""
+    extras: dict = {}
+    for function in _evaluation_extras:
+        extras.update(function(document))
+    return extras
