@@ -21,13 +21,16 @@ from org.models import RatingLevel, RatingScale, User
 from org.notifications import notify
 from pmsystem import freeze
 from pmsystem.errors import ApplicationError
+from pmsystem.events import record_event
 from pmsystem.i18n import phrase, translated
+from pmsystem.models import Signature
 from pmsystem.security import log_event
+from pmsystem.signatures import record_signature
 from pmsystem.stages import Stage
-from workplans.models import MidpointReview, Signature, WorkPlan
+from workplans.locks import lock_document, lock_midpoint
+from workplans.models import MidpointReview, WorkPlan
 from workplans.permissions import hr_conflict_refusal, relations_for
 from workplans.selectors import current_line
-from workplans.signing import record_event, record_signature
 from workplans.workflow import MIDPOINT, WORK_PLAN
 
 from .models import (
@@ -62,11 +65,8 @@ class Assessment:
 
 
 def _lock(document: WorkPlan) -> tuple[WorkPlan, Appraisal]:
-    document = (
-        WorkPlan.objects.select_for_update(of=("self",))
-        .select_related("staff__user", "staff__unit", "cycle")
-        .get(pk=document.pk)
-    )
+    """The document locked first (`workplans.locks`), then its evaluation."""
+    document = lock_document(document)
     appraisal = Appraisal.objects.select_for_update().filter(pk=document.pk).first()
     return document, appraisal or Appraisal(document=document)
 
@@ -559,7 +559,8 @@ def roll_back_document(
             ):
                 setattr(appraisal, field, None)
             appraisal.save()
-        midpoint = MidpointReview.objects.select_for_update().filter(work_plan=document).first()
+        midpoint = lock_midpoint(document)
+        midpoint = midpoint if midpoint.pk else None
         if target_stage == "midpoint":
             MIDPOINT.apply(midpoint, "roll_back", hr)
             midpoint.staff_submitted_at = None

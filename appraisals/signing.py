@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pmsystem.models import Signature
+from pmsystem.signatures import content_hash
 from pmsystem.stages import position
-from workplans.models import Goal, GoalChange, MidpointReview, Signature, WorkPlan
-from workplans.signing import content_hash
+from workplans.models import Goal, GoalChange, MidpointReview, WorkPlan
 
 from .models import Appraisal
 

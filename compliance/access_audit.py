@@ -25,9 +25,10 @@ from django.db.models import Q
 from appraisals.services import stage_drift
 from org.models import Cycle, User
 from org.relations import current_delegations, lines_in_effect, today
+from pmsystem.models import Signature
 from pmsystem.security import log_event
 from workplans.conflicts import Held, resolve
-from workplans.models import AdditionalSupervisor, Signature, WorkPlan
+from workplans.models import AdditionalSupervisor, WorkPlan
 from workplans.permissions import documents_where
 
 LIST_RELATIONS = ("fro", "sro", "additional_supervisor")

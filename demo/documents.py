@@ -69,21 +69,21 @@ from org.models import (
 from org.notifications import muted
 from pmsystem.db import analyze
 from pmsystem.i18n import phrase, render_in
+from pmsystem.models import DocumentEvent, Signature
+from pmsystem.signatures import canonical_json
 from workplans import services as work_plan_services
 from workplans.models import (
     AdditionalSupervisor,
     CheckIn,
     Competency,
     DevelopmentGoal,
-    DocumentEvent,
     Goal,
     GoalChange,
     MidpointReview,
-    Signature,
     WorkPlan,
 )
 from workplans.services import DevelopmentGoalInput, GoalInput
-from workplans.signing import canonical_json, work_plan_content
+from workplans.signing import work_plan_content
 from workplans.workflow import MIDPOINT, WORK_PLAN
 
 from .texts import (

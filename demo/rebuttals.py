@@ -17,10 +17,10 @@ from django.utils.translation import gettext_noop
 from appraisals.models import Appraisal
 from demo.organisation import DEMO_LOGINS
 from org.models import Cycle, DepartmentRole, OrgUnit, RatingLevel, StaffMember, User
+from pmsystem.events import record_event
 from pmsystem.i18n import phrase
 from rebuttals import services
 from rebuttals.models import Group, PanelMember, PanelRoster, RebuttalCase
-from workplans.signing import record_event
 
 PER_GROUP = 3
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from pmsystem.errors import ApplicationError
 from pmsystem.i18n import phrase
+from pmsystem.models import Signature
 
 from .models import (
     Cycle,
@@ -246,15 +247,11 @@ def signed_roles_on_document(*, staff_id: int, cycle_id: int) -> dict[int, set[s
 
 def signed_roles_on_documents(staff_ids) -> dict[tuple[int, int], dict[int, set[str]]]:
     """For the documents of these staff members: (staff id, cycle id) → {signer id: roles}, in
-    one query per thousand staff members. (The signatures live in `workplans`, built on
-    `org`: read through the app registry.)"""
-    from django.apps import apps
-
-    signature = apps.get_model("workplans", "Signature")
+    one query per thousand staff members."""
     signed: dict[tuple[int, int], dict[int, set[str]]] = {}
     staff_ids = sorted(set(staff_ids))
     for start in range(0, len(staff_ids), 1000):
-        for staff_id, cycle_id, signer_id, role in signature.objects.filter(
+        for staff_id, cycle_id, signer_id, role in Signature.objects.filter(
             document__staff_id__in=staff_ids[start : start + 1000]
         ).values_list("document__staff_id", "document__cycle_id", "signer_id", "role"):
             signed.setdefault((staff_id, cycle_id), {}).setdefault(signer_id, set()).add(role)
@@ -324,7 +321,7 @@ def _officer_delegation_conflict(
         .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=start))
         .exclude(cycle__status=Cycle.Status.CLOSED)
     )
-    signature = apps.get_model("workplans", "Signature")
+    # Additional supervisors belong to `workplans`, built on `org`: through the app registry.
     supervisor = apps.get_model("workplans", "AdditionalSupervisor")
     found = (
         lines.filter(Q(staff_id=acting.pk) | Q(**{f"{other}_id": acting.pk}))
@@ -340,7 +337,7 @@ def _officer_delegation_conflict(
             Q(supervisor_id=acting.pk, state="accepted"),
             gettext("additional supervisor"),
         ),
-        (signature, Q(signer_id=acting.pk) & ~Q(role=role), gettext("a signer")),
+        (Signature, Q(signer_id=acting.pk) & ~Q(role=role), gettext("a signer")),
     ):
         field = "work_plan" if model is supervisor else "document"
         row = (

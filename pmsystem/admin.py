@@ -19,6 +19,7 @@ from django import forms
 from django.contrib import admin
 from django.db import models
 
+from .models import DocumentEvent, Signature
 from .security import log_event
 
 
@@ -57,3 +58,28 @@ def service_checked_form(
                     self.add_error(None, reason)
 
     return ServiceCheckedForm
+
+
+@admin.register(Signature)
+class SignatureAdmin(ReadOnlyAdmin):
+    list_display = [
+        "document",
+        "stage",
+        "action",
+        "signer",
+        "role",
+        "acting_for",
+        "signed_at",
+        "voided_at",
+    ]
+    list_filter = ["stage", "action", "role"]
+    search_fields = ["document__staff__index_number", "signer__email", "content_hash"]
+    list_select_related = ["document__staff__user", "document__cycle", "signer", "acting_for"]
+
+
+@admin.register(DocumentEvent)
+class DocumentEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "document", "kind", "summary", "actor"]
+    list_filter = ["kind"]
+    search_fields = ["document__staff__index_number", "summary", "actor__email"]
+    list_select_related = ["document__staff__user", "document__cycle", "actor"]

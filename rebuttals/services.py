@@ -19,12 +19,13 @@ from appraisals.models import Appraisal, CompetencyAssessment, GoalAssessment
 from org.models import OrgUnit, RatingLevel, ReportingLine, User
 from org.notifications import notify
 from pmsystem.errors import ApplicationError
+from pmsystem.events import record_event
 from pmsystem.i18n import Phrase, phrase
 from pmsystem.security import log_event
+from workplans.locks import lock_document
 from workplans.models import WorkPlan
 from workplans.permissions import hr_conflict_refusal, role_holders
 from workplans.selectors import current_line
-from workplans.signing import record_event
 
 from .models import (
     GROUP_NAMES,
@@ -242,11 +243,7 @@ def file_rebuttal(
 ) -> RebuttalCase:
     """The staff member rebuts a rebuttable final rating within the window (setting), with a
     statement and attachments. Late filing is refused with the date the window closed."""
-    document = (
-        WorkPlan.objects.select_for_update(of=("self",))
-        .select_related("cycle", "staff__user", "staff__unit")
-        .get(pk=document.pk)
-    )
+    document = lock_document(document)
     if RebuttalCase.objects.filter(document=document).exists():
         raise ApplicationError(gettext("A rebuttal of this evaluation was already filed."))
     case = RebuttalCase(document=document, state=S.NOT_FILED)

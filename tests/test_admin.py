@@ -46,8 +46,8 @@ def test_a_signed_evaluation_cannot_be_changed_in_the_admin_and_the_attempt_is_l
 def test_timeline_events_cannot_be_edited_or_deleted_in_the_admin(superuser_client):
     document = make_document_at("self_assessment")
     event = document.events.first()
-    change = reverse("admin:workplans_documentevent_change", args=[event.pk])
-    delete = reverse("admin:workplans_documentevent_delete", args=[event.pk])
+    change = reverse("admin:pmsystem_documentevent_change", args=[event.pk])
+    delete = reverse("admin:pmsystem_documentevent_delete", args=[event.pk])
     assert superuser_client.post(change, {"summary": "edited"}).status_code == 403
     assert superuser_client.post(delete, {"post": "yes"}).status_code == 403
     event.refresh_from_db()

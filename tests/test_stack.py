@@ -209,7 +209,9 @@ def test_deploy_check_passes_with_the_compose_environment():
     assert "no issues" in result.stdout
 
 
-def test_dockerfile_builds_the_production_image():
+def test_the_dockerfile_installs_what_make_run_installs_and_runs_unprivileged():
+    """No Docker engine runs here: this reads the Dockerfile for what the image must hold (the
+    image itself is exercised through its entrypoint, below)."""
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert re.search(r"^FROM python:3\.11-slim-bookworm\s*$", dockerfile, re.M)
     # The same Debian packages `make run` installs (WeasyPrint's Pango and a font).
@@ -225,6 +227,31 @@ def test_dockerfile_builds_the_production_image():
     assert "manage.py compilemessages" in dockerfile
     users = re.findall(r"^USER (\S+)", dockerfile, re.M)
     assert users and users[-1] not in {"root", "0"}
+
+
+@pytest.mark.subprocess
+def test_the_production_image_and_settings_leave_the_demo_out():
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert "demo" in ignored
+    from pmsystem.settings import base
+
+    env = base_env() | resolved_environment("web", secrets_given())
+    script = (
+        "import os, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'pmsystem.settings'; "
+        "django.setup(); from django.conf import settings; "
+        "print('demo' in settings.INSTALLED_APPS)"
+    )
+    assert "demo" in base.INSTALLED_APPS
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout.strip() == "False", result.stderr
 
 
 def free_port() -> int:

@@ -5,17 +5,10 @@ from django.contrib import admin
 from django.utils.translation import gettext
 
 from pmsystem.admin import ReadOnlyAdmin, service_checked_form
+from pmsystem.models import Signature
 
 from . import services
-from .models import (
-    AdditionalSupervisor,
-    Competency,
-    DocumentEvent,
-    Goal,
-    MidpointReview,
-    Signature,
-    WorkPlan,
-)
+from .models import AdditionalSupervisor, Competency, Goal, MidpointReview, WorkPlan
 
 
 @admin.register(Competency)
@@ -108,28 +101,3 @@ class AdditionalSupervisorAdmin(ReadOnlyAdmin):
     list_display = ["work_plan", "supervisor", "state", "proposed_at", "answered_at"]
     list_filter = ["state"]
     list_select_related = ["work_plan__staff__user", "work_plan__cycle", "supervisor"]
-
-
-@admin.register(Signature)
-class SignatureAdmin(ReadOnlyAdmin):
-    list_display = [
-        "document",
-        "stage",
-        "action",
-        "signer",
-        "role",
-        "acting_for",
-        "signed_at",
-        "voided_at",
-    ]
-    list_filter = ["stage", "action", "role"]
-    search_fields = ["document__staff__index_number", "signer__email", "content_hash"]
-    list_select_related = ["document__staff__user", "document__cycle", "signer", "acting_for"]
-
-
-@admin.register(DocumentEvent)
-class DocumentEventAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "document", "kind", "summary", "actor"]
-    list_filter = ["kind"]
-    search_fields = ["document__staff__index_number", "summary", "actor__email"]
-    list_select_related = ["document__staff__user", "document__cycle", "actor"]

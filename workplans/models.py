@@ -7,11 +7,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from org.models import Cycle, OrgUnit, StaffMember
-from pmsystem.i18n import render
 from pmsystem.stages import Stage
 
 
@@ -380,128 +379,3 @@ class MidpointReview(models.Model):
 
     def content(self) -> dict:
         return {"staff_comments": self.staff_comments, "fro_comments": self.fro_comments}
-
-
-class Signature(models.Model):
-    """Who signed which stage, in which role (acting for whom), when, and the SHA-256 of the
-    stage's content at that moment. Voided, never deleted, by a roll-back."""
-
-    document = models.ForeignKey(
-        WorkPlan, on_delete=models.CASCADE, related_name="signatures", verbose_name=_("document")
-    )
-    stage = models.CharField(_("stage"), max_length=32)
-    action = models.CharField(_("action"), max_length=32)
-    signer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("signer"),
-    )
-    role = models.CharField(_("role"), max_length=32)
-    acting_for = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("acting for"),
-    )
-    signed_at = models.DateTimeField(_("signed at"), auto_now_add=True)
-    content = models.JSONField(_("content"))
-    content_hash = models.CharField(_("content hash"), max_length=64)
-    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
-    void_reason = models.TextField(_("void reason"), blank=True)
-
-    class Meta:
-        ordering = ["signed_at", "pk"]
-        verbose_name = _("signature")
-        verbose_name_plural = _("signatures")
-        indexes = [models.Index(fields=["document", "stage"])]
-
-    def __str__(self) -> str:
-        values = {
-            "stage": self.stage,
-            "action": self.action,
-            "signer": self.signer,
-            "principal": self.acting_for,
-        }
-        if self.acting_for_id:
-            return gettext("%(stage)s/%(action)s signed by %(signer)s acting for %(principal)s") % (
-                values
-            )
-        return gettext("%(stage)s/%(action)s signed by %(signer)s") % values
-
-    # Labels for people of what the signer did (the stage's own label is `pmsystem.stages`').
-    ACTION_LABELS = {
-        "submit": pgettext_lazy("signature", "Submitted"),
-        "approve": pgettext_lazy("signature", "Approved"),
-        "return": pgettext_lazy("signature", "Returned for changes"),
-        "submit_midpoint": _("Staff comments signed"),
-        "finalise_midpoint": pgettext_lazy("signature", "Finalised"),
-        "submit_self_evaluation": pgettext_lazy("signature", "Submitted"),
-        "sign_evaluation": pgettext_lazy("signature", "Signed"),
-        "approve_evaluation": pgettext_lazy("signature", "Approved"),
-        "return_to_fro": _("Returned to the FRO"),
-        "acknowledge": pgettext_lazy("signature", "Acknowledged"),
-    }
-    ROLE_LABELS = {"staff": _("Staff member"), "fro": _("FRO"), "sro": _("SRO")}
-
-    @property
-    def stage_label(self) -> str:
-        return Stage(self.stage).label if self.stage in Stage.values else self.stage
-
-    @property
-    def action_label(self) -> str:
-        return self.ACTION_LABELS.get(self.action, self.action)
-
-    @property
-    def role_label(self) -> str:
-        return self.ROLE_LABELS.get(self.role, self.role.upper())
-
-
-class DocumentEvent(models.Model):
-    """The document's timeline: append-only (the application never edits or deletes a row)."""
-
-    document = models.ForeignKey(
-        WorkPlan, on_delete=models.CASCADE, related_name="events", verbose_name=_("document")
-    )
-    kind = models.CharField(_("kind"), max_length=48)
-    summary = models.CharField(_("summary"), max_length=300)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("actor"),
-    )
-    acting_for = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("acting for"),
-    )
-    comment = models.TextField(_("comment"), blank=True)
-    data = models.JSONField(_("data"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-        verbose_name = _("document event")
-        verbose_name_plural = _("document events")
-
-    def __str__(self) -> str:
-        return self.summary
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise ValueError("Timeline events are append-only.")
-        super().save(*args, **kwargs)
-
-    @property
-    def text(self) -> str:
-        """The summary in the reader's language (events written as a phrase), else as stored."""
-        stored = self.data.get("phrase") if isinstance(self.data, dict) else None
-        return render(stored) if stored else self.summary

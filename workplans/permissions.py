@@ -26,9 +26,10 @@ from org.models import DepartmentRole, OrgUnit, User
 from org.permissions import entity_ids_where, hod_entity_ids
 from org.relations import current_delegations, current_department_roles, lines_in_effect
 from pmsystem import freeze
+from pmsystem.models import Signature
 
 from .conflicts import DOCUMENT_ROLES, Held, Relations, resolve
-from .models import AdditionalSupervisor, MidpointReview, Signature, WorkPlan
+from .models import AdditionalSupervisor, MidpointReview, WorkPlan
 
 HR_ONLY = frozenset({"hr"})
 OFFICER_ROLES = ("fro", "sro")

@@ -12,17 +12,9 @@ from django.utils.translation import gettext, ngettext
 
 from org.models import Cycle, OrgUnit, ReportingLine, StaffMember, User
 from org.relations import line_in_effect, lines_in_effect
+from pmsystem.models import DocumentEvent, Signature
 
-from .models import (
-    AdditionalSupervisor,
-    CheckIn,
-    Competency,
-    DocumentEvent,
-    Goal,
-    MidpointReview,
-    Signature,
-    WorkPlan,
-)
+from .models import AdditionalSupervisor, CheckIn, Competency, Goal, MidpointReview, WorkPlan
 from .permissions import READERS, documents_where, visible_work_plans
 
 

@@ -20,10 +20,14 @@ from org.models import Cycle, OrgUnit, StaffMember, User
 from org.notifications import notify
 from pmsystem import freeze
 from pmsystem.errors import ApplicationError
+from pmsystem.events import record_event
 from pmsystem.i18n import Phrase, phrase
+from pmsystem.signatures import record_signature
 from pmsystem.stages import Stage
 
 from .conflicts import ROLE_NAMES
+from .locks import lock_document as _lock
+from .locks import lock_midpoint as _lock_midpoint
 from .models import (
     AdditionalSupervisor,
     CheckIn,
@@ -36,7 +40,7 @@ from .models import (
 )
 from .permissions import can_manage_unit_goals, is_fro_of, relations_for, role_holders
 from .selectors import alignment_choices, current_line, unit_alignment_choices, work_plan_problems
-from .signing import record_event, record_signature, work_plan_content
+from .signing import work_plan_content
 from .workflow import MIDPOINT, WORK_PLAN
 
 ROLE_LABELS = {"staff": _("Staff member"), "fro": _("FRO"), "sro": _("SRO")}
@@ -58,15 +62,6 @@ class DevelopmentGoalInput:
     title: str
     activities: str = ""
     target_date: datetime.date | None = None
-
-
-def _lock(work_plan: WorkPlan) -> WorkPlan:
-    """Re-read the document under a row lock so concurrent actions take turns."""
-    return (
-        WorkPlan.objects.select_for_update(of=("self",))
-        .select_related("staff__user", "staff__unit", "cycle")
-        .get(pk=work_plan.pk)
-    )
 
 
 def _require_part(actor: User, work_plan: WorkPlan, part: str) -> frozenset[str]:
@@ -713,13 +708,6 @@ def add_check_in(*, work_plan: WorkPlan, actor: User, held_on: datetime.date, no
 
 
 # --- mid-point review ----------------------------------------------------------------------
-
-
-def _lock_midpoint(work_plan: WorkPlan) -> MidpointReview:
-    try:
-        return MidpointReview.objects.select_for_update().get(work_plan=work_plan)
-    except MidpointReview.DoesNotExist:
-        return MidpointReview(work_plan=work_plan)
 
 
 @transaction.atomic

@@ -15,10 +15,10 @@ import pytest
 from appraisals import services
 from appraisals.models import Appraisal
 from appraisals.workflow import APPRAISAL
+from pmsystem.models import DocumentEvent, Signature
 from tests.appraisals.helpers import make_document_at, rate_everything
 from tests.concurrency import race, require_postgresql, reseed_competency_catalogue, slow_down
 from tests.workplans.helpers import fro_of, sro_of
-from workplans.models import DocumentEvent, Signature
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -33,18 +33,18 @@ from compliance.selectors import my_tasks
 from demo.organisation import DEMO_LOGINS
 from org.models import Cycle, Delegation, OrgUnit, ReportingLine, User
 from org.selectors import current_cycle
+from pmsystem.models import DocumentEvent, Signature
+from pmsystem.signatures import content_hash
 from workplans.models import (
     AdditionalSupervisor,
     CheckIn,
     DevelopmentGoal,
-    DocumentEvent,
     Goal,
     GoalChange,
     MidpointReview,
-    Signature,
     WorkPlan,
 )
-from workplans.signing import content_hash, work_plan_content
+from workplans.signing import work_plan_content
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 

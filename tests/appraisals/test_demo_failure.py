@@ -8,7 +8,8 @@ import pytest
 
 from demo import documents as demo
 from demo.organisation import seed_demo
-from workplans.models import DocumentEvent, Goal, WorkPlan
+from pmsystem.models import DocumentEvent
+from workplans.models import Goal, WorkPlan
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 

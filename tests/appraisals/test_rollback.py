@@ -16,6 +16,7 @@ from appraisals.permissions import HR_TRANSITIONS, allowed_actions
 from appraisals.selectors import document_stage, evaluation_context, rollback_targets
 from org.models import DepartmentRole
 from pmsystem.errors import ApplicationError
+from pmsystem.models import DocumentEvent, Signature
 from tests.appraisals.helpers import (
     appraisal_of,
     fill_self_evaluation,
@@ -34,7 +35,7 @@ from tests.workplans.helpers import (
     sro_of,
 )
 from workplans import services as workplan_services
-from workplans.models import DocumentEvent, MidpointReview, Signature, WorkPlan
+from workplans.models import MidpointReview, WorkPlan
 
 pytestmark = pytest.mark.django_db
 

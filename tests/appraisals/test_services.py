@@ -25,6 +25,8 @@ from appraisals.selectors import evaluation_context
 from appraisals.services import Assessment
 from org.models import Delegation, DepartmentRole, RatingScale
 from pmsystem.errors import ApplicationError
+from pmsystem.models import DocumentEvent, Signature
+from pmsystem.signatures import content_hash
 from tests.appraisals.helpers import (
     appraisal_of,
     fill_self_evaluation,
@@ -43,8 +45,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.workplans.helpers import fro_of, make_approved_work_plan, sro_of
-from workplans.models import AdditionalSupervisor, DocumentEvent, Signature
-from workplans.signing import content_hash
+from workplans.models import AdditionalSupervisor
 
 pytestmark = pytest.mark.django_db
 

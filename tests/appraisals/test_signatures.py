@@ -8,18 +8,12 @@ import pytest
 from appraisals import services
 from appraisals.models import Appraisal, CompetencyAssessment, GoalAssessment
 from appraisals.signing import fro_evaluation_content, verify_signatures
+from pmsystem.models import Signature
+from pmsystem.signatures import content_hash
 from tests.appraisals.helpers import hr_focal_point, make_document_at, rate_everything
 from tests.workplans.helpers import current_goal_inputs, fro_of, sro_of
-from workplans.models import (
-    Competency,
-    DevelopmentGoal,
-    Goal,
-    MidpointReview,
-    Signature,
-    WorkPlan,
-)
+from workplans.models import Competency, DevelopmentGoal, Goal, MidpointReview, WorkPlan
 from workplans.services import DevelopmentGoalInput, save_work_plan
-from workplans.signing import content_hash
 
 pytestmark = pytest.mark.django_db
 

@@ -14,6 +14,7 @@ from appraisals.permissions import allowed_actions
 from appraisals.workflow import APPRAISAL
 from org.models import RatingScale
 from pmsystem.errors import ApplicationError
+from pmsystem.models import DocumentEvent, Signature
 from pmsystem.workflow import lower_first
 from tests.appraisals.helpers import (
     appraisal_of,
@@ -33,7 +34,6 @@ from tests.workplans.helpers import (
     sro_of,
 )
 from workplans import services as workplan_services
-from workplans.models import DocumentEvent, Signature
 
 pytestmark = pytest.mark.django_db
 

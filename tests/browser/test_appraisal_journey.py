@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from appraisals.models import Appraisal
 from org.models import DepartmentRole
+from pmsystem.models import Signature
 from tests.appraisals.helpers import level
 from tests.browser.steps import (
     build_team,
@@ -19,7 +20,7 @@ from tests.browser.steps import (
     user,
 )
 from tests.factories import DepartmentRoleFactory
-from workplans.models import Signature, WorkPlan
+from workplans.models import WorkPlan
 
 pytestmark = [
     pytest.mark.browser,

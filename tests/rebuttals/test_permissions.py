@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from org.models import Delegation, DepartmentRole, RatingLevel, User
 from pmsystem.errors import ApplicationError
+from pmsystem.models import DocumentEvent
 from rebuttals import services
 from rebuttals.models import (
     Group,
@@ -37,7 +38,6 @@ from tests.factories import (
 )
 from tests.rebuttals.helpers import entity_role, filed_case, published_roster, rebuttable_document
 from tests.workplans.helpers import fro_of, sro_of
-from workplans.models import DocumentEvent
 
 pytestmark = pytest.mark.django_db
 

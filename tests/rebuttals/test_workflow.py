@@ -9,6 +9,7 @@ import time_machine
 from appraisals.models import Appraisal
 from org.models import Delegation, DepartmentRole, RatingLevel
 from pmsystem.errors import ApplicationError
+from pmsystem.models import DocumentEvent
 from rebuttals import services
 from rebuttals.models import Group, RebuttalCase
 from rebuttals.permissions import allowed_case_actions, case_relations
@@ -23,7 +24,7 @@ from tests.rebuttals.helpers import (
     rebuttable_document,
 )
 from tests.workplans.helpers import fro_of, sro_of
-from workplans.models import DocumentEvent, WorkPlan
+from workplans.models import WorkPlan
 
 pytestmark = pytest.mark.django_db
 

@@ -45,6 +45,7 @@ from org.importer import import_org
 from org.models import Delegation, DepartmentRole, ReportingLine, User
 from org.services import create_delegation, end_delegation
 from pmsystem.errors import ApplicationError
+from pmsystem.models import Signature
 from tests.appraisals.helpers import fill_self_evaluation, make_document_at, rate_everything
 from tests.factories import (
     CycleFactory,
@@ -62,7 +63,7 @@ from tests.workplans.helpers import (
     make_submitted_work_plan,
 )
 from workplans import services as workplan_services
-from workplans.models import AdditionalSupervisor, Signature, WorkPlan
+from workplans.models import AdditionalSupervisor, WorkPlan
 from workplans.permissions import visible_work_plans
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]

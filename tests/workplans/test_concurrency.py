@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import pytest
 
+from pmsystem.models import DocumentEvent, Signature
 from tests.concurrency import race, require_postgresql, reseed_competency_catalogue, slow_down
 from tests.workplans.helpers import fro_of, make_approved_work_plan, make_submitted_work_plan
 from workplans import services
-from workplans.models import DocumentEvent, MidpointReview, Signature, WorkPlan
+from workplans.models import MidpointReview, WorkPlan
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,6 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 from org.models import DepartmentRole, ReportingLine, User
 from org.services import end_department_role, save_reporting_line
 from pmsystem.errors import ApplicationError
+from pmsystem.models import DocumentEvent, Signature
 from tests.factories import (
     AdditionalSupervisorFactory,
     DepartmentRoleFactory,
@@ -31,14 +32,7 @@ from tests.workplans.helpers import (
     make_submitted_work_plan,
 )
 from workplans import services
-from workplans.models import (
-    CheckIn,
-    DocumentEvent,
-    GoalChange,
-    MidpointReview,
-    Signature,
-    WorkPlan,
-)
+from workplans.models import CheckIn, GoalChange, MidpointReview, WorkPlan
 from workplans.permissions import (
     allowed_actions,
     documents_where,

@@ -11,6 +11,8 @@ import time_machine
 
 from org.models import Cycle, OrgUnit
 from pmsystem.errors import ApplicationError
+from pmsystem.models import DocumentEvent, Signature
+from pmsystem.signatures import content_hash
 from tests.factories import (
     AdditionalSupervisorFactory,
     CycleFactory,
@@ -35,20 +37,11 @@ from tests.workplans.helpers import (
     sro_of,
 )
 from workplans import services
-from workplans.models import (
-    CheckIn,
-    Competency,
-    DevelopmentGoal,
-    DocumentEvent,
-    Goal,
-    GoalChange,
-    Signature,
-    WorkPlan,
-)
+from workplans.models import CheckIn, Competency, DevelopmentGoal, Goal, GoalChange, WorkPlan
 from workplans.permissions import allowed_actions, roles_for, visible_work_plans
 from workplans.selectors import document_context, entity_goal_tree
 from workplans.services import DevelopmentGoalInput, GoalInput
-from workplans.signing import content_hash, work_plan_content
+from workplans.signing import work_plan_content
 
 pytestmark = pytest.mark.django_db
 

@@ -9,6 +9,7 @@ import pytest
 from django.apps import apps
 
 from pmsystem.errors import ApplicationError
+from pmsystem.models import DocumentEvent, Signature
 from pmsystem.workflow import Transition, Workflow
 from tests.factories import (
     DepartmentRoleFactory,
@@ -27,7 +28,7 @@ from tests.workplans.helpers import (
     sro_of,
 )
 from workplans import services
-from workplans.models import DocumentEvent, MidpointReview, Signature, WorkPlan
+from workplans.models import MidpointReview, WorkPlan
 from workplans.permissions import allowed_actions
 from workplans.services import DevelopmentGoalInput
 from workplans.workflow import MIDPOINT, WORK_PLAN
