@@ -18,7 +18,7 @@ from django.utils import timezone
 from appraisals import services as appraisal_services
 from appraisals.models import Appraisal, ImprovementPlan, SupervisorComment
 from appraisals.permissions import allowed_actions
-from org.models import Cycle, DepartmentRole, RatingLevel
+from org.models import Cycle, DepartmentRole, RatingLevel, User
 from pmsystem.errors import ApplicationError
 from tests.appraisals.helpers import fresh, make_document_at
 from tests.factories import AdditionalSupervisorFactory, DepartmentRoleFactory, StaffMemberFactory
@@ -128,6 +128,28 @@ def build(stage: str) -> tuple[WorkPlan, dict]:
     if stage == "closed_cycle":
         Cycle.objects.filter(pk=document.cycle_id).update(status=Cycle.Status.CLOSED)
     return fresh(document), cast
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker) -> dict[str, tuple[int, dict[str, int]]]:
+    """One document per stage, built once for the module (in a transaction rolled back at the
+    end; each test runs in a savepoint of it): stage -> (document id, {role: user id})."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        built = {}
+        for stage in STAGES:
+            document, cast = build(stage)
+            built[stage] = (document.pk, {role: user.pk for role, user in cast.items()})
+        cycles = WorkPlan.objects.filter(pk__in=[pk for pk, _ in built.values()])
+        # Each document has a cycle of its own: closing one closes no other.
+        assert cycles.values("cycle_id").distinct().count() == len(STAGES)
+        yield built
+        transaction.set_rollback(True)
+
+
+def at(world, stage: str) -> tuple[WorkPlan, dict]:
+    pk, cast = world[stage]
+    users = User.objects.in_bulk(cast.values())
+    return fresh(WorkPlan(pk=pk)), {role: users[user_id] for role, user_id in cast.items()}
 
 
 def snapshot(document: WorkPlan) -> tuple:
@@ -276,14 +298,14 @@ def test_the_table_names_every_part():
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_every_part_at_every_stage_for_every_role_through_the_services(stage):
-    document, cast = build(stage)
+def test_every_part_at_every_stage_for_every_role_through_the_services(world, stage):
+    document, cast = at(world, stage)
     outcomes = {}
+    before = snapshot(document)  # each attempt is rolled back: the same before every one
     for part, attempt in ATTEMPTS.items():
         for role in ROLES:
             actor = cast[role]
             with transaction.atomic():
-                before = snapshot(document)
                 try:
                     attempt(fresh(document), actor)
                 except ApplicationError as error:
@@ -314,10 +336,10 @@ PART_ACTION = {
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_the_pages_offer_exactly_the_open_parts_and_refuse_the_rest(client, stage):
+def test_the_pages_offer_exactly_the_open_parts_and_refuse_the_rest(world, client, stage):
     """What the pages offer (`allowed_actions`, which the templates read) is the table, and a
     post to a closed part's page changes nothing."""
-    document, cast = build(stage)
+    document, cast = at(world, stage)
     for role in ROLES:
         actions = allowed_actions(cast[role], document)
         for part, names in PART_ACTION.items():
@@ -340,12 +362,12 @@ def test_the_pages_offer_exactly_the_open_parts_and_refuse_the_rest(client, stag
             },
         ),
     }
+    before = snapshot(document)
     for part, (url_name, data) in posts.items():
         for role in ROLES:
             if (stage, role) in EXPECTED[part]:
                 continue
             client.force_login(cast[role])
-            before = snapshot(document)
             response = client.post(reverse(url_name, args=[document.pk]), data)
             assert response.status_code in (200, 302, 403, 404), (part, role)
             assert snapshot(document) == before, (stage, part, role)
