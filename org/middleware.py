@@ -233,34 +233,3 @@ class MFARequiredMiddleware:
         return bool(name) and (
             name.startswith(MFA_EXEMPT_URL_PREFIX) or name in MFA_EXEMPT_URL_NAMES
         )
-
-
-class PermissionDeniedLogMiddleware:
-    """Log every 403/404 answered to a signed-in user on a URL that names an object.
-
-    A URL names an object when its resolver match has a `pk` or `*_id` keyword argument
-    (`/workplans/<pk>/`, `/appraisals/<pk>/pips/<plan_id>/...`): the document URLs, where a
-    denial may be someone probing for documents they may not see.
-    """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        if response.status_code in (403, 404):
-            match = request.resolver_match
-            if (
-                match is not None
-                and any(key == "pk" or key.endswith("_id") for key in match.kwargs)
-                and request.user.is_authenticated
-            ):
-                log_event(
-                    "permission_denied",
-                    user=request.user.pk,
-                    path=request.path,
-                    status=response.status_code,
-                    view=match.view_name,
-                    method=request.method,
-                )
-        return response

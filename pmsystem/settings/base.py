@@ -75,7 +75,7 @@ MIDDLEWARE = [
     "org.middleware.SessionLimitsMiddleware",
     "org.middleware.UserLanguageMiddleware",
     "org.middleware.MFARequiredMiddleware",
-    "org.middleware.PermissionDeniedLogMiddleware",
+    "pmsystem.middleware.PermissionDeniedLogMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
