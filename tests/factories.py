@@ -1,4 +1,7 @@
-"""factory-boy factories, one per model."""
+"""factory-boy factories for the models tests build most: people and units, cycles, lines,
+roles, delegations, work plans, goals and requests (built through the services where the
+model has one, so the rules hold). Later stages are built by the helpers of each test folder
+(`tests/appraisals/helpers.make_document_at`, `tests/rebuttals/helpers`), through the services."""
 
 import datetime
 
