@@ -16,6 +16,7 @@ who may see and act always equals what the dated records say, whichever route ch
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 
 from django.db.models import DateField, F, Q, QuerySet, Value
 from django.db.models.functions import Greatest
@@ -72,6 +73,8 @@ def current_delegations(on: datetime.date | None = None) -> QuerySet[Delegation]
     return Delegation.objects.filter(start__lte=on, end__gte=on)
 
 
-def principals_of(user: User, role: str, on: datetime.date | None = None) -> QuerySet:
+def principals_of(
+    user: User, role: str, on: datetime.date | None = None
+) -> QuerySet[Delegation, Mapping[str, object]]:
     """The officers `user` acts for in `role` now (a subquery of user ids)."""
     return current_delegations(on).filter(acting=user, role=role).values("principal_id")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .event_kinds import EventKind
 from .i18n import Phrase, render_in
@@ -21,7 +21,7 @@ def record_event(
     summary: Phrase | str,
     actor: User | None,
     comment: str = "",
-    data: dict | None = None,
+    data: dict[str, Any] | None = None,
     acting_for: User | None = None,
 ) -> DocumentEvent:
     """One timeline event. A phrase summary (pmsystem.i18n) is kept in `data["phrase"]`, so

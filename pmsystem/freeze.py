@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -27,11 +27,17 @@ from django.utils.translation import gettext_lazy as _
 from .stages import ORDER, Stage
 from .workflow import lower_first
 
+if TYPE_CHECKING:  # the document and its cycle, for the annotations only
+    from django_stubs_ext import StrOrPromise
+
+    from org.models import Cycle
+    from workplans.models import WorkPlan
+
 S = Stage
-Guard = Callable[[Any], str | None]
+Guard = Callable[["WorkPlan"], str | None]
 
 
-def _not_with_the_fro(document) -> str | None:
+def _not_with_the_fro(document: WorkPlan) -> str | None:
     if document.state == "submitted":
         return gettext(
             "This work plan is with the FRO for approval: it can change again once the FRO "
@@ -40,14 +46,14 @@ def _not_with_the_fro(document) -> str | None:
     return None
 
 
-def _midpoint_open(document) -> str | None:
+def _midpoint_open(document: WorkPlan) -> str | None:
     midpoint = getattr(document, "midpoint", None)
     if midpoint is None or midpoint.state != "open":
         return gettext("Your mid-point comments are signed: they can no longer change.")
     return None
 
 
-def _midpoint_not_finalised(document) -> str | None:
+def _midpoint_not_finalised(document: WorkPlan) -> str | None:
     midpoint = getattr(document, "midpoint", None)
     if midpoint is None or midpoint.state not in ("open", "staff_submitted"):
         return gettext("The mid-point review is finalised: its comments can no longer change.")
@@ -59,7 +65,7 @@ class Part:
     """A part of a document, the stages at which it is open and who may change it then."""
 
     name: str
-    label: str
+    label: StrOrPromise
     stages: frozenset[str]
     roles: frozenset[str]
     guard: Guard | None = None
@@ -161,7 +167,7 @@ PARTS: dict[str, Part] = {
 }
 
 
-def closed_cycle_refusal(cycle) -> str | None:
+def closed_cycle_refusal(cycle: Cycle) -> str | None:
     """A closed cycle is read-only everywhere: documents, unit and entity goals."""
     if cycle.status == "closed":
         return gettext("The %(cycle)s cycle is closed: its documents are read-only.") % {
@@ -170,7 +176,7 @@ def closed_cycle_refusal(cycle) -> str | None:
     return None
 
 
-def refusal(document, part_name: str, roles: Iterable[str]) -> str | None:
+def refusal(document: WorkPlan, part_name: str, roles: Iterable[str]) -> str | None:
     """Why `part_name` of `document` may not be changed now by someone holding `roles`
     (None when it may)."""
     part = PARTS[part_name]
@@ -199,7 +205,7 @@ def refusal(document, part_name: str, roles: Iterable[str]) -> str | None:
     return None
 
 
-def open_parts(document, roles: Iterable[str]) -> frozenset[str]:
+def open_parts(document: WorkPlan, roles: Iterable[str]) -> frozenset[str]:
     """The parts `roles` may change now (what the pages offer)."""
     roles = frozenset(roles)
     return frozenset(name for name in PARTS if refusal(document, name, roles) is None)

@@ -13,10 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the document, for the annotations only (a later app plugs in here)
+    from workplans.models import WorkPlan
+
+EvaluationExtra = Callable[["WorkPlan"], dict[str, Any]]
 
 _pending: list[ModuleType] = []
-_evaluation_extras: list[Callable[[Any], dict]] = []
+_evaluation_extras: list[EvaluationExtra] = []
 
 
 def register_pending(module: ModuleType) -> None:
@@ -28,14 +33,14 @@ def pending_providers() -> tuple[ModuleType, ...]:
     return tuple(_pending)
 
 
-def register_evaluation_extra(function: Callable[[Any], dict]) -> None:
+def register_evaluation_extra(function: EvaluationExtra) -> None:
     if function not in _evaluation_extras:
         _evaluation_extras.append(function)
 
 
-def evaluation_extras(document) -> dict:
+def evaluation_extras(document: WorkPlan) -> dict[str, Any]:
     """What the later stages add to the evaluation page of `document`."""
-    extras: dict = {}
+    extras: dict[str, Any] = {}
     for function in _evaluation_extras:
         extras.update(function(document))
     return extras

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .models import Signature
 from .security import log_event
@@ -18,11 +18,11 @@ if TYPE_CHECKING:  # the document and its people, for the annotations only
     from workplans.models import WorkPlan
 
 
-def canonical_json(content: dict) -> str:
+def canonical_json(content: dict[str, Any]) -> str:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def content_hash(content: dict) -> str:
+def content_hash(content: dict[str, Any]) -> str:
     """SHA-256 of the canonical JSON of a stage's content."""
     return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
 
@@ -34,7 +34,7 @@ def record_signature(
     action: str,
     signer: User,
     role: str,
-    content: dict,
+    content: dict[str, Any],
     acting_for: User | None = None,
 ) -> Signature:
     signature = Signature(

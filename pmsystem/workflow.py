@@ -81,7 +81,8 @@ class Workflow:
             self.transitions[t.name] = t
 
     def state_of(self, obj: Any) -> str:
-        return getattr(obj, self.state_field)
+        state: str = getattr(obj, self.state_field)
+        return state
 
     def refusal(
         self, obj: Any, name: str, roles: Iterable[str], conflicts: dict[str, str] | None = None

@@ -14,6 +14,7 @@ asking, e.g. a candidate for a panel or an acting officer).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -36,11 +37,11 @@ ROLE_NAMES = {
 }
 
 
-class Relations(dict):
+class Relations(dict[str, int | None]):
     """A person's relations to a document ({relation: principal id or None}), with the roles
     the conflict rule took away and why (`conflicts`: {relation: sentence})."""
 
-    def __init__(self, *args, conflicts: dict[str, str] | None = None, **kwargs):
+    def __init__(self, *args: Any, conflicts: dict[str, str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.conflicts: dict[str, str] = dict(conflicts or {})
 
