@@ -34,7 +34,9 @@ class RoleSummary:
         return bool(self.hod_of or self.hr_focal_point_of)
 
 
-def role_summary(user: User, cycle: Cycle | None = None, today: datetime.date | None = None):
+def role_summary(
+    user: User, cycle: Cycle | None = None, today: datetime.date | None = None
+) -> RoleSummary:
     """Every role the user holds now, in three queries whatever the organisation size."""
     today = today or datetime.date.today()
     summary = RoleSummary()
@@ -54,7 +56,7 @@ def role_summary(user: User, cycle: Cycle | None = None, today: datetime.date | 
         .select_related("entity")
         .order_by("entity__code")
     )
-    buckets = {
+    buckets: dict[str, list[OrgUnit]] = {
         DepartmentRole.Role.HOD: summary.hod_of,
         DepartmentRole.Role.HR_FOCAL_POINT: summary.hr_focal_point_of,
         DepartmentRole.Role.STAFF_REPRESENTATIVE: summary.staff_representative_of,

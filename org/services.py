@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -58,7 +59,9 @@ def default_cycle_dates(start_year: int) -> dict[str, datetime.date]:
 
 
 @transaction.atomic
-def create_cycle(*, name: str, start_year: int, status: str = Cycle.Status.OPEN, **fields) -> Cycle:
+def create_cycle(
+    *, name: str, start_year: int, status: str = Cycle.Status.OPEN, **fields: Any
+) -> Cycle:
     """Create a cycle with the default calendar and the UN default rating scales."""
     values = default_cycle_dates(start_year) | {"reminder_days_before": DEFAULT_REMINDER_DAYS}
     values.update(fields)
@@ -176,7 +179,7 @@ def reporting_line_refusal(line: ReportingLine) -> str | None:
         | Q(role=Delegation.Role.SRO, principal_id=line.sro_id),
         end__gte=today(),
     ).select_related("acting", "principal")
-    clash = acting_officer_clash(
+    acting_clash = acting_officer_clash(
         staff_id=line.staff_id,
         fro_id=line.fro_id,
         sro_id=line.sro_id,
@@ -184,7 +187,7 @@ def reporting_line_refusal(line: ReportingLine) -> str | None:
         end=line.effective_to,
         delegations=delegations,
     )
-    return acting_officer_refusal(*clash) if clash else None
+    return acting_officer_refusal(*acting_clash) if acting_clash else None
 
 
 def acting_officer_clash(
@@ -245,7 +248,9 @@ def signed_roles_on_document(*, staff_id: int, cycle_id: int) -> dict[int, set[s
     return signed_roles_on_documents([staff_id]).get((staff_id, cycle_id), {})
 
 
-def signed_roles_on_documents(staff_ids) -> dict[tuple[int, int], dict[int, set[str]]]:
+def signed_roles_on_documents(
+    staff_ids: Iterable[int],
+) -> dict[tuple[int, int], dict[int, set[str]]]:
     """For the documents of these staff members: (staff id, cycle id) → {signer id: roles}, in
     one query per thousand staff members."""
     signed: dict[tuple[int, int], dict[int, set[str]]] = {}
@@ -261,7 +266,7 @@ def signed_roles_on_documents(staff_ids) -> dict[tuple[int, int], dict[int, set[
 def delegable_roles(user: User, on: datetime.date | None = None) -> list[str]:
     """The roles `user` holds now and may hand to an acting officer."""
     on = on or today()
-    roles = []
+    roles: list[str] = []
     lines = lines_in_effect(on).filter(cycle__status=Cycle.Status.OPEN)
     if lines.filter(fro_id=user.pk).exists():
         roles.append(Delegation.Role.FRO)
