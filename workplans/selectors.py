@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
@@ -16,6 +18,9 @@ from pmsystem.models import DocumentEvent, Signature
 
 from .models import AdditionalSupervisor, CheckIn, Competency, Goal, MidpointReview, WorkPlan
 from .permissions import READERS, documents_where, visible_work_plans
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def get_visible_work_plan(user: User, pk: int) -> WorkPlan:
@@ -59,7 +64,9 @@ def reads_everything(roles: frozenset[str]) -> bool:
     return bool(roles & READERS)
 
 
-def document_context(work_plan: WorkPlan, roles: frozenset[str] = frozenset(READERS)) -> dict:
+def document_context(
+    work_plan: WorkPlan, roles: frozenset[str] = frozenset(READERS)
+) -> dict[str, Any]:
     """Everything the document page renders for a reader holding `roles`, in a fixed number of
     queries: an additional supervisor reads only their part of the timeline and signatures."""
     events = DocumentEvent.objects.filter(document=work_plan)
@@ -131,9 +138,9 @@ def work_plan_problems(work_plan: WorkPlan) -> list[str]:
             gettext("A work plan has %(min)s to %(max)s goals; this one has %(count)s.")
             % {"min": cycle.min_goals, "max": cycle.max_goals, "count": len(goals)}
         )
-    weights = [g.weight for g in goals]
-    if any(w is not None for w in weights):
-        if any(w is None for w in weights):
+    weights = [g.weight for g in goals if g.weight is not None]
+    if weights:
+        if len(weights) < len(goals):
             problems.append(gettext("Give every goal a weight, or none."))
         elif sum(weights) != 100:
             problems.append(
@@ -175,13 +182,13 @@ class TeamRow:
     due: datetime.date
 
     @property
-    def state_label(self) -> str:
+    def state_label(self) -> StrOrPromise:
         if self.state is None:
             return gettext("Not started")
         return WorkPlan.State(self.state).label
 
     @property
-    def midpoint_label(self) -> str:
+    def midpoint_label(self) -> StrOrPromise:
         if self.midpoint_state is None:
             return "—"
         return MidpointReview.State(self.midpoint_state).label
@@ -236,7 +243,7 @@ def own_work_plan(user: User, cycle: Cycle) -> WorkPlan | None:
 class Task:
     label: str
     url_name: str
-    url_args: tuple
+    url_args: tuple[int, ...]
     due: datetime.date | None
     role: str
 
@@ -249,10 +256,22 @@ class Task:
         return reverse(self.url_name, args=self.url_args)
 
 
-_UNSET = object()
+class _Unset(enum.Enum):
+    """An argument the caller did not pass (None is a value: "there is none")."""
+
+    UNSET = enum.auto()
 
 
-def work_plan_tasks(user: User, cycle: Cycle | None, *, staff=_UNSET, own=_UNSET) -> list[Task]:
+_UNSET: Final = _Unset.UNSET
+
+
+def work_plan_tasks(
+    user: User,
+    cycle: Cycle | None,
+    *,
+    staff: StaffMember | None | _Unset = _UNSET,
+    own: WorkPlan | None | _Unset = _UNSET,
+) -> list[Task]:
     """What waits for the user on work plans and mid-point reviews, in a fixed number of
     queries. A caller that already read the user's staff profile and own document for the
     cycle passes them (`staff`, `own`: None when there is none)."""
@@ -355,7 +374,7 @@ def _own_tasks(plan: WorkPlan | None, staff: StaffMember, cycle: Cycle) -> list[
 # --- unit work plans -----------------------------------------------------------------------
 
 
-def entity_goal_tree(entity: OrgUnit, cycle: Cycle) -> dict:
+def entity_goal_tree(entity: OrgUnit, cycle: Cycle) -> dict[str, Any]:
     """Unit goals of the entity with how many staff goals align to each, and how many staff
     goals align to nothing. Three queries whatever the size of the entity."""
     unit_goals = list(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
@@ -42,6 +43,9 @@ from .permissions import can_manage_unit_goals, is_fro_of, relations_for, role_h
 from .selectors import alignment_choices, current_line, unit_alignment_choices, work_plan_problems
 from .signing import work_plan_content
 from .workflow import MIDPOINT, WORK_PLAN
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 ROLE_LABELS = {"staff": _("Staff member"), "fro": _("FRO"), "sro": _("SRO")}
 
@@ -299,7 +303,9 @@ def _save_goals(
     return changes
 
 
-def _save_competencies(work_plan: WorkPlan, competency_ids: list[int]) -> dict | None:
+def _save_competencies(
+    work_plan: WorkPlan, competency_ids: list[int]
+) -> dict[str, list[str]] | None:
     """Set the chosen competencies (the core values always included); the codes added and
     removed, or None when nothing changed."""
     catalogue = Competency.objects.filter(framework=work_plan.cycle.competency_framework)
@@ -317,7 +323,7 @@ def _save_competencies(work_plan: WorkPlan, competency_ids: list[int]) -> dict |
 
 def _save_development_goals(
     work_plan: WorkPlan, development_goals: list[DevelopmentGoalInput]
-) -> dict | None:
+) -> dict[str, list[dict[str, Any]]] | None:
     """Replace the development goals when they changed; before and after, or None."""
     wanted = [
         DevelopmentGoal(
@@ -339,7 +345,9 @@ def _save_development_goals(
 
 
 def _change_detail(
-    changes: list[GoalChange], competencies: dict | None, development: dict | None
+    changes: list[GoalChange],
+    competencies: dict[str, list[str]] | None,
+    development: dict[str, list[dict[str, Any]]] | None,
 ) -> Phrase:
     """'2 added, 1 removed; competencies changed' for the timeline and the FRO."""
     parts = [_change_counts(changes)] if changes or not (competencies or development) else []
@@ -391,7 +399,14 @@ def _change_counts(changes: list[GoalChange]) -> Phrase:
     )
 
 
-def _change(work_plan, goal, kind, actor, before, after_approval) -> GoalChange:
+def _change(
+    work_plan: WorkPlan,
+    goal: Goal,
+    kind: str,
+    actor: User,
+    before: dict[str, Any] | None,
+    after_approval: bool,
+) -> GoalChange:
     return GoalChange(
         work_plan=work_plan,
         goal=goal,
@@ -447,7 +462,7 @@ def _work_plan_transition(
     return work_plan
 
 
-def _transition_summary(label, role: str) -> Phrase:
+def _transition_summary(label: StrOrPromise, role: str) -> Phrase:
     """'Submit work plan (Staff member)' for the timeline."""
     return phrase(
         gettext_noop("%(action)s (%(role)s)"), action=label, role=ROLE_LABELS.get(role, role)
@@ -637,20 +652,22 @@ def _refuse_role_holder(work_plan: WorkPlan, person: User) -> None:
 def _already_answered(state: str) -> str:
     """'This request was already accepted.' (declined, cancelled): one sentence per state."""
     S = AdditionalSupervisor.State
-    return {
+    sentences: dict[str, str] = {
         S.ACCEPTED: gettext("This request was already accepted."),
         S.DECLINED: gettext("This request was already declined."),
         S.CANCELLED: gettext("This request was already cancelled."),
-    }[state]
+    }
+    return sentences[state]
 
 
 def _no_longer_cancellable(state: str) -> str:
     S = AdditionalSupervisor.State
-    return {
+    sentences: dict[str, str] = {
         S.ACCEPTED: gettext("This request was already accepted: it can no longer be cancelled."),
         S.DECLINED: gettext("This request was already declined: it can no longer be cancelled."),
         S.CANCELLED: gettext("This request was already cancelled: it can no longer be cancelled."),
-    }[state]
+    }
+    return sentences[state]
 
 
 @transaction.atomic
@@ -870,8 +887,13 @@ def unit_goal_refusal(goal: Goal) -> str | None:
     closed = freeze.closed_cycle_refusal(goal.cycle)
     if closed:
         return closed
-    if goal.aligned_to_id and not (
-        unit_alignment_choices(goal.owner_unit, goal.cycle).filter(pk=goal.aligned_to_id).exists()
+    # Without a unit (never from save_unit_goal; the admin refuses it first) there is no unit
+    # above to align to either.
+    if goal.aligned_to_id and (
+        goal.owner_unit is None
+        or not unit_alignment_choices(goal.owner_unit, goal.cycle)
+        .filter(pk=goal.aligned_to_id)
+        .exists()
     ):
         return gettext("A unit goal aligns to a goal of a unit above it.")
     return None
