@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import enum
+from typing import TYPE_CHECKING, Any, Final
+
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext
 
-from org.models import RatingLevel, RatingScale, User
+from org.models import Cycle, RatingLevel, RatingScale, User
 from pmsystem.freeze import closed_cycle_refusal
 from pmsystem.stages import ORDER, Stage, stage_from
 from workplans.models import MidpointReview, WorkPlan
@@ -19,6 +22,11 @@ from .models import (
     RollBack,
     SupervisorComment,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from workplans.selectors import Task
 
 # The document's stages in order, for roll-back: a stage reached later than the target
 # is undone.
@@ -53,12 +61,12 @@ def rollback_refusal(document: WorkPlan) -> str | None:
     return None
 
 
-def rollback_targets(document: WorkPlan) -> list[tuple[str, str]]:
+def rollback_targets(document: WorkPlan) -> list[tuple[str, StrOrPromise]]:
     """The earlier stages the document can be returned to now, as (stage, label)."""
     if rollback_refusal(document):
         return []
     current = DOCUMENT_ORDER.index(document.stage)
-    targets = []
+    targets: list[tuple[str, StrOrPromise]] = []
     for stage, label in RollBack.Stage.choices:
         position = DOCUMENT_ORDER.index(stage)
         if stage == "midpoint" and not document.cycle.midpoint_required:
@@ -80,7 +88,7 @@ def scale_levels(cycle_id: int, kind: str) -> list[RatingLevel]:
     )
 
 
-def evaluation_context(document: WorkPlan) -> dict:
+def evaluation_context(document: WorkPlan) -> dict[str, Any]:
     """What the evaluation page shows, in a fixed number of queries."""
     appraisal = appraisal_of(document)
     if appraisal.pk is None or appraisal._state.adding:
@@ -147,7 +155,7 @@ def documents_awaiting_sro(user: User, cycle_id: int) -> list[WorkPlan]:
     )
 
 
-def own_document(user: User, cycle) -> WorkPlan | None:
+def own_document(user: User, cycle: Cycle) -> WorkPlan | None:
     """The user's own document for the cycle with every stage (one query)."""
     return (
         WorkPlan.objects.filter(staff_id=user.pk, cycle=cycle)
@@ -156,10 +164,18 @@ def own_document(user: User, cycle) -> WorkPlan | None:
     )
 
 
-_UNSET = object()
+class _Unset(enum.Enum):
+    """An argument the caller did not pass (None is a value: "there is none")."""
+
+    UNSET = enum.auto()
 
 
-def evaluation_tasks(user: User, cycle, *, own=_UNSET) -> list:
+_UNSET: Final = _Unset.UNSET
+
+
+def evaluation_tasks(
+    user: User, cycle: Cycle | None, *, own: WorkPlan | None | _Unset = _UNSET
+) -> list[Task]:
     """What waits for the user at the end of the cycle, in at most five queries whatever the
     size (four when the caller passes the user's own document, or None)."""
     from workplans.selectors import Task
@@ -167,7 +183,7 @@ def evaluation_tasks(user: User, cycle, *, own=_UNSET) -> list:
     if cycle is None or not user.is_authenticated:
         return []
     due = cycle.end_of_cycle_due
-    tasks = []
+    tasks: list[Task] = []
     if own is _UNSET:
         own = own_document(user, cycle)
     if own is not None and own.state == WorkPlan.State.APPROVED:
@@ -176,10 +192,11 @@ def evaluation_tasks(user: User, cycle, *, own=_UNSET) -> list:
             getattr(own, "midpoint", None) is not None
             and own.midpoint.state == MidpointReview.State.FINALISED
         )
-        label = {
+        labels: dict[str, str] = {
             Appraisal.State.SELF_ASSESSMENT: gettext("Complete and sign your self-evaluation"),
             Appraisal.State.ACKNOWLEDGEMENT: gettext("Read and acknowledge your evaluation"),
-        }.get(state)
+        }
+        label = labels.get(state)
         if state == Appraisal.State.NOT_STARTED and midpoint_done:
             label = gettext("Start your self-evaluation")
         if label:
@@ -223,13 +240,13 @@ def evaluation_tasks(user: User, cycle, *, own=_UNSET) -> list:
             (group, pk, label, role) for pk in documents.order_by().values_list("pk", flat=True)
         ]
     if found:
-        documents = list(
+        waiting_documents = list(
             WorkPlan.objects.filter(pk__in=[pk for _, pk, _, _ in found]).select_related(
                 "staff__user"
             )
         )
-        position = {document.pk: index for index, document in enumerate(documents)}
-        by_pk = {document.pk: document for document in documents}
+        position = {document.pk: index for index, document in enumerate(waiting_documents)}
+        by_pk = {document.pk: document for document in waiting_documents}
         for _, pk, label, role in sorted(found, key=lambda item: (item[0], position[item[1]])):
             tasks.append(
                 Task(

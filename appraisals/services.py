@@ -9,7 +9,9 @@ signed stage is refused and logged.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
@@ -48,6 +50,8 @@ from .signing import STAGE_CONTENT
 from .workflow import APPRAISAL
 
 S = Appraisal.State
+# The rated rows of an evaluation: one per goal, one per value and competency.
+_Row = TypeVar("_Row", GoalAssessment, CompetencyAssessment)
 ROLE_LABELS = {
     "staff": _("Staff member"),
     "fro": _("FRO"),
@@ -86,7 +90,7 @@ def _require_part(actor: User, document: WorkPlan, part: str) -> None:
     raise ApplicationError(reason)
 
 
-def _principal(relations: dict, role: str) -> User | None:
+def _principal(relations: Mapping[str, int | None], role: str) -> User | None:
     principal_id = relations.get(role)
     return User.objects.get(pk=principal_id) if principal_id else None
 
@@ -179,8 +183,8 @@ def save_self_evaluation(
     return appraisal
 
 
-def _update_rows(rows, values: dict[int, str], field: str) -> None:
-    changed = []
+def _update_rows(rows: Iterable[_Row], values: dict[int, str], field: str) -> None:
+    changed: list[_Row] = []
     for row in rows:
         if row.pk in values and getattr(row, field) != values[row.pk].strip():
             setattr(row, field, values[row.pk].strip())
@@ -276,8 +280,15 @@ def save_ratings(
     def label_of(level: RatingLevel | None) -> str:
         return translated(level.label) if level is not None else not_rated
 
-    def apply(rows, values, levels, wrong_scale, name_of, rated):
-        updated = []
+    def apply(
+        rows: Iterable[_Row],
+        values: dict[int, Assessment],
+        levels: dict[int, RatingLevel],
+        wrong_scale: str,
+        name_of: Callable[[_Row], str],
+        rated: bool,
+    ) -> None:
+        updated: list[_Row] = []
         for row in rows:
             if row.pk not in values:
                 continue
@@ -452,8 +463,8 @@ def acknowledge_evaluation(*, document: WorkPlan, actor: User, comment: str = ""
 # --- roll-back -----------------------------------------------------------------------------
 
 
-def _snapshot(document: WorkPlan, appraisal: Appraisal | None) -> dict:
-    snapshot = {"work_plan_state": document.state}
+def _snapshot(document: WorkPlan, appraisal: Appraisal | None) -> dict[str, Any]:
+    snapshot: dict[str, Any] = {"work_plan_state": document.state}
     midpoint = getattr(document, "midpoint", None)
     if midpoint is not None:
         snapshot["midpoint"] = {"state": midpoint.state, **midpoint.content()}
