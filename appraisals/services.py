@@ -570,15 +570,16 @@ def roll_back_document(
             ):
                 setattr(appraisal, field, None)
             appraisal.save()
+        # Unsaved when the review was never started: the workflow refuses to roll that back
+        # ("cannot be rolled back yet"), and there is nothing to reset.
         midpoint = lock_midpoint(document)
-        midpoint = midpoint if midpoint.pk else None
         if target_stage == "midpoint":
             MIDPOINT.apply(midpoint, "roll_back", hr)
             midpoint.staff_submitted_at = None
             midpoint.finalised_at = None
             midpoint.save()
         else:
-            if midpoint is not None and midpoint.state != MidpointReview.State.NOT_STARTED:
+            if midpoint.pk and midpoint.state != MidpointReview.State.NOT_STARTED:
                 MIDPOINT.apply(midpoint, "reset", hr)
                 midpoint.staff_comments = midpoint.fro_comments = ""
                 midpoint.staff_submitted_at = midpoint.finalised_at = None

@@ -333,6 +333,23 @@ def test_the_midpoint_is_a_target_only_when_the_cycle_requires_one():
     assert_nothing_rolled_back(document, "fro_evaluation")
 
 
+def test_a_midpoint_review_never_started_is_not_rolled_back():
+    """A cycle made to require the mid-point review after a document went past it without one:
+    the mid-point is a target again, and the workflow refuses to roll back a review that was
+    never started (nothing changes)."""
+    cycle = CycleFactory(midpoint_required=False)
+    document = make_document_at("fro_evaluation", cycle=cycle)
+    cycle.midpoint_required = True
+    cycle.save(update_fields=["midpoint_required"])
+    assert "midpoint" in targets(document)
+    assert (
+        refused(roll_back, document=fresh(document), target="midpoint")
+        == "This mid-point review is not started: it cannot be rolled back yet."
+    )
+    assert_nothing_rolled_back(document, "fro_evaluation")
+    assert not MidpointReview.objects.filter(work_plan=document).exists()
+
+
 # --- completed documents and targets ------------------------------------------------------
 
 
