@@ -4,6 +4,7 @@ forwarded to the official status file."""
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -13,6 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from org.models import OrgUnit, RatingLevel
 from workplans.models import WorkPlan
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Group(models.TextChoices):
@@ -24,7 +28,7 @@ class Group(models.TextChoices):
 
 
 # The groups as they read inside a sentence ("… is already on the roster (chairperson)").
-GROUP_NAMES = {
+GROUP_NAMES: dict[str, StrOrPromise] = {
     Group.HOD_DESIGNATED: _("designated by the HOD"),
     Group.STAFF_DESIGNATED: _("designated by the staff representatives"),
     Group.CHAIR: _("chairperson"),

@@ -5,16 +5,21 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext
 
-from org.models import OrgUnit, User
-from org.permissions import entities_where
+from org.models import Cycle, OrgUnit, User
+from org.permissions import entities_where, hod_entity_ids
 
 from .models import Group, PanelMember, PanelRoster, RebuttalCase, RosterMember
-from .permissions import hod_entity_ids, monitored_entities, visible_cases
+from .permissions import monitored_entities, visible_cases
+
+if TYPE_CHECKING:
+    from workplans.models import WorkPlan
+    from workplans.selectors import Task
 
 S = RebuttalCase.State
 
@@ -129,14 +134,14 @@ def roster_problems(roster: PanelRoster | None) -> list[str]:
     ]
 
 
-def rebuttal_tasks(user: User, cycle) -> list:
+def rebuttal_tasks(user: User, cycle: Cycle | None) -> list[Task]:
     """What waits for the user on rebuttals: HOD replies, panels to constitute, reports to
     record, cases to forward. A fixed number of queries."""
     from workplans.selectors import Task
 
     if not user.is_authenticated:
         return []
-    tasks = []
+    tasks: list[Task] = []
     in_entity = "document__staff__unit__entity_id__in"
     as_hod = Q(state=S.FILED, **{in_entity: hod_entity_ids(user)})
     as_hr = Q(**{in_entity: entities_where(user, "rollback_entity_documents").values("pk")}) & (
@@ -189,7 +194,7 @@ def rebuttal_tasks(user: User, cycle) -> list:
     return tasks
 
 
-def evaluation_extra(document) -> dict:
+def evaluation_extra(document: WorkPlan) -> dict[str, Any]:
     """What the evaluation page shows of the rebuttal stage (`pmsystem.registry`): the case of
     the document, if one was filed."""
     return {"rebuttal": RebuttalCase.objects.filter(document_id=document.pk).first()}

@@ -6,12 +6,14 @@ Every rule of docs/rules.md section 4 is enforced here, not only in forms.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
@@ -22,6 +24,7 @@ from pmsystem.errors import ApplicationError
 from pmsystem.events import record_event
 from pmsystem.i18n import Phrase, phrase
 from pmsystem.security import log_event
+from workplans.conflicts import Relations
 from workplans.locks import lock_document
 from workplans.models import WorkPlan
 from workplans.permissions import hr_conflict_refusal, role_holders
@@ -81,7 +84,7 @@ def designable_groups(actor_roles: frozenset[str]) -> set[str]:
     designates members and chairs; the staff representatives designate their members."""
     if "hr" in actor_roles:
         return set(Group.values)
-    groups = set()
+    groups: set[str] = set()
     if "hod" in actor_roles:
         groups |= {Group.HOD_DESIGNATED, Group.CHAIR}
     if "staff_representative" in actor_roles:
@@ -92,15 +95,14 @@ def designable_groups(actor_roles: frozenset[str]) -> set[str]:
 def _check_roster_group(actor_roles: frozenset[str], group: str) -> None:
     if group in designable_groups(actor_roles):
         return
-    raise ApplicationError(
-        {
-            Group.STAFF_DESIGNATED: gettext("Only the staff representatives designate this group."),
-            Group.HOD_DESIGNATED: gettext("Only the HOD designates this group."),
-            Group.CHAIR: gettext(
-                "Only the HOD selects chairpersons, after consulting the staff representatives."
-            ),
-        }[group]
-    )
+    refusals: dict[str, str] = {
+        Group.STAFF_DESIGNATED: gettext("Only the staff representatives designate this group."),
+        Group.HOD_DESIGNATED: gettext("Only the HOD designates this group."),
+        Group.CHAIR: gettext(
+            "Only the HOD selects chairpersons, after consulting the staff representatives."
+        ),
+    }
+    raise ApplicationError(refusals[group])
 
 
 @transaction.atomic
@@ -208,7 +210,8 @@ def publish_roster(*, entity: OrgUnit, actor: User) -> PanelRoster:
 # --- filing --------------------------------------------------------------------------------
 
 
-def _check_upload(upload: UploadedFile) -> tuple[str, str]:
+def _check_upload(upload: UploadedFile[bytes]) -> tuple[str, str, int]:
+    """The file's name, content type and size, or the reason it is refused."""
     name = (upload.name or "").rsplit("/", 1)[-1][:200]
     extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     if extension not in ALLOWED_UPLOADS:
@@ -217,7 +220,9 @@ def _check_upload(upload: UploadedFile) -> tuple[str, str]:
             % {"name": name}
         )
     limit = settings.REBUTTAL_MAX_UPLOAD_BYTES
-    if upload.size > limit:
+    size = upload.size
+    # A size Django's upload handlers did not measure cannot be held to the limit: refused.
+    if size is None or size > limit:
         raise ApplicationError(
             gettext("“%(name)s” is larger than %(size)s MB.")
             % {"name": name, "size": limit // (1024 * 1024)}
@@ -230,7 +235,7 @@ def _check_upload(upload: UploadedFile) -> tuple[str, str]:
             gettext("“%(name)s” is not really a %(type)s file.")
             % {"name": name, "type": extension[1:]}
         )
-    return name, content_type
+    return name, content_type, size
 
 
 @transaction.atomic
@@ -239,7 +244,7 @@ def file_rebuttal(
     document: WorkPlan,
     actor: User,
     statement: str,
-    attachments: list[UploadedFile] = (),
+    attachments: Sequence[UploadedFile[bytes]] = (),
 ) -> RebuttalCase:
     """The staff member rebuts a rebuttable final rating within the window (setting), with a
     statement and attachments. Late filing is refused with the date the window closed."""
@@ -261,16 +266,19 @@ def file_rebuttal(
     cycle = document.cycle
     now = timezone.now()
     case.statement = statement.strip()
-    case.original_rating = document.appraisal.final_rating
+    original = document.appraisal.final_rating
+    if original is None:  # the filing rule (rebuttals.workflow.filing_refusal) refused it above
+        raise ValueError("a rebuttal is filed against a final rating")
+    case.original_rating = original
     case.reply_due = _days_after(now, cycle.hod_reply_days)
     case.report_due = _days_after(now, cycle.panel_report_days)
     case.save()
-    for upload, name, content_type in checked:
+    for upload, name, content_type, size in checked:
         attachment = RebuttalAttachment(
             case=case,
             original_name=name,
             content_type=content_type,
-            size=upload.size,
+            size=size,
             uploaded_by=actor,
         )
         attachment.file.save("upload", upload, save=False)
@@ -350,7 +358,7 @@ def reply_to_rebuttal(*, case: RebuttalCase, actor: User, reply: str) -> Rebutta
         kind="rebuttal_reply",
         summary=phrase(gettext_noop("HOD replied to the rebuttal")),
         actor=actor,
-        acting_for=User.objects.filter(pk=acting_for).first(),
+        acting_for=User.objects.filter(pk=acting_for).first() if acting_for else None,
     )
     notify(
         users=[case.document.staff.user, *_panel_users(case)],
@@ -363,7 +371,7 @@ def reply_to_rebuttal(*, case: RebuttalCase, actor: User, reply: str) -> Rebutta
     return case
 
 
-def _refuse_hr_conflict(case: RebuttalCase, actor: User, relations) -> None:
+def _refuse_hr_conflict(case: RebuttalCase, actor: User, relations: Relations) -> None:
     """An HR focal point who holds a role on the document (their own case above all) does not
     act on its case: another HR focal point of the entity does, and the refusal names them."""
     if "hr" not in relations and "hr" in relations.conflicts:
@@ -394,7 +402,7 @@ def conflicted_user_ids(case: RebuttalCase) -> set[int]:
     return ids
 
 
-def eligible_roster_members(case: RebuttalCase, seat: str):
+def eligible_roster_members(case: RebuttalCase, seat: str) -> QuerySet[RosterMember]:
     """Members of the published roster of the entity who may take the seat."""
     roster = PanelRoster.objects.filter(
         entity_id=case.document.staff.unit.entity_id, published_at__isnull=False
@@ -441,15 +449,14 @@ def appoint_panel_member(
         )
     seat = roster_member.group
     if case.panel.filter(seat=seat, excused_at__isnull=True).exists():
-        raise ApplicationError(
-            {
-                Group.HOD_DESIGNATED: gettext("The designated by the HOD seat is already taken."),
-                Group.STAFF_DESIGNATED: gettext(
-                    "The designated by the staff representatives seat is already taken."
-                ),
-                Group.CHAIR: gettext("The chairperson seat is already taken."),
-            }[seat]
-        )
+        taken: dict[str, str] = {
+            Group.HOD_DESIGNATED: gettext("The designated by the HOD seat is already taken."),
+            Group.STAFF_DESIGNATED: gettext(
+                "The designated by the staff representatives seat is already taken."
+            ),
+            Group.CHAIR: gettext("The chairperson seat is already taken."),
+        }
+        raise ApplicationError(taken[seat])
     member = PanelMember.objects.create(
         case=case,
         roster_member=roster_member,
@@ -635,7 +642,7 @@ def record_report(
     return case
 
 
-def _officers(document: WorkPlan):
+def _officers(document: WorkPlan) -> tuple[User | None, User | None]:
     line = current_line(document.staff_id, document.cycle_id)
     return (line.fro.user, line.sro.user) if line else (None, None)
 
