@@ -12,6 +12,8 @@ export PASSWORD_HASHERS_FAST=1
 echo "== lint"
 "$BIN/ruff" check .
 "$BIN/ruff" format --check .
+# The typed modules (pyproject.toml [tool.mypy]): about 4 s from cold, under 1 s cached.
+"$BIN/mypy"
 
 echo "== deploy check (DJANGO_ENV=production)"
 DJANGO_ENV=production SECRET_KEY="$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(60))')" \
