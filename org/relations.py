@@ -16,13 +16,12 @@ who may see and act always equals what the dated records say, whichever route ch
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
 
 from django.db.models import DateField, F, Q, QuerySet, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from .models import Delegation, DepartmentRole, ReportingLine, User
+from .models import Delegation, DepartmentRole, ReportingLine
 
 
 def today() -> datetime.date:
@@ -71,10 +70,3 @@ def current_delegations(on: datetime.date | None = None) -> QuerySet[Delegation]
     """Delegations that hold on `on` (today by default)."""
     on = on or today()
     return Delegation.objects.filter(start__lte=on, end__gte=on)
-
-
-def principals_of(
-    user: User, role: str, on: datetime.date | None = None
-) -> QuerySet[Delegation, Mapping[str, object]]:
-    """The officers `user` acts for in `role` now (a subquery of user ids)."""
-    return current_delegations(on).filter(acting=user, role=role).values("principal_id")

@@ -20,7 +20,7 @@ from tests.appraisals.helpers import make_document_at, rate_everything
 from tests.concurrency import race, require_postgresql, reseed_competency_catalogue, slow_down
 from tests.workplans.helpers import fro_of, sro_of
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 # How long each racer holds the document after reading it: long enough that, without the row
 # lock, both racers would read the same state before either writes.

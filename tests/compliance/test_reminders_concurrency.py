@@ -24,7 +24,7 @@ from tests.factories import CycleFactory
 
 # No serialized_rollback: its flush would skip recreating content types and permissions, which
 # every later transactional test needs. These tests need no migration-seeded data.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 OVERDUE = WORKPLAN_DUE + datetime.timedelta(days=15)  # the staff member and the HOD
 TEAM_SIZE = 12

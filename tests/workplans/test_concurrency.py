@@ -16,7 +16,7 @@ from tests.workplans.helpers import fro_of, make_approved_work_plan, make_submit
 from workplans import services
 from workplans.models import MidpointReview, WorkPlan
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 # How long each racer holds the document after reading it: long enough that, without the row
 # lock, both racers would read the same state before either writes.
