@@ -26,7 +26,7 @@ from .models import (
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-    from workplans.selectors import Task
+    from pmsystem.pending import Task
 
 # The document's stages in order, for roll-back: a stage reached later than the target
 # is undone.
@@ -178,7 +178,7 @@ def evaluation_tasks(
 ) -> list[Task]:
     """What waits for the user at the end of the cycle, in at most five queries whatever the
     size (four when the caller passes the user's own document, or None)."""
-    from workplans.selectors import Task
+    from pmsystem.pending import Task
 
     if cycle is None or not user.is_authenticated:
         return []

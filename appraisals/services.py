@@ -20,19 +20,19 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from org.models import RatingLevel, RatingScale, User
-from org.notifications import notify
+from org.relations import line_in_effect
 from pmsystem import freeze
 from pmsystem.errors import ApplicationError
 from pmsystem.events import record_event
 from pmsystem.i18n import phrase, translated
 from pmsystem.models import Signature
+from pmsystem.notifications import notify
 from pmsystem.security import log_event
 from pmsystem.signatures import record_signature
 from pmsystem.stages import Stage
 from workplans.locks import lock_document, lock_midpoint
 from workplans.models import MidpointReview, WorkPlan
 from workplans.permissions import hr_conflict_refusal, relations_for
-from workplans.selectors import current_line
 from workplans.workflow import MIDPOINT, WORK_PLAN
 
 from .models import (
@@ -137,7 +137,7 @@ def _transition(
 
 
 def _officers(document: WorkPlan) -> tuple[User | None, User | None]:
-    line = current_line(document.staff_id, document.cycle_id)
+    line = line_in_effect(document.staff_id, document.cycle_id)
     return (line.fro.user, line.sro.user) if line else (None, None)
 
 
@@ -508,7 +508,7 @@ def roll_back_document(
         raise ApplicationError(refused)
     if not reason.strip():
         raise ApplicationError(gettext("Record the reason given in the written request."))
-    line = current_line(document.staff_id, document.cycle_id)
+    line = line_in_effect(document.staff_id, document.cycle_id)
     requester_role = None
     if line is not None and requested_by.pk == line.fro_id:
         requester_role = "fro"

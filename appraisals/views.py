@@ -15,12 +15,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from org.relations import line_in_effect
 from org.selectors import current_cycle
 from pmsystem import registry
 from pmsystem.errors import ApplicationError
 from workplans.models import WorkPlan
 from workplans.permissions import relations_for
-from workplans.selectors import current_line, get_visible_work_plan
+from workplans.selectors import get_visible_work_plan
 
 from . import selectors, services
 from .forms import (
@@ -249,7 +250,7 @@ def rollback(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(
             gettext("Only an HR focal point of the entity rolls documents back.")
         )
-    line = current_line(document.staff_id, document.cycle_id)
+    line = line_in_effect(document.staff_id, document.cycle_id)
     officers = (
         [(line.fro.user, services.ROLE_LABELS["fro"]), (line.sro.user, services.ROLE_LABELS["sro"])]
         if line

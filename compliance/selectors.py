@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from appraisals.selectors import evaluation_tasks, own_document
 from org.models import Category, Cycle, DepartmentRole, OrgUnit, StaffMember, User
+from pmsystem.pending import Task
 from rebuttals.selectors import rebuttal_tasks
-from workplans.selectors import Task, work_plan_tasks
+from workplans.selectors import work_plan_tasks
 
 from .models import Broadcast, Reminder
 from .reminders import pending_actions

@@ -66,10 +66,10 @@ from org.models import (
     StaffMember,
     User,
 )
-from org.notifications import muted
 from pmsystem.db import analyze
 from pmsystem.i18n import phrase, render_in
 from pmsystem.models import DocumentEvent, Signature
+from pmsystem.notifications import muted
 from pmsystem.signatures import canonical_json
 from workplans import services as work_plan_services
 from workplans.models import (

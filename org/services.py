@@ -16,6 +16,7 @@ from django.utils.translation import gettext, gettext_noop
 from pmsystem.errors import ApplicationError
 from pmsystem.i18n import phrase
 from pmsystem.models import Signature
+from pmsystem.notifications import notify
 
 from .models import (
     Cycle,
@@ -27,7 +28,6 @@ from .models import (
     ReportingLine,
     User,
 )
-from .notifications import notify
 from .relations import current_department_roles, lines_in_effect, today
 
 # (code, label, rebuttable, underperformance), highest first: the UN defaults (docs/rules.md).

@@ -19,6 +19,8 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.urls import reverse
+
 
 @dataclass(frozen=True, slots=True)
 class Stage:
@@ -73,3 +75,23 @@ def document_escalation(
         ("sro", (sro_id,) if sro_id else ()),
         ("hod", tuple(sorted(hod_ids))),
     )
+
+
+@dataclass
+class Task:
+    """One line of a person's "My tasks": what to do (`label`), where (`url_name`, `url_args`),
+    by when, and in which role. Every app contributes its own (pmsystem.registry)."""
+
+    label: str
+    url_name: str
+    url_args: tuple[int, ...]
+    due: datetime.date | None
+    role: str
+
+    @property
+    def overdue(self) -> bool:
+        return self.due is not None and self.due < datetime.date.today()
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name, args=self.url_args)

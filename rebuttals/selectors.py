@@ -18,8 +18,8 @@ from .models import Group, PanelMember, PanelRoster, RebuttalCase, RosterMember
 from .permissions import monitored_entities, visible_cases
 
 if TYPE_CHECKING:
+    from pmsystem.pending import Task
     from workplans.models import WorkPlan
-    from workplans.selectors import Task
 
 S = RebuttalCase.State
 
@@ -137,7 +137,7 @@ def roster_problems(roster: PanelRoster | None) -> list[str]:
 def rebuttal_tasks(user: User, cycle: Cycle | None) -> list[Task]:
     """What waits for the user on rebuttals: HOD replies, panels to constitute, reports to
     record, cases to forward. A fixed number of queries."""
-    from workplans.selectors import Task
+    from pmsystem.pending import Task
 
     if not user.is_authenticated:
         return []

@@ -19,16 +19,16 @@ from django.utils.translation import gettext, gettext_noop
 
 from appraisals.models import Appraisal, CompetencyAssessment, GoalAssessment
 from org.models import OrgUnit, RatingLevel, ReportingLine, User
-from org.notifications import notify
+from org.relations import line_in_effect
 from pmsystem.errors import ApplicationError
 from pmsystem.events import record_event
 from pmsystem.i18n import Phrase, phrase
+from pmsystem.notifications import notify
 from pmsystem.security import log_event
 from workplans.conflicts import Relations
 from workplans.locks import lock_document
 from workplans.models import WorkPlan
 from workplans.permissions import hr_conflict_refusal, role_holders
-from workplans.selectors import current_line
 
 from .models import (
     GROUP_NAMES,
@@ -643,7 +643,7 @@ def record_report(
 
 
 def _officers(document: WorkPlan) -> tuple[User | None, User | None]:
-    line = current_line(document.staff_id, document.cycle_id)
+    line = line_in_effect(document.staff_id, document.cycle_id)
     return (line.fro.user, line.sro.user) if line else (None, None)
 
 

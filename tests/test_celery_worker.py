@@ -88,7 +88,7 @@ def test_worker_started_by_the_entrypoint_runs_the_health_check(tmp_path):
         # The suite runs tasks eagerly (CELERY_TASK_ALWAYS_EAGER=1); this test needs the broker.
         eager, celery_app.conf.task_always_eager = celery_app.conf.task_always_eager, False
         try:
-            result = celery_app.send_task("org.tasks.health_check", queue=queue)
+            result = celery_app.send_task("pmsystem.tasks.health_check", queue=queue)
             value = result.get(timeout=60)
         except Exception as error:
             pytest.fail(f"no result from the worker ({error!r}); worker log:\n{log.read_text()}")
@@ -98,7 +98,7 @@ def test_worker_started_by_the_entrypoint_runs_the_health_check(tmp_path):
         assert worker.poll() is None, log.read_text()
     finally:
         stop(worker)
-    assert "org.tasks.health_check" in log.read_text()
+    assert "pmsystem.tasks.health_check" in log.read_text()
 
 
 @pytest.mark.worker
@@ -126,7 +126,7 @@ def test_beat_started_by_the_entrypoint_stays_up(tmp_path):
 
 def test_beat_schedule_runs_the_health_check_and_every_task_is_registered():
     schedule = settings.CELERY_BEAT_SCHEDULE
-    assert schedule["health-check"]["task"] == "org.tasks.health_check"
+    assert schedule["health-check"]["task"] == "pmsystem.tasks.health_check"
     celery_app.loader.import_default_modules()
     registered = set(celery_app.tasks)
     missing = {entry["task"] for entry in schedule.values()} - registered

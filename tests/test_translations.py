@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from org.notifications import notify
 from pmsystem.i18n import phrase, render, render_in
+from pmsystem.notifications import notify
 from tests import i18n_checks
 from tests.factories import StaffMemberFactory
 

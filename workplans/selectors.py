@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
-from django.urls import reverse
 from django.utils.translation import gettext, ngettext
 
 from org.models import Cycle, OrgUnit, ReportingLine, StaffMember, User
 from org.relations import line_in_effect, lines_in_effect
 from pmsystem.models import DocumentEvent, Signature
+from pmsystem.pending import Task
 
 from .models import AdditionalSupervisor, CheckIn, Competency, Goal, MidpointReview, WorkPlan
 from .permissions import READERS, documents_where, visible_work_plans
@@ -91,7 +91,7 @@ def document_context(
         ),
         "signatures": list(signatures.select_related("signer", "acting_for")),
         "events": list(events.select_related("actor", "acting_for")),
-        "line": current_line(work_plan.staff_id, work_plan.cycle_id),
+        "line": line_in_effect(work_plan.staff_id, work_plan.cycle_id),
         "changes_since_approval": list(
             work_plan.goal_changes.filter(after_approval=True).select_related("goal", "actor")
         ),
@@ -100,11 +100,6 @@ def document_context(
 
 def check_ins(work_plan: WorkPlan) -> list[CheckIn]:
     return list(work_plan.check_ins.select_related("author"))
-
-
-def current_line(staff_id: int, cycle_id: int) -> ReportingLine | None:
-    """The reporting line in effect today (`org.relations`)."""
-    return line_in_effect(staff_id, cycle_id)
 
 
 def midpoint_of(work_plan: WorkPlan) -> MidpointReview:
@@ -237,23 +232,6 @@ def own_work_plan(user: User, cycle: Cycle) -> WorkPlan | None:
         .select_related("midpoint", "cycle")
         .first()
     )
-
-
-@dataclass
-class Task:
-    label: str
-    url_name: str
-    url_args: tuple[int, ...]
-    due: datetime.date | None
-    role: str
-
-    @property
-    def overdue(self) -> bool:
-        return self.due is not None and self.due < datetime.date.today()
-
-    @property
-    def url(self) -> str:
-        return reverse(self.url_name, args=self.url_args)
 
 
 class _Unset(enum.Enum):

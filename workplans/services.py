@@ -18,11 +18,12 @@ from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from org.models import Cycle, OrgUnit, StaffMember, User
-from org.notifications import notify
+from org.relations import line_in_effect
 from pmsystem import freeze
 from pmsystem.errors import ApplicationError
 from pmsystem.events import record_event
 from pmsystem.i18n import Phrase, phrase
+from pmsystem.notifications import notify
 from pmsystem.signatures import record_signature
 from pmsystem.stages import Stage
 
@@ -40,7 +41,7 @@ from .models import (
     WorkPlan,
 )
 from .permissions import can_manage_unit_goals, is_fro_of, relations_for, role_holders
-from .selectors import alignment_choices, current_line, unit_alignment_choices, work_plan_problems
+from .selectors import alignment_choices, unit_alignment_choices, work_plan_problems
 from .signing import work_plan_content
 from .workflow import MIDPOINT, WORK_PLAN
 
@@ -105,7 +106,7 @@ def create_work_plan(*, staff: StaffMember, cycle: Cycle, actor: User) -> WorkPl
         )
     if cycle.status != Cycle.Status.OPEN:
         raise ApplicationError(gettext("The %(cycle)s cycle is not open.") % {"cycle": cycle})
-    if current_line(staff.pk, cycle.pk) is None:
+    if line_in_effect(staff.pk, cycle.pk) is None:
         raise ApplicationError(
             gettext(
                 "%(name)s has no FRO for the %(cycle)s cycle yet: ask an HR focal point to "
@@ -240,7 +241,7 @@ def save_work_plan(
             },
         )
     if after_approval and changed:
-        line = current_line(work_plan.staff_id, work_plan.cycle_id)
+        line = line_in_effect(work_plan.staff_id, work_plan.cycle_id)
         notify(
             users=[line.fro.user if line else None],
             subject=phrase(
@@ -473,7 +474,7 @@ def _transition_summary(label: StrOrPromise, role: str) -> Phrase:
 def submit_work_plan(*, work_plan: WorkPlan, actor: User) -> WorkPlan:
     """Step 1 ends: the staff member signs and sends a complete work plan to the FRO."""
     work_plan = _work_plan_transition(work_plan=work_plan, actor=actor, name="submit")
-    line = current_line(work_plan.staff_id, work_plan.cycle_id)
+    line = line_in_effect(work_plan.staff_id, work_plan.cycle_id)
     notify(
         users=[line.fro.user if line else None],
         subject=phrase(gettext_noop("Work plan of %(name)s to approve"), name=work_plan.staff.user),
@@ -745,7 +746,7 @@ def start_midpoint(*, work_plan: WorkPlan, actor: User) -> MidpointReview:
     )
     other = work_plan.staff.user if actor.pk != work_plan.staff_id else None
     if other is None:
-        line = current_line(work_plan.staff_id, work_plan.cycle_id)
+        line = line_in_effect(work_plan.staff_id, work_plan.cycle_id)
         other = line.fro.user if line else None
     notify(
         users=[other],
@@ -821,7 +822,7 @@ def _midpoint_transition(midpoint: MidpointReview, actor: User, name: str) -> Mi
         acting_for=acting_for,
         data={"signature": signature.content_hash},
     )
-    line = current_line(work_plan.staff_id, work_plan.cycle_id)
+    line = line_in_effect(work_plan.staff_id, work_plan.cycle_id)
     recipient = (line.fro.user if line else None) if role == "staff" else work_plan.staff.user
     notify(
         users=[recipient],

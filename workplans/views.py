@@ -11,6 +11,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from org.models import OrgUnit, StaffMember
+from org.relations import line_in_effect
 from org.selectors import current_cycle
 from pmsystem.errors import ApplicationError
 from pmsystem.http import id_param
@@ -68,7 +69,7 @@ def my_work_plan(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "workplans/workplan_create.html",
-        {"cycle": cycle, "line": selectors.current_line(staff.pk, cycle.pk)},
+        {"cycle": cycle, "line": line_in_effect(staff.pk, cycle.pk)},
     )
 
 

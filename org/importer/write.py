@@ -18,9 +18,9 @@ from org.models import (
     User,
     category_for_grade,
 )
-from org.notifications import notify_addresses
 from pmsystem.db import analyze
 from pmsystem.i18n import language_of, phrase
+from pmsystem.notifications import notify_addresses
 
 from .read import BATCH, GROUPED_UPDATE_LIMIT
 from .validate import _chunks, _differences, _email_changed, _Import

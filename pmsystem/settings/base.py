@@ -172,7 +172,7 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
-    "health-check": {"task": "org.tasks.health_check", "schedule": crontab(minute="*/30")},
+    "health-check": {"task": "pmsystem.tasks.health_check", "schedule": crontab(minute="*/30")},
     # The one daily reminder sweep (compliance.reminders): it plans and enqueues everything.
     "compliance-daily-sweep": {
         "task": "compliance.tasks.run_daily_sweep",

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from compliance.selectors import my_tasks
 from org.models import Delegation, DepartmentRole, OrgUnit, RatingLevel, User
+from pmsystem.pending import Task
 from rebuttals import services
 from rebuttals.models import (
     Group,
@@ -31,7 +32,6 @@ from tests.factories import (
 )
 from tests.rebuttals.helpers import entity_role, filed_case, full_panel, rebuttable_document
 from tests.workplans.helpers import fro_of
-from workplans.selectors import Task
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,9 @@ from django.db import transaction
 
 from demo import documents, rebuttals
 from demo.organisation import DEFAULT_PASSWORD, DEFAULT_STAFF, MIN_STAFF, seed_demo
-from org.notifications import muted
 from org.services import ApplicationError
 from pmsystem.db import analyze
+from pmsystem.notifications import muted
 
 
 class Command(BaseCommand):

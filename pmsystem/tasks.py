@@ -2,18 +2,17 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mass_mail
 
+from org.models import User
 from pmsystem.i18n import Phrase, language_of, render_in
 
-from .models import User
 
-
-@shared_task(name="org.tasks.health_check")
+@shared_task(name="pmsystem.tasks.health_check")
 def health_check() -> str:
     """Proves the broker, worker and result backend are wired together."""
     return "ok"
 
 
-@shared_task(name="org.tasks.send_email")
+@shared_task(name="pmsystem.tasks.send_email")
 def send_email(user_ids: list[int], subject: Phrase | str, body: Phrase | str) -> int:
     """Send one email to each user, in the user's language; returns how many were sent."""
     users = User.objects.filter(pk__in=user_ids, is_active=True).only("email", "language")
@@ -31,9 +30,9 @@ def send_email(user_ids: list[int], subject: Phrase | str, body: Phrase | str) -
     return send_mass_mail(messages, fail_silently=False) if messages else 0
 
 
-@shared_task(name="org.tasks.send_email_to_addresses")
+@shared_task(name="pmsystem.tasks.send_email_to_addresses")
 def send_email_to_addresses(messages: list[list]) -> int:
-    """Send each [address, language, subject, body] (org.notifications.notify_addresses);
+    """Send each [address, language, subject, body] (pmsystem.notifications.notify_addresses);
     returns how many were sent."""
     emails = [
         (

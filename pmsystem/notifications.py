@@ -8,9 +8,8 @@ from contextvars import ContextVar
 
 from django.db import transaction
 
+from org.models import User
 from pmsystem.i18n import Phrase
-
-from .models import User
 
 # Emails per task when many addresses are written to at once (an import changing thousands).
 ADDRESS_BATCH = 500
