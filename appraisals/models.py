@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -268,6 +269,14 @@ class ImprovementPlan(models.Model):
     support = models.TextField(_("support"), help_text=_("Training, coaching and other support."))
     start = models.DateField(_("start"))
     end = models.DateField(_("end"))
+    # The plan's timeline of review meetings (docs/rules.md §5): the FRO meets the staff member
+    # at most this many days after the start or the last meeting.
+    review_every_days = models.PositiveSmallIntegerField(
+        _("review meetings every (days)"),
+        default=30,
+        db_default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(180)],
+    )
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.OPEN)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
     outcome_comment = models.TextField(_("outcome comment"), blank=True)
