@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import enum
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from django.db.models import Prefetch, Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from org.models import Cycle, RatingLevel, RatingScale, User
 from pmsystem.freeze import closed_cycle_refusal
@@ -19,6 +24,7 @@ from .models import (
     CompetencyAssessment,
     GoalAssessment,
     ImprovementPlan,
+    ImprovementPlanMeeting,
     RollBack,
     SupervisorComment,
 )
@@ -258,3 +264,160 @@ def evaluation_tasks(
                 )
             )
     return tasks
+
+
+# --- performance improvement plans: what the FRO owes next ----------------------------------
+
+# docs/rules.md §10: a PIP that runs six months or longer has its six-month review.
+SIX_MONTHS = 6
+# A step of an open PIP: the next review meeting (the plan's `review_every_days` after its
+# start or its last meeting), the six-month review (the first meeting held on or after six
+# months), and the outcome once the plan ends. Same-day steps in this order.
+PIP_STEPS: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
+    # (what My tasks asks of the FRO, what the step is called in a column)
+    "six_month_review": (
+        gettext_lazy("Hold the six-month review of the PIP of %(name)s"),
+        gettext_lazy("Six-month review"),
+    ),
+    "meeting": (
+        gettext_lazy("Hold a PIP review meeting with %(name)s"),
+        gettext_lazy("Review meeting"),
+    ),
+    "outcome": (
+        gettext_lazy("Close the PIP of %(name)s with its outcome"),
+        gettext_lazy("Outcome"),
+    ),
+}
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later (the month's last day when it has no such day)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def six_month_review_date(plan: ImprovementPlan) -> datetime.date | None:
+    """When the plan's six-month review falls due; None for a plan shorter than six months."""
+    day = add_months(plan.start, SIX_MONTHS)
+    return day if day <= plan.end else None
+
+
+@dataclass(frozen=True)
+class PipStep:
+    """What the FRO owes next on an open PIP, and by when."""
+
+    kind: str
+    due: datetime.date
+
+    @property
+    def name(self) -> StrOrPromise:
+        return PIP_STEPS[self.kind][1]
+
+    @property
+    def overdue(self) -> bool:
+        return self.due < datetime.date.today()
+
+
+def pip_next_step(plan: ImprovementPlan, meetings: Iterable[datetime.date]) -> PipStep:
+    """The next step of the open `plan` whose review meetings were held on `meetings`: the
+    earliest of the next review meeting (due `review_every_days` after the start or the last
+    meeting, while the plan runs), the six-month review (until a meeting is held on or after
+    its date) and the outcome (due when the plan ends)."""
+    held = sorted(meetings)
+    steps = [PipStep("outcome", plan.end)]
+    following = (held[-1] if held else plan.start) + datetime.timedelta(days=plan.review_every_days)
+    if following < plan.end:
+        steps.append(PipStep("meeting", following))
+    six = six_month_review_date(plan)
+    if six is not None and not any(day >= six for day in held):
+        steps.append(PipStep("six_month_review", six))
+    order = list(PIP_STEPS)
+    return min(steps, key=lambda step: (step.due, order.index(step.kind)))
+
+
+def meeting_dates(plan_ids: Collection[int]) -> dict[int, list[datetime.date]]:
+    """The review meetings held on each plan (one query)."""
+    dates: dict[int, list[datetime.date]] = defaultdict(list)
+    if plan_ids:
+        for plan_id, held_on in ImprovementPlanMeeting.objects.filter(
+            plan_id__in=list(plan_ids)
+        ).values_list("plan_id", "held_on"):
+            dates[plan_id].append(held_on)
+    return dates
+
+
+def next_steps(plans: Sequence[ImprovementPlan]) -> dict[int, PipStep]:
+    """The next step of each open plan (one query for their meetings)."""
+    dates = meeting_dates([plan.pk for plan in plans])
+    return {
+        plan.pk: pip_next_step(plan, dates.get(plan.pk, ()))
+        for plan in plans
+        if plan.state == ImprovementPlan.State.OPEN
+    }
+
+
+def open_plans_as_fro(user: User) -> list[ImprovementPlan]:
+    """The open PIPs of documents in an open cycle on which `user` acts as FRO today (own or
+    acting): those they can still hold meetings on and close.
+
+    Ids first (three short queries): the open plans are few, and the access rule is then asked
+    of those documents only, by primary key. As one statement (`document_id IN (documents
+    the user is FRO of)`) the planner, on statistics of empty tables, walked every document
+    for each plan (tests/test_planner_statistics.py)."""
+    if not user.is_authenticated:
+        return []
+    open_ids = list(
+        ImprovementPlan.objects.filter(state=ImprovementPlan.State.OPEN).values_list(
+            "document_id", flat=True
+        )
+    )
+    if not open_ids:
+        return []
+    documents = list(
+        documents_where(user, "fro")
+        .filter(pk__in=open_ids, cycle__status=Cycle.Status.OPEN)
+        .values_list("pk", flat=True)
+    )
+    if not documents:
+        return []
+    return list(
+        ImprovementPlan.objects.filter(state=ImprovementPlan.State.OPEN, document_id__in=documents)
+        .select_related("document__staff__user")
+        .order_by("end", "pk")
+    )
+
+
+def pip_tasks(user: User) -> list[Task]:
+    """What the FRO owes on open PIPs: the next step of each (four queries whatever the size)."""
+    from pmsystem.pending import Task
+
+    plans = open_plans_as_fro(user)
+    steps = next_steps(plans)
+    return [
+        Task(
+            str(PIP_STEPS[steps[plan.pk].kind][0]) % {"name": plan.document.staff.user},
+            "appraisals:pips",
+            (plan.document_id,),
+            steps[plan.pk].due,
+            gettext("FRO"),
+        )
+        for plan in plans
+    ]
+
+
+def team_extra(document_ids: Collection[int]) -> dict[int, dict[str, Any]]:
+    """What My team shows of the open PIP of each document (`pmsystem.registry`): the plan and
+    its next step, the earliest due when a document holds several. Two queries at most."""
+    plans = list(
+        ImprovementPlan.objects.filter(
+            document_id__in=list(document_ids), state=ImprovementPlan.State.OPEN
+        ).order_by("start", "pk")
+    )
+    steps = next_steps(plans)
+    extras: dict[int, dict[str, Any]] = {}
+    for plan in sorted(plans, key=lambda plan: steps[plan.pk].due):
+        extras.setdefault(plan.document_id, {"pip": plan, "pip_step": steps[plan.pk]})
+    return extras

@@ -458,6 +458,9 @@ class ReportingLine(models.Model):
         indexes = [
             models.Index(fields=["fro", "cycle"]),
             models.Index(fields=["sro", "cycle"]),
+            # A staff member's line in effect (org.relations.line_in_effect, the access rule's
+            # EXISTS): found by key, whatever the planner's statistics say.
+            models.Index(fields=["staff", "cycle", "effective_from"]),
         ]
 
     def __str__(self) -> str:
