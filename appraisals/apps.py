@@ -9,6 +9,8 @@ class AppraisalsConfig(AppConfig):
     def ready(self) -> None:
         from pmsystem import registry
 
-        from . import pending
+        from . import pending, selectors
 
         registry.register_pending(pending)
+        # My team (workplans, built below this app) shows the open PIP of each document.
+        registry.register_team_extra(selectors.team_extra)

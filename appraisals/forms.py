@@ -77,6 +77,17 @@ class ImprovementPlanForm(forms.Form):
     end = forms.DateField(
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), label=_("End")
     )
+    review_every_days = forms.IntegerField(
+        min_value=1,
+        max_value=180,
+        initial=30,
+        required=False,
+        label=_("Review meetings every (days)"),
+        help_text=_("Each review meeting falls due this many days after the previous one."),
+    )
+
+    def clean_review_every_days(self) -> int:
+        return self.cleaned_data["review_every_days"] or 30
 
 
 class MeetingForm(forms.Form):

@@ -670,9 +670,11 @@ def open_improvement_plan(
     support: str,
     start: datetime.date,
     end: datetime.date,
+    review_every_days: int = 30,
 ) -> ImprovementPlan:
     """The FRO opens a PIP: prompted by an underperformance rating, or at any time while the
-    cycle is open. A staff member has one open PIP at a time over any given period."""
+    cycle is open. A staff member has one open PIP at a time over any given period. Its
+    timeline says how often the FRO holds a review meeting (docs/rules.md §5)."""
     document, _ = _lock(document)
     if "fro" not in relations_for(actor, document):
         raise ApplicationError(gettext("Only the FRO opens a performance improvement plan."))
@@ -709,6 +711,7 @@ def open_improvement_plan(
         support=support.strip(),
         start=start,
         end=end,
+        review_every_days=review_every_days,
     )
     plan.full_clean()
     plan.save()

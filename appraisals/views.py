@@ -310,6 +310,11 @@ def improvement_plans(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("opened_by")
         .prefetch_related("meetings__recorded_by")
     )
+    steps = {
+        plan.pk: selectors.pip_next_step(plan, [m.held_on for m in plan.meetings.all()])
+        for plan in plans
+        if plan.state == ImprovementPlan.State.OPEN
+    }
     return render(
         request,
         "appraisals/improvementplan_list.html",
@@ -318,7 +323,9 @@ def improvement_plans(request: HttpRequest, pk: int) -> HttpResponse:
             "actions": actions,
             "roles": roles,
             "form": form,
-            "plans": plans,
+            "plans": [
+                (plan, steps.get(plan.pk), selectors.six_month_review_date(plan)) for plan in plans
+            ],
             "meeting_form": MeetingForm(),
             "close_form": CloseImprovementPlanForm(),
         },

@@ -7,11 +7,14 @@ calls in its `AppConfig.ready` (no import-by-name loops, no signals):
   when; `compliance.reminders` sweeps every registered one and My tasks lists them.
 - `register_evaluation_extra(function)`: `function(document) -> dict` adds what a later stage
   shows on the evaluation page (the rebuttals app: the document's rebuttal case).
+- `register_team_extra(function)`: `function(document ids) -> {document id: dict}` adds what a
+  later stage shows on each row of My team (the appraisals app: the open PIP), in a fixed
+  number of queries whatever the team's size.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -19,9 +22,11 @@ if TYPE_CHECKING:  # the document, for the annotations only (a later app plugs i
     from workplans.models import WorkPlan
 
 EvaluationExtra = Callable[["WorkPlan"], dict[str, Any]]
+TeamExtra = Callable[[Collection[int]], dict[int, dict[str, Any]]]
 
 _pending: list[ModuleType] = []
 _evaluation_extras: list[EvaluationExtra] = []
+_team_extras: list[TeamExtra] = []
 
 
 def register_pending(module: ModuleType) -> None:
@@ -43,4 +48,18 @@ def evaluation_extras(document: WorkPlan) -> dict[str, Any]:
     extras: dict[str, Any] = {}
     for function in _evaluation_extras:
         extras.update(function(document))
+    return extras
+
+
+def register_team_extra(function: TeamExtra) -> None:
+    if function not in _team_extras:
+        _team_extras.append(function)
+
+
+def team_extras(document_ids: Collection[int]) -> dict[int, dict[str, Any]]:
+    """What the later stages add to the My team row of each document of `document_ids`."""
+    extras: dict[int, dict[str, Any]] = {pk: {} for pk in document_ids}
+    for function in _team_extras:
+        for pk, values in function(document_ids).items():
+            extras.setdefault(pk, {}).update(values)
     return extras

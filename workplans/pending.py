@@ -69,10 +69,12 @@ def hods_by_entity(today: datetime.date) -> dict[int, tuple[int, ...]]:
 
 
 def current_lines(
-    cycles: dict[int, Cycle], entity_ids: Collection[int] | None = None
+    cycles: dict[int, Cycle],
+    entity_ids: Collection[int] | None = None,
+    staff_ids: Collection[int] | None = None,
 ) -> dict[tuple[int, int], LineRow]:
-    """(cycle id, staff id) → the current reporting line of every active staff member in the
-    given cycles (one query)."""
+    """(cycle id, staff id) → the current reporting line of every active staff member (or of
+    those of `staff_ids`) in the given cycles (one query)."""
     lines = ReportingLine.objects.filter(
         cycle_id__in=list(cycles),
         effective_to__isnull=True,
@@ -81,6 +83,8 @@ def current_lines(
     )
     if entity_ids is not None:
         lines = lines.filter(staff__unit__entity_id__in=list(entity_ids))
+    if staff_ids is not None:
+        lines = lines.filter(staff_id__in=list(staff_ids))
     return {
         (cycle_id, staff_id): LineRow(
             cycles[cycle_id], staff_id, fro_id, sro_id, unit_id, entity_id, entry_on_duty

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
@@ -13,8 +13,10 @@ from django.utils.translation import gettext, ngettext
 
 from org.models import Cycle, OrgUnit, ReportingLine, StaffMember, User
 from org.relations import line_in_effect, lines_in_effect
+from pmsystem import registry
 from pmsystem.models import DocumentEvent, Signature
 from pmsystem.pending import Task
+from pmsystem.stages import Stage
 
 from .models import AdditionalSupervisor, CheckIn, Competency, Goal, MidpointReview, WorkPlan
 from .permissions import READERS, documents_where, visible_work_plans
@@ -175,6 +177,16 @@ class TeamRow:
     state: str | None
     midpoint_state: str | None
     due: datetime.date
+    stage: str | None = None
+    # What the later stages show on the row (`pmsystem.registry.team_extras`): "pip".
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def stage_label(self) -> StrOrPromise:
+        """Where the document is (the nine steps of docs/rules.md §3), evaluation included."""
+        if self.stage is None:
+            return "—"
+        return Stage(self.stage).label
 
     @property
     def state_label(self) -> StrOrPromise:
@@ -194,8 +206,9 @@ class TeamRow:
 
 
 def team_rows(user: User, cycle: Cycle, *, as_role: str = "fro") -> list[TeamRow]:
-    """Every supervisee of the user (as FRO or SRO) with the stage of their document: one
-    query whatever the team size."""
+    """Every supervisee of the user (as FRO or SRO) with the stage of their document and what
+    the later stages add (an open PIP): one query whatever the team size, plus the later
+    stages' few."""
     plans = WorkPlan.objects.filter(staff_id=OuterRef("staff_id"), cycle_id=cycle.pk)
     lines = (
         lines_in_effect()
@@ -205,19 +218,28 @@ def team_rows(user: User, cycle: Cycle, *, as_role: str = "fro") -> list[TeamRow
             work_plan_id=Subquery(plans.values("pk")[:1]),
             work_plan_state=Subquery(plans.values("state")[:1]),
             midpoint_state=Subquery(plans.values("midpoint__state")[:1]),
+            stage=Subquery(plans.values("stage")[:1]),
         )
         .order_by("staff__user__last_name", "staff__user__first_name")
     )
-    return [
+    rows = [
         TeamRow(
             line=line,
             work_plan_id=line.work_plan_id,
             state=line.work_plan_state,
             midpoint_state=line.midpoint_state,
             due=cycle.workplan_due_for(line.staff),
+            stage=line.stage,
         )
         for line in lines
     ]
+    document_ids = [row.work_plan_id for row in rows if row.work_plan_id is not None]
+    if document_ids:
+        extras = registry.team_extras(document_ids)
+        for row in rows:
+            if row.work_plan_id is not None:
+                row.extra = extras.get(row.work_plan_id, {})
+    return rows
 
 
 def pending_supervision_requests(user: User) -> QuerySet[AdditionalSupervisor]:
