@@ -1,6 +1,9 @@
+import datetime
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
@@ -9,10 +12,11 @@ from django.utils.translation import gettext, ngettext
 from org.selectors import current_cycle, role_summary
 from pmsystem.errors import ApplicationError
 from pmsystem.exports import csv_response, xlsx_response
+from pmsystem.security import log_event
 
 from . import dashboard as reports
-from . import exports, services
-from .filters import PeopleFilterForm, ReportFilterForm
+from . import exports, follow_up, services
+from .filters import FollowUpFilter, PeopleFilterForm, ReportFilterForm
 from .forms import BroadcastForm
 from .permissions import (
     broadcast_entities,
@@ -218,3 +222,106 @@ def broadcast_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "compliance/broadcast_detail.html",
         {"broadcast": broadcast, "stage": stages().get(broadcast.stage)},
     )
+
+
+# --- the department follow-up ---------------------------------------------------------------
+
+FOLLOW_UP_ROWS = 10
+FOLLOW_UP_PER_PAGE = 50
+
+
+@dataclass
+class FollowUpSection:
+    kind: str
+    title: str
+    items: list
+    count: int
+    page: Page | None = None
+
+
+def _follow_up_filters(request: HttpRequest) -> FollowUpFilter:
+    """The filters of the query string on the documents the user follows: 403 for someone
+    who follows no entity, 404 for a filter outside what they follow (or malformed). Without a
+    cycle in the query string, the current one."""
+    held = list(follow_up.entities(request.user))
+    if not held:
+        raise PermissionDenied(
+            gettext("The department follow-up is for heads of department and HR focal points.")
+        )
+    data = request.GET.copy()
+    if "cycle" not in data:
+        cycle = current_cycle()
+        if cycle is not None:
+            data["cycle"] = str(cycle.pk)
+    filters = FollowUpFilter(data, queryset=follow_up.scope_documents(request.user), entities=held)
+    if not filters.is_valid():
+        raise Http404("Unknown follow-up filter.")
+    return filters
+
+
+def follow_up_view(request: HttpRequest) -> HttpResponse:
+    """The HOD's and HR focal point's view of their department: open PIPs, ratings below
+    "Successfully meets", rebuttal cases and roll-backs; a slice of each, or one list whole."""
+    filters = _follow_up_filters(request)
+    show = filters.form.cleaned_data.get("show") or ""
+    lists = follow_up.lists(filters.qs)
+    sections = []
+    for kind, title in follow_up.KINDS.items():
+        if show and kind != show:
+            continue
+        queryset = lists[kind]
+        page = None
+        if show:
+            page = Paginator(queryset, FOLLOW_UP_PER_PAGE).get_page(request.GET.get("page"))
+            items, count = list(page.object_list), page.paginator.count
+        else:
+            items = list(queryset[: FOLLOW_UP_ROWS + 1])
+            count = len(items) if len(items) <= FOLLOW_UP_ROWS else queryset.count()
+            items = items[:FOLLOW_UP_ROWS]
+        if kind == "pips":
+            items = follow_up.pip_rows(items)
+        sections.append(FollowUpSection(kind, str(title), items, count, page))
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("show", None)
+    return render(
+        request,
+        "compliance/follow_up.html",
+        {
+            "filters": filters,
+            "sections": sections,
+            "show": show,
+            "query": query.urlencode(),
+            "today": datetime.date.today(),
+            "rows_shown": FOLLOW_UP_ROWS,
+        },
+    )
+
+
+def follow_up_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """One list of the follow-up as CSV or XLSX, or the four as sheets of one XLSX, streamed
+    with the page's filters."""
+    if fmt not in EXPORT_FORMATS:
+        raise Http404("No such export.")
+    filters = _follow_up_filters(request)
+    show = filters.form.cleaned_data.get("show") or ""
+    if fmt == "csv" and not show:
+        raise Http404("A CSV holds one list: choose it.")
+    lists = follow_up.lists(filters.qs)
+    kinds = [show] if show else list(follow_up.KINDS)
+    tables = [follow_up.export_table(kind, lists[kind]) for kind in kinds]
+    cycle = filters.form.cleaned_data.get("cycle")
+    filename = "-".join(
+        ["follow-up", show or "all", cycle.name if cycle else "all-cycles"]
+    ).replace("/", "-")
+
+    def logged(rows: int) -> None:
+        log_event(
+            "export", user=request.user.pk, view="follow_up", format=fmt, rows=rows, kind=show
+        )
+
+    if fmt == "csv":
+        return csv_response(tables[0], filename=f"{filename}.csv", on_done=logged)
+    response, rows = xlsx_response(tables, filename=f"{filename}.xlsx")
+    logged(rows)
+    return response

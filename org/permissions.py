@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 
 from .models import DepartmentRole, OrgUnit, StaffMember, User
 from .relations import current_delegations, current_department_roles
@@ -72,6 +72,17 @@ def hod_entity_ids(user: User, on: datetime.date | None = None) -> QuerySet:
         .filter(user_id__in=principals)
         .values("entity_id")
         .union(entity_ids_where(user, "reply_entity_rebuttals", on))
+    )
+
+
+def follow_up_entities(user: User) -> QuerySet[OrgUnit]:
+    """The entities whose open PIPs, low ratings, rebuttal cases and roll-backs `user` follows
+    (the department view): where they are HOD (their own role, or acting for a current HOD)
+    or HR focal point today. One query."""
+    if not user.is_authenticated:
+        return OrgUnit.objects.none()
+    return OrgUnit.objects.filter(
+        Q(pk__in=entity_ids_where(user, "view_entity_documents")) | Q(pk__in=hod_entity_ids(user))
     )
 
 
