@@ -591,3 +591,148 @@ class Delegation(models.Model):
             raise ValidationError({"acting": gettext("An officer cannot delegate to themselves.")})
         if self.start and self.end and self.end < self.start:
             raise ValidationError({"end": gettext("The delegation cannot end before it starts.")})
+
+
+class BulkChange(models.Model):
+    """One HR action on many staff members at once, and its record: who did it, when, why,
+    and on whom (`rows`, or `extensions` for a deadline extension). Written only by
+    `org.bulk`; an undo keeps the record and says who undid it and when."""
+
+    class Kind(models.TextChoices):
+        REASSIGNMENT = "reassignment", _("Reporting lines reassigned")
+        EXTENSION = "extension", _("Deadline extended")
+        LAUNCH = "launch", _("Cycle launched from the previous cycle's lines")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    entity = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.PROTECT,
+        related_name="bulk_changes",
+        limit_choices_to={"kind": OrgUnit.Kind.ENTITY},
+        verbose_name=_("entity"),
+    )
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.PROTECT, related_name="bulk_changes", verbose_name=_("cycle")
+    )
+    source_cycle = models.ForeignKey(
+        Cycle,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("lines copied from"),
+    )
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="bulk_changes", verbose_name=_("done by")
+    )
+    created_at = models.DateTimeField(_("done at"), auto_now_add=True, db_index=True)
+    # Whom it was applied to, as a phrase (pmsystem.i18n): read in each reader's language.
+    scope = models.JSONField(_("who"), default=dict, blank=True)
+    reason = models.TextField(_("reason or hand-over note"))
+    effective_from = models.DateField(_("effective from"), null=True, blank=True)
+    deadline = models.CharField(_("deadline"), max_length=16, blank=True)
+    due = models.DateField(_("new due date"), null=True, blank=True)
+    count = models.PositiveIntegerField(_("staff members"), default=0)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("undone by"),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("bulk change")
+        verbose_name_plural = _("bulk changes")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.entity.code}, {self.cycle})"
+
+
+class BulkChangeRow(models.Model):
+    """One staff member's reporting line in a bulk reassignment or a cycle launch: the line
+    it closed (with that line's end before) and the line it opened, with both pairs of
+    officers kept by name even if a line is later removed."""
+
+    change = models.ForeignKey(
+        BulkChange, on_delete=models.CASCADE, related_name="rows", verbose_name=_("change")
+    )
+    staff = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="+", verbose_name=_("staff member")
+    )
+    old_fro = models.ForeignKey(
+        StaffMember,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("FRO before"),
+    )
+    old_sro = models.ForeignKey(
+        StaffMember,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("SRO before"),
+    )
+    new_fro = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="+", verbose_name=_("FRO")
+    )
+    new_sro = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="+", verbose_name=_("SRO")
+    )
+    closed_line = models.ForeignKey(
+        ReportingLine,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("line closed"),
+    )
+    closed_line_end = models.DateField(_("its end before"), null=True, blank=True)
+    new_line = models.ForeignKey(
+        ReportingLine,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("line opened"),
+    )
+
+    class Meta:
+        ordering = ["change", "pk"]
+        verbose_name = _("bulk change row")
+        verbose_name_plural = _("bulk change rows")
+
+
+class DeadlineExtension(models.Model):
+    """A staff member's later due date for one of the cycle's deadlines, given by HR with a
+    reason (`BulkChange` of kind extension). The due date in effect is the latest of the
+    cycle's (or the staff member's own) and the extensions not undone (`org.deadlines`)."""
+
+    class Deadline(models.TextChoices):
+        WORK_PLAN = "work_plan", _("Work plan")
+        MIDPOINT = "midpoint", _("Mid-point review")
+        END_OF_CYCLE = "end_of_cycle", _("End-of-cycle evaluation")
+
+    change = models.ForeignKey(
+        BulkChange, on_delete=models.CASCADE, related_name="extensions", verbose_name=_("change")
+    )
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.CASCADE, related_name="+", verbose_name=_("cycle")
+    )
+    staff = models.ForeignKey(
+        StaffMember, on_delete=models.CASCADE, related_name="+", verbose_name=_("staff member")
+    )
+    deadline = models.CharField(_("deadline"), max_length=16, choices=Deadline.choices)
+    due = models.DateField(_("due"))
+
+    class Meta:
+        ordering = ["change", "pk"]
+        verbose_name = _("deadline extension")
+        verbose_name_plural = _("deadline extensions")
+        indexes = [models.Index(fields=["cycle", "staff", "deadline"])]
