@@ -373,6 +373,30 @@ def sign_evaluation(*, document: WorkPlan, actor: User) -> Appraisal:
     return appraisal
 
 
+@transaction.atomic
+def rate_and_sign_evaluation(
+    *,
+    document: WorkPlan,
+    actor: User,
+    goals: dict[int, Assessment],
+    competencies: dict[int, Assessment],
+    overall_rating_id: int | None,
+    overall_comment: str,
+) -> Appraisal:
+    """Step 7 in one submission: the FRO's ratings and comments saved (`save_ratings`, with
+    their timeline entry) and the evaluation signed (`sign_evaluation`), or nothing at all: a
+    refused signature (a row not rated, no overall comments) keeps none of the changes."""
+    save_ratings(
+        document=document,
+        actor=actor,
+        goals=goals,
+        competencies=competencies,
+        overall_rating_id=overall_rating_id,
+        overall_comment=overall_comment,
+    )
+    return sign_evaluation(document=document, actor=actor)
+
+
 # --- the SRO -------------------------------------------------------------------------------
 
 

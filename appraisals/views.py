@@ -10,7 +10,7 @@ from csp.decorators import csp
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
@@ -54,6 +54,19 @@ def _back(pk: int) -> HttpResponse:
 def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
     """The end-of-cycle evaluation: what the user may read, and the form of their part."""
     document, roles, actions = _load(request, pk)
+    return _evaluation_page(request, document, roles, actions)
+
+
+def _evaluation_page(
+    request: HttpRequest,
+    document: WorkPlan,
+    roles: frozenset[str],
+    actions: frozenset[str],
+    *,
+    typed: QueryDict | None = None,
+) -> HttpResponse:
+    """The evaluation page; with `typed`, the FRO's rating form shows what they sent (a
+    refused submission saved nothing, and nothing typed is lost)."""
     context = selectors.evaluation_context(document)
     appraisal = context["appraisal"]
     supervisor_only = (
@@ -78,7 +91,13 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
             context["supervisor_comments"] = [
                 c for c in context["supervisor_comments"] if c.supervisor_id == request.user.pk
             ]
+    missing = []
+    if "edit_ratings" in actions:
+        # After a refusal, its message says what is missing from what was sent.
+        missing = selectors.missing_ratings(appraisal) if typed is None else []
     rating = appraisal.overall_rating
+    if typed is not None:
+        _keep_typed(context, typed)
     return render(
         request,
         "appraisals/evaluation_detail.html",
@@ -88,16 +107,41 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
             "actions": actions,
             "supervisor_only": supervisor_only,
             "own_supervisor_comment": own_comment,
-            "missing": selectors.missing_ratings(appraisal) if "edit_ratings" in actions else [],
+            "missing": missing,
             "pip_prompt": "open_pip" in actions and rating is not None and rating.underperformance,
             "rebuttable": appraisal.final_rating is not None and appraisal.final_rating.rebuttable,
             "rebuttal_open": appraisal.rebuttal_deadline is not None
             and datetime.date.today() <= appraisal.rebuttal_deadline,
             **({} if supervisor_only else registry.evaluation_extras(document)),
+            "sections": []
+            if supervisor_only
+            else registry.evaluation_sections(document, request.user, roles),
             "reason_form": ReasonForm(),
             **context,
         },
     )
+
+
+def _keep_typed(context: dict, data: QueryDict) -> None:
+    """Put what the FRO sent on the rows the page shows (in memory only): a rating that is
+    not a number shows as not chosen."""
+
+    def level(raw: str | None) -> int | None:
+        try:
+            return int(raw) if raw else None
+        except ValueError:
+            return None
+
+    for prefix, rows in (
+        ("goal", context["goal_rows"]),
+        ("competency", context["competency_rows"]),
+    ):
+        for row in rows:
+            row.rating_id = level(data.get(f"{prefix}-{row.pk}-rating"))
+            row.fro_comment = data.get(f"{prefix}-{row.pk}-comment", "")
+    appraisal = context["appraisal"]
+    appraisal.overall_rating_id = level(data.get("overall_rating"))
+    appraisal.fro_overall_comment = data.get("overall_comment", "")
 
 
 @require_POST
@@ -161,6 +205,8 @@ def supervisor_comment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def ratings(request: HttpRequest, pk: int) -> HttpResponse:
+    """The FRO's rating grid, sent at once: saved (and signed, with "sign") all together or
+    not at all; on a refusal the page comes back with everything as it was typed."""
     document, roles, actions = _load(request, pk)
     _require(actions, "edit_ratings", "sign_evaluation")
     appraisal = document.appraisal
@@ -181,23 +227,29 @@ def ratings(request: HttpRequest, pk: int) -> HttpResponse:
         overall_id = int(overall) if overall else None
     except (forms.ValidationError, ValueError):
         messages.error(request, gettext("A rating was not one of the choices: nothing was saved."))
-        return _back(pk)
+        return _evaluation_page(request, document, roles, actions, typed=request.POST)
+    values = {
+        "document": document,
+        "actor": request.user,
+        "goals": {k: services.Assessment(c, r) for k, (c, r) in goal_rows.items()},
+        "competencies": {k: services.Assessment(c, r) for k, (c, r) in competency_rows.items()},
+        "overall_rating_id": overall_id,
+        "overall_comment": request.POST.get("overall_comment", ""),
+    }
     try:
-        services.save_ratings(
-            document=document,
-            actor=request.user,
-            goals={k: services.Assessment(c, r) for k, (c, r) in goal_rows.items()},
-            competencies={k: services.Assessment(c, r) for k, (c, r) in competency_rows.items()},
-            overall_rating_id=overall_id,
-            overall_comment=request.POST.get("overall_comment", ""),
-        )
         if "sign" in request.POST:
-            services.sign_evaluation(document=document, actor=request.user)
+            services.rate_and_sign_evaluation(**values)
             messages.success(request, gettext("Evaluation signed and sent to the SRO."))
         else:
+            services.save_ratings(**values)
             messages.success(request, gettext("Ratings saved."))
     except ApplicationError as error:
-        messages.error(request, error.message)
+        messages.error(
+            request,
+            gettext("%(error)s Nothing was saved: your ratings and comments are below.")
+            % {"error": error.message},
+        )
+        return _evaluation_page(request, document, roles, actions, typed=request.POST)
     return _back(pk)
 
 

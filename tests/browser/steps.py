@@ -7,9 +7,11 @@ steps drive the pages the way a person does: by labels, roles and visible text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from org.models import Cycle, OrgUnit, StaffMember, User
 from tests.factories import (
@@ -157,3 +159,102 @@ def open_task(page: Page, label: str | re.Pattern) -> None:
     """From "My tasks", follow the task link."""
     page.goto("/")
     page.get_by_role("region", name="Waiting for me").get_by_role("link", name=label).click()
+
+
+# --- counting clicks -------------------------------------------------------------------------
+
+# What a person does with the pointer, per Playwright call: a click, a tap, ticking a box or a
+# radio button; choosing from a list is two (open it, pick); filling or typing into a field
+# named by a locator is one (the click into the field, then the keys). Keys pressed on the
+# focused element (`page.keyboard`: Tab, the arrow keys, typing) count nothing: that is how
+# someone who works from the keyboard goes through a form.
+POINTER_ACTIONS = {
+    "click": 1,
+    "dblclick": 1,
+    "tap": 1,
+    "check": 1,
+    "uncheck": 1,
+    "set_checked": 1,
+    "select_option": 2,
+    "fill": 1,
+    "type": 1,
+    "press": 1,
+    "press_sequentially": 1,
+}
+
+
+@dataclass
+class Clicks:
+    """The pointer actions of a step, in order (see POINTER_ACTIONS)."""
+
+    actions: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(POINTER_ACTIONS[a.split(" ", 1)[0]] for a in self.actions)
+
+    def __str__(self) -> str:
+        return f"{self.count} click(s): " + "; ".join(self.actions)
+
+
+@contextmanager
+def counting_clicks() -> Iterator[Clicks]:
+    """Count the pointer actions taken through any page or locator while the block runs:
+    `with counting_clicks() as clicks: ...; assert clicks.count <= 5, clicks`."""
+    clicks = Clicks()
+    originals = {}
+    for cls in (Page, Locator):
+        for name in POINTER_ACTIONS:
+            if not hasattr(cls, name):
+                continue
+            original = getattr(cls, name)
+            originals[(cls, name)] = original
+
+            def counted(self, *args, _original=original, _name=name, **kwargs):
+                clicks.actions.append(f"{_name} {args[0] if args else self}"[:160])
+                return _original(self, *args, **kwargs)
+
+            setattr(cls, name, counted)
+    try:
+        yield clicks
+    finally:
+        for (cls, name), original in originals.items():
+            setattr(cls, name, original)
+
+
+def tab_to(page: Page, locator: Locator, limit: int) -> int:
+    """Press Tab until `locator` has the focus; fail after `limit` presses."""
+    locator.evaluate("el => { el.dataset.tabTarget = 'yes'; }")
+    try:
+        for presses in range(1, limit + 1):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.dataset.tabTarget === 'yes'"):
+                return presses
+    finally:
+        locator.evaluate("el => { delete el.dataset.tabTarget; }")
+    raise AssertionError(f"{locator} not reached in {limit} presses of Tab")
+
+
+def choose_level_by_keyboard(page: Page, row: Locator, level: str) -> None:
+    """In one row of the rating grid (a fieldset of radio buttons): Tab into the row, then
+    the arrow keys to the level (Space when it is the first), as a keyboard user does."""
+    radios = row.get_by_role("radio")
+    labels = [
+        radios.nth(i).evaluate("el => el.labels[0].innerText.trim()") for i in range(radios.count())
+    ]
+    target = labels.index(level)
+    checked = [radios.nth(i).is_checked() for i in range(len(labels))]
+    start = checked.index(True) if True in checked else 0
+    tab_to(page, radios.nth(start), limit=80)
+    if target == start:
+        page.keyboard.press("Space")
+    for _ in range(abs(target - start)):
+        page.keyboard.press("ArrowDown" if target > start else "ArrowUp")
+    expect(radios.nth(target)).to_be_checked()
+
+
+def type_by_keyboard(page: Page, field: Locator, text: str, limit: int = 10) -> None:
+    """Tab to the field, select what it holds and type over it."""
+    tab_to(page, field, limit=limit)
+    page.keyboard.press("ControlOrMeta+A")
+    page.keyboard.type(text)

@@ -343,20 +343,20 @@ def test_keyboard_fro_rates_and_signs(sign_in):
     page = sign_in(team.fro.user)
     page.goto(reverse("appraisals:evaluation", args=[document.pk]))
     form = page.locator("form", has=page.get_by_role("heading", name="Your evaluation as FRO"))
-    selects = form.get_by_role("combobox")
-    count = selects.count()
+    rows = form.get_by_role("group")
+    count = rows.count()
     assert count >= 7  # each goal, each value and competency, the overall rating
 
-    # Tab to each rating in turn and choose a level with the arrow keys.
-    tab_to(page, selects.first, limit=80)
+    # Tab into each row of the grid in turn and choose a level with the arrow keys: the first
+    # Tab lands on the row's first level, ArrowDown moves to the next one and selects it.
     for index in range(count):
-        select = selects.nth(index)
-        if index:
-            tab_to(page, select, limit=10)
-        expect(select).to_be_focused()
+        row = rows.nth(index)
+        radios = row.get_by_role("radio")
+        tab_to(page, radios.first, limit=80 if index == 0 else 10)
+        expect(radios.first).to_be_focused()
         page.keyboard.press("ArrowDown")
-        page.keyboard.press("ArrowDown")
-        expect(select).not_to_have_value("")
+        expect(radios.nth(1)).to_be_checked()
+        expect(radios.nth(1)).to_be_focused()
     overall_comments = form.get_by_label("Overall comments")
     tab_to(page, overall_comments, limit=10)
     page.keyboard.type("Rated from the keyboard alone.")

@@ -14,9 +14,12 @@ from pmsystem.models import Signature
 from tests.appraisals.helpers import level
 from tests.browser.steps import (
     build_team,
+    choose_level_by_keyboard,
+    counting_clicks,
     create_and_submit_work_plan,
     enrol_totp,
     open_task,
+    type_by_keyboard,
     user,
 )
 from tests.factories import DepartmentRoleFactory
@@ -36,21 +39,27 @@ def evaluation_badge(page: Page):
 
 
 def rate_and_sign(page: Page, overall_comment: str) -> None:
-    """The FRO's form: every goal and competency rated and commented, the overall rating."""
+    """The FRO's rating grid from the keyboard: Tab into each row, the arrow keys to its
+    level, Tab to its comments and type; the overall rating and comments; then the one click
+    on "Sign and send to SRO"."""
     form = page.locator("form", has=page.get_by_role("heading", name="Your evaluation as FRO"))
     groups = form.get_by_role("group")
-    expect(groups).to_have_count(9)  # 3 goals, 3 core values, 3 chosen competencies
+    # 3 goals, 3 core values, 3 chosen competencies, the overall rating; no list to open.
+    expect(groups).to_have_count(10)
+    expect(form.get_by_role("combobox")).to_have_count(0)
     for index in range(9):
         group = groups.nth(index)
         is_goal = group.locator("legend").inner_text().startswith("Goal ")
-        group.get_by_label("Rating").select_option(
-            label="Successfully meets performance expectations" if is_goal else "Fully competent"
+        expect(group.get_by_role("radio")).to_have_count(4)
+        choose_level_by_keyboard(
+            page,
+            group,
+            "Successfully meets performance expectations" if is_goal else "Fully competent",
         )
-        group.get_by_label("Comments").fill(f"Comment {index + 1} of the FRO.")
-    form.get_by_label("Overall rating").select_option(
-        label="Successfully meets performance expectations"
-    )
-    form.get_by_label("Overall comments").fill(overall_comment)
+        type_by_keyboard(page, group.get_by_label("Comments"), f"Comment {index + 1} of the FRO.")
+    overall = form.get_by_role("group", name="Overall rating")
+    choose_level_by_keyboard(page, overall, "Successfully meets performance expectations")
+    type_by_keyboard(page, overall.get_by_label("Overall comments"), overall_comment)
     form.get_by_role("button", name="Sign and send to SRO").click()
     expect(page.get_by_text("Evaluation signed and sent to the SRO.")).to_be_visible()
     expect(evaluation_badge(page)).to_have_text("SRO review")
@@ -120,19 +129,26 @@ def test_full_cycle_with_four_people_then_hr_rolls_back_and_the_fro_signs_again(
         supervisor_page.get_by_text("Your comments are saved; the FRO sees them before rating.")
     ).to_be_visible()
 
-    # Step 7: the FRO reads the supervisor's comments, rates everything and signs.
-    open_task(fro_page, "Evaluate and rate Amina Diallo")
-    expect(
-        fro_page.locator("section", has_text="Additional supervisors' comments")
-    ).to_contain_text(f"Grace Mensah: {SUPERVISOR_COMMENT}")
-    rate_and_sign(fro_page, "A solid year: the budget proposal was on time.")
+    # Step 7: from My tasks, where signing in lands them, the FRO opens the evaluation, reads
+    # the supervisor's comments, rates and comments every row of the grid from the keyboard
+    # and signs: two clicks (the task, the signature; keys count none, see steps.POINTER_ACTIONS).
+    with counting_clicks() as clicks:
+        open_task(fro_page, "Evaluate and rate Amina Diallo")
+        expect(
+            fro_page.locator("section", has_text="Additional supervisors' comments")
+        ).to_contain_text(f"Grace Mensah: {SUPERVISOR_COMMENT}")
+        rate_and_sign(fro_page, "A solid year: the budget proposal was on time.")
+    assert clicks.count <= 5, clicks
+    assert clicks.count == 2, clicks
 
-    # Step 8: the SRO approves.
+    # Step 8: the SRO approves: the task, the comment field, the signature.
     sro_page = sign_in(team.sro.user)
-    open_task(sro_page, "Approve the evaluation of Amina Diallo")
-    sro_page.get_by_label("Comments (optional)").fill("Agreed with the FRO.")
-    sro_page.get_by_role("button", name="Approve and sign").click()
-    expect(sro_page.get_by_text("Evaluation approved and signed.")).to_be_visible()
+    with counting_clicks() as clicks:
+        open_task(sro_page, "Approve the evaluation of Amina Diallo")
+        sro_page.get_by_label("Comments (optional)").fill("Agreed with the FRO.")
+        sro_page.get_by_role("button", name="Approve and sign").click()
+        expect(sro_page.get_by_text("Evaluation approved and signed.")).to_be_visible()
+    assert clicks.count <= 5, clicks
     expect(evaluation_badge(sro_page)).to_have_text("Awaiting acknowledgement")
 
     # Step 9: the staff member acknowledges; the document is complete.
@@ -182,15 +198,20 @@ def test_full_cycle_with_four_people_then_hr_rolls_back_and_the_fro_signs_again(
     )
 
     # Back at the FRO's stage, the FRO's ratings are there to amend: goal 3 is re-rated and
-    # the FRO signs a second time.
-    open_task(fro_page, "Evaluate and rate Amina Diallo")
-    expect(evaluation_badge(fro_page)).to_have_text("FRO evaluation")
-    goal_3 = fro_page.get_by_role("group", name="Goal 3: Train two colleagues")
-    expect(goal_3.get_by_label("Rating")).to_have_value(str(level(document, "goal", "SM").pk))
-    goal_3.get_by_label("Rating").select_option(label="Exceeds performance expectations")
-    fro_page.get_by_label("Overall comments").fill("Goal 3 re-rated after the training.")
-    fro_page.get_by_role("button", name="Sign and send to SRO").click()
-    expect(fro_page.get_by_text("Evaluation signed and sent to the SRO.")).to_be_visible()
+    # the FRO signs a second time, with the mouse this time: the task, the level, the overall
+    # comments, the signature.
+    with counting_clicks() as clicks:
+        open_task(fro_page, "Evaluate and rate Amina Diallo")
+        expect(evaluation_badge(fro_page)).to_have_text("FRO evaluation")
+        goal_3 = fro_page.get_by_role("group", name="Goal 3: Train two colleagues")
+        rated = goal_3.get_by_role("radio", name="Successfully meets performance expectations")
+        expect(rated).to_be_checked()
+        expect(rated).to_have_value(str(level(document, "goal", "SM").pk))
+        goal_3.get_by_role("radio", name="Exceeds performance expectations").check()
+        fro_page.get_by_label("Overall comments").fill("Goal 3 re-rated after the training.")
+        fro_page.get_by_role("button", name="Sign and send to SRO").click()
+        expect(fro_page.get_by_text("Evaluation signed and sent to the SRO.")).to_be_visible()
+    assert clicks.count == 4, clicks
     expect(evaluation_badge(fro_page)).to_have_text("SRO review")
     expect(fro_page.locator("section", has_text="Roll-backs")).to_contain_text(
         "rolled back to FRO evaluation at the written request of Sofia Rossi (SRO)"
