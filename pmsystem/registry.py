@@ -7,6 +7,10 @@ calls in its `AppConfig.ready` (no import-by-name loops, no signals):
   when; `compliance.reminders` sweeps every registered one and My tasks lists them.
 - `register_evaluation_extra(function)`: `function(document) -> dict` adds what a later stage
   shows on the evaluation page (the rebuttals app: the document's rebuttal case).
+- `register_evaluation_section(function)`: `function(document, reader, roles) -> str` adds a
+  section of HTML (empty for none) that a later stage shows on the evaluation page to this
+  reader, given their relations to the document (the feedback app: a manager's upward
+  feedback, for their FRO and SRO).
 - `register_team_extra(function)`: `function(document ids) -> {document id: dict}` adds what a
   later stage shows on each row of My team (the appraisals app: the open PIP), in a fixed
   number of queries whatever the team's size.
@@ -19,13 +23,16 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the document, for the annotations only (a later app plugs in here)
+    from org.models import User
     from workplans.models import WorkPlan
 
 EvaluationExtra = Callable[["WorkPlan"], dict[str, Any]]
+EvaluationSection = Callable[["WorkPlan", "User", frozenset[str]], str]
 TeamExtra = Callable[[Collection[int]], dict[int, dict[str, Any]]]
 
 _pending: list[ModuleType] = []
 _evaluation_extras: list[EvaluationExtra] = []
+_evaluation_sections: list[EvaluationSection] = []
 _team_extras: list[TeamExtra] = []
 
 
@@ -49,6 +56,18 @@ def evaluation_extras(document: WorkPlan) -> dict[str, Any]:
     for function in _evaluation_extras:
         extras.update(function(document))
     return extras
+
+
+def register_evaluation_section(function: EvaluationSection) -> None:
+    if function not in _evaluation_sections:
+        _evaluation_sections.append(function)
+
+
+def evaluation_sections(document: WorkPlan, reader: User, roles: frozenset[str]) -> list[str]:
+    """The later stages' sections of the evaluation page of `document` for `reader`."""
+    return [
+        html for function in _evaluation_sections if (html := function(document, reader, roles))
+    ]
 
 
 def register_team_extra(function: TeamExtra) -> None:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("workplans/", include("workplans.urls")),
     path("appraisals/", include("appraisals.urls")),
     path("rebuttals/", include("rebuttals.urls")),
+    path("feedback/", include("feedback.urls")),
     path("compliance/", include("compliance.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

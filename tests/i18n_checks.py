@@ -29,6 +29,7 @@ SOURCES = [
     "workplans",
     "appraisals",
     "rebuttals",
+    "feedback",
     "compliance",
     "demo",
 ]

@@ -27,6 +27,9 @@ def env_list(name: str, default: str = "") -> list[str]:
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-development-key-change-me")  # noqa: S105
+# Seals upward-feedback answers until they are counted (feedback.sealing); empty: derived from
+# SECRET_KEY. Kept out of the database, so that the database alone never opens a ballot.
+FEEDBACK_BALLOT_KEY = os.environ.get("FEEDBACK_BALLOT_KEY", "")
 # Off unless DEBUG=1: `make run` shows the project's own error pages, never Django's technical
 # ones, and its static files come from WhiteNoise as in production (the Makefile collects them).
 DEBUG = env_bool("DEBUG", default=False)
@@ -53,6 +56,7 @@ INSTALLED_APPS = [
     "workplans",
     "appraisals",
     "rebuttals",
+    "feedback",
     "compliance",
     # Development tools (seed_demo, bench): not in production (settings/production.py).
     "demo",
@@ -182,6 +186,11 @@ CELERY_BEAT_SCHEDULE = {
     "check-access": {
         "task": "compliance.tasks.check_access",
         "schedule": crontab(hour=4, minute=30),
+    },
+    # Upward-feedback campaigns whose window has passed are closed, their last answers counted.
+    "feedback-close-campaigns": {
+        "task": "feedback.tasks.close_finished_campaigns",
+        "schedule": crontab(hour=4, minute=45),
     },
 }
 

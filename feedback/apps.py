@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FeedbackConfig(AppConfig):
+    name = "feedback"
+    verbose_name = _("Feedback")
+
+    def ready(self) -> None:
+        from pmsystem import registry
+
+        from . import pending, selectors
+
+        registry.register_pending(pending)
+        # The manager's evaluation (appraisals, built below this app) shows their upward
+        # feedback to their FRO and SRO.
+        registry.register_evaluation_section(selectors.evaluation_section)

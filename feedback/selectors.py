@@ -1,0 +1,407 @@
+"""Reads for feedback, each a fixed number of queries whatever the organisation's size.
+
+Upward feedback is read only as aggregates (`results_of`, `entity_results`): the mean, the
+distribution and the number of answers per question, from the counters; nothing is shown
+below the minimum, comments only above it and in random order.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from org.models import Cycle, OrgUnit, User
+from org.relations import lines_in_effect
+from pmsystem.pending import Task
+
+from .models import (
+    AnswerComment,
+    AnswerCount,
+    Campaign,
+    FeedbackSettings,
+    Participation,
+    RatedManager,
+    UpwardQuestion,
+    settings_for,
+)
+from .permissions import answerable, readable_results, visible_campaigns
+
+if TYPE_CHECKING:
+    from workplans.models import WorkPlan
+
+S = Campaign.State
+PAGE_SIZE = 50
+_random = random.SystemRandom()
+
+
+def responsible_chiefs(
+    *, entity: OrgUnit, cycle: Cycle, minimum: int, on: datetime.date | None = None
+) -> list[int]:
+    """The staff ids of the entity's responsible chiefs: active staff of the entity who are
+    FRO of at least `minimum` active staff in the cycle's lines in effect (one query)."""
+    return list(
+        lines_in_effect(on)
+        .filter(
+            cycle_id=cycle.pk,
+            staff__is_active=True,
+            fro__is_active=True,
+            fro__unit__entity_id=entity.pk,
+        )
+        .order_by()
+        .values("fro_id")
+        .annotate(team=Count("staff_id", distinct=True))
+        .filter(team__gte=minimum)
+        .values_list("fro_id", flat=True)
+    )
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+@dataclass
+class QuestionResult:
+    question: UpwardQuestion
+    distribution: list[tuple[int, int]]
+    count: int
+    mean: float | None
+    comments: list[str] = field(default_factory=list)
+
+    @property
+    def bars(self) -> list[tuple[int, int, int]]:
+        """(value, count, percentage of the answers) per value."""
+        return [
+            (value, count, round(100 * count / self.count) if self.count else 0)
+            for value, count in self.distribution
+        ]
+
+
+@dataclass
+class Results:
+    """A group's results as its readers may see them: figures only from `minimum` counted
+    answers on, comments only above it."""
+
+    answered: int
+    counted: int
+    minimum: int
+    top: int
+    questions: list[QuestionResult]
+    comments_shown: bool
+
+    @property
+    def visible(self) -> bool:
+        return self.counted >= self.minimum
+
+    @property
+    def waiting(self) -> int:
+        """Answers given but not counted yet (sealed until there are enough of them)."""
+        return max(self.answered - self.counted, 0)
+
+
+def _question_results(
+    questions: Iterable[UpwardQuestion],
+    counts: Iterable[tuple[int, int, int]],
+    top: int,
+    comments: dict[int, list[str]] | None = None,
+) -> list[QuestionResult]:
+    by_question: dict[int, dict[int, int]] = {}
+    for question_id, value, count in counts:
+        by_question.setdefault(question_id, {})[value] = count
+    results = []
+    for question in questions:
+        values = by_question.get(question.pk, {})
+        distribution = [(value, values.get(value, 0)) for value in range(top, 0, -1)]
+        total = sum(count for _, count in distribution)
+        mean = sum(v * c for v, c in distribution) / total if total else None
+        results.append(
+            QuestionResult(
+                question=question,
+                distribution=distribution,
+                count=total,
+                mean=round(mean, 2) if mean is not None else None,
+                comments=(comments or {}).get(question.pk, []),
+            )
+        )
+    return results
+
+
+def results_of(rated: RatedManager) -> Results:
+    """The group's results (at most four queries): nothing below the minimum, comments only
+    above it, shuffled on every reading."""
+    settings = settings_for(rated.campaign.cycle)
+    answered = Participation.objects.filter(rated_id=rated.pk).count()
+    minimum = settings.minimum_group_size
+    visible = rated.counted >= minimum
+    comments_shown = rated.counted > minimum
+    questions: list[QuestionResult] = []
+    if visible:
+        cycle_questions = list(UpwardQuestion.objects.filter(cycle_id=rated.campaign.cycle_id))
+        counts = AnswerCount.objects.filter(rated_id=rated.pk).values_list(
+            "question_id", "value", "count"
+        )
+        comments: dict[int, list[str]] = {}
+        if comments_shown:
+            for question_id, text in AnswerComment.objects.filter(rated_id=rated.pk).values_list(
+                "question_id", "text"
+            ):
+                comments.setdefault(question_id, []).append(text)
+            for texts in comments.values():
+                _random.shuffle(texts)
+        questions = _question_results(cycle_questions, counts, settings.scale_top, comments)
+    return Results(
+        answered=answered,
+        counted=rated.counted,
+        minimum=minimum,
+        top=settings.scale_top,
+        questions=questions,
+        comments_shown=comments_shown,
+    )
+
+
+@dataclass
+class EntityResults:
+    managers: int
+    counted: int
+    questions: list[QuestionResult]
+
+    @property
+    def visible(self) -> bool:
+        return self.managers >= ENTITY_MINIMUM_MANAGERS
+
+
+# The entity's figures pool at least two managers' results: never one manager's, read by HR.
+ENTITY_MINIMUM_MANAGERS = 2
+
+
+def entity_results(campaign: Campaign) -> EntityResults:
+    """The entity's aggregates for HR: the counters of every manager whose results are shown,
+    summed (three queries); no comment."""
+    settings = settings_for(campaign.cycle)
+    shown = RatedManager.objects.filter(
+        campaign=campaign, counted__gte=settings.minimum_group_size
+    ).aggregate(managers=Count("pk"), counted=Coalesce(Sum("counted"), 0))
+    questions: list[QuestionResult] = []
+    if shown["managers"] >= ENTITY_MINIMUM_MANAGERS:
+        counts = (
+            AnswerCount.objects.filter(
+                rated__campaign=campaign, rated__counted__gte=settings.minimum_group_size
+            )
+            .order_by()
+            .values("question_id", "value")
+            .annotate(total=Sum("count"))
+            .values_list("question_id", "value", "total")
+        )
+        questions = _question_results(
+            UpwardQuestion.objects.filter(cycle_id=campaign.cycle_id), counts, settings.scale_top
+        )
+    return EntityResults(managers=shown["managers"], counted=shown["counted"], questions=questions)
+
+
+# --- what a person finds ----------------------------------------------------------------------
+
+
+def _with_settings(queryset: QuerySet[RatedManager]) -> QuerySet[RatedManager]:
+    return queryset.select_related(
+        "manager__user", "campaign__cycle__feedback_settings", "campaign__entity"
+    )
+
+
+@dataclass
+class ToAnswer:
+    rated: RatedManager
+    answered: bool
+    opens: datetime.date
+    closes: datetime.date
+    settings: FeedbackSettings
+
+    @property
+    def is_open(self) -> bool:
+        today = timezone.localdate()
+        return (
+            self.rated.campaign.state == S.OPEN
+            and self.settings.upward_enabled
+            and self.opens <= today <= self.closes
+        )
+
+
+def to_answer(user: User, *, cycle: Cycle | None = None) -> list[ToAnswer]:
+    """The managers `user` answers on (their FRO today, rated in a campaign), whether they
+    have answered, and the window: one query."""
+    rated = answerable(user).annotate(
+        answered=Exists(Participation.objects.filter(rated=OuterRef("pk"), respondent_id=user.pk))
+    )
+    if cycle is not None:
+        rated = rated.filter(campaign__cycle_id=cycle.pk)
+    found = []
+    for row in _with_settings(rated).order_by("-campaign__cycle__start", "manager_id"):
+        settings = settings_for(row.campaign.cycle)
+        opens, closes = settings.window()
+        found.append(ToAnswer(row, row.answered, opens, closes, settings))  # type: ignore[attr-defined]
+    return found
+
+
+def upward_tasks(user: User, cycle: Cycle | None) -> list[Task]:
+    """My tasks: the feedback `user` may give now and has not given."""
+    if cycle is None or not user.is_authenticated:
+        return []
+    return [
+        Task(
+            gettext("Give your anonymous feedback on %(name)s") % {"name": row.rated.manager.user},
+            "feedback:upward-answer",
+            (row.rated.pk,),
+            row.closes,
+            gettext("Supervisee"),
+        )
+        for row in to_answer(user, cycle=cycle)
+        if row.is_open and not row.answered
+    ]
+
+
+def results_list(user: User) -> list[RatedManager]:
+    """The groups whose results `user` reads (theirs, and as FRO or SRO): one query, newest
+    cycle first."""
+    return list(
+        _with_settings(readable_results(user)).order_by(
+            "-campaign__cycle__start", "manager__user__last_name", "manager_id"
+        )
+    )
+
+
+def get_readable_results(user: User, pk: int) -> RatedManager:
+    return get_object_or_404(_with_settings(readable_results(user)), pk=pk)
+
+
+def get_answerable(user: User, pk: int) -> RatedManager:
+    return get_object_or_404(_with_settings(answerable(user)), pk=pk)
+
+
+# --- HR: campaigns and participation ----------------------------------------------------------
+
+
+@dataclass
+class CampaignRow:
+    entity: OrgUnit
+    campaign: Campaign | None
+    rated: int = 0
+    answered: int = 0
+
+
+def campaign_overview(entities: Iterable[OrgUnit], cycle: Cycle | None) -> list[CampaignRow]:
+    """Per entity: the cycle's campaign, how many managers it rates and how many answers it
+    has (two queries)."""
+    entities = list(entities)
+    if cycle is None:
+        return [CampaignRow(entity, None) for entity in entities]
+    campaigns = {
+        c.entity_id: c
+        for c in Campaign.objects.filter(cycle=cycle, entity__in=entities).annotate(
+            rated_count=Count("rated", distinct=True),
+            answered_count=Count("rated__participations", distinct=True),
+        )
+    }
+    rows = []
+    for entity in entities:
+        campaign = campaigns.get(entity.pk)
+        rows.append(
+            CampaignRow(
+                entity,
+                campaign,
+                getattr(campaign, "rated_count", 0),
+                getattr(campaign, "answered_count", 0),
+            )
+        )
+    return rows
+
+
+def get_visible_campaign(user: User, pk: int) -> Campaign:
+    return get_object_or_404(
+        visible_campaigns(user).select_related("cycle__feedback_settings", "entity"), pk=pk
+    )
+
+
+def participation_rows(
+    campaign: Campaign, on: datetime.date | None = None
+) -> QuerySet[RatedManager]:
+    """Per rated manager: their current supervisees (who may answer), how many answered and
+    how many answers are counted. Never who answered."""
+    answered = (
+        Participation.objects.filter(rated=OuterRef("pk"))
+        .order_by()
+        .values("rated")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    eligible = (
+        lines_in_effect(on)
+        .filter(
+            cycle_id=OuterRef("campaign__cycle_id"),
+            fro_id=OuterRef("manager_id"),
+            staff__is_active=True,
+        )
+        .order_by()
+        .values("fro_id")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return (
+        RatedManager.objects.filter(campaign=campaign)
+        .select_related("manager__user", "manager__unit")
+        .annotate(
+            answered=Coalesce(Subquery(answered, output_field=IntegerField()), 0),
+            eligible=Coalesce(Subquery(eligible, output_field=IntegerField()), 0),
+        )
+        .order_by("manager__user__last_name", "manager__user__first_name", "manager_id")
+    )
+
+
+def participation_page(campaign: Campaign, number: str | None) -> Page[RatedManager]:
+    return Paginator(participation_rows(campaign), PAGE_SIZE).get_page(number)
+
+
+def participation_totals(campaign: Campaign) -> dict[str, int]:
+    """The campaign's answers and the supervisees who may answer, in all (two queries)."""
+    answered = Participation.objects.filter(rated__campaign=campaign).count()
+    eligible = (
+        lines_in_effect()
+        .filter(
+            cycle_id=campaign.cycle_id,
+            staff__is_active=True,
+            fro_id__in=RatedManager.objects.filter(campaign=campaign).values("manager_id"),
+        )
+        .count()
+    )
+    return {"answered": answered, "eligible": eligible}
+
+
+# --- the manager's evaluation (`pmsystem.registry`) ------------------------------------------
+
+
+def evaluation_section(document: WorkPlan, reader: User, roles: frozenset[str]) -> str:
+    """The manager's upward feedback on their evaluation, for their FRO and SRO only (the
+    supervisor's supervisor takes it into account): as aggregates, as everywhere."""
+    if not roles & {"fro", "sro"}:
+        return ""
+    rated = (
+        _with_settings(RatedManager.objects.all())
+        .filter(
+            manager_id=document.staff_id,
+            campaign__cycle_id=document.cycle_id,
+            campaign__state__in=[S.OPEN, S.CLOSED],
+        )
+        .first()
+    )
+    if rated is None:
+        return ""
+    return render_to_string(
+        "feedback/_evaluation_section.html", {"rated": rated, "results": results_of(rated)}
+    )

@@ -1,0 +1,265 @@
+"""Writes for feedback: the cycle's settings and questionnaire, campaigns, answers, counting.
+
+Anonymous upward feedback (docs/rules.md section 9; README, "Anonymous upward feedback"): an
+answer is written as a sealed ballot of its group and a `Participation` row of its author,
+with nothing in common but the group; ballots are counted into the group's totals only in
+groups of at least the minimum, in random order, and a group that never reaches the minimum
+has its ballots destroyed unread when the campaign closes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from org.models import Cycle, OrgUnit, User
+from pmsystem.errors import ApplicationError
+
+from . import defaults
+from .models import (
+    AnswerComment,
+    AnswerCount,
+    Campaign,
+    FeedbackSettings,
+    Participation,
+    RatedManager,
+    SealedBallot,
+    UpwardQuestion,
+    settings_for,
+)
+from .permissions import answer_refusal, campaign_roles
+from .sealing import seal, unseal
+from .selectors import responsible_chiefs
+from .workflow import CAMPAIGN, launch_refusal
+
+S = Campaign.State
+COMMENT_MAX_LENGTH = 2000
+# Shuffling what an administrator could otherwise read in insertion order.
+_random = random.SystemRandom()
+
+
+@transaction.atomic
+def feedback_settings(cycle: Cycle) -> FeedbackSettings:
+    """The cycle's settings, created with the defaults of docs/rules.md section 9 and the
+    default questionnaire (`feedback.defaults`) the first time they are needed."""
+    settings, _ = FeedbackSettings.objects.get_or_create(cycle=cycle)
+    if not UpwardQuestion.objects.filter(cycle=cycle).exists():
+        UpwardQuestion.objects.bulk_create(
+            UpwardQuestion(cycle=cycle, position=position, section=section, text=text)
+            for position, (section, text) in enumerate(defaults.QUESTIONS, start=1)
+        )
+    return settings
+
+
+# --- campaigns --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LaunchResult:
+    campaign: Campaign
+    added: int
+
+
+@transaction.atomic
+def launch_campaign(*, entity: OrgUnit, cycle: Cycle, actor: User) -> LaunchResult:
+    """An HR focal point of the entity launches its upward feedback for the cycle.
+
+    Rule (docs/rules.md section 9): every responsible chief of the entity is rated, that is
+    every active staff member of it who is FRO of at least the minimum group size of active
+    staff in the cycle (lines in effect today). Launching again while the campaign is open
+    adds those who became responsible chiefs since; nobody is rated twice in one cycle."""
+    settings = feedback_settings(cycle)
+    Campaign.objects.get_or_create(cycle=cycle, entity=entity)
+    campaign = (
+        Campaign.objects.select_for_update().select_related("cycle").get(cycle=cycle, entity=entity)
+    )
+    roles = campaign_roles(actor, campaign)
+    if campaign.state == S.PLANNED:
+        CAMPAIGN.apply(campaign, "launch", roles)
+        campaign.launched_by = actor
+        campaign.launched_on = timezone.localdate()
+        campaign.save(update_fields=["state", "launched_by", "launched_on"])
+    else:
+        # Launched already: the same rule says whether it may take in newcomers.
+        if campaign.state != S.OPEN or "hr" not in roles:
+            CAMPAIGN.check(campaign, "launch", roles)
+        refusal = launch_refusal(campaign)
+        if refusal:
+            raise ApplicationError(refusal)
+    already = set(
+        RatedManager.objects.filter(campaign__cycle=cycle).values_list("manager_id", flat=True)
+    )
+    chiefs = [
+        pk
+        for pk in responsible_chiefs(
+            entity=entity, cycle=cycle, minimum=settings.minimum_group_size
+        )
+        if pk not in already
+    ]
+    RatedManager.objects.bulk_create(
+        RatedManager(campaign=campaign, manager_id=pk) for pk in sorted(chiefs)
+    )
+    return LaunchResult(campaign=campaign, added=len(chiefs))
+
+
+@transaction.atomic
+def close_campaign(*, campaign: Campaign, actor: User | None = None) -> Campaign:
+    """Close a campaign whose window has passed (an HR focal point of the entity, or the daily
+    task when `actor` is None), counting the answers still sealed.
+
+    Rule: a group whose answers reach the minimum has them all counted; a group that never
+    reached it has its sealed answers destroyed unread (they could never be shown)."""
+    campaign = Campaign.objects.select_for_update().select_related("cycle").get(pk=campaign.pk)
+    roles = frozenset({"system"}) if actor is None else campaign_roles(actor, campaign)
+    CAMPAIGN.apply(campaign, "close", roles)
+    campaign.closed_on = timezone.localdate()
+    campaign.save(update_fields=["state", "closed_on"])
+    settings = settings_for(campaign.cycle)
+    questions = list(UpwardQuestion.objects.filter(cycle_id=campaign.cycle_id))
+    for rated in RatedManager.objects.select_for_update().filter(campaign=campaign):
+        ballots = _take_pool(rated)
+        if ballots and rated.counted + len(ballots) >= settings.minimum_group_size:
+            _count(rated, ballots, questions, settings.scale_top)
+    return campaign
+
+
+def close_finished_campaigns() -> int:
+    """The daily task: close every launched campaign whose window has passed. Each in its own
+    transaction; returns how many were closed."""
+    today = timezone.localdate()
+    closed = 0
+    for campaign in Campaign.objects.filter(state=S.OPEN).select_related("cycle"):
+        _, closes = settings_for(campaign.cycle).window()
+        if closes < today:
+            close_campaign(campaign=campaign)
+            closed += 1
+    return closed
+
+
+# --- answers ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def give_upward_feedback(
+    *,
+    rated: RatedManager,
+    actor: User,
+    answers: Mapping[int, int],
+    comments: Mapping[int, str] | None = None,
+    today: datetime.date | None = None,
+) -> None:
+    """A supervisee answers the questionnaire on their FRO: a value for every question, an
+    optional comment on any.
+
+    Rule (docs/rules.md section 9): a current supervisee of the rated manager, while the
+    campaign is launched and its window open, once. Anonymity: what is written is a
+    `Participation` row (who, on whom; nothing else) and a sealed ballot of the group; the
+    group's sealed ballots are rewritten in random order under fresh keys, and counted into
+    the totals as soon as there are at least the minimum of them."""
+    today = today or timezone.localdate()
+    rated = (
+        RatedManager.objects.select_for_update()
+        .select_related("campaign__cycle", "manager__user")
+        .get(pk=rated.pk)
+    )
+    refusal = answer_refusal(rated, actor, today)
+    if refusal:
+        raise ApplicationError(refusal)
+    settings = settings_for(rated.campaign.cycle)
+    questions = list(UpwardQuestion.objects.filter(cycle_id=rated.campaign.cycle_id))
+    ballot = _ballot(questions, answers, comments or {}, settings.scale_top)
+    try:
+        with transaction.atomic():
+            Participation.objects.create(rated=rated, respondent=actor)
+    except IntegrityError as exc:
+        raise ApplicationError(
+            gettext("You have already given your feedback on %(name)s.")
+            % {"name": rated.manager.user}
+        ) from exc
+    ballots = [*_take_pool(rated), ballot]
+    if len(ballots) >= settings.minimum_group_size:
+        _count(rated, ballots, questions, settings.scale_top)
+    else:
+        _random.shuffle(ballots)
+        SealedBallot.objects.bulk_create(
+            SealedBallot(rated=rated, sealed=seal(each, rated_id=rated.pk)) for each in ballots
+        )
+
+
+def _ballot(
+    questions: Sequence[UpwardQuestion],
+    answers: Mapping[int, int],
+    comments: Mapping[int, str],
+    top: int,
+) -> dict[str, Any]:
+    """The answers as a ballot ({"a": {question id: value}, "c": {question id: comment}}),
+    refused unless every question of the cycle has a value on the scale."""
+    known = {q.pk for q in questions}
+    if set(answers) != known:
+        raise ApplicationError(gettext("Answer every question, from 1 to %(top)s.") % {"top": top})
+    values: dict[str, int] = {}
+    for pk, value in answers.items():
+        if not isinstance(value, int) or not 1 <= value <= top:
+            raise ApplicationError(
+                gettext("Answer every question, from 1 to %(top)s.") % {"top": top}
+            )
+        values[str(pk)] = value
+    texts: dict[str, str] = {}
+    for pk, text in comments.items():
+        text = (text or "").strip()
+        if pk not in known or not text:
+            continue
+        if len(text) > COMMENT_MAX_LENGTH:
+            raise ApplicationError(
+                gettext("A comment has at most %(count)s characters.")
+                % {"count": COMMENT_MAX_LENGTH}
+            )
+        texts[str(pk)] = text
+    return {"a": values, "c": texts}
+
+
+def _take_pool(rated: RatedManager) -> list[dict[str, Any]]:
+    """The group's sealed ballots, opened and removed from the table."""
+    found = list(SealedBallot.objects.filter(rated_id=rated.pk))
+    SealedBallot.objects.filter(pk__in=[b.pk for b in found]).delete()
+    return [unseal(bytes(b.sealed), rated_id=rated.pk) for b in found]
+
+
+def _count(
+    rated: RatedManager,
+    ballots: Sequence[dict[str, Any]],
+    questions: Sequence[UpwardQuestion],
+    top: int,
+) -> None:
+    """Add `ballots` (at least the minimum, or the rest at the close) to the group's totals:
+    every counter of the group rewritten in one statement, changed or not, and the comments
+    inserted in random order with random keys."""
+    counters = {(c.question_id, c.value): c for c in AnswerCount.objects.filter(rated=rated)}
+    missing = [
+        AnswerCount(rated=rated, question=q, value=value)
+        for q in questions
+        for value in range(1, top + 1)
+        if (q.pk, value) not in counters
+    ]
+    for counter in AnswerCount.objects.bulk_create(missing):
+        counters[(counter.question_id, counter.value)] = counter
+    comments = []
+    for ballot in ballots:
+        for pk, value in ballot["a"].items():
+            if (found := counters.get((int(pk), value))) is not None:
+                found.count += 1
+        for pk, text in ballot["c"].items():
+            if any(q.pk == int(pk) for q in questions):
+                comments.append(AnswerComment(rated=rated, question_id=int(pk), text=text))
+    _random.shuffle(comments)
+    AnswerCount.objects.bulk_update(list(counters.values()), ["count"])
+    AnswerComment.objects.bulk_create(comments)
+    rated.counted += len(ballots)
+    rated.save(update_fields=["counted"])

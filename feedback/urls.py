@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "feedback"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("upward/<id:pk>/", views.upward_answer, name="upward-answer"),
+    path("upward/<id:pk>/results/", views.upward_results, name="upward-results"),
+    path("campaigns/", views.campaigns, name="campaigns"),
+    path("campaigns/<id:pk>/", views.campaign_detail, name="campaign"),
+    path("campaigns/<id:pk>/close/", views.campaign_close, name="campaign-close"),
+    path("campaigns/<id:pk>/export.<slug:fmt>", views.campaign_export, name="campaign-export"),
+    path("entities/<id:entity_id>/launch/", views.campaign_launch, name="campaign-launch"),
+]
