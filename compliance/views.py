@@ -253,7 +253,8 @@ def _follow_up_filters(request: HttpRequest) -> FollowUpFilter:
         cycle = current_cycle()
         if cycle is not None:
             data["cycle"] = str(cycle.pk)
-    filters = FollowUpFilter(data, queryset=follow_up.scope_documents(request.user), entities=held)
+    documents = follow_up.scope_documents([entity.pk for entity in held])
+    filters = FollowUpFilter(data, queryset=documents, entities=held)
     if not filters.is_valid():
         raise Http404("Unknown follow-up filter.")
     return filters
@@ -264,7 +265,7 @@ def follow_up_view(request: HttpRequest) -> HttpResponse:
     "Successfully meets", rebuttal cases and roll-backs; a slice of each, or one list whole."""
     filters = _follow_up_filters(request)
     show = filters.form.cleaned_data.get("show") or ""
-    lists = follow_up.lists(filters.qs)
+    lists = follow_up.lists(follow_up.document_ids(filters.qs))
     sections = []
     for kind, title in follow_up.KINDS.items():
         if show and kind != show:
@@ -307,7 +308,7 @@ def follow_up_export(request: HttpRequest, fmt: str) -> HttpResponse:
     show = filters.form.cleaned_data.get("show") or ""
     if fmt == "csv" and not show:
         raise Http404("A CSV holds one list: choose it.")
-    lists = follow_up.lists(filters.qs)
+    lists = follow_up.lists(follow_up.document_ids(filters.qs))
     kinds = [show] if show else list(follow_up.KINDS)
     tables = [follow_up.export_table(kind, lists[kind]) for kind in kinds]
     cycle = filters.form.cleaned_data.get("cycle")

@@ -167,6 +167,16 @@ def test_the_demo_seeds_and_serves_in_bounded_time_on_statistics_of_empty_tables
             client = Client()
             client.force_login(User.objects.get(email=email))
             assert client.get(reverse("home")).status_code == 200, email
+        # The department follow-up (issue 17) of the HOD and the HR focal point, every list of
+        # every cycle, on the page and exported.
+        for role in ("hod", "hr_focal_point"):
+            client = Client()
+            client.force_login(User.objects.get(email=DEMO_LOGINS[role]))
+            for url, query in (
+                (reverse("compliance:follow-up"), {"cycle": ""}),
+                (reverse("compliance:follow-up-export", args=["xlsx"]), {"cycle": ""}),
+            ):
+                assert client.get(url, query).status_code == 200, (role, url)
         assert reltuples("workplans_workplan") == 0  # planned as empty throughout
     assert time.monotonic() - started < 120
 
