@@ -54,6 +54,21 @@ class PanelRoster(models.Model):
         related_name="+",
         verbose_name=_("published by"),
     )
+    # The last time the roster stopped being published, by whom and why (a phrase,
+    # pmsystem.i18n: "Helen Okafor added Jan Novak (chairperson)"), for whoever meets it
+    # unpublished: the roster page, a case waiting on its panel, HR's tasks.
+    unpublished_at = models.DateTimeField(_("unpublished at"), null=True, blank=True)
+    unpublished_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("unpublished by"),
+    )
+    unpublished_because = models.JSONField(
+        _("unpublished because"), default=dict, blank=True, db_default={}
+    )
 
     class Meta:
         verbose_name = _("panel roster")
