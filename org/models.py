@@ -48,6 +48,19 @@ class User(AbstractUser):
         help_text=_("The language pages and emails are in; empty: the browser's."),
     )
 
+    class EmailPreference(models.TextChoices):
+        IMMEDIATE = "immediate", _("Each reminder as it comes")
+        DAILY_DIGEST = "daily_digest", _("One email a day listing them all")
+
+    # Reminders and escalations (compliance.reminders): one email each, or one digest a day.
+    email_preference = models.CharField(
+        _("reminder emails"),
+        max_length=16,
+        choices=EmailPreference.choices,
+        default=EmailPreference.DAILY_DIGEST,
+        help_text=_("How reminders and escalations about documents reach you."),
+    )
+
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
 
