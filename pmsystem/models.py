@@ -150,3 +150,40 @@ class DocumentEvent(models.Model):
         """The summary in the reader's language (events written as a phrase), else as stored."""
         stored = self.data.get("phrase") if isinstance(self.data, dict) else None
         return render(stored) if stored else self.summary
+
+
+class Draft(models.Model):
+    """Text a person is typing into one form of a document, kept as they type so that nothing
+    is lost to a closed tab or an ended session (`pmsystem.drafts`). Private to its author:
+    read and written only by them, while the form is theirs to fill, and deleted once the
+    form is saved. Not in the admin (a draft is nobody else's business)."""
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    document = models.ForeignKey(
+        "workplans.WorkPlan",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("document"),
+    )
+    # Which form of the document (`pmsystem.drafts.FORMS`): "self_evaluation", "ratings", ...
+    form = models.CharField(_("form"), max_length=32)
+    # {field name: text}, only the fields the form declares.
+    fields = models.JSONField(_("fields"), default=dict)
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("draft")
+        verbose_name_plural = _("drafts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "document", "form"], name="pmsystem_draft_one_per_form"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.form} ({self.document_id})"
