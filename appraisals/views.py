@@ -21,7 +21,7 @@ from pmsystem import registry
 from pmsystem.errors import ApplicationError
 from workplans.models import WorkPlan
 from workplans.permissions import relations_for
-from workplans.selectors import get_visible_work_plan
+from workplans.selectors import get_visible_work_plan, return_notice
 
 from . import selectors, services
 from .forms import (
@@ -117,6 +117,7 @@ def _evaluation_page(
             if supervisor_only
             else registry.evaluation_sections(document, request.user, roles),
             "reason_form": ReasonForm(),
+            "notice": return_notice(document, roles),
             **context,
         },
     )

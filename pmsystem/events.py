@@ -40,3 +40,34 @@ def record_event(
         comment=comment,
         data=data,
     )
+
+
+# What sends a document back to an earlier step, and what moves it on again: while the last of
+# these is a return, the document waits on it.
+RETURN_KINDS = frozenset({"work_plan_return", "return_to_fro", "rolled_back"})
+FORWARD_KINDS = frozenset(
+    {
+        "work_plan_submit",
+        "work_plan_approve",
+        "midpoint_started",
+        "submit_midpoint",
+        "finalise_midpoint",
+        "start_evaluation",
+        "submit_self_evaluation",
+        "sign_evaluation",
+        "approve_evaluation",
+        "acknowledge",
+    }
+)
+
+
+def pending_return(document_id: int) -> DocumentEvent | None:
+    """The return (by the FRO or the SRO) or roll-back (by HR) the document still waits on:
+    the last event that moved it, when it moved it back; None once it moved on again."""
+    event = (
+        DocumentEvent.objects.filter(document_id=document_id, kind__in=RETURN_KINDS | FORWARD_KINDS)
+        .select_related("actor", "acting_for")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return event if event is not None and event.kind in RETURN_KINDS else None

@@ -28,6 +28,18 @@ ORDER: list[str] = list(Stage.values)
 # The stages at which the end-of-cycle evaluation is under way or done.
 EVALUATION = frozenset(ORDER[ORDER.index(Stage.SELF_ASSESSMENT) :])
 
+# Whose action a document at each stage waits for (their relation to the document): the people
+# told on the page why a document came back to that stage.
+ACTS_AT: dict[str, frozenset[str]] = {
+    Stage.WORK_PLAN: frozenset({"staff"}),
+    Stage.MIDPOINT: frozenset({"staff", "fro"}),
+    Stage.SELF_ASSESSMENT: frozenset({"staff"}),
+    Stage.FRO_EVALUATION: frozenset({"fro"}),
+    Stage.SRO_REVIEW: frozenset({"sro"}),
+    Stage.ACKNOWLEDGEMENT: frozenset({"staff"}),
+    Stage.COMPLETED: frozenset(),
+}
+
 
 def position(stage: str) -> int:
     return ORDER.index(stage)

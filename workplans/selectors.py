@@ -14,9 +14,10 @@ from django.utils.translation import gettext, ngettext
 from org.models import Cycle, OrgUnit, ReportingLine, StaffMember, User
 from org.relations import line_in_effect, lines_in_effect
 from pmsystem import registry
+from pmsystem.events import pending_return
 from pmsystem.models import DocumentEvent, Signature
 from pmsystem.pending import Task
-from pmsystem.stages import Stage
+from pmsystem.stages import ACTS_AT, Stage
 
 from .models import AdditionalSupervisor, CheckIn, Competency, Goal, MidpointReview, WorkPlan
 from .permissions import READERS, documents_where, visible_work_plans
@@ -64,6 +65,15 @@ def reads_everything(roles: frozenset[str]) -> bool:
     """Whether these relations read the whole record (every relation but an additional
     supervisor's)."""
     return bool(roles & READERS)
+
+
+def return_notice(work_plan: WorkPlan, roles: frozenset[str]) -> DocumentEvent | None:
+    """Why the document came back, for the people whose action it now waits for: the return
+    or roll-back it still waits on (who, when, the reason), else None (one query, none for
+    a reader who does not act at this stage)."""
+    if not roles & ACTS_AT.get(work_plan.stage, frozenset()):
+        return None
+    return pending_return(work_plan.pk)
 
 
 def document_context(

@@ -102,6 +102,7 @@ def document(request: HttpRequest, pk: int) -> HttpResponse:
         else [],
         "return_form": ReturnForm(),
         "propose_form": ProposeSupervisorForm(),
+        "notice": selectors.return_notice(work_plan, roles),
         **selectors.document_context(work_plan, roles),
     }
     return render(request, "workplans/workplan_detail.html", context)
@@ -401,6 +402,7 @@ def midpoint(request: HttpRequest, pk: int) -> HttpResponse:
             "actions": actions,
             "form": form,
             "roles": roles,
+            "notice": selectors.return_notice(work_plan, roles),
         },
     )
 

@@ -203,6 +203,11 @@ def test_full_cycle_with_four_people_then_hr_rolls_back_and_the_fro_signs_again(
     with counting_clicks() as clicks:
         open_task(fro_page, "Evaluate and rate Amina Diallo")
         expect(evaluation_badge(fro_page)).to_have_text("FRO evaluation")
+        # Why it came back, above everything else on the page: who, when, the reason.
+        notice = fro_page.get_by_role("region", name="This document was rolled back")
+        expect(notice).to_contain_text("By Hana Kim, ")
+        expect(notice).to_contain_text("at the request of the SRO, Sofia Rossi")
+        expect(notice).to_contain_text("goal 3 was rated before the training took place")
         goal_3 = fro_page.get_by_role("group", name="Goal 3: Train two colleagues")
         rated = goal_3.get_by_role("radio", name="Successfully meets performance expectations")
         expect(rated).to_be_checked()
@@ -212,6 +217,7 @@ def test_full_cycle_with_four_people_then_hr_rolls_back_and_the_fro_signs_again(
         fro_page.get_by_role("button", name="Sign and send to SRO").click()
         expect(fro_page.get_by_text("Evaluation signed and sent to the SRO.")).to_be_visible()
     assert clicks.count == 4, clicks
+    expect(notice).to_have_count(0)
     expect(evaluation_badge(fro_page)).to_have_text("SRO review")
     expect(fro_page.locator("section", has_text="Roll-backs")).to_contain_text(
         "rolled back to FRO evaluation at the written request of Sofia Rossi (SRO)"
