@@ -24,7 +24,7 @@ from org.relations import line_in_effect
 from pmsystem import freeze
 from pmsystem.errors import ApplicationError
 from pmsystem.events import record_event
-from pmsystem.i18n import phrase, translated
+from pmsystem.i18n import Phrase, data_label, phrase, render_in
 from pmsystem.models import Signature
 from pmsystem.notifications import notify
 from pmsystem.security import log_event
@@ -248,6 +248,25 @@ def save_supervisor_comment(*, document: WorkPlan, actor: User, comment: str) ->
 # --- the FRO's evaluation ------------------------------------------------------------------
 
 
+OVERALL = phrase(gettext_noop("Overall"))
+
+
+def rating_change(item: Phrase | str, before: str | None, after: str | None) -> Phrase:
+    """One line of the "ratings changed" timeline event, read in each reader's language: the
+    item (a goal's title as written; a competency's name or "Overall", translated) and the
+    labels of the levels before and after (translated; None is "not rated")."""
+
+    def level(label: str | None) -> Phrase:
+        return data_label(label) if label else phrase(gettext_noop("not rated"))
+
+    return phrase(
+        gettext_noop("%(item)s: %(before)s → %(after)s"),
+        item=item,
+        before=level(before),
+        after=level(after),
+    )
+
+
 def _level_ids(cycle_id: int, kind: str) -> dict[int, RatingLevel]:
     return {
         level.pk: level
@@ -274,18 +293,17 @@ def save_ratings(
     goal_levels = _level_ids(cycle.pk, RatingScale.Kind.GOAL)
     competency_levels = _level_ids(cycle.pk, RatingScale.Kind.COMPETENCY)
     overall_levels = _level_ids(cycle.pk, RatingScale.Kind.OVERALL)
-    changes: list[str] = []
-    not_rated = gettext("not rated")
+    changes: list[Phrase] = []
 
-    def label_of(level: RatingLevel | None) -> str:
-        return translated(level.label) if level is not None else not_rated
+    def label_of(level: RatingLevel | None) -> str | None:
+        return level.label if level is not None else None
 
     def apply(
         rows: Iterable[_Row],
         values: dict[int, Assessment],
         levels: dict[int, RatingLevel],
         wrong_scale: str,
-        name_of: Callable[[_Row], str],
+        name_of: Callable[[_Row], Phrase | str],
         rated: bool,
     ) -> None:
         updated: list[_Row] = []
@@ -298,12 +316,11 @@ def save_ratings(
             rating_id = value.rating_id if rated else None
             if row.rating_id != rating_id:
                 changes.append(
-                    gettext("%(item)s: %(before)s → %(after)s")
-                    % {
-                        "item": name_of(row),
-                        "before": label_of(row.rating if row.rating_id else None),
-                        "after": label_of(levels[rating_id] if rating_id else None),
-                    }
+                    rating_change(
+                        name_of(row),
+                        label_of(row.rating if row.rating_id else None),
+                        label_of(levels[rating_id] if rating_id else None),
+                    )
                 )
             row.rating_id = rating_id
             row.fro_comment = value.comment.strip()
@@ -324,7 +341,7 @@ def save_ratings(
         competencies,
         competency_levels,
         gettext("That rating is not on the competency scale of %(cycle)s."),
-        lambda row: translated(row.competency.name),
+        lambda row: data_label(row.competency.name),
         True,
     )
     if overall_rating_id is not None and overall_rating_id not in overall_levels:
@@ -334,10 +351,7 @@ def save_ratings(
     if appraisal.overall_rating_id != overall_rating_id:
         before = appraisal.overall_rating if appraisal.overall_rating_id else None
         after = overall_levels[overall_rating_id] if overall_rating_id else None
-        changes.append(
-            gettext("Overall: %(before)s → %(after)s")
-            % {"before": label_of(before), "after": label_of(after)}
-        )
+        changes.append(rating_change(OVERALL, label_of(before), label_of(after)))
     appraisal.overall_rating_id = overall_rating_id
     appraisal.fro_overall_comment = overall_comment.strip()
     appraisal.save()
@@ -347,7 +361,8 @@ def save_ratings(
             kind="ratings_changed",
             summary=phrase(gettext_noop("Ratings changed (%(count)s)"), count=len(changes)),
             actor=actor,
-            comment="\n".join(changes),
+            comment="\n".join(render_in(change, "en") for change in changes),
+            data={"lines": changes},
         )
     return appraisal
 

@@ -67,7 +67,7 @@ from org.models import (
     User,
 )
 from pmsystem.db import analyze
-from pmsystem.i18n import phrase, render_in
+from pmsystem.i18n import data_label, phrase, render_in
 from pmsystem.models import DocumentEvent, Signature
 from pmsystem.notifications import muted
 from pmsystem.signatures import canonical_json
@@ -775,10 +775,10 @@ class _Org:
             )
         ):
             by_pk[cycle_id].lines.setdefault(staff_id, []).append((start, end, fro, sro))
-        for cycle_id, kind, code, pk in RatingLevel.objects.filter(
+        for cycle_id, kind, code, pk, label in RatingLevel.objects.filter(
             scale__cycle__in=[current, previous]
-        ).values_list("scale__cycle_id", "scale__kind", "code", "pk"):
-            by_pk[cycle_id].levels[(kind, code)] = SimpleNamespace(pk=pk, code=code)
+        ).values_list("scale__cycle_id", "scale__kind", "code", "pk", "label"):
+            by_pk[cycle_id].levels[(kind, code)] = SimpleNamespace(pk=pk, code=code, label=label)
         catalogue = defaultdict(list)
         for pk, code, kind, name in Competency.objects.filter(
             framework=current.competency_framework
@@ -1531,29 +1531,35 @@ class _Planner:
         rng, levels = self.rng, cycle.levels
         fro = cycle.officers(staff.pk, moment.date())[0]
         changes = []
+        lines = []
         for row in appraisal.goal_rows:
             code = _weighted(rng, GOAL_WEIGHTS[overall])
             if cycle.model.goal_ratings_enabled:
                 row.rating = levels[(RatingScale.Kind.GOAL, code)]
-                changes.append(f"{row.label}: none → {code}")
+                changes.append(f"{row.label}: not rated → {row.rating.label}")
+                lines.append(services.rating_change(row.label, None, row.rating.label))
             row.fro_comment = rng.choice(FRO_GOAL[code])
         for row in appraisal.competency_rows:
             code = _weighted(rng, COMPETENCY_WEIGHTS[overall])
             row.rating = levels[(RatingScale.Kind.COMPETENCY, code)]
             row.fro_comment = rng.choice(FRO_COMPETENCY[code])
-            changes.append(f"{row.label}: none → {code}")
+            changes.append(f"{row.label}: not rated → {row.rating.label}")
+            lines.append(services.rating_change(data_label(row.label), None, row.rating.label))
         appraisal.overall_rating = levels[(RatingScale.Kind.OVERALL, overall)]
         area = self.org.units[staff.unit_id].area
         appraisal.fro_overall_comment = FRO_OVERALL[overall].format(
             first=staff.first_name, area=area
         )
-        changes.append(f"Overall: none → {overall}")
+        label = appraisal.overall_rating.label
+        changes.append(f"Overall: not rated → {label}")
+        lines.append(services.rating_change(services.OVERALL, None, label))
         self.event(
             "ratings_changed",
             f"Ratings changed ({len(changes)})",
             fro,
             moment,
             comment="\n".join(changes),
+            data={"lines": lines},
             said=_counted(gettext_noop("Ratings changed (%(count)s)"), None, len(changes)),
         )
 

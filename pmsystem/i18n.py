@@ -86,6 +86,12 @@ def language_of(user) -> str:
     return getattr(user, "language", "") or settings.LANGUAGE_CODE
 
 
+def data_label(value: str) -> Phrase:
+    """A label stored as data (a rating level, a competency) as a phrase or a phrase's
+    parameter: read in each reader's language as `translated` shows it."""
+    return {"msgid": value}
+
+
 def translated(value: str) -> str:
     """A label stored as data (rating levels, competencies, scales) in the reader's language,
     when it is one of the defaults the project seeds (marked with gettext_noop where they are

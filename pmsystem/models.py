@@ -146,6 +146,15 @@ class DocumentEvent(models.Model):
         super().save(*args, **kwargs)
 
     @property
+    def details(self) -> str:
+        """The comment in the reader's language where the event keeps its lines as phrases
+        (`data["lines"]`: the rating changes), else as written."""
+        lines = self.data.get("lines") if isinstance(self.data, dict) else None
+        if lines:
+            return "\n".join(render(line) for line in lines)
+        return self.comment
+
+    @property
     def text(self) -> str:
         """The summary in the reader's language (events written as a phrase), else as stored."""
         stored = self.data.get("phrase") if isinstance(self.data, dict) else None
