@@ -1,12 +1,13 @@
 """What waits at the end of the cycle, for the reminder sweep (`pmsystem.pending`).
 
 A document reaches these stages once its work plan is approved and its mid-point review is
-finalised (or the cycle has none); every stage is due `cycle.end_of_cycle_due`:
+finalised (or the cycle has none); every stage is due `cycle.end_of_cycle_due`, or the staff
+member's own date when HR extended it (`org.deadlines`):
 - self_evaluation: the staff member starts and submits the self-evaluation;
 - fro_evaluation: the FRO rates and signs;
 - sro_review: the SRO approves;
 - acknowledgement: the staff member acknowledges.
-Three queries for the whole organisation (plus the HODs).
+Four queries for the whole organisation (plus the HODs).
 
 And on every open performance improvement plan of an open cycle, its next step
 (`selectors.pip_next_step`), due to the FRO: pip_meeting (a review meeting),
@@ -23,6 +24,7 @@ from collections.abc import Collection, Iterator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from org import deadlines
 from org.models import Cycle
 from pmsystem.pending import PendingAction, Stage
 from workplans.models import MidpointReview, WorkPlan
@@ -87,6 +89,7 @@ def _evaluation_actions(
         return
     hods = hods_by_entity(today)
     lines = current_lines(cycles, entity_ids)
+    extended = deadlines.extensions(list(cycles))
     for cycle_id, staff_id, document_id, state in rows:
         line = lines.get((cycle_id, staff_id))
         if line is None:
@@ -97,7 +100,13 @@ def _evaluation_actions(
             line,
             stage=stage,
             responsible_id=responsible,
-            due=line.cycle.end_of_cycle_due,
+            due=deadlines.due(
+                line.cycle.end_of_cycle_due,
+                extended,
+                cycle_id=cycle_id,
+                staff_id=staff_id,
+                deadline=deadlines.Deadline.END_OF_CYCLE,
+            ),
             document_id=document_id,
             hods=hods,
         )

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Final
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext, gettext_lazy
 
+from org import deadlines
 from org.models import Cycle, RatingLevel, RatingScale, User
 from pmsystem.freeze import closed_cycle_refusal
 from pmsystem.stages import ORDER, Stage, stage_from
@@ -164,7 +165,7 @@ def documents_awaiting_sro(user: User, cycle_id: int) -> list[WorkPlan]:
 def own_document(user: User, cycle: Cycle) -> WorkPlan | None:
     """The user's own document for the cycle with every stage (one query)."""
     return (
-        WorkPlan.objects.filter(staff_id=user.pk, cycle=cycle)
+        deadlines.with_extensions(WorkPlan.objects.filter(staff_id=user.pk, cycle=cycle))
         .select_related("cycle", "staff", "midpoint", "appraisal")
         .first()
     )
@@ -206,8 +207,9 @@ def evaluation_tasks(
         if state == Appraisal.State.NOT_STARTED and midpoint_done:
             label = gettext("Start your self-evaluation")
         if label:
+            own_due = deadlines.row_due(own, "end_of_cycle", due)
             tasks.append(
-                Task(label, "appraisals:evaluation", (own.pk,), due, gettext("Staff member"))
+                Task(label, "appraisals:evaluation", (own.pk,), own_due, gettext("Staff member"))
             )
     # (relation, evaluation states, label, role, what the document must not have)
     waiting = [
@@ -247,9 +249,9 @@ def evaluation_tasks(
         ]
     if found:
         waiting_documents = list(
-            WorkPlan.objects.filter(pk__in=[pk for _, pk, _, _ in found]).select_related(
-                "staff__user"
-            )
+            deadlines.with_extensions(
+                WorkPlan.objects.filter(pk__in=[pk for _, pk, _, _ in found])
+            ).select_related("staff__user")
         )
         position = {document.pk: index for index, document in enumerate(waiting_documents)}
         by_pk = {document.pk: document for document in waiting_documents}
@@ -259,7 +261,7 @@ def evaluation_tasks(
                     label % {"name": by_pk[pk].staff.user},
                     "appraisals:evaluation",
                     (pk,),
-                    due,
+                    deadlines.row_due(by_pk[pk], "end_of_cycle", due),
                     role,
                 )
             )

@@ -664,6 +664,13 @@ class BulkChange(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.entity.code}, {self.cycle})"
 
+    @property
+    def who(self) -> str:
+        """Whom it was applied to, in the reader's language."""
+        from pmsystem.i18n import render
+
+        return render(self.scope) if self.scope else ""
+
 
 class BulkChangeRow(models.Model):
     """One staff member's reporting line in a bulk reassignment or a cycle launch: the line

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import formats
 from django.utils.translation import gettext, gettext_noop
 
@@ -26,6 +27,7 @@ from .models import (
     RatingLevel,
     RatingScale,
     ReportingLine,
+    StaffMember,
     User,
 )
 from .relations import current_department_roles, lines_in_effect, today
@@ -142,52 +144,317 @@ def reporting_line_refusal(line: ReportingLine) -> str | None:
     document in one role is never named to the other (`workplans.conflicts`: one person, one
     role per document). The model's own checks (FRO, SRO and staff member three people; dates
     in order) come first, through `full_clean`; then the acting officers of the line's FRO
-    and SRO (`acting_officer_clash`)."""
-    others = ReportingLine.objects.filter(staff_id=line.staff_id, cycle_id=line.cycle_id).exclude(
-        pk=line.pk
+    and SRO (`acting_officer_clash`). `reporting_line_refusals` asks the same of many lines."""
+    return reporting_line_refusals([line])[0]
+
+
+def reporting_line_refusals(
+    lines: Sequence[ReportingLine], *, closing: Collection[int] = ()
+) -> list[str | None]:
+    """`reporting_line_refusal` for each of `lines`, in a fixed number of queries whatever
+    their number (a reorganisation changes hundreds at once). `closing`: the ids of the lines
+    these replace, which end the day before the new ones start (left out of the overlap
+    check, as they will no longer overlap)."""
+    if not lines:
+        return []
+    staff_ids = {line.staff_id for line in lines}
+    cycle_ids = {line.cycle_id for line in lines}
+    excluded = set(closing) | {line.pk for line in lines if line.pk}
+    others: dict[tuple[int, int], list[tuple[datetime.date, datetime.date | None]]] = {}
+    for staff_id, cycle_id, start, end in _chunked_values(
+        ReportingLine.objects.filter(cycle_id__in=cycle_ids).exclude(pk__in=excluded),
+        "staff_id",
+        staff_ids,
+        ("staff_id", "cycle_id", "effective_from", "effective_to"),
+    ):
+        others.setdefault((staff_id, cycle_id), []).append((start, end))
+    signed = signed_roles_on_documents(staff_ids)
+    delegations = list(
+        Delegation.objects.filter(
+            Q(role=Delegation.Role.FRO, principal_id__in={line.fro_id for line in lines})
+            | Q(role=Delegation.Role.SRO, principal_id__in={line.sro_id for line in lines}),
+            end__gte=today(),
+        ).select_related("acting", "principal")
     )
-    overlapping = others.filter(
-        Q(effective_to__isnull=True) | Q(effective_to__gte=line.effective_from)
-    )
-    if line.effective_to is not None:
-        overlapping = overlapping.filter(effective_from__lte=line.effective_to)
-    clash = overlapping.order_by("effective_from").first()
-    if clash is not None:
-        return gettext(
-            "%(name)s already has a reporting line for %(cycle)s from %(start)s: close it "
-            "the day before this one starts, or change this one's dates."
-        ) % {
-            "name": line.staff.user,
-            "cycle": line.cycle,
-            "start": formats.date_format(clash.effective_from, "SHORT_DATE_FORMAT"),
-        }
-    signed = signed_roles_on_document(staff_id=line.staff_id, cycle_id=line.cycle_id)
-    for role, officer_id in (("fro", line.fro_id), ("sro", line.sro_id)):
-        other = signed.get(officer_id, set()) - {role}
-        if other:
-            return gettext(
-                "%(name)s signed this staff member's %(cycle)s document as %(signed)s, so "
-                "they cannot be named its %(role)s."
-            ) % {
-                "name": User.objects.get(pk=officer_id),
-                "cycle": line.cycle,
-                "signed": ", ".join(sorted(r.upper() for r in other)),
-                "role": role.upper(),
+    names: dict[int, User] = {}
+    cycles: dict[int, Cycle] = {}
+
+    def name(user_id: int) -> User:
+        if user_id not in names:
+            wanted = staff_ids | {line.fro_id for line in lines} | {line.sro_id for line in lines}
+            names.update(User.objects.in_bulk(wanted))
+        return names[user_id]
+
+    def cycle_of(cycle_id: int) -> Cycle:
+        if not cycles:
+            cycles.update(Cycle.objects.in_bulk(cycle_ids))
+        return cycles[cycle_id]
+
+    refusals: list[str | None] = []
+    for line in lines:
+        clash = min(
+            (
+                start
+                for start, end in others.get((line.staff_id, line.cycle_id), [])
+                if (end is None or end >= line.effective_from)
+                and (line.effective_to is None or start <= line.effective_to)
+            ),
+            default=None,
+        )
+        if clash is not None:
+            refusals.append(
+                gettext(
+                    "%(name)s already has a reporting line for %(cycle)s from %(start)s: close "
+                    "it the day before this one starts, or change this one's dates."
+                )
+                % {
+                    "name": name(line.staff_id),
+                    "cycle": cycle_of(line.cycle_id),
+                    "start": formats.date_format(clash, "SHORT_DATE_FORMAT"),
+                }
+            )
+            continue
+        refused = None
+        on_document = signed.get((line.staff_id, line.cycle_id), {})
+        for role, officer_id in (("fro", line.fro_id), ("sro", line.sro_id)):
+            other = on_document.get(officer_id, set()) - {role}
+            if other:
+                refused = gettext(
+                    "%(name)s signed this staff member's %(cycle)s document as %(signed)s, so "
+                    "they cannot be named its %(role)s."
+                ) % {
+                    "name": name(officer_id),
+                    "cycle": cycle_of(line.cycle_id),
+                    "signed": ", ".join(sorted(r.upper() for r in other)),
+                    "role": role.upper(),
+                }
+                break
+        if refused is None:
+            acting_clash = acting_officer_clash(
+                staff_id=line.staff_id,
+                fro_id=line.fro_id,
+                sro_id=line.sro_id,
+                start=line.effective_from,
+                end=line.effective_to,
+                delegations=delegations,
+            )
+            refused = acting_officer_refusal(*acting_clash) if acting_clash else None
+        refusals.append(refused)
+    return refusals
+
+
+def _chunked_values(
+    queryset: QuerySet[ReportingLine], field: str, ids: Iterable[int], columns: Sequence[str]
+) -> Iterator[tuple[Any, ...]]:
+    """`values_list(*columns)` of `queryset` filtered on `field__in` ids, a thousand at a time."""
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), 1000):
+        yield from queryset.filter(**{f"{field}__in": ids[start : start + 1000]}).values_list(
+            *columns
+        )
+
+
+# --- changing reporting lines: one staff member, or many at once ---------------------------
+
+
+@dataclass
+class LineChange:
+    """One staff member's new reporting line from `effective_from`, as planned: the line in
+    effect it replaces (None for a first line), and why it may not be made (None when it
+    may). `unchanged`: the FRO and SRO are those of the current line (nothing to write)."""
+
+    staff: StaffMember
+    fro: StaffMember | None
+    sro: StaffMember | None
+    line: ReportingLine
+    current: ReportingLine | None = None
+    refusal: str | None = None
+
+    @property
+    def unchanged(self) -> bool:
+        return self.current is not None and (self.current.fro_id, self.current.sro_id) == (
+            self.line.fro_id,
+            self.line.sro_id,
+        )
+
+
+def plan_line_changes(
+    *,
+    cycle: Cycle,
+    effective_from: datetime.date,
+    changes: Sequence[tuple[int, int, int]],
+    actor: User | None = None,
+) -> list[LineChange]:
+    """What giving each staff member (staff id, FRO id, SRO id) a new reporting line from
+    `effective_from` would do, checked against every rule of a single change, in a fixed
+    number of queries: the same plan backs `change_reporting_line` (one person) and HR's
+    bulk reassignment (`org.bulk`), so a row of either is refused for the same reasons.
+
+    Rules: the cycle is not closed and the date lies in it; the staff member and both officers
+    are active staff members, three different people; the new line starts after the current
+    one did (which then ends the day before); `reporting_line_refusals` (no overlap, nobody
+    named to a role other than the one they signed in, no acting officer holding two roles);
+    and an HR focal point (`actor`) makes no change to a document on which they hold a role,
+    before or after it (`workplans.conflicts`: another HR focal point of the entity does).
+    """
+    if cycle.status == Cycle.Status.CLOSED:
+        raise ApplicationError(
+            gettext("Cycle %(cycle)s is closed; its reporting lines cannot change.")
+            % {"cycle": cycle}
+        )
+    if not cycle.start <= effective_from <= cycle.end:
+        raise ApplicationError(
+            gettext("%(date)s is outside cycle %(cycle)s (%(start)s to %(end)s).")
+            % {
+                "date": formats.date_format(effective_from, "SHORT_DATE_FORMAT"),
+                "cycle": cycle,
+                "start": formats.date_format(cycle.start, "SHORT_DATE_FORMAT"),
+                "end": formats.date_format(cycle.end, "SHORT_DATE_FORMAT"),
             }
-    delegations = Delegation.objects.filter(
-        Q(role=Delegation.Role.FRO, principal_id=line.fro_id)
-        | Q(role=Delegation.Role.SRO, principal_id=line.sro_id),
-        end__gte=today(),
-    ).select_related("acting", "principal")
-    acting_clash = acting_officer_clash(
-        staff_id=line.staff_id,
-        fro_id=line.fro_id,
-        sro_id=line.sro_id,
-        start=line.effective_from,
-        end=line.effective_to,
-        delegations=delegations,
+        )
+    people_ids = {pk for change in changes for pk in change}
+    people: dict[int, StaffMember] = {}
+    for start in range(0, len(sorted(people_ids)), 1000):
+        chunk = sorted(people_ids)[start : start + 1000]
+        people.update(
+            (staff.pk, staff)
+            for staff in StaffMember.objects.filter(pk__in=chunk).select_related("user", "unit")
+        )
+    current: dict[int, ReportingLine] = {}
+    staff_ids = {staff_id for staff_id, _, _ in changes}
+    for start in range(0, len(sorted(staff_ids)), 1000):
+        chunk = sorted(staff_ids)[start : start + 1000]
+        for line in ReportingLine.objects.filter(
+            cycle=cycle, staff_id__in=chunk, effective_to__isnull=True
+        ).select_related("fro__user", "sro__user"):
+            current[line.staff_id] = line
+    planned: list[LineChange] = []
+    for staff_id, fro_id, sro_id in changes:
+        line = ReportingLine(
+            staff_id=staff_id,
+            cycle=cycle,
+            fro_id=fro_id,
+            sro_id=sro_id,
+            effective_from=effective_from,
+        )
+        plan = LineChange(
+            staff=people[staff_id],
+            fro=people.get(fro_id),
+            sro=people.get(sro_id),
+            line=line,
+            current=current.get(staff_id),
+        )
+        line.staff = plan.staff
+        plan.refusal = _line_change_refusal(plan, actor)
+        planned.append(plan)
+    checked = [p for p in planned if p.refusal is None and not p.unchanged]
+    refusals = reporting_line_refusals(
+        [p.line for p in checked], closing=[p.current.pk for p in checked if p.current]
     )
-    return acting_officer_refusal(*acting_clash) if acting_clash else None
+    for plan, refusal in zip(checked, refusals, strict=True):
+        plan.refusal = refusal
+    return planned
+
+
+def _line_change_refusal(plan: LineChange, actor: User | None) -> str | None:
+    """The checks of one planned line that need no query (`plan_line_changes`)."""
+    staff, line, current = plan.staff, plan.line, plan.current
+    if not staff.is_active:
+        return gettext("%(name)s is not an active staff member.") % {"name": staff.user}
+    for officer, role, own in (
+        (plan.fro, gettext("FRO"), gettext("A staff member cannot be their own FRO.")),
+        (plan.sro, gettext("SRO"), gettext("A staff member cannot be their own SRO.")),
+    ):
+        if officer is None or not officer.is_active:
+            return gettext("The %(role)s must be an active staff member.") % {"role": role}
+        if officer.pk == staff.pk:
+            return own
+    if line.fro_id == line.sro_id:
+        return gettext("The SRO must be a different person from the FRO.")
+    if plan.unchanged:
+        return None
+    if current is not None and line.effective_from <= current.effective_from:
+        return gettext(
+            "The new reporting line must start after %(date)s, when the current one started."
+        ) % {"date": formats.date_format(current.effective_from, "SHORT_DATE_FORMAT")}
+    if actor is not None:
+        held = {staff.pk: gettext("staff member"), line.fro_id: gettext("FRO")}
+        held[line.sro_id] = gettext("SRO")
+        if current is not None:
+            held.setdefault(current.fro_id, gettext("FRO"))
+            held.setdefault(current.sro_id, gettext("SRO"))
+        if actor.pk in held:
+            return gettext(
+                "You are the %(role)s on this staff member's document, so you cannot change "
+                "their reporting line as HR focal point: another HR focal point of the "
+                "entity does."
+            ) % {"role": held[actor.pk]}
+    return None
+
+
+def apply_line_changes(planned: Sequence[LineChange]) -> list[LineChange]:
+    """Write planned changes none of which is refused: each current line ends the day before
+    its successor starts, and the new lines are created (unchanged ones write nothing).
+    Access follows at once (`org.relations`). Returns the changes written, their `line`
+    saved."""
+    refused = [plan for plan in planned if plan.refusal]
+    if refused:
+        raise ApplicationError(refused[0].refusal or "")
+    written = [plan for plan in planned if not plan.unchanged]
+    one_day = datetime.timedelta(days=1)
+    ends: dict[datetime.date, list[int]] = {}
+    for plan in written:
+        if plan.current is not None:
+            end = plan.line.effective_from - one_day
+            ends.setdefault(end, []).append(plan.current.pk)
+            plan.current.effective_to = end
+    for end, pks in ends.items():
+        for start in range(0, len(pks), 1000):
+            ReportingLine.objects.filter(pk__in=pks[start : start + 1000]).update(effective_to=end)
+    ReportingLine.objects.bulk_create([plan.line for plan in written], batch_size=1000)
+    return written
+
+
+def lock_staff(staff_ids: Iterable[int]) -> None:
+    """Lock the staff members' rows, in key order: two changes of the same people's lines
+    run one after the other, each planned on what the other wrote."""
+    ids = sorted(set(staff_ids))
+    for start in range(0, len(ids), 1000):
+        list(
+            StaffMember.objects.select_for_update()
+            .filter(pk__in=ids[start : start + 1000])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+
+
+@transaction.atomic
+def change_reporting_line(
+    *,
+    staff: StaffMember,
+    cycle: Cycle,
+    fro: StaffMember,
+    sro: StaffMember,
+    effective_from: datetime.date,
+    actor: User | None = None,
+) -> ReportingLine:
+    """Give one staff member a new FRO and SRO from `effective_from`: the current line ends
+    the day before and the new one opens (`plan_line_changes` states the rules; nothing
+    changes when the officers are those of the current line). Who may see and act on the
+    staff member's documents follows the new line from its first day (`org.relations`)."""
+    lock_staff([staff.pk])
+    (plan,) = plan_line_changes(
+        cycle=cycle,
+        effective_from=effective_from,
+        changes=[(staff.pk, fro.pk, sro.pk)],
+        actor=actor,
+    )
+    if plan.refusal:
+        raise ApplicationError(plan.refusal)
+    if plan.unchanged and plan.current is not None:
+        return plan.current
+    apply_line_changes([plan])
+    return plan.line
 
 
 def acting_officer_clash(

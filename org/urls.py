@@ -9,4 +9,10 @@ urlpatterns = [
     path("delegations/<id:pk>/end/", views.end_delegation, name="delegation-end"),
     path("import/", views.import_files, name="import"),
     path("language/", views.language, name="language"),
+    path("hr/", views.bulk_changes, name="bulk-list"),
+    path("hr/changes/<id:pk>/", views.bulk_change_detail, name="bulk-detail"),
+    path("hr/changes/<id:pk>/undo/", views.bulk_change_undo, name="bulk-undo"),
+    path("hr/<id:entity_id>/reassign/", views.bulk_reassign, name="bulk-reassign"),
+    path("hr/<id:entity_id>/extend/", views.bulk_extend, name="bulk-extend"),
+    path("hr/<id:entity_id>/launch/", views.bulk_launch, name="bulk-launch"),
 ]

@@ -1,4 +1,4 @@
-"""Organisation pages: acting officers (delegations), the staff import."""
+"""Organisation pages: acting officers (delegations), the staff import, HR's bulk changes."""
 
 from __future__ import annotations
 
@@ -8,20 +8,22 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from pmsystem.errors import ApplicationError
 
-from . import services
-from .forms import DelegationForm, ImportForm, LanguageForm
+from . import bulk, services
+from .forms import DelegationForm, ExtendForm, ImportForm, LanguageForm, LaunchForm, ReassignForm
 from .importer import COLUMNS, import_org
-from .models import Delegation
+from .models import BulkChange, DeadlineExtension, Delegation, OrgUnit
 from .permissions import can_import
 
 
@@ -119,3 +121,221 @@ def language(request: HttpRequest) -> HttpResponse:
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
     return response
+
+
+# --- HR's bulk work (org.bulk) -----------------------------------------------------------------
+
+CHANGES_PER_PAGE = 25
+ROWS_PER_PAGE = 100
+PREVIEW_ROWS = 500
+
+
+def _bulk_entity_or_404(user, entity_id: int) -> OrgUnit:
+    """The entity, if `user` is one of its HR focal points. Its HOD reads the record but
+    makes no bulk change (403, with the reason); for anyone else it does not exist (404)."""
+    entity = bulk.hr_entities(user).filter(pk=entity_id).first()
+    if entity is None:
+        if bulk.record_entities(user).filter(pk=entity_id).exists():
+            raise PermissionDenied(
+                gettext(
+                    "Bulk changes are made by an HR focal point of the department/office/"
+                    "mission; you read them under HR changes."
+                )
+            )
+        raise Http404("No such entity.")
+    return entity
+
+
+def bulk_changes(request: HttpRequest) -> HttpResponse:
+    """HR changes: the bulk actions HR may take per entity, and the record of those made."""
+    entities = list(bulk.record_entities(request.user).order_by("code"))
+    if not entities:
+        raise PermissionDenied(
+            gettext("HR changes are for HR focal points and heads of department.")
+        )
+    hr = list(bulk.hr_entities(request.user).order_by("code"))
+    page = Paginator(bulk.visible_changes(request.user), CHANGES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "org/bulk_list.html", {"hr_entities": hr, "page": page})
+
+
+def bulk_change_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    change = get_object_or_404(bulk.visible_changes(request.user), pk=pk)
+    if change.kind == BulkChange.Kind.EXTENSION:
+        rows = change.extensions.select_related("staff__user", "staff__unit").order_by(
+            "staff__index_number"
+        )
+    else:
+        rows = change.rows.select_related(
+            "staff__user",
+            "staff__unit",
+            "old_fro__user",
+            "old_sro__user",
+            "new_fro__user",
+            "new_sro__user",
+        ).order_by("staff__index_number")
+    page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    refusal = bulk.undo_refusal(change, request.user)
+    closes = change.created_at + bulk.undo_window()
+    return render(
+        request,
+        "org/bulk_detail.html",
+        {
+            "change": change,
+            "page": page,
+            "can_undo": refusal is None,
+            "undo_refusal": refusal if change.actor_id == request.user.pk else None,
+            "undo_until": closes,
+            "deadline_label": dict(DeadlineExtension.Deadline.choices).get(change.deadline, ""),
+        },
+    )
+
+
+@require_POST
+def bulk_change_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    change = get_object_or_404(bulk.visible_changes(request.user), pk=pk)
+    try:
+        bulk.undo_bulk_change(change=change, actor=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, gettext("Undone: everything is as it was before this change."))
+    return redirect("org:bulk-detail", change.pk)
+
+
+def _bulk_form_page(
+    request: HttpRequest,
+    *,
+    entity: OrgUnit,
+    form,
+    kind: str,
+    preview_of,
+    apply,
+) -> HttpResponse:
+    """Fill in, preview (who is affected: list and count), then confirm the preview of
+    exactly those rows: if they changed meanwhile, the new preview shows."""
+    preview, changed = None, False
+    if request.method == "POST" and form.is_valid():
+        try:
+            preview = preview_of(form.cleaned_data)
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            if request.POST.get("action") == "confirm":
+                try:
+                    change = apply(form.cleaned_data, request.POST.get("previewed", ""))
+                except bulk.PreviewChanged:
+                    changed = True
+                except ApplicationError as error:
+                    form.add_error(None, error.message)
+                else:
+                    messages.success(
+                        request,
+                        ngettext(
+                            "Done for %(count)s staff member. You may undo it here until %(time)s.",
+                            "Done for %(count)s staff members. You may undo it here until "
+                            "%(time)s.",
+                            change.count,
+                        )
+                        % {
+                            "count": change.count,
+                            "time": formats.date_format(
+                                timezone.localtime(change.created_at + bulk.undo_window()),
+                                "SHORT_DATETIME_FORMAT",
+                            ),
+                        },
+                    )
+                    return redirect("org:bulk-detail", change.pk)
+    return render(
+        request,
+        "org/bulk_form.html",
+        {
+            "entity": entity,
+            "form": form,
+            "kind": kind,
+            "preview": preview,
+            "changed": changed,
+            "shown": PREVIEW_ROWS,
+        },
+    )
+
+
+def bulk_reassign(request: HttpRequest, entity_id: int) -> HttpResponse:
+    entity = _bulk_entity_or_404(request.user, entity_id)
+    form = ReassignForm(request.POST or None, entity=entity)
+
+    def preview_of(data):
+        return bulk.reassignment_preview(
+            actor=request.user,
+            entity=entity,
+            cycle=data["cycle"],
+            selection=data["selection"],
+            effective_from=data["effective_from"],
+        )
+
+    def apply(data, previewed):
+        return bulk.reassign_lines(
+            actor=request.user,
+            entity=entity,
+            cycle=data["cycle"],
+            selection=data["selection"],
+            effective_from=data["effective_from"],
+            reason=data["reason"],
+            previewed=previewed,
+        )
+
+    return _bulk_form_page(
+        request, entity=entity, form=form, kind="reassign", preview_of=preview_of, apply=apply
+    )
+
+
+def bulk_extend(request: HttpRequest, entity_id: int) -> HttpResponse:
+    entity = _bulk_entity_or_404(request.user, entity_id)
+    form = ExtendForm(request.POST or None, entity=entity)
+
+    def preview_of(data):
+        return bulk.extension_preview(
+            entity=entity,
+            cycle=data["cycle"],
+            deadline=data["deadline"],
+            due=data["due"],
+            selection=data["selection"],
+        )
+
+    def apply(data, previewed):
+        return bulk.extend_deadline(
+            actor=request.user,
+            entity=entity,
+            cycle=data["cycle"],
+            deadline=data["deadline"],
+            due=data["due"],
+            selection=data["selection"],
+            reason=data["reason"],
+            previewed=previewed,
+        )
+
+    return _bulk_form_page(
+        request, entity=entity, form=form, kind="extend", preview_of=preview_of, apply=apply
+    )
+
+
+def bulk_launch(request: HttpRequest, entity_id: int) -> HttpResponse:
+    entity = _bulk_entity_or_404(request.user, entity_id)
+    form = LaunchForm(request.POST or None, entity=entity)
+
+    def preview_of(data):
+        return bulk.launch_preview(actor=request.user, entity=entity, cycle=data["cycle"])
+
+    def apply(data, previewed):
+        return bulk.launch_cycle(
+            actor=request.user,
+            entity=entity,
+            cycle=data["cycle"],
+            reason=data["reason"],
+            previewed=previewed,
+        )
+
+    return _bulk_form_page(
+        request, entity=entity, form=form, kind="launch", preview_of=preview_of, apply=apply
+    )

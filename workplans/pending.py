@@ -7,8 +7,9 @@ Stages and who acts:
   started or open; only when the cycle requires a mid-point review);
 - midpoint_fro: the FRO comments and finalises (staff comments submitted); due
   `cycle.midpoint_due`.
-Three queries for the whole organisation: open cycles, current reporting lines with their
-staff, work plans with their mid-point state (plus the HODs).
+Each due date is the staff member's own when HR extended it (`org.deadlines`). Four queries
+for the whole organisation: open cycles, current reporting lines with their staff, work plans
+with their mid-point state, the deadline extensions (plus the HODs).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from types import SimpleNamespace
 
 from django.utils.translation import gettext_lazy as _
 
+from org import deadlines
 from org.models import Cycle, DepartmentRole, ReportingLine
 from pmsystem.pending import PendingAction, Stage, document_escalation, document_subject
 
@@ -150,6 +152,7 @@ def pending_actions(
         ).iterator(chunk_size=5000)
     }
     workplan_due: dict[tuple[int, datetime.date], datetime.date] = {}
+    extended = deadlines.extensions(list(cycles))
     S, M = WorkPlan.State, MidpointReview.State
     for key, line in lines.items():
         cycle = line.cycle
@@ -164,7 +167,13 @@ def pending_actions(
                 line,
                 stage="work_plan_approval" if submitted else "work_plan",
                 responsible_id=line.fro_id if submitted else line.staff_id,
-                due=workplan_due[due_key],
+                due=deadlines.due(
+                    workplan_due[due_key],
+                    extended,
+                    cycle_id=cycle.pk,
+                    staff_id=line.staff_id,
+                    deadline=deadlines.Deadline.WORK_PLAN,
+                ),
                 document_id=document_id,
                 hods=hods,
             )
@@ -174,7 +183,13 @@ def pending_actions(
                 line,
                 stage="midpoint_fro" if fro_turn else "midpoint_staff",
                 responsible_id=line.fro_id if fro_turn else line.staff_id,
-                due=cycle.midpoint_due,
+                due=deadlines.due(
+                    cycle.midpoint_due,
+                    extended,
+                    cycle_id=cycle.pk,
+                    staff_id=line.staff_id,
+                    deadline=deadlines.Deadline.MIDPOINT,
+                ),
                 document_id=document_id,
                 hods=hods,
             )

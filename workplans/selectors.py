@@ -11,6 +11,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext, ngettext
 
+from org import deadlines
 from org.models import Cycle, OrgUnit, ReportingLine, StaffMember, User
 from org.relations import line_in_effect, lines_in_effect
 from pmsystem import registry
@@ -220,7 +221,7 @@ def team_rows(user: User, cycle: Cycle, *, as_role: str = "fro") -> list[TeamRow
     the later stages add (an open PIP): one query whatever the team size, plus the later
     stages' few."""
     plans = WorkPlan.objects.filter(staff_id=OuterRef("staff_id"), cycle_id=cycle.pk)
-    lines = (
+    lines = deadlines.with_extensions(
         lines_in_effect()
         .filter(cycle=cycle, **{as_role: user.pk})
         .select_related("staff__user", "staff__unit", "fro__user", "sro__user")
@@ -238,7 +239,7 @@ def team_rows(user: User, cycle: Cycle, *, as_role: str = "fro") -> list[TeamRow
             work_plan_id=line.work_plan_id,
             state=line.work_plan_state,
             midpoint_state=line.midpoint_state,
-            due=cycle.workplan_due_for(line.staff),
+            due=deadlines.row_due(line, "work_plan", cycle.workplan_due_for(line.staff)),
             stage=line.stage,
         )
         for line in lines
@@ -260,7 +261,7 @@ def pending_supervision_requests(user: User) -> QuerySet[AdditionalSupervisor]:
 
 def own_work_plan(user: User, cycle: Cycle) -> WorkPlan | None:
     return (
-        WorkPlan.objects.filter(staff_id=user.pk, cycle=cycle)
+        deadlines.with_extensions(WorkPlan.objects.filter(staff_id=user.pk, cycle=cycle))
         .select_related("midpoint", "cycle")
         .first()
     )
@@ -293,7 +294,7 @@ def work_plan_tasks(
     if staff is not None:
         plan = own_work_plan(user, cycle) if own is _UNSET else own
         tasks.extend(_own_tasks(plan, staff, cycle))
-    fro_plans = (
+    fro_plans = deadlines.with_extensions(
         documents_where(user, "fro")
         .filter(cycle=cycle)
         .filter(
@@ -309,7 +310,7 @@ def work_plan_tasks(
                     gettext("Approve the work plan of %(name)s") % {"name": plan.staff.user},
                     "workplans:document",
                     (plan.pk,),
-                    cycle.workplan_due_for(plan.staff),
+                    deadlines.row_due(plan, "work_plan", cycle.workplan_due_for(plan.staff)),
                     gettext("FRO"),
                 )
             )
@@ -320,7 +321,7 @@ def work_plan_tasks(
                     % {"name": plan.staff.user},
                     "workplans:midpoint",
                     (plan.pk,),
-                    cycle.midpoint_due,
+                    deadlines.row_due(plan, "midpoint", cycle.midpoint_due),
                     gettext("FRO"),
                 )
             )
@@ -339,13 +340,16 @@ def work_plan_tasks(
 
 
 def _own_tasks(plan: WorkPlan | None, staff: StaffMember, cycle: Cycle) -> list[Task]:
-    due = cycle.workplan_due_for(staff)
+    """The staff member's own next step; its due date extended by HR where it was
+    (`org.deadlines`: annotated on the document, asked in one query when there is none)."""
     if plan is None:
+        due = deadlines.due_for(cycle, staff, "work_plan")
         return [
             Task(
                 gettext("Create your work plan"), "workplans:mine", (), due, gettext("Staff member")
             )
         ]
+    due = deadlines.row_due(plan, "work_plan", cycle.workplan_due_for(staff))
     if plan.state == WorkPlan.State.DRAFT:
         return [
             Task(
@@ -374,7 +378,7 @@ def _own_tasks(plan: WorkPlan | None, staff: StaffMember, cycle: Cycle) -> list[
                     gettext("Enter your mid-point review comments"),
                     "workplans:midpoint",
                     (plan.pk,),
-                    cycle.midpoint_due,
+                    deadlines.row_due(plan, "midpoint", cycle.midpoint_due),
                     gettext("Staff member"),
                 )
             ]
