@@ -26,7 +26,15 @@ from django.urls.exceptions import Resolver404
 
 from appraisals import services as appraisal_services
 from compliance import services as compliance_services
-from org.models import Cycle, Delegation, DepartmentRole, OrgUnit, StaffMember, User
+from org.models import (
+    Cycle,
+    Delegation,
+    DepartmentRole,
+    OrgUnit,
+    ReportingLine,
+    StaffMember,
+    User,
+)
 from rebuttals import services as rebuttal_services
 from rebuttals.models import Group, RebuttalCase
 from tests.appraisals.helpers import fresh, make_document_at
@@ -54,7 +62,7 @@ from workplans.models import WorkPlan
 
 # The columns of the table, in order.
 ROLES = ("staff", "fro", "sro", "supervisor", "hod", "hr", "panel", "staff_rep", "other")
-PROJECT_APPS = ("org", "workplans", "appraisals", "rebuttals", "compliance")
+PROJECT_APPS = ("org", "workplans", "appraisals", "rebuttals", "feedback", "compliance")
 # allauth's pages and the Django admin are out of scope (tests/test_admin.py, tests/security).
 OUT_OF_SCOPE_MODULES = ("allauth", "django.contrib.admin")
 OUT_OF_SCOPE_NAMESPACES = ("admin",)
@@ -211,7 +219,7 @@ def _entity_person(entity: OrgUnit, office: OrgUnit, role: str, grade: str = "P-
     return staff.user
 
 
-ALL_PARTS = frozenset({"work_plan", "evaluation", "rebuttal", "other"})
+ALL_PARTS = frozenset({"work_plan", "evaluation", "rebuttal", "other", "feedback"})
 
 
 def build_world(parts: Iterable[str] = ALL_PARTS) -> World:
@@ -311,8 +319,44 @@ def build_world(parts: Iterable[str] = ALL_PARTS) -> World:
             message="Please submit your work plan this week.",
             token=uuid.uuid4(),
         )
+    if "feedback" in parts:
+        _build_feedback(world, fro, sro, office)
     world.things["spare"] = UserFactory()
     return world
+
+
+def _build_feedback(world: World, fro: StaffMember, sro: StaffMember, office: OrgUnit) -> None:
+    """Upward feedback launched in the entity, its window open: the FRO is a rated manager
+    (FRO of at least five staff, the "staff" column one of them), whose own FRO is the
+    world's SRO; a manager of the office became a responsible chief after the launch (HR's
+    "Add new managers" rates them)."""
+    from feedback import services as feedback_services
+    from feedback.models import Campaign, RatedManager, UpwardQuestion
+
+    cycle, today = world.cycle, datetime.date.today()
+    team = ReportingLine.objects.filter(cycle=cycle, fro=fro, effective_to__isnull=True).count()
+    for _ in range(max(0, 5 - team)):
+        ReportingLineFactory(
+            staff=StaffMemberFactory(unit=world.unit), cycle=cycle, fro=fro, sro=sro
+        )
+    ReportingLineFactory(
+        staff=fro, cycle=cycle, fro=sro, sro=StaffMemberFactory(unit=office, grade="D-1")
+    )
+    settings = feedback_services.feedback_settings(cycle)
+    settings.upward_opens_on = today - datetime.timedelta(days=7)
+    settings.upward_closes_on = today + datetime.timedelta(days=21)
+    settings.save()
+    feedback_services.launch_campaign(entity=world.entity, cycle=cycle, actor=world.people["hr"])
+    chief, chief_sro = (StaffMemberFactory(unit=office, grade=g) for g in ("P-5", "D-1"))
+    for _ in range(5):
+        ReportingLineFactory(
+            staff=StaffMemberFactory(unit=office), cycle=cycle, fro=chief, sro=chief_sro
+        )
+    world.things["campaign"] = Campaign.objects.get(cycle=cycle, entity=world.entity)
+    world.things["rated"] = RatedManager.objects.get(campaign__cycle=cycle, manager=fro)
+    world.things["questions"] = list(
+        UpwardQuestion.objects.filter(cycle=cycle).values_list("pk", flat=True)
+    )
 
 
 def _build_cases(world: World, line: dict, member, add) -> None:
