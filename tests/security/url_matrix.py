@@ -62,11 +62,20 @@ from workplans.models import WorkPlan
 
 # The columns of the table, in order.
 ROLES = ("staff", "fro", "sro", "supervisor", "hod", "hr", "panel", "staff_rep", "other")
-PROJECT_APPS = ("org", "workplans", "appraisals", "rebuttals", "feedback", "compliance")
+PROJECT_APPS = (
+    "pmsystem",
+    "org",
+    "workplans",
+    "appraisals",
+    "rebuttals",
+    "feedback",
+    "compliance",
+)
 # allauth's pages and the Django admin are out of scope (tests/test_admin.py, tests/security).
 OUT_OF_SCOPE_MODULES = ("allauth", "django.contrib.admin")
 OUT_OF_SCOPE_NAMESPACES = ("admin",)
-# "done": answered 302 and changed the database (the action was taken). "no": refused, with
+# "done": answered 302 (or 204, to a page's script) and changed the database (the action was
+# taken). "no": refused, with
 # the reason, and nothing changed: a 403 page, or (for a POST) the page or redirect that shows
 # the refusal as an error message, which is how a stale button is answered. Every other answer
 # must have changed nothing.
@@ -319,10 +328,33 @@ def build_world(parts: Iterable[str] = ALL_PARTS) -> World:
             message="Please submit your work plan this week.",
             token=uuid.uuid4(),
         )
+        world.things["bulk_change"] = _bulk_extension(world, newcomer)
     if "feedback" in parts:
         _build_feedback(world, fro, sro, office)
     world.things["spare"] = UserFactory()
     return world
+
+
+def _bulk_extension(world: World, staff: StaffMember):
+    """HR's bulk work (org.bulk): the HR focal point extended the newcomer's work plan
+    deadline a moment ago (they may still undo it)."""
+    from org import bulk
+
+    selection = bulk.Selection(kind="people", people=(staff.index_number,))
+    due = world.cycle.workplan_due + datetime.timedelta(days=30)
+    preview = bulk.extension_preview(
+        entity=world.entity, cycle=world.cycle, deadline="work_plan", due=due, selection=selection
+    )
+    return bulk.extend_deadline(
+        actor=world.people["hr"],
+        entity=world.entity,
+        cycle=world.cycle,
+        deadline="work_plan",
+        due=due,
+        selection=selection,
+        reason="Joined during the office move.",
+        previewed=preview.digest,
+    )
 
 
 def _build_feedback(world: World, fro: StaffMember, sro: StaffMember, office: OrgUnit) -> None:
@@ -489,7 +521,7 @@ def answer(
         return f"raised {type(error).__name__}: {error}"[:80]
     changed = after is not None and after != _fingerprint(written)
     if changed:
-        return DONE if status == 302 else f"{status} (changed)"
+        return DONE if status in (302, 204) else f"{status} (changed)"
     if status == 403 or (method == "POST" and status in (200, 302) and _refusal_shown(response)):
         return REFUSED
     return str(status)
