@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "appraisals",
     "rebuttals",
     "feedback",
+    "standards",
     "compliance",
     # Development tools (seed_demo, bench): not in production (settings/production.py).
     "demo",
