@@ -348,3 +348,13 @@ def test_the_export_carries_counts_and_aggregates_only(client, answered_team):
     results = list(book["Results"].iter_rows(values_only=True))
     # Two managers' results (five counted each) added together, per question.
     assert results[1][1] == 10
+
+
+def test_the_answer_form_keeps_no_draft_on_the_server(client):
+    """Drafts of long forms (static/js/drafts.js) are kept per author on the server: the
+    questionnaire never takes part, or its text would sit beside its author's name."""
+    team = make_team(5)
+    rated = launch(team)
+    client.force_login(team.members[0].user)
+    page = client.get(reverse("feedback:upward-answer", args=[rated.pk])).content.decode()
+    assert "<form" in page and "data-draft-url" not in page

@@ -1,0 +1,117 @@
+"""Demo feedback for `manage.py seed_demo`: an open upward-feedback campaign in the demo
+logins' entity, launched by its HR focal point, its window open around today.
+
+- The demo FRO is rated: ten of their staff answered (two groups of five counted, comments
+  shown); the demo staff member has not, and finds the questionnaire in My tasks. The demo
+  SRO is the FRO's own FRO and reads the results, also on the FRO's evaluation.
+- The demo additional supervisor (FRO of a smaller team) has three answers of the five
+  needed: "Not enough answers to keep them anonymous".
+- A third manager, whom the demo SRO is FRO of, has six answers (five counted): the SRO
+  finds them on that manager's evaluation, and HR gets the entity's totals (two managers'
+  results).
+
+Called by `manage.py seed_demo` after the other demos; idempotent (nothing is added once a
+campaign exists). Answers go through the real services, so they are sealed and counted as
+any other."""
+
+from __future__ import annotations
+
+import datetime
+import random
+
+from django.utils import timezone
+
+from demo.organisation import DEMO_LOGINS
+from feedback import services
+from feedback.models import Campaign, RatedManager, UpwardQuestion
+from org.models import Cycle, DepartmentRole, StaffMember, User
+from org.relations import lines_in_effect
+from pmsystem.stages import Stage
+from workplans.models import WorkPlan
+
+# Where the evaluation page shows its content to the FRO and SRO.
+EVALUATION_STAGES = (Stage.SRO_REVIEW, Stage.ACKNOWLEDGEMENT, Stage.COMPLETED)
+
+COMMENTS = [
+    "Always makes time to discuss priorities when the workload peaks.",
+    "Meetings could be shorter; decisions are sometimes revisited late.",
+    "Gives credit to the team in front of senior management.",
+    "I would welcome more regular feedback between the mid-point and the end of the cycle.",
+    "Encouraged me to take the project management course this year.",
+    "Handles disagreement calmly and listens before deciding.",
+    "Deadlines are sometimes set without checking what else is on our plates.",
+    "Clear about what is expected, and fair when things go wrong.",
+]
+
+
+def _supervisees(manager_id: int, cycle: Cycle, exclude: set[int]) -> list[StaffMember]:
+    ids = (
+        lines_in_effect()
+        .filter(cycle=cycle, fro_id=manager_id, staff__is_active=True)
+        .exclude(staff_id__in=exclude)
+        .values("staff_id")
+    )
+    return list(StaffMember.objects.filter(pk__in=ids).select_related("user").order_by("pk"))
+
+
+def _answer(rated: RatedManager, people: list[StaffMember], rng: random.Random) -> int:
+    questions = list(UpwardQuestion.objects.filter(cycle_id=rated.campaign.cycle_id))
+    for person in people:
+        services.give_upward_feedback(
+            rated=rated,
+            actor=person.user,
+            answers={q.pk: rng.choice((2, 3, 4, 4, 5, 5)) for q in questions},
+            comments={rng.choice(questions).pk: rng.choice(COMMENTS)} if rng.random() < 0.7 else {},
+        )
+    return len(people)
+
+
+def seed_documents() -> int:
+    """The campaign and its answers; returns the number of answers given."""
+    if Campaign.objects.exists():
+        return 0
+    cycle = Cycle.objects.filter(status=Cycle.Status.OPEN).order_by("-start").first()
+    hr = User.objects.filter(email=DEMO_LOGINS["hr_focal_point"]).first()
+    if cycle is None or hr is None:
+        return 0
+    role = DepartmentRole.objects.filter(user=hr, role=DepartmentRole.Role.HR_FOCAL_POINT).first()
+    if role is None:
+        return 0
+    today = timezone.localdate()
+    settings = services.feedback_settings(cycle)
+    settings.upward_opens_on = today - datetime.timedelta(days=14)
+    settings.upward_closes_on = today + datetime.timedelta(days=30)
+    settings.save()
+    campaign = services.launch_campaign(entity=role.entity, cycle=cycle, actor=hr).campaign
+    logins = dict(User.objects.filter(email__in=DEMO_LOGINS.values()).values_list("email", "pk"))
+    demo_people = set(logins.values())
+    rng = random.Random(15)  # noqa: S311 - demo data, not security
+    rated = {r.manager_id: r for r in campaign.rated.select_related("campaign")}
+    given = 0
+    fro = logins.get(DEMO_LOGINS["fro"])
+    if fro in rated:
+        given += _answer(rated[fro], _supervisees(fro, cycle, demo_people)[:10], rng)
+    below = logins.get(DEMO_LOGINS["additional_supervisor"])
+    if below in rated:
+        given += _answer(rated[below], _supervisees(below, cycle, demo_people)[:3], rng)
+    others = [pk for pk in rated if pk not in demo_people]
+    if others:
+        third = _shown_on_an_evaluation(others, cycle, logins.get(DEMO_LOGINS["sro"]))
+        given += _answer(rated[third], _supervisees(third, cycle, demo_people)[:6], rng)
+    return given
+
+
+def _shown_on_an_evaluation(candidates: list[int], cycle: Cycle, sro: int | None) -> int:
+    """Of the rated managers, one the demo SRO is FRO of whose evaluation is under way or
+    done, so that the SRO login finds the results on it; else the first."""
+    supervised = set(
+        lines_in_effect()
+        .filter(cycle=cycle, staff_id__in=candidates, fro_id=sro)
+        .values_list("staff_id", flat=True)
+    )
+    evaluated = set(
+        WorkPlan.objects.filter(
+            cycle=cycle, staff_id__in=supervised, stage__in=EVALUATION_STAGES
+        ).values_list("staff_id", flat=True)
+    )
+    return min(evaluated or supervised or candidates)

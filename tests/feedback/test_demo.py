@@ -1,0 +1,40 @@
+"""The demo organisation has an open upward-feedback campaign: the demo FRO's results shown
+(comments too), the demo additional supervisor's below the minimum, a task for the demo
+staff member, and results on an evaluation the demo SRO reads."""
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from compliance.selectors import my_tasks
+from demo.organisation import DEMO_LOGINS
+from feedback.models import Campaign, Participation, RatedManager
+from feedback.selectors import entity_results, results_of
+from org.models import User
+from org.selectors import current_cycle
+from workplans.models import WorkPlan
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+
+def test_demo_upward_feedback(client):
+    call_command("seed_demo", staff=300, password="demo-pass-2026")
+    login = {role: User.objects.get(email=email) for role, email in DEMO_LOGINS.items()}
+    campaign = Campaign.objects.get()
+    assert campaign.state == Campaign.State.OPEN and campaign.launched_by == login["hr_focal_point"]
+    fro = results_of(RatedManager.objects.get(manager_id=login["fro"].pk))
+    assert fro.visible and fro.comments_shown
+    below = results_of(RatedManager.objects.get(manager_id=login["additional_supervisor"].pk))
+    assert (below.visible, below.answered) == (False, 3)
+    assert entity_results(campaign).visible
+    tasks = my_tasks(login["staff"], current_cycle())
+    assert [t.url_name for t in tasks].count("feedback:upward-answer") == 1
+    # The demo SRO reads a rated manager's results on that manager's evaluation.
+    shown = RatedManager.objects.filter(counted__gt=0).exclude(manager_id=login["fro"].pk).get()
+    document = WorkPlan.objects.get(staff_id=shown.manager_id, cycle=campaign.cycle)
+    client.force_login(login["sro"])
+    page = client.get(reverse("appraisals:evaluation", args=[document.pk])).content.decode()
+    assert f"Upward feedback on {shown.manager.user}" in page
+    answers = Participation.objects.count()
+    call_command("seed_demo", staff=300, password="demo-pass-2026")
+    assert Participation.objects.count() == answers
