@@ -132,38 +132,143 @@ DIVISIONS = {
     ],
 }
 # fmt: on
-# fmt: off
-SECTIONS = {
-    "hq": [
-        "Budget and Finance Section", "Human Resources Section", "Procurement Section",
-        "General Services Section", "Information and Communications Technology Section",
-        "Policy Analysis Section", "Programme Management Section",
-        "Communications and Outreach Section", "Training and Learning Section",
-        "Facilities Management Section", "Records and Archives Section",
-        "Planning and Coordination Section", "Research and Data Section",
-        "Legal Affairs Section", "Evaluation Section", "Knowledge Management Section",
-    ],
-    "mission": [
-        "Engineering Section", "Aviation Section", "Medical Services Section",
-        "Transport Section", "Movement Control Section", "Field Technology Section",
-        "Electoral Affairs Section", "Gender Affairs Section", "Child Protection Section",
-        "Conduct and Discipline Section", "Human Resources Section",
-        "Budget and Finance Section", "Procurement Section", "Security Section",
-    ],
+# The sections of each division: what such a division is made of (no aviation section under
+# human rights).
+BF, HR, PROC, GS = (
+    "Budget and Finance Section",
+    "Human Resources Section",
+    "Procurement Section",
+    "General Services Section",
+)
+ICT, POL, PROG, COMMS = (
+    "Information and Communications Technology Section",
+    "Policy Analysis Section",
+    "Programme Management Section",
+    "Communications and Outreach Section",
+)
+TRAIN, FAC, REC, PLAN = (
+    "Training and Learning Section",
+    "Facilities Management Section",
+    "Records and Archives Section",
+    "Planning and Coordination Section",
+)
+DATA, LEGAL, EVAL, KM = (
+    "Research and Data Section",
+    "Legal Affairs Section",
+    "Evaluation Section",
+    "Knowledge Management Section",
+)
+ENG, AVIA, MED, TRANS, MOVCON, FTS = (
+    "Engineering Section",
+    "Aviation Section",
+    "Medical Services Section",
+    "Transport Section",
+    "Movement Control Section",
+    "Field Technology Section",
+)
+ELECT, GENDER, CHILD, CDU, SEC = (
+    "Electoral Affairs Section",
+    "Gender Affairs Section",
+    "Child Protection Section",
+    "Conduct and Discipline Section",
+    "Security Section",
+)
+DIVISION_SECTIONS = {
+    "Administrative Services Division": [HR, BF, PROC, GS, FAC, REC],
+    "Policy and Programme Division": [POL, PROG, PLAN, EVAL, DATA],
+    "Finance Division": [BF, PROC, LEGAL, EVAL, REC],
+    "Human Resources Services Division": [HR, TRAIN, REC, LEGAL, KM],
+    "Information Management Division": [ICT, REC, KM, DATA, COMMS],
+    "Capacity Development Division": [TRAIN, PROG, KM, COMMS, EVAL],
+    "Strategic Planning and Monitoring Division": [PLAN, EVAL, DATA, POL, PROG],
+    "Operations Support Division": [GS, FAC, PROC, ICT, REC],
+    "Partnerships and Outreach Division": [COMMS, PLAN, KM, LEGAL, POL],
+    "Research and Analysis Division": [DATA, POL, EVAL, KM, COMMS],
+    "Division of Administration": [HR, BF, PROC, GS, FAC],
+    "Division of Conference Management": [GS, COMMS, REC, ICT, PLAN],
+    "Programme Support Division": [PROG, EVAL, PLAN, TRAIN, DATA],
+    "Regional Coordination Division": [PLAN, POL, COMMS, PROG, LEGAL],
+    "Knowledge and Statistics Division": [DATA, KM, REC, ICT, EVAL],
+    "Financial Resources Division": [BF, PROC, LEGAL, EVAL, REC],
+    "Security and Safety Division": [FAC, GS, TRAIN, ICT, PLAN],
+    "Communications Division": [COMMS, KM, ICT, REC, PLAN],
+    "Mission Support Division": [HR, BF, PROC, ENG, MED, FTS],
+    "Civil Affairs Division": [ELECT, GENDER, CHILD, CDU, SEC],
+    "Human Rights Division": [CHILD, GENDER, CDU, ELECT, SEC],
+    "Political Affairs Division": [ELECT, GENDER, CDU, CHILD, SEC],
+    "Rule of Law and Security Institutions Division": [SEC, CDU, ELECT, CHILD, GENDER],
+    "Supply Chain Management Division": [PROC, MOVCON, TRANS, AVIA, BF],
+    "Service Delivery Division": [ENG, MED, FTS, TRANS, AVIA],
+    "Protection of Civilians Division": [CHILD, GENDER, SEC, CDU, ELECT],
 }
-# fmt: on
-SECTIONS["office"] = SECTIONS["hq"]
+# The units of each section: what such a section is made of (a mail unit sits under general
+# services, never under human resources). A large section repeats names (codes stay unique).
 # fmt: off
-UNITS = [
-    "Travel Unit", "Payroll Unit", "Accounts Unit", "Recruitment Unit", "Staff Development Unit",
-    "Contracts Unit", "Registry Unit", "Help Desk Unit", "Network Services Unit",
-    "Data Analytics Unit", "Editorial Unit", "Translation Unit", "Meetings Support Unit",
-    "Reporting Unit", "Liaison Unit", "Compliance Unit", "Asset Management Unit",
-    "Visa and Protocol Unit", "Web Services Unit", "Monitoring Unit", "Field Support Unit",
-    "Budget Unit", "Treasury Unit", "Quality Assurance Unit", "Mail and Pouch Unit",
-    "Warehouse Unit", "Geospatial Information Unit", "Welfare Unit", "Insurance Unit",
-    "Claims Unit", "Benefits Unit", "Archives Unit",
-]
+SECTION_UNITS = {
+    "Budget and Finance Section": ["Budget Unit", "Accounts Unit", "Treasury Unit",
+                                   "Payroll Unit", "Claims Unit"],
+    "Human Resources Section": ["Recruitment Unit", "Staff Development Unit", "Benefits Unit",
+                                "Welfare Unit", "Insurance Unit"],
+    "Procurement Section": ["Contracts Unit", "Sourcing Unit", "Vendor Management Unit",
+                            "Asset Management Unit", "Warehouse Unit"],
+    "General Services Section": ["Travel Unit", "Mail and Pouch Unit", "Registry Unit",
+                                 "Visa and Protocol Unit", "Asset Management Unit"],
+    "Information and Communications Technology Section": [
+        "Help Desk Unit", "Network Services Unit", "Web Services Unit", "Data Analytics Unit",
+        "Information Security Unit"],
+    "Policy Analysis Section": ["Policy Research Unit", "Data Analytics Unit", "Reporting Unit",
+                                "Liaison Unit", "Editorial Unit"],
+    "Programme Management Section": ["Monitoring Unit", "Reporting Unit",
+                                     "Quality Assurance Unit", "Project Support Unit",
+                                     "Liaison Unit"],
+    "Communications and Outreach Section": ["Editorial Unit", "Web Services Unit",
+                                            "Media Relations Unit", "Outreach Unit",
+                                            "Translation Unit"],
+    "Training and Learning Section": ["Staff Development Unit", "Learning Design Unit",
+                                      "Language Training Unit", "Onboarding Unit",
+                                      "Quality Assurance Unit"],
+    "Facilities Management Section": ["Building Maintenance Unit", "Asset Management Unit",
+                                      "Warehouse Unit", "Space Planning Unit",
+                                      "Mail and Pouch Unit"],
+    "Records and Archives Section": ["Registry Unit", "Archives Unit", "Digitisation Unit",
+                                     "Records Management Unit", "Reference Unit"],
+    "Planning and Coordination Section": ["Meetings Support Unit", "Liaison Unit",
+                                          "Monitoring Unit", "Reporting Unit",
+                                          "Strategic Planning Unit"],
+    "Research and Data Section": ["Data Analytics Unit", "Geospatial Information Unit",
+                                  "Statistics Unit", "Reporting Unit", "Policy Research Unit"],
+    "Legal Affairs Section": ["Contracts Unit", "Claims Unit", "Compliance Unit",
+                              "Legal Advisory Unit", "Treaty Unit"],
+    "Evaluation Section": ["Monitoring Unit", "Quality Assurance Unit", "Reporting Unit",
+                           "Inspection Unit", "Evaluation Methods Unit"],
+    "Knowledge Management Section": ["Archives Unit", "Web Services Unit", "Editorial Unit",
+                                     "Library Unit", "Knowledge Sharing Unit"],
+    "Engineering Section": ["Construction Unit", "Water and Sanitation Unit",
+                            "Power Generation Unit", "Building Maintenance Unit",
+                            "Environmental Unit"],
+    "Aviation Section": ["Air Operations Unit", "Airfield Services Unit", "Aviation Safety Unit",
+                         "Air Charter Unit", "Aviation Fuel Unit"],
+    "Medical Services Section": ["Clinic Unit", "Medical Logistics Unit", "Staff Welfare Unit",
+                                 "Health Promotion Unit", "Medical Evacuation Unit"],
+    "Transport Section": ["Fleet Management Unit", "Vehicle Maintenance Unit",
+                          "Driver Training Unit", "Fuel Unit", "Dispatch Unit"],
+    "Movement Control Section": ["Cargo Unit", "Passenger Movement Unit", "Customs Unit",
+                                 "Freight Forwarding Unit", "Dispatch Unit"],
+    "Field Technology Section": ["Help Desk Unit", "Network Services Unit",
+                                 "Geospatial Information Unit", "Radio Communications Unit",
+                                 "Information Security Unit"],
+    "Electoral Affairs Section": ["Electoral Operations Unit", "Voter Registration Unit",
+                                  "Civic Education Unit", "Liaison Unit", "Reporting Unit"],
+    "Gender Affairs Section": ["Gender Mainstreaming Unit", "Women's Protection Unit",
+                               "Liaison Unit", "Reporting Unit", "Training Unit"],
+    "Child Protection Section": ["Monitoring and Reporting Unit", "Advocacy Unit",
+                                 "Liaison Unit", "Training Unit", "Case Management Unit"],
+    "Conduct and Discipline Section": ["Compliance Unit", "Prevention Unit",
+                                       "Investigations Support Unit", "Victims' Assistance Unit",
+                                       "Reporting Unit"],
+    "Security Section": ["Security Operations Unit", "Close Protection Unit",
+                         "Security Information Unit", "Fire Safety Unit", "Pass and ID Unit"],
+}
 # fmt: on
 
 # fmt: off
@@ -420,13 +525,13 @@ def _plan_entity(plan, names, rng, code, name, profile, head_grade, size) -> Non
         director = _new_person(plan, names, rng, director_grade, division, senior=True)
         division.head = director
         plan.lines.append(_Line(director, entity.deputy, head))
-        section_names = _sample(rng, SECTIONS[profile], len(units_per_section))
+        section_names = _sample(rng, DIVISION_SECTIONS[division_name], len(units_per_section))
         for section_name, unit_count in zip(section_names, units_per_section, strict=True):
             section = _child(plan, division, section_name, OrgUnit.Kind.SECTION)
             chief = _new_person(plan, names, rng, "P-5", section, senior=True)
             section.head = chief
             plan.lines.append(_Line(chief, director, entity.deputy))
-            for unit_name in _sample(rng, UNITS, unit_count):
+            for unit_name in _sample(rng, SECTION_UNITS[section_name], unit_count):
                 unit = _child(plan, section, unit_name, OrgUnit.Kind.UNIT)
                 unit_head = _new_person(
                     plan, names, rng, _weighted(rng, UNIT_HEAD_GRADES[profile]), unit

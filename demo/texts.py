@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Each theme: the entity's goal, the unit goal that aligns to it, and staff goals that align
-# to a unit goal; (title, description, success criteria). {area} is the unit's field of work.
+# Each theme: the entity's goal, the unit goal that aligns to it, staff goals that align to a
+# unit goal, and the goals of senior officials (director and above: `LEADER_GRADES`), who lead
+# a division or an entity rather than deliver its outputs themselves; (title, description,
+# success criteria). {area} is the unit's field of work, {scope} the unit's name.
 
 
 @dataclass(frozen=True)
@@ -14,6 +16,11 @@ class Theme:
     entity: tuple[str, str, str]
     unit: tuple[str, str, str]
     staff: tuple[tuple[str, str, str], ...]
+    senior: tuple[tuple[str, str, str], ...] = ()
+
+
+# Grades whose holders get the senior goals of a theme.
+LEADER_GRADES = {"D-1", "D-2", "ASG", "USG"}
 
 
 THEMES = [
@@ -48,6 +55,25 @@ THEMES = [
                 "Draft shared with the team by 15 February and adopted by 31 March.",
             ),
         ),
+        (
+            (
+                "Lead the {scope} to deliver its mandated programme of work",
+                "Set the priorities, allocate the resources and review delivery with the managers "
+                "every quarter.",
+                "At least 90% of the mandated outputs delivered; results reported to the "
+                "intergovernmental bodies on time.",
+            ),
+            (
+                "Steer the programme planning of the {scope} for the next cycle",
+                "Lead the managers through the programme plan and its results framework.",
+                "Programme plan submitted by the budget call deadline, with measurable results.",
+            ),
+            (
+                "Report on the performance of the {scope} to senior management",
+                "Present the results, the risks and the corrective actions twice a year.",
+                "Two performance reviews held; every agreed corrective action followed up.",
+            ),
+        ),
     ),
     Theme(
         (
@@ -76,6 +102,24 @@ THEMES = [
                 "Improve the {area} guidance for clients",
                 "Rewrite the frequently asked questions and request forms in plain language.",
                 "New guidance online by 30 November; repeat queries down by a quarter.",
+            ),
+        ),
+        (
+            (
+                "Raise the service standards across the {scope}",
+                "Hold each manager accountable for published service standards and client "
+                "feedback.",
+                "Service standards published for every service; 85% of requests met within them.",
+            ),
+            (
+                "Lead the client-orientation agenda of the {scope}",
+                "Meet client offices twice a year and act on their feedback.",
+                "Client satisfaction up by 10 points in the annual survey.",
+            ),
+            (
+                "Streamline the business processes of the {scope}",
+                "Sponsor the review of the main processes and decide on the changes proposed.",
+                "Three processes simplified; processing times down by a fifth.",
             ),
         ),
     ),
@@ -109,6 +153,24 @@ THEMES = [
                 "Register reviewed by 30 September and again by 31 March.",
             ),
         ),
+        (
+            (
+                "Ensure the {scope} acts on every oversight recommendation",
+                "Assign an owner to each recommendation and review progress with the managers "
+                "every month.",
+                "No critical recommendation overdue at the end of the cycle.",
+            ),
+            (
+                "Lead the risk management of the {scope}",
+                "Chair the risk review and decide on the mitigation of the main risks.",
+                "Risk register reviewed twice; every high risk has a funded mitigation.",
+            ),
+            (
+                "Strengthen the internal controls of the {scope}",
+                "Approve the delegation of authority and review the controls with the managers.",
+                "Delegations current; no significant deficiency in the annual certification.",
+            ),
+        ),
     ),
     Theme(
         (
@@ -136,6 +198,23 @@ THEMES = [
                 "Clean the {area} master data",
                 "Correct duplicate and incomplete records in the system.",
                 "Error rate below 2% in the quarterly data-quality check.",
+            ),
+        ),
+        (
+            (
+                "Sponsor the digital transformation of the {scope}",
+                "Set the digital priorities and fund the move of the main workflows online.",
+                "Five priority processes digitised; dashboards used in every management meeting.",
+            ),
+            (
+                "Make data part of every decision of the {scope}",
+                "Require the managers to bring indicators to the monthly review.",
+                "Every monthly review based on the dashboard; indicators published each quarter.",
+            ),
+            (
+                "Champion the enterprise systems across the {scope}",
+                "Ensure the managers adopt the systems and retire the parallel tools.",
+                "Parallel spreadsheets retired; all transactions in the enterprise systems.",
             ),
         ),
     ),
@@ -166,6 +245,24 @@ THEMES = [
                 "Reduce the cost of {area} services",
                 "Propose savings measures and put the agreed ones in place.",
                 "Savings of at least 5% identified and implemented by 31 March.",
+            ),
+        ),
+        (
+            (
+                "Manage the budget of the {scope} within its appropriation",
+                "Review implementation with the managers every month and redeploy savings early.",
+                "Budget implementation between 95% and 100%; no overexpenditure.",
+            ),
+            (
+                "Defend the budget proposals of the {scope}",
+                "Lead the preparation of the proposals and present them to the review bodies.",
+                "Proposals submitted on time; questions of the review bodies answered within a "
+                "week.",
+            ),
+            (
+                "Lead the efficiency measures of the {scope}",
+                "Set savings targets with the managers and follow their implementation.",
+                "Savings of at least 5% achieved without loss of mandated outputs.",
             ),
         ),
     ),
@@ -199,6 +296,25 @@ THEMES = [
                 "Mandatory courses completed; active part in two team inclusion activities.",
             ),
         ),
+        (
+            (
+                "Build a diverse and skilled workforce in the {scope}",
+                "Lead the recruitment and learning plans with gender parity and geographical "
+                "diversity in view.",
+                "Parity targets met at P-4 and above; every manager completes the leadership "
+                "programme.",
+            ),
+            (
+                "Lead a respectful and inclusive workplace in the {scope}",
+                "Hold town halls and act on the staff engagement survey.",
+                "Two town halls held; an action plan on the survey results adopted and followed.",
+            ),
+            (
+                "Hold the managers of the {scope} to account for performance management",
+                "Ensure work plans, mid-point reviews and evaluations are completed on time.",
+                "At least 95% of the documents of the {scope} completed by the deadlines.",
+            ),
+        ),
     ),
     Theme(
         (
@@ -229,6 +345,23 @@ THEMES = [
                 "Contact list reviewed each quarter; queries answered within 5 working days.",
             ),
         ),
+        (
+            (
+                "Represent the {scope} with Member States and partners",
+                "Lead the dialogue with delegations, agencies, funds and programmes.",
+                "Member States briefed every quarter; joint work plans agreed with three partners.",
+            ),
+            (
+                "Mobilise resources for the priorities of the {scope}",
+                "Lead the outreach to donors and the negotiation of agreements.",
+                "Extrabudgetary funding secured for the two priority projects.",
+            ),
+            (
+                "Lead the coordination of the {scope} with the UN system",
+                "Chair the inter-agency meetings and follow up on their decisions.",
+                "Every inter-agency meeting held with agreed follow-up; decisions implemented.",
+            ),
+        ),
     ),
     Theme(
         (
@@ -256,6 +389,23 @@ THEMES = [
                 "Complete the security and safety training",
                 "Complete BSAFE and take part in the office's emergency drills.",
                 "Certificates current; took part in every drill.",
+            ),
+        ),
+        (
+            (
+                "Reduce the environmental footprint of the {scope}",
+                "Set emission targets with the managers and review them twice a year.",
+                "Emissions down 10% on last year across the {scope}.",
+            ),
+            (
+                "Ensure the business continuity of the {scope}",
+                "Approve the continuity plan and lead its annual test.",
+                "Continuity plan approved and tested; lessons learnt acted on.",
+            ),
+            (
+                "Keep the staff of the {scope} safe",
+                "Follow the security risk management measures with the security adviser.",
+                "Every security measure in place; all staff trained and accounted for in drills.",
             ),
         ),
     ),
