@@ -15,6 +15,9 @@ and end-of-cycle evaluations at every stage, on the organisation `demo.organisat
   in-memory stand-ins (`_Related`) instead of querysets, hashed as `content_hash` does (the
   SHA-256 of `canonical_json`). Each document's stage is then set from the states written
   (`refresh_document_stages`, one statement); access follows from the relations by itself.
+  Each document is drawn first, as a `DocumentPlan` (every decision, in a fixed order from
+  the seeded random: `_Planner.plan`), then written (`_DocumentRows`, no random): tests
+  spell out plans of their own and write them with `DocumentWriter` (tests/builders.py).
 - Through the real services (`workplans.services`, `appraisals.services`), the few documents
   that give each printed demo login something waiting (`_plan_waiting`, `_ThroughServices`).
 
@@ -37,7 +40,6 @@ from types import SimpleNamespace
 
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
-from django.db.models import Max
 from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -182,7 +184,7 @@ class _Related(list):
         return [getattr(row, name) for row in self]
 
 
-class _GoalView:
+class GoalView:
     __slots__ = (
         "pk",
         "title",
@@ -208,7 +210,7 @@ class _GoalView:
         self.is_current = True
 
 
-class _DevelopmentView:
+class DevelopmentView:
     __slots__ = ("title", "activities", "target_date")
     content = DevelopmentGoal.content
 
@@ -369,9 +371,7 @@ class _Table:
         self.sql_columns = ", ".join(quote(f.column) for f in self.fields)
         self.rows: list[tuple] = []
         self.count = 0
-        self.next_pk = 0
-        if self.auto_pk:
-            self.next_pk = (model._default_manager.aggregate(top=Max("pk"))["top"] or 0) + 1
+        self.next_pk = 0  # past the table's highest key (`_Writer` reads them all at once)
 
     def allocate(self) -> int:
         pk = self.next_pk
@@ -583,6 +583,21 @@ class _Writer:
         self.pool: ThreadPoolExecutor | None = None
         self.pending: list[Future] = []
         self.foreign_keys: list[tuple[str, str, str]] = []
+        self.start_keys()
+
+    def start_keys(self) -> None:
+        """Each table's rows get keys past its highest one: read in one query."""
+        keyed = [t for t in self.tables if t.auto_pk]
+        quote = connection.ops.quote_name
+        # Table and column names from the models' meta, quoted.
+        tops = ", ".join(
+            f"(SELECT MAX({quote(t.model._meta.pk.column)}) FROM {t.sql_table})"  # noqa: S608
+            for t in keyed
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {tops}")
+            for table, top in zip(keyed, cursor.fetchone(), strict=True):
+                table.next_pk = (top or 0) + 1
 
     def flush(self) -> None:
         """Write the rows planned so far. On PostgreSQL one background thread sends them with
@@ -602,6 +617,26 @@ class _Writer:
             rows = table.take()
             if rows:
                 self.pending.append(self.pool.submit(table.copy, raw, rows))
+
+    def write_now(self) -> None:
+        """Write the rows planned so far at once, on this thread, with the foreign keys in
+        place (checked at commit, as for any write), and move the tables' primary-key
+        sequences past the keys written: for a few documents (`write_documents`), where
+        `flush` and `finish` are for a whole organisation."""
+        written = []
+        for table in self.tables:
+            rows = table.take()
+            if not rows:
+                continue
+            if connection.vendor == "postgresql":
+                table.copy(connection.connection, rows)
+            else:
+                table.insert(rows)
+            if table.auto_pk:
+                written.append(table.model)
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(no_style(), written):
+                cursor.execute(sql)
 
     def finish(self) -> None:
         """Write what is left, wait for the writes, refresh the tables' statistics, and move
@@ -666,7 +701,7 @@ class _Writer:
 
 
 @dataclass(slots=True)
-class _Staff:
+class StaffView:
     pk: int
     unit_id: int
     grade: str
@@ -694,11 +729,14 @@ class _UnitGoal:
 
 
 @dataclass
-class _Cycle:
+class CycleView:
     model: Cycle
     # staff id -> [(from, to, fro id, sro id)], oldest first
     lines: dict[int, list[tuple]] = field(default_factory=dict)
+    # (scale kind, code) -> the level (pk, code)
     levels: dict[tuple[str, str], SimpleNamespace] = field(default_factory=dict)
+    # the competencies every work plan of the cycle includes (pk, code, name), by id
+    core_values: list[SimpleNamespace] = field(default_factory=list)
     unit_goals: dict[int, list[_UnitGoal]] = field(default_factory=lambda: defaultdict(list))
 
     def officers(self, staff_id: int, day: datetime.date) -> tuple[int, int]:
@@ -727,12 +765,11 @@ def _area(unit_name: str, kind: str) -> str:
 
 @dataclass
 class _Org:
-    staff: dict[int, _Staff]
+    staff: dict[int, StaffView]
     units: dict[int, _Unit]
     chains: dict[int, list[int]]  # unit id -> the unit and its ancestors, nearest first
     names: dict[int, str]
-    cycles: list[_Cycle]
-    core_values: list[SimpleNamespace]
+    cycles: list[CycleView]
     core: list[SimpleNamespace]
     managerial: list[SimpleNamespace]
 
@@ -758,14 +795,14 @@ class _Org:
                 node = units.get(node.parent_id)
             chains[unit.pk] = chain
         staff = {
-            pk: _Staff(pk, unit, grade, eod, index, first, names[pk])
+            pk: StaffView(pk, unit, grade, eod, index, first, names[pk])
             for pk, unit, grade, eod, index, first in StaffMember.objects.filter(is_active=True)
             .order_by("pk")
             .values_list(
                 "pk", "unit_id", "grade", "entry_on_duty", "index_number", "user__first_name"
             )
         }
-        cycles = [_Cycle(previous), _Cycle(current)]
+        cycles = [CycleView(previous), CycleView(current)]
         by_pk = {c.model.pk: c for c in cycles}
         for staff_id, cycle_id, start, end, fro, sro in (
             ReportingLine.objects.filter(cycle__in=[current, previous])
@@ -785,6 +822,9 @@ class _Org:
         ).values_list("pk", "code", "kind", "name"):
             catalogue[kind].append(SimpleNamespace(pk=pk, code=code, name=name, kind=kind))
         always = [c for kind in Competency.ALWAYS_INCLUDED for c in catalogue[kind]]
+        core_values = sorted(always, key=attrgetter("pk"))
+        for cycle in cycles:
+            cycle.core_values = core_values
         kinds = Competency.Kind
         return cls(
             staff=staff,
@@ -792,7 +832,6 @@ class _Org:
             chains=chains,
             names=names,
             cycles=cycles,
-            core_values=sorted(always, key=attrgetter("pk")),
             core=catalogue[kinds.CORE_COMPETENCY] or catalogue[kinds.BEHAVIOUR],
             managerial=catalogue[kinds.MANAGERIAL],
         )
@@ -802,12 +841,158 @@ class _Org:
 
 
 @dataclass
-class _Content:
+class Content:
     """What a staff member writes into a work plan."""
 
-    goals: list[_GoalView]
-    competencies: list[SimpleNamespace]  # the chosen ones, besides the always-included
-    development: list[_DevelopmentView]
+    goals: list[GoalView]
+    competencies: list[SimpleNamespace]  # the chosen ones (pk, code, name), besides the core
+    development: list[DevelopmentView]
+
+
+@dataclass
+class SupervisionPlan:
+    """An additional supervisor the staff member proposed, and their answer."""
+
+    supervisor: int
+    state: str  # AdditionalSupervisor.State
+    proposed: datetime.datetime
+    answered: datetime.datetime | None = None
+
+
+@dataclass
+class CheckInPlan:
+    author: int
+    moment: datetime.datetime
+    note: str
+
+
+@dataclass
+class MidpointPlan:
+    state: str  # MidpointReview.State: open, staff submitted or finalised
+    started_by: int
+    staff_comments: str = ""  # drafted (open) or signed
+    fro_comments: str = ""
+
+
+@dataclass
+class PipPlan:
+    """A performance improvement plan the FRO opened, its review meetings and its close."""
+
+    opened: datetime.datetime
+    objectives: str
+    support: str
+    start: datetime.date
+    end: datetime.date
+    meetings: list[tuple[datetime.date, str, datetime.datetime]] = field(default_factory=list)
+    outcome: str = ""  # "" while open
+    closed_at: datetime.datetime | None = None
+    closed_event_at: datetime.datetime | None = None
+
+
+@dataclass
+class Rating:
+    """The FRO's rating of one goal or competency (a level code, or None) and comment."""
+
+    code: str | None
+    comment: str
+
+
+@dataclass
+class EvaluationPlan:
+    """Steps 6-9 as far as the document's stage. The goal lists follow the work plan's goals,
+    the competency lists `evaluated_competencies`; the ratings are empty until the FRO rated
+    (`rated_at`)."""
+
+    started_by: int
+    overall: str | None = None  # the code of the FRO's overall rating
+    self_overall: str = ""
+    self_goals: list[str] = field(default_factory=list)
+    self_competencies: list[str] = field(default_factory=list)
+    supervisor_comments: list[tuple[int, str, datetime.datetime]] = field(default_factory=list)
+    rated_at: datetime.datetime | None = None
+    goal_ratings: list[Rating] = field(default_factory=list)
+    competency_ratings: list[Rating] = field(default_factory=list)
+    overall_comment: str = ""
+    sro_comment: str = ""
+    final_comment: str = ""
+    pip: PipPlan | None = None  # opened after an acknowledged low rating
+
+
+@dataclass
+class DocumentPlan:
+    """Everything about one document: the steps it went through and when (`at`, in order:
+    `document_steps`), who took them and what they wrote. The demo draws plans at random
+    (`_Planner.plan`); tests/builders.py spells one out; `_DocumentRows` writes either."""
+
+    staff: StaffView
+    cycle: CycleView
+    stage: str  # one of STAGE_NAMES but "none"
+    at: dict[str, datetime.datetime]
+    creator: int
+    return_comment: str = ""
+    content: Content | None = None  # None: created, never saved
+    changed: list[GoalView] = field(default_factory=list)  # goals changed after approval
+    supervisors: list[SupervisionPlan] = field(default_factory=list)
+    check_ins: list[CheckInPlan] = field(default_factory=list)
+    midpoint: MidpointPlan | None = None
+    midpoint_pip: PipPlan | None = None  # opened on a concern of the mid-point review
+    evaluation: EvaluationPlan | None = None
+
+
+def document_steps(
+    stage: str,
+    *,
+    saved: bool = True,
+    midpoint_state: str | None = None,
+    returned_before: bool = False,
+    sro_return: bool = False,
+) -> list[str]:
+    """The steps a document at `stage` went through, in order: `saved` (the work plan was
+    filled in), the mid-point review's state (None: not started, or not part of the cycle),
+    whether the FRO returned the work plan once before approving it, and whether the SRO
+    returned the evaluation to the FRO once."""
+    rank = STAGE_NAMES.index(stage)
+    approved = rank >= STAGE_NAMES.index("approved")
+    steps = ["created"]
+    if saved:
+        steps.append("saved")
+    if stage == "returned" or returned_before:
+        steps += ["submitted", "returned"]
+        if approved:
+            steps.append("resubmitted")
+    elif stage == "submitted" or approved:
+        steps.append("submitted")
+    if approved:
+        steps.append("approved")
+    if stage == "changed":
+        steps.append("changed")
+    if midpoint_state:
+        steps.append("midpoint_started")
+    if midpoint_state in (MidpointReview.State.STAFF_SUBMITTED, MidpointReview.State.FINALISED):
+        steps.append("midpoint_submitted")
+    if midpoint_state == MidpointReview.State.FINALISED:
+        steps.append("midpoint_finalised")
+    if stage in EVALUATION_STAGES:
+        steps.append("evaluation_started")
+        if stage != "self_assessment":
+            steps.append("self_submitted")
+        if rank >= STAGE_NAMES.index("sro_review") or sro_return:
+            steps.append("fro_signed")
+        if sro_return:
+            steps.append("sro_returned")
+            if rank >= STAGE_NAMES.index("sro_review"):
+                steps.append("fro_resigned")
+        if rank >= STAGE_NAMES.index("acknowledgement"):
+            steps.append("sro_signed")
+        if stage == "completed":
+            steps.append("acknowledged")
+    return steps
+
+
+def evaluated_competencies(cycle: CycleView, content: Content) -> list[SimpleNamespace]:
+    """The competencies the evaluation rates, in the order of its rows: the cycle's core
+    values and the chosen competencies, by id."""
+    return sorted([*cycle.core_values, *content.competencies], key=attrgetter("pk"))
 
 
 _CUMULATIVE: dict[int, tuple[list[str], list[int], list]] = {}
@@ -867,7 +1052,8 @@ def _label(workflow, name: str, role: str) -> tuple[str, _Json]:
 
 
 class _Planner:
-    """Plans and writes the unit work plans and the documents of both cycles."""
+    """Plans and writes the unit work plans and the documents of both cycles (each document
+    drawn as a `DocumentPlan`, then written by `_DocumentRows`)."""
 
     def __init__(self, org: _Org, writer: _Writer, now: datetime.datetime):
         self.org = org
@@ -877,9 +1063,7 @@ class _Planner:
         self.texts: dict[tuple, tuple[str, ...]] = {}
         self.supervisor_pool = self._supervisor_pool()
         self.documents = 0
-        self.doc = 0  # the document being written
-        self.signed_content: dict | None = None
-        self.signed: tuple[_Json, str] = (_Json(""), "")
+        self.rows = _DocumentRows(writer, org.names)
 
     def run(self, *, reserved: set[int]) -> None:
         """Unit goals of both cycles; a completed document for everyone on duty in the closed
@@ -918,7 +1102,7 @@ class _Planner:
 
     # --- unit work plans -------------------------------------------------------------------
 
-    def unit_goals(self, cycle: _Cycle) -> None:
+    def unit_goals(self, cycle: CycleView) -> None:
         """3-4 goals per entity, owned by the entity (the HOD's plan); two or three per
         division, section and unit, each aligned to a goal of the unit above."""
         rng, model = self.rng, cycle.model
@@ -954,7 +1138,7 @@ class _Planner:
 
     # --- what a staff member writes --------------------------------------------------------
 
-    def content(self, staff: _Staff, cycle: _Cycle) -> _Content:
+    def content(self, staff: StaffView, cycle: CycleView) -> Content:
         """3-5 goals aligned to goals of the staff member's unit (then of the units above),
         three chosen competencies and a development goal."""
         rng = self.rng
@@ -992,15 +1176,15 @@ class _Planner:
             title, description, criteria = self.texts[key]
             weight = weights[n] if weights else None
             goals.append(
-                _GoalView(None, title, description, criteria, rng.choice(dates), weight, target.pk)
+                GoalView(None, title, description, criteria, rng.choice(dates), weight, target.pk)
             )
         if staff.grade in SENIOR_GRADES and self.org.managerial:
             chosen = rng.sample(self.org.core, 2) + rng.sample(self.org.managerial, 1)
         else:
             chosen = rng.sample(self.org.core, 3)
         title, activities = rng.choice(DEVELOPMENT_GOALS)
-        development = [_DevelopmentView(title, activities, rng.choice(dates[1:]))]
-        return _Content(goals, chosen, development)
+        development = [DevelopmentView(title, activities, rng.choice(dates[1:]))]
+        return Content(goals, chosen, development)
 
     def _supervisor_pool(self) -> dict[int, list[int]]:
         """Possible additional supervisors per unit: heads of the sibling units and of the
@@ -1021,7 +1205,7 @@ class _Planner:
     # --- time ------------------------------------------------------------------------------
 
     def timeline(
-        self, cycle: _Cycle, staff: _Staff, steps: list[str]
+        self, cycle: CycleView, staff: StaffView, steps: list[str]
     ) -> dict[str, datetime.datetime]:
         """When each step happened: in order along the cycle's calendar, never in the future
         (steps the calendar puts after now are squeezed between the last earlier step and
@@ -1053,7 +1237,210 @@ class _Planner:
     def between(self, start: datetime.datetime, end: datetime.datetime) -> datetime.datetime:
         return start + (end - start) * self.rng.random()
 
-    # --- the record of the current document ------------------------------------------------
+    # --- one document, drawn ---------------------------------------------------------------
+
+    def document(self, staff: StaffView, cycle: CycleView, stage: str) -> None:
+        """Draw the document of `staff` at `stage` and have it written."""
+        self.rows.write(self.plan(staff, cycle, stage))
+        self.documents += 1
+
+    def plan(self, staff: StaffView, cycle: CycleView, stage: str) -> DocumentPlan:
+        """Every decision about one document, drawn in a fixed order from the seeded random
+        (so the same organisation always gets the same documents)."""
+        rng = self.rng
+        rank = STAGE_NAMES.index(stage)
+        approved = rank >= STAGE_NAMES.index("approved")
+        filled = stage != "draft" or rng.random() < 0.65
+        if rank >= STAGE_NAMES.index("midpoint_finalised"):
+            midpoint_state = MidpointReview.State.FINALISED
+        else:
+            midpoint_state = MIDPOINT_STAGES.get(stage)
+        evaluation = stage in EVALUATION_STAGES
+        overall = _weighted(rng, OVERALL_WEIGHTS)
+        returned_before = approved and rng.random() < 0.08
+        # The SRO returned the evaluation to the FRO: it waits for the FRO again, or the FRO
+        # signed a second time.
+        sro_return = evaluation and (
+            (stage == "fro_evaluation" and rng.random() < 0.15)
+            or (rank >= STAGE_NAMES.index("acknowledgement") and rng.random() < 0.04)
+        )
+        steps = document_steps(
+            stage,
+            saved=filled,
+            midpoint_state=midpoint_state,
+            returned_before=returned_before,
+            sro_return=sro_return,
+        )
+        at = self.timeline(cycle, staff, steps)
+        last = max(at.values())
+        staff_id = staff.pk
+        if rng.random() < 0.06:
+            creator = cycle.officers(staff_id, at["created"].date())[0]
+        else:
+            creator = staff_id
+        return_comment = rng.choice(RETURN_COMMENTS) if "returned" in at else ""
+        plan = DocumentPlan(staff, cycle, stage, at, creator, return_comment)
+        if not filled:
+            return plan
+        content = plan.content = self.content(staff, cycle)
+        if "changed" in at:
+            plan.changed = rng.sample(content.goals, rng.choice((1, 1, 2)))
+        if not approved:
+            return plan
+        supervision = self.supervision(staff, cycle, at, stage, last)
+        supervisor = None
+        if supervision is not None:
+            plan.supervisors.append(supervision)
+            if supervision.state == AdditionalSupervisor.State.ACCEPTED:
+                supervisor = supervision.supervisor
+        if rng.random() < 0.2:
+            fro = cycle.current_officers(staff_id)[0]
+            for _ in range(rng.choice((1, 2, 3))):
+                moment = self.between(at["approved"], max(last, self.now - DAY))
+                author = rng.choice((staff_id, fro))
+                plan.check_ins.append(CheckInPlan(author, moment, rng.choice(CHECK_IN_NOTES)))
+        if not midpoint_state:
+            return plan
+        concern = midpoint_state == MidpointReview.State.FINALISED and (
+            overall == "DN" or (not evaluation and rng.random() < 0.03)
+        )
+        plan.midpoint = self.midpoint(staff, cycle, at, midpoint_state, concern)
+        if concern:
+            plan.midpoint_pip = self.improvement_plan(staff, at["midpoint_finalised"])
+        if evaluation:
+            plan.evaluation = self.evaluation(staff, cycle, content, at, stage, overall, supervisor)
+        return plan
+
+    def supervision(self, staff, cycle, at, stage: str, last) -> SupervisionPlan | None:
+        """Additional supervisors: accepted on some documents, proposed (still unanswered) or
+        declined on a few."""
+        rng = self.rng
+        roll = rng.random()
+        if roll >= 0.14:
+            return None
+        fro, sro = cycle.current_officers(staff.pk)
+        pool = [h for h in self.supervisor_pool[staff.unit_id] if h not in {staff.pk, fro, sro}]
+        if not pool:
+            return None
+        supervisor = rng.choice(pool)
+        closed = stage == "completed" or cycle.model.status == Cycle.Status.CLOSED
+        if roll < 0.1:
+            answer = AdditionalSupervisor.State.ACCEPTED
+        elif roll < 0.12 and not closed:
+            answer = AdditionalSupervisor.State.PROPOSED
+        else:
+            answer = AdditionalSupervisor.State.DECLINED
+        # Proposed while drafting or after approval; answered before the mid-point review.
+        ceiling = at.get("midpoint_started", last)
+        proposed = self.between(at["saved"], ceiling)
+        answered = None
+        if answer != AdditionalSupervisor.State.PROPOSED:
+            answered = self.between(proposed, ceiling)
+        return SupervisionPlan(supervisor, answer, proposed, answered)
+
+    def midpoint(self, staff, cycle, at, state: str, concern: bool) -> MidpointPlan:
+        rng, staff_id = self.rng, staff.pk
+        area = self.org.units[staff.unit_id].area
+        started_by = staff_id
+        if rng.random() < 0.3:
+            started_by = cycle.officers(staff_id, at["midpoint_started"].date())[0]
+        plan = MidpointPlan(state, started_by)
+        text = rng.choice(MIDPOINT_STAFF).format(area=area)
+        if state != MidpointReview.State.OPEN or rng.random() < 0.4:
+            plan.staff_comments = text  # signed, or (open) drafted, not yet submitted
+        if state == MidpointReview.State.FINALISED:
+            plan.fro_comments = (
+                MIDPOINT_CONCERN if concern else rng.choice(MIDPOINT_FRO).format(area=area)
+            )
+        return plan
+
+    def evaluation(self, staff, cycle, content: Content, at, stage, overall, supervisor):
+        """Steps 6-9 as far as `stage`: self-evaluation, additional supervisor's comments,
+        ratings (and an SRO's return, sometimes), the SRO's comments and the staff member's
+        final ones."""
+        rng = self.rng
+        rank = STAGE_NAMES.index(stage)
+        area = self.org.units[staff.unit_id].area
+        now = self.now - datetime.timedelta(hours=2)
+        started = at["evaluation_started"]
+        started_by = staff.pk
+        if rng.random() < 0.2:
+            started_by = cycle.officers(staff.pk, started.date())[0]
+        competencies = evaluated_competencies(cycle, content)
+        plan = EvaluationPlan(
+            started_by,
+            overall=overall,
+            self_goals=[""] * len(content.goals),
+            self_competencies=[""] * len(competencies),
+        )
+        if stage != "self_assessment" or rng.random() < 0.5:
+            plan.self_overall = rng.choice(SELF_OVERALL).format(area=area)
+            plan.self_goals = [rng.choice(SELF_GOAL) for _ in content.goals]
+            plan.self_competencies = [rng.choice(SELF_COMPETENCY) for _ in competencies]
+        if supervisor is not None and (
+            rank > STAGE_NAMES.index("fro_evaluation") or rng.random() < 0.5
+        ):
+            moment = self.between(started, at.get("fro_signed", now))
+            text = rng.choice(SUPERVISOR_COMMENTS).format(first=staff.first_name, area=area)
+            plan.supervisor_comments.append((supervisor, text, moment))
+        if "fro_signed" in at or (stage == "fro_evaluation" and rng.random() < 0.4):
+            moment = at.get("fro_signed") or self.between(at["self_submitted"], now)
+            plan.rated_at = moment - datetime.timedelta(minutes=20)
+            for _ in content.goals:
+                code = _weighted(rng, GOAL_WEIGHTS[overall])
+                plan.goal_ratings.append(Rating(code, rng.choice(FRO_GOAL[code])))
+            for _ in competencies:
+                code = _weighted(rng, COMPETENCY_WEIGHTS[overall])
+                plan.competency_ratings.append(Rating(code, rng.choice(FRO_COMPETENCY[code])))
+            plan.overall_comment = FRO_OVERALL[overall].format(first=staff.first_name, area=area)
+        if "sro_signed" in at:
+            plan.sro_comment = rng.choice(SRO_COMMENTS)
+        completed = "acknowledged" in at
+        if completed:
+            plan.final_comment = rng.choice(FINAL_COMMENTS[overall])
+        if completed and (overall == "DN" or (overall == "PM" and rng.random() < 0.4)):
+            plan.pip = self.improvement_plan(staff, at["acknowledged"])
+        return plan
+
+    def improvement_plan(self, staff, after: datetime.datetime) -> PipPlan:
+        """A PIP the FRO opened a few days after `after`: closed with an outcome and two review
+        meetings once its 90 days are over, open with its first meeting until then."""
+        rng = self.rng
+        opened = min(after + DAY * rng.randrange(1, 6), self.now - datetime.timedelta(hours=3))
+        start = opened.date()
+        end = start + DAY * 90
+        today = self.now.date()
+        closed = end < today
+        outcome = _weighted(rng, PIP_OUTCOMES) if closed else ""
+        area = self.org.units[staff.unit_id].area
+        plan = PipPlan(opened, PIP_OBJECTIVES.format(area=area), PIP_SUPPORT, start, end)
+        if closed:
+            plan.outcome = outcome
+            plan.closed_at = _at(end, rng)
+        for n, notes in enumerate(PIP_MEETINGS, start=1):
+            held = start + DAY * 30 * n
+            if held >= today:
+                break
+            plan.meetings.append((held, notes, _at(held, rng)))
+        if closed:
+            plan.closed_event_at = _at(end, rng)
+        return plan
+
+
+# --- one document, written -----------------------------------------------------------------
+
+
+class _DocumentRows:
+    """Writes planned documents as the services would have: each step's rows, its timeline
+    event and the signature of what its signer saw (the content functions the services sign
+    with, run on in-memory stand-ins). No random here: what to write is all in the plan."""
+
+    def __init__(self, writer: _Writer, names: dict[int, str]):
+        self.w = writer
+        self.names = names  # user id -> the name the timeline gives them
+        self.doc = 0  # the document being written
+        self.signed_content: dict | None = None
+        self.signed: tuple[_Json, str] = (_Json(""), "")
 
     def event(self, kind, summary, actor, moment, comment="", data=EMPTY_JSON, said=None) -> None:
         """One timeline event; `summary` is its English text, or (text, phrase) as `_label`
@@ -1077,43 +1464,23 @@ class _Planner:
         self.w.signatures.add(self.doc, stage, action, signer, role, moment, text, digest)
         return _Json(f'{{"signature":"{digest}"}}')
 
-    # --- one document ----------------------------------------------------------------------
-
-    def document(self, staff: _Staff, cycle: _Cycle, stage: str) -> None:
-        rng, w, org = self.rng, self.w, self.org
-        model = cycle.model
-        rank = STAGE_NAMES.index(stage)
-        approved = rank >= STAGE_NAMES.index("approved")
-        filled = stage != "draft" or rng.random() < 0.65
-        if rank >= STAGE_NAMES.index("midpoint_finalised"):
-            midpoint_state = MidpointReview.State.FINALISED
-        else:
-            midpoint_state = MIDPOINT_STAGES.get(stage)
-        evaluation = stage in EVALUATION_STAGES
-        overall = _weighted(rng, OVERALL_WEIGHTS)
-        at = self.timeline(cycle, staff, self.steps(stage, filled, approved, midpoint_state))
-        last = max(at.values())
-        staff_id = staff.pk
-
-        def fro_on(step: str) -> int:
-            return cycle.officers(staff_id, at[step].date())[0]
-
-        creator = fro_on("created") if rng.random() < 0.06 else staff_id
-        return_comment = rng.choice(RETURN_COMMENTS) if "returned" in at else ""
+    def write(self, plan: DocumentPlan) -> int:
+        """Add the rows of the planned document; returns its id."""
+        w, staff, cycle, stage, at = self.w, plan.staff, plan.cycle, plan.stage, plan.at
+        staff_id, creator = staff.pk, plan.creator
         self.doc = w.work_plans.add(
             staff_id,
-            model.pk,
+            cycle.model.pk,
             STATE_OF_STAGE.get(stage, WorkPlan.State.APPROVED),
             creator,
             at["created"],
-            last,
+            max(at.values()),
             at.get("resubmitted") or at.get("submitted"),
             at.get("approved"),
-            return_comment if stage == "returned" else "",
+            plan.return_comment if stage == "returned" else "",
         )
-        self.documents += 1
         if creator != staff_id:
-            fro_name = org.names[creator]
+            fro_name = self.names[creator]
             summary = f"Work plan created by the FRO, {fro_name}, on behalf of {staff.name}"
             said = _phrase(
                 gettext_noop("Work plan created by the FRO, %(fro)s, on behalf of %(name)s"),
@@ -1123,85 +1490,33 @@ class _Planner:
         else:
             summary, said = "Work plan created", WORK_PLAN_CREATED
         self.event("created", summary, creator, at["created"], said=said)
-        for competency in org.core_values:
+        for competency in cycle.core_values:
             w.competencies.add(self.doc, competency.pk)
-        if not filled:
-            return
-        content = self.content(staff, cycle)
-        self.work_plan(staff, cycle, content, at, return_comment)
-        if not approved:
-            return
-        supervisor = self.supervision(staff, cycle, at, stage, last)
-        if rng.random() < 0.2:
-            fro = cycle.current_officers(staff_id)[0]
-            for _ in range(rng.choice((1, 2, 3))):
-                moment = self.between(at["approved"], max(last, self.now - DAY))
-                author = rng.choice((staff_id, fro))
-                w.check_ins.add(self.doc, author, moment.date(), rng.choice(CHECK_IN_NOTES), moment)
-        if not midpoint_state:
-            return
-        concern = midpoint_state == MidpointReview.State.FINALISED and (
-            overall == "DN" or (not evaluation and rng.random() < 0.03)
-        )
-        self.midpoint(staff, cycle, at, midpoint_state, concern)
-        if concern:
-            self.improvement_plan(staff, cycle, at["midpoint_finalised"])
-        if evaluation:
-            self.evaluation(staff, cycle, content, at, stage, overall, supervisor)
+        if plan.content is not None:
+            self.work_plan(plan)
+        for supervision in plan.supervisors:
+            self.supervision(plan, supervision)
+        for check_in in plan.check_ins:
+            moment = check_in.moment
+            w.check_ins.add(self.doc, check_in.author, moment.date(), check_in.note, moment)
+        if plan.midpoint is not None:
+            self.midpoint(plan)
+        if plan.midpoint_pip is not None:
+            self.improvement_plan(plan, plan.midpoint_pip)
+        if plan.evaluation is not None:
+            self.evaluation(plan)
+        return self.doc
 
-    def steps(self, stage: str, filled: bool, approved: bool, midpoint_state) -> list[str]:
-        """The steps a document at `stage` went through, in order."""
-        rng = self.rng
-        rank = STAGE_NAMES.index(stage)
-        steps = ["created"]
-        if filled:
-            steps.append("saved")
-        returned_before = approved and rng.random() < 0.08
-        if stage == "returned" or returned_before:
-            steps += ["submitted", "returned"]
-            if approved:
-                steps.append("resubmitted")
-        elif stage == "submitted" or approved:
-            steps.append("submitted")
-        if approved:
-            steps.append("approved")
-        if stage == "changed":
-            steps.append("changed")
-        if midpoint_state:
-            steps.append("midpoint_started")
-        if midpoint_state in (MidpointReview.State.STAFF_SUBMITTED, MidpointReview.State.FINALISED):
-            steps.append("midpoint_submitted")
-        if midpoint_state == MidpointReview.State.FINALISED:
-            steps.append("midpoint_finalised")
-        if stage in EVALUATION_STAGES:
-            steps.append("evaluation_started")
-            if stage != "self_assessment":
-                steps.append("self_submitted")
-            # The SRO returned the evaluation to the FRO: it waits for the FRO again, or the
-            # FRO signed a second time.
-            sro_return = (stage == "fro_evaluation" and rng.random() < 0.15) or (
-                rank >= STAGE_NAMES.index("acknowledgement") and rng.random() < 0.04
-            )
-            if rank >= STAGE_NAMES.index("sro_review") or sro_return:
-                steps.append("fro_signed")
-            if sro_return:
-                steps.append("sro_returned")
-                if rank >= STAGE_NAMES.index("sro_review"):
-                    steps.append("fro_resigned")
-            if rank >= STAGE_NAMES.index("acknowledgement"):
-                steps.append("sro_signed")
-            if stage == "completed":
-                steps.append("acknowledged")
-        return steps
-
-    def work_plan(self, staff, cycle, content: _Content, at, return_comment: str) -> None:
+    def work_plan(self, plan: DocumentPlan) -> None:
         """The goals, competencies and development goal as saved; the signatures of
         submission, return and approval; goal changes after approval."""
-        w, model, staff_id = self.w, cycle.model, staff.pk
+        w, at, content, model = self.w, plan.at, plan.content, plan.cycle.model
+        staff_id = plan.staff.pk
         for competency in content.competencies:
             w.competencies.add(self.doc, competency.pk)
         for position, goal in enumerate(content.goals, start=1):
-            goal.pk = w.goals.allocate()
+            if goal.pk is None:
+                goal.pk = w.goals.allocate()
             goal.position = position
         changes = [
             w.goal_changes.add(
@@ -1221,10 +1536,10 @@ class _Planner:
         )
         view = SimpleNamespace(
             pk=self.doc,
-            staff=SimpleNamespace(index_number=staff.index_number),
+            staff=SimpleNamespace(index_number=plan.staff.index_number),
             cycle=SimpleNamespace(name=model.name),
             goals=_Related(content.goals),
-            competencies=_Related([*self.org.core_values, *content.competencies]),
+            competencies=_Related([*plan.cycle.core_values, *content.competencies]),
             development_goals=_Related(content.development),
         )
         signed = work_plan_content(view)
@@ -1236,19 +1551,21 @@ class _Planner:
         ):
             if step not in at:
                 continue
-            signer = staff_id if role == "staff" else cycle.officers(staff_id, at[step].date())[0]
+            signer = staff_id
+            if role == "fro":
+                signer = plan.cycle.officers(staff_id, at[step].date())[0]
             data = self.sign("work_plan", action, signer, role, signed, at[step])
             self.event(
                 f"work_plan_{action}",
                 _label(WORK_PLAN, action, role),
                 signer,
                 at[step],
-                comment=return_comment if action == "return" else "",
+                comment=plan.return_comment if action == "return" else "",
                 data=data,
             )
         if "changed" in at:
             ids = []
-            for goal in self.rng.sample(content.goals, self.rng.choice((1, 1, 2))):
+            for goal in plan.changed:
                 before = goal.content()
                 goal.expected_date = model.end
                 goal.success_criteria += GOAL_REVISION
@@ -1291,42 +1608,21 @@ class _Planner:
                 at["saved"],
             )
 
-    def supervision(self, staff, cycle, at, stage: str, last) -> int | None:
-        """Additional supervisors: accepted on some documents, proposed (still unanswered) or
-        declined on a few. Returns the accepted supervisor, if any."""
-        rng = self.rng
-        roll = rng.random()
-        if roll >= 0.14:
-            return None
-        fro, sro = cycle.current_officers(staff.pk)
-        pool = [h for h in self.supervisor_pool[staff.unit_id] if h not in {staff.pk, fro, sro}]
-        if not pool:
-            return None
-        supervisor = rng.choice(pool)
-        closed = stage == "completed" or cycle.model.status == Cycle.Status.CLOSED
-        if roll < 0.1:
-            answer = AdditionalSupervisor.State.ACCEPTED
-        elif roll < 0.12 and not closed:
-            answer = AdditionalSupervisor.State.PROPOSED
-        else:
-            answer = AdditionalSupervisor.State.DECLINED
-        # Proposed while drafting or after approval; answered before the mid-point review.
-        ceiling = at.get("midpoint_started", last)
-        proposed = self.between(at["saved"], ceiling)
-        answered = None
-        if answer != AdditionalSupervisor.State.PROPOSED:
-            answered = self.between(proposed, ceiling)
-        name = self.org.names[supervisor]
-        self.w.supervisors.add(self.doc, supervisor, answer, proposed, answered)
+    def supervision(self, plan: DocumentPlan, supervision: SupervisionPlan) -> None:
+        supervisor, answered = supervision.supervisor, supervision.answered
+        name = self.names[supervisor]
+        self.w.supervisors.add(
+            self.doc, supervisor, supervision.state, supervision.proposed, answered
+        )
         self.event(
             "additional_supervisor_proposed",
             f"{name} proposed as additional supervisor",
-            staff.pk,
-            proposed,
+            plan.staff.pk,
+            supervision.proposed,
             said=_phrase(gettext_noop("%(name)s proposed as additional supervisor"), name=name),
         )
         if answered is not None:
-            accepted = answer == AdditionalSupervisor.State.ACCEPTED
+            accepted = supervision.state == AdditionalSupervisor.State.ACCEPTED
             verb = "accepted" if accepted else "declined"
             self.event(
                 "additional_supervisor_answered",
@@ -1340,30 +1636,21 @@ class _Planner:
                     name=name,
                 ),
             )
-        return supervisor if answer == AdditionalSupervisor.State.ACCEPTED else None
 
-    def midpoint(self, staff, cycle, at, state: str, concern: bool) -> None:
-        rng, staff_id = self.rng, staff.pk
-        area = self.org.units[staff.unit_id].area
+    def midpoint(self, plan: DocumentPlan) -> None:
+        review, at, staff_id = plan.midpoint, plan.at, plan.staff.pk
         view = _MidpointView()
         document = SimpleNamespace(pk=self.doc, midpoint=view)
         started = at["midpoint_started"]
-        started_by = staff_id
-        if rng.random() < 0.3:
-            started_by = cycle.officers(staff_id, started.date())[0]
         self.event(
             "midpoint_started",
             "Mid-point review started",
-            started_by,
+            review.started_by,
             started,
             said=MIDPOINT_STARTED,
         )
-        text = rng.choice(MIDPOINT_STAFF).format(area=area)
-        if state == MidpointReview.State.OPEN:
-            if rng.random() < 0.4:
-                view.staff_comments = text  # drafted, not yet submitted
-        else:
-            view.staff_comments = text
+        view.staff_comments = review.staff_comments
+        if review.state != MidpointReview.State.OPEN:
             moment = at["midpoint_submitted"]
             content = current_stage_content(document, "midpoint")
             data = self.sign("midpoint", "submit_midpoint", staff_id, "staff", content, moment)
@@ -1374,12 +1661,10 @@ class _Planner:
                 moment,
                 data=data,
             )
-        if state == MidpointReview.State.FINALISED:
+        if review.state == MidpointReview.State.FINALISED:
             moment = at["midpoint_finalised"]
-            fro = cycle.officers(staff_id, moment.date())[0]
-            view.fro_comments = (
-                MIDPOINT_CONCERN if concern else rng.choice(MIDPOINT_FRO).format(area=area)
-            )
+            fro = plan.cycle.officers(staff_id, moment.date())[0]
+            view.fro_comments = review.fro_comments
             content = current_stage_content(document, "midpoint")
             data = self.sign("midpoint", "finalise_midpoint", fro, "fro", content, moment)
             self.event(
@@ -1391,8 +1676,8 @@ class _Planner:
             )
         self.w.midpoints.add(
             self.doc,
-            state,
-            started_by,
+            review.state,
+            review.started_by,
             started,
             view.staff_comments,
             at.get("midpoint_submitted"),
@@ -1400,22 +1685,17 @@ class _Planner:
             at.get("midpoint_finalised"),
         )
 
-    def evaluation(self, staff, cycle, content: _Content, at, stage, overall, supervisor) -> None:
-        """Steps 6-9 as far as `stage`: self-evaluation, additional supervisor's comments,
-        ratings, the FRO's signature (and an SRO's return, sometimes), the SRO's approval and
-        the acknowledgement, each signed with its stage content."""
-        rng, w, org = self.rng, self.w, self.org
-        staff_id = staff.pk
-        rank = STAGE_NAMES.index(stage)
-        area = org.units[staff.unit_id].area
-        now = self.now - datetime.timedelta(hours=2)
+    def evaluation(self, plan: DocumentPlan) -> None:
+        """Steps 6-9 as far as the document's stage, each signed with its stage content."""
+        w, at, cycle, content, planned = self.w, plan.at, plan.cycle, plan.content, plan.evaluation
+        staff_id = plan.staff.pk
         started = at["evaluation_started"]
-        started_by = staff_id
-        if rng.random() < 0.2:
-            started_by = cycle.officers(staff_id, started.date())[0]
-        role = "staff" if started_by == staff_id else "fro"
+        role = "staff" if planned.started_by == staff_id else "fro"
         self.event(
-            "start_evaluation", _label(APPRAISAL, "start_evaluation", role), started_by, started
+            "start_evaluation",
+            _label(APPRAISAL, "start_evaluation", role),
+            planned.started_by,
+            started,
         )
         goal_rows = [
             _AssessmentView(w.goal_rows.allocate(), goal.title, goal_id=goal.pk)
@@ -1423,11 +1703,11 @@ class _Planner:
         ]
         competency_rows = [
             _AssessmentView(w.competency_rows.allocate(), c.name, competency_id=c.pk)
-            for c in sorted([*org.core_values, *content.competencies], key=attrgetter("pk"))
+            for c in evaluated_competencies(cycle, content)
         ]
         appraisal = SimpleNamespace(
             pk=self.doc,
-            self_overall_comment="",
+            self_overall_comment=planned.self_overall,
             overall_rating=None,
             fro_overall_comment="",
             sro_comment="",
@@ -1437,7 +1717,7 @@ class _Planner:
             # The work plan as the evaluation's signers saw it (signature content version 2).
             document=SimpleNamespace(
                 goals=_Related(content.goals),
-                competencies=_Related([*org.core_values, *content.competencies]),
+                competencies=_Related([*cycle.core_values, *content.competencies]),
                 development_goals=_Related(content.development),
             ),
         )
@@ -1455,19 +1735,13 @@ class _Planner:
                 data=data,
             )
 
-        if stage != "self_assessment" or rng.random() < 0.5:
-            appraisal.self_overall_comment = rng.choice(SELF_OVERALL).format(area=area)
-            for row in goal_rows:
-                row.self_comment = rng.choice(SELF_GOAL)
-            for row in competency_rows:
-                row.self_comment = rng.choice(SELF_COMPETENCY)
+        for row, text in zip(goal_rows, planned.self_goals, strict=True):
+            row.self_comment = text
+        for row, text in zip(competency_rows, planned.self_competencies, strict=True):
+            row.self_comment = text
         if "self_submitted" in at:
             sign("self_assessment", "submit_self_evaluation", staff_id, "staff", "self_submitted")
-        if supervisor is not None and (
-            rank > STAGE_NAMES.index("fro_evaluation") or rng.random() < 0.5
-        ):
-            moment = self.between(started, at.get("fro_signed", now))
-            text = rng.choice(SUPERVISOR_COMMENTS).format(first=staff.first_name, area=area)
+        for supervisor, text, moment in planned.supervisor_comments:
             w.supervisor_comments.add(self.doc, supervisor, text, moment)
             self.event(
                 "supervisor_comment",
@@ -1476,9 +1750,8 @@ class _Planner:
                 moment,
                 said=SUPERVISOR_COMMENTS_ADDED,
             )
-        if "fro_signed" in at or (stage == "fro_evaluation" and rng.random() < 0.4):
-            moment = at.get("fro_signed") or self.between(at["self_submitted"], now)
-            self.rate(appraisal, cycle, overall, staff, moment - datetime.timedelta(minutes=20))
+        if planned.rated_at is not None:
+            self.rate(appraisal, plan)
         for step, action in (
             ("fro_signed", "sign_evaluation"),
             ("sro_returned", "return_to_fro"),
@@ -1491,17 +1764,17 @@ class _Planner:
                 else:
                     sign("sro_review", action, sro, "sro", step)
         if "sro_signed" in at:
-            appraisal.sro_comment = rng.choice(SRO_COMMENTS)
+            appraisal.sro_comment = planned.sro_comment
             sro = cycle.officers(staff_id, at["sro_signed"].date())[1]
             sign("sro_review", "approve_evaluation", sro, "sro", "sro_signed")
         completed = "acknowledged" in at
         if completed:
-            appraisal.staff_final_comment = rng.choice(FINAL_COMMENTS[overall])
+            appraisal.staff_final_comment = planned.final_comment
             sign("acknowledgement", "acknowledge", staff_id, "staff", "acknowledged")
         overall_level = appraisal.overall_rating
         w.appraisals.add(
             self.doc,
-            stage,
+            plan.stage,
             started,
             appraisal.self_overall_comment,
             at.get("self_submitted"),
@@ -1512,7 +1785,7 @@ class _Planner:
             at.get("sro_signed"),
             appraisal.staff_final_comment,
             at.get("acknowledged"),
-            overall_level.pk if completed else None,
+            overall_level.pk if completed and overall_level else None,
         )
         for table, rows, key in (
             (w.goal_rows, goal_rows, "goal_id"),
@@ -1523,36 +1796,34 @@ class _Planner:
                 table.put(
                     row.pk, self.doc, getattr(row, key), row.self_comment, rating, row.fro_comment
                 )
-        if completed and (overall == "DN" or (overall == "PM" and rng.random() < 0.4)):
-            self.improvement_plan(staff, cycle, at["acknowledged"])
+        if planned.pip is not None:
+            self.improvement_plan(plan, planned.pip)
 
-    def rate(self, appraisal, cycle, overall: str, staff, moment) -> None:
+    def rate(self, appraisal, plan: DocumentPlan) -> None:
         """The FRO's ratings and comments, with the services' "ratings changed" event."""
-        rng, levels = self.rng, cycle.levels
-        fro = cycle.officers(staff.pk, moment.date())[0]
+        cycle, planned = plan.cycle, plan.evaluation
+        levels, moment = cycle.levels, planned.rated_at
+        fro = cycle.officers(plan.staff.pk, moment.date())[0]
         changes = []
         lines = []
-        for row in appraisal.goal_rows:
-            code = _weighted(rng, GOAL_WEIGHTS[overall])
-            if cycle.model.goal_ratings_enabled:
-                row.rating = levels[(RatingScale.Kind.GOAL, code)]
+        for row, rating in zip(appraisal.goal_rows, planned.goal_ratings, strict=True):
+            if cycle.model.goal_ratings_enabled and rating.code:
+                row.rating = levels[(RatingScale.Kind.GOAL, rating.code)]
                 changes.append(f"{row.label}: not rated → {row.rating.label}")
                 lines.append(services.rating_change(row.label, None, row.rating.label))
-            row.fro_comment = rng.choice(FRO_GOAL[code])
-        for row in appraisal.competency_rows:
-            code = _weighted(rng, COMPETENCY_WEIGHTS[overall])
-            row.rating = levels[(RatingScale.Kind.COMPETENCY, code)]
-            row.fro_comment = rng.choice(FRO_COMPETENCY[code])
-            changes.append(f"{row.label}: not rated → {row.rating.label}")
-            lines.append(services.rating_change(data_label(row.label), None, row.rating.label))
-        appraisal.overall_rating = levels[(RatingScale.Kind.OVERALL, overall)]
-        area = self.org.units[staff.unit_id].area
-        appraisal.fro_overall_comment = FRO_OVERALL[overall].format(
-            first=staff.first_name, area=area
-        )
-        label = appraisal.overall_rating.label
-        changes.append(f"Overall: not rated → {label}")
-        lines.append(services.rating_change(services.OVERALL, None, label))
+            row.fro_comment = rating.comment
+        for row, rating in zip(appraisal.competency_rows, planned.competency_ratings, strict=True):
+            if rating.code:
+                row.rating = levels[(RatingScale.Kind.COMPETENCY, rating.code)]
+                changes.append(f"{row.label}: not rated → {row.rating.label}")
+                lines.append(services.rating_change(data_label(row.label), None, row.rating.label))
+            row.fro_comment = rating.comment
+        if planned.overall:
+            appraisal.overall_rating = levels[(RatingScale.Kind.OVERALL, planned.overall)]
+            label = appraisal.overall_rating.label
+            changes.append(f"Overall: not rated → {label}")
+            lines.append(services.rating_change(services.OVERALL, None, label))
+        appraisal.fro_overall_comment = planned.overall_comment
         self.event(
             "ratings_changed",
             f"Ratings changed ({len(changes)})",
@@ -1563,50 +1834,61 @@ class _Planner:
             said=_counted(gettext_noop("Ratings changed (%(count)s)"), None, len(changes)),
         )
 
-    def improvement_plan(self, staff, cycle, after: datetime.datetime) -> None:
-        """A PIP the FRO opened a few days after `after`: closed with an outcome and two review
-        meetings once its 90 days are over, open with its first meeting until then."""
-        rng, w = self.rng, self.w
-        fro = cycle.current_officers(staff.pk)[0]
-        opened = min(after + DAY * rng.randrange(1, 6), self.now - datetime.timedelta(hours=3))
-        start = opened.date()
-        end = start + DAY * 90
-        today = self.now.date()
-        closed = end < today
-        outcome = _weighted(rng, PIP_OUTCOMES) if closed else ""
-        area = self.org.units[staff.unit_id].area
-        plan = w.pips.add(
+    def improvement_plan(self, plan: DocumentPlan, pip: PipPlan) -> None:
+        w = self.w
+        fro = plan.cycle.current_officers(plan.staff.pk)[0]
+        closed = pip.closed_at is not None
+        pk = w.pips.add(
             self.doc,
             fro,
-            opened,
-            PIP_OBJECTIVES.format(area=area),
-            PIP_SUPPORT,
-            start,
-            end,
+            pip.opened,
+            pip.objectives,
+            pip.support,
+            pip.start,
+            pip.end,
             ImprovementPlan.State.CLOSED if closed else ImprovementPlan.State.OPEN,
-            outcome,
-            PIP_OUTCOME_COMMENTS.get(outcome, ""),
-            _at(end, rng) if closed else None,
+            pip.outcome,
+            PIP_OUTCOME_COMMENTS.get(pip.outcome, ""),
+            pip.closed_at,
         )
         said = phrase(
             gettext_noop("Performance improvement plan opened (%(start)s – %(end)s)"),
-            start=start,
-            end=end,
+            start=pip.start,
+            end=pip.end,
         )
-        self.event("pip_opened", _rare(said), fro, opened)
-        for n, notes in enumerate(PIP_MEETINGS, start=1):
-            held = start + DAY * 30 * n
-            if held >= today:
-                break
-            w.pip_meetings.add(plan, held, notes, fro)
+        self.event("pip_opened", _rare(said), fro, pip.opened)
+        for held, notes, moment in pip.meetings:
+            w.pip_meetings.add(pk, held, notes, fro)
             said = phrase(gettext_noop("PIP review meeting of %(date)s recorded"), date=held)
-            self.event("pip_meeting", _rare(said), fro, _at(held, rng))
+            self.event("pip_meeting", _rare(said), fro, moment)
         if closed:
             said = phrase(
                 gettext_noop("PIP closed: %(outcome)s"),
-                outcome=ImprovementPlan.Outcome(outcome).label,
+                outcome=ImprovementPlan.Outcome(pip.outcome).label,
             )
-            self.event("pip_closed", _rare(said), fro, _at(end, rng))
+            self.event("pip_closed", _rare(said), fro, pip.closed_event_at)
+
+
+class DocumentWriter:
+    """Writes a few planned documents at once (tests/builders.py builds one per call): the
+    rows the demo seed writes for each plan, in the current transaction, then each document's
+    stage from its states. `names` gives the timeline's name of each user a plan names as the
+    FRO creating the work plan or as an additional supervisor."""
+
+    def __init__(self, *, names: dict[int, str]):
+        self.writer = _Writer(timezone.now())
+        self.rows = _DocumentRows(self.writer, names)
+
+    def new_goal_id(self) -> int:
+        """An id for a goal of a plan, taken ahead (for texts that name it)."""
+        return self.writer.goals.allocate()
+
+    def write(self, plans: Iterable[DocumentPlan]) -> list[int]:
+        """Write the plans; returns the documents' ids."""
+        ids = [self.rows.write(plan) for plan in plans]
+        self.writer.write_now()
+        refresh_document_stages(WorkPlan.objects.filter(pk__in=ids))
+        return ids
 
 
 # --- through the services: something waiting for each demo login ---------------------------
