@@ -120,3 +120,12 @@ class MonitorFilter(forms.Form):
         self.fields["entity"].choices = [("", gettext("All my entities"))] + [
             (e.pk, e.code) for e in entities
         ]
+
+
+class UnpublishForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=500,
+        label=_("Why unpublish the roster"),
+        help_text=_("The other HR focal points are told, and the pages of waiting cases say so."),
+    )

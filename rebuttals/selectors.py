@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from org.models import Cycle, OrgUnit, User
 from org.permissions import entities_where, hod_entity_ids
+from pmsystem.i18n import Phrase, phrase, render
 
 from .models import Group, PanelMember, PanelRoster, RebuttalCase, RosterMember
 from .permissions import monitored_entities, visible_cases
@@ -119,19 +120,63 @@ def roster_counts(roster: PanelRoster | None) -> dict[str, int]:
     return counts
 
 
-def roster_problems(roster: PanelRoster | None) -> list[str]:
-    """Why the roster cannot be published: the three groups must be equal and not empty."""
+def roster_problem_phrases(roster: PanelRoster | None) -> list[Phrase]:
+    """Why the roster cannot be published, as phrases each reader reads in their language
+    (`pmsystem.i18n`): the three groups must be equal and not empty."""
     counts = roster_counts(roster)
-    labels = dict(Group.choices)
     if not any(counts.values()):
-        return [gettext("The roster has no members yet.")]
+        return [phrase(gettext_noop("The roster has no members yet."))]
     target = max(counts.values())
     return [
-        gettext("%(group)s: %(count)s of %(target)s — add %(missing)s.")
-        % {"group": labels[group], "count": count, "target": target, "missing": target - count}
+        phrase(
+            gettext_noop("%(group)s: %(count)s of %(target)s — add %(missing)s."),
+            group=Group(group).label,
+            count=count,
+            target=target,
+            missing=target - count,
+        )
         for group, count in counts.items()
         if count < target
     ]
+
+
+def roster_problems(roster: PanelRoster | None) -> list[str]:
+    """Why the roster cannot be published, in the active language."""
+    return [render(problem) for problem in roster_problem_phrases(roster)]
+
+
+def sentences(phrases: list[Phrase]) -> Phrase:
+    """Several phrases as one, each read in the reader's language."""
+    joined = phrases[0]
+    for following in phrases[1:]:
+        joined = phrase(gettext_noop("%(first)s %(second)s"), first=joined, second=following)
+    return joined
+
+
+@dataclass(frozen=True)
+class RosterNotice:
+    """Why a case's panel cannot be constituted from the entity's roster: it is not published
+    (never, or no longer: when, by whom, after what change) and what it lacks."""
+
+    roster: PanelRoster | None
+    problems: list[str]
+
+    @property
+    def because(self) -> str:
+        if self.roster is None or not self.roster.unpublished_because:
+            return ""
+        return render(self.roster.unpublished_because)
+
+
+def roster_notice(entity_id: int) -> RosterNotice | None:
+    """None when the entity's roster is published; else what the case page says (two queries
+    at most)."""
+    roster = (
+        PanelRoster.objects.filter(entity_id=entity_id).select_related("unpublished_by").first()
+    )
+    if roster is not None and roster.is_published:
+        return None
+    return RosterNotice(roster, roster_problems(roster))
 
 
 def rebuttal_tasks(user: User, cycle: Cycle | None) -> list[Task]:
@@ -153,10 +198,20 @@ def rebuttal_tasks(user: User, cycle: Cycle | None) -> list[Task]:
     )
     as_chair = Q(state=S.REPLIED) & Exists(chairs)
     flag = partial(ExpressionWrapper, output_field=BooleanField())
+    # A panel is constituted from the entity's published roster only: until it is published
+    # (again), HR's task says so and leads to the roster.
+    published = PanelRoster.objects.filter(
+        entity_id=OuterRef("document__staff__unit__entity_id"), published_at__isnull=False
+    )
     cases = (
         RebuttalCase.objects.filter(as_hod | as_hr | as_chair)
-        .annotate(is_hod=flag(as_hod), is_hr=flag(as_hr), is_chair=flag(as_chair))
-        .select_related("document__staff__user")
+        .annotate(
+            is_hod=flag(as_hod),
+            is_hr=flag(as_hr),
+            is_chair=flag(as_chair),
+            roster_published=Exists(published),
+        )
+        .select_related("document__staff__user", "document__staff__unit__entity")
     )
     for case in cases:
         who = case.document.staff.user
@@ -171,14 +226,25 @@ def rebuttal_tasks(user: User, cycle: Cycle | None) -> list[Task]:
                 )
             )
         if case.is_hr:
-            label = (
-                gettext("Forward the panel report on %(name)s to the status file")
-                if case.state == S.REPORTED
-                else gettext("Constitute the rebuttal panel for %(name)s")
-            ) % {"name": who}
+            entity = case.document.staff.unit.entity
+            url_name, url_args = "rebuttals:case", (case.pk,)
+            if case.state == S.REPORTED:
+                label = gettext("Forward the panel report on %(name)s to the status file")
+            elif case.roster_published:
+                label = gettext("Constitute the rebuttal panel for %(name)s")
+            else:
+                label = gettext(
+                    "Publish the panel roster of %(entity)s (it is not published), then "
+                    "constitute the rebuttal panel for %(name)s"
+                )
+                url_name, url_args = "rebuttals:roster", (entity.pk,)
             tasks.append(
                 Task(
-                    label, "rebuttals:case", (case.pk,), case.report_due, gettext("HR focal point")
+                    label % {"name": who, "entity": entity.code},
+                    url_name,
+                    url_args,
+                    case.report_due,
+                    gettext("HR focal point"),
                 )
             )
         if case.is_chair:
@@ -198,3 +264,12 @@ def evaluation_extra(document: WorkPlan) -> dict[str, Any]:
     """What the evaluation page shows of the rebuttal stage (`pmsystem.registry`): the case of
     the document, if one was filed."""
     return {"rebuttal": RebuttalCase.objects.filter(document_id=document.pk).first()}
+
+
+def cases_waiting_for_a_panel(entity: OrgUnit) -> int:
+    """The entity's cases whose panel is still to constitute (one query)."""
+    return RebuttalCase.objects.filter(
+        state__in=[S.FILED, S.REPLIED],
+        panel_constituted_at__isnull=True,
+        document__staff__unit__entity=entity,
+    ).count()

@@ -19,7 +19,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from appraisals.models import Appraisal, CompetencyAssessment, GoalAssessment
 from org.models import OrgUnit, RatingLevel, ReportingLine, User
-from org.relations import line_in_effect
+from org.relations import current_department_roles, line_in_effect
 from pmsystem.errors import ApplicationError
 from pmsystem.events import record_event
 from pmsystem.i18n import Phrase, phrase
@@ -42,7 +42,7 @@ from .models import (
     StatusFileRecord,
 )
 from .permissions import allowed_case_actions, case_relations, roster_roles
-from .selectors import roster_problems
+from .selectors import roster_problem_phrases, roster_problems, sentences
 from .workflow import CASE
 
 S = RebuttalCase.State
@@ -139,7 +139,16 @@ def add_roster_member(
         raise ApplicationError(
             gettext("%(name)s is already on the roster.") % {"name": user}
         ) from exc
-    _unpublish_if_unequal(roster, actor)
+    _unpublish_if_unequal(
+        roster,
+        actor,
+        phrase(
+            gettext_noop("%(actor)s added %(name)s to the roster (%(group)s)."),
+            actor=actor,
+            name=user,
+            group=GROUP_NAMES[group],
+        ),
+    )
     return member
 
 
@@ -151,14 +160,97 @@ def remove_roster_member(*, member: RosterMember, actor: User) -> None:
         _check_roster_group(roles, member.group)
     member.removed_at = timezone.now()
     member.save(update_fields=["removed_at"])
-    _unpublish_if_unequal(roster, actor)
+    _unpublish_if_unequal(
+        roster,
+        actor,
+        phrase(
+            gettext_noop("%(actor)s removed %(name)s from the roster (%(group)s)."),
+            actor=actor,
+            name=member.user,
+            group=GROUP_NAMES[member.group],
+        ),
+    )
 
 
-def _unpublish_if_unequal(roster: PanelRoster, actor: User) -> None:
-    if roster.is_published and roster_problems(roster):
-        roster.published_at = None
-        roster.published_by = None
-        roster.save(update_fields=["published_at", "published_by"])
+def _unpublish_if_unequal(roster: PanelRoster, actor: User, change: Phrase) -> None:
+    """Rule (docs/rules.md §4): the roster is invalid while its groups are unequal. A change
+    that makes them unequal unpublishes it, and says so: the roster keeps what changed, and the
+    entity's HR focal points, who republish it, are told what it lacks."""
+    problems = roster_problem_phrases(roster)
+    if roster.is_published and problems:
+        _unpublish(roster, actor, change, lacking=problems)
+
+
+def _unpublish(roster: PanelRoster, actor: User, change: Phrase, *, lacking: list[Phrase]) -> None:
+    roster.published_at = None
+    roster.published_by = None
+    roster.unpublished_at = timezone.now()
+    roster.unpublished_by = actor
+    roster.unpublished_because = change
+    roster.save(
+        update_fields=[
+            "published_at",
+            "published_by",
+            "unpublished_at",
+            "unpublished_by",
+            "unpublished_because",
+        ]
+    )
+    log_event("roster_unpublished", user=actor.pk, entity=roster.entity_id)
+    waiting = RebuttalCase.objects.filter(
+        state__in=[S.FILED, S.REPLIED],
+        panel_constituted_at__isnull=True,
+        document__staff__unit__entity_id=roster.entity_id,
+    ).count()
+    body = (
+        gettext_noop(
+            "%(change)s The panel roster of %(entity)s is no longer published: no rebuttal panel "
+            "can be constituted from it until an HR focal point republishes it. It lacks: "
+            "%(lacking)s Cases waiting for a panel: %(waiting)s."
+        )
+        if lacking
+        else gettext_noop(
+            "%(change)s The panel roster of %(entity)s is no longer published: no rebuttal panel "
+            "can be constituted from it until an HR focal point republishes it. Cases waiting "
+            "for a panel: %(waiting)s."
+        )
+    )
+    entity = roster.entity
+    hr = [user for user in _entity_hr(entity.pk) if user.pk != actor.pk]
+    notify(
+        users=hr,
+        subject=phrase(
+            gettext_noop("The panel roster of %(entity)s is no longer published"),
+            entity=entity.code,
+        ),
+        body=phrase(
+            body,
+            change=change,
+            entity=entity.code,
+            waiting=waiting,
+            **({"lacking": sentences(lacking)} if lacking else {}),
+        ),
+    )
+
+
+@transaction.atomic
+def unpublish_roster(*, entity: OrgUnit, actor: User, reason: str) -> PanelRoster:
+    """An HR focal point withdraws the roster's publication (to revise it), with the reason;
+    the other HR focal points are told."""
+    if "hr" not in roster_roles(actor, entity):
+        raise ApplicationError(gettext("HR focal points publish and unpublish the roster."))
+    if not reason.strip():
+        raise ApplicationError(gettext("Say why the roster is unpublished."))
+    roster = _roster(entity)
+    if not roster.is_published:
+        raise ApplicationError(gettext("The roster is not published."))
+    change = phrase(
+        gettext_noop("%(actor)s unpublished the roster: %(reason)s"),
+        actor=actor,
+        reason=reason.strip(),
+    )
+    _unpublish(roster, actor, change, lacking=roster_problem_phrases(roster))
+    return roster
 
 
 @transaction.atomic
@@ -310,6 +402,16 @@ def file_rebuttal(
         ),
     )
     return case
+
+
+def _entity_hr(entity_id: int) -> list[User]:
+    """The entity's HR focal points today."""
+    from org.models import DepartmentRole
+
+    holders = current_department_roles().filter(
+        entity_id=entity_id, role=DepartmentRole.Role.HR_FOCAL_POINT
+    )
+    return list(User.objects.filter(pk__in=holders.values("user_id"), is_active=True))
 
 
 def _entity_people(document: WorkPlan, role: str) -> list[User]:

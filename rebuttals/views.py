@@ -18,6 +18,7 @@ from org.models import OrgUnit
 from pmsystem.errors import ApplicationError
 from pmsystem.exports import Table, csv_response, xlsx_response
 from pmsystem.http import id_param, id_params
+from pmsystem.i18n import render as render_phrase
 from pmsystem.i18n import translated
 from pmsystem.security import log_event
 from workplans.selectors import get_visible_work_plan
@@ -32,6 +33,7 @@ from .forms import (
     ReportForm,
     RosterMemberForm,
     TrainingForm,
+    UnpublishForm,
 )
 from .models import Group, RebuttalAttachment, RebuttalCase, RosterMember
 from .permissions import (
@@ -105,7 +107,13 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     panel = list(case.panel.select_related("user__staff").order_by("seat", "appointed_at"))
     sitting = {m.seat: m for m in panel if m.excused_at is None}
     candidates = []
-    if "constitute_panel" in actions:
+    # A panel still to constitute waits for a published roster: the page says why not.
+    roster_notice = None
+    if case.state in (RebuttalCase.State.FILED, RebuttalCase.State.REPLIED) and len(sitting) < len(
+        Group.values
+    ):
+        roster_notice = selectors.roster_notice(case.document.staff.unit.entity_id)
+    if "constitute_panel" in actions and roster_notice is None:
         candidates = [
             (seat, label, list(services.eligible_roster_members(case, seat)))
             for seat, label in Group.choices
@@ -135,6 +143,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "goal_rows": list(appraisal.goal_rows.select_related("goal")),
             "competency_rows": list(appraisal.competency_rows.select_related("competency")),
             "status_file": getattr(case, "status_file", None),
+            "roster_notice": roster_notice,
+            "sees_roster": can_view_roster(request.user, case.document.staff.unit.entity),
         },
     )
 
@@ -385,8 +395,11 @@ def roster(request: HttpRequest, entity_id: int) -> HttpResponse:
     editable = services.designable_groups(roles)
     member_form = RosterMemberForm(groups=editable)
     consultation_form = ConsultationForm()
+    unpublish_form = UnpublishForm()
     if request.method == "POST":
         action = request.POST.get("action")
+        before = selectors.roster_of(entity)
+        was_published = before is not None and before.is_published
         try:
             if action == "add":
                 member_form = RosterMemberForm(request.POST, groups=editable)
@@ -398,6 +411,7 @@ def roster(request: HttpRequest, entity_id: int) -> HttpResponse:
                         group=member_form.cleaned_data["group"],
                     )
                     messages.success(request, gettext("Member added."))
+                    _say_if_unpublished(request, entity, was_published)
                     return redirect("rebuttals:roster", entity.pk)
             elif action == "remove":
                 member = get_object_or_404(
@@ -410,6 +424,16 @@ def roster(request: HttpRequest, entity_id: int) -> HttpResponse:
                 messages.success(
                     request, gettext("%(name)s removed from the roster.") % {"name": member.user}
                 )
+                _say_if_unpublished(request, entity, was_published)
+                return redirect("rebuttals:roster", entity.pk)
+            elif action == "unpublish":
+                unpublish_form = UnpublishForm(request.POST)
+                if not unpublish_form.is_valid():
+                    raise ApplicationError(gettext("Say why the roster is unpublished."))
+                services.unpublish_roster(
+                    entity=entity, actor=request.user, reason=unpublish_form.cleaned_data["reason"]
+                )
+                _say_if_unpublished(request, entity, was_published)
                 return redirect("rebuttals:roster", entity.pk)
             elif action == "training":
                 member = get_object_or_404(
@@ -441,6 +465,7 @@ def roster(request: HttpRequest, entity_id: int) -> HttpResponse:
             messages.error(request, error.message)
     current = selectors.roster_of(entity)
     members = selectors.roster_members(current)
+    waiting = selectors.cases_waiting_for_a_panel(entity)
     return render(
         request,
         "rebuttals/roster_detail.html",
@@ -459,5 +484,26 @@ def roster(request: HttpRequest, entity_id: int) -> HttpResponse:
             else [],
             "member_form": member_form,
             "consultation_form": consultation_form,
+            "unpublish_form": unpublish_form,
+            "unpublished_because": render_phrase(current.unpublished_because)
+            if current is not None and not current.is_published and current.unpublished_because
+            else "",
+            "waiting": waiting,
         },
     )
+
+
+def _say_if_unpublished(request: HttpRequest, entity: OrgUnit, was_published: bool) -> None:
+    """The person whose change unpublished the roster is told so, with what it lacks and who
+    was told (the rule is the service's: rebuttals.services._unpublish_if_unequal)."""
+    roster = selectors.roster_of(entity)
+    if not was_published or roster is None or roster.is_published:
+        return
+    problems = selectors.roster_problems(roster)
+    message = gettext(
+        "%(change)s The roster is no longer published: no rebuttal panel can be constituted "
+        "from it until an HR focal point republishes it; the HR focal points have been told."
+    ) % {"change": render_phrase(roster.unpublished_because)}
+    if problems:
+        message += " " + gettext("It lacks: %(problems)s") % {"problems": " ".join(problems)}
+    messages.warning(request, message)

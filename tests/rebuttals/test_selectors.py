@@ -30,7 +30,13 @@ from tests.factories import (
     UserFactory,
     WorkPlanFactory,
 )
-from tests.rebuttals.helpers import entity_role, filed_case, full_panel, rebuttable_document
+from tests.rebuttals.helpers import (
+    entity_role,
+    filed_case,
+    full_panel,
+    published_roster,
+    rebuttable_document,
+)
 from tests.workplans.helpers import fro_of
 
 pytestmark = pytest.mark.django_db
@@ -206,6 +212,7 @@ def test_the_acting_hod_is_asked_to_reply(case):
 def test_hr_is_asked_to_constitute_the_panel_then_to_forward_the_report(case):
     hr = hr_of(case)
     name = case.document.staff.user
+    members = published_roster(case.document.staff.unit.entity)
     constitute = (
         f"Constitute the rebuttal panel for {name}",
         "rebuttals:case",
@@ -216,7 +223,7 @@ def test_hr_is_asked_to_constitute_the_panel_then_to_forward_the_report(case):
     assert tasks_of(hr) == [constitute]
     services.reply_to_rebuttal(case=case, actor=hod_of(case), reply="Reply.")
     assert tasks_of(hr) == [constitute]
-    panel = full_panel(case)
+    panel = full_panel(case, members)
     assert tasks_of(hr) == []
     # A member excused for a conflict leaves a seat to fill: the task comes back.
     services.declare_conflict(
