@@ -31,6 +31,14 @@ Rules (docs/rules.md section 6):
   in "sending" are visible in the admin, which can release them for resending by hand.
 - Rows still pending `STALE_AFTER` after they were planned (the broker lost the task, or
   was down at commit) are enqueued again by the next sweep; the claim keeps that safe.
+- **Digests.** A person whose email preference (`User.email_preference`, on their profile)
+  is the daily digest gets their reminders and escalations of a day in one email, listing
+  every document with its link (the same exactly-once claim per row: the digest holds the rows
+  its worker claimed, and is one email however many workers run the chunk). The sweep keeps
+  each recipient's rows in one chunk. Rows that reach a person who already had their email
+  today (a second sweep the same day, a row released by hand) stay pending and go out with the
+  next day's digest: one email a day. A single row is sent as the ordinary reminder; a
+  broadcast always goes at once.
 - **In the recipient's language.** Each email (subject, body) is written in the language of
   its recipient (`User.language`, read with the row), whoever planned it; a broadcast's own
   subject and message are sent as HR wrote them, in a frame in the recipient's language.
@@ -42,6 +50,7 @@ import datetime
 import functools
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from types import ModuleType
@@ -52,7 +61,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone, translation
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 
 from org.models import Cycle, User
 from org.services import DEFAULT_REMINDER_DAYS
@@ -223,7 +232,7 @@ def run_daily_sweep(today: datetime.date | None = None) -> SweepResult:
     with transaction.atomic():
         Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=INSERT_BATCH_SIZE)
         planned = list(
-            Reminder.objects.filter(batch=batch).order_by("pk").values_list("pk", flat=True)
+            Reminder.objects.filter(batch=batch).order_by("pk").values_list("pk", "recipient_id")
         )
         stale = list(
             Reminder.objects.filter(
@@ -231,10 +240,10 @@ def run_daily_sweep(today: datetime.date | None = None) -> SweepResult:
             )
             .exclude(batch=batch)
             .order_by("pk")
-            .values_list("pk", flat=True)
+            .values_list("pk", "recipient_id")
         )
         ids = planned + stale
-        tasks = enqueue_on_commit(ids)
+        tasks = enqueue_chunks_on_commit(chunks_by_recipient(ids))
         plan_seconds = time.perf_counter() - started
     return SweepResult(
         today=today,
@@ -250,11 +259,34 @@ def run_daily_sweep(today: datetime.date | None = None) -> SweepResult:
 def enqueue_on_commit(reminder_ids: Sequence[int]) -> int:
     """Hand the rows to the email task in chunks once the transaction commits; returns the
     number of tasks."""
-    from .tasks import send_reminders as send_task
+    return enqueue_chunks_on_commit(
+        [list(reminder_ids[i : i + CHUNK_SIZE]) for i in range(0, len(reminder_ids), CHUNK_SIZE)]
+    )
 
-    chunks = [
-        list(reminder_ids[i : i + CHUNK_SIZE]) for i in range(0, len(reminder_ids), CHUNK_SIZE)
-    ]
+
+def chunks_by_recipient(rows: Iterable[tuple[int, int]]) -> list[list[int]]:
+    """The ids of (id, recipient id) rows in chunks of at most `CHUNK_SIZE`, each recipient's
+    rows in one chunk (one worker writes their digest; a recipient with more rows than a
+    chunk gets a chunk of their own)."""
+    by_recipient: dict[int, list[int]] = defaultdict(list)
+    for pk, recipient_id in sorted(rows, key=lambda row: (row[1], row[0])):
+        by_recipient[recipient_id].append(pk)
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    for ids in by_recipient.values():
+        if current and len(current) + len(ids) > CHUNK_SIZE:
+            chunks.append(current)
+            current = []
+        current.extend(ids)
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def enqueue_chunks_on_commit(chunks: Sequence[list[int]]) -> int:
+    """Hand each chunk of row ids to an email task once the transaction commits; returns the
+    number of tasks."""
+    from .tasks import send_reminders as send_task
 
     def enqueue() -> None:
         for chunk in chunks:
@@ -270,9 +302,11 @@ def enqueue_on_commit(reminder_ids: Sequence[int]) -> int:
 
 @dataclass(frozen=True)
 class SendResult:
-    sent: int = 0
+    sent: int = 0  # rows sent (in `emails` emails)
     skipped: int = 0  # not pending any more: sent, being sent or failed elsewhere
     failed: int = 0
+    held: int = 0  # left pending for tomorrow's digest (the recipient had theirs today)
+    emails: int = 0
 
 
 def claim(reminder_id: int) -> bool:
@@ -286,7 +320,8 @@ def claim(reminder_id: int) -> bool:
 
 
 def send_reminders(*, reminder_ids: Sequence[int]) -> SendResult:
-    """Send each pending reminder of `reminder_ids` at most once (claim, send, mark sent).
+    """Send each pending reminder of `reminder_ids` at most once (claim, send, mark sent): one
+    email per row, or one digest per recipient who chose it (see the module docstring).
 
     Deliberately not atomic: each claim must commit before its email leaves, so that another
     worker running the same ids sees it."""
@@ -304,28 +339,83 @@ def send_reminders(*, reminder_ids: Sequence[int]) -> SendResult:
         )
         .order_by("pk")
     }
-    sent = failed = 0
     if not rows:
         return SendResult(skipped=len(reminder_ids))
+    singles: list[Reminder] = []
+    digests: dict[int, list[Reminder]] = defaultdict(list)
+    for reminder in rows.values():
+        if wants_digest(reminder):
+            digests[reminder.recipient_id].append(reminder)
+        else:
+            singles.append(reminder)
+    had_theirs = emailed_today(digests)
+    held = sum(len(digests.pop(recipient_id)) for recipient_id in had_theirs)
+    sent = failed = emails = 0
+    batches = [[reminder] for reminder in singles] + list(digests.values())
     with get_connection(fail_silently=False) as connection:
-        for pk, reminder in rows.items():
-            if not claim(pk):
+        for batch in batches:
+            claimed = [reminder for reminder in batch if claim(reminder.pk)]
+            if not claimed:
                 continue
-            if not reminder.recipient.is_active or not reminder.recipient.email:
-                _finish(pk, Reminder.Status.FAILED, error="The recipient has no active account.")
-                failed += 1
+            recipient = claimed[0].recipient
+            if not recipient.is_active or not recipient.email:
+                for reminder in claimed:
+                    _finish(
+                        reminder.pk,
+                        Reminder.Status.FAILED,
+                        error="The recipient has no active account.",
+                    )
+                failed += len(claimed)
                 continue
             try:
-                message = build_message(reminder)
+                message = build_message(claimed[0]) if len(claimed) == 1 else build_digest(claimed)
                 message.connection = connection
                 message.send()
-            except Exception as error:  # the row records why; the other rows still go
-                _finish(pk, Reminder.Status.FAILED, error=repr(error)[:2000])
-                failed += 1
+            except Exception as error:  # the rows record why; the other emails still go
+                for reminder in claimed:
+                    _finish(reminder.pk, Reminder.Status.FAILED, error=repr(error)[:2000])
+                failed += len(claimed)
                 continue
-            _finish(pk, Reminder.Status.SENT)
-            sent += 1
-    return SendResult(sent=sent, skipped=len(reminder_ids) - sent - failed, failed=failed)
+            for reminder in claimed:
+                _finish(reminder.pk, Reminder.Status.SENT)
+            sent += len(claimed)
+            emails += 1
+    return SendResult(
+        sent=sent,
+        skipped=len(reminder_ids) - sent - failed - held,
+        failed=failed,
+        held=held,
+        emails=emails,
+    )
+
+
+def wants_digest(reminder: Reminder) -> bool:
+    """A reminder or escalation to someone who chose the daily digest (a broadcast, written
+    by HR for that day, always goes at once)."""
+    return (
+        not reminder.broadcast_id
+        and reminder.kind != "broadcast"
+        and reminder.recipient.email_preference == User.EmailPreference.DAILY_DIGEST
+    )
+
+
+def emailed_today(recipient_ids: Iterable[int]) -> set[int]:
+    """Those of `recipient_ids` who already had a reminder email today (or one is being sent
+    to them now): their further rows of the day wait for tomorrow's digest."""
+    ids = list(recipient_ids)
+    if not ids:
+        return set()
+    start = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time()))
+    return set(
+        Reminder.objects.filter(
+            recipient_id__in=ids,
+            status__in=(Reminder.Status.SENDING, Reminder.Status.SENT),
+            claimed_at__gte=start,
+            broadcast__isnull=True,
+        )
+        .values_list("recipient_id", flat=True)
+        .distinct()
+    )
 
 
 def _finish(pk: int, status: str, error: str = "") -> None:
@@ -421,4 +511,38 @@ def _build_message(reminder: Reminder) -> EmailMessage:
         to=[reminder.recipient.email],
         headers=headers,
         reply_to=reply_to,
+    )
+
+
+def build_digest(reminders: Sequence[Reminder]) -> EmailMessage:
+    """One email listing every reminder of `reminders` (all to one recipient), overdue ones
+    first, each with its document's link, in the recipient's language."""
+    recipient = reminders[0].recipient
+    with translation.override(language_of(recipient)):
+        items = []
+        for reminder in sorted(reminders, key=lambda r: (r.due_date, r.stage, r.pk)):
+            info = describe(reminder)
+            items.append({"reminder": reminder, "info": info, "url": absolute_url(info["link"])})
+        count = len(items)
+        context = {
+            "recipient": recipient,
+            "count": count,
+            "overdue": [item for item in items if item["info"]["kind"] == "overdue"],
+            "due": [item for item in items if item["info"]["kind"] != "overdue"],
+            "tasks_url": absolute_url(reverse("home")),
+            "reminders_url": absolute_url(reverse("compliance:reminder-list")),
+            "profile_url": absolute_url(reverse("org:profile")),
+        }
+        body = render_to_string("compliance/email/digest.txt", context)
+        subject = ngettext(
+            "Today's reminders: %(count)s document waits for action",
+            "Today's reminders: %(count)s documents wait for action",
+            count,
+        ) % {"count": count}
+    return EmailMessage(
+        subject=f"[pmsystem] {subject}",
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient.email],
+        headers={"X-Pmsystem-Digest": ",".join(str(r.pk) for r in reminders)},
     )

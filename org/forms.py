@@ -101,6 +101,23 @@ class LanguageForm(forms.Form):
     )
 
 
+class ProfileForm(forms.ModelForm):
+    """A person's own choices: the language of their pages and emails, and how reminders
+    reach them."""
+
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=[("", _("The browser's language")), *settings.LANGUAGES],
+        required=False,
+        help_text=_("The language of your pages and emails."),
+    )
+
+    class Meta:
+        model = User
+        fields = ["language", "email_preference"]
+        widgets = {"email_preference": forms.RadioSelect}
+
+
 class ResetPasswordKeyForm(AllauthResetPasswordKeyForm):
     """The new password typed after following the emailed reset link
     (settings.ACCOUNT_FORMS["reset_password_from_key"]): saving it also marks the address the

@@ -777,3 +777,17 @@ def set_language(*, user: User, language: str) -> User:
     user.language = language
     user.save(update_fields=["language"])
     return user
+
+
+def set_preferences(*, user: User, language: str, email_preference: str) -> User:
+    """What a person chooses on their profile page: the language of their pages and emails
+    (empty: the browser's) and how reminders reach them (`User.EmailPreference`: each as it
+    comes, or one digest a day, compliance.reminders)."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise ApplicationError(gettext("Choose one of the languages offered."))
+    if email_preference not in User.EmailPreference.values:
+        raise ApplicationError(gettext("Choose how reminders should reach you."))
+    user.language = language
+    user.email_preference = email_preference
+    user.save(update_fields=["language", "email_preference"])
+    return user

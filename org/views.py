@@ -21,7 +21,15 @@ from django.views.decorators.http import require_POST
 from pmsystem.errors import ApplicationError
 
 from . import bulk, services
-from .forms import DelegationForm, ExtendForm, ImportForm, LanguageForm, LaunchForm, ReassignForm
+from .forms import (
+    DelegationForm,
+    ExtendForm,
+    ImportForm,
+    LanguageForm,
+    LaunchForm,
+    ProfileForm,
+    ReassignForm,
+)
 from .importer import COLUMNS, import_org
 from .models import BulkChange, DeadlineExtension, Delegation, OrgUnit
 from .permissions import can_import
@@ -87,6 +95,25 @@ def import_files(request: HttpRequest) -> HttpResponse:
         "org/import_form.html",
         {"form": form, "result": result, "columns": COLUMNS},
     )
+
+
+def profile(request: HttpRequest) -> HttpResponse:
+    """A person's own choices: the language of their pages and emails, and whether reminders
+    come one by one or as one email a day."""
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_preferences(
+                user=request.user,
+                language=form.cleaned_data["language"],
+                email_preference=form.cleaned_data["email_preference"],
+            )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, gettext("Your preferences are saved."))
+            return redirect("org:profile")
+    return render(request, "org/profile.html", {"form": form})
 
 
 @login_not_required
