@@ -18,6 +18,7 @@ from pmsystem.errors import ApplicationError
 from pmsystem.i18n import phrase
 from pmsystem.models import Signature
 from pmsystem.notifications import notify
+from pmsystem.workflow import lower_first
 
 from .models import (
     Cycle,
@@ -654,7 +655,7 @@ def create_delegation(
         label = Delegation.Role(role).label if role in Delegation.Role.values else role
         raise ApplicationError(
             gettext("You are not a %(role)s now, so you cannot delegate it.")
-            % {"role": label.lower()}
+            % {"role": lower_first(str(label))}
         )
     refused = delegation_refusal(
         principal=principal, acting=acting, role=role, start=start, end=end

@@ -22,9 +22,27 @@ from typing import Any
 from django.conf import settings
 from django.utils import formats, translation
 from django.utils.functional import Promise
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 
 Phrase = dict[str, Any]
+
+# The month abbreviations of the short dates (the "N" of SHORT_DATE_FORMAT, Django's own
+# msgids), named here so that our catalogue keeps their French forms: CLDR's ("7 janv. 2027",
+# "7 févr. 2027"), which our catalogue gives before Django's ("jan.", "fév.").
+MONTH_ABBREVIATIONS = (
+    pgettext_lazy("abbrev. month", "Jan."),
+    pgettext_lazy("abbrev. month", "Feb."),
+    pgettext_lazy("abbrev. month", "March"),
+    pgettext_lazy("abbrev. month", "April"),
+    pgettext_lazy("abbrev. month", "May"),
+    pgettext_lazy("abbrev. month", "June"),
+    pgettext_lazy("abbrev. month", "July"),
+    pgettext_lazy("abbrev. month", "Aug."),
+    pgettext_lazy("abbrev. month", "Sept."),
+    pgettext_lazy("abbrev. month", "Oct."),
+    pgettext_lazy("abbrev. month", "Nov."),
+    pgettext_lazy("abbrev. month", "Dec."),
+)
 
 
 def phrase(msgid: str | Promise, /, **params: Any) -> Phrase:

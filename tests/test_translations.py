@@ -242,7 +242,7 @@ def test_a_phrase_translates_its_labels_and_dates_for_the_reader():
     assert (
         render_in(stored, "en") == "Performance improvement plan opened (4 Jan 2027 – 31 Mar 2027)"
     )
-    assert render_in(stored, "fr").endswith("(4 jan. 2027 – 31 mars 2027)")
+    assert render_in(stored, "fr").endswith("(4 janv. 2027 – 31 mars 2027)")
     label = phrase(gettext_lazy("Approve work plan"))
     with translation.override("fr"):
         assert render(label) == "Approuver le plan de travail"
