@@ -9,8 +9,11 @@ class AppraisalsConfig(AppConfig):
     def ready(self) -> None:
         from pmsystem import registry
 
-        from . import pending, selectors
+        from . import drafts, pending, selectors
 
         registry.register_pending(pending)
+        # Long forms keep what is typed as a draft (pmsystem.drafts).
+        for form in drafts.FORMS:
+            registry.register_draft_form(form)
         # My team (workplans, built below this app) shows the open PIP of each document.
         registry.register_team_extra(selectors.team_extra)

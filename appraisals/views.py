@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from org.relations import line_in_effect
 from org.selectors import current_cycle
 from pmsystem import registry
+from pmsystem.drafts import discard_draft
 from pmsystem.errors import ApplicationError
 from workplans.models import WorkPlan
 from workplans.permissions import relations_for
@@ -175,6 +176,8 @@ def self_evaluation(request: HttpRequest, pk: int) -> HttpResponse:
             goals=goals,
             competencies=competencies,
         )
+        # What was typed is on the evaluation now: the draft has done its work.
+        discard_draft(author=request.user, document_id=pk, form_key="self_evaluation")
         if "submit" in request.POST:
             services.submit_self_evaluation(document=document, actor=request.user)
             messages.success(request, gettext("Self-evaluation signed and sent to your FRO."))
@@ -198,6 +201,7 @@ def supervisor_comment(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
+        discard_draft(author=request.user, document_id=pk, form_key="supervisor_comment")
         messages.success(
             request, gettext("Your comments are saved; the FRO sees them before rating.")
         )
@@ -251,6 +255,7 @@ def ratings(request: HttpRequest, pk: int) -> HttpResponse:
             % {"error": error.message},
         )
         return _evaluation_page(request, document, roles, actions, typed=request.POST)
+    discard_draft(author=request.user, document_id=pk, form_key="ratings")
     return _back(pk)
 
 
@@ -272,9 +277,11 @@ def sro(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, gettext("Evaluation returned to the FRO."))
         elif request.POST.get("action") == "approve":
             services.approve_evaluation(document=document, actor=request.user, comment=comment)
+            discard_draft(author=request.user, document_id=pk, form_key="sro_review")
             messages.success(request, gettext("Evaluation approved and signed."))
         else:
             services.save_sro_comment(document=document, actor=request.user, comment=comment)
+            discard_draft(author=request.user, document_id=pk, form_key="sro_review")
             messages.success(request, gettext("Comments saved."))
     except ApplicationError as error:
         messages.error(request, error.message)
@@ -292,6 +299,7 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
+        discard_draft(author=request.user, document_id=pk, form_key="acknowledgement")
         messages.success(request, gettext("You signed your evaluation: the document is complete."))
     return _back(pk)
 

@@ -7,6 +7,7 @@ LoginRequiredMiddleware then sends the visitor to the login page.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
@@ -25,8 +26,9 @@ from .permissions import MFAStatus, mfa_status
 
 # {"user": pk, "start": sign-in time, "seen": last request}, seconds since the epoch.
 SESSION_STAMP = "pmsystem.session"
-# `seen` is rewritten at most this often, so an active user's session is not saved on every
-# request: the idle timeout is exact to within this many seconds.
+# `seen` is rewritten at most this often (or a tenth of the idle timeout, if shorter), so an
+# active user's session is not saved on every request: the idle timeout is exact to within
+# `seen_resolution()` seconds.
 SEEN_RESOLUTION_SECONDS = 60
 # {"user": pk, "required": bool, "enrolled": bool, "at": time}: whether the signed-in user
 # must have, and has, a TOTP authenticator. Only "required and enrolled" is reused from the
@@ -85,6 +87,34 @@ def _remember(request: HttpRequest, user, status: MFAStatus, now: int) -> None:
     }
 
 
+def idle_timeout() -> float:
+    """Seconds without a request after which a session ends (the setting is in minutes, and
+    may be a fraction of one: the browser tests shorten it to seconds)."""
+    return float(settings.SESSION_IDLE_TIMEOUT_MINUTES) * 60
+
+
+def seen_resolution() -> float:
+    return min(SEEN_RESOLUTION_SECONDS, idle_timeout() / 10)
+
+
+def idle_seconds_left(request: HttpRequest) -> float | None:
+    """Seconds before the session of `request` ends for want of activity (from the stamp the
+    middleware keeps), or None without a signed-in user. The pages warn before then
+    (static/js/session.js)."""
+    stamp = request.session.get(SESSION_STAMP) if hasattr(request, "session") else None
+    if not stamp or not request.user.is_authenticated or stamp.get("user") != request.user.pk:
+        return None
+    return max(0.0, idle_timeout() - (time.time() - stamp["seen"]))
+
+
+def keep_alive(request: HttpRequest) -> float:
+    """The signed-in person asked to stay signed in: their idle clock starts again now (the
+    absolute lifetime still holds). Returns the seconds left."""
+    stamp = request.session[SESSION_STAMP]
+    request.session[SESSION_STAMP] = {**stamp, "seen": int(time.time())}
+    return idle_timeout()
+
+
 def stamp_session(sender, request: HttpRequest | None, user, **kwargs) -> None:
     """At sign-in (Django's `user_logged_in`): when the session started, and the MFA status."""
     if request is None or not hasattr(request, "session"):
@@ -126,11 +156,11 @@ class SessionLimitsMiddleware:
         stamp = session.get(SESSION_STAMP)
         if not stamp or stamp.get("user") != user.pk:
             stamp = session[SESSION_STAMP] = {"user": user.pk, "start": now, "seen": now}
-        if now - stamp["seen"] > settings.SESSION_IDLE_TIMEOUT_MINUTES * 60:
+        if now - stamp["seen"] > idle_timeout():
             self.end(request, "idle", IDLE_MESSAGE)
         elif now - stamp["start"] > settings.SESSION_ABSOLUTE_TIMEOUT_HOURS * 3600:
             self.end(request, "absolute", ABSOLUTE_MESSAGE)
-        elif now - stamp["seen"] >= SEEN_RESOLUTION_SECONDS:
+        elif now - stamp["seen"] >= seen_resolution():
             session[SESSION_STAMP] = {**stamp, "seen": now}
 
     @staticmethod
@@ -141,7 +171,8 @@ class SessionLimitsMiddleware:
             request,
             message
             % {
-                "minutes": settings.SESSION_IDLE_TIMEOUT_MINUTES,
+                # A whole number (a fraction of a minute is for tests: said as one minute).
+                "minutes": math.ceil(settings.SESSION_IDLE_TIMEOUT_MINUTES),
                 "hours": settings.SESSION_ABSOLUTE_TIMEOUT_HOURS,
             },
         )

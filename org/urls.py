@@ -10,6 +10,7 @@ urlpatterns = [
     path("import/", views.import_files, name="import"),
     path("language/", views.language, name="language"),
     path("profile/", views.profile, name="profile"),
+    path("session/keep-alive/", views.keep_alive, name="keep-alive"),
     path("hr/", views.bulk_changes, name="bulk-list"),
     path("hr/changes/<id:pk>/", views.bulk_change_detail, name="bulk-detail"),
     path("hr/changes/<id:pk>/undo/", views.bulk_change_undo, name="bulk-undo"),

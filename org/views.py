@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from pmsystem.errors import ApplicationError
 
-from . import bulk, services
+from . import bulk, middleware, services
 from .forms import (
     DelegationForm,
     ExtendForm,
@@ -114,6 +114,13 @@ def profile(request: HttpRequest) -> HttpResponse:
             messages.success(request, gettext("Your preferences are saved."))
             return redirect("org:profile")
     return render(request, "org/profile.html", {"form": form})
+
+
+@require_POST
+def keep_alive(request: HttpRequest) -> JsonResponse:
+    """The "Stay signed in" button of the warning a page shows before the idle timeout
+    (static/js/session.js): the idle clock starts again; the seconds it now has."""
+    return JsonResponse({"idle_seconds": middleware.keep_alive(request)})
 
 
 @login_not_required

@@ -14,6 +14,9 @@ calls in its `AppConfig.ready` (no import-by-name loops, no signals):
 - `register_team_extra(function)`: `function(document ids) -> {document id: dict}` adds what a
   later stage shows on each row of My team (the appraisals app: the open PIP), in a fixed
   number of queries whatever the team's size.
+- `register_draft_form(form)`: a form of a document whose text is kept as a draft while it is
+  typed (`pmsystem.drafts.DraftForm`: the fields it keeps and who may keep one, by the
+  actions the app's own `allowed_actions` gives).
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ if TYPE_CHECKING:  # the document, for the annotations only (a later app plugs i
     from org.models import User
     from workplans.models import WorkPlan
 
+    from .drafts import DraftForm
+
 EvaluationExtra = Callable[["WorkPlan"], dict[str, Any]]
 EvaluationSection = Callable[["WorkPlan", "User", frozenset[str]], str]
 TeamExtra = Callable[[Collection[int]], dict[int, dict[str, Any]]]
@@ -34,6 +39,7 @@ _pending: list[ModuleType] = []
 _evaluation_extras: list[EvaluationExtra] = []
 _evaluation_sections: list[EvaluationSection] = []
 _team_extras: list[TeamExtra] = []
+_draft_forms: dict[str, DraftForm] = {}
 
 
 def register_pending(module: ModuleType) -> None:
@@ -82,3 +88,14 @@ def team_extras(document_ids: Collection[int]) -> dict[int, dict[str, Any]]:
         for pk, values in function(document_ids).items():
             extras.setdefault(pk, {}).update(values)
     return extras
+
+
+def register_draft_form(form: DraftForm) -> None:
+    if _draft_forms.get(form.key, form) is not form:
+        raise ValueError(f"draft form {form.key!r} is registered twice")
+    _draft_forms[form.key] = form
+
+
+def draft_form(key: str) -> DraftForm | None:
+    """The registered form `key`, or None when no app declares it."""
+    return _draft_forms.get(key)

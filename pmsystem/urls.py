@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from compliance.urls import home_urlpatterns
+from pmsystem import views as pmsystem_views
 
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = _("pmsystem administration")
@@ -17,6 +18,7 @@ urlpatterns = [
     path("rebuttals/", include("rebuttals.urls")),
     path("feedback/", include("feedback.urls")),
     path("compliance/", include("compliance.urls")),
+    path("drafts/<id:pk>/<slug:form>/", pmsystem_views.draft, name="draft"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

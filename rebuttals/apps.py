@@ -7,8 +7,11 @@ class RebuttalsConfig(AppConfig):
     def ready(self) -> None:
         from pmsystem import registry
 
-        from . import pending, selectors
+        from . import drafts, pending, selectors
 
         registry.register_pending(pending)
+        # Long forms keep what is typed as a draft (pmsystem.drafts).
+        for form in drafts.FORMS:
+            registry.register_draft_form(form)
         # The evaluation page (appraisals, built below this app) shows the document's case.
         registry.register_evaluation_extra(selectors.evaluation_extra)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from appraisals.models import Appraisal
 from org.models import OrgUnit
+from pmsystem.drafts import discard_draft
 from pmsystem.errors import ApplicationError
 from pmsystem.exports import Table, csv_response, xlsx_response
 from pmsystem.http import id_param, id_params
@@ -77,6 +78,7 @@ def file(request: HttpRequest, document_pk: int) -> HttpResponse:
             except ApplicationError as error:
                 messages.error(request, error.message)
             else:
+                discard_draft(author=request.user, document_id=document.pk, form_key="rebuttal")
                 messages.success(request, gettext("Your rebuttal is filed; the HOD has been told."))
                 return redirect("rebuttals:case", case.pk)
     appraisal = Appraisal.objects.filter(pk=document.pk).select_related("final_rating").first()
@@ -169,6 +171,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
+        discard_draft(author=request.user, document_id=case.document_id, form_key="rebuttal_reply")
         messages.success(
             request, gettext("Reply recorded and shared with the staff member and panel.")
         )
@@ -233,6 +236,9 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
+            discard_draft(
+                author=request.user, document_id=case.document_id, form_key="panel_report"
+            )
             messages.success(
                 request, gettext("The panel's report is recorded; everyone concerned is told.")
             )

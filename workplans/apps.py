@@ -9,6 +9,9 @@ class WorkplansConfig(AppConfig):
     def ready(self) -> None:
         from pmsystem import registry
 
-        from . import pending
+        from . import drafts, pending
 
         registry.register_pending(pending)
+        # Long forms keep what is typed as a draft (pmsystem.drafts).
+        for form in drafts.FORMS:
+            registry.register_draft_form(form)

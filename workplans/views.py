@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from org.models import OrgUnit, StaffMember
 from org.relations import line_in_effect
 from org.selectors import current_cycle
+from pmsystem.drafts import discard_draft
 from pmsystem.errors import ApplicationError
 from pmsystem.http import id_param
 
@@ -164,6 +165,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                     gettext("Nothing was saved. %(reason)s") % {"reason": error.message},
                 )
             else:
+                discard_draft(author=request.user, document_id=pk, form_key="work_plan")
                 if not submit:
                     messages.success(request, gettext("Saved."))
                     return redirect("workplans:edit", work_plan.pk)
@@ -391,6 +393,8 @@ def midpoint(request: HttpRequest, pk: int) -> HttpResponse:
             except ApplicationError as error:
                 messages.error(request, error.message)
             else:
+                if action != "start":
+                    discard_draft(author=request.user, document_id=pk, form_key="midpoint")
                 messages.success(request, str(success))
                 return redirect("workplans:midpoint", pk)
     return render(

@@ -287,7 +287,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 SESSION_COOKIE_HTTPONLY = True
 # Sessions end after this long without a request, and this long after signing in at the most
 # (org.middleware.SessionLimitsMiddleware); the cookie does not outlive the absolute limit.
-SESSION_IDLE_TIMEOUT_MINUTES = int(os.environ.get("SESSION_IDLE_TIMEOUT_MINUTES", "30"))
+# The idle timeout may be a fraction of a minute (a browser test lets a session expire).
+_IDLE_MINUTES = float(os.environ.get("SESSION_IDLE_TIMEOUT_MINUTES", "30"))
+SESSION_IDLE_TIMEOUT_MINUTES = int(_IDLE_MINUTES) if _IDLE_MINUTES.is_integer() else _IDLE_MINUTES
 SESSION_ABSOLUTE_TIMEOUT_HOURS = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT_HOURS", "12"))
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT_HOURS * 3600
 CSRF_COOKIE_HTTPONLY = False
