@@ -126,6 +126,21 @@ def broadcast_senders(entity: OrgUnit, today: datetime.date | None = None) -> Qu
     )
 
 
+def entity_head(entity: OrgUnit, today: datetime.date | None = None) -> User | None:
+    """The entity's head of department today (the first by name when it has several): whom a
+    broadcast goes on behalf of unless HR chooses another senior manager."""
+    today = today or timezone.localdate()
+    role = (
+        DepartmentRole.objects.filter(entity=entity, role=DepartmentRole.Role.HOD, start__lte=today)
+        .exclude(end__lt=today)
+        .filter(user__is_active=True)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user_id")
+        .first()
+    )
+    return role.user if role else None
+
+
 def broadcasts_with_delivery(broadcasts: QuerySet[Broadcast]) -> QuerySet[Broadcast]:
     """Broadcasts with their delivery counts, newest first."""
     return (

@@ -208,8 +208,9 @@ else:
         "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
     )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "pmsystem <no-reply@pmsystem.local>")
-# The address of the site, for links in emails (reminders are sent by workers, not requests).
-SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
+# The address of the site, for links in emails (reminders are sent by workers, not requests):
+# set it to the address people open; the default is where `make run` serves.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # allauth: login by email, no public sign-up (accounts come from HR), MFA with TOTP.
 ACCOUNT_ADAPTER = "org.adapters.AccountAdapter"

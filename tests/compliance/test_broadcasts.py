@@ -4,6 +4,7 @@ people it reaches; it goes through the reminder pipeline, exactly once per perso
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -370,3 +371,68 @@ def test_the_broadcast_list_takes_a_constant_number_of_queries(client, org):
         assert len(response.context["page"]) == total
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 15
+
+
+# --- wording (issue 17) ------------------------------------------------------------------------
+
+
+def test_the_email_greets_colleagues_once_and_links_to_the_configured_site(
+    org, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    settings.SITE_URL = "https://pm.example.org/"
+    with django_capture_on_commit_callbacks(execute=True):
+        send(org, unit=org["division"], message="Please submit your work plan this week.")
+    body = mailoutbox[0].body
+    assert body.startswith("Dear colleagues,\n")
+    assert body.count("Dear ") == 1
+    assert "https://pm.example.org/" in body
+    assert "localhost" not in body and "127.0.0.1" not in body
+    for recipient in org["drafting"][:3]:
+        assert str(recipient.user) not in body.split("\n", 1)[0]
+
+
+def test_the_french_email_greets_colleagues_in_french(
+    org, mailoutbox, django_capture_on_commit_callbacks
+):
+    staff = org["team"].staff.user
+    staff.language = "fr"
+    staff.save(update_fields=["language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        send(org, unit=org["division"])
+    french = next(m for m in mailoutbox if m.to == [staff.email])
+    assert french.body.startswith("Chères et chers collègues,\n")
+
+
+def test_the_site_url_defaults_to_where_make_run_serves(monkeypatch):
+    import importlib
+
+    import pmsystem.settings.base as base
+
+    monkeypatch.delenv("SITE_URL", raising=False)
+    assert importlib.reload(base).SITE_URL == "http://127.0.0.1:8000"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Dear colleagues,\n\nPlease submit.",
+        "dear colleagues\nPlease submit.",
+        "Chères et chers collègues,\nPlease submit.",
+    ],
+)
+def test_a_greeting_typed_in_the_message_is_not_repeated(client, org, typed):
+    client.force_login(org["hr"])
+    response = client.post(create_url(org), form_data(org, message=typed) | {"action": "preview"})
+    assert response.context["form"].cleaned_data["message"] == "Please submit."
+
+
+def test_the_sender_list_has_no_empty_choice_and_the_head_comes_chosen(client, org):
+    client.force_login(org["hr"])
+    html = client.get(create_url(org)).content.decode()
+    select = html[html.index('name="on_behalf_of"') :]
+    select = select[: select.index("</select>")]
+    assert "---------" not in select
+    assert '<option value=""' not in select
+    options = re.findall(r'<option value="(\d+)"( selected)?>', select)
+    assert {int(pk) for pk, _ in options} == {org["hod"].pk, org["director"].pk}
+    assert [int(pk) for pk, chosen in options if chosen] == [org["hod"].pk]
