@@ -30,6 +30,7 @@ SOURCES = [
     "appraisals",
     "rebuttals",
     "feedback",
+    "standards",
     "compliance",
     "demo",
 ]
