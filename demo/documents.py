@@ -937,6 +937,7 @@ class DocumentPlan:
     midpoint: MidpointPlan | None = None
     midpoint_pip: PipPlan | None = None  # opened on a concern of the mid-point review
     evaluation: EvaluationPlan | None = None
+    updated: datetime.datetime | None = None  # the work plan's last save (None: the last step)
 
 
 def document_steps(
@@ -1474,7 +1475,7 @@ class _DocumentRows:
             STATE_OF_STAGE.get(stage, WorkPlan.State.APPROVED),
             creator,
             at["created"],
-            max(at.values()),
+            plan.updated or max(at.values()),
             at.get("resubmitted") or at.get("submitted"),
             at.get("approved"),
             plan.return_comment if stage == "returned" else "",

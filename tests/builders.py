@@ -61,6 +61,7 @@ MIDPOINT_STATES = {
     "midpoint_open": MidpointReview.State.OPEN,
     "midpoint_submitted": MidpointReview.State.STAFF_SUBMITTED,
 }
+WORK_PLAN_STEPS = ("created", "saved", "submitted", "returned", "resubmitted", "approved")
 # What the people write, as tests/workplans/helpers.py and tests/appraisals/helpers.py write it.
 MIDPOINT_STAFF = "Half of the outputs are delivered."
 MIDPOINT_FRO = "On track; keep the pace."
@@ -87,6 +88,7 @@ def build_document(
     development_goals: int = 1,
     weights: list[int] | None = None,
     return_comment: str = "Please make goal 2 measurable.",
+    moments: dict[str, datetime.datetime] | None = None,
     **factory_kwargs,
 ) -> WorkPlan:
     """The document of `staff` (a new staff member by default) for `cycle` (a new open cycle)
@@ -101,7 +103,13 @@ def build_document(
     `supervisors` are additional supervisors who accepted once the work plan was approved.
     The mid-point review is held when the cycle requires it (or the stage is one of its own).
     The FRO rates every goal `goal`, every competency `competency` and overall `overall`
-    (level codes; None leaves that rating empty)."""
+    (level codes; None leaves that rating empty).
+
+    Every step happens now, as under a clock held still, unless `moments` says when: a step
+    named there (one of `demo.documents.document_steps`: "created", "saved", "submitted",
+    "returned", "approved", "midpoint_started", "midpoint_submitted", "midpoint_finalised",
+    "evaluation_started", "self_submitted", "fro_signed", "sro_signed", "acknowledged")
+    happens then, and each step after it at the same moment unless named too."""
     if stage in AMBIGUOUS:
         raise ValueError(f"{stage!r}: say where the document stands: {AMBIGUOUS[stage]}")
     if stage not in STAGES:
@@ -131,9 +139,14 @@ def build_document(
     fro_user = line.fro.user
     supervisors = list(supervisors)
     creator = created_by or staff.user
-    now = timezone.now()
     steps = document_steps(stage, midpoint_state=midpoint_state)
-    at = dict.fromkeys(steps, now)
+    moments = moments or {}
+    unknown = set(moments) - set(steps)
+    if unknown:
+        raise ValueError(f"{sorted(unknown)}: not steps of a document at {stage}: {steps}")
+    at, moment = {}, timezone.now()
+    for step in steps:
+        at[step] = moment = moments.get(step, moment)
     view = _cycle_view(cycle, staff, line)
     content = _content(staff, cycle, view, goals, competencies, development_goals, weights)
     writer = DocumentWriter(
@@ -157,10 +170,13 @@ def build_document(
         creator=creator.pk,
         return_comment=return_comment if "returned" in at else "",
         content=content,
+        # The services save the work plan's row at its own steps only.
+        updated=max(at[step] for step in WORK_PLAN_STEPS if step in at),
     )
     if rank >= STAGE_NAMES.index("approved"):
+        approved = at["approved"]
         plan.supervisors = [
-            SupervisionPlan(user.pk, AdditionalSupervisor.State.ACCEPTED, now, now)
+            SupervisionPlan(user.pk, AdditionalSupervisor.State.ACCEPTED, approved, approved)
             for user in supervisors
         ]
     if midpoint_state is not None:

@@ -28,7 +28,7 @@ from appraisals.signing import verify_signatures
 from compliance.access_audit import check_access
 from org.models import DepartmentRole
 from pmsystem.models import DocumentEvent, Signature
-from tests.appraisals.helpers import fresh, make_document_at
+from tests.appraisals.helpers import finalise_midpoint, fresh, make_document_at
 from tests.builders import STAGES, build_document
 from tests.factories import (
     AdditionalSupervisorFactory,
@@ -345,6 +345,25 @@ def test_the_built_document_is_the_one_the_services_write(stage, midpoint_requir
 
         built_rows, served_rows = rows(built, cast), rows(served, cast)
         assert without_demo_wording(built_rows) == without_demo_wording(served_rows)
+
+
+def test_steps_happen_at_the_moments_given():
+    """The work plan approved one day, the mid-point review held months later: as the services
+    write it when each step is taken on its day."""
+    later = datetime.datetime(2027, 3, 2, 9, 15, tzinfo=datetime.UTC)
+    cast = Cast()
+    with time_machine.travel(NOW, tick=False):
+        served = make_approved_work_plan(**cast.line())
+    with time_machine.travel(later, tick=False):
+        served = finalise_midpoint(served)
+    with time_machine.travel(NOW, tick=False):
+        built = build_document(
+            "midpoint_finalised", moments={"midpoint_started": later}, **cast.line()
+        )
+    assert (built.approved_at, built.midpoint.finalised_at) == (NOW, later)
+    assert without_demo_wording(rows(built, cast)) == without_demo_wording(rows(served, cast))
+    with pytest.raises(ValueError, match="not steps of a document at approved"):
+        build_document("approved", moments={"fro_signed": later})
 
 
 def test_the_timeline_detail_the_builder_words_as_the_demo():

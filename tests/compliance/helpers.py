@@ -28,9 +28,10 @@ import datetime
 from dataclasses import dataclass
 
 import time_machine
+from django.utils import timezone
 
 from org.models import DepartmentRole, OrgUnit, StaffMember, User
-from tests.appraisals.helpers import finalise_midpoint, make_document_at
+from tests.builders import build_document
 from tests.factories import (
     CycleFactory,
     DepartmentRoleFactory,
@@ -39,8 +40,6 @@ from tests.factories import (
     StaffMemberFactory,
     WorkPlanFactory,
 )
-from tests.workplans.helpers import make_approved_work_plan
-from workplans import services as workplan_services
 
 Kind = OrgUnit.Kind
 
@@ -50,6 +49,12 @@ def at(day: datetime.date | str):
     if isinstance(day, str):
         day = datetime.date.fromisoformat(day)
     return time_machine.travel(datetime.datetime.combine(day, datetime.time(12)), tick=False)
+
+
+def moment(day: datetime.date | str) -> datetime.datetime:
+    """Noon on `day`, as the clock `at(day)` reads it."""
+    with at(day):
+        return timezone.now()
 
 
 @dataclass
@@ -102,20 +107,26 @@ def build_small_org() -> SmallOrg:
     with at("2026-05-02"):
         WorkPlanFactory(staff=staff["p2"], **officers)
     with at("2026-05-20"):
-        p3 = make_approved_work_plan(staff=staff["p3"], **officers)
-    with at("2026-10-15"):
-        finalise_midpoint(p3)
+        build_document(
+            "midpoint_finalised",
+            staff=staff["p3"],
+            moments={"midpoint_started": moment("2026-10-15")},
+            **officers,
+        )
     with at("2026-06-10"):
-        p4 = make_approved_work_plan(staff=staff["p4"], **officers)
-    with at("2026-11-05"):
-        workplan_services.start_midpoint(work_plan=p4, actor=staff["p4"].user)
+        build_document(
+            "midpoint_open",
+            staff=staff["p4"],
+            moments={"midpoint_started": moment("2026-11-05")},
+            **officers,
+        )
     with at("2026-07-01"):
-        make_approved_work_plan(staff=staff["p5"], **officers)
+        build_document("approved", staff=staff["p5"], **officers)
     with at("2026-05-15"):
-        make_document_at("completed", overall="SM", staff=staff["p8"], **officers)
-        make_document_at("completed", overall="EX", staff=staff["q1"], **officers)
+        build_document("completed", overall="SM", staff=staff["p8"], **officers)
+        build_document("completed", overall="EX", staff=staff["q1"], **officers)
     with at("2027-07-05"):
-        make_document_at("sro_review", staff=staff["p9"], **officers)
+        build_document("sro_review", staff=staff["p9"], **officers)
     return SmallOrg(cycle, entity, div1, sec1, unit1, div2, other, other_div, hr, fro, sro, staff)
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from org.models import OrgUnit
-from tests.appraisals.helpers import make_document_at
+from tests.builders import build_document
 from tests.factories import OrgUnitFactory, StaffMemberFactory, WorkPlanFactory
 
 from .helpers import build_small_org
@@ -32,7 +32,7 @@ def grow(org, *, units: int, staff_per_unit: int, documents: int) -> None:
                 if made % 4 == 3:
                     WorkPlanFactory(staff=member, **officers)
                 else:
-                    make_document_at(stages[made % 3], staff=member, **officers)
+                    build_document(stages[made % 3], staff=member, **officers)
                 made += 1
 
 
