@@ -1,38 +1,57 @@
-"""`manage.py bench --staff N`: seed (or reuse) a demo organisation, time the compliance
-dashboard against the raw SQL aggregate, count the queries of the main pages, and run the
-reminder sweep twice. Prints one JSON object (progress goes to stderr).
+"""`manage.py bench --staff N [--http]`: seed (or reuse) a demo organisation, time the main
+pages, the compliance dashboard against the raw SQL aggregate, the exports, the signature check
+and the reminder pipeline; with `--http`, load each page over HTTP through gunicorn. Prints one
+JSON object (progress goes to stderr).
 
-Keys: `staff`, `documents` (of the open cycle), `dashboard_ms` (median server time of the
-dashboard over every entity through the test client, signed in as an HR focal point holding
-every entity), `drilldown_ms` (the same for one division), `raw_sql_ms` (median time of the
-equivalent hand-written SQL aggregate), `ratio` (dashboard_ms / raw_sql_ms), `queries` (page →
-query count), `sweep_first_s` / `sweep_second_s` (time the sweep took to plan its
-reminders), `sweep_first_sent` / `sweep_second_sent` (emails sent: the sweep's tasks run
-eagerly into Django's in-memory mailbox, so nothing leaves the machine), and
-`sweep_first_total_s` / `sweep_second_total_s` (planning plus sending). The sweep keys are
-null when `compliance.reminders.run_daily_sweep` does not exist.
+Keys:
+- `staff`, `documents` (of the open cycle);
+- `dashboard_ms` (median server time of the dashboard over every entity through the test
+  client, signed in as an HR focal point holding every entity), `drilldown_ms` (the same for
+  one division), `raw_sql_ms` (median time of the equivalent hand-written SQL aggregate over
+  the base tables), `ratio` (dashboard_ms / raw_sql_ms);
+- `pages_ms` {page: median server ms through the test client} and `queries` {page: queries
+  of one request, after a first uncounted one}, for every page of PAGES;
+- `http` {page: {rps, p50_ms, p99_ms, errors, requests}} with `--http`, else null: gunicorn
+  (4 workers) on a loopback port against the same database, each page driven by wrk with 8
+  connections for `--http-seconds` (after a short warm-up), every non-200 answer an error;
+  `http_connections`, `http_seconds`;
+- `csv_s`, `xlsx_s` (the people list of every entity, downloaded through the export view and
+  read to the end), `export_rows`;
+- `verify_signatures_s`, `signatures` (`manage.py verify_signatures` over the database);
+- `sweep_first_s` / `sweep_second_s` (time the sweep took to plan its reminders),
+  `sweep_first_sent` / `sweep_second_sent` (emails sent), `sweep_first_total_s` /
+  `sweep_second_total_s` (planning plus sending), `smtp_received` (emails the sink got; a
+  daily digest is one email for several rows), `send_rate_per_s` (those emails per second of
+  sending). The emails go through Django's SMTP backend to a local sink
+  (demo/smtp_sink.py, its own process; Celery tasks run eagerly in this process). The bench
+  deletes the reminders its sweeps planned, so that the next run measures a first sweep again.
+  The sweep keys are null with `--skip-sweep`.
+
+The figures depend on the machine: report its load (`uptime`) with them.
 """
 
 from __future__ import annotations
 
-import importlib
+import io
 import json
 import statistics
 import time
 
 from django.apps import apps
 from django.conf import settings
-from django.core import mail
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from compliance import dashboard as reports
+from compliance.models import Reminder
+from compliance.reminders import run_daily_sweep
+from demo import loadtest
 from demo.organisation import DEMO_DOMAIN, DEMO_LOGINS
 from org.models import Cycle, DepartmentRole, OrgUnit, StaffMember, User
 from org.services import assign_department_role
@@ -41,6 +60,8 @@ from workplans.models import WorkPlan
 
 BENCH_HR_EMAIL = f"bench.hr@{DEMO_DOMAIN}"
 REPEATS = 7
+HTTP_SECONDS = 10
+WARM_UP_SECONDS = 2
 
 
 class Command(BaseCommand):
@@ -56,8 +77,37 @@ class Command(BaseCommand):
             action="store_true",
             help="Do not run the reminder sweep (its keys are null).",
         )
+        parser.add_argument(
+            "--http",
+            action="store_true",
+            help="Also load every page over HTTP: gunicorn (4 workers) and wrk on loopback.",
+        )
+        parser.add_argument(
+            "--http-seconds",
+            type=float,
+            default=HTTP_SECONDS,
+            help=f"Seconds of load per page with --http ({HTTP_SECONDS}).",
+        )
+        parser.add_argument(
+            "--http-connections",
+            type=int,
+            default=loadtest.CONNECTIONS,
+            help=f"Concurrent connections with --http ({loadtest.CONNECTIONS}).",
+        )
 
-    def handle(self, *args, staff: int, repeats: int, skip_sweep: bool = False, **options):
+    def handle(
+        self,
+        *args,
+        staff: int,
+        repeats: int,
+        skip_sweep: bool = False,
+        http: bool = False,
+        http_seconds: float = HTTP_SECONDS,
+        http_connections: int = loadtest.CONNECTIONS,
+        **options,
+    ):
+        if http and loadtest.wrk_path() is None:
+            raise CommandError("--http needs wrk: bash scripts/system-deps.sh bench")
         self.log(f"Seeding (or reusing) a demo organisation of {staff} staff...")
         started = time.perf_counter()
         call_command("seed_demo", staff=staff, stdout=_Null(), stderr=self.stderr)
@@ -77,7 +127,17 @@ class Command(BaseCommand):
         }
         with override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]):
             result |= self.measure_dashboard(hr, cycle, repeats)
-            result["queries"] = self.page_queries(hr, cycle)
+            pages = bench_pages(hr, cycle)
+            result["pages_ms"], result["queries"] = self.measure_pages(pages, repeats)
+            result |= self.measure_exports(hr)
+        result |= self.measure_verify_signatures()
+        result["http"] = (
+            self.measure_http(pages, seconds=http_seconds, connections=http_connections)
+            if http
+            else None
+        )
+        if http:
+            result |= {"http_connections": http_connections, "http_seconds": http_seconds}
         result |= self.sweep_twice(skip=skip_sweep)
         self.stdout.write(json.dumps(result))
 
@@ -113,83 +173,203 @@ class Command(BaseCommand):
             "ratio": round(dashboard_ms / raw_ms, 2) if raw_ms else None,
         }
 
-    def page_queries(self, hr: User, cycle: Cycle) -> dict[str, int | None]:
-        """Queries of one request to each main page (after a first, uncounted one)."""
-        hr_client = Client()
-        hr_client.force_login(hr)
-        fro = User.objects.filter(email=DEMO_LOGINS["fro"]).first()
-        fro_client = Client()
-        if fro is not None:
-            fro_client.force_login(fro)
-        document = (
-            WorkPlan.objects.filter(
-                cycle=cycle,
-                staff__lines__cycle=cycle,
-                staff__lines__fro_id=fro.pk,
-                staff__lines__effective_to__isnull=True,
-            )
-            .values_list("pk", flat=True)
-            .first()
-            if fro is not None and cycle is not None
-            else None
-        )
-        division = largest_division()
-        pages = {
-            "home": (fro_client, reverse("home"), {}),
-            "my team": (fro_client, reverse("workplans:team"), {}),
-            "document": (
-                fro_client,
-                reverse("workplans:document", args=[document]) if document else None,
-                {},
-            ),
-            "dashboard": (hr_client, reverse("compliance:dashboard"), {}),
-            "drill-down": (hr_client, reverse("compliance:dashboard"), {"unit": division}),
-            "people": (hr_client, reverse("compliance:people"), {"unit": division}),
-        }
+    # --- pages --------------------------------------------------------------------------
+
+    def measure_pages(
+        self, pages: dict[str, BenchPage | None], repeats: int
+    ) -> tuple[dict[str, float | None], dict[str, int | None]]:
+        """Per page: the median server time of `repeats` requests through the test client
+        (after a warm-up request), and the queries of one request."""
+        times: dict[str, float | None] = {}
         counts: dict[str, int | None] = {}
-        for name, (client, url, query) in pages.items():
-            if url is None or (name in ("home", "my team", "document") and fro is None):
-                counts[name] = None
+        for name, page in pages.items():
+            if page is None:
+                times[name] = counts[name] = None
                 continue
-            _ok(client.get(url, query))
+            client = page.client()
+            _ok(client.get(page.url))
             with CaptureQueriesContext(connection) as queries:
-                _ok(client.get(url, query))
+                _ok(client.get(page.url))
             counts[name] = len(queries.captured_queries)
+            times[name] = round(median_ms(lambda c=client, p=page: _ok(c.get(p.url)), repeats), 2)
+        self.log(f"  pages_ms {times}")
         self.log(f"  queries {counts}")
-        return counts
+        return times, counts
+
+    def measure_http(
+        self, pages: dict[str, BenchPage | None], *, seconds: float, connections: int
+    ) -> dict[str, dict | None]:
+        results: dict[str, dict | None] = {}
+        self.log(f"  HTTP: gunicorn ({loadtest.WORKERS} workers), wrk {connections} connections")
+        with loadtest.Gunicorn() as server:
+            for name, page in pages.items():
+                if page is None:
+                    results[name] = None
+                    continue
+                cookie = page.cookie()
+                url = server.base_url + page.url
+                loadtest.run_wrk(
+                    url, cookie=cookie, seconds=WARM_UP_SECONDS, connections=connections
+                )
+                outcome = loadtest.run_wrk(
+                    url, cookie=cookie, seconds=seconds, connections=connections
+                )
+                results[name] = outcome.as_dict()
+                self.log(f"    {name}: {outcome}")
+        return results
+
+    # --- exports and signatures ---------------------------------------------------------
+
+    def measure_exports(self, hr: User) -> dict:
+        """The people list of every held entity as CSV and as XLSX, read to the last byte."""
+        client = Client()
+        client.force_login(hr)
+        result: dict = {}
+        for fmt in ("csv", "xlsx"):
+            url = reverse("compliance:export", args=["people", fmt])
+            started = time.perf_counter()
+            response = client.get(url)
+            _ok(response)
+            # Read to the end: the test client then closes the response (and its file).
+            size = sum(len(chunk) for chunk in response.streaming_content)
+            result[f"{fmt}_s"] = round(time.perf_counter() - started, 2)
+            self.log(f"  {fmt} export: {result[f'{fmt}_s']} s, {size} bytes")
+        result["export_rows"] = reports.people_count(reports.resolve_scope(hr))
+        return result
+
+    def measure_verify_signatures(self) -> dict:
+        out = io.StringIO()
+        started = time.perf_counter()
+        try:
+            call_command("verify_signatures", stdout=out)
+        except CommandError as error:
+            self.log(f"  verify_signatures: {error}")
+        spent = round(time.perf_counter() - started, 2)
+        last = out.getvalue().strip().splitlines()[-1:] or [""]
+        self.log(f"  verify_signatures: {spent} s ({last[0]})")
+        count = last[0].split(" ", 1)[0]
+        return {
+            "verify_signatures_s": spent,
+            "signatures": int(count) if count.isdigit() else None,
+        }
 
     # --- reminder sweep -----------------------------------------------------------------
 
     def sweep_twice(self, *, skip: bool = False) -> dict:
         keys = ("sweep_first", "sweep_second")
         nulls = {f"{k}_{s}": None for k in keys for s in ("s", "sent", "total_s")}
+        nulls |= {"send_rate_per_s": None, "smtp_received": None}
         if skip:
-            return nulls
-        try:
-            sweep = importlib.import_module("compliance.reminders").run_daily_sweep
-        except (ImportError, AttributeError):
-            self.log("  no compliance.reminders.run_daily_sweep: sweep figures are null")
             return nulls
         from pmsystem.celery import app
 
-        result = {}
+        result: dict = {}
         eager = app.conf.task_always_eager
-        app.conf.task_always_eager = True  # send in this process, into the locmem outbox
+        app.conf.task_always_eager = True  # send in this process, to the local SMTP sink
+        before = Reminder.objects.aggregate(last=Max("pk"))["last"] or 0
+        mine = Reminder.objects.filter(pk__gt=before)
         try:
-            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            with (
+                loadtest.SmtpSink() as sink,
+                override_settings(
+                    EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+                    EMAIL_HOST="127.0.0.1",
+                    EMAIL_PORT=sink.port,
+                    EMAIL_HOST_USER="",
+                    EMAIL_HOST_PASSWORD="",
+                    EMAIL_USE_TLS=False,
+                    EMAIL_USE_SSL=False,
+                    EMAIL_TIMEOUT=30,
+                ),
+            ):
+                sent_before = 0
+                sending_s = 0.0
                 for key in keys:
-                    mail.outbox = []
                     started = time.perf_counter()
-                    outcome = sweep()
+                    outcome = run_daily_sweep()
                     total = time.perf_counter() - started
-                    result[f"{key}_s"] = round(getattr(outcome, "plan_seconds", total), 2)
-                    result[f"{key}_sent"] = len(mail.outbox)
+                    sent = mine.filter(status=Reminder.Status.SENT).count()
+                    result[f"{key}_s"] = round(outcome.plan_seconds, 2)
+                    result[f"{key}_sent"] = sent - sent_before
                     result[f"{key}_total_s"] = round(total, 2)
+                    sending_s += total - outcome.plan_seconds
+                    sent_before = sent
                     self.log(f"  {key}: {outcome}")
+            # Emails, not rows: a daily digest carries several rows in one email.
+            result["smtp_received"] = sink.received
+            result["send_rate_per_s"] = (
+                round(sink.received / sending_s, 1) if sink.received and sending_s > 0 else None
+            )
         finally:
             app.conf.task_always_eager = eager
-            mail.outbox = []
+            # As it found them: the next bench measures a first sweep again.
+            mine.delete()
         return result
+
+
+class BenchPage:
+    """A page of the bench: its URL and whom it is requested as (None: anonymous)."""
+
+    def __init__(self, url: str, user: User | None):
+        self.url = url
+        self.user = user
+
+    def client(self) -> Client:
+        client = Client()
+        if self.user is not None:
+            client.force_login(self.user)
+        return client
+
+    def cookie(self) -> str:
+        """A signed-in session of the user, as a Cookie header (a fresh one per call)."""
+        if self.user is None:
+            return ""
+        client = self.client()
+        name = settings.SESSION_COOKIE_NAME
+        return f"{name}={client.cookies[name].value}"
+
+
+def bench_pages(hr: User, cycle: Cycle | None) -> dict[str, BenchPage | None]:
+    """The pages of issue 14's table, each as the demo user it is meant for; None when the
+    organisation lacks that user or document."""
+    users = {
+        role: User.objects.filter(email=DEMO_LOGINS[role]).first()
+        for role in ("staff", "fro", "sro")
+    }
+    fro = users["fro"]
+    document = (
+        WorkPlan.objects.filter(
+            cycle=cycle,
+            staff__lines__cycle=cycle,
+            staff__lines__fro_id=fro.pk,
+            staff__lines__effective_to__isnull=True,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+        if fro is not None and cycle is not None
+        else None
+    )
+    division = largest_division()
+    dashboard = reverse("compliance:dashboard")
+
+    def page(url: str | None, user: User | None, anonymous: bool = False) -> BenchPage | None:
+        if url is None or (user is None and not anonymous):
+            return None
+        return BenchPage(url, user)
+
+    return {
+        "sign-in": page(reverse("account_login"), None, anonymous=True),
+        "home": page(reverse("home"), users["staff"]),
+        "fro home": page(reverse("home"), fro),
+        "my team": page(reverse("workplans:team"), fro),
+        "document": page(reverse("workplans:document", args=[document]) if document else None, fro),
+        "sro queue": page(reverse("appraisals:sro-queue"), users["sro"]),
+        "dashboard": page(dashboard, hr),
+        "drill-down": page(f"{dashboard}?unit={division}" if division else None, hr),
+        "people": page(f"{reverse('compliance:people')}?unit={division}" if division else None, hr),
+        "people all": page(reverse("compliance:people"), hr),
+    }
 
 
 def _ok(response) -> None:
