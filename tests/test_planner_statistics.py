@@ -192,13 +192,14 @@ def test_a_cancelled_statement_is_quoted_in_the_failure():
 @pytest.mark.parametrize(
     ("env", "options"),
     [
-        ({"DB_STATEMENT_TIMEOUT_MS": "60000"}, "-c statement_timeout=60000"),
-        ({}, None),
-        ({"DJANGO_ENV": "production"}, None),
+        ({"DB_STATEMENT_TIMEOUT_MS": "60000"}, "-c jit=off -c statement_timeout=60000"),
+        ({}, "-c jit=off"),
+        ({"DJANGO_ENV": "production"}, "-c jit=off"),
     ],
 )
 @pytest.mark.subprocess
 def test_the_statement_timeout_is_set_only_when_asked(env, options):
+    """And JIT compilation is always off: it spent seconds compiling millisecond queries."""
     code = (
         "from django.conf import settings; "
         "print(settings.DATABASES['default'].get('OPTIONS', {}).get('options'))"

@@ -118,10 +118,14 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services own their transactio
 # sets it for the test suite, so a runaway query fails with its SQL instead of hanging CI).
 # Unset (production, unless an operator wants one): no limit.
 DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS") or 0)
-if DB_STATEMENT_TIMEOUT_MS and DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
-    )
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # JIT compilation off: the application's queries are short, and the planner's cost
+    # estimates of the few correlated ones (40,000 rows) crossed jit_above_cost, so PostgreSQL
+    # spent seconds compiling what runs in milliseconds (issue 14).
+    _pg_options = ["-c jit=off"]
+    if DB_STATEMENT_TIMEOUT_MS:
+        _pg_options.append(f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}")
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(_pg_options)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "org.User"
