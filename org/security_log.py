@@ -81,3 +81,7 @@ def connect() -> None:
     mfa.authentication_failed.connect(on_mfa_failed, dispatch_uid="pmsystem.security.mfa_failed")
     # Not a log line: the session's sign-in time, which the absolute session limit counts from.
     user_logged_in.connect(stamp_session, dispatch_uid="pmsystem.session.stamp")
+    # Not a log line either: an activated authenticator counts as a fresh authentication.
+    from .adapters import record_activation
+
+    mfa.authenticator_added.connect(record_activation, dispatch_uid="pmsystem.mfa.activation")
