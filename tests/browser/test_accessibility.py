@@ -275,6 +275,7 @@ def test_every_main_page_as_each_role(sign_in):
         reverse("compliance:people") + f"?entity={entity.pk}",
         reverse("rebuttals:roster", args=[entity.pk]),
         reverse("rebuttals:case", args=[org.case_id]),
+        reverse("compliance:follow-up"),
     ]:
         checker.check(page, url, "HOD")
 
@@ -294,6 +295,8 @@ def test_every_main_page_as_each_role(sign_in):
         reverse("rebuttals:case", args=[org.case_id]),
         reverse("appraisals:rollback", args=[docs["sro_review"].pk]),
         doc_urls(docs["sro_review"])["document"],
+        reverse("compliance:follow-up") + "?show=pips",
+        reverse("rebuttals:roster", args=[entity.pk]),
     ]:
         checker.check(page, url, "HR")
 
