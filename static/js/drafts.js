@@ -54,8 +54,10 @@
     this.status = document.createElement("p");
     this.status.className = "draft-status";
     this.status.setAttribute("role", "status");
-    var button = form.querySelector("button[type=submit], button:not([type])");
-    (button ? button.parentNode : form).insertBefore(this.status, button);
+    // Above the form's buttons (or the row that holds them).
+    var anchor = form.querySelector("button[type=submit], button:not([type])");
+    while (anchor && anchor.parentNode !== form) { anchor = anchor.parentNode; }
+    form.insertBefore(this.status, anchor);
     this.restore();
     this.sent = JSON.stringify(valuesOf(form));
     var self = this;

@@ -2,23 +2,26 @@
    stay signed in; once it has passed, it says so and links to the sign-in page, which brings
    the person back here (where static/js/drafts.js puts back what they were typing).
 
-   The <body> carries the timeout (data-session-*, org/templatetags/org_session.py): the
-   seconds left when the page was served, and how stale the server's "last seen" may be after
-   a request (it is rewritten at most that often). Every request the page makes (htmx, a
-   draft) starts the clock again on the server, so here too; other tabs of the same site share
-   the time of the last request through localStorage. */
+   The <body> carries the timeout (data-session-*, org/templatetags/org_session.py) and the
+   seconds left when the page was served. Every request the page makes (htmx, a draft) may
+   start the clock again on the server (its "last seen" is rewritten at most every
+   data-session-resolution seconds), so here the clock is counted from the latest request:
+   the session has surely ended when it runs out, and the warning comes at the latest
+   `resolution` seconds later than it could. Other tabs of the same site share the time
+   through localStorage. */
 (function () {
   "use strict";
   var body = document.body;
   var idle = Number(body.dataset.sessionIdle);
   var box = document.getElementById("session-warning");
   if (!idle || !box) { return; }
-  var resolution = Number(body.dataset.sessionResolution) || 0;
   var keepAliveUrl = body.dataset.sessionKeepAlive;
   // Warn two minutes before (a third of the timeout when that is shorter).
   var lead = Math.min(120, idle / 3);
   var KEY = "pmsystem.session.expires";
-  var expires = Date.now() + Number(body.dataset.sessionLeft) * 1000;
+  // A second's margin: the server counts whole seconds.
+  var MARGIN = 1000;
+  var expires = Date.now() + Number(body.dataset.sessionLeft) * 1000 + MARGIN;
   var warnTimer = null;
   var endTimer = null;
   var ended = false;
@@ -80,10 +83,10 @@
     show("ended");
   }
 
-  // A request reached the server at `at` (ms): its "last seen" is at least `at - resolution`.
-  function touched(at, exact) {
+  // A request reached the server at `at` (ms): its "last seen" is at most `at`.
+  function touched(at) {
     if (ended) { return; }
-    var next = at + (idle - (exact ? 0 : resolution)) * 1000;
+    var next = at + idle * 1000 + MARGIN;
     if (next > expires) {
       expires = next;
       share();
@@ -93,7 +96,6 @@
 
   function stay() {
     var request = new XMLHttpRequest();
-    var sent = Date.now();
     request.open("POST", keepAliveUrl);
     request.setRequestHeader("X-CSRFToken", csrfToken());
     request.setRequestHeader("Accept", "application/json");
@@ -101,7 +103,7 @@
       var answer = null;
       try { answer = JSON.parse(request.responseText); } catch (e) { answer = null; }
       if (request.status === 200 && answer && answer.idle_seconds) {
-        expires = sent + answer.idle_seconds * 1000;
+        expires = Date.now() + answer.idle_seconds * 1000 + MARGIN;
         try { window.localStorage.setItem(KEY, String(expires)); } catch (e) { /* private mode */ }
         hide();
         schedule();
@@ -122,10 +124,10 @@
     if (event.key === "Escape" && !box.hidden && !ended) { stay(); }
   });
   body.addEventListener("htmx:afterRequest", function (event) {
-    if (event.detail && event.detail.successful) { touched(Date.now(), false); }
+    if (event.detail && event.detail.successful) { touched(Date.now()); }
   });
   // static/js/drafts.js: a draft reached the server (a request like any other).
-  document.addEventListener("pmsystem:server-contact", function () { touched(Date.now(), false); });
+  document.addEventListener("pmsystem:server-contact", function () { touched(Date.now()); });
   document.addEventListener("pmsystem:signed-out", function () { if (!ended) { expire(); } });
   window.addEventListener("storage", function (event) {
     if (event.key === KEY && shared() > expires) { expires = shared(); schedule(); }
