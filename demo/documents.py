@@ -58,6 +58,7 @@ from appraisals.services import Assessment, refresh_document_stages
 from appraisals.signing import STAGE_CONTENT, current_stage_content
 from appraisals.workflow import APPRAISAL
 from demo.organisation import CURRENT_CYCLE, DEMO_LOGINS, PREVIOUS_CYCLE
+from demo.timeline import Clock
 from org.models import (
     Cycle,
     Delegation,
@@ -96,6 +97,7 @@ from .texts import (
     FRO_GOAL,
     FRO_OVERALL,
     GOAL_REVISION,
+    LEADER_GRADES,
     MIDPOINT_CONCERN,
     MIDPOINT_FRO,
     MIDPOINT_STAFF,
@@ -1066,10 +1068,18 @@ class _Planner:
         self.documents = 0
         self.rows = _DocumentRows(writer, org.names)
 
-    def run(self, *, reserved: set[int]) -> None:
+    def run(
+        self,
+        *,
+        reserved: set[int],
+        rebuttable: dict[int, datetime.datetime] | None = None,
+    ) -> None:
         """Unit goals of both cycles; a completed document for everyone on duty in the closed
         cycle; in the open cycle a document at a weighted stage (or none yet) for everyone
-        but the `reserved` staff, whose documents go through the services."""
+        but the `reserved` staff, whose documents go through the services, and the
+        `rebuttable` ones: completed, rated "partially meets" and acknowledged by the moment
+        given (the demo's rebuttal cases follow: `demo.rebuttals`)."""
+        rebuttable = rebuttable or {}
         previous, current = self.org.cycles
         for cycle in (previous, current):
             self.unit_goals(cycle)
@@ -1078,7 +1088,10 @@ class _Planner:
         eligible = [
             pk
             for pk, staff in self.org.staff.items()
-            if pk in current.lines and pk not in reserved and staff.entry_on_duty <= late
+            if pk in current.lines
+            and pk not in reserved
+            and pk not in rebuttable
+            and staff.entry_on_duty <= late
         ]
         drawn = self.rng.sample(eligible, min(len(eligible), len(STAGE_NAMES)))
         stage_of = dict(zip(drawn, STAGE_NAMES, strict=False))
@@ -1089,6 +1102,14 @@ class _Planner:
                 if cycle is previous:
                     stage = "completed"
                 elif staff.pk in reserved:
+                    continue
+                elif staff.pk in rebuttable:
+                    self.rows.write(
+                        self.plan(
+                            staff, cycle, "completed", overall="PM", until=rebuttable[staff.pk]
+                        )
+                    )
+                    self.documents += 1
                     continue
                 elif staff.pk in stage_of:
                     stage = stage_of[staff.pk]
@@ -1166,14 +1187,18 @@ class _Planner:
             weights = {3: [40, 30, 30], 4: [30, 30, 20, 20], 5: [20] * 5}[count]
         used: set[tuple[int, int]] = set()
         goals = []
+        # Directors and above lead their division or entity: their goals are a leader's.
+        leader = staff.grade in LEADER_GRADES
+        scope = self.org.units[staff.unit_id].name if leader else ""
         for n, target in enumerate(targets[:count]):
-            templates = THEMES[target.theme].staff
+            theme = THEMES[target.theme]
+            templates = theme.senior if leader and theme.senior else theme.staff
             unused = [i for i in range(len(templates)) if (target.theme, i) not in used]
             choice = rng.choice(unused or range(len(templates)))
             used.add((target.theme, choice))
-            key = (target.theme, choice, area)
+            key = (target.theme, choice, area, scope)
             if key not in self.texts:
-                self.texts[key] = tuple(t.format(area=area) for t in templates[choice])
+                self.texts[key] = tuple(t.format(area=area, scope=scope) for t in templates[choice])
             title, description, criteria = self.texts[key]
             weight = weights[n] if weights else None
             goals.append(
@@ -1206,11 +1231,15 @@ class _Planner:
     # --- time ------------------------------------------------------------------------------
 
     def timeline(
-        self, cycle: CycleView, staff: StaffView, steps: list[str]
+        self,
+        cycle: CycleView,
+        staff: StaffView,
+        steps: list[str],
+        until: datetime.datetime | None = None,
     ) -> dict[str, datetime.datetime]:
         """When each step happened: in order along the cycle's calendar, never in the future
-        (steps the calendar puts after now are squeezed between the last earlier step and
-        now, so the open cycle's evaluations happened in the last weeks)."""
+        (steps the calendar puts after now, or after `until`, are squeezed between the last
+        earlier step and then, so the open cycle's evaluations happened in the last weeks)."""
         rng, model = self.rng, cycle.model
         begin = max(model.start, staff.entry_on_duty)
         moment = _at(begin + DAY * rng.randrange(0, 30), rng)
@@ -1226,6 +1255,8 @@ class _Planner:
                 moment += DAY * rng.randrange(low, high + 1)
             raw[step] = moment
         end = self.now - datetime.timedelta(hours=1)
+        if until is not None:
+            end = min(end, until)
         late = [step for step in steps if raw[step] > end]
         if late:
             earlier = [raw[step] for step in steps if raw[step] <= end]
@@ -1245,9 +1276,18 @@ class _Planner:
         self.rows.write(self.plan(staff, cycle, stage))
         self.documents += 1
 
-    def plan(self, staff: StaffView, cycle: CycleView, stage: str) -> DocumentPlan:
+    def plan(
+        self,
+        staff: StaffView,
+        cycle: CycleView,
+        stage: str,
+        *,
+        overall: str | None = None,
+        until: datetime.datetime | None = None,
+    ) -> DocumentPlan:
         """Every decision about one document, drawn in a fixed order from the seeded random
-        (so the same organisation always gets the same documents)."""
+        (so the same organisation always gets the same documents); `overall` and `until`
+        (its last step's latest moment) when the demo needs them so."""
         rng = self.rng
         rank = STAGE_NAMES.index(stage)
         approved = rank >= STAGE_NAMES.index("approved")
@@ -1257,7 +1297,8 @@ class _Planner:
         else:
             midpoint_state = MIDPOINT_STAGES.get(stage)
         evaluation = stage in EVALUATION_STAGES
-        overall = _weighted(rng, OVERALL_WEIGHTS)
+        drawn = _weighted(rng, OVERALL_WEIGHTS)
+        overall = overall or drawn
         returned_before = approved and rng.random() < 0.08
         # The SRO returned the evaluation to the FRO: it waits for the FRO again, or the FRO
         # signed a second time.
@@ -1272,7 +1313,7 @@ class _Planner:
             returned_before=returned_before,
             sro_return=sro_return,
         )
-        at = self.timeline(cycle, staff, steps)
+        at = self.timeline(cycle, staff, steps, until)
         last = max(at.values())
         staff_id = staff.pk
         if rng.random() < 0.06:
@@ -1381,12 +1422,16 @@ class _Planner:
         if supervisor is not None and (
             rank > STAGE_NAMES.index("fro_evaluation") or rng.random() < 0.5
         ):
-            moment = self.between(started, at.get("fro_signed", now))
+            moment = self.between(started, at.get("fro_signed", max(started, now)))
             text = rng.choice(SUPERVISOR_COMMENTS).format(first=staff.first_name, area=area)
             plan.supervisor_comments.append((supervisor, text, moment))
         if "fro_signed" in at or (stage == "fro_evaluation" and rng.random() < 0.4):
-            moment = at.get("fro_signed") or self.between(at["self_submitted"], now)
-            plan.rated_at = moment - datetime.timedelta(minutes=20)
+            moment = at.get("fro_signed") or self.between(
+                at["self_submitted"], max(at["self_submitted"], now)
+            )
+            # Rated shortly before signing, never before the self-evaluation came in.
+            lead = min(datetime.timedelta(minutes=20), (moment - at["self_submitted"]) / 2)
+            plan.rated_at = moment - lead
             for _ in content.goals:
                 code = _weighted(rng, GOAL_WEIGHTS[overall])
                 plan.goal_ratings.append(Rating(code, rng.choice(FRO_GOAL[code])))
@@ -1407,7 +1452,10 @@ class _Planner:
         """A PIP the FRO opened a few days after `after`: closed with an outcome and two review
         meetings once its 90 days are over, open with its first meeting until then."""
         rng = self.rng
-        opened = min(after + DAY * rng.randrange(1, 6), self.now - datetime.timedelta(hours=3))
+        opened = after + DAY * rng.randrange(1, 6)
+        if opened > self.now - datetime.timedelta(hours=3):
+            # What it follows happened in the last days: opened since, before now.
+            opened = after + (self.now - after) / 2
         start = opened.date()
         end = start + DAY * 90
         today = self.now.date()
@@ -1977,6 +2025,46 @@ def _plan_waiting(org: _Org, login: dict[str, int | None]) -> list[_Waiting]:
     return waiting
 
 
+# How long ago the demo entity's rebuttable evaluations were acknowledged: the case furthest
+# along (forwarded to the status file) follows the oldest (`demo.rebuttals`).
+REBUTTABLE_ACKNOWLEDGED_AGO = (40, 28, 16, 6)
+
+
+def _plan_rebuttable(
+    org: _Org, login: dict[str, int | None], reserved: set[int], now: datetime.datetime
+) -> dict[int, datetime.datetime]:
+    """Four staff members of the demo logins' entity whose open-cycle evaluation is
+    completed and rebuttable, acknowledged a few weeks ago, so that the entity holds a
+    rebuttal case at each step for its HOD and HR focal point (README: "forward a panel's
+    report", "reply to a rebuttal"). Neither the HOD nor the HR focal point login is in their
+    reporting line: they act on the cases (one person, one role per document)."""
+    hod, hr = login["hod"], login["hr_focal_point"]
+    if hod is None or hod not in org.staff:
+        return {}
+    entity = org.units[org.staff[hod].unit_id].entity_id
+    lines = org.cycles[1].lines
+    late = org.cycles[1].model.start + NEW_STAFF_AFTER
+    logins = {pk for pk in login.values() if pk}
+    candidates = sorted(
+        (
+            staff
+            for pk, staff in org.staff.items()
+            if pk in lines
+            and pk not in reserved
+            and pk not in logins
+            and staff.entry_on_duty <= late
+            and org.units[staff.unit_id].entity_id == entity
+            and not {hod, hr} & {officer for line in lines[pk] for officer in line[2:]}
+        ),
+        key=attrgetter("index_number"),
+        reverse=True,
+    )
+    return {
+        staff.pk: now - DAY * days
+        for staff, days in zip(candidates, REBUTTABLE_ACKNOWLEDGED_AGO, strict=False)
+    }
+
+
 class _ThroughServices:
     """Builds the `_Waiting` documents with the real services, as the users would."""
 
@@ -1986,6 +2074,7 @@ class _ThroughServices:
         self.users = User.objects.in_bulk([pk for pk in login.values() if pk])
         self.additional = self.users.get(login["additional_supervisor"])
         self.hr = self.users.get(login["hr_focal_point"])
+        self.now = planner.now
         self.today = timezone.localdate()
 
     def user(self, pk: int) -> User:
@@ -1994,19 +2083,52 @@ class _ThroughServices:
         return self.users[pk]
 
     def build(self, waiting: _Waiting) -> WorkPlan:
+        """The document, step by step through the services, each step dated along the cycle
+        as the bulk documents are (`_Planner.timeline`), then moved to those dates
+        (`demo.timeline.Clock`): its check-ins, PIP and roll-back come after what they
+        follow and before today."""
+        clock = Clock()
+        document = self._build(waiting, clock)
+        clock.apply([document.pk])
+        return document
+
+    def _moments(self, waiting: _Waiting) -> dict[str, datetime.datetime]:
+        stage = waiting.stage
+        rank = STAGE_NAMES.index(stage)
+        if rank >= STAGE_NAMES.index("midpoint_finalised"):
+            midpoint = MidpointReview.State.FINALISED
+        elif stage == "midpoint_submitted":
+            midpoint = MidpointReview.State.STAFF_SUBMITTED
+        else:
+            midpoint = None
+        steps = document_steps(stage, midpoint_state=midpoint)
+        # Room after the last step for what follows it: the PIP's first weeks, the roll-back.
+        until = {"pip": self.now - DAY * 15, "roll_back": self.now - DAY * 2}.get(waiting.then)
+        staff = self.planner.org.staff[waiting.staff_id]
+        return self.planner.timeline(self.cycle, staff, steps, until)
+
+    def _build(self, waiting: _Waiting, clock: Clock) -> WorkPlan:
         planner, cycle, stage = self.planner, self.cycle, waiting.stage
         rank = STAGE_NAMES.index(stage)
+        at = self._moments(waiting)
+        end = self.now - datetime.timedelta(hours=1)
+
+        def between(first: datetime.datetime, then: datetime.datetime | None, part: float):
+            return first + ((then or end) - first) * part
+
         staff = StaffMember.objects.select_related("user").get(pk=waiting.staff_id)
         user = staff.user
         fro_id, sro_id = cycle.current_officers(staff.pk)
         fro, sro = self.user(fro_id), self.user(sro_id)
         area = planner.org.units[staff.unit_id].area
+        clock.at(at["created"])
         pk = work_plan_services.create_work_plan(staff=staff, cycle=cycle.model, actor=user).pk
 
         def document() -> WorkPlan:
             return WorkPlan.objects.select_related("staff__user", "staff__unit", "cycle").get(pk=pk)
 
         content = planner.content(planner.org.staff[staff.pk], cycle)
+        clock.at(at["saved"])
         work_plan_services.save_work_plan(
             work_plan=document(),
             actor=user,
@@ -2030,56 +2152,76 @@ class _ThroughServices:
             competency_ids=[c.pk for c in content.competencies],
         )
         if waiting.supervisor and self.additional is not None:
+            clock.at(between(at["saved"], at.get("submitted"), 0.3))
             request = work_plan_services.propose_additional_supervisor(
                 work_plan=document(), actor=user, supervisor=self.additional
             )
             if waiting.supervisor == "accepted":
+                clock.at(between(at["saved"], at.get("submitted"), 0.6))
                 work_plan_services.answer_supervision_request(
                     request=request, actor=self.additional, accept=True
                 )
         if stage == "draft":
             return document()
+        clock.at(at["submitted"])
         work_plan_services.submit_work_plan(work_plan=document(), actor=user)
         if stage == "returned":
+            clock.at(at["returned"])
             work_plan_services.return_work_plan(
                 work_plan=document(), actor=fro, comment=RETURN_COMMENTS[0]
             )
         if rank < STAGE_NAMES.index("approved"):
             return document()
+        clock.at(at["approved"])
         work_plan_services.approve_work_plan(work_plan=document(), actor=fro)
         if waiting.check_ins:
-            for author, days, note in ((user, 45, CHECK_IN_NOTES[0]), (fro, 20, CHECK_IN_NOTES[2])):
+            notes = ((user, 0.3, CHECK_IN_NOTES[0]), (fro, 0.7, CHECK_IN_NOTES[2]))
+            for author, part, note in notes:
+                moment = between(at["approved"], at["midpoint_started"], part)
+                clock.at(moment)
                 work_plan_services.add_check_in(
-                    work_plan=document(), actor=author, held_on=self.today - DAY * days, note=note
+                    work_plan=document(), actor=author, held_on=moment.date(), note=note
                 )
+        clock.at(at["midpoint_started"])
         work_plan_services.start_midpoint(work_plan=document(), actor=user)
+        clock.at(at["midpoint_submitted"])
         work_plan_services.submit_midpoint(
             work_plan=document(), actor=user, comments=MIDPOINT_STAFF[0].format(area=area)
         )
         if stage == "midpoint_submitted":
             return document()
         fro_comments = MIDPOINT_CONCERN if waiting.concern else MIDPOINT_FRO[0].format(area=area)
+        clock.at(at["midpoint_finalised"])
         work_plan_services.finalise_midpoint(work_plan=document(), actor=fro, comments=fro_comments)
         if waiting.then == "pip":
+            # Opened two days after the mid-point review that raised the concern; its first
+            # review meeting a fortnight later (in the past), its end three months on.
+            opened = at["midpoint_finalised"] + DAY * 2
+            start = opened.date()
+            held = min(start + DAY * 14, self.today - DAY)
+            clock.at(opened)
             plan = services.open_improvement_plan(
                 document=document(),
                 actor=fro,
                 objectives=PIP_OBJECTIVES.format(area=area),
                 support=PIP_SUPPORT,
-                start=self.today - DAY * 21,
-                end=self.today + DAY * 69,
+                start=start,
+                end=max(start + DAY * 90, self.today + DAY * 30),
             )
+            clock.at(_at(held, planner.rng))
             services.add_improvement_meeting(
-                plan=plan, actor=fro, held_on=self.today - DAY * 7, notes=PIP_MEETINGS[0]
+                plan=plan, actor=fro, held_on=held, notes=PIP_MEETINGS[0]
             )
         if stage == "midpoint_finalised":
             return document()
+        clock.at(at["evaluation_started"])
         services.start_evaluation(document=document(), actor=user)
         if stage == "self_assessment":
             return document()
         appraisal = Appraisal.objects.get(pk=pk)
         goal_rows = list(appraisal.goal_rows.order_by("pk"))
         competency_rows = list(appraisal.competency_rows.order_by("pk"))
+        clock.at(between(at["evaluation_started"], at["self_submitted"], 0.8))
         services.save_self_evaluation(
             document=document(),
             actor=user,
@@ -2087,8 +2229,10 @@ class _ThroughServices:
             goals={row.pk: SELF_GOAL[n % len(SELF_GOAL)] for n, row in enumerate(goal_rows)},
             competencies={row.pk: SELF_COMPETENCY[n % 3] for n, row in enumerate(competency_rows)},
         )
+        clock.at(at["self_submitted"])
         services.submit_self_evaluation(document=document(), actor=user)
         if waiting.supervisor_comments and self.additional is not None:
+            clock.at(between(at["self_submitted"], at.get("fro_signed"), 0.3))
             services.save_supervisor_comment(
                 document=document(),
                 actor=self.additional,
@@ -2096,12 +2240,16 @@ class _ThroughServices:
             )
         if stage == "fro_evaluation":
             return document()
+        clock.at(between(at["self_submitted"], at["fro_signed"], 0.9))
         self.rate(document(), fro, goal_rows, competency_rows, waiting.overall, user, area)
+        clock.at(at["fro_signed"])
         services.sign_evaluation(document=document(), actor=fro)
         if stage == "sro_review":
             return document()
+        clock.at(at["sro_signed"])
         services.approve_evaluation(document=document(), actor=sro, comment=SRO_COMMENTS[2])
         if waiting.then == "roll_back" and self.hr is not None:
+            clock.at(between(at["sro_signed"], None, 0.5))
             services.roll_back_document(
                 document=document(),
                 actor=self.hr,
@@ -2166,8 +2314,10 @@ def seed_documents() -> int:
         writer = _Writer(now)
         planner = _Planner(org, writer, now)
         waiting = _plan_waiting(org, login)
+        reserved = {w.staff_id for w in waiting}
+        rebuttable = _plan_rebuttable(org, login, reserved, now)
         try:
-            planner.run(reserved={w.staff_id for w in waiting})
+            planner.run(reserved=reserved, rebuttable=rebuttable)
             writer.finish()
         finally:
             writer.close()

@@ -11,16 +11,28 @@ import datetime
 import random
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from appraisals.models import Appraisal
 from demo.organisation import DEMO_LOGINS
-from org.models import Cycle, DepartmentRole, OrgUnit, RatingLevel, StaffMember, User
+from demo.timeline import Clock
+from org.models import (
+    Cycle,
+    DepartmentRole,
+    OrgUnit,
+    RatingLevel,
+    ReportingLine,
+    StaffMember,
+    User,
+)
 from pmsystem.events import record_event
 from pmsystem.i18n import phrase
+from pmsystem.models import Signature
 from rebuttals import services
-from rebuttals.models import Group, PanelMember, PanelRoster, RebuttalCase
+from rebuttals.models import Group, PanelRoster, RebuttalCase
+from workplans.models import AdditionalSupervisor, WorkPlan
 
 PER_GROUP = 3
 
@@ -72,9 +84,13 @@ def _seed_roster(entity: OrgUnit, rng: random.Random) -> PanelRoster | None:
     return services.publish_roster(entity=entity, actor=hr)
 
 
-def _rebuttable_documents(entity: OrgUnit, cycle: Cycle, exclude: set[int]) -> list[Appraisal]:
+def _rebuttable_documents(
+    entity: OrgUnit, cycle: Cycle, exclude: set[int], hr: User | None
+) -> list[Appraisal]:
     """Up to four completed, rebuttable evaluations: the demo entity's first, then those of
-    other entities with a published roster, each group by index number.
+    other entities with a published roster, each group by index number; in the demo entity
+    none on which its HR login holds a role (they constitute the panel and forward the report:
+    one person, one role per document).
 
     In steps that each join at most two of the large tables, then the four by key. One query
     joining them all (evaluations, documents, staff, units, rosters, ratings, users), ordered
@@ -100,7 +116,10 @@ def _rebuttable_documents(entity: OrgUnit, cycle: Cycle, exclude: set[int]) -> l
         ).values_list("pk", "unit__entity_id", "index_number")
         if entity_id in with_roster
     )
-    own = [document for elsewhere, _, document in ranked if not elsewhere][:4]
+    own = [document for elsewhere, _, document in ranked if not elsewhere]
+    if hr is not None and own:
+        own = [document for document in own if document not in _held_by(hr, own, cycle)]
+    own = own[:4]
     others = [document for elsewhere, _, document in ranked if elsewhere][: 4 - len(own)]
     found = Appraisal.objects.select_related(
         "document__staff__user", "document__staff__unit", "document__cycle", "final_rating"
@@ -108,7 +127,49 @@ def _rebuttable_documents(entity: OrgUnit, cycle: Cycle, exclude: set[int]) -> l
     return [found[document] for document in own + others]
 
 
-def _case(appraisal: Appraisal, filed: datetime.datetime) -> RebuttalCase:
+def _held_by(user: User, document_ids: list[int], cycle: Cycle) -> set[int]:
+    """The documents among these on which `user` holds a role: staff member, FRO or SRO of a
+    line of the cycle, accepted additional supervisor or signer."""
+    staff_of = dict(WorkPlan.objects.filter(pk__in=document_ids).values_list("pk", "staff_id"))
+    in_line = set(
+        ReportingLine.objects.filter(cycle=cycle, staff_id__in=staff_of.values())
+        .filter(Q(staff_id=user.pk) | Q(fro_id=user.pk) | Q(sro_id=user.pk))
+        .values_list("staff_id", flat=True)
+    )
+    held = {pk for pk, staff_id in staff_of.items() if staff_id in in_line}
+    held |= set(
+        Signature.objects.filter(document_id__in=document_ids, signer_id=user.pk).values_list(
+            "document_id", flat=True
+        )
+    )
+    held |= set(
+        AdditionalSupervisor.objects.filter(
+            work_plan_id__in=document_ids, supervisor_id=user.pk
+        ).values_list("work_plan_id", flat=True)
+    )
+    return held
+
+
+# How long each step of a case took after the one before (days): filed after the
+# acknowledgement, the HOD's reply, the panel constituted, its report, the forwarding. A case
+# whose evaluation was acknowledged more recently than that runs faster, in the same order.
+CASE_GAPS = {"filed": 3, "replied": 7, "panel": 2, "reported": 20, "forwarded": 3}
+
+
+def _case_moments(acknowledged: datetime.datetime, now: datetime.datetime, steps: int) -> dict:
+    names = list(CASE_GAPS)[: steps + 1] if steps == 0 else list(CASE_GAPS)[: steps + 2]
+    wanted = sum(CASE_GAPS[name] for name in names)
+    span = (now - datetime.timedelta(hours=1) - acknowledged).total_seconds() / 86400
+    scale = min(1.0, span / (wanted + 1))
+    moments, moment = {}, acknowledged
+    for name in names:
+        moment += datetime.timedelta(days=CASE_GAPS[name] * scale)
+        moments[name] = moment
+    return moments
+
+
+def _case(appraisal: Appraisal) -> RebuttalCase:
+    """A rebuttal filed now (the clock moves it to its moment)."""
     document = appraisal.document
     cycle = document.cycle
     case = RebuttalCase.objects.create(
@@ -117,11 +178,9 @@ def _case(appraisal: Appraisal, filed: datetime.datetime) -> RebuttalCase:
         statement="The rating does not reflect the outputs I delivered after the mid-year "
         "reassignment; my FRO did not consider the evidence I shared in October.",
         original_rating=appraisal.final_rating,
-        reply_due=filed.date() + datetime.timedelta(days=cycle.hod_reply_days),
-        report_due=filed.date() + datetime.timedelta(days=cycle.panel_report_days),
+        reply_due=timezone.localdate() + datetime.timedelta(days=cycle.hod_reply_days),
+        report_due=timezone.localdate() + datetime.timedelta(days=cycle.panel_report_days),
     )
-    RebuttalCase.objects.filter(pk=case.pk).update(filed_at=filed)
-    case.refresh_from_db()
     record_event(
         document=document,
         kind="rebuttal_filed",
@@ -132,23 +191,17 @@ def _case(appraisal: Appraisal, filed: datetime.datetime) -> RebuttalCase:
 
 
 def _panel(case: RebuttalCase, hr: User) -> None:
-    conflicted = services.conflicted_user_ids(case)
-    for group in Group.values:
-        member = (
-            PanelRoster.objects.get(entity_id=case.document.staff.unit.entity_id)
-            .members.filter(group=group, removed_at__isnull=True)
-            .exclude(user_id__in=conflicted)
-            .first()
-        )
-        PanelMember.objects.create(
-            case=case, roster_member=member, user=member.user, seat=group, appointed_by=hr
-        )
-    RebuttalCase.objects.filter(pk=case.pk).update(panel_constituted_at=timezone.now())
+    """HR constitutes the panel from the published roster, as on the case's page."""
+    for group in (Group.CHAIR, Group.HOD_DESIGNATED, Group.STAFF_DESIGNATED):
+        member = services.eligible_roster_members(case, group).first()
+        services.appoint_panel_member(case=case, actor=hr, roster_member=member)
 
 
 @transaction.atomic
 def seed_documents() -> int:
-    """Rosters for every entity and four cases in the demo logins' entity."""
+    """Rosters for every entity and four cases in the demo logins' entity, at each step
+    (filed; replied with its panel; reported; forwarded), each step after the one before it
+    and the first after the acknowledgement that allowed it."""
     if PanelRoster.objects.exists():
         return 0
     rng = random.Random(42)  # noqa: S311 - demo data, not security
@@ -161,42 +214,60 @@ def seed_documents() -> int:
     hod_login = User.objects.filter(email=DEMO_LOGINS["hod"]).first()
     if cycle is None or hod_login is None:
         return len(rosters)
+    hr_login = User.objects.filter(email=DEMO_LOGINS["hr_focal_point"]).first()
     entity = DepartmentRole.objects.filter(user=hod_login, role="hod").first().entity
     demo_staff = set(
         User.objects.filter(email__in=DEMO_LOGINS.values()).values_list("pk", flat=True)
     )
-    appraisals = _rebuttable_documents(entity, cycle, demo_staff)
+    appraisals = _rebuttable_documents(entity, cycle, demo_staff, hr_login)
+    # The case furthest along is the demo entity's whose evaluation was acknowledged first.
+    appraisals.sort(
+        key=lambda appraisal: (
+            appraisal.document.staff.unit.entity_id != entity.pk,
+            appraisal.acknowledged_at,
+        )
+    )
     now = timezone.now()
     cases = 0
-    for step, appraisal in enumerate(appraisals):
-        case = _case(appraisal, now - datetime.timedelta(days=5 + 10 * step))
+    for step, appraisal in zip(range(len(appraisals) - 1, -1, -1), appraisals, strict=False):
+        moments = _case_moments(appraisal.acknowledged_at, now, step)
+        clock = Clock()
+        clock.at(moments["filed"])
+        case = _case(appraisal)
+        case.reply_due = moments["filed"].date() + datetime.timedelta(days=cycle.hod_reply_days)
+        case.report_due = moments["filed"].date() + datetime.timedelta(days=cycle.panel_report_days)
+        case.save(update_fields=["reply_due", "report_due"])
         cases += 1
-        if step == 0:
-            continue  # filed: the HOD's reply and HR's panel wait
-        case_entity = appraisal.document.staff.unit.entity
-        hr = _holder(case_entity, DepartmentRole.Role.HR_FOCAL_POINT)
-        services.reply_to_rebuttal(
-            case=case,
-            actor=_holder(case_entity, DepartmentRole.Role.HOD),
-            reply="The rating followed the evidence discussed at the mid-point review.",
-        )
-        _panel(case, hr)
-        if step == 1:
-            continue  # before the panel: the chair's report waits
-        chair = case.panel.get(seat=Group.CHAIR).user
-        higher = RatingLevel.objects.filter(
-            scale_id=case.original_rating.scale_id, rank=case.original_rating.rank - 1
-        ).first()
-        services.record_report(
-            case=case,
-            actor=chair,
-            rating=higher or case.original_rating,
-            report="The panel found the outputs of goals 2 and 3 were delivered as agreed.",
-        )
-        if step == 2:
-            continue  # reported: HR's forwarding waits
-        try:
-            services.forward_to_status_file(case=case, actor=hr)
-        except OSError:
-            pass  # WeasyPrint's system libraries are missing: the case stays reported
+        if step > 0:
+            case_entity = appraisal.document.staff.unit.entity
+            hr = hr_login if case_entity == entity and hr_login else None
+            hr = hr or _holder(case_entity, DepartmentRole.Role.HR_FOCAL_POINT)
+            clock.at(moments["replied"])
+            services.reply_to_rebuttal(
+                case=case,
+                actor=_holder(case_entity, DepartmentRole.Role.HOD),
+                reply="The rating followed the evidence discussed at the mid-point review.",
+            )
+            clock.at(moments["panel"])
+            _panel(case, hr)
+        if step > 1:
+            clock.at(moments["reported"])
+            case.refresh_from_db()
+            chair = case.panel.get(seat=Group.CHAIR, excused_at__isnull=True).user
+            higher = RatingLevel.objects.filter(
+                scale_id=case.original_rating.scale_id, rank=case.original_rating.rank - 1
+            ).first()
+            services.record_report(
+                case=case,
+                actor=chair,
+                rating=higher or case.original_rating,
+                report="The panel found the outputs of goals 2 and 3 were delivered as agreed.",
+            )
+        if step > 2:
+            clock.at(moments["forwarded"])
+            try:
+                services.forward_to_status_file(case=case, actor=hr)
+            except OSError:
+                pass  # WeasyPrint's system libraries are missing: the case stays reported
+        clock.apply([appraisal.document_id])
     return len(rosters) + cases

@@ -1,0 +1,524 @@
+"""A demo that tells the truth (issue 17): on the seeded demo organisation every document's
+dates are in order (each step after the one it follows, signatures with their steps, PIPs
+opened before their meetings, rebuttals after the acknowledgement that allowed them), goals
+fit the grade and units fit their section, and every line of README's table of logins can be
+walked: each printed login signs in and the page of each thing to try answers with it.
+
+The organisation is seeded once for the module, at README's default size (inside a
+transaction rolled back at the end)."""
+
+import datetime
+import io
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from appraisals.models import Appraisal, ImprovementPlan, RollBack
+from appraisals.permissions import allowed_actions
+from compliance.selectors import my_tasks
+from demo.organisation import DEMO_LOGINS, DIVISION_SECTIONS, SECTION_UNITS
+from demo.texts import LEADER_GRADES
+from org.models import Cycle, DepartmentRole, OrgUnit, StaffMember, User
+from org.selectors import current_cycle
+from pmsystem.models import DocumentEvent, Signature
+from rebuttals.models import RebuttalCase, StatusFileRecord
+from rebuttals.permissions import allowed_case_actions
+from tests.security.helpers import enrol_totp
+from workplans.models import AdditionalSupervisor, CheckIn, WorkPlan
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+STAFF = 300
+PASSWORD = "demo-pass-2026"
+README = Path(settings.BASE_DIR) / "README.md"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command(
+            "seed_demo", staff=STAFF, password=PASSWORD, stdout=io.StringIO(), stderr=io.StringIO()
+        )
+        yield
+        transaction.set_rollback(True)
+
+
+# --- dates in order on every document -------------------------------------------------------
+
+# A timeline event of the first kind comes after at least one event of each of the others:
+# what the step follows. Kinds not listed (later additions) are checked against the document's
+# creation only.
+FOLLOWS = {
+    "work_plan_submit": {"created"},
+    "work_plan_return": {"work_plan_submit"},
+    "work_plan_approve": {"work_plan_submit"},
+    "goals_changed": {"work_plan_approve"},
+    "additional_supervisor_answered": {"additional_supervisor_proposed"},
+    "midpoint_started": {"work_plan_approve"},
+    "submit_midpoint": {"midpoint_started"},
+    "finalise_midpoint": {"submit_midpoint"},
+    "start_evaluation": {"finalise_midpoint"},
+    "submit_self_evaluation": {"start_evaluation"},
+    "supervisor_comment": {"start_evaluation"},
+    "ratings_changed": {"submit_self_evaluation"},
+    "sign_evaluation": {"submit_self_evaluation", "ratings_changed"},
+    "return_to_fro": {"sign_evaluation"},
+    "approve_evaluation": {"sign_evaluation"},
+    "acknowledge": {"approve_evaluation"},
+    "rolled_back": {"approve_evaluation"},
+    "pip_opened": {"finalise_midpoint"},
+    "pip_meeting": {"pip_opened"},
+    "pip_closed": {"pip_opened"},
+    "rebuttal_filed": {"acknowledge"},
+    "rebuttal_reply": {"rebuttal_filed"},
+    "panel_member_appointed": {"rebuttal_filed"},
+    "rebuttal_report": {"rebuttal_reply", "panel_member_appointed"},
+    "rebuttal_forwarded": {"rebuttal_report"},
+}
+SAME_STEP = datetime.timedelta(seconds=5)
+
+
+def by_document(rows, key="document_id"):
+    grouped = defaultdict(list)
+    for row in rows:
+        grouped[getattr(row, key)].append(row)
+    return grouped
+
+
+def test_every_seeded_document_tells_its_story_in_order():
+    now = timezone.now()
+    today = timezone.localdate()
+    documents = {plan.pk: plan for plan in WorkPlan.objects.select_related("cycle")}
+    events = by_document(DocumentEvent.objects.order_by("created_at", "pk"))
+    signatures = by_document(Signature.objects.all())
+    problems = []
+
+    def bad(document_id, text):
+        problems.append(f"document {document_id}: {text}")
+
+    for pk, plan in documents.items():
+        story = events[pk]
+        if not story or story[0].kind != "created":
+            bad(pk, f"the first event is {story[0].kind if story else None}, not its creation")
+            continue
+        if abs(story[0].created_at - plan.created_at) > SAME_STEP:
+            bad(pk, "created at another moment than its creation event")
+        seen: dict[str, datetime.datetime] = {}
+        for event in story:
+            if event.created_at > now:
+                bad(pk, f"{event.kind} in the future")
+            missing = [kind for kind in FOLLOWS.get(event.kind, ()) if kind not in seen]
+            if missing:
+                bad(pk, f"{event.kind} at {event.created_at} before any {', '.join(missing)}")
+            seen.setdefault(event.kind, event.created_at)
+        moments = [event.created_at for event in story]
+        for signature in signatures[pk]:
+            if not any(abs(signature.signed_at - moment) <= SAME_STEP for moment in moments):
+                bad(pk, f"signature {signature.stage}/{signature.action} matches no event")
+    for check_in in CheckIn.objects.select_related("work_plan"):
+        plan = check_in.work_plan
+        if not plan.approved_at or not (plan.approved_at.date() <= check_in.held_on <= today):
+            bad(plan.pk, f"check-in held {check_in.held_on} outside approval..today")
+    for request in AdditionalSupervisor.objects.select_related("work_plan"):
+        if request.proposed_at < request.work_plan.created_at:
+            bad(request.work_plan_id, "supervisor proposed before the work plan existed")
+        if request.answered_at and request.answered_at < request.proposed_at:
+            bad(request.work_plan_id, "supervisor answered before being proposed")
+    problems += pip_problems(today)
+    problems += rebuttal_problems(now)
+    for rollback in RollBack.objects.all():
+        voided = Signature.objects.filter(document_id=rollback.document_id).exclude(voided_at=None)
+        if any(s.signed_at > rollback.performed_at for s in voided):
+            bad(rollback.document_id, "a signature voided by a roll-back came after it")
+    assert problems == [], "\n".join(problems)
+
+
+def pip_problems(today) -> list[str]:
+    problems = []
+    for plan in ImprovementPlan.objects.select_related(
+        "document__midpoint", "document__appraisal"
+    ).prefetch_related("meetings"):
+        label = f"PIP {plan.pk} (document {plan.document_id})"
+        held = sorted(meeting.held_on for meeting in plan.meetings.all())
+        if held and plan.opened_at.date() > held[0]:
+            problems.append(f"{label}: opened {plan.opened_at.date()} after its meeting {held[0]}")
+        if any(not plan.start <= day <= min(plan.end, today) for day in held):
+            problems.append(f"{label}: a meeting outside {plan.start}..{plan.end} or in the future")
+        midpoint = getattr(plan.document, "midpoint", None)
+        if midpoint and midpoint.finalised_at and plan.opened_at < midpoint.finalised_at:
+            problems.append(f"{label}: opened before the mid-point review it follows")
+        if plan.closed_at and (
+            plan.closed_at < plan.opened_at or (held and plan.closed_at.date() < held[-1])
+        ):
+            problems.append(f"{label}: closed before it opened or before a meeting")
+    return problems
+
+
+def rebuttal_problems(now) -> list[str]:
+    problems = []
+    forwarded = dict(StatusFileRecord.objects.values_list("case_id", "forwarded_at"))
+    for case in RebuttalCase.objects.select_related("document__appraisal", "document__cycle"):
+        appraisal = case.document.appraisal
+        label = f"rebuttal {case.pk} (document {case.document_id})"
+        window = datetime.timedelta(days=case.document.cycle.rebuttal_filing_days)
+        if not appraisal.acknowledged_at <= case.filed_at <= appraisal.acknowledged_at + window:
+            problems.append(f"{label}: filed outside the window its acknowledgement opened")
+        steps = [
+            ("filed", case.filed_at),
+            ("replied", case.hod_replied_at),
+            ("panel", case.panel_constituted_at),
+            ("reported", case.reported_at),
+            ("forwarded", forwarded.get(case.pk)),
+        ]
+        reached = [(name, moment) for name, moment in steps if moment is not None]
+        for (before, first), (after, then) in zip(reached, reached[1:], strict=False):
+            if then < first:
+                problems.append(f"{label}: {after} {then} before {before} {first}")
+        if reached[-1][1] > now:
+            problems.append(f"{label}: in the future")
+        if case.hod_replied_at and case.hod_replied_at.date() > case.reply_due:
+            problems.append(f"{label}: the HOD replied after the reply was due")
+    return problems
+
+
+def test_goals_fit_the_grade_and_units_fit_their_section():
+    cycle = current_cycle()
+    leaders = StaffMember.objects.filter(grade__in=LEADER_GRADES).select_related("unit")
+    assert leaders.exists()
+    for leader in leaders:
+        plan = WorkPlan.objects.filter(staff=leader, cycle=cycle).first()
+        if plan is None:
+            continue
+        for goal in plan.goals.filter(is_current=True):
+            assert leader.unit.name in goal.title, (leader.grade, goal.title)
+    # Nobody below director level has a leader's goal.
+    for title in (
+        WorkPlan.objects.filter(cycle=cycle)
+        .exclude(staff__grade__in=LEADER_GRADES)
+        .values_list("goals__title", flat=True)
+    ):
+        assert not (title or "").startswith(("Lead the ", "Steer ", "Sponsor ")), title
+    for unit in OrgUnit.objects.select_related("parent").exclude(kind=OrgUnit.Kind.ENTITY):
+        if unit.kind == OrgUnit.Kind.UNIT:
+            assert unit.name in SECTION_UNITS[unit.parent.name], (unit.name, unit.parent.name)
+        elif unit.kind == OrgUnit.Kind.SECTION:
+            assert unit.name in DIVISION_SECTIONS[unit.parent.name], (unit.name, unit.parent)
+
+
+def test_the_date_check_can_fail():
+    """Move one rebuttal before the acknowledgement that allowed it: the check reports it."""
+    case = RebuttalCase.objects.select_related("document__appraisal").first()
+    before = case.document.appraisal.acknowledged_at - datetime.timedelta(days=1)
+    with transaction.atomic():
+        RebuttalCase.objects.filter(pk=case.pk).update(filed_at=before)
+        problems = rebuttal_problems(timezone.now())
+        transaction.set_rollback(True)
+    assert any(f"rebuttal {case.pk} " in problem for problem in problems)
+
+
+# --- README's table of logins, walked -------------------------------------------------------
+
+
+def readme_table() -> dict[str, list[str]]:
+    """README's "login | what to try" table: {login: [the things to try]}."""
+    rows, inside = {}, False
+    for line in README.read_text().splitlines():
+        if line.startswith("| login | what to try |"):
+            inside = True
+            continue
+        if inside and line.startswith("|---"):
+            continue
+        if inside and line.startswith("| `"):
+            login, what = (cell.strip() for cell in line.strip("|").split("|", 1))
+            rows[login.strip("`")] = [part.strip() for part in what.strip(" |").split(";")]
+        elif inside:
+            break
+    return rows
+
+
+class Walk:
+    """One login signed in through the login form (its authenticator set up when the role
+    requires one), with what its checks need."""
+
+    def __init__(self, login: str):
+        self.email = f"{login}@{DEMO_LOGINS['staff'].split('@')[1]}"
+        self.user = User.objects.get(email=self.email)
+        self.client = Client()
+        response = self.client.post(
+            reverse("account_login"), {"login": self.email, "password": PASSWORD}
+        )
+        assert response.status_code == 302, (login, response.status_code)
+        assert not response["Location"].startswith(reverse("account_login")), login
+        home = self.client.get(reverse("home"))
+        if home.status_code == 302 and "2fa" in home["Location"]:
+            enrol_totp(self.user)  # README: these roles set up an authenticator app first
+            home = self.client.get(reverse("home"))
+        assert home.status_code == 200, (login, home.status_code, home.get("Location"))
+        self.home = home.content.decode()
+        self.tasks = my_tasks(self.user, current_cycle())
+
+    def task(self, start: str):
+        found = [task for task in self.tasks if task.label.startswith(start)]
+        assert found, f"{self.email}: no task {start!r} among {[t.label for t in self.tasks]}"
+        return found[0]
+
+    def page(self, url: str, *markers: str) -> str:
+        response = self.client.get(url)
+        assert response.status_code == 200, (self.email, url, response.status_code)
+        text = response.content.decode()
+        for marker in markers:
+            assert marker in text, (self.email, url, marker)
+        return text
+
+    def opens_task(self, start: str, *markers: str) -> str:
+        task = self.task(start)
+        assert task.url in self.home, (self.email, task.url)
+        return self.page(task.url, *markers)
+
+    @property
+    def entity(self) -> OrgUnit:
+        return DepartmentRole.objects.filter(user=self.user).first().entity
+
+
+def own_evaluation(walk: Walk) -> WorkPlan:
+    return WorkPlan.objects.get(staff_id=walk.user.pk, cycle=current_cycle())
+
+
+def acknowledge(walk: Walk) -> None:
+    document = own_evaluation(walk)
+    assert document.appraisal.overall_rating.code == "PM"
+    page = walk.opens_task("Read and acknowledge your evaluation", "Partially meets")
+    assert reverse("appraisals:acknowledge", args=[document.pk]) in page
+    comments = document.appraisal.supervisor_comments.get()
+    assert comments.comment[:40] in page
+    notes = walk.page(reverse("workplans:check-ins", args=[document.pk]))
+    for check_in in document.check_ins.all():
+        assert check_in.note[:40] in notes
+
+
+def upward_answer(walk: Walk) -> None:
+    walk.page(reverse("feedback:home"))
+    assert any("feedback" in task.url for task in walk.tasks), [t.url for t in walk.tasks]
+
+
+def feedback_page(walk: Walk) -> None:
+    walk.page(reverse("feedback:home"))
+
+
+def approve_work_plan(walk: Walk) -> None:
+    walk.opens_task("Approve the work plan of", "approve")
+
+
+def finalise_midpoint(walk: Walk) -> None:
+    walk.opens_task("Comment on and finalise the mid-point review of")
+
+
+def rate_and_sign(walk: Walk) -> None:
+    rated = [task for task in walk.tasks if task.label.startswith("Evaluate and rate")]
+    assert len(rated) >= 2, [t.label for t in walk.tasks]
+    rollback = RollBack.objects.get(requested_by=walk.user)
+    document = rollback.document
+    assert document.appraisal.state == Appraisal.State.FRO_EVALUATION
+    walk.page(reverse("appraisals:evaluation", args=[document.pk]), rollback.reason[:40])
+
+
+def follow_pip(walk: Walk) -> None:
+    task = next(t for t in walk.tasks if t.url_name == "appraisals:pips")
+    walk.page(task.url)
+
+
+def approve_evaluation(walk: Walk) -> None:
+    walk.opens_task("Approve the evaluation of")
+
+
+def comment_evaluation(walk: Walk) -> None:
+    walk.opens_task("Give your comments on")
+
+
+def answer_request(walk: Walk) -> None:
+    walk.opens_task("Answer ", "decline")
+
+
+def reply_rebuttal(walk: Walk) -> None:
+    walk.opens_task("Reply to the rebuttal")
+
+
+def self_evaluation(walk: Walk) -> None:
+    walk.opens_task("Complete and sign your self-evaluation")
+
+
+def department_documents(walk: Walk) -> None:
+    entity = walk.entity
+    rollback = RollBack.objects.get(document__staff__unit__entity=entity)
+    pip = ImprovementPlan.objects.filter(
+        document__staff__unit__entity=entity, state=ImprovementPlan.State.OPEN
+    ).first()
+    for document in (rollback.document, pip.document):
+        walk.page(reverse("workplans:document", args=[document.pk]))
+    walk.page(reverse("compliance:follow-up"), str(rollback.document.staff.user))
+
+
+def cases_of(walk: Walk, state: str) -> list[RebuttalCase]:
+    return list(RebuttalCase.objects.filter(document__staff__unit__entity=walk.entity, state=state))
+
+
+def constitute_panel(walk: Walk) -> None:
+    cases = [
+        case
+        for case in cases_of(walk, RebuttalCase.State.FILED)
+        if "constitute_panel" in allowed_case_actions(walk.user, case)
+    ]
+    assert cases, "no case in the HR login's entity waits for its panel"
+    walk.page(
+        reverse("rebuttals:case", args=[cases[0].pk]),
+        reverse("rebuttals:appoint", args=[cases[0].pk]),
+    )
+
+
+def forward_report(walk: Walk) -> None:
+    cases = [
+        case
+        for case in cases_of(walk, RebuttalCase.State.REPORTED)
+        if "forward" in allowed_case_actions(walk.user, case)
+    ]
+    assert cases, "no reported case in the HR login's entity for its HR focal point"
+    walk.page(
+        reverse("rebuttals:case", args=[cases[0].pk]),
+        reverse("rebuttals:forward", args=[cases[0].pk]),
+    )
+
+
+def follow_cases(walk: Walk) -> None:
+    cases = RebuttalCase.objects.filter(document__staff__unit__entity=walk.entity)
+    assert cases.count() >= 4
+    page = walk.page(reverse("rebuttals:monitor"))
+    for case in cases:
+        assert reverse("rebuttals:case", args=[case.pk]) in page
+
+
+def own_work_plan(walk: Walk) -> None:
+    walk.opens_task("Draft and submit your work plan")
+
+
+def roll_back(walk: Walk) -> None:
+    documents = WorkPlan.objects.filter(
+        staff__unit__entity=walk.entity,
+        cycle=current_cycle(),
+        appraisal__state__in=[Appraisal.State.SRO_REVIEW, Appraisal.State.ACKNOWLEDGEMENT],
+    ).select_related("staff__user", "cycle")
+    document = next((d for d in documents if "roll_back" in allowed_actions(walk.user, d)), None)
+    assert document is not None, "no document the HR login may roll back"
+    walk.page(reverse("appraisals:rollback", args=[document.pk]))
+
+
+def ratings_standards(walk: Walk) -> None:
+    """The department's ratings standards answer, and so does any task about them."""
+    walk.page(reverse("standards:home"))
+    for task in walk.tasks:
+        if "ratings standards" in task.label:
+            walk.page(task.url)
+
+
+def compliance(walk: Walk) -> None:
+    walk.page(reverse("compliance:dashboard"))
+    walk.page(reverse("compliance:broadcast-list"))
+
+
+def campaign(walk: Walk) -> None:
+    walk.page(reverse("feedback:campaigns"))
+
+
+def roster(walk: Walk) -> None:
+    walk.page(reverse("rebuttals:roster", args=[walk.entity.pk]))
+
+
+def revise_returned(walk: Walk) -> None:
+    walk.opens_task("Your FRO returned your work plan")
+
+
+def django_admin(walk: Walk) -> None:
+    walk.page(reverse("admin:index"))
+
+
+# What each thing to try is (a pattern of its words) and how it is walked, per login.
+WALKS = {
+    "staff": [
+        (r"^acknowledge an evaluation rated", acknowledge),
+        (r"^give your anonymous upward feedback", upward_answer),
+    ],
+    "fro": [
+        (r"^approve or return a submitted work plan$", approve_work_plan),
+        (r"^finalise a mid-point review$", finalise_midpoint),
+        (r"rate and sign evaluations, one of them rolled back by HR$", rate_and_sign),
+        (r"ratings standards", ratings_standards),
+        (r"^follow an open performance improvement plan$", follow_pip),
+        (r"^read your upward feedback", feedback_page),
+    ],
+    "sro": [
+        (r"^approve an evaluation, or return it to the FRO", approve_evaluation),
+        (r"ratings standards", ratings_standards),
+        (r"^read the upward feedback of the managers", feedback_page),
+    ],
+    "additional.supervisor": [
+        (r"^comment on an evaluation$", comment_evaluation),
+        (r"^accept or decline a pending request$", answer_request),
+        (r"^see your upward feedback withheld", feedback_page),
+    ],
+    "hod": [
+        (r"^reply to a rebuttal$", reply_rebuttal),
+        (r"^complete your own self-evaluation$", self_evaluation),
+        (r"^see the department's documents", department_documents),
+        (r"\*Ratings standards\*", ratings_standards),
+    ],
+    "hr.focal.point": [
+        (r"^constitute a rebuttal panel from the published roster, forward", constitute_panel),
+        (r"forward a panel's report to the status file$", forward_report),
+        (r"^follow the cases under Rebuttals$", follow_cases),
+        (r"^draft and submit your own work plan$", own_work_plan),
+        (r"^roll a document back on an officer's request$", roll_back),
+        (r"^the compliance dashboard\b.* and broadcasts$", compliance),
+        (r"^the upward-feedback campaign", campaign),
+    ],
+    "staff.representative": [
+        (r"^read the department's panel roster$", roster),
+        (r"^revise and resubmit the work plan your FRO returned$", revise_returned),
+    ],
+    "admin": [(r"^Django admin$", django_admin)],
+}
+
+
+def test_readme_names_every_printed_login_and_each_thing_to_try_is_walked():
+    table = readme_table()
+    assert {login.replace(".", "_") for login in table} == set(DEMO_LOGINS)
+    unwalked = [
+        f"{login}: {thing}"
+        for login, things in table.items()
+        for thing in things
+        if not any(re.search(pattern, thing) for pattern, _ in WALKS.get(login, []))
+    ]
+    assert unwalked == [], "README lines this test does not walk yet"
+
+
+@pytest.mark.parametrize("login", list(WALKS))
+def test_each_login_does_what_readme_says(login, mfa_enforced):
+    table = readme_table()
+    walk = Walk(login)
+    for thing in table[login]:
+        for pattern, check in WALKS[login]:
+            if re.search(pattern, thing):
+                check(walk)
+
+
+def test_the_cycles_are_those_readme_describes():
+    assert set(Cycle.objects.values_list("name", "status")) >= {
+        ("2025-26", Cycle.Status.CLOSED),
+        ("2026-27", Cycle.Status.OPEN),
+    }
