@@ -7,7 +7,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from tests.appraisals.helpers import make_document_at
+from tests.builders import build_document
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ def superuser_client(client):
 
 
 def test_every_admin_changelist_and_search_answers(superuser_client):
-    make_document_at("completed")
+    build_document("completed")
     for model, model_admin in admin.site._registry.items():
         opts = model._meta
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
@@ -32,7 +32,7 @@ def test_every_admin_changelist_and_search_answers(superuser_client):
 def test_a_signed_evaluation_cannot_be_changed_in_the_admin_and_the_attempt_is_logged(
     superuser_client, caplog
 ):
-    document = make_document_at("completed")
+    document = build_document("completed")
     url = reverse("admin:appraisals_appraisal_change", args=[document.pk])
     with caplog.at_level(logging.INFO, logger="pmsystem.security"):
         response = superuser_client.post(url, {"fro_overall_comment": "Rewritten"})
@@ -44,7 +44,7 @@ def test_a_signed_evaluation_cannot_be_changed_in_the_admin_and_the_attempt_is_l
 
 
 def test_timeline_events_cannot_be_edited_or_deleted_in_the_admin(superuser_client):
-    document = make_document_at("self_assessment")
+    document = build_document("self_assessment")
     event = document.events.first()
     change = reverse("admin:pmsystem_documentevent_change", args=[event.pk])
     delete = reverse("admin:pmsystem_documentevent_delete", args=[event.pk])

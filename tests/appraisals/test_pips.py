@@ -23,7 +23,7 @@ from appraisals.selectors import (
 from compliance.selectors import my_tasks
 from org.models import Cycle, Delegation
 from org.selectors import current_cycle
-from tests.appraisals.helpers import make_document_at
+from tests.builders import build_document
 from tests.factories import DelegationFactory, StaffMemberFactory, WorkPlanFactory
 from tests.workplans.helpers import fro_of, sro_of
 
@@ -102,7 +102,7 @@ def open_pip(document, **values) -> ImprovementPlan:
 
 @pytest.fixture
 def underperformer():
-    return make_document_at("completed", overall="PM")
+    return build_document("completed", overall="PM")
 
 
 @pytest.mark.django_db
@@ -162,14 +162,14 @@ def test_an_acting_fro_finds_the_pip_while_the_delegation_holds(underperformer):
 def test_pip_tasks_run_four_queries_whatever_the_number_of_plans(
     django_assert_max_num_queries,
 ):
-    first = make_document_at("completed", overall="PM")
+    first = build_document("completed", overall="PM")
     fro = fro_of(first)
     open_pip(first)
     # Open plans' ids, the FRO's among them, the plans, their meetings.
     with django_assert_max_num_queries(4):
         assert len(pip_tasks(fro)) == 1
     for _ in range(3):
-        other = make_document_at("completed", overall="DN", cycle=first.cycle, fro=fro.staff)
+        other = build_document("completed", overall="DN", cycle=first.cycle, fro=fro.staff)
         open_pip(other)
     with django_assert_max_num_queries(4):
         assert len(pip_tasks(fro)) == 4
@@ -239,7 +239,7 @@ def test_my_team_shows_each_documents_stage_and_open_pip_in_constant_queries(
 ):
     from workplans.selectors import team_rows
 
-    first = make_document_at("completed", overall="PM")
+    first = build_document("completed", overall="PM")
     fro = fro_of(first).staff
     cycle = first.cycle
     others = [

@@ -9,7 +9,7 @@ import pytest
 
 from appraisals.selectors import documents_awaiting_sro
 from org.models import Delegation, ReportingLine, StaffMember
-from tests.appraisals.helpers import make_document_at
+from tests.builders import build_document
 from tests.factories import CycleFactory, DelegationFactory, StaffMemberFactory, UserFactory
 from workplans.models import WorkPlan
 
@@ -25,7 +25,7 @@ def sro_of(document: WorkPlan) -> StaffMember:
 
 
 def queue_for(sro: StaffMember, cycle, n: int, *, at: str = "sro_review") -> list[WorkPlan]:
-    return [make_document_at(at, cycle=cycle, sro=sro) for _ in range(n)]
+    return [build_document(at, cycle=cycle, sro=sro) for _ in range(n)]
 
 
 def shown(rows: list[WorkPlan]) -> list[tuple]:
@@ -47,10 +47,8 @@ def test_the_queue_holds_the_sros_own_documents_awaiting_approval_only():
     waiting = queue_for(sro, cycle, 2)
     for stage in ("fro_evaluation", "acknowledgement"):
         queue_for(sro, cycle, 1, at=stage)
-    someone_elses = make_document_at("sro_review", cycle=cycle)
-    other_cycle = make_document_at(
-        "sro_review", cycle=CycleFactory(midpoint_required=False), sro=sro
-    )
+    someone_elses = build_document("sro_review", cycle=cycle)
+    other_cycle = build_document("sro_review", cycle=CycleFactory(midpoint_required=False), sro=sro)
 
     rows = documents_awaiting_sro(sro.user, cycle.pk)
     assert sorted(row.pk for row in rows) == sorted(d.pk for d in waiting)

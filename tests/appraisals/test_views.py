@@ -9,7 +9,8 @@ from pypdf import PdfReader
 
 from appraisals.models import Appraisal
 from org.models import DepartmentRole, RatingLevel
-from tests.appraisals.helpers import hr_focal_point, make_document_at
+from tests.appraisals.helpers import hr_focal_point
+from tests.builders import build_document
 from tests.factories import (
     AdditionalSupervisorFactory,
     DepartmentRoleFactory,
@@ -84,13 +85,13 @@ def test_full_evaluation_through_the_pages(client):
 
 
 def test_fro_is_prompted_to_open_a_pip_on_an_underperformance_rating(client):
-    document = make_document_at("sro_review", overall="DN")
+    document = build_document("sro_review", overall="DN")
     client.force_login(fro_of(document))
     assert "open a <a" in client.get(url("evaluation", document)).content.decode()
 
 
 def test_invalid_rating_saves_nothing_and_says_so(client):
-    document = make_document_at("fro_evaluation")
+    document = build_document("fro_evaluation")
     client.force_login(fro_of(document))
     response = client.post(
         url("ratings", document), {"overall_rating": "not-a-number"}, follow=True
@@ -99,7 +100,7 @@ def test_invalid_rating_saves_nothing_and_says_so(client):
 
 
 def test_hr_rolls_back_through_the_page(client):
-    document = make_document_at("acknowledgement")
+    document = build_document("acknowledgement")
     hr = hr_focal_point(document)
     client.force_login(hr)
     page = client.get(url("rollback", document)).content.decode()
@@ -118,7 +119,7 @@ def test_hr_rolls_back_through_the_page(client):
 
 @pytest.fixture
 def document_and_people():
-    document = make_document_at("sro_review")
+    document = build_document("sro_review")
     entity = document.staff.unit.entity
     supervisor = UserFactory()
     return document, {
@@ -165,14 +166,14 @@ def test_only_the_sro_approves_by_post(client, document_and_people, role):
 
 
 def test_sro_queue_constant_queries(client, django_assert_max_num_queries):
-    first = make_document_at("sro_review")
+    first = build_document("sro_review")
     sro = sro_of(first)
     client.force_login(sro)
     with django_assert_max_num_queries(12):
         page = client.get(reverse("appraisals:sro-queue")).content.decode()
     assert page.count("Review</a>") == 1
     for _ in range(4):
-        make_document_at("sro_review", sro=first.staff.lines.get().sro, cycle=first.cycle)
+        build_document("sro_review", sro=first.staff.lines.get().sro, cycle=first.cycle)
     with django_assert_max_num_queries(12):
         page = client.get(reverse("appraisals:sro-queue")).content.decode()
     assert page.count("Review</a>") == 5

@@ -12,7 +12,7 @@ from compliance.models import Reminder
 from compliance.reminders import milestone, run_daily_sweep, stages
 from org.models import Cycle
 from pmsystem.pending import PendingAction
-from tests.appraisals.helpers import finalise_midpoint, make_document_at
+from tests.builders import build_document
 from tests.compliance.reminder_helpers import (
     END_OF_CYCLE_DUE,
     MIDPOINT_DUE,
@@ -23,8 +23,6 @@ from tests.compliance.reminder_helpers import (
     sweep_daily,
 )
 from tests.factories import CycleFactory, WorkPlanFactory
-from tests.workplans.helpers import make_approved_work_plan, make_submitted_work_plan
-from workplans import services as workplan_services
 
 pytestmark = pytest.mark.django_db
 
@@ -147,7 +145,7 @@ def test_new_staff_are_reminded_against_their_own_work_plan_deadline():
 )
 def test_the_person_whose_action_is_due_is_reminded_at_every_stage(build, stage, responsible, due):
     team = make_team()
-    document = build_document(team, build)
+    document = document_at(team, build)
     sweep(due - D(1))
     assert planned(due - D(1)) == [(stage, "before-1", getattr(team, responsible).pk, responsible)]
     row = Reminder.objects.get()
@@ -159,28 +157,13 @@ def test_the_person_whose_action_is_due_is_reminded_at_every_stage(build, stage,
     )
 
 
-def build_document(team, build: str):
+def document_at(team, build: str):
+    """The team's staff member's document at `build` (tests/builders.py; an empty draft from
+    the factory)."""
     kwargs = {"staff": team.staff, "cycle": team.cycle}
     if build == "draft":
         return WorkPlanFactory(**kwargs)
-    if build == "returned":
-        plan = make_submitted_work_plan(**kwargs)
-        return workplan_services.return_work_plan(
-            work_plan=plan, actor=team.fro.user, comment="Sharpen goal 1."
-        )
-    if build == "submitted":
-        return make_submitted_work_plan(**kwargs)
-    if build == "approved":
-        return make_approved_work_plan(**kwargs)
-    if build in ("midpoint_open", "midpoint_submitted"):
-        plan = make_approved_work_plan(**kwargs)
-        workplan_services.start_midpoint(work_plan=plan, actor=team.staff.user)
-        if build == "midpoint_submitted":
-            workplan_services.submit_midpoint(
-                work_plan=plan, actor=team.staff.user, comments="Half done."
-            )
-        return plan
-    return make_document_at(build, **kwargs)
+    return build_document(build, **kwargs)
 
 
 def test_a_staff_member_without_a_work_plan_is_reminded_to_create_it():
@@ -196,7 +179,7 @@ def test_a_staff_member_without_a_work_plan_is_reminded_to_create_it():
 )
 def test_nothing_for_a_completed_document(day):
     team = make_team()
-    make_document_at("completed", staff=team.staff, cycle=team.cycle)
+    build_document("completed", staff=team.staff, cycle=team.cycle)
     result = sweep(day)
     assert (result.pending_actions, result.planned) == (0, 0)
 
@@ -205,7 +188,7 @@ def test_nothing_for_done_stages_only_the_stage_that_waits():
     """An approved work plan with a finalised mid-point review, long after both deadlines:
     only the self-evaluation is reminded, not the work plan nor the mid-point."""
     team = make_team()
-    finalise_midpoint(make_approved_work_plan(staff=team.staff, cycle=team.cycle))
+    build_document("midpoint_finalised", staff=team.staff, cycle=team.cycle)
     for day in (WORKPLAN_DUE + D(15), MIDPOINT_DUE + D(15)):
         assert sweep(day).planned == 0
     sweep(END_OF_CYCLE_DUE - D(14))
@@ -214,7 +197,7 @@ def test_nothing_for_done_stages_only_the_stage_that_waits():
 
 def test_without_a_midpoint_review_the_approved_plan_goes_straight_to_self_evaluation():
     team = make_team(CycleFactory(midpoint_required=False))
-    make_approved_work_plan(staff=team.staff, cycle=team.cycle)
+    build_document("approved", staff=team.staff, cycle=team.cycle)
     assert sweep(MIDPOINT_DUE + D(15)).planned == 0
     sweep(END_OF_CYCLE_DUE - D(7))
     assert planned(END_OF_CYCLE_DUE - D(7)) == [
@@ -224,7 +207,7 @@ def test_without_a_midpoint_review_the_approved_plan_goes_straight_to_self_evalu
 
 def test_an_fros_overdue_action_reaches_the_fro_once_in_week_one_then_sro_and_hod():
     team = make_team()
-    make_submitted_work_plan(staff=team.staff, cycle=team.cycle)
+    build_document("submitted", staff=team.staff, cycle=team.cycle)
     plans = sweep_daily(WORKPLAN_DUE + D(1), WORKPLAN_DUE + D(15))
     fro, sro, hod = team.fro.pk, team.sro.pk, team.hod.pk
     stage = "work_plan_approval"

@@ -8,6 +8,7 @@ from org.models import DepartmentRole, OrgUnit, User
 from rebuttals import services
 from rebuttals.models import Group, RebuttalCase
 from tests.appraisals.helpers import make_document_at
+from tests.builders import build_document
 from tests.factories import DepartmentRoleFactory, StaffMemberFactory
 from workplans.models import WorkPlan
 
@@ -52,8 +53,15 @@ def published_roster(entity: OrgUnit, per_group: int = 2) -> dict[str, list]:
 
 
 def rebuttable_document(**kwargs) -> WorkPlan:
-    """A completed document rated "Partially meets performance expectations"."""
+    """A completed document rated "Partially meets performance expectations", built through
+    the services."""
     return make_document_at("completed", overall="PM", **kwargs)
+
+
+def built_rebuttable_document(**kwargs) -> WorkPlan:
+    """The same document in one call (tests/builders.py), for tests of who sees and does what
+    on a case rather than of how the document got there."""
+    return build_document("completed", overall="PM", **kwargs)
 
 
 def filed_case(document: WorkPlan | None = None) -> RebuttalCase:

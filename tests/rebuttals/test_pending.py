@@ -11,7 +11,13 @@ from org.models import DepartmentRole
 from rebuttals import services
 from rebuttals.models import Group
 from rebuttals.pending import pending_actions
-from tests.rebuttals.helpers import entity_role, filed_case, full_panel, published_roster
+from tests.rebuttals.helpers import (
+    built_rebuttable_document,
+    entity_role,
+    filed_case,
+    full_panel,
+    published_roster,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +30,7 @@ def actions_by_stage(today):
 
 
 def test_a_filed_case_waits_for_the_hod_and_for_hr():
-    case = filed_case()
+    case = filed_case(built_rebuttable_document())
     entity = case.document.staff.unit.entity
     hod = entity_role(entity, DepartmentRole.Role.HOD)
     hr = entity_role(entity, DepartmentRole.Role.HR_FOCAL_POINT)
@@ -35,7 +41,7 @@ def test_a_filed_case_waits_for_the_hod_and_for_hr():
 
 
 def test_after_the_reply_and_the_panel_the_chair_owes_the_report():
-    case = filed_case()
+    case = filed_case(built_rebuttable_document())
     entity = case.document.staff.unit.entity
     panel = full_panel(case, published_roster(entity))
     services.reply_to_rebuttal(case=case, actor=entity_role(entity, "hod"), reply="Reply.")
@@ -46,7 +52,7 @@ def test_after_the_reply_and_the_panel_the_chair_owes_the_report():
 def test_the_sweep_reminds_the_hod_before_the_reply_is_due_once(
     mailoutbox, django_capture_on_commit_callbacks
 ):
-    case = filed_case()
+    case = filed_case(built_rebuttable_document())
     hod = entity_role(case.document.staff.unit.entity, DepartmentRole.Role.HOD)
     day_before = case.reply_due - datetime.timedelta(days=1)
     with time_machine.travel(datetime.datetime.combine(day_before, datetime.time(6))):

@@ -36,7 +36,12 @@ from tests.factories import (
     StaffMemberFactory,
     UserFactory,
 )
-from tests.rebuttals.helpers import entity_role, filed_case, published_roster, rebuttable_document
+from tests.rebuttals.helpers import (
+    built_rebuttable_document,
+    entity_role,
+    filed_case,
+    published_roster,
+)
 from tests.workplans.helpers import fro_of, sro_of
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +94,7 @@ def cast() -> Cast:
     """A filed rebuttal (with one attachment) whose panel is complete: the chair, the
     HOD-designated "member" and a staff-designated member; everyone else of the matrix."""
     supervisor = StaffMemberFactory().user
-    document = rebuttable_document(supervisors=[supervisor])
+    document = built_rebuttable_document(supervisors=[supervisor])
     entity = document.staff.unit.entity
     case = services.file_rebuttal(
         document=document,
@@ -196,7 +201,7 @@ def test_visible_cases_is_one_query_per_user(cast, django_assert_num_queries):
 
 
 def test_an_unfiled_case_offers_only_filing_to_the_staff_member():
-    document = rebuttable_document()
+    document = built_rebuttable_document()
     case = RebuttalCase(document=document, state=S.NOT_FILED)
     entity = document.staff.unit.entity
     assert allowed_case_actions(document.staff.user, case) == {"file"}
@@ -207,7 +212,7 @@ def test_an_unfiled_case_offers_only_filing_to_the_staff_member():
 def test_a_hod_of_another_entity_sees_only_their_own_entitys_cases(cast):
     other_hod = cast["other_hod"]
     own = filed_case(
-        rebuttable_document(
+        built_rebuttable_document(
             staff=StaffMemberFactory(
                 unit=DepartmentRole.objects.get(user=other_hod).entity,
             )
@@ -392,7 +397,9 @@ def test_attachments_download_only_for_those_who_see_the_case(cast, signed_in):
 
 
 def test_an_attachment_is_served_only_under_its_own_case(cast, signed_in):
-    document = rebuttable_document(staff=StaffMemberFactory(unit=cast.case.document.staff.unit))
+    document = built_rebuttable_document(
+        staff=StaffMemberFactory(unit=cast.case.document.staff.unit)
+    )
     other = services.file_rebuttal(
         document=document,
         actor=document.staff.user,
@@ -443,7 +450,7 @@ def test_the_acting_hod_opens_the_case_and_replies_through_the_page(cast, client
 def roster_cast():
     """An entity with its HOD, HR focal point and staff representative, a staff member and
     their FRO, the HOD of another entity, and a draft roster with a recorded consultation."""
-    document = rebuttable_document()
+    document = built_rebuttable_document()
     entity = document.staff.unit.entity
     users = {
         "hod": entity_role(entity, DepartmentRole.Role.HOD),

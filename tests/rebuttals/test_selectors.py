@@ -31,11 +31,11 @@ from tests.factories import (
     WorkPlanFactory,
 )
 from tests.rebuttals.helpers import (
+    built_rebuttable_document,
     entity_role,
     filed_case,
     full_panel,
     published_roster,
-    rebuttable_document,
 )
 from tests.workplans.helpers import fro_of
 
@@ -69,7 +69,7 @@ def level(case: RebuttalCase, code: str) -> RatingLevel:
 def case() -> RebuttalCase:
     """A case filed at FILED: the HOD's reply is due on day 14, the report on day 60."""
     with time_machine.travel(on(-2), tick=False):
-        document = rebuttable_document()  # acknowledged two days before the filing
+        document = built_rebuttable_document()  # acknowledged two days before the filing
     with time_machine.travel(FILED, tick=False):
         case = filed_case(document)
     assert (case.reply_due, case.report_due) == (on(14).date(), on(60).date())
@@ -79,7 +79,7 @@ def case() -> RebuttalCase:
 def case_filed_on(day: int, *, unit: OrgUnit) -> RebuttalCase:
     """Another case, of a staff member of `unit`, filed `day` days after FILED."""
     with time_machine.travel(on(day - 2), tick=False):
-        document = rebuttable_document(staff=StaffMemberFactory(unit=unit))
+        document = built_rebuttable_document(staff=StaffMemberFactory(unit=unit))
     with time_machine.travel(on(day), tick=False):
         return filed_case(document)
 
@@ -358,7 +358,7 @@ def more_cases(template: RebuttalCase, count: int, manager: User) -> dict[str, i
 def manager_and_template() -> tuple[User, RebuttalCase]:
     """A case filed through the services, and a manager who is both HOD and HR focal point
     of its entity (so every rebuttal task list has rows)."""
-    template = filed_case()
+    template = filed_case(built_rebuttable_document())
     entity = template.document.staff.unit.entity
     manager = DepartmentRoleFactory(entity=entity, role=DepartmentRole.Role.HOD).user
     DepartmentRoleFactory(entity=entity, user=manager, role=DepartmentRole.Role.HR_FOCAL_POINT)

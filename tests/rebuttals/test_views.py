@@ -14,14 +14,19 @@ from appraisals.models import Appraisal
 from org.models import DepartmentRole
 from rebuttals.models import RebuttalCase
 from tests.factories import StaffMemberFactory
-from tests.rebuttals.helpers import entity_role, filed_case, published_roster, rebuttable_document
+from tests.rebuttals.helpers import (
+    built_rebuttable_document,
+    entity_role,
+    filed_case,
+    published_roster,
+)
 from tests.workplans.helpers import fro_of, sro_of
 
 pytestmark = pytest.mark.django_db
 
 
 def test_staff_files_through_the_page_with_an_attachment(client):
-    document = rebuttable_document()
+    document = built_rebuttable_document()
     client.force_login(document.staff.user)
     page = client.get(reverse("appraisals:evaluation", args=[document.pk])).content.decode()
     assert "File a rebuttal" in page
@@ -42,7 +47,7 @@ def test_staff_files_through_the_page_with_an_attachment(client):
 
 
 def test_after_the_window_the_button_is_gone_and_a_post_is_refused(client):
-    document = rebuttable_document()
+    document = built_rebuttable_document()
     deadline = Appraisal.objects.get(pk=document.pk).rebuttal_deadline
     with time_machine.travel(deadline + datetime.timedelta(days=2)):
         client.force_login(document.staff.user)
@@ -57,7 +62,7 @@ def test_after_the_window_the_button_is_gone_and_a_post_is_refused(client):
 
 
 def test_a_bad_attachment_keeps_the_statement(client):
-    document = rebuttable_document()
+    document = built_rebuttable_document()
     client.force_login(document.staff.user)
     response = client.post(
         reverse("rebuttals:file", args=[document.pk]),
@@ -74,7 +79,7 @@ def test_a_bad_attachment_keeps_the_statement(client):
 @pytest.fixture
 def case_and_people():
     supervisor = StaffMemberFactory().user
-    document = rebuttable_document(supervisors=[supervisor])
+    document = built_rebuttable_document(supervisors=[supervisor])
     case = filed_case(document)
     entity = document.staff.unit.entity
     members = published_roster(entity)
@@ -198,7 +203,7 @@ def test_roster_page_visibility(client, case_and_people):
 
 
 def test_monitor_constant_queries(client, django_assert_max_num_queries):
-    first = filed_case()
+    first = filed_case(built_rebuttable_document())
     entity = first.document.staff.unit.entity
     hr = entity_role(entity, DepartmentRole.Role.HR_FOCAL_POINT)
     client.force_login(hr)
@@ -206,7 +211,7 @@ def test_monitor_constant_queries(client, django_assert_max_num_queries):
         client.get(reverse("rebuttals:monitor"))
     for _ in range(4):
         staff = StaffMemberFactory(unit=first.document.staff.unit)
-        filed_case(rebuttable_document(staff=staff, cycle=first.document.cycle))
+        filed_case(built_rebuttable_document(staff=staff, cycle=first.document.cycle))
     with django_assert_max_num_queries(14):
         page = client.get(reverse("rebuttals:monitor")).content.decode()
     assert page.count("/rebuttals/") >= 5

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 
 from org.models import DepartmentRole
+from tests.builders import build_document
 from tests.factories import (
     AdditionalSupervisorFactory,
     CycleFactory,
@@ -19,12 +20,7 @@ from tests.factories import (
     UserFactory,
     WorkPlanFactory,
 )
-from tests.workplans.helpers import (
-    fro_of,
-    make_approved_work_plan,
-    make_complete_work_plan,
-    make_submitted_work_plan,
-)
+from tests.workplans.helpers import fro_of
 from workplans import services
 from workplans.models import MidpointReview, WorkPlan
 from workplans.permissions import visible_work_plans
@@ -107,7 +103,7 @@ def test_team_rows_run_a_constant_number_of_queries(size, django_assert_max_num_
 def test_team_rows_list_the_current_supervisees_of_the_fro_with_their_stage():
     cycle = CycleFactory()
     fro = StaffMemberFactory()
-    submitted = make_submitted_work_plan(cycle=cycle, fro=fro)
+    submitted = build_document("submitted", cycle=cycle, fro=fro)
     no_plan = ReportingLineFactory(cycle=cycle, fro=fro)
     # Not this FRO's team: someone else's supervisee, a former supervisee, another cycle.
     ReportingLineFactory(cycle=cycle)
@@ -141,7 +137,7 @@ def test_team_rows_due_date_and_overdue_follow_entry_on_duty():
     fro = StaffMemberFactory()
     newcomer = StaffMemberFactory(entry_on_duty=datetime.date(2026, 6, 10))
     ReportingLineFactory(staff=newcomer, cycle=cycle, fro=fro)
-    veteran_plan = make_approved_work_plan(cycle=cycle, fro=fro)
+    veteran_plan = build_document("approved", cycle=cycle, fro=fro)
     with time_machine.travel(datetime.date(2026, 7, 1), tick=False):
         rows = {r.line.staff_id: r for r in team_rows(fro.user, cycle)}
         assert rows[newcomer.pk].due == datetime.date(2026, 8, 10)
@@ -179,12 +175,10 @@ def test_work_plan_tasks_run_a_constant_number_of_queries(size, django_assert_ma
 def test_fro_tasks_are_approvals_and_midpoint_reviews_with_their_due_dates():
     cycle = CycleFactory()
     fro = StaffMemberFactory()
-    submitted = make_submitted_work_plan(cycle=cycle, fro=fro)
-    approved = make_approved_work_plan(cycle=cycle, fro=fro)
+    submitted = build_document("submitted", cycle=cycle, fro=fro)
+    approved = build_document("midpoint_submitted", cycle=cycle, fro=fro)
     staff = approved.staff.user
-    services.start_midpoint(work_plan=approved, actor=staff)
-    services.submit_midpoint(work_plan=approved, actor=staff, comments="Fine.")
-    make_complete_work_plan(cycle=cycle, fro=fro)  # a draft waits for nobody but its owner
+    build_document("draft", cycle=cycle, fro=fro)  # a draft waits for nobody but its owner
 
     tasks = work_plan_tasks(fro.user, cycle)
 
@@ -228,24 +222,15 @@ def test_staff_tasks_follow_their_document(stage, label):
     line = ReportingLineFactory(cycle=cycle)
     staff = line.staff.user
     if stage != "none":
-        work_plan = make_complete_work_plan(staff=line.staff, cycle=cycle)
-        if stage != "draft":
-            services.submit_work_plan(work_plan=work_plan, actor=staff)
-        if stage == "returned":
-            services.return_work_plan(work_plan=work_plan, actor=line.fro.user, comment="Redo.")
-        if stage.startswith(("approved", "midpoint")):
-            services.approve_work_plan(work_plan=work_plan, actor=line.fro.user)
-        if stage.startswith("midpoint"):
-            services.start_midpoint(work_plan=work_plan, actor=line.fro.user)
-        if stage == "midpoint_staff_submitted":
-            services.submit_midpoint(work_plan=work_plan, actor=staff, comments="Fine.")
+        build = {"midpoint_staff_submitted": "midpoint_submitted"}.get(stage, stage)
+        build_document(build, staff=line.staff, cycle=cycle)
     labels = [t.label for t in work_plan_tasks(staff, cycle)]
     assert labels == ([label] if label else [])
 
 
 def test_no_midpoint_task_when_the_cycle_has_none():
     cycle = CycleFactory(midpoint_required=False)
-    work_plan = make_approved_work_plan(cycle=cycle)
+    work_plan = build_document("approved", cycle=cycle)
     assert work_plan_tasks(work_plan.staff.user, cycle) == []
 
 

@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 
 from org.models import DepartmentRole
+from tests.builders import build_document
 from tests.factories import (
-    AdditionalSupervisorFactory,
     CycleFactory,
     DepartmentRoleFactory,
     EntityFactory,
@@ -20,7 +20,6 @@ from tests.factories import (
 from tests.workplans.helpers import (
     chosen_competency_ids,
     fro_of,
-    make_approved_work_plan,
     make_complete_work_plan,
 )
 from workplans.models import GoalChange, WorkPlan
@@ -169,7 +168,7 @@ def test_goal_aligned_outside_the_line_is_refused(client, cycle):
 
 
 def test_stale_approve_button_gives_the_reason_not_an_error(client):
-    work_plan = make_approved_work_plan()
+    work_plan = build_document("approved")
     client.force_login(fro_of(work_plan))
     response = client.post(
         reverse("workplans:transition", args=[work_plan.pk, "approve"]), follow=True
@@ -220,10 +219,9 @@ def document_urls(work_plan):
 
 @pytest.fixture
 def people():
-    work_plan = make_approved_work_plan()
-    entity = work_plan.staff.unit.entity
     supervisor = UserFactory()
-    AdditionalSupervisorFactory(work_plan=work_plan, supervisor=supervisor, state="accepted")
+    work_plan = build_document("approved", supervisors=[supervisor])
+    entity = work_plan.staff.unit.entity
     other_entity = EntityFactory()
     return work_plan, {
         "staff": work_plan.staff.user,
