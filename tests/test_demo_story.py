@@ -26,7 +26,7 @@ from appraisals.permissions import allowed_actions
 from compliance.selectors import my_tasks
 from demo.organisation import DEMO_LOGINS, DIVISION_SECTIONS, SECTION_UNITS
 from demo.texts import LEADER_GRADES
-from org.models import Cycle, DepartmentRole, OrgUnit, StaffMember, User
+from org.models import Cycle, DepartmentRole, OrgUnit, ReportingLine, StaffMember, User
 from org.selectors import current_cycle
 from pmsystem.models import DocumentEvent, Signature
 from rebuttals.models import RebuttalCase, StatusFileRecord
@@ -427,6 +427,38 @@ def ratings_standards(walk: Walk) -> None:
             walk.page(task.url)
 
 
+def hr_changes(walk: Walk) -> None:
+    """The demo FRO leaves: the HR login previews who gets the successor (nothing written)."""
+    entity = walk.entity
+    walk.page(reverse("org:bulk-list"), reverse("org:bulk-reassign", args=[entity.pk]))
+    url = reverse("org:bulk-reassign", args=[entity.pk])
+    walk.page(url)
+    leaving = User.objects.get(email=DEMO_LOGINS["fro"]).staff
+    successor = (
+        StaffMember.objects.filter(unit=leaving.unit, is_active=True)
+        .exclude(pk__in=[leaving.pk, walk.user.pk])
+        .order_by("-grade")
+        .first()
+    )
+    lines = set(ReportingLine.objects.values_list("pk", "effective_to"))
+    response = walk.client.post(
+        url,
+        {
+            "cycle": current_cycle().pk,
+            "kind": "replace",
+            "leaving": leaving.index_number,
+            "replacement": successor.index_number,
+            "effective_from": timezone.localdate().isoformat(),
+            "reason": "Retirement: the team's documents pass to the successor.",
+            "action": "preview",
+        },
+    )
+    assert response.status_code == 200
+    preview = response.context["preview"]
+    assert preview.count + len(preview.refused) > 0
+    assert set(ReportingLine.objects.values_list("pk", "effective_to")) == lines
+
+
 def compliance(walk: Walk) -> None:
     walk.page(reverse("compliance:dashboard"))
     walk.page(reverse("compliance:broadcast-list"))
@@ -486,6 +518,7 @@ WALKS = {
         (r"^roll a document back on an officer's request$", roll_back),
         (r"^the compliance dashboard\b.* and broadcasts$", compliance),
         (r"^the upward-feedback campaign", campaign),
+        (r"^under \*HR changes\*, reassign the reporting lines", hr_changes),
     ],
     "staff.representative": [
         (r"^read the department's panel roster$", roster),
