@@ -671,15 +671,22 @@ def compliance_dashboard(scope: Scope) -> Dashboard:
     """The dashboard of `scope`: one aggregate query (plus two for the ratings).
 
     Rows are grouped by (entity or unit, category, gender) in SQL; the per-unit, per-category
-    and per-gender lines and the summary are sums of those grouped rows."""
+    and per-gender lines and the summary are sums of those grouped rows. On PostgreSQL they
+    are read from the maintained summary (`compliance.summary`, a few thousand rows), which
+    always equals this module's aggregate over the base tables."""
+    from . import summary
+
     cycle = scope.cycle
     group = "unit__entity_id" if scope.node is None else "unit_id"
-    rows = (
-        population(scope)
-        .values(group, "category", "gender")
-        .annotate(**counters(cycle, scope.today))
-        .order_by()
-    )
+    if summary.available():  # the same rows, kept up to date by triggers (compliance.summary)
+        rows = summary.grouped_counts(scope, group)
+    else:
+        rows = (
+            population(scope)
+            .values(group, "category", "gender")
+            .annotate(**counters(cycle, scope.today))
+            .order_by()
+        )
     summary: dict[str, int] = {}
     by_unit: dict[int | None, dict[str, int]] = defaultdict(dict)
     by_category: dict[str, dict[str, int]] = defaultdict(dict)
@@ -768,19 +775,24 @@ def ratings_distribution(scope: Scope) -> RatingsTable:
         .order_by("rank")
         .values_list("pk", "code", "label")
     )
-    # The cycle's own levels pick its evaluations through the final_rating index, without
-    # reading every other cycle's completed evaluations.
-    appraisals = Appraisal.objects.filter(
-        final_rating_id__in=[pk for pk, _, _ in levels], state=AP.COMPLETED
-    )
-    if scope.category:
-        appraisals = appraisals.filter(document__staff__category=scope.category)
+    from . import summary
+
+    level_ids = [pk for pk, _, _ in levels]
+    if summary.available():  # kept up to date by triggers (compliance.summary)
+        counted = summary.rating_counts(scope, level_ids)
+    else:
+        # The cycle's own levels pick its evaluations through the final_rating index, without
+        # reading every other cycle's completed evaluations.
+        appraisals = Appraisal.objects.filter(final_rating_id__in=level_ids, state=AP.COMPLETED)
+        if scope.category:
+            appraisals = appraisals.filter(document__staff__category=scope.category)
+        counted = list(
+            appraisals.values_list("document__staff__unit__entity_id", "final_rating_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
     per_entity: dict[int, dict[int, int]] = defaultdict(dict)
-    for entity_id, level_id, n in (
-        appraisals.values_list("document__staff__unit__entity_id", "final_rating_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
+    for entity_id, level_id, n in counted:
         per_entity[entity_id][level_id] = n
     entities = [scope.entity] if scope.node else scope.entities
     rows = [
@@ -840,7 +852,12 @@ def people(scope: Scope, *, stage: str = "", status: str = "") -> QuerySet:
 
 
 def people_count(scope: Scope, *, stage: str = "", status: str = "") -> int:
-    """How many `people()` lists: without the joins that only feed its columns."""
+    """How many `people()` lists: the dashboard's figure (the maintained summary on
+    PostgreSQL), else counted without the joins that only feed its columns."""
+    from . import summary
+
+    if summary.available():
+        return summary.status_count(scope, stage if status else "", status if stage else "")
     where = status_q(stage, status, scope.cycle, scope.today) if stage and status else None
     return population(scope, where).count()
 

@@ -194,3 +194,135 @@ class Reminder(models.Model):
     @property
     def is_escalation(self) -> bool:
         return self.responsible_id is not None and self.recipient_id != self.responsible_id
+
+
+# --- the compliance summary, maintained by PostgreSQL triggers (compliance/summary.py) -------
+
+SUMMARY_STAGES = ("workplan", "midpoint", "evaluation", "acknowledgement")
+# Per stage: done, in progress, done on time (the dashboard's counters, compliance.dashboard).
+SUMMARY_COUNTERS = tuple(
+    f"{stage}_{figure}" for stage in SUMMARY_STAGES for figure in ("done", "in_progress", "on_time")
+)
+
+
+class _SummaryKey(models.Model):
+    """What a staff member is counted under in a cycle: their unit, category and gender now,
+    and their work-plan due date (the cycle's, or later for staff who joined late), kept as a
+    bucket so that "overdue" is decided by today's date when the figures are read."""
+
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    category = models.CharField(max_length=8)
+    gender = models.CharField(max_length=1)
+    workplan_due = models.DateField()
+
+    class Meta:
+        abstract = True
+
+
+def _counter_fields(field_class) -> dict[str, models.Field]:
+    return {
+        "total": field_class(default=0),
+        **{name: field_class(default=0) for name in SUMMARY_COUNTERS},
+    }
+
+
+class StageLedger(_SummaryKey):
+    """One row per staff member counted in a cycle (the dashboard's population): the key they
+    are counted under and their 0/1 contribution to each counter, written only by the
+    triggers of compliance/summary.py. It is what a change subtracts before adding the
+    person's new contribution."""
+
+    staff = models.ForeignKey(
+        StaffMember, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    # The unit's entity (EntitySummary's key).
+    entity = models.ForeignKey(
+        OrgUnit, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    # The final rating of a completed evaluation (the ratings distribution), else null.
+    final_rating_id = models.BigIntegerField(null=True)
+    locals().update(_counter_fields(models.SmallIntegerField))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "cycle"], name="stageledger_one_per_cycle")
+        ]
+
+    def __str__(self) -> str:
+        return f"staff {self.staff_id}, cycle {self.cycle_id}"
+
+
+class StageSummary(_SummaryKey):
+    """The dashboard's counters summed per cycle, unit, category, gender and work-plan due
+    date: kept equal to the aggregate over the base tables by PostgreSQL triggers, in the
+    same transaction as every change of a document, staff member or cycle
+    (compliance/summary.py; `manage.py check_compliance_summary` compares and repairs)."""
+
+    locals().update(_counter_fields(models.IntegerField))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "unit", "category", "gender", "workplan_due"],
+                name="stagesummary_one_per_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"cycle {self.cycle_id}, unit {self.unit_id}, {self.category}/{self.gender}"
+
+
+class EntitySummary(models.Model):
+    """StageSummary summed per entity instead of unit: what the dashboard over every entity
+    (and one entity) reads, a few hundred rows."""
+
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    entity = models.ForeignKey(
+        OrgUnit, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    category = models.CharField(max_length=8)
+    gender = models.CharField(max_length=1)
+    workplan_due = models.DateField()
+    locals().update(_counter_fields(models.IntegerField))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "entity", "category", "gender", "workplan_due"],
+                name="entitysummary_one_per_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"cycle {self.cycle_id}, entity {self.entity_id}, {self.category}/{self.gender}"
+
+
+class RatingSummary(models.Model):
+    """Completed evaluations per final rating level, entity and category (the ratings
+    distribution), maintained with StageSummary."""
+
+    level = models.ForeignKey(
+        "org.RatingLevel", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    entity = models.ForeignKey(
+        OrgUnit, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    category = models.CharField(max_length=8)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "entity", "category"], name="ratingsummary_one_per_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"level {self.level_id}, entity {self.entity_id}, {self.category}: {self.n}"

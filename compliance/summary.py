@@ -1,0 +1,601 @@
+"""The compliance summary: the dashboard's figures kept up to date as documents move, read
+back in a few milliseconds (issue 14).
+
+**What it holds.** `StageLedger` has one row per staff member counted in a cycle (the
+dashboard's population, `compliance.dashboard.population`): the key they are counted under
+(unit, category and gender now, and their work-plan due date) and their 0/1 contribution to
+each counter (`compliance.dashboard.counters`: per stage done, in progress, done on time).
+`StageSummary` holds those contributions summed per key, `RatingSummary` the completed
+evaluations per final rating, unit and category. The work-plan due date is a bucket of the
+key, so "overdue" is still decided by today's date when the figures are read.
+
+**How it stays equal to the base tables.** PostgreSQL triggers (statement-level, with
+transition tables) on the work plan, mid-point review, evaluation, staff member and cycle
+tables call `compliance_summary_refresh(staff ids, cycle ids)` in the same transaction as the
+change, whichever route made it (services, admin, importer, bulk COPY, raw SQL): for each
+(staff member, cycle) touched it locks the staff member's row (two refreshes of one person
+wait for each other), takes the person's old contribution out of the ledger and the sums, and
+puts the new one in, read from the base tables. Only columns the figures depend on start a
+refresh. The SQL is built here from the dashboard's own rules (`RULES`) and installed by
+migration; `manage.py check_compliance_summary` compares the summary with the aggregate over
+the base tables and `--fix` rebuilds it.
+
+Elsewhere than PostgreSQL (the SQLite of `make run`) there are no triggers: the dashboard
+reads the base tables as before (`available()` is false).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from appraisals.models import Appraisal
+from org.models import Cycle, OrgUnit
+
+from . import dashboard as reports
+from .models import SUMMARY_COUNTERS, EntitySummary, RatingSummary, StageSummary
+
+KEY = ("cycle_id", "unit_id", "category", "gender", "workplan_due")
+ENTITY_KEY = ("cycle_id", "entity_id", "category", "gender", "workplan_due")
+COUNTERS = ("total", *SUMMARY_COUNTERS)
+
+
+def available() -> bool:
+    """Whether the summary is maintained here (PostgreSQL, where the triggers live)."""
+    return connection.vendor == "postgresql"
+
+
+# --- the SQL: built from the dashboard's rules, installed by migration ------------------------
+
+
+def _states(values: Iterable[str]) -> str:
+    return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
+
+
+def _contribution_sql() -> dict[str, str]:
+    """Each counter of one person as a 0/1 SQL expression over `sm` (the staff member), `cy`
+    (the cycle), `w`, `m`, `a` (their document, mid-point review and evaluation, LEFT-joined)
+    and `d.due` (their work-plan due date): the dashboard's conditions (`done_q`,
+    `in_progress_q`, `on_time_q`), in SQL."""
+    rules = reports.RULES
+    columns = {
+        reports.WORKPLAN: ("w.state", "w.approved_at", None),
+        reports.MIDPOINT: ("m.state", "m.finalised_at", "cy.midpoint_due"),
+        reports.EVALUATION: ("a.state", "a.sro_signed_at", "cy.end_of_cycle_due"),
+        reports.ACKNOWLEDGEMENT: ("a.state", "a.acknowledged_at", "cy.end_of_cycle_due"),
+    }
+    out = {"total": "1"}
+    for stage, (state, done_at, due) in columns.items():
+        rule = rules[stage]
+        done = f"{state} IN ({_states(rule.done_states)})"
+        if due is None:  # the work plan: approved on or before the person's due date
+            on_time = f"({done_at} AT TIME ZONE compliance_summary_time_zone())::date <= d.due"
+        else:  # before the first instant after the due date, in the site's time zone
+            on_time = (
+                f"{done_at} < (({due} + 1)::timestamp AT TIME ZONE compliance_summary_time_zone())"
+            )
+        out[f"{stage}_done"] = done
+        out[f"{stage}_in_progress"] = f"{state} IN ({_states(rule.in_progress_states)})"
+        out[f"{stage}_on_time"] = f"{done} AND {on_time}"
+    return {
+        name: (condition if name == "total" else f"CASE WHEN {condition} THEN 1 ELSE 0 END")
+        for name, condition in out.items()
+    }
+
+
+def _workplan_due_sql() -> str:
+    """`Cycle.workplan_due_for` (and `dashboard.workplan_due_expression`) in SQL."""
+    eod = "sm.entry_on_duty"
+    months_after = (
+        f"(date_trunc('month', {eod}::timestamp)"
+        " + make_interval(months => cy.new_staff_workplan_months)"
+        f" + make_interval(days => least(extract(day from {eod})::int, 28) - 1))::date"
+    )
+    return (
+        f"CASE WHEN {eod} > cy.start THEN GREATEST(cy.workplan_due, {months_after}) "
+        "ELSE cy.workplan_due END"
+    )
+
+
+def _upsert_sums(source: str, sign: str, table: str, columns: tuple[str, ...]) -> str:
+    """INSERT ... ON CONFLICT adding `sign` × the sums of `source` rows per key, in key order
+    (two transactions touching the same keys lock them in the same order)."""
+    key = ", ".join(columns)
+    sums = ", ".join(f"{sign}sum({c})" for c in COUNTERS)
+    updates = ", ".join(f"{c} = t.{c} + EXCLUDED.{c}" for c in COUNTERS)
+    return (
+        f"INSERT INTO {table} AS t ({key}, {', '.join(COUNTERS)}) "  # noqa: S608
+        f"SELECT {key}, {sums} FROM {source} GROUP BY {key} ORDER BY {key} "
+        f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
+    )  # names from this module only, no value
+
+
+def _upsert_ratings(source: str, sign: str) -> str:
+    return (
+        "INSERT INTO compliance_ratingsummary AS r (level_id, entity_id, category, n) "  # noqa: S608
+        f"SELECT final_rating_id, entity_id, category, {sign}count(*) FROM {source} "
+        "WHERE final_rating_id IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 "
+        "ON CONFLICT (level_id, entity_id, category) DO UPDATE SET n = r.n + EXCLUDED.n"
+    )  # names from this module only, no value
+
+
+def refresh_function_sql() -> str:
+    contribution = _contribution_sql()
+    ledger_columns = [
+        "staff_id",
+        *KEY,
+        "entity_id",
+        "final_rating_id",
+        *COUNTERS,
+    ]
+    completed = _states(reports.RULES[reports.ACKNOWLEDGEMENT].done_states)
+    values = [
+        "sm.user_id",
+        "cy.id",
+        "sm.unit_id",
+        "sm.category",
+        "sm.gender",
+        "d.due",
+        "u.entity_id",
+        f"CASE WHEN a.state IN ({completed}) THEN a.final_rating_id END",
+        *(contribution[c] for c in COUNTERS),
+    ]
+    pairs = "(SELECT DISTINCT s, c FROM unnest(p_staff, p_cycle) AS p(s, c))"
+    return f"""
+CREATE OR REPLACE FUNCTION compliance_summary_refresh(p_staff bigint[], p_cycle bigint[])
+RETURNS void LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF p_staff IS NULL OR cardinality(p_staff) = 0 THEN
+    RETURN;
+  END IF;
+  -- One refresh of a person at a time: a second waits here, then reads what the first wrote.
+  PERFORM 1 FROM org_staffmember WHERE user_id = ANY(p_staff)
+    ORDER BY user_id FOR NO KEY UPDATE;
+  -- Out: the old contributions, from the ledger.
+  WITH old AS (
+    DELETE FROM compliance_stageledger l USING {pairs} p
+    WHERE l.staff_id = p.s AND l.cycle_id = p.c
+    RETURNING l.*
+  ), units AS ({_upsert_sums("old", "-", "compliance_stagesummary", KEY)}
+  ), entities AS ({_upsert_sums("old", "-", "compliance_entitysummary", ENTITY_KEY)})
+  {_upsert_ratings("old", "-")};
+  -- In: the new ones, from the base tables (the dashboard's population and conditions).
+  WITH new AS (
+    INSERT INTO compliance_stageledger ({", ".join(ledger_columns)})
+    SELECT {", ".join(values)}
+    FROM {pairs} p
+    JOIN org_staffmember sm ON sm.user_id = p.s
+    JOIN org_cycle cy ON cy.id = p.c
+    JOIN org_orgunit u ON u.id = sm.unit_id
+    CROSS JOIN LATERAL (SELECT {_workplan_due_sql()} AS due) d
+    LEFT JOIN workplans_workplan w ON w.staff_id = p.s AND w.cycle_id = p.c
+    LEFT JOIN workplans_midpointreview m ON m.work_plan_id = w.id
+    LEFT JOIN appraisals_appraisal a ON a.document_id = w.id
+    WHERE (sm.is_active AND sm.entry_on_duty <= cy."end") OR w.id IS NOT NULL
+    RETURNING *
+  ), units AS ({_upsert_sums("new", "", "compliance_stagesummary", KEY)}
+  ), entities AS ({_upsert_sums("new", "", "compliance_entitysummary", ENTITY_KEY)})
+  {_upsert_ratings("new", "")};
+END
+$fn$;
+"""  # noqa: S608 - SQL from this module's constants and the dashboard's state names
+
+
+# Per table: the trigger function's body for each event. `pairs` selects (staff, cycle) rows.
+def _pairs_from(select: str) -> str:
+    return (
+        "SELECT array_agg(x.s), array_agg(x.c) INTO staff_ids, cycle_ids FROM ("  # noqa: S608
+        + select
+        + ") x(s, c);"
+    )  # SQL from this module's constants
+
+
+def _changed(columns: tuple[str, ...]) -> str:
+    old = ", ".join(f"o.{c}" for c in columns)
+    new = ", ".join(f"n.{c}" for c in columns)
+    return f"ROW({old}) IS DISTINCT FROM ROW({new})"
+
+
+TRIGGERS: dict[str, dict[str, str]] = {
+    # The document: its state and approval time, and whose and which cycle's it is.
+    "workplans_workplan": {
+        "key": "id",
+        "columns": "state, approved_at, staff_id, cycle_id",
+        "rows": "SELECT {t}.staff_id, {t}.cycle_id FROM {rows} {t}",
+    },
+    "workplans_midpointreview": {
+        "key": "id",
+        "columns": "state, finalised_at, work_plan_id",
+        "rows": (
+            "SELECT w.staff_id, w.cycle_id FROM {rows} {t} "
+            "JOIN workplans_workplan w ON w.id = {t}.work_plan_id"
+        ),
+    },
+    "appraisals_appraisal": {
+        "key": "document_id",
+        "columns": "state, sro_signed_at, acknowledged_at, final_rating_id, document_id",
+        "rows": (
+            "SELECT w.staff_id, w.cycle_id FROM {rows} {t} "
+            "JOIN workplans_workplan w ON w.id = {t}.document_id"
+        ),
+    },
+    # The staff member: what they are counted under, and whether they are counted, in every
+    # cycle.
+    "org_staffmember": {
+        "key": "user_id",
+        "columns": "unit_id, category, gender, is_active, entry_on_duty",
+        "rows": "SELECT {t}.user_id, cy.id FROM {rows} {t} CROSS JOIN org_cycle cy",
+    },
+    # A unit moved to another entity: its staff are counted under the new one.
+    "org_orgunit": {
+        "key": "id",
+        "columns": "entity_id",
+        "rows": (
+            "SELECT sm.user_id, cy.id FROM {rows} {t} "
+            "JOIN org_staffmember sm ON sm.unit_id = {t}.id CROSS JOIN org_cycle cy"
+        ),
+    },
+    # The cycle: its dates decide the population, the due dates and "on time" for everyone.
+    # A deleted cycle: every ledger row of it (nothing is put back: the cycle is gone).
+    "org_cycle": {
+        "key": "id",
+        "columns": (
+            'start, "end", workplan_due, new_staff_workplan_months, midpoint_due, end_of_cycle_due'
+        ),
+        "rows": "SELECT sm.user_id, {t}.id FROM {rows} {t} CROSS JOIN org_staffmember sm",
+        "deleted_rows": (
+            "SELECT l.staff_id, l.cycle_id FROM {rows} {t} "
+            "JOIN compliance_stageledger l ON l.cycle_id = {t}.id"
+        ),
+        "after_delete": (
+            "DELETE FROM compliance_stagesummary WHERE cycle_id IN (SELECT id FROM old_rows); "
+            "DELETE FROM compliance_entitysummary WHERE cycle_id IN (SELECT id FROM old_rows);"
+        ),
+    },
+}
+
+
+def trigger_sql(table: str) -> str:
+    spec = TRIGGERS[table]
+    columns = tuple(c.strip() for c in spec["columns"].split(","))
+    key = spec["key"]
+    rows = spec["rows"]
+    deleted = spec.get("deleted_rows", rows)
+    changed = _changed(columns)
+    update = (
+        rows.format(rows="old_rows", t="o")
+        + f" JOIN new_rows n ON n.{key} = o.{key} WHERE {changed}"
+        + " UNION "
+        + rows.format(rows="new_rows", t="n")
+        + f" JOIN old_rows o ON o.{key} = n.{key} WHERE {changed}"
+    )
+    name = f"compliance_summary_on_{table}"
+    statements = [
+        f"""
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  staff_ids bigint[];
+  cycle_ids bigint[];
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    {_pairs_from(rows.format(rows="new_rows", t="n"))}
+  ELSIF TG_OP = 'DELETE' THEN
+    {_pairs_from(deleted.format(rows="old_rows", t="o"))}
+  ELSE
+    {_pairs_from(update)}
+  END IF;
+  PERFORM compliance_summary_refresh(staff_ids, cycle_ids);
+  IF TG_OP = 'DELETE' THEN
+    {spec.get("after_delete", "NULL;")}
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+"""
+    ]
+    for event, referencing in (
+        ("INSERT", "NEW TABLE AS new_rows"),
+        ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+        ("DELETE", "OLD TABLE AS old_rows"),
+    ):
+        trigger = f"{name}_{event.lower()}"
+        statements.append(f"DROP TRIGGER IF EXISTS {trigger} ON {table};")
+        statements.append(
+            f"CREATE TRIGGER {trigger} AFTER {event} ON {table} REFERENCING {referencing} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {name}();"
+        )
+    return "\n".join(statements)
+
+
+def time_zone_sql(name: str | None = None) -> str:
+    """The site's time zone (dates of timestamps are local dates), as the functions read it."""
+    zone = (name or settings.TIME_ZONE).replace("'", "''")
+    return (
+        "CREATE OR REPLACE FUNCTION compliance_summary_time_zone() RETURNS text "
+        f"LANGUAGE sql IMMUTABLE AS $$ SELECT '{zone}'::text $$;"
+    )
+
+
+def install_sql() -> list[str]:
+    return [time_zone_sql(), refresh_function_sql(), *(trigger_sql(t) for t in TRIGGERS)]
+
+
+def uninstall_sql() -> list[str]:
+    statements = []
+    for table in TRIGGERS:
+        name = f"compliance_summary_on_{table}"
+        for event in ("insert", "update", "delete"):
+            statements.append(f"DROP TRIGGER IF EXISTS {name}_{event} ON {table};")
+        statements.append(f"DROP FUNCTION IF EXISTS {name}();")
+    statements.append("DROP FUNCTION IF EXISTS compliance_summary_refresh(bigint[], bigint[]);")
+    statements.append("DROP FUNCTION IF EXISTS compliance_summary_time_zone();")
+    return statements
+
+
+def install() -> None:
+    """(Re)create the functions and triggers (migration, `check_compliance_summary --fix`)."""
+    if not available():
+        return
+    with connection.cursor() as cursor:
+        for statement in install_sql():
+            cursor.execute(statement)
+
+
+def rebuild() -> None:
+    """Empty the summary and recompute it for every staff member and cycle: one refresh."""
+    if not available():
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE compliance_stageledger, compliance_stagesummary, "
+            "compliance_entitysummary, compliance_ratingsummary"
+        )
+        cursor.execute(
+            "SELECT compliance_summary_refresh(array_agg(sm.user_id), array_agg(cy.id)) "
+            "FROM org_staffmember sm CROSS JOIN org_cycle cy"
+        )
+
+
+# --- reading it ------------------------------------------------------------------------------
+
+
+def _rows(scope: reports.Scope, **filters):
+    """The summary rows of the scope: per entity over every held entity (a few hundred rows),
+    per unit below (the drilled unit's subtree)."""
+    if scope.node is None:
+        rows = EntitySummary.objects.filter(
+            entity_id__in=[e.id for e in scope.entities], cycle_id=scope.cycle.pk, **filters
+        )
+    elif scope.node.kind == OrgUnit.Kind.ENTITY:
+        rows = StageSummary.objects.filter(
+            unit__entity_id=scope.node.id, cycle_id=scope.cycle.pk, **filters
+        )
+    else:
+        rows = StageSummary.objects.filter(
+            unit_id__in=scope.tree.subtree_ids(scope.node.id), cycle_id=scope.cycle.pk, **filters
+        )
+    if scope.category:
+        rows = rows.filter(category=scope.category)
+    return rows
+
+
+def grouped_counts(scope: reports.Scope, group: str) -> list[dict]:
+    """The rows `population(scope).values(group, "category", "gender").annotate(
+    **counters(...))` gives (`group`: "unit__entity_id" over every held entity, else
+    "unit_id"), read from the summary: one query over at most a few thousand rows."""
+    cycle = scope.cycle
+    # Aliased (a sum may not share its column's name), renamed back below.
+    names = ["total"]
+    for stage in reports.stages_of(cycle):
+        names += [f"{stage}_{figure}" for figure in ("done", "in_progress", "on_time")]
+    sums = {f"sum_{name}": Sum(name) for name in names}
+    sums["sum_workplan_overdue"] = Coalesce(
+        Sum(F("total") - F("workplan_done"), filter=Q(workplan_due__lt=scope.today)), 0
+    )
+    column = "entity_id" if scope.node is None else "unit_id"
+    if (group == "unit__entity_id") != (scope.node is None):
+        raise ValueError(f"No summary rows by {group} for this scope.")
+    rows = _rows(scope, total__gt=0)
+    return [
+        {
+            group: row[column],
+            "category": row["category"],
+            "gender": row["gender"],
+            **{name.removeprefix("sum_"): row[name] for name in sums},
+        }
+        for row in rows.values(column, "category", "gender").annotate(**sums).order_by()
+    ]
+
+
+def status_count(scope: reports.Scope, stage: str = "", status: str = "") -> int:
+    """How many people `people(scope, stage=..., status=...)` lists, from the summary."""
+    cycle, today = scope.cycle, scope.today
+    rows = _rows(scope)
+    if not (stage and status):
+        return int(rows.aggregate(n=Coalesce(Sum("total"), 0))["n"])
+    done, in_progress, on_time = (F(f"{stage}_{f}") for f in ("done", "in_progress", "on_time"))
+    if status == "overdue":
+        if stage == reports.WORKPLAN:
+            rows = rows.filter(workplan_due__lt=today)
+        elif today <= reports.stage_due(cycle, stage):
+            return 0
+        expression = F("total") - done
+    else:
+        expression = {
+            "not_started": F("total") - done - in_progress,
+            "in_progress": in_progress,
+            "done": done,
+            "on_time": on_time,
+            "late": done - on_time,
+        }[status]
+    return int(rows.aggregate(n=Coalesce(Sum(expression), 0))["n"])
+
+
+def rating_counts(scope: reports.Scope, level_ids: list[int]) -> list[tuple[int, int, int]]:
+    """(entity id, level id, completed evaluations) of these levels, every entity (the
+    ratings distribution compares with the whole organisation), of the scope's category."""
+    rows = RatingSummary.objects.filter(level_id__in=level_ids, n__gt=0)
+    if scope.category:
+        rows = rows.filter(category=scope.category)
+    return [
+        (entity_id, level_id, int(n))
+        for entity_id, level_id, n in rows.values("entity_id", "level_id")
+        .annotate(completed=Sum("n"))
+        .values_list("entity_id", "level_id", "completed")
+        .order_by()
+    ]
+
+
+# --- checking it against the base tables ------------------------------------------------------
+
+
+@dataclass
+class Difference:
+    where: str
+    key: tuple
+    summary: dict[str, int]
+    base: dict[str, int]
+
+    def __str__(self) -> str:
+        changed = {
+            name: (self.summary.get(name, 0), self.base.get(name, 0))
+            for name in sorted(set(self.summary) | set(self.base))
+            if self.summary.get(name, 0) != self.base.get(name, 0)
+        }
+        parts = ", ".join(f"{n}: summary {s}, base tables {b}" for n, (s, b) in changed.items())
+        return f"{self.where} {self.key}: {parts}"
+
+
+@dataclass
+class Comparison:
+    cycles: int = 0
+    keys: int = 0
+    differences: list[Difference] = field(default_factory=list)
+
+
+def _every_entity(cycle: Cycle, today: datetime.date) -> reports.Scope:
+    entities = [
+        reports.UnitRef(pk, code, name)
+        for pk, code, name in OrgUnit.objects.filter(kind=OrgUnit.Kind.ENTITY).values_list(
+            "pk", "code", "name"
+        )
+    ]
+    return reports.Scope(cycle, [cycle], entities, today=today)
+
+
+def _base_counts(scope: reports.Scope, group: str) -> dict[tuple, dict[str, int]]:
+    """The dashboard's aggregate over the base tables (what it computed before the summary
+    existed), per `group`, category and gender."""
+    return {
+        (row.pop(group), row.pop("category"), row.pop("gender")): row
+        for row in reports.population(scope)
+        .values(group, "category", "gender")
+        .annotate(**reports.counters(scope.cycle, scope.today))
+        .order_by()
+    }
+
+
+def _stored_units(scope: reports.Scope) -> dict[tuple, dict[str, int]]:
+    """StageSummary per unit, category and gender, over every unit."""
+    names = ["total", *SUMMARY_COUNTERS]
+    if not scope.cycle.midpoint_required:
+        names = [n for n in names if not n.startswith(reports.MIDPOINT)]
+    sums = {f"sum_{n}": Sum(n) for n in names}
+    sums["sum_workplan_overdue"] = Coalesce(
+        Sum(F("total") - F("workplan_done"), filter=Q(workplan_due__lt=scope.today)), 0
+    )
+    return {
+        (row.pop("unit_id"), row.pop("category"), row.pop("gender")): {
+            name.removeprefix("sum_"): value for name, value in row.items()
+        }
+        for row in StageSummary.objects.filter(cycle_id=scope.cycle.pk)
+        .values("unit_id", "category", "gender")
+        .annotate(**sums)
+        .order_by()
+    }
+
+
+def _compare(
+    where: str, stored: dict[tuple, dict[str, int]], base: dict[tuple, dict[str, int]]
+) -> tuple[int, list[Difference]]:
+    differences = []
+    keys = sorted(set(stored) | set(base), key=str)
+    for key in keys:
+        got = {k: v for k, v in stored.get(key, {}).items() if v}
+        expected = {k: v for k, v in base.get(key, {}).items() if v}
+        if got != expected:
+            differences.append(Difference(where, key, got, expected))
+    return len(keys), differences
+
+
+def _base_ratings() -> dict[tuple, dict[str, int]]:
+    return {
+        (level_id, entity_id, category): {"completed": n}
+        for level_id, entity_id, category, n in Appraisal.objects.filter(
+            state=Appraisal.State.COMPLETED, final_rating_id__isnull=False
+        )
+        .values("final_rating_id", "document__staff__unit__entity_id", "document__staff__category")
+        .annotate(n=Count("pk"))
+        .values_list(
+            "final_rating_id",
+            "document__staff__unit__entity_id",
+            "document__staff__category",
+            "n",
+        )
+        .order_by()
+    }
+
+
+def compare(today: datetime.date | None = None) -> Comparison:
+    """The summary against the aggregate over the base tables: every cycle per unit and per
+    entity (category, gender), and the ratings per level, entity and category; and no
+    negative sum anywhere."""
+    today = today or timezone.localdate()
+    result = Comparison()
+    if not available():
+        return result
+    for cycle in Cycle.objects.order_by("start"):
+        result.cycles += 1
+        scope = _every_entity(cycle, today)
+        for where, stored, base in (
+            (f"cycle {cycle.name}, unit", _stored_units(scope), _base_counts(scope, "unit_id")),
+            (
+                f"cycle {cycle.name}, entity",
+                {
+                    (row.pop("unit__entity_id"), row.pop("category"), row.pop("gender")): row
+                    for row in grouped_counts(scope, "unit__entity_id")
+                },
+                _base_counts(scope, "unit__entity_id"),
+            ),
+        ):
+            keys, differences = _compare(where, stored, base)
+            result.keys += keys
+            result.differences += differences
+    stored_ratings = {
+        (level_id, entity_id, category): {"completed": n}
+        for level_id, entity_id, category, n in RatingSummary.objects.values_list(
+            "level_id", "entity_id", "category", "n"
+        )
+    }
+    keys, differences = _compare(
+        "ratings (level, entity, category)", stored_ratings, _base_ratings()
+    )
+    result.keys += keys
+    result.differences += differences
+    below_zero = Q()
+    for name in COUNTERS:
+        below_zero |= Q(**{f"{name}__lt": 0})
+    for model in (StageSummary, EntitySummary):
+        negative = model.objects.filter(below_zero).count()
+        if negative:
+            result.differences.append(
+                Difference(model.__name__, ("below zero",), {"rows": negative}, {"rows": 0})
+            )
+    return result
