@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -12,9 +14,9 @@ from workplans.selectors import document_context, midpoint_of
 from .selectors import evaluation_context
 
 
-def render_document_pdf(document: WorkPlan) -> bytes:
+def render_document_pdf(document: WorkPlan, sections: Sequence[str] = ()) -> bytes:
     """Work plan, mid-point, evaluation and every signature with its hash (voided ones
-    marked)."""
+    marked); `sections`: what later stages add for the reader (`pmsystem.registry`)."""
     from weasyprint import HTML  # imported here: it needs Pango, only installed where used
 
     html = render_to_string(
@@ -23,6 +25,7 @@ def render_document_pdf(document: WorkPlan) -> bytes:
             "work_plan": document,
             "midpoint": midpoint_of(document),
             "generated_at": timezone.now(),
+            "sections": sections,
             **document_context(document),
             **evaluation_context(document),
         },

@@ -444,7 +444,10 @@ def pdf(request: HttpRequest, pk: int) -> HttpResponse:
     _require(actions, "download_pdf")
     from .pdf import render_document_pdf
 
-    response = HttpResponse(render_document_pdf(document), content_type="application/pdf")
+    sections = registry.pdf_sections(document, request.user, roles)
+    response = HttpResponse(
+        render_document_pdf(document, sections), content_type="application/pdf"
+    )
     filename = f"pmsystem-{document.cycle.name}-{document.staff.index_number}.pdf"
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response

@@ -83,6 +83,7 @@ ROLE_LABELS = {
     "hod": pgettext_lazy("reminder role", "HOD"),
     "hr": pgettext_lazy("reminder role", "HR focal point"),
     "panel": pgettext_lazy("reminder role", "panel member"),
+    "colleague": pgettext_lazy("reminder role", "colleague"),
 }
 
 

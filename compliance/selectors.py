@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from appraisals.selectors import evaluation_tasks, own_document, pip_tasks
-from feedback.selectors import upward_tasks
+from feedback.selectors import colleague_tasks, upward_tasks
 from org.models import Category, Cycle, DepartmentRole, OrgUnit, StaffMember, User
 from pmsystem.pending import Task
 from rebuttals.selectors import rebuttal_tasks
@@ -34,6 +34,7 @@ def my_tasks(user: User, cycle: Cycle | None) -> list[Task]:
         *pip_tasks(user),
         *rebuttal_tasks(user, cycle),
         *upward_tasks(user, cycle),
+        *colleague_tasks(user, cycle, own=own),
     ]
     return sorted(tasks, key=lambda t: (not t.overdue, t.due or datetime.date.max, t.label))
 

@@ -15,3 +15,6 @@ class FeedbackConfig(AppConfig):
         # The manager's evaluation (appraisals, built below this app) shows their upward
         # feedback to their FRO and SRO.
         registry.register_evaluation_section(selectors.evaluation_section)
+        # Colleague feedback: on the evaluation and in the PDF, for those who read it.
+        registry.register_evaluation_section(selectors.colleague_section)
+        registry.register_pdf_section(selectors.colleague_pdf_section)

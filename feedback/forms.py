@@ -3,8 +3,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from org.models import User
 from pmsystem.i18n import translated
 
 from .models import UpwardQuestion
@@ -42,3 +44,36 @@ class UpwardAnswerForm(forms.Form):
 
     def comments(self) -> dict[int, str]:
         return {q.pk: self.cleaned_data[f"c{q.pk}"] for q in self.questions}
+
+
+class ColleagueForm(forms.Form):
+    email = forms.EmailField(label=_("Email of the colleague or person served"))
+
+    def clean_email(self) -> User:
+        email = self.cleaned_data["email"].strip().lower()
+        try:
+            return User.objects.get(email=email, is_active=True)
+        except User.DoesNotExist as exc:
+            raise forms.ValidationError(
+                gettext("Nobody with the email %(email)s has an account.") % {"email": email}
+            ) from exc
+
+
+class ColleagueAnswerForm(forms.Form):
+    strengths = forms.CharField(
+        label=_("Strengths"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What they do well, as you have seen it."),
+    )
+    areas_to_develop = forms.CharField(
+        label=_("Areas to develop"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What would make their work even more useful to you or the team."),
+    )
+    examples = forms.CharField(
+        label=_("Examples (optional)"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(label=_("Why you decline"), widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,4 +1,5 @@
-"""Feedback beyond the reporting line (docs/rules.md section 9): anonymous upward feedback.
+"""Feedback beyond the reporting line (docs/rules.md section 9): anonymous upward feedback,
+and attributed colleague feedback on a performance document.
 
 Anonymity is a property of these tables, not of the pages (README, "Anonymous upward
 feedback"). Who has answered (`Participation`) and what was answered (`SealedBallot`,
@@ -33,6 +34,11 @@ def months_before(day: datetime.date, months: int) -> datetime.date:
     year, month = divmod(index, 12)
     month += 1
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def months_after(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` months later (the last day of that month when it is shorter)."""
+    return months_before(day, -months)
 
 
 class FeedbackSettings(models.Model):
@@ -80,6 +86,20 @@ class FeedbackSettings(models.Model):
     colleague_feedback_visible_to_staff = models.BooleanField(
         _("staff members read their colleagues' feedback"), default=True
     )
+    colleague_minimum = models.PositiveSmallIntegerField(
+        _("fewest colleagues asked for feedback"), default=3
+    )
+    colleague_maximum = models.PositiveSmallIntegerField(
+        _("most colleagues asked for feedback"), default=5
+    )
+    colleague_answer_days = models.PositiveSmallIntegerField(
+        _("days colleagues have to answer"), default=21
+    )
+    probation_midterm_months = models.PositiveSmallIntegerField(
+        _("probation mid-term (months after entry on duty)"),
+        default=6,
+        help_text=_("Staff on probation ask colleagues for feedback by this mid-term."),
+    )
 
     class Meta:
         verbose_name = _("feedback settings")
@@ -95,6 +115,12 @@ class FeedbackSettings(models.Model):
             models.CheckConstraint(
                 condition=Q(upward_opens_months_before__gte=F("upward_closes_months_before")),
                 name="feedbacksettings_window_months",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    colleague_minimum__gte=1, colleague_maximum__gte=F("colleague_minimum")
+                ),
+                name="feedbacksettings_colleague_bounds",
             ),
             models.CheckConstraint(
                 condition=Q(upward_opens_on__isnull=True)
@@ -114,6 +140,11 @@ class FeedbackSettings(models.Model):
         opens = self.upward_opens_on or months_before(due, self.upward_opens_months_before)
         closes = self.upward_closes_on or months_before(due, self.upward_closes_months_before)
         return opens, closes
+
+    def probation_midterm(self, staff: StaffMember) -> datetime.date:
+        """When a staff member on probation has their mid-term (N months after entry on
+        duty): their colleagues' feedback is due by then."""
+        return months_after(staff.entry_on_duty, self.probation_midterm_months)
 
 
 def settings_for(cycle: Cycle) -> FeedbackSettings:
@@ -314,3 +345,105 @@ class AnswerComment(models.Model):
 
     def __str__(self) -> str:
         return str(_("a comment"))
+
+
+# --- colleague feedback (attributed) ---------------------------------------------------------
+
+
+class ColleagueRound(models.Model):
+    """The colleagues asked for feedback on one performance document: proposed by the staff
+    member, confirmed by the FRO (`feedback.workflow.ROUND`); required of staff on probation
+    by their mid-term (docs/rules.md section 9)."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Being proposed by the staff member")
+        SUBMITTED = "submitted", _("Waiting for the FRO's confirmation")
+        CONFIRMED = "confirmed", _("Confirmed: the colleagues are asked")
+
+    document = models.OneToOneField(
+        "workplans.WorkPlan",
+        on_delete=models.CASCADE,
+        related_name="colleague_round",
+        verbose_name=_("performance document"),
+    )
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.DRAFT)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    due = models.DateField(_("answers due"), null=True, blank=True)
+    return_comment = models.TextField(_("FRO's comment on returning the list"), blank=True)
+
+    class Meta:
+        verbose_name = _("colleague feedback")
+        verbose_name_plural = _("colleague feedback")
+
+    def __str__(self) -> str:
+        return str(self.document)
+
+
+class ColleagueRequest(models.Model):
+    """One colleague (or person served) asked for feedback: they answer, signed with their
+    name and the SHA-256 of what they wrote, or decline with a reason."""
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        ASKED = "asked", _("Asked")
+        ANSWERED = "answered", _("Answered")
+        DECLINED = "declined", _("Declined")
+
+    round = models.ForeignKey(
+        ColleagueRound,
+        on_delete=models.CASCADE,
+        related_name="requests",
+        verbose_name=_("colleague feedback"),
+    )
+    colleague = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="colleague_requests",
+        verbose_name=_("colleague"),
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.PROPOSED
+    )
+    strengths = models.TextField(_("strengths"), blank=True)
+    areas_to_develop = models.TextField(_("areas to develop"), blank=True)
+    examples = models.TextField(_("examples"), blank=True)
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    content_hash = models.CharField(_("content hash"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["round", "pk"]
+        verbose_name = _("colleague feedback request")
+        verbose_name_plural = _("colleague feedback requests")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "colleague"], name="colleaguerequest_once")
+        ]
+        indexes = [models.Index(fields=["colleague", "state"])]
+
+    def __str__(self) -> str:
+        return str(self.colleague)
+
+    def signed_content(self) -> dict[str, object]:
+        """What the colleague signs: their answer, whose document it is on, and who they are."""
+        return {
+            "document": self.round.document_id,
+            "colleague": self.colleague_id,
+            "strengths": self.strengths,
+            "areas_to_develop": self.areas_to_develop,
+            "examples": self.examples,
+        }

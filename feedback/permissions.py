@@ -6,6 +6,9 @@
   today for the manager in the campaign's cycle).
 - An HR focal point of the entity (a current department role) launches and closes its
   campaign and reads participation and the entity's aggregates, never a manager's results.
+- Colleague feedback: the staff member proposes colleagues, the FRO confirms them (the
+  document's relations, `workplans.permissions.relations_for`); the FRO and SRO read the
+  answers, the staff member too when the cycle says so; each colleague sees their own request.
 Nothing is granted and stored: a line or role that changes changes access at once.
 """
 
@@ -17,10 +20,20 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-from org.models import DepartmentRole, OrgUnit, User
+from org.models import Cycle, DepartmentRole, OrgUnit, User
 from org.relations import current_department_roles, lines_in_effect
+from workplans.models import WorkPlan
+from workplans.permissions import relations_for
 
-from .models import Campaign, Participation, RatedManager, settings_for
+from .models import (
+    Campaign,
+    ColleagueRequest,
+    ColleagueRound,
+    Participation,
+    RatedManager,
+    settings_for,
+)
+from .workflow import ROUND
 
 S = Campaign.State
 
@@ -114,3 +127,52 @@ def answer_refusal(rated: RatedManager, user: User, today: datetime.date) -> str
             "changed: nothing links it to you any more."
         ) % {"name": name}
     return None
+
+
+# --- colleague feedback -----------------------------------------------------------------------
+
+# The document relations that take part in colleague feedback.
+COLLEAGUE_ROLES = frozenset({"staff", "fro", "sro"})
+
+
+def colleague_roles(user: User, document: WorkPlan) -> frozenset[str]:
+    """The user's relations to the document that count here: the staff member, the FRO and
+    SRO (own or acting) of the line in effect, after the conflict rule."""
+    return frozenset(relations_for(user, document)) & COLLEAGUE_ROLES
+
+
+def reads_colleague_answers(roles: frozenset[str], document: WorkPlan) -> bool:
+    """Rule (docs/rules.md section 9): the FRO and SRO read the answers; the staff member too
+    when the cycle says so (default yes)."""
+    if roles & {"fro", "sro"}:
+        return True
+    return "staff" in roles and settings_for(document.cycle).colleague_feedback_visible_to_staff
+
+
+def colleague_actions(round_: ColleagueRound, roles: frozenset[str]) -> frozenset[str]:
+    """What the holder of `roles` may do with the document's colleagues now: the workflow's
+    transitions, `edit_list` (add or remove names), `view`, `read_answers`."""
+    if not roles:
+        return frozenset()
+    actions = {"view"}
+    if reads_colleague_answers(roles, round_.document):
+        actions.add("read_answers")
+    closed = round_.document.cycle.status == Cycle.Status.CLOSED
+    R = ColleagueRound.State
+    if not closed and (
+        ("staff" in roles and round_.state == R.DRAFT)
+        or ("fro" in roles and round_.state in (R.SUBMITTED, R.CONFIRMED))
+    ):
+        actions.add("edit_list")
+    if round_.pk:
+        actions |= {t.name for t in ROUND.allowed(round_, roles)}
+    return frozenset(actions)
+
+
+def asked_of(user: User) -> QuerySet[ColleagueRequest]:
+    """The requests `user` was asked (or answered, or declined) as a colleague: one query."""
+    if not user.is_authenticated:
+        return ColleagueRequest.objects.none()
+    return ColleagueRequest.objects.filter(colleague_id=user.pk).exclude(
+        state=ColleagueRequest.State.PROPOSED
+    )

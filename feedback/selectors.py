@@ -11,7 +11,6 @@ import datetime
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Sum
@@ -24,21 +23,28 @@ from django.utils.translation import gettext
 from org.models import Cycle, OrgUnit, User
 from org.relations import lines_in_effect
 from pmsystem.pending import Task
+from workplans.models import WorkPlan
 
 from .models import (
     AnswerComment,
     AnswerCount,
     Campaign,
+    ColleagueRequest,
+    ColleagueRound,
     FeedbackSettings,
     Participation,
     RatedManager,
     UpwardQuestion,
     settings_for,
 )
-from .permissions import answerable, readable_results, visible_campaigns
-
-if TYPE_CHECKING:
-    from workplans.models import WorkPlan
+from .permissions import (
+    COLLEAGUE_ROLES,
+    answerable,
+    asked_of,
+    readable_results,
+    reads_colleague_answers,
+    visible_campaigns,
+)
 
 S = Campaign.State
 PAGE_SIZE = 50
@@ -405,3 +411,146 @@ def evaluation_section(document: WorkPlan, reader: User, roles: frozenset[str]) 
     return render_to_string(
         "feedback/_evaluation_section.html", {"rated": rated, "results": results_of(rated)}
     )
+
+
+# --- colleague feedback -----------------------------------------------------------------------
+
+
+def colleague_round(document: WorkPlan) -> ColleagueRound:
+    """The document's colleague round, or an unsaved draft when nobody was named yet."""
+    found = ColleagueRound.objects.filter(document_id=document.pk).first()
+    if found is None:
+        found = ColleagueRound(document=document)
+    found.document = document
+    return found
+
+
+def colleague_requests(round_: ColleagueRound) -> list[ColleagueRequest]:
+    if not round_.pk:
+        return []
+    return list(round_.requests.select_related("colleague__staff__unit", "proposed_by"))
+
+
+def answered_requests(document: WorkPlan) -> list[ColleagueRequest]:
+    """The document's answered (signed) and declined requests, for its readers (one query)."""
+    return list(
+        ColleagueRequest.objects.filter(
+            round__document_id=document.pk,
+            state__in=[ColleagueRequest.State.ANSWERED, ColleagueRequest.State.DECLINED],
+        )
+        .select_related("colleague")
+        .order_by("answered_at", "pk")
+    )
+
+
+def get_asked_request(user: User, pk: int) -> ColleagueRequest:
+    """A request asked of `user` (404 for anyone else, the document's readers included)."""
+    return get_object_or_404(
+        asked_of(user).select_related(
+            "round__document__staff__user", "round__document__cycle", "colleague"
+        ),
+        pk=pk,
+    )
+
+
+def asked_list(user: User) -> list[ColleagueRequest]:
+    """Every request asked of `user`, newest cycle first (one query)."""
+    return list(
+        asked_of(user)
+        .select_related("round__document__staff__user", "round__document__cycle", "round")
+        .order_by("-round__document__cycle__start", "state", "pk")
+    )
+
+
+def _probation_midterm(document: WorkPlan) -> datetime.date | None:
+    """The mid-term date of a staff member on probation, when it falls in the cycle."""
+    staff = document.staff
+    if not staff.on_probation:
+        return None
+    midterm = settings_for(document.cycle).probation_midterm(staff)
+    return midterm if document.cycle.start <= midterm <= document.cycle.end else None
+
+
+def colleague_tasks(user: User, cycle: Cycle | None, own: WorkPlan | None = None) -> list[Task]:
+    """My tasks: requests to answer as a colleague, lists to confirm as FRO, and the list a
+    staff member on probation has to propose before their mid-term (three queries)."""
+    if cycle is None or not user.is_authenticated:
+        return []
+    R = ColleagueRound.State
+    tasks = [
+        Task(
+            gettext("Give feedback on the work of %(name)s")
+            % {"name": r.round.document.staff.user},
+            "feedback:colleague-request",
+            (r.pk,),
+            r.round.due,
+            gettext("Colleague"),
+        )
+        for r in asked_of(user)
+        .filter(state=ColleagueRequest.State.ASKED, round__document__cycle_id=cycle.pk)
+        .select_related("round__document__staff__user")
+    ]
+    officer = lines_in_effect().filter(cycle_id=cycle.pk, fro_id=user.pk).values("staff_id")
+    for round_ in ColleagueRound.objects.filter(
+        state=R.SUBMITTED, document__cycle_id=cycle.pk, document__staff_id__in=officer
+    ).select_related("document__staff__user"):
+        tasks.append(
+            Task(
+                gettext("Confirm the colleagues asked for feedback on %(name)s")
+                % {"name": round_.document.staff.user},
+                "feedback:colleagues",
+                (round_.document_id,),
+                _confirmation_due(round_),
+                gettext("FRO"),
+            )
+        )
+    if own is not None and own.cycle_id == cycle.pk:
+        midterm = _probation_midterm(own)
+        state = (
+            ColleagueRound.objects.filter(document_id=own.pk)
+            .values_list("state", flat=True)
+            .first()
+        )
+        if midterm is not None and state in (None, R.DRAFT):
+            tasks.append(
+                Task(
+                    gettext("Name colleagues to give feedback for your probation mid-term"),
+                    "feedback:colleagues",
+                    (own.pk,),
+                    midterm,
+                    gettext("Staff member"),
+                )
+            )
+    return tasks
+
+
+# The FRO confirms a list within a week of receiving it.
+CONFIRMATION_DAYS = 7
+
+
+def _confirmation_due(round_: ColleagueRound) -> datetime.date | None:
+    if round_.submitted_at is None:
+        return None
+    return timezone.localdate(round_.submitted_at) + datetime.timedelta(days=CONFIRMATION_DAYS)
+
+
+def colleague_section(
+    document: WorkPlan, reader: User, roles: frozenset[str], *, pdf: bool = False
+) -> str:
+    """The signed colleague feedback on the evaluation page (and in the PDF), for those who
+    read it: the FRO and SRO, and the staff member when the cycle says so."""
+    if not reads_colleague_answers(roles & COLLEAGUE_ROLES, document):
+        return ""
+    requests = answered_requests(document)
+    if pdf:
+        requests = [r for r in requests if r.state == ColleagueRequest.State.ANSWERED]
+    if not requests:
+        return ""
+    return render_to_string(
+        "feedback/_colleague_answers.html",
+        {"requests": requests, "work_plan": document, "pdf": pdf},
+    )
+
+
+def colleague_pdf_section(document: WorkPlan, reader: User, roles: frozenset[str]) -> str:
+    return colleague_section(document, reader, roles, pdf=True)

@@ -1,4 +1,5 @@
-"""Writes for feedback: the cycle's settings and questionnaire, campaigns, answers, counting.
+"""Writes for feedback: the cycle's settings and questionnaire, campaigns, answers, counting;
+colleague feedback on a document (the list, its confirmation, answers and refusals).
 
 Anonymous upward feedback (docs/rules.md section 9; README, "Anonymous upward feedback"): an
 answer is written as a sealed ballot of its group and a `Participation` row of its author,
@@ -17,16 +18,25 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from org.models import Cycle, OrgUnit, User
+from org.relations import line_in_effect
 from pmsystem.errors import ApplicationError
+from pmsystem.i18n import phrase
+from pmsystem.notifications import notify
+from pmsystem.signatures import content_hash
+from workplans.locks import lock_document
+from workplans.models import WorkPlan
+from workplans.permissions import role_holders
 
 from . import defaults
 from .models import (
     AnswerComment,
     AnswerCount,
     Campaign,
+    ColleagueRequest,
+    ColleagueRound,
     FeedbackSettings,
     Participation,
     RatedManager,
@@ -34,10 +44,10 @@ from .models import (
     UpwardQuestion,
     settings_for,
 )
-from .permissions import answer_refusal, campaign_roles
+from .permissions import answer_refusal, campaign_roles, colleague_actions, colleague_roles
 from .sealing import seal, unseal
 from .selectors import responsible_chiefs
-from .workflow import CAMPAIGN, launch_refusal
+from .workflow import CAMPAIGN, REQUEST, ROUND, launch_refusal
 
 S = Campaign.State
 COMMENT_MAX_LENGTH = 2000
@@ -263,3 +273,231 @@ def _count(
     AnswerComment.objects.bulk_create(comments)
     rated.counted += len(ballots)
     rated.save(update_fields=["counted"])
+
+
+# --- colleague feedback (attributed) ----------------------------------------------------------
+
+
+def _locked_round(document: WorkPlan) -> ColleagueRound:
+    """The document's colleague round under a row lock (created as a draft the first time),
+    the document locked first as every service of a document does."""
+    document = lock_document(document)
+    ColleagueRound.objects.get_or_create(document=document)
+    round_ = ColleagueRound.objects.select_for_update().get(document=document)
+    round_.document = document
+    return round_
+
+
+def _require(round_: ColleagueRound, roles: frozenset[str], action: str, refusal: str) -> None:
+    if action not in colleague_actions(round_, roles):
+        raise ApplicationError(refusal)
+
+
+@transaction.atomic
+def add_colleague(*, document: WorkPlan, actor: User, colleague: User) -> ColleagueRequest:
+    """Name a colleague (or a person served, inside or outside the entity) to give feedback.
+
+    Rule (docs/rules.md section 9): the staff member proposes while the list is theirs, the
+    FRO adds while confirming it or, once confirmed, to replace someone who declined (asked
+    at once); at most the cycle's maximum who have not declined; never someone who holds a
+    role on the document (`workplans.conflicts`)."""
+    round_ = _locked_round(document)
+    roles = colleague_roles(actor, round_.document)
+    _require(round_, roles, "edit_list", gettext("You may not change this list of colleagues now."))
+    if not colleague.is_active:
+        raise ApplicationError(gettext("%(name)s's account is not active.") % {"name": colleague})
+    held = role_holders(round_.document).get(colleague.pk)
+    if held:
+        raise ApplicationError(
+            gettext(
+                "%(name)s already holds a role on this document: colleagues give feedback "
+                "from outside the reporting line."
+            )
+            % {"name": colleague}
+        )
+    settings = settings_for(round_.document.cycle)
+    active = round_.requests.exclude(state=ColleagueRequest.State.DECLINED)
+    if active.filter(colleague=colleague).exists():
+        raise ApplicationError(gettext("%(name)s is already on the list.") % {"name": colleague})
+    if active.count() >= settings.colleague_maximum:
+        raise ApplicationError(
+            gettext("At most %(count)s colleagues are asked.")
+            % {"count": settings.colleague_maximum}
+        )
+    confirmed = round_.state == ColleagueRound.State.CONFIRMED
+    request, _ = ColleagueRequest.objects.update_or_create(
+        round=round_,
+        colleague=colleague,
+        defaults={
+            "proposed_by": actor,
+            "state": ColleagueRequest.State.ASKED if confirmed else ColleagueRequest.State.PROPOSED,
+            "decline_reason": "",
+        },
+    )
+    if confirmed:
+        _ask([request], round_)
+    return request
+
+
+@transaction.atomic
+def remove_colleague(*, request: ColleagueRequest, actor: User) -> None:
+    """Take a name off the list before the colleagues are asked."""
+    round_ = _locked_round(request.round.document)
+    roles = colleague_roles(actor, round_.document)
+    _require(round_, roles, "edit_list", gettext("You may not change this list of colleagues now."))
+    if request.state != ColleagueRequest.State.PROPOSED:
+        raise ApplicationError(
+            gettext("%(name)s has been asked already.") % {"name": request.colleague}
+        )
+    request.delete()
+
+
+@transaction.atomic
+def submit_colleagues(*, document: WorkPlan, actor: User) -> ColleagueRound:
+    """The staff member sends their list to the FRO (3 to 5 names, cycle settings)."""
+    round_ = _locked_round(document)
+    ROUND.apply(round_, "submit", colleague_roles(actor, round_.document))
+    round_.submitted_at = timezone.now()
+    round_.return_comment = ""
+    round_.save(update_fields=["state", "submitted_at", "return_comment"])
+    line = line_in_effect(round_.document.staff_id, round_.document.cycle_id)
+    notify(
+        users=[line.fro.user if line else None],
+        subject=phrase(
+            gettext_noop("Colleagues to confirm for %(name)s's feedback"),
+            name=round_.document.staff.user,
+        ),
+        body=phrase(
+            gettext_noop(
+                "%(name)s proposed the colleagues who will give feedback on their work: "
+                "confirm the list, change it or return it."
+            ),
+            name=round_.document.staff.user,
+        ),
+    )
+    return round_
+
+
+@transaction.atomic
+def return_colleagues(*, document: WorkPlan, actor: User, comment: str) -> ColleagueRound:
+    """The FRO returns the list to the staff member, saying why."""
+    comment = comment.strip()
+    if not comment:
+        raise ApplicationError(gettext("Say why the list goes back to the staff member."))
+    round_ = _locked_round(document)
+    ROUND.apply(round_, "return", colleague_roles(actor, round_.document))
+    round_.return_comment = comment
+    round_.save(update_fields=["state", "return_comment"])
+    notify(
+        users=[round_.document.staff.user],
+        subject=phrase(gettext_noop("Your FRO returned your list of colleagues")),
+        body=phrase(
+            gettext_noop("%(fro)s returned the list: %(comment)s"), fro=actor, comment=comment
+        ),
+    )
+    return round_
+
+
+@transaction.atomic
+def confirm_colleagues(*, document: WorkPlan, actor: User) -> ColleagueRound:
+    """The FRO confirms the list: each colleague is asked, with a due date the cycle's
+    answer days away."""
+    round_ = _locked_round(document)
+    ROUND.apply(round_, "confirm", colleague_roles(actor, round_.document))
+    settings = settings_for(round_.document.cycle)
+    round_.confirmed_by = actor
+    round_.confirmed_at = timezone.now()
+    round_.due = timezone.localdate() + datetime.timedelta(days=settings.colleague_answer_days)
+    round_.save(update_fields=["state", "confirmed_by", "confirmed_at", "due"])
+    proposed = list(round_.requests.filter(state=ColleagueRequest.State.PROPOSED))
+    for request in proposed:
+        request.state = ColleagueRequest.State.ASKED
+    ColleagueRequest.objects.bulk_update(proposed, ["state"])
+    _ask(proposed, round_)
+    return round_
+
+
+def _ask(requests: Sequence[ColleagueRequest], round_: ColleagueRound) -> None:
+    for request in requests:
+        notify(
+            users=[request.colleague],
+            subject=phrase(
+                gettext_noop("Your feedback on %(name)s's work is asked"),
+                name=round_.document.staff.user,
+            ),
+            body=phrase(
+                gettext_noop(
+                    "%(name)s and their FRO ask for your feedback on %(name)s's work "
+                    "(strengths, areas to develop, examples) by %(date)s. You may decline."
+                ),
+                name=round_.document.staff.user,
+                date=round_.due,
+            ),
+        )
+
+
+def _locked_request(request: ColleagueRequest) -> ColleagueRequest:
+    _locked_round(request.round.document)
+    return (
+        ColleagueRequest.objects.select_for_update()
+        .select_related("round__document__cycle", "round__document__staff__user")
+        .get(pk=request.pk)
+    )
+
+
+def _request_roles(request: ColleagueRequest, actor: User) -> frozenset[str]:
+    return frozenset({"colleague"}) if request.colleague_id == actor.pk else frozenset()
+
+
+@transaction.atomic
+def answer_colleague_request(
+    *,
+    request: ColleagueRequest,
+    actor: User,
+    strengths: str,
+    areas_to_develop: str,
+    examples: str = "",
+) -> ColleagueRequest:
+    """The colleague answers: strengths and areas to develop (required), examples; signed
+    with their name, the time and the SHA-256 of what they wrote."""
+    request = _locked_request(request)
+    REQUEST.check(request, "answer", _request_roles(request, actor))
+    request.strengths, request.areas_to_develop = strengths.strip(), areas_to_develop.strip()
+    request.examples = examples.strip()
+    if not (request.strengths and request.areas_to_develop):
+        raise ApplicationError(gettext("Write the strengths and the areas to develop."))
+    REQUEST.apply(request, "answer", _request_roles(request, actor))
+    request.answered_at = timezone.now()
+    request.content_hash = content_hash(request.signed_content())
+    request.save()
+    return request
+
+
+@transaction.atomic
+def decline_colleague_request(
+    *, request: ColleagueRequest, actor: User, reason: str
+) -> ColleagueRequest:
+    """The colleague declines, with a reason the staff member and FRO read (the FRO may ask
+    someone else)."""
+    request = _locked_request(request)
+    REQUEST.check(request, "decline", _request_roles(request, actor))
+    if not reason.strip():
+        raise ApplicationError(gettext("Say why you decline."))
+    REQUEST.apply(request, "decline", _request_roles(request, actor))
+    request.decline_reason = reason.strip()
+    request.answered_at = timezone.now()
+    request.save(update_fields=["state", "decline_reason", "answered_at"])
+    line = line_in_effect(request.round.document.staff_id, request.round.document.cycle_id)
+    notify(
+        users=[line.fro.user if line else None],
+        subject=phrase(
+            gettext_noop("%(colleague)s declined to give feedback on %(name)s"),
+            colleague=actor,
+            name=request.round.document.staff.user,
+        ),
+        body=phrase(
+            gettext_noop("Their reason: %(reason)s. You may ask someone else."),
+            reason=request.decline_reason,
+        ),
+    )
+    return request

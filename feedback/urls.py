@@ -13,4 +13,6 @@ urlpatterns = [
     path("campaigns/<id:pk>/close/", views.campaign_close, name="campaign-close"),
     path("campaigns/<id:pk>/export.<slug:fmt>", views.campaign_export, name="campaign-export"),
     path("entities/<id:entity_id>/launch/", views.campaign_launch, name="campaign-launch"),
+    path("documents/<id:pk>/colleagues/", views.colleagues, name="colleagues"),
+    path("requests/<id:pk>/", views.colleague_request, name="colleague-request"),
 ]

@@ -15,20 +15,30 @@ from django.views.decorators.http import require_POST
 from org.selectors import current_cycle
 from pmsystem.errors import ApplicationError
 from pmsystem.exports import Table, csv_response, xlsx_response
+from pmsystem.http import id_param
 from pmsystem.i18n import translated
 from pmsystem.security import log_event
+from workplans.models import WorkPlan
+from workplans.selectors import get_visible_work_plan
 
 from . import selectors, services
-from .forms import UpwardAnswerForm
-from .models import UpwardQuestion, settings_for
-from .permissions import answer_refusal, campaign_entities, campaign_roles
-from .workflow import CAMPAIGN
+from .forms import ColleagueAnswerForm, ColleagueForm, DeclineForm, UpwardAnswerForm
+from .models import ColleagueRequest, UpwardQuestion, settings_for
+from .permissions import (
+    answer_refusal,
+    campaign_entities,
+    campaign_roles,
+    colleague_actions,
+    colleague_roles,
+)
+from .workflow import CAMPAIGN, REQUEST
 
 EXPORT_FORMATS = ("csv", "xlsx")
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Feedback: what the user may give, the results they may read, and (HR) the campaigns."""
+    """Feedback: what the user may give, the results they may read, the colleague feedback
+    asked of them, and (HR) the campaigns."""
     cycle = current_cycle()
     return render(
         request,
@@ -38,6 +48,12 @@ def home(request: HttpRequest) -> HttpResponse:
             "to_answer": selectors.to_answer(request.user, cycle=cycle) if cycle else [],
             "results": selectors.results_list(request.user),
             "runs_campaigns": campaign_entities(request.user).exists(),
+            "asked": selectors.asked_list(request.user),
+            "own_document": WorkPlan.objects.filter(staff_id=request.user.pk, cycle=cycle)
+            .only("pk")
+            .first()
+            if cycle
+            else None,
         },
     )
 
@@ -224,3 +240,125 @@ def campaign_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     response, rows = xlsx_response([participation, aggregates], filename=filename)
     log_event("export", user=request.user.pk, view="upward_feedback", format=fmt, rows=rows)
     return response
+
+
+# --- colleague feedback -----------------------------------------------------------------------
+
+
+def colleagues(request: HttpRequest, pk: int) -> HttpResponse:
+    """The colleagues asked for feedback on a document: the staff member proposes, the FRO
+    confirms; the FRO and SRO (and the staff member, per the cycle) read the answers."""
+    document = get_visible_work_plan(request.user, pk)
+    roles = colleague_roles(request.user, document)
+    round_ = selectors.colleague_round(document)
+    actions = colleague_actions(round_, roles)
+    if "view" not in actions:
+        raise PermissionDenied(gettext("Colleague feedback is for the staff member, FRO and SRO."))
+    if request.method == "POST":
+        _colleague_action(request, document)
+        return redirect("feedback:colleagues", document.pk)
+    settings = settings_for(document.cycle)
+    requests = selectors.colleague_requests(round_)
+    shown = (ColleagueRequest.State.ANSWERED, ColleagueRequest.State.DECLINED)
+    return render(
+        request,
+        "feedback/colleagues.html",
+        {
+            "work_plan": document,
+            "roles": roles,
+            "round": round_,
+            "actions": actions,
+            "requests": requests,
+            "answered": [r for r in requests if r.state in shown]
+            if "read_answers" in actions
+            else [],
+            "settings": settings,
+            "midterm": settings.probation_midterm(document.staff)
+            if document.staff.on_probation
+            else None,
+            "add_form": ColleagueForm(),
+        },
+    )
+
+
+def _colleague_action(request: HttpRequest, document: WorkPlan) -> None:
+    action = request.POST.get("action", "")
+    done = {
+        "add": gettext("Colleague added to the list."),
+        "remove": gettext("Colleague taken off the list."),
+        "submit": gettext("List sent to your FRO for confirmation."),
+        "return": gettext("List returned to the staff member."),
+        "confirm": gettext("List confirmed: each colleague is asked for feedback."),
+    }
+    if action not in done:
+        raise Http404("Unknown action.")
+    try:
+        if action == "add":
+            form = ColleagueForm(request.POST)
+            if not form.is_valid():
+                for error in form.errors.get("email", []):
+                    messages.error(request, error)
+                return
+            services.add_colleague(
+                document=document, actor=request.user, colleague=form.cleaned_data["email"]
+            )
+        elif action == "remove":
+            asked = get_object_or_404(
+                ColleagueRequest, pk=id_param(request.POST, "request"), round__document=document
+            )
+            services.remove_colleague(request=asked, actor=request.user)
+        elif action == "submit":
+            services.submit_colleagues(document=document, actor=request.user)
+        elif action == "return":
+            services.return_colleagues(
+                document=document, actor=request.user, comment=request.POST.get("comment", "")
+            )
+        else:
+            services.confirm_colleagues(document=document, actor=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done[action])
+
+
+def colleague_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """A request asked of the user as a colleague: answer, or decline with a reason; 404 for
+    anyone else."""
+    asked = selectors.get_asked_request(request.user, pk)
+    form = ColleagueAnswerForm()
+    decline_form = DeclineForm()
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "decline":
+                decline_form = DeclineForm(request.POST)
+                if decline_form.is_valid():
+                    services.decline_colleague_request(
+                        request=asked,
+                        actor=request.user,
+                        reason=decline_form.cleaned_data["reason"],
+                    )
+                    messages.success(request, gettext("You declined; the FRO has been told."))
+                    return redirect("feedback:home")
+            else:
+                form = ColleagueAnswerForm(request.POST)
+                if form.is_valid():
+                    services.answer_colleague_request(
+                        request=asked, actor=request.user, **form.cleaned_data
+                    )
+                    messages.success(
+                        request, gettext("Thank you: your feedback is signed and sent.")
+                    )
+                    return redirect("feedback:home")
+        except ApplicationError as error:
+            messages.error(request, error.message)
+    return render(
+        request,
+        "feedback/colleague_request.html",
+        {
+            "asked": asked,
+            "work_plan": asked.round.document,
+            "form": form,
+            "decline_form": decline_form,
+            "refusal": REQUEST.refusal(asked, "answer", frozenset({"colleague"})),
+        },
+    )

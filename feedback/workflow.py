@@ -1,8 +1,13 @@
-"""The upward-feedback campaign: every state and transition, declared once.
+"""Feedback's documents: every state and transition, declared once.
 
-Roles: `hr` (an HR focal point of the campaign's entity today) and `system` (the daily task
-that closes campaigns whose window has passed). Answering is not a transition of the
-campaign: it is each supervisee's own act, with its rule in `feedback.permissions`.
+The upward-feedback campaign (`CAMPAIGN`). Roles: `hr` (an HR focal point of the campaign's
+entity today) and `system` (the daily task that closes campaigns whose window has passed).
+Answering is not a transition of the campaign: it is each supervisee's own act, with its
+rule in `feedback.permissions`.
+
+Colleague feedback (`ROUND`, `REQUEST`): the staff member proposes the list and sends it, the
+FRO returns or confirms it (roles: the document relations of
+`workplans.permissions.relations_for`); each colleague (`colleague`) answers or declines.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from org.models import Cycle
 from pmsystem.workflow import Transition, Workflow
 
-from .models import Campaign, settings_for
+from .models import Campaign, ColleagueRequest, ColleagueRound, settings_for
 
 S = Campaign.State
 
@@ -75,6 +80,105 @@ CAMPAIGN = Workflow(
             guard=close_refusal,
             action=_("close this campaign"),
             past=pgettext_lazy("campaign", "closed"),
+        ),
+    ],
+)
+
+
+# --- colleague feedback -----------------------------------------------------------------------
+
+R = ColleagueRound.State
+Q = ColleagueRequest.State
+
+
+def _cycle_closed(round_: ColleagueRound) -> str | None:
+    if round_.document.cycle.status == Cycle.Status.CLOSED:
+        return gettext("The cycle %(cycle)s is closed: it is read-only.") % {
+            "cycle": round_.document.cycle.name
+        }
+    return None
+
+
+def colleague_count_refusal(round_: ColleagueRound) -> str | None:
+    """Rule (docs/rules.md section 9): three to five colleagues (cycle settings), counting
+    those who have not declined."""
+    settings = settings_for(round_.document.cycle)
+    count = round_.requests.exclude(state=Q.DECLINED).count()
+    if not settings.colleague_minimum <= count <= settings.colleague_maximum:
+        return gettext("Name from %(minimum)s to %(maximum)s colleagues (now %(count)s).") % {
+            "minimum": settings.colleague_minimum,
+            "maximum": settings.colleague_maximum,
+            "count": count,
+        }
+    return None
+
+
+ROUND = Workflow(
+    document="colleague feedback",
+    state_field="state",
+    states=dict(R.choices),
+    too_early=_("This list of colleagues is %(state)s: it cannot be %(past)s yet."),
+    too_late=_("This list of colleagues is %(state)s: it can no longer be %(past)s."),
+    closed=_cycle_closed,
+    transitions=[
+        Transition(
+            "submit",
+            _("Send to the FRO"),
+            (R.DRAFT,),
+            R.SUBMITTED,
+            frozenset({"staff"}),
+            guard=colleague_count_refusal,
+            action=_("send this list of colleagues to the FRO"),
+            past=pgettext_lazy("colleague list", "sent"),
+        ),
+        Transition(
+            "return",
+            _("Return to the staff member"),
+            (R.SUBMITTED,),
+            R.DRAFT,
+            frozenset({"fro"}),
+            action=_("return this list of colleagues"),
+            past=pgettext_lazy("colleague list", "returned"),
+        ),
+        Transition(
+            "confirm",
+            _("Confirm and ask the colleagues"),
+            (R.SUBMITTED,),
+            R.CONFIRMED,
+            frozenset({"fro"}),
+            guard=colleague_count_refusal,
+            action=_("confirm this list of colleagues"),
+            past=pgettext_lazy("colleague list", "confirmed"),
+        ),
+    ],
+)
+
+REQUEST = Workflow(
+    document="colleague request",
+    state_field="state",
+    states=dict(Q.choices),
+    too_early=_("This request is %(state)s: it cannot be %(past)s yet."),
+    too_late=_("This request is %(state)s: it can no longer be %(past)s."),
+    closed=lambda request: _cycle_closed(request.round),
+    transitions=[
+        Transition(
+            "answer",
+            _("Give feedback"),
+            (Q.ASKED,),
+            Q.ANSWERED,
+            frozenset({"colleague"}),
+            signs=True,
+            action=_("answer this request"),
+            past=pgettext_lazy("colleague request", "answered"),
+        ),
+        Transition(
+            "decline",
+            _("Decline"),
+            (Q.ASKED,),
+            Q.DECLINED,
+            frozenset({"colleague"}),
+            action=_("decline this request"),
+            past=pgettext_lazy("colleague request", "declined"),
         ),
     ],
 )

@@ -11,6 +11,8 @@ calls in its `AppConfig.ready` (no import-by-name loops, no signals):
   section of HTML (empty for none) that a later stage shows on the evaluation page to this
   reader, given their relations to the document (the feedback app: a manager's upward
   feedback, for their FRO and SRO).
+- `register_pdf_section(function)`: the same for the document's PDF (`function(document,
+  reader, roles) -> str`: HTML for the PDF of the reader who downloads it).
 - `register_team_extra(function)`: `function(document ids) -> {document id: dict}` adds what a
   later stage shows on each row of My team (the appraisals app: the open PIP), in a fixed
   number of queries whatever the team's size.
@@ -38,6 +40,7 @@ TeamExtra = Callable[[Collection[int]], dict[int, dict[str, Any]]]
 _pending: list[ModuleType] = []
 _evaluation_extras: list[EvaluationExtra] = []
 _evaluation_sections: list[EvaluationSection] = []
+_pdf_sections: list[EvaluationSection] = []
 _team_extras: list[TeamExtra] = []
 _draft_forms: dict[str, DraftForm] = {}
 
@@ -74,6 +77,16 @@ def evaluation_sections(document: WorkPlan, reader: User, roles: frozenset[str])
     return [
         html for function in _evaluation_sections if (html := function(document, reader, roles))
     ]
+
+
+def register_pdf_section(function: EvaluationSection) -> None:
+    if function not in _pdf_sections:
+        _pdf_sections.append(function)
+
+
+def pdf_sections(document: WorkPlan, reader: User, roles: frozenset[str]) -> list[str]:
+    """The later stages' sections of the PDF of `document` downloaded by `reader`."""
+    return [html for function in _pdf_sections if (html := function(document, reader, roles))]
 
 
 def register_team_extra(function: TeamExtra) -> None:

@@ -58,8 +58,11 @@ def test_the_sweep_reminds_once_per_milestone_and_stops_when_answered(
         m.user.pk for m in team.members
     )
     assert set(rows.values_list("kind", flat=True)) == {"before-7"}
-    sent = [m for m in mail.outbox if str(team.manager.user) in m.subject]
-    assert len(sent) == 5 and "Upward feedback on your FRO" in sent[0].subject
+    # One email each (the day's reminders come together), naming the manager and the stage.
+    sent = [
+        m for m in mail.outbox if f"Upward feedback on your FRO — {team.manager.user}" in m.body
+    ]
+    assert sorted(m.to[0] for m in sent) == sorted(m.user.email for m in team.members)
     # The same day again: nothing new.
     with django_capture_on_commit_callbacks(execute=True):
         sweep(closes - D(7))

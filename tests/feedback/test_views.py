@@ -133,9 +133,9 @@ def test_feedback_pages_run_a_fixed_number_of_queries(
     campaign = campaign_of(first)
     rated = RatedManager.objects.get(manager=first.manager)
     pages = [
-        (first.members[0].user, reverse("feedback:home"), 8),
+        (first.members[0].user, reverse("feedback:home"), 10),
         (first.members[0].user, reverse("feedback:upward-answer", args=[rated.pk]), 8),
-        (first.boss.user, reverse("feedback:home"), 8),
+        (first.boss.user, reverse("feedback:home"), 10),
         (first.boss.user, reverse("feedback:upward-results", args=[rated.pk]), 8),
         (first.hr, reverse("feedback:campaigns"), 8),
         (first.hr, reverse("feedback:campaign", args=[campaign.pk]), 14),

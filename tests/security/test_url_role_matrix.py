@@ -347,6 +347,24 @@ TABLE = {
         note="the window is still open: not yet"),
     "feedback:campaign-export": GET(          "404   404  404  404  404  200  404   404  404",
         kwargs=lambda w: {"pk": w.things["campaign"].pk, "fmt": "csv"}),
+    "feedback:colleagues": [
+        GET(                                  "200   200  200  no   no   no   404   404  404",
+            doc="draft", note="section 9: the staff member, FRO and SRO; the additional "
+            "supervisor, HOD and HR see the document, not its colleague feedback"),
+        POST(                                 "no    done no   no   no   no   404   404  404",
+            doc="draft", data=lambda w: {"action": "add", "email": w.things["new_colleague"].email},
+            note="confirmed list: the FRO asks someone more (a replacement), the staff member "
+            "no longer changes it"),
+    ],
+    "feedback:colleague-request": [
+        GET(                                  "404   404  404  404  404  404  404   404  200",
+            doc="draft", kwargs=lambda w: {"pk": w.things["colleague_request"].pk},
+            note="the colleague asked (the other column) and nobody else"),
+        POST(                                 "404   404  404  404  404  404  404   404  done",
+            doc="draft", kwargs=lambda w: {"pk": w.things["colleague_request"].pk},
+            data=lambda w: {"action": "answer", "strengths": "Precise.",
+                            "areas_to_develop": "Share drafts earlier."}),
+    ],
     # --- compliance ---
     "compliance:dashboard": GET(              "no    no   no   no   200  200  no    no   no"),
     "compliance:people": GET(                 "no    no   no   no   200  200  no    no   no"),

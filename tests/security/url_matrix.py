@@ -361,9 +361,9 @@ def _build_feedback(world: World, fro: StaffMember, sro: StaffMember, office: Or
     """Upward feedback launched in the entity, its window open: the FRO is a rated manager
     (FRO of at least five staff, the "staff" column one of them), whose own FRO is the
     world's SRO; a manager of the office became a responsible chief after the launch (HR's
-    "Add new managers" rates them)."""
+    "Add new managers" rates them); colleague feedback confirmed on the draft."""
     from feedback import services as feedback_services
-    from feedback.models import Campaign, RatedManager, UpwardQuestion
+    from feedback.models import Campaign, ColleagueRequest, RatedManager, UpwardQuestion
 
     cycle, today = world.cycle, datetime.date.today()
     team = ReportingLine.objects.filter(cycle=cycle, fro=fro, effective_to__isnull=True).count()
@@ -389,6 +389,17 @@ def _build_feedback(world: World, fro: StaffMember, sro: StaffMember, office: Or
     world.things["questions"] = list(
         UpwardQuestion.objects.filter(cycle=cycle).values_list("pk", flat=True)
     )
+    # Colleague feedback on the draft, confirmed: "any other user" is one of the colleagues
+    # asked (from another entity, as a colleague may be).
+    draft = world.docs["draft"]
+    for colleague in (world.people["other"], UserFactory(), UserFactory()):
+        feedback_services.add_colleague(document=draft, actor=draft.staff.user, colleague=colleague)
+    feedback_services.submit_colleagues(document=draft, actor=draft.staff.user)
+    feedback_services.confirm_colleagues(document=draft, actor=fro.user)
+    world.things["colleague_request"] = ColleagueRequest.objects.get(
+        round__document=draft, colleague=world.people["other"]
+    )
+    world.things["new_colleague"] = UserFactory()
 
 
 def _build_cases(world: World, line: dict, member, add) -> None:
