@@ -1,14 +1,20 @@
 """Demo feedback for `manage.py seed_demo`: an open upward-feedback campaign in the demo
 logins' entity, launched by its HR focal point, its window open around today.
 
-- The demo FRO is rated: ten of their staff answered (two groups of five counted, comments
-  shown); the demo staff member has not, and finds the questionnaire in My tasks. The demo
+- The demo FRO is rated: up to ten of their staff answered (counted in groups of five; with
+  ten, comments are shown); the demo staff member has not, and finds the questionnaire in My
+  tasks. The demo
   SRO is the FRO's own FRO and reads the results, also on the FRO's evaluation.
 - The demo additional supervisor (FRO of a smaller team) has three answers of the five
   needed: "Not enough answers to keep them anonymous".
 - A third manager, whom the demo SRO is FRO of, has six answers (five counted): the SRO
   finds them on that manager's evaluation, and HR gets the entity's totals (two managers'
   results).
+
+Colleague feedback, around the demo FRO's team: the demo staff member's list in draft (two
+names: a third to add, then send), a probationer's list (the team's latest arrival) sent to
+the demo FRO to confirm, and a confirmed list with two signed answers, one refusal and the
+demo staff representative still to answer.
 
 Called by `manage.py seed_demo` after the other demos; idempotent (nothing is added once a
 campaign exists). Answers go through the real services, so they are sealed and counted as
@@ -23,11 +29,12 @@ from django.utils import timezone
 
 from demo.organisation import DEMO_LOGINS
 from feedback import services
-from feedback.models import Campaign, RatedManager, UpwardQuestion
+from feedback.models import Campaign, ColleagueRequest, RatedManager, UpwardQuestion
 from org.models import Cycle, DepartmentRole, StaffMember, User
 from org.relations import lines_in_effect
 from pmsystem.stages import Stage
 from workplans.models import WorkPlan
+from workplans.permissions import role_holders
 
 # Where the evaluation page shows its content to the FRO and SRO.
 EVALUATION_STAGES = (Stage.SRO_REVIEW, Stage.ACKNOWLEDGEMENT, Stage.COMPLETED)
@@ -98,7 +105,95 @@ def seed_documents() -> int:
     if others:
         third = _shown_on_an_evaluation(others, cycle, logins.get(DEMO_LOGINS["sro"]))
         given += _answer(rated[third], _supervisees(third, cycle, demo_people)[:6], rng)
-    return given
+    return given + _seed_colleagues(cycle, logins, demo_people)
+
+
+ANSWERS = [
+    (
+        "Turns requests around within the day and explains the figures behind them.",
+        "Could bring partners in earlier when a deadline moves.",
+        "The mid-year budget revision: she walked our team through each change.",
+    ),
+    (
+        "Reliable, careful with details, always shares the final version with everyone.",
+        "Meetings with our office could have a written agenda.",
+        "",
+    ),
+]
+
+
+def _seed_colleagues(cycle: Cycle, logins: dict[str, int], demo_people: set[int]) -> int:
+    """The colleague lists described above; returns the number of requests made."""
+    staff = logins.get(DEMO_LOGINS["staff"])
+    fro = logins.get(DEMO_LOGINS["fro"])
+    if staff is None or fro is None:
+        return 0
+    documents = {
+        d.staff_id: d
+        for d in WorkPlan.objects.filter(
+            cycle=cycle,
+            staff_id__in=[staff] + [s.pk for s in _supervisees(fro, cycle, demo_people)],
+        ).select_related("staff__user", "staff__unit", "cycle")
+    }
+    own = documents.pop(staff, None)
+    others = [documents[pk] for pk in sorted(documents)]
+    if own is None or len(others) < 2:
+        return 0
+    fro_user = User.objects.get(pk=fro)
+    entity_id = own.staff.unit.entity_id
+    used = set(demo_people)
+
+    def pool(count: int, document: WorkPlan) -> list[User]:
+        """Colleagues of the entity holding no role on `document`, each asked once here."""
+        holders = set(role_holders(document)) | used
+        found = list(
+            User.objects.filter(staff__unit__entity_id=entity_id, is_active=True)
+            .exclude(pk__in=holders)
+            .order_by("pk")[:count]
+        )
+        used.update(u.pk for u in found)
+        return found
+
+    made = 0
+    for colleague in pool(2, own):
+        services.add_colleague(document=own, actor=own.staff.user, colleague=colleague)
+        made += 1
+    # On probation, the team's latest arrival: their list waits for the FRO.
+    probationer = max(others, key=lambda d: (d.staff.entry_on_duty, d.staff_id))
+    others.remove(probationer)
+    StaffMember.objects.filter(pk=probationer.staff_id).update(on_probation=True)
+    probationer.staff.on_probation = True
+    for colleague in pool(3, probationer):
+        services.add_colleague(
+            document=probationer, actor=probationer.staff.user, colleague=colleague
+        )
+        made += 1
+    services.submit_colleagues(document=probationer, actor=probationer.staff.user)
+    # A confirmed list: two answers, one refusal, the staff representative still to answer.
+    answered = others[0]
+    representative = User.objects.filter(pk=logins.get(DEMO_LOGINS["staff_representative"]))
+    people = pool(3, answered) + [u for u in representative if u.pk not in role_holders(answered)]
+    for colleague in people:
+        services.add_colleague(document=answered, actor=answered.staff.user, colleague=colleague)
+        made += 1
+    services.submit_colleagues(document=answered, actor=answered.staff.user)
+    services.confirm_colleagues(document=answered, actor=fro_user)
+    requests = list(ColleagueRequest.objects.filter(round__document=answered).order_by("pk"))
+    for request, (strengths, areas, examples) in zip(requests, ANSWERS, strict=False):
+        services.answer_colleague_request(
+            request=request,
+            actor=request.colleague,
+            strengths=strengths,
+            areas_to_develop=areas,
+            examples=examples,
+        )
+    if len(requests) > 3:
+        services.decline_colleague_request(
+            request=requests[2],
+            actor=requests[2].colleague,
+            reason="I joined the section after the work this cycle covers.",
+        )
+    return made
 
 
 def _shown_on_an_evaluation(candidates: list[int], cycle: Cycle, sro: int | None) -> int:

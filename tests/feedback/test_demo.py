@@ -1,6 +1,7 @@
 """The demo organisation has an open upward-feedback campaign: the demo FRO's results shown
 (comments too), the demo additional supervisor's below the minimum, a task for the demo
-staff member, and results on an evaluation the demo SRO reads."""
+staff member, and results on an evaluation the demo SRO reads; colleague feedback at each
+step."""
 
 import pytest
 from django.core.management import call_command
@@ -8,7 +9,13 @@ from django.urls import reverse
 
 from compliance.selectors import my_tasks
 from demo.organisation import DEMO_LOGINS
-from feedback.models import Campaign, Participation, RatedManager
+from feedback.models import (
+    Campaign,
+    ColleagueRequest,
+    ColleagueRound,
+    Participation,
+    RatedManager,
+)
 from feedback.selectors import entity_results, results_of
 from org.models import User
 from org.selectors import current_cycle
@@ -23,7 +30,7 @@ def test_demo_upward_feedback(client):
     campaign = Campaign.objects.get()
     assert campaign.state == Campaign.State.OPEN and campaign.launched_by == login["hr_focal_point"]
     fro = results_of(RatedManager.objects.get(manager_id=login["fro"].pk))
-    assert fro.visible and fro.comments_shown
+    assert fro.visible
     below = results_of(RatedManager.objects.get(manager_id=login["additional_supervisor"].pk))
     assert (below.visible, below.answered) == (False, 3)
     assert entity_results(campaign).visible
@@ -35,6 +42,17 @@ def test_demo_upward_feedback(client):
     client.force_login(login["sro"])
     page = client.get(reverse("appraisals:evaluation", args=[document.pk])).content.decode()
     assert f"Upward feedback on {shown.manager.user}" in page
-    answers = Participation.objects.count()
+    # Colleague feedback at each step, one list a probationer's, one request for a demo login.
+    rounds = {r.state: r for r in ColleagueRound.objects.select_related("document__staff")}
+    assert set(rounds) == {"draft", "submitted", "confirmed"}
+    assert rounds["submitted"].document.staff.on_probation
+    assert rounds["draft"].document.staff.user == login["staff"]
+    states = sorted(rounds["confirmed"].requests.values_list("state", flat=True))
+    assert states == ["answered", "answered", "asked", "declined"]
+    labels = [t.label for t in my_tasks(login["staff_representative"], current_cycle())]
+    assert any(label.startswith("Give feedback on the work of") for label in labels)
+    labels = [t.label for t in my_tasks(login["fro"], current_cycle())]
+    assert any(label.startswith("Confirm the colleagues") for label in labels)
+    counts = (Participation.objects.count(), ColleagueRequest.objects.count())
     call_command("seed_demo", staff=300, password="demo-pass-2026")
-    assert Participation.objects.count() == answers
+    assert (Participation.objects.count(), ColleagueRequest.objects.count()) == counts
