@@ -341,9 +341,13 @@ def work_plan_tasks(
 
 def _own_tasks(plan: WorkPlan | None, staff: StaffMember, cycle: Cycle) -> list[Task]:
     """The staff member's own next step; its due date extended by HR where it was
-    (`org.deadlines`: annotated on the document, asked in one query when there is none)."""
+    (`org.deadlines`: annotated on the document, or on the staff profile when there is none,
+    else asked in one query)."""
     if plan is None:
-        due = deadlines.due_for(cycle, staff, "work_plan")
+        if hasattr(staff, "work_plan_extended"):  # annotated by the caller (My tasks)
+            due = deadlines.row_due(staff, "work_plan", cycle.workplan_due_for(staff))
+        else:
+            due = deadlines.due_for(cycle, staff, "work_plan")
         return [
             Task(
                 gettext("Create your work plan"), "workplans:mine", (), due, gettext("Staff member")
