@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from appraisals.selectors import evaluation_tasks, own_document, pip_tasks
 from feedback.selectors import colleague_tasks, upward_tasks
+from org import deadlines
 from org.models import Category, Cycle, DepartmentRole, OrgUnit, StaffMember, User
 from pmsystem.pending import Task
 from rebuttals.selectors import rebuttal_tasks
@@ -27,7 +28,14 @@ def my_tasks(user: User, cycle: Cycle | None) -> list[Task]:
     own = staff = None
     if cycle is not None and user.is_authenticated:
         own = own_document(user, cycle)
-        staff = own.staff if own else StaffMember.objects.filter(pk=user.pk).first()
+        # Without a document yet, the profile carries the staff member's extended due dates.
+        staff = (
+            own.staff
+            if own
+            else deadlines.with_extensions(
+                StaffMember.objects.filter(pk=user.pk), cycle=cycle.pk, staff="pk"
+            ).first()
+        )
     tasks = [
         *work_plan_tasks(user, cycle, staff=staff, own=own),
         *evaluation_tasks(user, cycle, own=own),
