@@ -78,16 +78,18 @@ def due_for(cycle: Cycle, staff: StaffMember, deadline: str) -> datetime.date:
 
 
 def with_extensions(
-    queryset: QuerySet[M], *, cycle: str = "cycle_id", staff: str = "staff_id"
+    queryset: QuerySet[M], *, cycle: str | int = "cycle_id", staff: str = "staff_id"
 ) -> QuerySet[M]:
     """`queryset` (rows with a cycle and a staff member: documents, lines) annotated with each
     deadline's latest extension as `<deadline>_extended` (None without one), by subqueries
-    in the same statement: lists of documents learn their due dates without a query more."""
+    in the same statement: lists of documents learn their due dates without a query more.
+    `cycle`: the rows' cycle field, or one cycle's id (staff profiles)."""
+    in_cycle = OuterRef(cycle) if isinstance(cycle, str) else cycle
     annotated: QuerySet[M] = queryset.annotate(
         **{
             f"{deadline}_extended": Subquery(
                 DeadlineExtension.objects.filter(
-                    cycle_id=OuterRef(cycle),
+                    cycle_id=in_cycle,
                     staff_id=OuterRef(staff),
                     deadline=deadline,
                     change__undone_at__isnull=True,

@@ -9,6 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from appraisals.pending import pending_actions as evaluation_pending
+from compliance.selectors import my_tasks
 from org import bulk, deadlines
 from org.models import BulkChange, Cycle, DepartmentRole, OrgUnit, ReportingLine, StaffMember
 from org.services import change_reporting_line
@@ -347,6 +348,8 @@ def test_an_extension_moves_reminders_and_my_tasks_for_those_it_names_only():
     assert {dues[p.pk] for p in world.staff} == {due}
     assert dues[outsider.pk] == cycle.workplan_due
     (task,) = work_plan_tasks(world.staff[0].user, cycle)
+    assert task.due == due
+    (task,) = [t for t in my_tasks(world.staff[1].user, cycle) if t.url_name == "workplans:mine"]
     assert task.due == due
     (task,) = work_plan_tasks(outsider.user, cycle)
     assert task.due == cycle.workplan_due
