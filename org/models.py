@@ -728,6 +728,9 @@ class BulkChangeRow(models.Model):
         verbose_name = _("bulk change row")
         verbose_name_plural = _("bulk change rows")
 
+    def __str__(self) -> str:
+        return f"{self.change_id}: {self.staff_id}"
+
 
 class DeadlineExtension(models.Model):
     """A staff member's later due date for one of the cycle's deadlines, given by HR with a
@@ -756,3 +759,6 @@ class DeadlineExtension(models.Model):
         verbose_name = _("deadline extension")
         verbose_name_plural = _("deadline extensions")
         indexes = [models.Index(fields=["cycle", "staff", "deadline"])]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id}: {self.deadline} {self.due.isoformat()}"
