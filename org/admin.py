@@ -4,10 +4,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from pmsystem.admin import service_checked_form
+from pmsystem.admin import ReadOnlyAdmin, service_checked_form
 
 from . import services
 from .models import (
+    BulkChange,
     Cycle,
     Delegation,
     DepartmentRole,
@@ -180,3 +181,13 @@ class DelegationAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.save_delegation(delegation=obj)
+
+
+@admin.register(BulkChange)
+class BulkChangeAdmin(ReadOnlyAdmin):
+    """HR's bulk changes are made and undone on their pages (`org.bulk`); here, the record."""
+
+    list_display = ["created_at", "kind", "entity", "cycle", "count", "actor", "undone_at"]
+    list_filter = ["kind", "cycle"]
+    list_select_related = ["entity", "cycle", "actor"]
+    date_hierarchy = "created_at"
