@@ -16,6 +16,10 @@ names: a third to add, then send), a probationer's list (the team's latest arriv
 the demo FRO to confirm, and a confirmed list with two signed answers, one refusal and the
 demo staff representative still to answer.
 
+Recognition: the demo staff member received two notes (one attached to their document, so it
+shows on their evaluation and in its PDF) and one from the demo FRO, sent today, which the FRO
+may still withdraw; a dozen more across the entity give HR its counts per unit.
+
 Called by `manage.py seed_demo` after the other demos; idempotent (nothing is added once a
 campaign exists). Answers go through the real services, so they are sealed and counted as
 any other."""
@@ -33,7 +37,7 @@ from feedback.models import Campaign, ColleagueRequest, RatedManager, UpwardQues
 from org.models import Cycle, DepartmentRole, StaffMember, User
 from org.relations import lines_in_effect
 from pmsystem.stages import Stage
-from workplans.models import WorkPlan
+from workplans.models import Competency, WorkPlan
 from workplans.permissions import role_holders
 
 # Where the evaluation page shows its content to the FRO and SRO.
@@ -105,7 +109,11 @@ def seed_documents() -> int:
     if others:
         third = _shown_on_an_evaluation(others, cycle, logins.get(DEMO_LOGINS["sro"]))
         given += _answer(rated[third], _supervisees(third, cycle, demo_people)[:6], rng)
-    return given + _seed_colleagues(cycle, logins, demo_people)
+    return (
+        given
+        + _seed_colleagues(cycle, logins, demo_people)
+        + _seed_recognition(cycle, logins, role.entity_id)
+    )
 
 
 ANSWERS = [
@@ -210,3 +218,63 @@ def _shown_on_an_evaluation(candidates: list[int], cycle: Cycle, sro: int | None
         ).values_list("staff_id", flat=True)
     )
     return min(evaluated or supervised or candidates)
+
+
+NOTES = [
+    "Stayed late to reconcile the accounts with us before the audit.",
+    "Shared the template that saved our team a week of work.",
+    "Calm and clear with a difficult client; the meeting ended with a plan.",
+    "Trained two newcomers on the reporting tool without being asked.",
+]
+
+
+def _seed_recognition(cycle: Cycle, logins: dict[str, int], entity_id: int) -> int:
+    """The recognition notes described above; returns how many were sent."""
+    staff = StaffMember.objects.filter(pk=logins.get(DEMO_LOGINS["staff"])).first()
+    fro = User.objects.filter(pk=logins.get(DEMO_LOGINS["fro"])).first()
+    if staff is None or fro is None:
+        return 0
+    values = list(Competency.objects.filter(framework=cycle.competency_framework))
+    people = list(
+        StaffMember.objects.filter(unit__entity_id=entity_id, is_active=True)
+        .exclude(pk__in=logins.values())
+        .select_related("user")
+        .order_by("pk")[:24]
+    )
+    if len(people) < 4 or not values:
+        return 0
+    sent = []
+    for index, sender in enumerate(people[:2]):
+        sent.append(
+            services.send_recognition(
+                cycle=cycle,
+                actor=sender.user,
+                recipient=staff,
+                competency_id=values[index].pk,
+                text=NOTES[index],
+            )
+        )
+    if WorkPlan.objects.filter(staff=staff, cycle=cycle).exists():
+        services.attach_note(note=sent[0], actor=staff.user)
+    services.send_recognition(
+        cycle=cycle,
+        actor=fro,
+        recipient=staff,
+        competency_id=values[-1].pk,
+        text="Your summary of the mid-year figures was the clearest the section has had.",
+    )
+    # Across the entity, for HR's counts per unit.
+    for index in range(12):
+        sender = people[(2 + index) % len(people)]
+        recipient = people[(index * 7 + 3) % len(people)]
+        if sender.pk == recipient.pk:
+            continue
+        services.send_recognition(
+            cycle=cycle,
+            actor=sender.user,
+            recipient=recipient,
+            competency_id=values[index % len(values)].pk,
+            text=NOTES[index % len(NOTES)],
+        )
+        sent.append(recipient)
+    return len(sent) + 1

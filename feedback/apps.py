@@ -18,3 +18,6 @@ class FeedbackConfig(AppConfig):
         # Colleague feedback: on the evaluation and in the PDF, for those who read it.
         registry.register_evaluation_section(selectors.colleague_section)
         registry.register_pdf_section(selectors.colleague_pdf_section)
+        # Recognition notes the staff member attached to their document.
+        registry.register_evaluation_section(selectors.recognition_section)
+        registry.register_pdf_section(selectors.recognition_section)

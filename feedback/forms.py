@@ -6,8 +6,9 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from org.models import User
+from org.models import StaffMember, User
 from pmsystem.i18n import translated
+from workplans.models import Competency
 
 from .models import UpwardQuestion
 from .services import COMMENT_MAX_LENGTH
@@ -77,3 +78,26 @@ class ColleagueAnswerForm(forms.Form):
 
 class DeclineForm(forms.Form):
     reason = forms.CharField(label=_("Why you decline"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RecognitionForm(forms.Form):
+    """A note to a colleague: who (their email), which value or competency, a short text."""
+
+    email = forms.EmailField(label=_("Email of the colleague"))
+    competency = forms.TypedChoiceField(label=_("Value or competency"), coerce=int)
+    text = forms.CharField(
+        label=_("Your note"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, competencies: Sequence[Competency], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["competency"].choices = [(c.pk, translated(c.name)) for c in competencies]
+
+    def clean_email(self) -> StaffMember:
+        email = self.cleaned_data["email"].strip().lower()
+        found = StaffMember.objects.filter(user__email=email).select_related("user").first()
+        if found is None:
+            raise forms.ValidationError(
+                gettext("Nobody with the email %(email)s is a staff member.") % {"email": email}
+            )
+        return found

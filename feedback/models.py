@@ -447,3 +447,70 @@ class ColleagueRequest(models.Model):
             "areas_to_develop": self.areas_to_develop,
             "examples": self.examples,
         }
+
+
+# --- recognition ------------------------------------------------------------------------------
+
+
+class RecognitionNote(models.Model):
+    """A note of recognition from anyone to a colleague, tied to a value or competency of the
+    cycle's catalogue (`feedback.workflow.NOTE`): the recipient and their FRO read it, the
+    recipient may attach it to their document (evaluation and PDF), its author may withdraw it
+    within a day."""
+
+    class State(models.TextChoices):
+        SENT = "sent", _("Sent")
+        ATTACHED = "attached", _("Attached to the document")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.CASCADE, related_name="recognition_notes", verbose_name=_("cycle")
+    )
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="recognition_sent",
+        verbose_name=_("from"),
+    )
+    recipient = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        related_name="recognition_received",
+        verbose_name=_("to"),
+    )
+    competency = models.ForeignKey(
+        "workplans.Competency",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("value or competency"),
+    )
+    text = models.CharField(_("note"), max_length=500)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.SENT)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    document = models.ForeignKey(
+        "workplans.WorkPlan",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="recognition_notes",
+        verbose_name=_("attached to"),
+    )
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        verbose_name = _("recognition note")
+        verbose_name_plural = _("recognition notes")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(sender=F("recipient")), name="recognitionnote_not_to_self"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="attached", document__isnull=False) | ~Q(state="attached"),
+                name="recognitionnote_attached_has_document",
+            ),
+        ]
+        indexes = [models.Index(fields=["recipient", "cycle"]), models.Index(fields=["sender"])]
+
+    def __str__(self) -> str:
+        return f"{self.sender} → {self.recipient}"

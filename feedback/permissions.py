@@ -9,6 +9,8 @@
 - Colleague feedback: the staff member proposes colleagues, the FRO confirms them (the
   document's relations, `workplans.permissions.relations_for`); the FRO and SRO read the
   answers, the staff member too when the cycle says so; each colleague sees their own request.
+- Recognition: the author and the recipient read a note, and the recipient's FRO (the line in
+  effect in the note's cycle); HR focal points see counts per entity and unit, never notes.
 Nothing is granted and stored: a line or role that changes changes access at once.
 """
 
@@ -31,6 +33,7 @@ from .models import (
     ColleagueRound,
     Participation,
     RatedManager,
+    RecognitionNote,
     settings_for,
 )
 from .workflow import ROUND
@@ -176,3 +179,43 @@ def asked_of(user: User) -> QuerySet[ColleagueRequest]:
     return ColleagueRequest.objects.filter(colleague_id=user.pk).exclude(
         state=ColleagueRequest.State.PROPOSED
     )
+
+
+# --- recognition ------------------------------------------------------------------------------
+
+
+def _team_of(user: User) -> QuerySet:
+    """The staff `user` is FRO of in a line in effect today (a subquery of staff ids)."""
+    return lines_in_effect().filter(fro_id=user.pk).values("staff_id")
+
+
+def visible_notes(user: User) -> QuerySet[RecognitionNote]:
+    """The notes `user` reads: those they sent, and (unless withdrawn) those they received and
+    those to the staff they are FRO of in the note's cycle. One query."""
+    if not user.is_authenticated:
+        return RecognitionNote.objects.none()
+    as_fro = Q(recipient_id__in=_team_of(user)) & Exists(
+        lines_in_effect().filter(
+            fro_id=user.pk, staff_id=OuterRef("recipient_id"), cycle_id=OuterRef("cycle_id")
+        )
+    )
+    received = Q(recipient_id=user.pk) | as_fro
+    return RecognitionNote.objects.filter(
+        Q(sender_id=user.pk) | (received & ~Q(state=RecognitionNote.State.WITHDRAWN))
+    )
+
+
+def note_roles(user: User, note: RecognitionNote) -> frozenset[str]:
+    """`sender`, `recipient` (the workflow's roles) and `fro` (reads the note)."""
+    roles = set()
+    if note.sender_id == user.pk:
+        roles.add("sender")
+    if note.recipient_id == user.pk:
+        roles.add("recipient")
+    if (
+        lines_in_effect()
+        .filter(fro_id=user.pk, staff_id=note.recipient_id, cycle_id=note.cycle_id)
+        .exists()
+    ):
+        roles.add("fro")
+    return frozenset(roles)

@@ -2,7 +2,8 @@
 
 Upward feedback is read only as aggregates (`results_of`, `entity_results`): the mean, the
 distribution and the number of answers per question, from the counters; nothing is shown
-below the minimum, comments only above it and in random order.
+below the minimum, comments only above it and in random order. Recognition notes are read by
+their author, their recipient and the recipient's FRO; HR reads counts per entity and unit.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from .models import (
     FeedbackSettings,
     Participation,
     RatedManager,
+    RecognitionNote,
     UpwardQuestion,
     settings_for,
 )
@@ -44,6 +46,7 @@ from .permissions import (
     readable_results,
     reads_colleague_answers,
     visible_campaigns,
+    visible_notes,
 )
 
 S = Campaign.State
@@ -554,3 +557,83 @@ def colleague_section(
 
 def colleague_pdf_section(document: WorkPlan, reader: User, roles: frozenset[str]) -> str:
     return colleague_section(document, reader, roles, pdf=True)
+
+
+# --- recognition ------------------------------------------------------------------------------
+
+
+def _notes(queryset: QuerySet[RecognitionNote]) -> QuerySet[RecognitionNote]:
+    return queryset.select_related("sender", "recipient__user", "competency", "cycle")
+
+
+@dataclass
+class RecognitionLists:
+    received: list[RecognitionNote]
+    sent: list[RecognitionNote]
+    team: list[RecognitionNote]
+
+
+def recognition_lists(user: User, cycle: Cycle | None) -> RecognitionLists:
+    """The notes `user` received, sent, and those to the staff they are FRO of, in `cycle`
+    (one query)."""
+    if cycle is None:
+        return RecognitionLists([], [], [])
+    notes = list(_notes(visible_notes(user).filter(cycle_id=cycle.pk)))
+    return RecognitionLists(
+        received=[n for n in notes if n.recipient_id == user.pk],
+        sent=[n for n in notes if n.sender_id == user.pk],
+        team=[n for n in notes if user.pk not in (n.recipient_id, n.sender_id)],
+    )
+
+
+def get_visible_note(user: User, pk: int) -> RecognitionNote:
+    return get_object_or_404(_notes(visible_notes(user)), pk=pk)
+
+
+@dataclass
+class RecognitionCount:
+    unit: OrgUnit
+    notes: int
+
+
+def recognition_counts(
+    entities: Iterable[OrgUnit], cycle: Cycle | None
+) -> list[tuple[OrgUnit, int, list[RecognitionCount]]]:
+    """Per entity, how many notes its staff received in the cycle (withdrawn ones left out),
+    in all and per unit: never per person (two queries)."""
+    entities = list(entities)
+    if cycle is None or not entities:
+        return [(entity, 0, []) for entity in entities]
+    counts = dict(
+        RecognitionNote.objects.filter(cycle_id=cycle.pk, recipient__unit__entity__in=entities)
+        .exclude(state=RecognitionNote.State.WITHDRAWN)
+        .order_by()
+        .values("recipient__unit_id")
+        .annotate(n=Count("pk"))
+        .values_list("recipient__unit_id", "n")
+    )
+    units = OrgUnit.objects.filter(pk__in=list(counts)).order_by("code")
+    by_entity: dict[int, list[RecognitionCount]] = {}
+    for unit in units:
+        by_entity.setdefault(unit.entity_id or unit.pk, []).append(
+            RecognitionCount(unit, counts[unit.pk])
+        )
+    return [
+        (entity, sum(c.notes for c in by_entity.get(entity.pk, [])), by_entity.get(entity.pk, []))
+        for entity in entities
+    ]
+
+
+def recognition_section(document: WorkPlan, reader: User, roles: frozenset[str]) -> str:
+    """The notes the staff member attached to their document, on the evaluation page and in
+    the PDF, for the document's readers."""
+    notes = list(
+        _notes(
+            RecognitionNote.objects.filter(
+                document_id=document.pk, state=RecognitionNote.State.ATTACHED
+            )
+        ).order_by("sent_at", "pk")
+    )
+    if not notes:
+        return ""
+    return render_to_string("feedback/_recognition_attached.html", {"notes": notes})

@@ -1,5 +1,6 @@
 """Writes for feedback: the cycle's settings and questionnaire, campaigns, answers, counting;
-colleague feedback on a document (the list, its confirmation, answers and refusals).
+colleague feedback on a document (the list, its confirmation, answers and refusals);
+recognition notes (sent, attached to the recipient's document, withdrawn).
 
 Anonymous upward feedback (docs/rules.md section 9; README, "Anonymous upward feedback"): an
 answer is written as a sealed ballot of its group and a `Participation` row of its author,
@@ -20,14 +21,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
-from org.models import Cycle, OrgUnit, User
+from org.models import Cycle, OrgUnit, StaffMember, User
 from org.relations import line_in_effect
 from pmsystem.errors import ApplicationError
 from pmsystem.i18n import phrase
 from pmsystem.notifications import notify
 from pmsystem.signatures import content_hash
 from workplans.locks import lock_document
-from workplans.models import WorkPlan
+from workplans.models import Competency, WorkPlan
 from workplans.permissions import role_holders
 
 from . import defaults
@@ -40,14 +41,21 @@ from .models import (
     FeedbackSettings,
     Participation,
     RatedManager,
+    RecognitionNote,
     SealedBallot,
     UpwardQuestion,
     settings_for,
 )
-from .permissions import answer_refusal, campaign_roles, colleague_actions, colleague_roles
+from .permissions import (
+    answer_refusal,
+    campaign_roles,
+    colleague_actions,
+    colleague_roles,
+    note_roles,
+)
 from .sealing import seal, unseal
 from .selectors import responsible_chiefs
-from .workflow import CAMPAIGN, REQUEST, ROUND, launch_refusal
+from .workflow import CAMPAIGN, NOTE, REQUEST, ROUND, launch_refusal
 
 S = Campaign.State
 COMMENT_MAX_LENGTH = 2000
@@ -501,3 +509,84 @@ def decline_colleague_request(
         ),
     )
     return request
+
+
+# --- recognition ------------------------------------------------------------------------------
+
+NOTE_MAX_LENGTH = 500
+
+
+@transaction.atomic
+def send_recognition(
+    *, cycle: Cycle, actor: User, recipient: StaffMember, competency_id: int, text: str
+) -> RecognitionNote:
+    """Anyone sends a colleague a note of recognition tied to a value or competency of the
+    cycle's catalogue (docs/rules.md section 9); the recipient is told by email."""
+    if cycle.status != Cycle.Status.OPEN:
+        raise ApplicationError(gettext("Recognition notes are sent in an open cycle."))
+    if recipient.pk == actor.pk:
+        raise ApplicationError(gettext("A note of recognition goes to someone else."))
+    if not (recipient.is_active and recipient.user.is_active):
+        raise ApplicationError(
+            gettext("%(name)s is not an active staff member.") % {"name": recipient}
+        )
+    competency = Competency.objects.filter(
+        pk=competency_id, framework=cycle.competency_framework
+    ).first()
+    if competency is None:
+        raise ApplicationError(gettext("Choose a value or competency of the cycle's catalogue."))
+    text = text.strip()
+    if not text or len(text) > NOTE_MAX_LENGTH:
+        raise ApplicationError(
+            gettext("Write a short note (at most %(count)s characters).")
+            % {"count": NOTE_MAX_LENGTH}
+        )
+    note = RecognitionNote.objects.create(
+        cycle=cycle, sender=actor, recipient=recipient, competency=competency, text=text
+    )
+    notify(
+        users=[recipient.user],
+        subject=phrase(gettext_noop("%(name)s recognised your work"), name=actor),
+        body=phrase(
+            gettext_noop("%(name)s sent you a note of recognition (%(competency)s): %(text)s"),
+            name=actor,
+            competency=phrase(competency.name),
+            text=text,
+        ),
+    )
+    return note
+
+
+def _locked_note(note: RecognitionNote) -> RecognitionNote:
+    return RecognitionNote.objects.select_for_update().select_related("cycle").get(pk=note.pk)
+
+
+@transaction.atomic
+def attach_note(*, note: RecognitionNote, actor: User) -> RecognitionNote:
+    """The recipient attaches a note to their document of the note's cycle: it shows on the
+    evaluation and in the PDF."""
+    note = _locked_note(note)
+    NOTE.apply(note, "attach", note_roles(actor, note))
+    note.document = WorkPlan.objects.get(staff_id=note.recipient_id, cycle_id=note.cycle_id)
+    note.save(update_fields=["state", "document"])
+    return note
+
+
+@transaction.atomic
+def detach_note(*, note: RecognitionNote, actor: User) -> RecognitionNote:
+    note = _locked_note(note)
+    NOTE.apply(note, "detach", note_roles(actor, note))
+    note.document = None
+    note.save(update_fields=["state", "document"])
+    return note
+
+
+@transaction.atomic
+def withdraw_note(*, note: RecognitionNote, actor: User) -> RecognitionNote:
+    """Its author withdraws a note within 24 hours (taken off the document too)."""
+    note = _locked_note(note)
+    NOTE.apply(note, "withdraw", note_roles(actor, note))
+    note.withdrawn_at = timezone.now()
+    note.document = None
+    note.save(update_fields=["state", "withdrawn_at", "document"])
+    return note

@@ -15,4 +15,8 @@ urlpatterns = [
     path("entities/<id:entity_id>/launch/", views.campaign_launch, name="campaign-launch"),
     path("documents/<id:pk>/colleagues/", views.colleagues, name="colleagues"),
     path("requests/<id:pk>/", views.colleague_request, name="colleague-request"),
+    path("recognition/", views.recognition, name="recognition"),
+    path("recognition/counts/", views.recognition_counts, name="recognition-counts"),
+    path("recognition/<id:pk>/attach/", views.recognition_attach, name="recognition-attach"),
+    path("recognition/<id:pk>/withdraw/", views.recognition_withdraw, name="recognition-withdraw"),
 ]

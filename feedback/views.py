@@ -18,11 +18,17 @@ from pmsystem.exports import Table, csv_response, xlsx_response
 from pmsystem.http import id_param
 from pmsystem.i18n import translated
 from pmsystem.security import log_event
-from workplans.models import WorkPlan
+from workplans.models import Competency, WorkPlan
 from workplans.selectors import get_visible_work_plan
 
 from . import selectors, services
-from .forms import ColleagueAnswerForm, ColleagueForm, DeclineForm, UpwardAnswerForm
+from .forms import (
+    ColleagueAnswerForm,
+    ColleagueForm,
+    DeclineForm,
+    RecognitionForm,
+    UpwardAnswerForm,
+)
 from .models import ColleagueRequest, UpwardQuestion, settings_for
 from .permissions import (
     answer_refusal,
@@ -30,8 +36,9 @@ from .permissions import (
     campaign_roles,
     colleague_actions,
     colleague_roles,
+    note_roles,
 )
-from .workflow import CAMPAIGN, REQUEST
+from .workflow import CAMPAIGN, NOTE, REQUEST
 
 EXPORT_FORMATS = ("csv", "xlsx")
 
@@ -361,4 +368,95 @@ def colleague_request(request: HttpRequest, pk: int) -> HttpResponse:
             "decline_form": decline_form,
             "refusal": REQUEST.refusal(asked, "answer", frozenset({"colleague"})),
         },
+    )
+
+
+# --- recognition ------------------------------------------------------------------------------
+
+
+def recognition(request: HttpRequest) -> HttpResponse:
+    """Notes of recognition: send one; those received (attach them to your document), sent
+    (withdraw within 24 hours) and, as FRO, those your staff received."""
+    cycle = current_cycle()
+    competencies = (
+        list(Competency.objects.filter(framework=cycle.competency_framework)) if cycle else []
+    )
+    form = RecognitionForm(competencies=competencies)
+    if request.method == "POST":
+        form = RecognitionForm(request.POST, competencies=competencies)
+        if cycle is None:
+            messages.error(request, gettext("No performance cycle is open."))
+        elif form.is_valid():
+            try:
+                services.send_recognition(
+                    cycle=cycle,
+                    actor=request.user,
+                    recipient=form.cleaned_data["email"],
+                    competency_id=form.cleaned_data["competency"],
+                    text=form.cleaned_data["text"],
+                )
+            except ApplicationError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request,
+                    gettext("Note sent to %(name)s.") % {"name": form.cleaned_data["email"].user},
+                )
+                return redirect("feedback:recognition")
+    lists = selectors.recognition_lists(request.user, cycle)
+    return render(
+        request,
+        "feedback/recognition.html",
+        {
+            "cycle": cycle,
+            "form": form,
+            "lists": lists,
+            "withdrawable": {
+                n.pk for n in lists.sent if NOTE.refusal(n, "withdraw", {"sender"}) is None
+            },
+            "runs_campaigns": campaign_entities(request.user).exists(),
+        },
+    )
+
+
+@require_POST
+def recognition_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    note = selectors.get_visible_note(request.user, pk)
+    try:
+        services.withdraw_note(note=note, actor=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, gettext("Note withdrawn."))
+    return redirect("feedback:recognition")
+
+
+@require_POST
+def recognition_attach(request: HttpRequest, pk: int) -> HttpResponse:
+    """The recipient attaches a note to their document, or takes it off."""
+    note = selectors.get_visible_note(request.user, pk)
+    if "recipient" not in note_roles(request.user, note):
+        raise PermissionDenied(gettext("Only the recipient attaches a note to their document."))
+    try:
+        if request.POST.get("action") == "detach":
+            services.detach_note(note=note, actor=request.user)
+            messages.success(request, gettext("Note taken off your document."))
+        else:
+            services.attach_note(note=note, actor=request.user)
+            messages.success(request, gettext("Note attached to your document."))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return redirect("feedback:recognition")
+
+
+def recognition_counts(request: HttpRequest) -> HttpResponse:
+    """HR: how many notes the staff of each entity and unit received (never who)."""
+    entities = list(campaign_entities(request.user).order_by("code"))
+    if not entities:
+        raise PermissionDenied(gettext("HR focal points see the counts of recognition notes."))
+    cycle = current_cycle()
+    return render(
+        request,
+        "feedback/recognition_counts.html",
+        {"cycle": cycle, "rows": selectors.recognition_counts(entities, cycle)},
     )

@@ -8,9 +8,14 @@ rule in `feedback.permissions`.
 Colleague feedback (`ROUND`, `REQUEST`): the staff member proposes the list and sends it, the
 FRO returns or confirms it (roles: the document relations of
 `workplans.permissions.relations_for`); each colleague (`colleague`) answers or declines.
+
+Recognition notes (`NOTE`): the recipient (`recipient`) attaches a note to their document or
+takes it off; its author (`sender`) withdraws it within 24 hours.
 """
 
 from __future__ import annotations
+
+import datetime
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -19,8 +24,9 @@ from django.utils.translation import gettext_lazy as _
 
 from org.models import Cycle
 from pmsystem.workflow import Transition, Workflow
+from workplans.models import WorkPlan
 
-from .models import Campaign, ColleagueRequest, ColleagueRound, settings_for
+from .models import Campaign, ColleagueRequest, ColleagueRound, RecognitionNote, settings_for
 
 S = Campaign.State
 
@@ -179,6 +185,76 @@ REQUEST = Workflow(
             frozenset({"colleague"}),
             action=_("decline this request"),
             past=pgettext_lazy("colleague request", "declined"),
+        ),
+    ],
+)
+
+
+# --- recognition ------------------------------------------------------------------------------
+
+N = RecognitionNote.State
+# Rule (docs/rules.md section 9): a note may be withdrawn by its author within a day.
+WITHDRAW_WITHIN = datetime.timedelta(hours=24)
+
+
+def _withdraw_refusal(note: RecognitionNote) -> str | None:
+    if timezone.now() > note.sent_at + WITHDRAW_WITHIN:
+        return gettext("A note can be withdrawn within 24 hours of sending it only.")
+    return None
+
+
+def _attach_refusal(note: RecognitionNote) -> str | None:
+    if not WorkPlan.objects.filter(staff_id=note.recipient_id, cycle_id=note.cycle_id).exists():
+        return gettext("There is no %(cycle)s document to attach it to yet.") % {
+            "cycle": note.cycle.name
+        }
+    return None
+
+
+def _note_cycle_closed(note: RecognitionNote) -> str | None:
+    if note.cycle.status == Cycle.Status.CLOSED:
+        return gettext("The cycle %(cycle)s is closed: it is read-only.") % {
+            "cycle": note.cycle.name
+        }
+    return None
+
+
+NOTE = Workflow(
+    document="recognition note",
+    state_field="state",
+    states=dict(N.choices),
+    too_early=_("This note is %(state)s: it cannot be %(past)s yet."),
+    too_late=_("This note is %(state)s: it can no longer be %(past)s."),
+    closed=_note_cycle_closed,
+    transitions=[
+        Transition(
+            "attach",
+            _("Attach to my document"),
+            (N.SENT,),
+            N.ATTACHED,
+            frozenset({"recipient"}),
+            guard=_attach_refusal,
+            action=_("attach this note"),
+            past=pgettext_lazy("recognition note", "attached"),
+        ),
+        Transition(
+            "detach",
+            _("Take off my document"),
+            (N.ATTACHED,),
+            N.SENT,
+            frozenset({"recipient"}),
+            action=_("take this note off the document"),
+            past=pgettext_lazy("recognition note", "taken off"),
+        ),
+        Transition(
+            "withdraw",
+            _("Withdraw"),
+            (N.SENT, N.ATTACHED),
+            N.WITHDRAWN,
+            frozenset({"sender"}),
+            guard=_withdraw_refusal,
+            action=_("withdraw this note"),
+            past=pgettext_lazy("recognition note", "withdrawn"),
         ),
     ],
 )

@@ -15,6 +15,7 @@ from feedback.models import (
     ColleagueRound,
     Participation,
     RatedManager,
+    RecognitionNote,
 )
 from feedback.selectors import entity_results, results_of
 from org.models import User
@@ -53,6 +54,20 @@ def test_demo_upward_feedback(client):
     assert any(label.startswith("Give feedback on the work of") for label in labels)
     labels = [t.label for t in my_tasks(login["fro"], current_cycle())]
     assert any(label.startswith("Confirm the colleagues") for label in labels)
-    counts = (Participation.objects.count(), ColleagueRequest.objects.count())
+    # Recognition: notes to the demo staff member, one attached, one the FRO may withdraw.
+    received = RecognitionNote.objects.filter(recipient_id=login["staff"].pk)
+    assert received.count() == 3
+    assert received.get(state="attached").document.cycle == campaign.cycle
+    assert received.filter(sender=login["fro"], state="sent").exists()
+    assert RecognitionNote.objects.count() > 10
+    counts = (
+        Participation.objects.count(),
+        ColleagueRequest.objects.count(),
+        RecognitionNote.objects.count(),
+    )
     call_command("seed_demo", staff=300, password="demo-pass-2026")
-    assert (Participation.objects.count(), ColleagueRequest.objects.count()) == counts
+    assert (
+        Participation.objects.count(),
+        ColleagueRequest.objects.count(),
+        RecognitionNote.objects.count(),
+    ) == counts

@@ -58,7 +58,7 @@ from tests.workplans.helpers import (
     make_submitted_work_plan,
 )
 from workplans import services as workplan_services
-from workplans.models import WorkPlan
+from workplans.models import Competency, WorkPlan
 
 # The columns of the table, in order.
 ROLES = ("staff", "fro", "sro", "supervisor", "hod", "hr", "panel", "staff_rep", "other")
@@ -361,7 +361,8 @@ def _build_feedback(world: World, fro: StaffMember, sro: StaffMember, office: Or
     """Upward feedback launched in the entity, its window open: the FRO is a rated manager
     (FRO of at least five staff, the "staff" column one of them), whose own FRO is the
     world's SRO; a manager of the office became a responsible chief after the launch (HR's
-    "Add new managers" rates them); colleague feedback confirmed on the draft."""
+    "Add new managers" rates them); colleague feedback confirmed on the draft; recognition
+    notes to and from the draft's staff member."""
     from feedback import services as feedback_services
     from feedback.models import Campaign, ColleagueRequest, RatedManager, UpwardQuestion
 
@@ -400,6 +401,25 @@ def _build_feedback(world: World, fro: StaffMember, sro: StaffMember, office: Or
         round__document=draft, colleague=world.people["other"]
     )
     world.things["new_colleague"] = UserFactory()
+    # Recognition: the staff member thanked someone (to withdraw), "any other user" thanked
+    # the staff member (to attach to the draft).
+    world.things["recognised"] = StaffMemberFactory(unit=world.unit)
+    competency = Competency.objects.filter(framework=cycle.competency_framework).first()
+    world.things["competency"] = competency
+    world.things["note_sent"] = feedback_services.send_recognition(
+        cycle=cycle,
+        actor=draft.staff.user,
+        recipient=world.things["recognised"],
+        competency_id=competency.pk,
+        text="Helped me close the accounts.",
+    )
+    world.things["note_received"] = feedback_services.send_recognition(
+        cycle=cycle,
+        actor=world.people["other"],
+        recipient=draft.staff,
+        competency_id=competency.pk,
+        text="Shared the template that saved us a week.",
+    )
 
 
 def _build_cases(world: World, line: dict, member, add) -> None:
