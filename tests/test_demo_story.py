@@ -26,6 +26,7 @@ from appraisals.permissions import allowed_actions
 from compliance.selectors import my_tasks
 from demo.organisation import DEMO_LOGINS, DIVISION_SECTIONS, SECTION_UNITS
 from demo.texts import LEADER_GRADES
+from feedback.models import ColleagueRound, RecognitionNote
 from org.models import Cycle, DepartmentRole, OrgUnit, ReportingLine, StaffMember, User
 from org.selectors import current_cycle
 from pmsystem.models import DocumentEvent, Signature
@@ -468,6 +469,38 @@ def campaign(walk: Walk) -> None:
     walk.page(reverse("feedback:campaigns"))
 
 
+def ask_colleagues(walk: Walk) -> None:
+    walk.page(reverse("feedback:colleagues", args=[own_evaluation(walk).pk]), "Add to the list")
+
+
+def notes_received(walk: Walk) -> None:
+    walk.page(reverse("feedback:recognition"), "Take off")
+
+
+def confirm_colleagues(walk: Walk) -> None:
+    walk.opens_task("Confirm the colleagues", "Confirm and ask them")
+
+
+def colleague_answers(walk: Walk) -> None:
+    confirmed = ColleagueRound.objects.get(state=ColleagueRound.State.CONFIRMED)
+    walk.page(reverse("feedback:colleagues", args=[confirmed.document_id]), "Signed by")
+
+
+def withdraw_note(walk: Walk) -> None:
+    note = RecognitionNote.objects.get(sender=walk.user)
+    walk.page(
+        reverse("feedback:recognition"), reverse("feedback:recognition-withdraw", args=[note.pk])
+    )
+
+
+def give_colleague_feedback(walk: Walk) -> None:
+    walk.opens_task("Give feedback on the work of", "Sign and send")
+
+
+def recognition_counts(walk: Walk) -> None:
+    walk.page(reverse("feedback:recognition-counts"))
+
+
 def roster(walk: Walk) -> None:
     walk.page(reverse("rebuttals:roster", args=[walk.entity.pk]))
 
@@ -485,6 +518,8 @@ WALKS = {
     "staff": [
         (r"^acknowledge an evaluation rated", acknowledge),
         (r"^give your anonymous upward feedback", upward_answer),
+        (r"^ask colleagues for feedback on your work", ask_colleagues),
+        (r"^under \*Feedback → Recognition\*, the notes colleagues sent you", notes_received),
     ],
     "fro": [
         (r"^approve or return a submitted work plan$", approve_work_plan),
@@ -493,6 +528,9 @@ WALKS = {
         (r"ratings standards", ratings_standards),
         (r"^follow an open performance improvement plan$", follow_pip),
         (r"^read your upward feedback", feedback_page),
+        (r"^confirm the colleagues a staff member on probation named", confirm_colleagues),
+        (r"^read the signed colleague feedback", colleague_answers),
+        (r"^withdraw the note of recognition you sent today", withdraw_note),
     ],
     "sro": [
         (r"^approve an evaluation, or return it to the FRO", approve_evaluation),
@@ -518,11 +556,13 @@ WALKS = {
         (r"^roll a document back on an officer's request$", roll_back),
         (r"^the compliance dashboard\b.* and broadcasts$", compliance),
         (r"^the upward-feedback campaign", campaign),
+        (r"^recognition notes per entity and unit", recognition_counts),
         (r"^under \*HR changes\*, reassign the reporting lines", hr_changes),
     ],
     "staff.representative": [
         (r"^read the department's panel roster$", roster),
         (r"^revise and resubmit the work plan your FRO returned$", revise_returned),
+        (r"^give feedback on a colleague's work, or decline it$", give_colleague_feedback),
     ],
     "admin": [(r"^Django admin$", django_admin)],
 }
