@@ -30,6 +30,7 @@ from pmsystem.notifications import notify
 from pmsystem.security import log_event
 from pmsystem.signatures import record_signature
 from pmsystem.stages import Stage
+from standards.selectors import sign_refusal
 from workplans.locks import lock_document, lock_midpoint
 from workplans.models import MidpointReview, WorkPlan
 from workplans.permissions import hr_conflict_refusal, relations_for
@@ -369,8 +370,14 @@ def save_ratings(
 
 @transaction.atomic
 def sign_evaluation(*, document: WorkPlan, actor: User) -> Appraisal:
-    """Step 7 ends: the FRO signs the complete evaluation; the SRO is told."""
+    """Step 7 ends: the FRO signs the complete evaluation; the SRO is told. When the staff
+    member's department published ratings standards and the cycle asks for it, the FRO
+    signs only after acknowledging the version in force (docs/rules.md section 10)."""
     document, appraisal = _lock(document)
+    APPRAISAL.check(appraisal, "sign_evaluation", relations_for(actor, document))
+    standards_refusal = sign_refusal(document=document, actor=actor)
+    if standards_refusal:
+        raise ApplicationError(standards_refusal)
     _transition(document, appraisal, actor, "sign_evaluation")
     appraisal.fro_signed_at = timezone.now()
     appraisal.save(update_fields=["fro_signed_at"])

@@ -20,6 +20,7 @@ from org.selectors import current_cycle
 from pmsystem import registry
 from pmsystem.drafts import discard_draft
 from pmsystem.errors import ApplicationError
+from standards.selectors import evaluation_standards
 from workplans.models import WorkPlan
 from workplans.permissions import relations_for
 from workplans.selectors import get_visible_work_plan, return_notice
@@ -99,6 +100,12 @@ def _evaluation_page(
     rating = appraisal.overall_rating
     if typed is not None:
         _keep_typed(context, typed)
+    # The department's ratings standards, beside each level for its FRO, SRO, HOD and HR.
+    standards = None if supervisor_only else evaluation_standards(document, request.user, roles)
+    if standards is not None:
+        for kind in ("goal_levels", "competency_levels", "overall_levels"):
+            for level in context[kind]:
+                level.standard = standards.by_level.get(level.pk, "")
     return render(
         request,
         "appraisals/evaluation_detail.html",
@@ -119,6 +126,7 @@ def _evaluation_page(
             else registry.evaluation_sections(document, request.user, roles),
             "reason_form": ReasonForm(),
             "notice": return_notice(document, roles),
+            "standards": standards,
             **context,
         },
     )
@@ -445,9 +453,7 @@ def pdf(request: HttpRequest, pk: int) -> HttpResponse:
     from .pdf import render_document_pdf
 
     sections = registry.pdf_sections(document, request.user, roles)
-    response = HttpResponse(
-        render_document_pdf(document, sections), content_type="application/pdf"
-    )
+    response = HttpResponse(render_document_pdf(document, sections), content_type="application/pdf")
     filename = f"pmsystem-{document.cycle.name}-{document.staff.index_number}.pdf"
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response

@@ -16,6 +16,7 @@ from org import deadlines
 from org.models import Category, Cycle, DepartmentRole, OrgUnit, StaffMember, User
 from pmsystem.pending import Task
 from rebuttals.selectors import rebuttal_tasks
+from standards.selectors import standards_tasks
 from workplans.selectors import work_plan_tasks
 
 from .models import Broadcast, Reminder
@@ -43,6 +44,7 @@ def my_tasks(user: User, cycle: Cycle | None) -> list[Task]:
         *rebuttal_tasks(user, cycle),
         *upward_tasks(user, cycle),
         *colleague_tasks(user, cycle, own=own),
+        *standards_tasks(user, cycle),
     ]
     return sorted(tasks, key=lambda t: (not t.overdue, t.due or datetime.date.max, t.label))
 

@@ -13,6 +13,7 @@ from org.selectors import current_cycle, role_summary
 from pmsystem.errors import ApplicationError
 from pmsystem.exports import csv_response, xlsx_response
 from pmsystem.security import log_event
+from standards.selectors import standards_status
 
 from . import dashboard as reports
 from . import exports, follow_up, services
@@ -70,6 +71,10 @@ def compliance_dashboard(request: HttpRequest) -> HttpResponse:
     if scope.cycle is not None:
         board = reports.compliance_dashboard(scope)
         context |= {"board": board, "charts": reports.chart_data(board)}
+        # Beside the ratings distribution: whether each entity's ratings standards are
+        # published, and how many of its FROs acknowledged the version in force.
+        entity_ids = [scope.entity.id] if scope.node else [e.id for e in scope.entities]
+        context["standards"] = standards_status(entity_ids, scope.cycle)
     return render(request, "compliance/dashboard.html", context)
 
 

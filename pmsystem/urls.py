@@ -17,6 +17,7 @@ urlpatterns = [
     path("appraisals/", include("appraisals.urls")),
     path("rebuttals/", include("rebuttals.urls")),
     path("feedback/", include("feedback.urls")),
+    path("standards/", include("standards.urls")),
     path("compliance/", include("compliance.urls")),
     path("drafts/<id:pk>/<slug:form>/", pmsystem_views.draft, name="draft"),
     path("accounts/", include("allauth.urls")),

@@ -69,6 +69,7 @@ PROJECT_APPS = (
     "appraisals",
     "rebuttals",
     "feedback",
+    "standards",
     "compliance",
 )
 # allauth's pages and the Django admin are out of scope (tests/test_admin.py, tests/security).
@@ -228,7 +229,7 @@ def _entity_person(entity: OrgUnit, office: OrgUnit, role: str, grade: str = "P-
     return staff.user
 
 
-ALL_PARTS = frozenset({"work_plan", "evaluation", "rebuttal", "other", "feedback"})
+ALL_PARTS = frozenset({"work_plan", "evaluation", "rebuttal", "other", "feedback", "standards"})
 
 
 def build_world(parts: Iterable[str] = ALL_PARTS) -> World:
@@ -331,6 +332,8 @@ def build_world(parts: Iterable[str] = ALL_PARTS) -> World:
         world.things["bulk_change"] = _bulk_extension(world, newcomer)
     if "feedback" in parts:
         _build_feedback(world, fro, sro, office)
+    if "standards" in parts:
+        _build_standards(world)
     world.things["spare"] = UserFactory()
     return world
 
@@ -419,6 +422,44 @@ def _build_feedback(world: World, fro: StaffMember, sro: StaffMember, office: Or
         recipient=draft.staff,
         competency_id=competency.pk,
         text="Shared the template that saved us a week.",
+    )
+
+
+def _build_standards(world: World) -> None:
+    """The entity's ratings standards: version 1 superseded, version 2 in force (with an
+    attachment; nobody acknowledged it), version 3 drafted with every overall level written.
+    The cycle does not ask FROs to acknowledge before signing, so the rows that sign a
+    rating keep their answers (tests/standards test that rule)."""
+    from org.models import RatingLevel, RatingScale
+    from standards import services as standards_services
+
+    hod, cycle, entity = world.people["hod"], world.cycle, world.entity
+    texts = {
+        level.pk: f"In {entity.code}, {level.label.lower()}."
+        for level in RatingLevel.objects.filter(
+            scale__cycle=cycle, scale__kind=RatingScale.Kind.OVERALL
+        )
+    }
+    settings = standards_services.standards_settings(cycle)
+    settings.acknowledgement_required = False
+    settings.save()
+    versions = []
+    for number in (1, 2, 3):
+        draft = standards_services.start_new_version(entity=entity, cycle=cycle, actor=hod)
+        standards_services.save_draft(
+            standard=draft,
+            actor=hod,
+            introduction=f"Version {number}.",
+            texts=texts,
+            attachment=SimpleUploadedFile("guide.pdf", b"%PDF-1.4 guide", "application/pdf")
+            if number == 2
+            else None,
+        )
+        if number < 3:
+            standards_services.publish_standard(standard=draft, actor=hod)
+        versions.append(draft)
+    world.things["standard_old"], world.things["standard"], world.things["standard_draft"] = (
+        versions
     )
 
 
@@ -542,7 +583,8 @@ def answer(
                 body = b"".join(response.streaming_content)
             else:
                 body = response.content
-            if pages is not None and status == 200:
+            html = response.get("Content-Type", "").startswith("text/html")
+            if pages is not None and status == 200 and html:  # pages, not files (a PDF)
                 pages[url] = body.decode(errors="replace")
             written = _written(statements, models)
             if written:

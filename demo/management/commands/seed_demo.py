@@ -4,7 +4,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from demo import documents, feedback, rebuttals
+from demo import documents, feedback, rebuttals, standards
 from demo.organisation import DEFAULT_PASSWORD, DEFAULT_STAFF, MIN_STAFF, seed_demo
 from org.services import ApplicationError
 from pmsystem.db import analyze
@@ -49,6 +49,7 @@ class Command(BaseCommand):
                     "appraisals": documents.seed_documents(),
                     "rebuttals": rebuttals.seed_documents(),
                     "feedback": feedback.seed_documents(),
+                    "ratings standards": standards.seed_documents(),
                 }
                 if result.created or any(seeded.values()):
                     # Whatever the apps' demos wrote: the next query (the first page, the
