@@ -16,6 +16,7 @@ from django.utils.translation import gettext, gettext_lazy
 from org import deadlines
 from org.models import Cycle, RatingLevel, RatingScale, User
 from pmsystem.freeze import closed_cycle_refusal
+from pmsystem.i18n import interpolate
 from pmsystem.stages import ORDER, Stage, stage_from
 from workplans.models import MidpointReview, WorkPlan
 from workplans.permissions import documents_where
@@ -258,7 +259,7 @@ def evaluation_tasks(
         for _, pk, label, role in sorted(found, key=lambda item: (item[0], position[item[1]])):
             tasks.append(
                 Task(
-                    label % {"name": by_pk[pk].staff.user},
+                    interpolate(label, {"name": by_pk[pk].staff.user}),
                     "appraisals:evaluation",
                     (pk,),
                     deadlines.row_due(by_pk[pk], "end_of_cycle", due),
@@ -400,7 +401,7 @@ def pip_tasks(user: User) -> list[Task]:
     steps = next_steps(plans)
     return [
         Task(
-            str(PIP_STEPS[steps[plan.pk].kind][0]) % {"name": plan.document.staff.user},
+            interpolate(str(PIP_STEPS[steps[plan.pk].kind][0]), {"name": plan.document.staff.user}),
             "appraisals:pips",
             (plan.document_id,),
             steps[plan.pk].due,

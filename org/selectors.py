@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Value
+from django.db.models.functions import Concat, Lower
 
 from .models import Cycle, Delegation, DepartmentRole, OrgUnit, ReportingLine, User
 
@@ -69,3 +70,17 @@ def role_summary(
         )
     )
     return summary
+
+
+def shared_names() -> frozenset[str]:
+    """The full names (in lower case) that more than one active account bears: where a page
+    names one of these people, it adds what tells them apart (`{% person %}`). One query."""
+    rows = (
+        User.objects.filter(is_active=True)
+        .annotate(full=Lower(Concat("first_name", Value(" "), "last_name")))
+        .values("full")
+        .annotate(count=Count("pk"))
+        .filter(count__gt=1)
+        .values_list("full", flat=True)
+    )
+    return frozenset(name.strip() for name in rows if name.strip())

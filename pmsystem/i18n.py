@@ -17,6 +17,8 @@ a choice's label (translated for the reader), or phrases themselves.
 from __future__ import annotations
 
 import datetime
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -90,8 +92,35 @@ def render(value: Phrase | str) -> str:
     text = pgettext(context, value["msgid"]) if context else gettext(value["msgid"])
     params = value.get("params")
     if params:
-        text = text % {key: render(param) for key, param in params.items()}
+        text = interpolate(text, {key: render(param) for key, param in params.items()})
     return text
+
+
+# French elides "de" and "que" before a vowel: "d'Adaeze", "qu'Ivan" (not before h or y, which
+# names often aspirate: "de Hana", "de Yusuf").
+_VOWELS = frozenset("aeiouàâäéèêëîïôöùûüœæ")
+
+
+def elided(text: str, values: Iterable[Any]) -> str:
+    """`text` with French elision where one of the `values` it was given follows "de" or
+    "que" ("Plan de travail d'Adaeze Obi"), when the active language is French; otherwise as
+    it is. Only those places change: the sentence's own words are already correct."""
+    if not (translation.get_language() or "").startswith("fr"):
+        return text
+    for value in {str(v) for v in values}:
+        if value[:1].lower() not in _VOWELS:
+            continue
+        text = re.sub(
+            r"\b([dD]e|[qQ]ue) " + re.escape(value),
+            lambda match, value=value: f"{match.group(1)[:-1]}'{value}",
+            text,
+        )
+    return text
+
+
+def interpolate(text: str, values: dict[str, Any]) -> str:
+    """`text % values`, with French elision before the values (`elided`)."""
+    return elided(text % values, values.values())
 
 
 def render_in(value: Phrase | str, language: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -13,7 +13,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from org.models import Cycle, OrgUnit, User
 from org.permissions import entities_where, hod_entity_ids
-from pmsystem.i18n import Phrase, phrase, render
+from pmsystem.i18n import Phrase, interpolate, phrase, render
 
 from .models import Group, PanelMember, PanelRoster, RebuttalCase, RosterMember
 from .permissions import monitored_entities, visible_cases
@@ -218,7 +218,7 @@ def rebuttal_tasks(user: User, cycle: Cycle | None) -> list[Task]:
         if case.is_hod:
             tasks.append(
                 Task(
-                    gettext("Reply to the rebuttal of %(name)s") % {"name": who},
+                    interpolate(gettext("Reply to the rebuttal of %(name)s"), {"name": who}),
                     "rebuttals:case",
                     (case.pk,),
                     case.reply_due,
@@ -226,7 +226,8 @@ def rebuttal_tasks(user: User, cycle: Cycle | None) -> list[Task]:
                 )
             )
         if case.is_hr:
-            entity = case.document.staff.unit.entity
+            # is_hr: an HR focal point of the staff's entity, so it has one
+            entity = cast(OrgUnit, case.document.staff.unit.entity)
             url_name, url_args = "rebuttals:case", (case.pk,)
             if case.state == S.REPORTED:
                 label = gettext("Forward the panel report on %(name)s to the status file")
@@ -240,7 +241,7 @@ def rebuttal_tasks(user: User, cycle: Cycle | None) -> list[Task]:
                 url_name, url_args = "rebuttals:roster", (entity.pk,)
             tasks.append(
                 Task(
-                    label % {"name": who, "entity": entity.code},
+                    interpolate(label, {"name": who, "entity": entity.code}),
                     url_name,
                     url_args,
                     case.report_due,
@@ -250,7 +251,7 @@ def rebuttal_tasks(user: User, cycle: Cycle | None) -> list[Task]:
         if case.is_chair:
             tasks.append(
                 Task(
-                    gettext("Record the panel report on %(name)s") % {"name": who},
+                    interpolate(gettext("Record the panel report on %(name)s"), {"name": who}),
                     "rebuttals:case",
                     (case.pk,),
                     case.report_due,

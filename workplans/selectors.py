@@ -16,6 +16,7 @@ from org.models import Cycle, OrgUnit, ReportingLine, StaffMember, User
 from org.relations import line_in_effect, lines_in_effect
 from pmsystem import registry
 from pmsystem.events import pending_return
+from pmsystem.i18n import interpolate
 from pmsystem.models import DocumentEvent, Signature
 from pmsystem.pending import Task
 from pmsystem.stages import ACTS_AT, Stage
@@ -307,7 +308,9 @@ def work_plan_tasks(
         if plan.state == WorkPlan.State.SUBMITTED:
             tasks.append(
                 Task(
-                    gettext("Approve the work plan of %(name)s") % {"name": plan.staff.user},
+                    interpolate(
+                        gettext("Approve the work plan of %(name)s"), {"name": plan.staff.user}
+                    ),
                     "workplans:document",
                     (plan.pk,),
                     deadlines.row_due(plan, "work_plan", cycle.workplan_due_for(plan.staff)),
@@ -317,8 +320,10 @@ def work_plan_tasks(
         else:
             tasks.append(
                 Task(
-                    gettext("Comment on and finalise the mid-point review of %(name)s")
-                    % {"name": plan.staff.user},
+                    interpolate(
+                        gettext("Comment on and finalise the mid-point review of %(name)s"),
+                        {"name": plan.staff.user},
+                    ),
                     "workplans:midpoint",
                     (plan.pk,),
                     deadlines.row_due(plan, "midpoint", cycle.midpoint_due),
@@ -328,8 +333,10 @@ def work_plan_tasks(
     for request in pending_supervision_requests(user):
         tasks.append(
             Task(
-                gettext("Answer %(name)s's request to be an additional supervisor")
-                % {"name": request.work_plan.staff.user},
+                interpolate(
+                    gettext("Answer %(name)s's request to be an additional supervisor"),
+                    {"name": request.work_plan.staff.user},
+                ),
                 "workplans:supervision-requests",
                 (),
                 None,
