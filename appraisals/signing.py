@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
+from org.models import RatingLevel
 from pmsystem.models import Signature
 from pmsystem.signatures import content_hash
 from pmsystem.stages import position
-from workplans.models import Goal, GoalChange, MidpointReview, WorkPlan
+from workplans.models import DevelopmentGoal, Goal, GoalChange, MidpointReview, WorkPlan
 
-from .models import Appraisal
+from .models import Appraisal, CompetencyAssessment, GoalAssessment
+
+# verify_signatures reads this many documents' signatures, then checks them together with
+# their documents read in a few queries: memory stays that of one batch (issue 14).
+VERIFY_BATCH_DOCUMENTS = 500
 
 # Stages whose content is read-only once signed: what they sign must still be what the
 # database holds. (An approved work plan may still change, with history; its signature keeps
@@ -29,15 +35,43 @@ CONTENT_VERSION = 2
 
 def work_plan_snapshot(document: WorkPlan) -> dict:
     """The work plan as the end-of-cycle signers saw it (frozen from the self-evaluation on):
-    every current goal with its text and success criteria, competencies, development goals."""
-    return {
-        "goals": [
-            {"id": goal.pk, **goal.content()}
-            for goal in document.goals.filter(is_current=True).order_by("pk")
-        ],
-        "competencies": sorted(document.competencies.values_list("code", flat=True)),
-        "development_goals": [d.content() for d in document.development_goals.all()],
+    every current goal with its text and success criteria, competencies, development goals.
+    (What `verify_signatures` prefetched for a batch of documents is read from memory.)"""
+    memo = getattr(document, "signing_memo", None)  # verify_signatures: once per document
+    if memo is not None and "snapshot" in memo:
+        snapshot: dict = memo["snapshot"]
+        return snapshot
+    goals = getattr(document, "signing_current_goals", None)
+    if goals is None:
+        goals = list(document.goals.filter(is_current=True).order_by("pk"))
+    codes = getattr(document, "signing_competency_codes", None)
+    if codes is None:
+        codes = list(document.competencies.values_list("code", flat=True))
+    development = getattr(document, "signing_development_goals", None)
+    if development is None:
+        development = list(document.development_goals.all())
+    snapshot = {
+        "goals": [{"id": goal.pk, **goal.content()} for goal in goals],
+        "competencies": sorted(codes),
+        "development_goals": [d.content() for d in development],
     }
+    if memo is not None:
+        memo["snapshot"] = snapshot
+    return snapshot
+
+
+def _goal_rows(appraisal: Appraisal) -> list[GoalAssessment]:
+    rows = getattr(appraisal, "signing_goal_rows", None)
+    if rows is None:
+        rows = list(appraisal.goal_rows.select_related("rating").order_by("goal_id"))
+    return rows
+
+
+def _competency_rows(appraisal: Appraisal) -> list[CompetencyAssessment]:
+    rows = getattr(appraisal, "signing_competency_rows", None)
+    if rows is None:
+        rows = list(appraisal.competency_rows.select_related("rating").order_by("competency_id"))
+    return rows
 
 
 def _versioned(content: dict, appraisal: Appraisal, version: int, **more) -> dict:
@@ -52,12 +86,11 @@ def self_assessment_content(appraisal: Appraisal, version: int = CONTENT_VERSION
             "document": appraisal.pk,
             "overall": appraisal.self_overall_comment,
             "goals": [
-                {"goal": row.goal_id, "comment": row.self_comment}
-                for row in appraisal.goal_rows.order_by("goal_id")
+                {"goal": row.goal_id, "comment": row.self_comment} for row in _goal_rows(appraisal)
             ],
             "competencies": [
                 {"competency": row.competency_id, "comment": row.self_comment}
-                for row in appraisal.competency_rows.order_by("competency_id")
+                for row in _competency_rows(appraisal)
             ],
         },
         appraisal,
@@ -66,13 +99,17 @@ def self_assessment_content(appraisal: Appraisal, version: int = CONTENT_VERSION
 
 
 def _ratings(appraisal: Appraisal) -> dict:
-    return {
+    memo = getattr(appraisal, "signing_memo", None)  # verify_signatures: once per evaluation
+    if memo is not None and "ratings" in memo:
+        ratings: dict = memo["ratings"]
+        return ratings
+    ratings = {
         "document": appraisal.pk,
         "overall_rating": _level(appraisal.overall_rating),
         "overall_comment": appraisal.fro_overall_comment,
         "goals": [
             {"goal": row.goal_id, "rating": _level(row.rating), "comment": row.fro_comment}
-            for row in appraisal.goal_rows.select_related("rating").order_by("goal_id")
+            for row in _goal_rows(appraisal)
         ],
         "competencies": [
             {
@@ -80,9 +117,12 @@ def _ratings(appraisal: Appraisal) -> dict:
                 "rating": _level(row.rating),
                 "comment": row.fro_comment,
             }
-            for row in appraisal.competency_rows.select_related("rating").order_by("competency_id")
+            for row in _competency_rows(appraisal)
         ],
     }
+    if memo is not None:
+        memo["ratings"] = ratings
+    return ratings
 
 
 def fro_evaluation_content(appraisal: Appraisal, version: int = CONTENT_VERSION) -> dict:
@@ -129,6 +169,8 @@ def current_stage_content(
         appraisal = document.appraisal
     except Appraisal.DoesNotExist:
         return None
+    if not Appraisal.document.is_cached(appraisal):  # the snapshot reads this very document
+        Appraisal.document.field.set_cached_value(appraisal, document)
     return STAGE_CONTENT[stage](appraisal, version)
 
 
@@ -150,59 +192,140 @@ def verify_signatures(queryset=None) -> tuple[int, list[Mismatch]]:
     and a closed, frozen stage's current content must still be what was signed.
 
     A stage signed twice (e.g. the FRO signed, the SRO returned it, the FRO signed again)
-    is checked against its latest signature only."""
+    is checked against its latest signature only. Streamed: the signatures are read in
+    document order through a server-side cursor, as plain values, and checked
+    `VERIFY_BATCH_DOCUMENTS` documents at a time, each batch's documents and what they sign
+    read in a fixed number of queries; memory holds one batch whatever the database holds
+    (half a million signatures at 40,000 staff)."""
     # `is None`, not `or`: an empty queryset must check nothing (not everything), and its
     # truth test would load every row before the chunked iteration below.
     signatures = Signature.objects.all() if queryset is None else queryset
-    signatures = signatures.filter(voided_at__isnull=True)
-    signatures = signatures.select_related("document").order_by("document_id", "signed_at", "pk")
-    latest: dict[tuple[int, str], Signature] = {}
+    rows = (
+        signatures.filter(voided_at__isnull=True)
+        .order_by("document_id", "signed_at", "pk")
+        .values_list("pk", "document_id", "stage", "content", "content_hash")
+    )
     mismatches: list[Mismatch] = []
     count = 0
-    work_plans: dict[int, Signature] = {}
-    for signature in signatures.iterator(chunk_size=2000):
+    batch: list[_Signed] = []
+    documents: set[int] = set()
+    for row in rows.iterator(chunk_size=2000):
         count += 1
-        if content_hash(signature.content) != signature.content_hash:
-            mismatches.append(Mismatch(signature, "stored content does not match its hash"))
-        if signature.stage in FROZEN_STAGES:
-            latest[(signature.document_id, signature.stage)] = signature
-        elif signature.stage == "work_plan":
-            work_plans[signature.document_id] = signature
-    mismatches += _goal_history_mismatches(work_plans)
-    for signature in latest.values():
-        if not _stage_closed(signature.document, signature.stage):
-            continue  # reopened (returned or rolled back): it will be signed again
-        version = signature.content.get("v", 1) if isinstance(signature.content, dict) else 1
-        current = current_stage_content(signature.document, signature.stage, version)
-        if current is not None and content_hash(current) != signature.content_hash:
-            mismatches.append(
-                Mismatch(signature, f"the {signature.stage} stage changed after it was signed")
-            )
+        if row[1] not in documents and len(documents) >= VERIFY_BATCH_DOCUMENTS:
+            mismatches += _verify_batch(batch)
+            batch, documents = [], set()
+        batch.append(row)
+        documents.add(row[1])
+    mismatches += _verify_batch(batch)
     return count, mismatches
 
 
-def _goal_history_mismatches(work_plans: dict[int, Signature]) -> list[Mismatch]:
+# (pk, document id, stage, content, content hash) of one signature.
+_Signed = tuple[int, int, str, dict, str]
+
+
+def _documents_for_check(ids: set[int], goals: dict[int, list[Goal]]) -> dict[int, WorkPlan]:
+    """The documents with everything their stages sign, in five queries however many: the
+    rows are grouped by hand onto the documents (cheaper than prefetch_related's caches),
+    and the content functions read them from there."""
+    if not ids:
+        return {}
+    documents = {
+        document.pk: document
+        for document in WorkPlan.objects.filter(pk__in=ids).select_related(
+            "midpoint", "appraisal__overall_rating"
+        )
+    }
+    codes: dict[int, list[str]] = defaultdict(list)
+    for document_id, code in WorkPlan.competencies.through.objects.filter(
+        workplan_id__in=ids
+    ).values_list("workplan_id", "competency__code"):
+        codes[document_id].append(code)
+    development: dict[int, list[DevelopmentGoal]] = defaultdict(list)
+    for goal in DevelopmentGoal.objects.filter(work_plan_id__in=ids):  # the model's order
+        development[goal.work_plan_id].append(goal)
+    levels = {level.pk: level for level in RatingLevel.objects.all()}
+    goal_rows: dict[int, list[GoalAssessment]] = defaultdict(list)
+    for row in GoalAssessment.objects.filter(appraisal_id__in=ids).order_by("goal_id"):
+        _cache_rating(row, levels)
+        goal_rows[row.appraisal_id].append(row)
+    competency_rows: dict[int, list[CompetencyAssessment]] = defaultdict(list)
+    for row in CompetencyAssessment.objects.filter(appraisal_id__in=ids).order_by("competency_id"):
+        _cache_rating(row, levels)
+        competency_rows[row.appraisal_id].append(row)
+    for pk, document in documents.items():
+        document.signing_current_goals = goals.get(pk, [])  # type: ignore[attr-defined]
+        document.signing_competency_codes = codes.get(pk, [])  # type: ignore[attr-defined]
+        document.signing_development_goals = development.get(pk, [])  # type: ignore[attr-defined]
+        document.signing_memo = {}  # type: ignore[attr-defined]
+        appraisal = getattr(document, "appraisal", None)
+        if appraisal is not None:
+            appraisal.signing_goal_rows = goal_rows.get(pk, [])
+            appraisal.signing_competency_rows = competency_rows.get(pk, [])
+            appraisal.signing_memo = {}
+    return documents
+
+
+def _cache_rating(row: GoalAssessment | CompetencyAssessment, levels: dict) -> None:
+    """The row's rating from the levels read once (no query, no join per row)."""
+    type(row).rating.field.set_cached_value(  # type: ignore[attr-defined]
+        row, levels.get(row.rating_id) if row.rating_id else None
+    )
+
+
+def _verify_batch(batch: list[_Signed]) -> list[Mismatch]:
+    found: list[tuple[int, str]] = []  # (signature pk, reason)
+    latest: dict[tuple[int, str], _Signed] = {}
+    work_plans: dict[int, int] = {}  # document id -> latest work-plan signature pk
+    for signed in batch:
+        pk, document_id, stage, content, stored_hash = signed
+        if content_hash(content) != stored_hash:
+            found.append((pk, "stored content does not match its hash"))
+        if stage in FROZEN_STAGES:
+            latest[(document_id, stage)] = signed
+        elif stage == "work_plan":
+            work_plans[document_id] = pk
+    ids = {signed[1] for signed in batch}
+    goals: dict[int, list[Goal]] = defaultdict(list)
+    for goal in Goal.objects.filter(work_plan_id__in=ids, is_current=True).order_by("pk"):
+        goals[goal.work_plan_id].append(goal)
+    found += _goal_history_mismatches(work_plans, goals)
+    documents = _documents_for_check({document_id for document_id, _ in latest}, goals)
+    for pk, document_id, stage, content, stored_hash in latest.values():
+        document = documents[document_id]
+        if not _stage_closed(document, stage):
+            continue  # reopened (returned or rolled back): it will be signed again
+        version = content.get("v", 1) if isinstance(content, dict) else 1
+        current = current_stage_content(document, stage, version)
+        if current is not None and content_hash(current) != stored_hash:
+            found.append((pk, f"the {stage} stage changed after it was signed"))
+    if not found:
+        return []
+    signatures = Signature.objects.in_bulk([pk for pk, _ in found])
+    return [Mismatch(signatures[pk], reason) for pk, reason in found]
+
+
+def _goal_history_mismatches(
+    work_plans: dict[int, int], goals: dict[int, list[Goal]]
+) -> list[tuple[int, str]]:
     """An approved work plan may change, but every change made through the application writes
     its history (`GoalChange`): a current goal of a signed work plan whose text is not its last
-    history entry was rewritten behind the application's back. Reported under the work plan's
-    latest signature; read in batches of documents."""
+    history entry was rewritten behind the application's back. Reported (signature pk, reason)
+    under the work plan's latest signature; `goals` are the batch's current goals."""
     mismatches = []
-    ids = sorted(work_plans)
-    for start in range(0, len(ids), 2000):
-        chunk = ids[start : start + 2000]
-        last: dict[int, dict | None] = {}
-        for goal_id, after in (
-            GoalChange.objects.filter(work_plan_id__in=chunk)
-            .order_by("goal_id", "changed_at", "pk")
-            .values_list("goal_id", "after")
-        ):
-            last[goal_id] = after
-        for goal in Goal.objects.filter(work_plan_id__in=chunk, is_current=True).order_by("pk"):
+    if not work_plans:
+        return mismatches
+    last: dict[int, dict | None] = {}
+    for goal_id, after in (
+        GoalChange.objects.filter(work_plan_id__in=list(work_plans))
+        .order_by("goal_id", "changed_at", "pk")
+        .values_list("goal_id", "after")
+    ):
+        last[goal_id] = after
+    for document_id in sorted(work_plans):
+        for goal in goals.get(document_id, ()):
             if last.get(goal.pk) != goal.content():
                 mismatches.append(
-                    Mismatch(
-                        work_plans[goal.work_plan_id],
-                        f"goal {goal.pk} changed without a history entry",
-                    )
+                    (work_plans[document_id], f"goal {goal.pk} changed without a history entry")
                 )
     return mismatches

@@ -293,3 +293,46 @@ def test_a_goal_rewritten_behind_the_application_before_the_evaluation_is_report
     assert [(stage, reason) for stage, _, reason in check(document)[1]] == [
         ("work_plan", f"goal {goal.pk} changed without a history entry")
     ]
+
+
+# --- streamed in batches (issue 14: half a million signatures at 40,000 staff) ---------------
+
+
+@pytest.mark.parametrize("documents", [2, 6])
+def test_verify_signatures_reads_a_batch_in_the_same_queries_whatever_its_size(
+    documents, django_assert_max_num_queries
+):
+    from tests.builders import build_document
+    from tests.factories import CycleFactory
+
+    cycle = CycleFactory()
+    for stage in ["completed", "sro_review", "self_assessment", "midpoint_finalised"] * 2:
+        if documents:
+            build_document(stage, cycle=cycle)
+            documents -= 1
+    # The cursor, then per batch: goal history (2), the documents and what they sign (7).
+    with django_assert_max_num_queries(10):
+        count, mismatches = verify_signatures()
+    assert count == Signature.objects.filter(voided_at__isnull=True).count() > 0
+    assert mismatches == []
+
+
+def test_verify_signatures_checks_batch_by_batch_and_misses_nothing(monkeypatch):
+    from appraisals import signing
+    from tests.builders import build_document
+    from tests.factories import CycleFactory
+
+    monkeypatch.setattr(signing, "VERIFY_BATCH_DOCUMENTS", 2)
+    cycle = CycleFactory()
+    built = [build_document("completed", cycle=cycle) for _ in range(5)]
+    for document in (built[0], built[3], built[4]):  # in the first, second and last batch
+        appraisal = Appraisal.objects.get(document=document)
+        Appraisal.objects.filter(pk=appraisal.pk).update(sro_comment="Changed afterwards.")
+    count, mismatches = verify_signatures()
+    assert count == Signature.objects.filter(voided_at__isnull=True).count()
+    reported = {(m.signature.document_id, m.signature.stage) for m in mismatches}
+    assert reported == {
+        (document.pk, stage)
+        for document in (built[0], built[3], built[4])
+        for stage in ("sro_review", "acknowledgement")
+    }
