@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime
 import random
 
+from django.db.models import Case, When
 from django.utils import timezone
 
 from demo.organisation import DEMO_LOGINS
@@ -56,11 +57,12 @@ COMMENTS = [
 
 
 def _supervisees(manager_id: int, cycle: Cycle, exclude: set[int]) -> list[StaffMember]:
-    ids = (
+    # Ids first, then the people: two plans no statistics can make explosive (issue 11).
+    ids = list(
         lines_in_effect()
         .filter(cycle=cycle, fro_id=manager_id, staff__is_active=True)
         .exclude(staff_id__in=exclude)
-        .values("staff_id")
+        .values_list("staff_id", flat=True)
     )
     return list(StaffMember.objects.filter(pk__in=ids).select_related("user").order_by("pk"))
 
@@ -152,12 +154,13 @@ def _seed_colleagues(cycle: Cycle, logins: dict[str, int], demo_people: set[int]
     used = set(demo_people)
 
     def pool(count: int, document: WorkPlan) -> list[User]:
-        """Colleagues of the entity holding no role on `document`, each asked once here."""
+        """Colleagues holding no role on `document`, each asked once here: of the entity
+        first, then (a small demo's entity runs out) of others, as a colleague may be."""
         holders = set(role_holders(document)) | used
         found = list(
-            User.objects.filter(staff__unit__entity_id=entity_id, is_active=True)
+            User.objects.filter(staff__isnull=False, is_active=True)
             .exclude(pk__in=holders)
-            .order_by("pk")[:count]
+            .order_by(Case(When(staff__unit__entity_id=entity_id, then=0), default=1), "pk")[:count]
         )
         used.update(u.pk for u in found)
         return found

@@ -40,6 +40,15 @@ def reseed_competency_catalogue() -> None:
     migration.seed(django_apps, None)
 
 
+def ensure_competency_catalogue() -> None:
+    """The catalogue put back if a flush emptied it (one query when it is there). Module-scoped
+    fixtures that seed the demo call it: they run before the per-test fixture that does this."""
+    from workplans.models import Competency
+
+    if not Competency.objects.exists():
+        reseed_competency_catalogue()
+
+
 def slow_down(monkeypatch, module, name: str = "_lock", seconds: float = 0.4) -> None:
     """Widen the race: every racer pauses right after `module.name` read (and locked) the row,
     long enough that without the lock both racers would read the same state."""

@@ -40,11 +40,9 @@ def _migration_seeded_catalogues(request):
                 break
         else:
             return
-    from tests.concurrency import reseed_competency_catalogue
-    from workplans.models import Competency
+    from tests.concurrency import ensure_competency_catalogue
 
-    if not Competency.objects.exists():
-        reseed_competency_catalogue()
+    ensure_competency_catalogue()
 
 
 @pytest.fixture(autouse=True)

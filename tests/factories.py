@@ -1,7 +1,8 @@
 """factory-boy factories for the models tests build most: people and units, cycles, lines,
 roles, delegations, work plans, goals and requests (built through the services where the
 model has one, so the rules hold). Later stages are built by the helpers of each test folder
-(`tests/appraisals/helpers.make_document_at`, `tests/rebuttals/helpers`), through the services."""
+(`tests/appraisals/helpers.make_document_at`, `tests/rebuttals/helpers`), through the services,
+or in one call by `tests/builders.build_document`."""
 
 import datetime
 

@@ -28,6 +28,7 @@ from appraisals.signing import verify_signatures
 from compliance.access_audit import check_access
 from org.models import DepartmentRole
 from pmsystem.models import DocumentEvent, Signature
+from pmsystem.stages import Stage
 from tests.appraisals.helpers import finalise_midpoint, fresh, make_document_at
 from tests.builders import STAGES, build_document
 from tests.factories import (
@@ -397,8 +398,9 @@ def test_later_steps_go_through_the_services_on_a_built_document():
     )
 
 
-def test_unknown_and_ambiguous_stages_are_refused():
+def test_stages_are_named_as_the_demo_and_the_stage_table_name_them():
+    assert build_document(Stage.SRO_REVIEW).stage == Stage.SRO_REVIEW
     with pytest.raises(ValueError, match="draft, submitted, returned or approved"):
-        build_document("work_plan")
+        build_document(Stage.WORK_PLAN)
     with pytest.raises(ValueError, match="unknown stage"):
         build_document("rebuttal")

@@ -32,6 +32,7 @@ from org.selectors import current_cycle
 from pmsystem.models import DocumentEvent, Signature
 from rebuttals.models import RebuttalCase, StatusFileRecord
 from rebuttals.permissions import allowed_case_actions
+from tests.concurrency import ensure_competency_catalogue
 from tests.security.helpers import enrol_totp
 from workplans.models import AdditionalSupervisor, CheckIn, WorkPlan
 
@@ -45,6 +46,7 @@ README = Path(settings.BASE_DIR) / "README.md"
 @pytest.fixture(scope="module", autouse=True)
 def demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
+        ensure_competency_catalogue()  # a flush before this module may have emptied it
         call_command(
             "seed_demo", staff=STAFF, password=PASSWORD, stdout=io.StringIO(), stderr=io.StringIO()
         )

@@ -35,6 +35,7 @@ from org.models import Cycle, Delegation, OrgUnit, ReportingLine, User
 from org.selectors import current_cycle
 from pmsystem.models import DocumentEvent, Signature
 from pmsystem.signatures import content_hash
+from tests.concurrency import ensure_competency_catalogue
 from workplans.models import (
     AdditionalSupervisor,
     CheckIn,
@@ -82,6 +83,7 @@ def seed() -> str:
 @pytest.fixture(scope="module", autouse=True)
 def demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
+        ensure_competency_catalogue()  # a flush before this module may have emptied it
         output = seed()
         yield output
         transaction.set_rollback(True)

@@ -19,6 +19,7 @@ from django.db import connection
 
 from compliance import reminders
 from compliance.models import Reminder
+from org.models import User
 from tests.compliance.reminder_helpers import WORKPLAN_DUE, make_team
 from tests.factories import CycleFactory
 
@@ -76,16 +77,19 @@ def make_teams():
 
 def test_two_concurrent_sweeps_plan_and_send_each_reminder_once(monkeypatch, mailoutbox):
     team, staff = make_teams()
-    enqueue = reminders.enqueue_on_commit
+    # One email per row for this test (the HOD's escalations would otherwise come as one
+    # digest; the last test races a digest).
+    User.objects.filter(pk=team.hod.pk).update(email_preference=User.EmailPreference.IMMEDIATE)
+    enqueue = reminders.enqueue_chunks_on_commit
 
-    def enqueue_and_hold(ids):
+    def enqueue_and_hold(chunks):
         # Inside the sweep's transaction, after its INSERT: hold the rows a moment so the
         # other sweep's INSERT meets them uncommitted.
-        tasks = enqueue(ids)
+        tasks = enqueue(chunks)
         time.sleep(0.5)
         return tasks
 
-    monkeypatch.setattr(reminders, "enqueue_on_commit", enqueue_and_hold)
+    monkeypatch.setattr(reminders, "enqueue_chunks_on_commit", enqueue_and_hold)
 
     results = race(
         lambda: reminders.run_daily_sweep(OVERDUE), lambda: reminders.run_daily_sweep(OVERDUE)
@@ -106,7 +110,7 @@ def test_two_concurrent_sweeps_plan_and_send_each_reminder_once(monkeypatch, mai
 def test_two_workers_running_the_same_chunk_send_each_email_once(monkeypatch, mailoutbox):
     make_teams()
     with monkeypatch.context() as planning_only:
-        planning_only.setattr(reminders, "enqueue_on_commit", lambda ids: 0)
+        planning_only.setattr(reminders, "enqueue_chunks_on_commit", lambda chunks: 0)
         reminders.run_daily_sweep(WORKPLAN_DUE - datetime.timedelta(days=1))
     ids = list(Reminder.objects.order_by("pk").values_list("pk", flat=True))
     assert len(ids) == TEAM_SIZE
@@ -135,3 +139,47 @@ def test_two_workers_running_the_same_chunk_send_each_email_once(monkeypatch, ma
     assert sum(r.skipped for r in results) == TEAM_SIZE
     assert len(mailoutbox) == TEAM_SIZE
     assert len({m.extra_headers["X-Pmsystem-Reminder"] for m in mailoutbox}) == TEAM_SIZE
+
+
+def test_two_workers_running_the_same_digest_list_each_reminder_once(monkeypatch, mailoutbox):
+    """The HOD (daily digest, the default) escalated about every staff member: two copies of
+    their chunk at once put each escalation in exactly one email, and every row is sent."""
+    team, _ = make_teams()
+    with monkeypatch.context() as planning_only:
+        planning_only.setattr(reminders, "enqueue_chunks_on_commit", lambda chunks: 0)
+        reminders.run_daily_sweep(OVERDUE)
+    ids = list(
+        Reminder.objects.filter(recipient=team.hod).order_by("pk").values_list("pk", flat=True)
+    )
+    assert len(ids) == TEAM_SIZE
+    both_read = threading.Barrier(2)
+    claim = reminders.claim
+    seen: set[int] = set()
+
+    def claim_after_both_read(pk):
+        if threading.get_ident() not in seen:
+            seen.add(threading.get_ident())
+            both_read.wait(timeout=10)
+        return claim(pk)
+
+    monkeypatch.setattr(reminders, "claim", claim_after_both_read)
+
+    results = race(
+        lambda: reminders.send_reminders(reminder_ids=ids),
+        lambda: reminders.send_reminders(reminder_ids=ids),
+    )
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sum(r.sent for r in results) == TEAM_SIZE
+    # Each escalation in exactly one email: a digest lists its rows, a lone row (the other
+    # copy claimed the rest first) goes as the ordinary reminder.
+    listed = [
+        int(pk)
+        for m in mailoutbox
+        for pk in (
+            m.extra_headers.get("X-Pmsystem-Digest") or m.extra_headers["X-Pmsystem-Reminder"]
+        ).split(",")
+    ]
+    assert sorted(listed) == ids
+    assert {m.to[0] for m in mailoutbox} == {team.hod.email}
+    assert Reminder.objects.filter(pk__in=ids, status=Reminder.Status.SENT).count() == TEAM_SIZE

@@ -10,7 +10,7 @@ the project, which that file's own test enforces) is requested on the same fixtu
   form given each malformed value in turn (a well-formed request is made first, and every key
   the view looks up in `request.GET` or `request.POST` is recorded, so a parameter a view
   starts reading tomorrow is tried without touching this file): an answer the user can read
-  (200, 302, 400, 403, 404 or 405), never an exception or a 500;
+  (200, 204, 302, 400, 403, 404 or 405), never an exception or a 500;
 - as the staff member and the HR focal point (when the row lets them past the 404), the same
   parameters with two of the values.
 
@@ -56,7 +56,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 MALFORMED = ("abc", "", "-1", "1.5", "99999999999999999999", "0", "\u00b2")
 # Path ids beyond PostgreSQL's bigint: just past it, and far past 64 bits.
 OVERFLOWING = ("9223372036854775808", "99999999999999999999")
-ANSWERS = {200, 302, 400, 403, 404, 405}
+ANSWERS = {200, 204, 302, 400, 403, 404, 405}
 # Sent with every request, so that a view that binds its form only when something was sent
 # (`Form(request.GET or None)`) reads its fields in the well-formed request too.
 MARKER = {"probe": "1"}

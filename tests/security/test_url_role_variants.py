@@ -171,6 +171,21 @@ OTHER_HOD = {
 # to an acting FRO (`workplans.permissions.is_fro_of`; the team page that offers it lists
 # one's own lines only): refused with the reason.
 CREATES_NOT = {"workplans:create POST": "no"}
+# "Any other user" of the feedback part is a particular person: a colleague asked for
+# feedback on the draft and the author of the note its staff member received. Someone else
+# walked as "other" is neither: the request and the note answer 404.
+NOT_THE_COLLEAGUE = {
+    "feedback:colleague-request GET": "404",
+    "feedback:colleague-request POST": "404",
+    "feedback:recognition-attach POST": "404",
+}
+# Upward-feedback results are the rated manager's own: the world's FRO keeps reading theirs
+# when their lines move to a successor (the campaign rated them), and neither a successor
+# nor an acting FRO reads them (a delegation acts on documents, not on a person's feedback).
+RATED_MANAGER = {"feedback:upward-results GET": "200"}
+NOT_RATED = {"feedback:upward-results GET": "404"}
+# A bulk change is undone by the HR focal point who made it only (org.bulk.undo_refusal).
+NOT_ITS_AUTHOR = {"org:bulk-undo POST": "no"}
 
 
 def current_lines(world: World):
@@ -217,7 +232,7 @@ def test_an_fro_replaced_in_the_django_admin_is_any_other_user(client, world):
             world.people["fro"],
             "other",
             label="former_fro_admin",
-            overrides=ENTITY_STAFF | PRINCIPAL,
+            overrides=ENTITY_STAFF | PRINCIPAL | NOT_THE_COLLEAGUE | RATED_MANAGER,
         )
     )
 
@@ -254,7 +269,7 @@ def test_an_fro_replaced_by_an_import_is_any_other_user(client, world):
             world.people["fro"],
             "other",
             label="former_fro_import",
-            overrides=ENTITY_STAFF | PRINCIPAL,
+            overrides=ENTITY_STAFF | PRINCIPAL | NOT_THE_COLLEAGUE | RATED_MANAGER,
         )
     )
 
@@ -277,7 +292,14 @@ def test_a_future_dated_line_changes_the_fro_on_its_first_day_and_not_before(cli
             )
         )
     fro, new_fro = world.people["fro"], new.user
-    before = walk(client, world, new_fro, "other", label="successor_before", overrides=ENTITY_STAFF)
+    before = walk(
+        client,
+        world,
+        new_fro,
+        "other",
+        label="successor_before",
+        overrides=ENTITY_STAFF | NOT_THE_COLLEAGUE,
+    )
     with next_day():
         assert today() == tomorrow
         former = walk(
@@ -286,9 +308,16 @@ def test_a_future_dated_line_changes_the_fro_on_its_first_day_and_not_before(cli
             fro,
             "other",
             label="former_fro_dated",
-            overrides=ENTITY_STAFF | PRINCIPAL,
+            overrides=ENTITY_STAFF | PRINCIPAL | NOT_THE_COLLEAGUE | RATED_MANAGER,
         )
-        after = walk(client, world, new_fro, "fro", label="successor", overrides=NOT_PRINCIPAL)
+        after = walk(
+            client,
+            world,
+            new_fro,
+            "fro",
+            label="successor",
+            overrides=NOT_PRINCIPAL | NOT_RATED,
+        )
     assert_walked(before, former, after)
 
 
@@ -303,7 +332,7 @@ def department_role(world: World, role: str) -> DepartmentRole:
 
 def former(role: str) -> dict[str, str]:
     """What a holder of `role` who holds it no more answers besides "other"."""
-    return ENTITY_STAFF | (NAMED_HOD if role == "hod" else {})
+    return ENTITY_STAFF | NOT_THE_COLLEAGUE | (NAMED_HOD if role == "hod" else {})
 
 
 @pytest.mark.parametrize("role", ["hr", "hod"])
@@ -332,7 +361,14 @@ def test_a_role_starting_tomorrow_gives_nothing_today_and_everything_tomorrow(cl
     person = world.people[role]
     before = walk(client, world, person, "other", label=f"{role}_future", overrides=former(role))
     with next_day():
-        after = walk(client, world, person, role, label=f"{role}_from_today")
+        after = walk(
+            client,
+            world,
+            person,
+            role,
+            label=f"{role}_from_today",
+            overrides=NOT_ITS_AUTHOR if role == "hr" else None,
+        )
     assert_walked(before, after)
 
 
@@ -362,7 +398,7 @@ def test_an_acting_fro_is_the_fro(client, world):
             acting,
             "fro",
             label="acting_fro",
-            overrides=NOT_PRINCIPAL | CREATES_NOT,
+            overrides=NOT_PRINCIPAL | CREATES_NOT | NOT_RATED | NOT_THE_COLLEAGUE,
         )
     )
 
@@ -406,8 +442,12 @@ OWN_CASES += [("hod", "case_filed")]
 def test_hr_or_the_hod_on_their_own_document_is_its_staff_member(client, world, role, doc):
     owner = own_document_holder(world, role, doc)
     overrides = {"workplans:mine GET": "302"}  # they have a document: sent to it
+    # The world's FRO is their FRO too: they answer the upward feedback on their manager.
+    overrides |= {"feedback:upward-answer GET": "200", "feedback:upward-answer POST": "done"}
     if role == "hod":
         overrides |= OTHER_HOD
+    else:
+        overrides |= NOT_ITS_AUTHOR
     assert_walked(walk(client, world, owner, role, label=f"{role}_own_{doc}", overrides=overrides))
 
 
