@@ -350,7 +350,14 @@ def send_reminders(*, reminder_ids: Sequence[int]) -> SendResult:
         else:
             singles.append(reminder)
     had_theirs = emailed_today(digests)
-    held = sum(len(digests.pop(recipient_id)) for recipient_id in had_theirs)
+    waiting = [reminder.pk for recipient_id in had_theirs for reminder in digests.pop(recipient_id)]
+    # Held: still pending for tomorrow (another copy of this chunk may have claimed some of
+    # them meanwhile: those count as skipped).
+    held = (
+        Reminder.objects.filter(pk__in=waiting, status=Reminder.Status.PENDING).count()
+        if waiting
+        else 0
+    )
     sent = failed = emails = 0
     batches = [[reminder] for reminder in singles] + list(digests.values())
     with get_connection(fail_silently=False) as connection:

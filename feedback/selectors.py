@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 
 from org.models import Cycle, OrgUnit, User
 from org.relations import lines_in_effect
+from pmsystem.db import AnyOf
 from pmsystem.pending import Task
 from workplans.models import WorkPlan
 
@@ -494,8 +495,10 @@ def colleague_tasks(user: User, cycle: Cycle | None, own: WorkPlan | None = None
         .select_related("round__document__staff__user")
     ]
     officer = lines_in_effect().filter(cycle_id=cycle.pk, fro_id=user.pk).values("staff_id")
+    # The FRO's staff as an array computed once (pmsystem.db.AnyOf): an IN subquery here was
+    # planned into minutes of nested loops on the statistics of empty tables (issue 11).
     for round_ in ColleagueRound.objects.filter(
-        state=R.SUBMITTED, document__cycle_id=cycle.pk, document__staff_id__in=officer
+        AnyOf("document__staff_id", officer), state=R.SUBMITTED, document__cycle_id=cycle.pk
     ).select_related("document__staff__user"):
         tasks.append(
             Task(
