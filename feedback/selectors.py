@@ -496,7 +496,7 @@ def colleague_tasks(user: User, cycle: Cycle | None, own: WorkPlan | None = None
     ]
     officer = lines_in_effect().filter(cycle_id=cycle.pk, fro_id=user.pk).values("staff_id")
     # The FRO's staff as an array computed once (pmsystem.db.AnyOf): an IN subquery here was
-    # planned into minutes of nested loops on the statistics of empty tables (issue 11).
+    # planned past the 3 s statement timeout on the statistics of empty tables (issue 11).
     for round_ in ColleagueRound.objects.filter(
         AnyOf("document__staff_id", officer), state=R.SUBMITTED, document__cycle_id=cycle.pk
     ).select_related("document__staff__user"):

@@ -67,7 +67,7 @@ def hod_entity_ids(user: User, on: datetime.date | None = None) -> QuerySet:
     delegation from a current HOD holds (a subquery of entity ids)."""
     principals = current_delegations(on).filter(acting_id=user.pk, role="hod").values("principal")
     # One filter, not a UNION: SQLite (make run) refuses the ordered subqueries of a compound
-    # statement, and an OR of two indexed conditions plans as well on PostgreSQL.
+    # statement (tests/test_sqlite_demo.py browses the demo there).
     return (
         current_department_roles(on)
         .filter(
