@@ -24,6 +24,7 @@ from django.utils.translation import gettext
 from org.models import Cycle, OrgUnit, User
 from org.relations import lines_in_effect
 from pmsystem.db import AnyOf
+from pmsystem.i18n import interpolate
 from pmsystem.pending import Task
 from workplans.models import WorkPlan
 
@@ -483,8 +484,10 @@ def colleague_tasks(user: User, cycle: Cycle | None, own: WorkPlan | None = None
     R = ColleagueRound.State
     tasks = [
         Task(
-            gettext("Give feedback on the work of %(name)s")
-            % {"name": r.round.document.staff.user},
+            interpolate(
+                gettext("Give feedback on the work of %(name)s"),
+                {"name": r.round.document.staff.user},
+            ),
             "feedback:colleague-request",
             (r.pk,),
             r.round.due,
@@ -502,8 +505,10 @@ def colleague_tasks(user: User, cycle: Cycle | None, own: WorkPlan | None = None
     ).select_related("document__staff__user"):
         tasks.append(
             Task(
-                gettext("Confirm the colleagues asked for feedback on %(name)s")
-                % {"name": round_.document.staff.user},
+                interpolate(
+                    gettext("Confirm the colleagues asked for feedback on %(name)s"),
+                    {"name": round_.document.staff.user},
+                ),
                 "feedback:colleagues",
                 (round_.document_id,),
                 _confirmation_due(round_),
