@@ -20,7 +20,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-IDLE_SECONDS = 30  # the warning comes 10 s before (a third of the timeout)
+IDLE_SECONDS = 12  # the warning comes 4 s before (a third of the timeout)
 WAIT = {"timeout": (IDLE_SECONDS + 15) * 1000}
 
 

@@ -89,7 +89,9 @@ def test_bench_http_loads_every_page_through_gunicorn_and_sends_to_the_smtp_sink
         staff=60,
         repeats=1,
         http=True,
-        http_seconds=2,
+        # wrk's shortest run: a second of warm-up and a second measured per page.
+        http_seconds=1,
+        http_warm_up_seconds=1,
         http_connections=2,
         stdout=out,
         stderr=io.StringIO(),

@@ -34,6 +34,7 @@ from tests.factories import (
 )
 from tests.rebuttals.helpers import filed_case
 from tests.workplans.helpers import fro_of, sro_of
+from tests.worlds import built_once
 from workplans.models import WorkPlan
 
 pytestmark = pytest.mark.django_db
@@ -59,8 +60,19 @@ def staff_in(unit: OrgUnit, last_name: str):
     return StaffMemberFactory(unit=unit, user=UserFactory(last_name=last_name))
 
 
+@pytest.fixture(scope="module")
+def built(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Built once for the module (tests/worlds.py): each test changes it in a savepoint."""
+    with built_once(django_db_blocker, tmp_path_factory.mktemp("media")):
+        yield build_world()
+
+
 @pytest.fixture
-def world() -> World:
+def world(built, db) -> World:
+    return built
+
+
+def build_world() -> World:
     """One entity with a document in each list (and one in none), another entity with the
     same, which must not show."""
     cycle = CycleFactory()

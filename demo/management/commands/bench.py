@@ -95,6 +95,12 @@ class Command(BaseCommand):
             help=f"Seconds of load per page with --http ({HTTP_SECONDS}).",
         )
         parser.add_argument(
+            "--http-warm-up-seconds",
+            type=float,
+            default=WARM_UP_SECONDS,
+            help=f"Seconds of unmeasured load per page before --http-seconds ({WARM_UP_SECONDS}).",
+        )
+        parser.add_argument(
             "--http-connections",
             type=int,
             default=loadtest.CONNECTIONS,
@@ -110,6 +116,7 @@ class Command(BaseCommand):
         skip_verify: bool = False,
         http: bool = False,
         http_seconds: float = HTTP_SECONDS,
+        http_warm_up_seconds: float = WARM_UP_SECONDS,
         http_connections: int = loadtest.CONNECTIONS,
         **options,
     ):
@@ -143,7 +150,12 @@ class Command(BaseCommand):
             else self.measure_verify_signatures()
         )
         result["http"] = (
-            self.measure_http(pages, seconds=http_seconds, connections=http_connections)
+            self.measure_http(
+                pages,
+                seconds=http_seconds,
+                warm_up=http_warm_up_seconds,
+                connections=http_connections,
+            )
             if http
             else None
         )
@@ -208,7 +220,12 @@ class Command(BaseCommand):
         return times, counts
 
     def measure_http(
-        self, pages: dict[str, BenchPage | None], *, seconds: float, connections: int
+        self,
+        pages: dict[str, BenchPage | None],
+        *,
+        seconds: float,
+        warm_up: float,
+        connections: int,
     ) -> dict[str, dict | None]:
         results: dict[str, dict | None] = {}
         self.log(f"  HTTP: gunicorn ({loadtest.WORKERS} workers), wrk {connections} connections")
@@ -219,9 +236,7 @@ class Command(BaseCommand):
                     continue
                 cookie = page.cookie()
                 url = server.base_url + page.url
-                loadtest.run_wrk(
-                    url, cookie=cookie, seconds=WARM_UP_SECONDS, connections=connections
-                )
+                loadtest.run_wrk(url, cookie=cookie, seconds=warm_up, connections=connections)
                 outcome = loadtest.run_wrk(
                     url, cookie=cookie, seconds=seconds, connections=connections
                 )
