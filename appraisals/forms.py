@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Case, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -35,11 +36,16 @@ class ReasonForm(forms.Form):
 
 
 class RollBackForm(forms.Form):
-    target_stage = forms.ChoiceField(label=_("Return the document to"), choices=())
+    """Radio buttons, none chosen: HR picks the stage and the requester deliberately, one
+    click each (issue 17: a roll-back in at most five clicks)."""
+
+    target_stage = forms.ChoiceField(
+        label=_("Return the document to"), choices=(), widget=forms.RadioSelect
+    )
     requested_by = forms.ModelChoiceField(
         queryset=User.objects.none(),
         label=_("Written request from"),
-        empty_label=_("— choose —"),
+        widget=forms.RadioSelect,
         help_text=_("The FRO or SRO who asked for the correction in writing."),
     )
     reason = forms.CharField(
@@ -51,10 +57,12 @@ class RollBackForm(forms.Form):
         """`officers`: (user, "FRO"/"SRO") pairs who may have requested the roll-back."""
         super().__init__(*args, **kwargs)
         # No stage is preselected: the first one is the most sweeping roll-back.
-        self.fields["target_stage"].choices = [("", gettext("— choose —")), *targets]
+        self.fields["target_stage"].choices = list(targets)
         labels = {user.pk: f"{user} ({role})" for user, role in officers}
         field = self.fields["requested_by"]
-        field.queryset = User.objects.filter(pk__in=labels)
+        # In the order given (the FRO, then the SRO).
+        order = Case(*(When(pk=pk, then=i) for i, pk in enumerate(labels)), default=len(labels))
+        field.queryset = User.objects.filter(pk__in=labels).order_by(order)
         field.label_from_instance = lambda user: labels.get(user.pk, str(user))
 
     def clean_target_stage(self) -> str:

@@ -164,10 +164,10 @@ def open_task(page: Page, label: str | re.Pattern) -> None:
 # --- counting clicks -------------------------------------------------------------------------
 
 # What a person does with the pointer, per Playwright call: a click, a tap, ticking a box or a
-# radio button; choosing from a list is two (open it, pick); filling or typing into a field
-# named by a locator is one (the click into the field, then the keys). Keys pressed on the
-# focused element (`page.keyboard`: Tab, the arrow keys, typing) count nothing: that is how
-# someone who works from the keyboard goes through a form.
+# radio button, choosing files; choosing from a list is two (open it, pick); filling or typing
+# into a field named by a locator is one (the click into the field, then the keys). Keys
+# pressed on the focused element (`page.keyboard`: Tab, the arrow keys, typing) count
+# nothing: that is how someone who works from the keyboard goes through a form.
 POINTER_ACTIONS = {
     "click": 1,
     "dblclick": 1,
@@ -180,6 +180,7 @@ POINTER_ACTIONS = {
     "type": 1,
     "press": 1,
     "press_sequentially": 1,
+    "set_input_files": 1,  # the file chooser
 }
 
 

@@ -121,13 +121,15 @@ def test_full_cycle_with_four_people_then_hr_rolls_back_and_the_fro_signs_again(
     expect(evaluation_badge(staff_page)).to_have_text("FRO evaluation")
 
     # The additional supervisor gives their comments; they never rate.
-    open_task(supervisor_page, "Give your comments on Amina Diallo's year")
-    supervisor_page.get_by_label("Comments").fill(SUPERVISOR_COMMENT)
-    expect(supervisor_page.get_by_role("combobox")).to_have_count(0)
-    supervisor_page.get_by_role("button", name="Save comments").click()
-    expect(
-        supervisor_page.get_by_text("Your comments are saved; the FRO sees them before rating.")
-    ).to_be_visible()
+    with counting_clicks() as clicks:
+        open_task(supervisor_page, "Give your comments on Amina Diallo's year")
+        supervisor_page.get_by_label("Comments").fill(SUPERVISOR_COMMENT)
+        expect(supervisor_page.get_by_role("combobox")).to_have_count(0)
+        supervisor_page.get_by_role("button", name="Save comments").click()
+        expect(
+            supervisor_page.get_by_text("Your comments are saved; the FRO sees them before rating.")
+        ).to_be_visible()
+    assert clicks.count == 3, clicks
 
     # Step 7: from My tasks, where signing in lands them, the FRO opens the evaluation, reads
     # the supervisor's comments, rates and comments every row of the grid from the keyboard
@@ -152,13 +154,15 @@ def test_full_cycle_with_four_people_then_hr_rolls_back_and_the_fro_signs_again(
     expect(evaluation_badge(sro_page)).to_have_text("Awaiting acknowledgement")
 
     # Step 9: the staff member acknowledges; the document is complete.
-    open_task(staff_page, "Read and acknowledge your evaluation")
-    expect(staff_page.get_by_text("Agreed with the FRO.")).to_be_visible()
-    staff_page.get_by_label("Your final comments (optional)").fill("Thank you both.")
-    staff_page.get_by_role("button", name="Sign and complete").click()
-    expect(
-        staff_page.get_by_text("You signed your evaluation: the document is complete.")
-    ).to_be_visible()
+    with counting_clicks() as clicks:
+        open_task(staff_page, "Read and acknowledge your evaluation")
+        expect(staff_page.get_by_text("Agreed with the FRO.")).to_be_visible()
+        staff_page.get_by_label("Your final comments (optional)").fill("Thank you both.")
+        staff_page.get_by_role("button", name="Sign and complete").click()
+        expect(
+            staff_page.get_by_text("You signed your evaluation: the document is complete.")
+        ).to_be_visible()
+    assert clicks.count == 3, clicks
     expect(evaluation_badge(staff_page)).to_have_text("Completed")
     expect(staff_page.get_by_role("status").last).to_contain_text(
         "Final rating: Successfully meets performance expectations"
@@ -168,31 +172,31 @@ def test_full_cycle_with_four_people_then_hr_rolls_back_and_the_fro_signs_again(
     document = WorkPlan.objects.get(staff=team.staff)
     mailoutbox.clear()
     hr_page = sign_in(hr, totp_secret=enrol_totp(hr))
+    # From the document to the roll-back done: the tab, the stage, the requester, the
+    # reason, the button (radio buttons, nothing preselected: HR chooses deliberately).
     hr_page.goto(f"/workplans/{document.pk}/")
-    hr_page.get_by_role("navigation", name="Document").get_by_role("link", name="Roll back").click()
-    # Nothing is preselected: HR chooses the stage and the requester deliberately.
-    stage = hr_page.get_by_label("Return the document to")
-    requester = hr_page.get_by_label("Written request from")
-    expect(stage).to_have_value("")
-    expect(requester).to_have_value("")
-    expect(stage.locator("option")).to_have_text(
-        [
-            "— choose —",
-            "Work plan (back to draft)",
-            "Self-evaluation",
-            "FRO evaluation",
-            "SRO review",
-        ]
-    )
-    stage.select_option(label="FRO evaluation")
-    requester.select_option(label="Sofia Rossi (SRO)")
-    hr_page.get_by_label("Reason (as given in the written request)").fill(
-        "The SRO's memo of 2 May: goal 3 was rated before the training took place."
-    )
-    hr_page.get_by_role("button", name="Roll back").click()
-    expect(
-        hr_page.get_by_text("Document rolled back; the staff member and officers are told.")
-    ).to_be_visible()
+    with counting_clicks() as clicks:
+        hr_page.get_by_role("navigation", name="Document").get_by_role(
+            "link", name="Roll back"
+        ).click()
+        stage = hr_page.get_by_role("group", name="Return the document to")
+        requester = hr_page.get_by_role("group", name="Written request from")
+        expect(stage.get_by_role("radio")).to_have_count(4)
+        expect(hr_page.get_by_role("radio", checked=True)).to_have_count(0)
+        expect(stage.locator("label")).to_have_text(
+            ["Work plan (back to draft)", "Self-evaluation", "FRO evaluation", "SRO review"]
+        )
+        expect(requester.locator("label")).to_have_text(["Farid Osei (FRO)", "Sofia Rossi (SRO)"])
+        stage.get_by_label("FRO evaluation").check()
+        requester.get_by_label("Sofia Rossi (SRO)").check()
+        hr_page.get_by_label("Reason (as given in the written request)").fill(
+            "The SRO's memo of 2 May: goal 3 was rated before the training took place."
+        )
+        hr_page.get_by_role("button", name="Roll back").click()
+        expect(
+            hr_page.get_by_text("Document rolled back; the staff member and officers are told.")
+        ).to_be_visible()
+    assert clicks.count <= 5, clicks
     assert sorted(address for m in mailoutbox for address in m.to) == sorted(
         u.email for u in (team.staff.user, team.fro.user, team.sro.user)
     )

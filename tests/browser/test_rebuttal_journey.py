@@ -14,7 +14,14 @@ from org.models import DepartmentRole
 from rebuttals import services
 from rebuttals.models import Group, RebuttalCase
 from tests.browser.conftest import RESULTS_DIR
-from tests.browser.steps import build_team, enrol_totp, open_task, person, user
+from tests.browser.steps import (
+    build_team,
+    counting_clicks,
+    enrol_totp,
+    open_task,
+    person,
+    user,
+)
 from tests.factories import DepartmentRoleFactory, WorkPlanFactory
 from tests.rebuttals.helpers import rebuttable_document
 
@@ -86,18 +93,23 @@ def test_staff_files_hod_replies_hr_constitutes_chair_raises_hr_forwards(sign_in
     evaluation_url = reverse("appraisals:evaluation", args=[document.pk])
     staff_page.goto(evaluation_url)
     expect(staff_page.get_by_role("status")).to_contain_text(f"Final rating: {PM}")
-    staff_page.get_by_role("link", name="File a rebuttal").click()
-    expect(staff_page.get_by_role("heading", name="Rebut your rating")).to_be_visible()
-    staff_page.get_by_label("Your rebuttal statement").fill(
-        "Two of my three goals moved to another section in October; the rating counts them "
-        "against me."
-    )
-    staff_page.get_by_label("Supporting documents").set_input_files(
-        files=[{"name": "reassignment-memo.pdf", "mimeType": "application/pdf", "buffer": MEMO_PDF}]
-    )
-    screenshot(staff_page, "1-file")
-    staff_page.get_by_role("button", name="File my rebuttal").click()
-    expect(staff_page.get_by_text("Your rebuttal is filed; the HOD has been told.")).to_be_visible()
+    with counting_clicks() as clicks:
+        staff_page.get_by_role("link", name="File a rebuttal").click()
+        expect(staff_page.get_by_role("heading", name="Rebut your rating")).to_be_visible()
+        staff_page.get_by_label("Your rebuttal statement").fill(
+            "Two of my three goals moved to another section in October; the rating counts them "
+            "against me."
+        )
+        staff_page.get_by_label("Supporting documents").set_input_files(
+            files=[
+                {"name": "reassignment-memo.pdf", "mimeType": "application/pdf", "buffer": MEMO_PDF}
+            ]
+        )
+        staff_page.get_by_role("button", name="File my rebuttal").click()
+        expect(
+            staff_page.get_by_text("Your rebuttal is filed; the HOD has been told.")
+        ).to_be_visible()
+    assert clicks.count == 4, clicks  # the link, the statement, the file, the button
     expect(case_badge(staff_page)).to_have_text("Awaiting the HOD's reply")
     expect(staff_page.get_by_role("link", name="reassignment-memo.pdf")).to_be_visible()
     screenshot(staff_page, "2-filed")
@@ -106,15 +118,19 @@ def test_staff_files_hod_replies_hr_constitutes_chair_raises_hr_forwards(sign_in
 
     # 2. The HOD replies from "My tasks".
     hod_page = sign_in(hod, totp_secret=enrol_totp(hod))
-    open_task(hod_page, "Reply to the rebuttal of Amina Diallo")
-    expect(hod_page.get_by_text("Two of my three goals moved to another section")).to_be_visible()
-    hod_page.get_by_label("Your reply").fill(
-        "The reassignment was agreed in the mid-point review; goal 3 was not delivered."
-    )
-    hod_page.get_by_role("button", name="Send reply").click()
-    expect(
-        hod_page.get_by_text("Reply recorded and shared with the staff member and panel.")
-    ).to_be_visible()
+    with counting_clicks() as clicks:
+        open_task(hod_page, "Reply to the rebuttal of Amina Diallo")
+        expect(
+            hod_page.get_by_text("Two of my three goals moved to another section")
+        ).to_be_visible()
+        hod_page.get_by_label("Your reply").fill(
+            "The reassignment was agreed in the mid-point review; goal 3 was not delivered."
+        )
+        hod_page.get_by_role("button", name="Send reply").click()
+        expect(
+            hod_page.get_by_text("Reply recorded and shared with the staff member and panel.")
+        ).to_be_visible()
+    assert clicks.count == 3, clicks
     expect(case_badge(hod_page)).to_have_text("Before the panel")
 
     # 3. HR constitutes the panel: the FRO is on the roster but not offered.
@@ -162,13 +178,15 @@ def test_staff_files_hod_replies_hr_constitutes_chair_raises_hr_forwards(sign_in
     expect(case_badge(chair_page)).to_have_text("Reported by the panel")
 
     # 5. HR forwards the report and the evaluation to the official status file.
-    open_task(hr_page, "Forward the panel report on Amina Diallo to the status file")
-    hr_page.get_by_role(
-        "button", name="Forward report and evaluation to the official status file"
-    ).click()
-    expect(
-        hr_page.get_by_text("Report and evaluation forwarded to the official status file.")
-    ).to_be_visible()
+    with counting_clicks() as clicks:
+        open_task(hr_page, "Forward the panel report on Amina Diallo to the status file")
+        hr_page.get_by_role(
+            "button", name="Forward report and evaluation to the official status file"
+        ).click()
+        expect(
+            hr_page.get_by_text("Report and evaluation forwarded to the official status file.")
+        ).to_be_visible()
+    assert clicks.count == 2, clicks
     expect(case_badge(hr_page)).to_have_text("Forwarded to the official status file")
     status_file = hr_page.get_by_role("region", name="Official status file")
     expect(status_file.get_by_role("link", name="panel report (PDF)")).to_be_visible()
