@@ -519,6 +519,20 @@ def eligible_roster_members(case: RebuttalCase, seat: str) -> QuerySet[RosterMem
 
 
 @transaction.atomic
+@transaction.atomic
+def appoint_panel_members(
+    *, case: RebuttalCase, actor: User, roster_members: Sequence[RosterMember]
+) -> list[PanelMember]:
+    """Several seats at once (the case page offers every open seat in one form): each as
+    `appoint_panel_member`, all or none: one refusal and nobody is appointed."""
+    if not roster_members:
+        raise ApplicationError(gettext("Choose who takes a seat."))
+    return [
+        appoint_panel_member(case=case, actor=actor, roster_member=member)
+        for member in roster_members
+    ]
+
+
 def appoint_panel_member(
     *, case: RebuttalCase, actor: User, roster_member: RosterMember
 ) -> PanelMember:

@@ -185,13 +185,23 @@ def appoint(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(
             gettext("Only an HR focal point of the entity constitutes the panel.")
         )
-    member = get_object_or_404(RosterMember, pk=id_param(request.POST, "member"))
+    # One radio group per open seat (`member-<seat>`), or one `member`.
+    ids = [
+        id_param(request.POST, name, required=False)
+        for name in ("member", *(f"member-{seat}" for seat in Group.values))
+    ]
+    chosen = [i for i in ids if i is not None]
+    found = RosterMember.objects.select_related("user").in_bulk(chosen)
+    if len(found) != len(set(chosen)):
+        raise Http404("No such roster member.")
+    members = [found[i] for i in chosen]
     try:
-        services.appoint_panel_member(case=case, actor=request.user, roster_member=member)
+        services.appoint_panel_members(case=case, actor=request.user, roster_members=members)
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, gettext("%(name)s appointed.") % {"name": member.user})
+        for member in members:
+            messages.success(request, gettext("%(name)s appointed.") % {"name": member.user})
     return redirect("rebuttals:case", pk)
 
 

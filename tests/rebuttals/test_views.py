@@ -158,6 +158,40 @@ def test_hr_panel_form_does_not_offer_the_fro(client, case_and_people):
     assert str(people["fro"]) not in page.split("Designated by the HOD", 1)[1]
 
 
+def test_hr_appoints_the_open_seats_in_one_form_all_or_nothing(client, case_and_people):
+    """One radio group per open seat, one button (issue 17: HR's step in five clicks); a
+    refused seat (here the chair's, already taken) appoints nobody, and the page says why."""
+    from rebuttals.models import Group, RosterMember
+
+    case, people = case_and_people
+    members = RosterMember.objects.filter(roster__entity=case.document.staff.unit.entity)
+    open_seats = {
+        f"member-{group}": members.filter(group=group).exclude(user=people["panel_member"])[0].pk
+        for group in (Group.HOD_DESIGNATED, Group.STAFF_DESIGNATED)
+    }
+    second_chair = members.filter(group=Group.CHAIR).exclude(user=people["panel_member"])[0]
+    client.force_login(people["hr"])
+    page = client.get(reverse("rebuttals:case", args=[case.pk])).content.decode()
+    assert page.count('type="submit" class="secondary">Appoint<') == 1
+    url = reverse("rebuttals:appoint", args=[case.pk])
+
+    response = client.post(url, {**open_seats, "member-chair": second_chair.pk}, follow=True)
+    assert "The chairperson seat is already taken." in response.content.decode()
+    assert case.panel.count() == 1
+
+    response = client.post(url, {}, follow=True)
+    assert "Choose who takes a seat." in response.content.decode()
+
+    response = client.post(url, open_seats, follow=True)
+    page = response.content.decode()
+    for member in members.filter(pk__in=open_seats.values()).select_related("user"):
+        assert f"{member.user} appointed." in page
+    assert sorted(case.panel.values_list("seat", flat=True)) == sorted(Group.values)
+    case.refresh_from_db()
+    assert case.panel_constituted_at is not None
+    assert client.post(url, {"member-chair": "99999999"}).status_code == 404
+
+
 def test_monitoring_list_and_exports(client, case_and_people):
     case, people = case_and_people
     client.force_login(people["hr"])
