@@ -7,6 +7,17 @@ def _isolate_media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language: a request the test client made in French
+    (LocaleMiddleware, UserLanguageMiddleware) leaves French active on the thread, and the
+    next test of the same process would read its messages in French."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _name_the_cancelled_statement():
     """scripts/checks.sh sets DB_STATEMENT_TIMEOUT_MS, so PostgreSQL cancels a statement that
     runs away (a bad plan) instead of letting the suite hang; the failure then quotes it."""
