@@ -22,7 +22,7 @@ from org.models import OrgUnit, RatingLevel, ReportingLine, User
 from org.relations import current_department_roles, line_in_effect
 from pmsystem.errors import ApplicationError
 from pmsystem.events import record_event
-from pmsystem.i18n import Phrase, phrase
+from pmsystem.i18n import Phrase, interpolate, phrase
 from pmsystem.notifications import notify
 from pmsystem.security import log_event
 from workplans.conflicts import Relations
@@ -129,7 +129,9 @@ def add_roster_member(
             % {"name": user, "group": GROUP_NAMES[current.group]}
         )
     if not user.is_active:
-        raise ApplicationError(gettext("%(name)s's account is not active.") % {"name": user})
+        raise ApplicationError(
+            interpolate(gettext("%(name)s's account is not active."), {"name": user})
+        )
     try:
         with transaction.atomic():
             member = RosterMember.objects.create(
@@ -137,7 +139,7 @@ def add_roster_member(
             )
     except IntegrityError as exc:
         raise ApplicationError(
-            gettext("%(name)s is already on the roster.") % {"name": user}
+            interpolate(gettext("%(name)s is already on the roster."), {"name": user})
         ) from exc
     _unpublish_if_unequal(
         roster,
@@ -290,8 +292,12 @@ def publish_roster(*, entity: OrgUnit, actor: User) -> PanelRoster:
     problems = roster_problems(roster)
     if problems:
         raise ApplicationError(
-            gettext("The roster cannot be published while its groups are unequal. %(problems)s")
-            % {"problems": " ".join(problems)}
+            interpolate(
+                gettext(
+                    "The roster cannot be published while its groups are unequal. %(problems)s"
+                ),
+                {"problems": " ".join(problems)},
+            )
         )
     roster.published_at = timezone.now()
     roster.published_by = actor
@@ -308,24 +314,30 @@ def _check_upload(upload: UploadedFile[bytes]) -> tuple[str, str, int]:
     extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     if extension not in ALLOWED_UPLOADS:
         raise ApplicationError(
-            gettext("“%(name)s” is not a PDF, Word (.docx) or image (PNG, JPEG) file.")
-            % {"name": name}
+            interpolate(
+                gettext("“%(name)s” is not a PDF, Word (.docx) or image (PNG, JPEG) file."),
+                {"name": name},
+            )
         )
     limit = settings.REBUTTAL_MAX_UPLOAD_BYTES
     size = upload.size
     # A size Django's upload handlers did not measure cannot be held to the limit: refused.
     if size is None or size > limit:
         raise ApplicationError(
-            gettext("“%(name)s” is larger than %(size)s MB.")
-            % {"name": name, "size": limit // (1024 * 1024)}
+            interpolate(
+                gettext("“%(name)s” is larger than %(size)s MB."),
+                {"name": name, "size": limit // (1024 * 1024)},
+            )
         )
     content_type, signatures = ALLOWED_UPLOADS[extension]
     head = upload.read(16)
     upload.seek(0)
     if not any(head.startswith(sig) for sig in signatures):
         raise ApplicationError(
-            gettext("“%(name)s” is not really a %(type)s file.")
-            % {"name": name, "type": extension[1:]}
+            interpolate(
+                gettext("“%(name)s” is not really a %(type)s file."),
+                {"name": name, "type": extension[1:]},
+            )
         )
     return name, content_type, size
 
@@ -519,7 +531,6 @@ def eligible_roster_members(case: RebuttalCase, seat: str) -> QuerySet[RosterMem
 
 
 @transaction.atomic
-@transaction.atomic
 def appoint_panel_members(
     *, case: RebuttalCase, actor: User, roster_members: Sequence[RosterMember]
 ) -> list[PanelMember]:
@@ -533,6 +544,7 @@ def appoint_panel_members(
     ]
 
 
+@transaction.atomic
 def appoint_panel_member(
     *, case: RebuttalCase, actor: User, roster_member: RosterMember
 ) -> PanelMember:
@@ -552,16 +564,20 @@ def appoint_panel_member(
         raise ApplicationError(gettext("Panel members come from the entity's published roster."))
     if roster_member.removed_at is not None:
         raise ApplicationError(
-            gettext("%(name)s is no longer on the roster.") % {"name": roster_member.user}
+            interpolate(
+                gettext("%(name)s is no longer on the roster."), {"name": roster_member.user}
+            )
         )
     if roster_member.user_id in conflicted_user_ids(case):
         raise ApplicationError(
-            gettext(
-                "%(name)s cannot sit on this panel: they are the staff member, in their "
-                "reporting line for the cycle, an additional supervisor or acting officer, "
-                "signed the document, or were excused for a conflict."
+            interpolate(
+                gettext(
+                    "%(name)s cannot sit on this panel: they are the staff member, in their "
+                    "reporting line for the cycle, an additional supervisor or acting officer, "
+                    "signed the document, or were excused for a conflict."
+                ),
+                {"name": roster_member.user},
             )
-            % {"name": roster_member.user}
         )
     seat = roster_member.group
     if case.panel.filter(seat=seat, excused_at__isnull=True).exists():
