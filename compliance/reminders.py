@@ -63,7 +63,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 
-from org.models import Cycle, User
+from org.models import Cycle, StaffMember, User
 from org.services import DEFAULT_REMINDER_DAYS
 from pmsystem import registry
 from pmsystem.i18n import language_of
@@ -488,6 +488,30 @@ def describe(reminder: Reminder) -> dict:
     }
 
 
+class Notes:
+    """What stands in the way of each reminder's action (`Stage.explain`), read once per
+    stage and entity for one email."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, int], str] = {}
+
+    def __call__(self, reminder: Reminder) -> str:
+        stage = stages().get(reminder.stage)
+        if stage is None or stage.explain is None or reminder.staff_id is None:
+            return ""
+        entity_id = (
+            StaffMember.objects.filter(pk=reminder.staff_id)
+            .values_list("unit__entity_id", flat=True)
+            .first()
+        )
+        if entity_id is None:
+            return ""
+        key = (stage.code, entity_id)
+        if key not in self._seen:
+            self._seen[key] = stage.explain(entity_id) or ""
+        return self._seen[key]
+
+
 def build_message(reminder: Reminder) -> EmailMessage:
     """The email of one reminder, in its recipient's language."""
     with translation.override(language_of(reminder.recipient)):
@@ -506,6 +530,7 @@ def _build_message(reminder: Reminder) -> EmailMessage:
         "tasks_url": absolute_url(reverse("home")),
         "reminders_url": absolute_url(reverse("compliance:reminder-list")),
         "broadcast": reminder.broadcast,
+        "note": Notes()(reminder),
     }
     body = render_to_string("compliance/email/reminder.txt", context)
     headers = {"X-Pmsystem-Reminder": str(reminder.pk)}
@@ -528,9 +553,17 @@ def build_digest(reminders: Sequence[Reminder]) -> EmailMessage:
     recipient = reminders[0].recipient
     with translation.override(language_of(recipient)):
         items = []
+        notes = Notes()
         for reminder in sorted(reminders, key=lambda r: (r.due_date, r.stage, r.pk)):
             info = describe(reminder)
-            items.append({"reminder": reminder, "info": info, "url": absolute_url(info["link"])})
+            items.append(
+                {
+                    "reminder": reminder,
+                    "info": info,
+                    "url": absolute_url(info["link"]),
+                    "note": notes(reminder),
+                }
+            )
         count = len(items)
         context = {
             "recipient": recipient,

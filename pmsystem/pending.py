@@ -16,7 +16,7 @@ today. The types live here, beside `pmsystem.workflow`, because every app shares
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -28,12 +28,15 @@ class Stage:
 
     `label` names the stage and who acts ("Work plan: FRO approval"); `role` is the relation of
     the person whose action is due (staff, fro, sro, hod, panel, ...); `url_name` is a named
-    route taking the document id, for the link in the email (None: the home page)."""
+    route taking the document id, for the link in the email (None: the home page). `explain`,
+    given an entity id, says what stands in the way of the action there today (None when
+    nothing does): the reminder emails add it under the task, read when they are sent."""
 
     code: str
     label: str
     role: str
     url_name: str | None = None
+    explain: Callable[[int], str | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,18 +12,45 @@ from __future__ import annotations
 import datetime
 from collections.abc import Collection, Iterator
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from org.models import DepartmentRole
 from pmsystem.pending import PendingAction, Stage
 
 from .models import Group, PanelMember, RebuttalCase
+from .selectors import roster_notice
 
 S = RebuttalCase.State
 
+
+def unpublished_roster(entity_id: int) -> str | None:
+    """Why HR cannot constitute a panel yet, for their reminder: the entity's roster is not
+    published, what it lacks (the case page says the same; None once it is published)."""
+    notice = roster_notice(entity_id)
+    if notice is None:
+        return None
+    lines = [
+        gettext(
+            "The panel cannot be constituted yet: the department's panel roster is not published."
+        )
+    ]
+    if notice.because:
+        lines.append(notice.because)
+    if notice.problems:
+        lines.append(gettext("It lacks:") + " " + " ".join(notice.problems))
+    return "\n".join(lines)
+
+
 STAGES = (
     Stage("rebuttal_reply", _("Rebuttal: the HOD's reply"), "hod", "rebuttals:for-document"),
-    Stage("rebuttal_panel", _("Rebuttal: constituting the panel"), "hr", "rebuttals:for-document"),
+    Stage(
+        "rebuttal_panel",
+        _("Rebuttal: constituting the panel"),
+        "hr",
+        "rebuttals:for-document",
+        explain=unpublished_roster,
+    ),
     Stage("rebuttal_report", _("Rebuttal: the panel's report"), "panel", "rebuttals:for-document"),
 )
 

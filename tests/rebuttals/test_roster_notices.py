@@ -5,9 +5,12 @@ says to republish it first."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
+from compliance.reminders import run_daily_sweep
 from compliance.selectors import my_tasks
 from org.models import DepartmentRole
 from pmsystem.errors import ApplicationError
@@ -15,6 +18,7 @@ from pmsystem.i18n import render, render_in
 from rebuttals import services
 from rebuttals.models import Group, PanelRoster
 from rebuttals.selectors import rebuttal_tasks, roster_notice
+from tests.compliance.reminder_helpers import at
 from tests.factories import DepartmentRoleFactory, StaffMemberFactory, UserFactory
 from tests.rebuttals.helpers import entity_role, filed_case, published_roster
 
@@ -164,7 +168,7 @@ def test_the_case_page_says_the_roster_is_unpublished_and_what_it_lacks(client, 
     assert "Open the roster to complete and republish it" in page
     assert reverse("rebuttals:roster", args=[cast["entity"].pk]) in page
     # Nothing to appoint from, so no seat is offered (no "Nobody on the published roster").
-    assert 'name="member"' not in page
+    assert 'name="member-' not in page
     assert "Nobody on the published roster" not in page
     # The staff member reads that the panel waits, not the roster's make-up.
     client.force_login(case.document.staff.user)
@@ -206,3 +210,43 @@ def test_the_reason_is_kept_as_a_phrase_each_reader_reads_in_their_language(cast
     services.remove_roster_member(member=cast["members"][Group.CHAIR][0], actor=cast["hr"])
     because = roster_of(cast).unpublished_because
     assert render_in(because, "fr").endswith("de la liste (président(e) de jury).")
+
+
+def test_hrs_reminder_email_says_the_roster_is_unpublished_and_what_it_lacks(
+    cast, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The reminder to constitute the panel carries what the case page says, read when it is
+    sent; in each HR focal point's language, one email each (immediate or digest)."""
+    case, hr = cast["case"], cast["hr"]
+    services.remove_roster_member(member=cast["members"][Group.CHAIR][0], actor=hr)
+    mailoutbox.clear()
+    with at(case.report_due), django_capture_on_commit_callbacks(execute=True):
+        run_daily_sweep()
+    about_panel = {
+        m.to[0]: m.body
+        for m in mailoutbox
+        if "constituting the panel" in m.body or "constitution du jury" in m.body
+    }
+    assert set(about_panel) == {hr.email, cast["hr2"].email}
+    english = about_panel[hr.email]
+    assert (
+        "The panel cannot be constituted yet: the department's panel roster is not published."
+        in english
+    )
+    assert "It lacks: Chairperson: 1 of 2 — add 1." in english
+    assert f"{hr} removed" in english
+    assert "Président(e) de jury : 1 sur 2" in about_panel[cast["hr2"].email].replace("\xa0", " ")
+
+    # Published again: the next reminder says nothing of it.
+    services.add_roster_member(
+        entity=cast["entity"], actor=cast["hod"], user=StaffMemberFactory().user, group=Group.CHAIR
+    )
+    services.publish_roster(entity=cast["entity"], actor=hr)
+    mailoutbox.clear()
+    with (
+        at(case.report_due + datetime.timedelta(days=7)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        run_daily_sweep()
+    bodies = [m.body for m in mailoutbox if m.to == [hr.email]]
+    assert bodies and not any("roster is not published" in body for body in bodies)
