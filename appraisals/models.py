@@ -12,6 +12,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from org.models import RatingLevel
+from pmsystem.i18n import interpolate
 from workplans.models import Competency, Goal, WorkPlan
 
 
@@ -77,7 +78,7 @@ class Appraisal(models.Model):
         indexes = [models.Index(fields=["state"])]
 
     def __str__(self) -> str:
-        return gettext("Evaluation of %(document)s") % {"document": self.document}
+        return interpolate(gettext("Evaluation of %(document)s"), {"document": self.document})
 
     @property
     def rebuttal_deadline(self) -> datetime.date | None:
@@ -187,7 +188,7 @@ class SupervisorComment(models.Model):
         ordering = ["submitted_at"]
 
     def __str__(self) -> str:
-        return gettext("Comments of %(supervisor)s") % {"supervisor": self.supervisor}
+        return interpolate(gettext("Comments of %(supervisor)s"), {"supervisor": self.supervisor})
 
 
 class RollBack(models.Model):
@@ -232,10 +233,13 @@ class RollBack(models.Model):
         ordering = ["-performed_at"]
 
     def __str__(self) -> str:
-        return gettext("Roll-back of %(document)s to %(stage)s") % {
-            "document": self.document,
-            "stage": self.get_target_stage_display(),
-        }
+        return interpolate(
+            gettext("Roll-back of %(document)s to %(stage)s"),
+            {
+                "document": self.document,
+                "stage": self.get_target_stage_display(),
+            },
+        )
 
     @property
     def requester_role_label(self) -> str:
@@ -293,10 +297,13 @@ class ImprovementPlan(models.Model):
         ]
 
     def __str__(self) -> str:
-        return gettext("PIP for %(name)s from %(start)s") % {
-            "name": self.document.staff.user,
-            "start": self.start,
-        }
+        return interpolate(
+            gettext("PIP for %(name)s from %(start)s"),
+            {
+                "name": self.document.staff.user,
+                "start": self.start,
+            },
+        )
 
 
 class ImprovementPlanMeeting(models.Model):
@@ -321,4 +328,4 @@ class ImprovementPlanMeeting(models.Model):
         ordering = ["held_on", "pk"]
 
     def __str__(self) -> str:
-        return gettext("Review meeting %(date)s") % {"date": self.held_on}
+        return interpolate(gettext("Review meeting %(date)s"), {"date": self.held_on})

@@ -24,7 +24,7 @@ from org.relations import line_in_effect
 from pmsystem import freeze
 from pmsystem.errors import ApplicationError
 from pmsystem.events import record_event
-from pmsystem.i18n import Phrase, data_label, phrase, render_in
+from pmsystem.i18n import Phrase, data_label, interpolate, phrase, render_in
 from pmsystem.models import Signature
 from pmsystem.notifications import notify
 from pmsystem.security import log_event
@@ -347,7 +347,9 @@ def save_ratings(
     )
     if overall_rating_id is not None and overall_rating_id not in overall_levels:
         raise ApplicationError(
-            gettext("That rating is not on the overall scale of %(cycle)s.") % {"cycle": cycle}
+            interpolate(
+                gettext("That rating is not on the overall scale of %(cycle)s."), {"cycle": cycle}
+            )
         )
     if appraisal.overall_rating_id != overall_rating_id:
         before = appraisal.overall_rating if appraisal.overall_rating_id else None
@@ -568,8 +570,10 @@ def roll_back_document(
     if target_stage not in targets:
         label = dict(RollBack.Stage.choices).get(target_stage, target_stage)
         raise ApplicationError(
-            gettext("This document cannot be rolled back to “%(stage)s” from where it is now.")
-            % {"stage": label}
+            interpolate(
+                gettext("This document cannot be rolled back to “%(stage)s” from where it is now."),
+                {"stage": label},
+            )
         )
     snapshot = _snapshot(document, appraisal)
     from_state = appraisal.state if appraisal.state != S.NOT_STARTED else document.state
@@ -642,8 +646,10 @@ def roll_back_document(
         document=document, stage__in=voided_stages, voided_at__isnull=True
     ).update(
         voided_at=now,
-        void_reason=gettext("Rolled back to %(stage)s: %(reason)s")
-        % {"stage": label, "reason": reason.strip()},
+        void_reason=interpolate(
+            gettext("Rolled back to %(stage)s: %(reason)s"),
+            {"stage": label, "reason": reason.strip()},
+        ),
     )
     rollback = RollBack.objects.create(
         document=document,
@@ -741,14 +747,16 @@ def open_improvement_plan(
     )
     if overlapping is not None:
         raise ApplicationError(
-            gettext(
-                "An open PIP already covers %(start)s – %(end)s: close it, or choose dates "
-                "after it ends."
+            interpolate(
+                gettext(
+                    "An open PIP already covers %(start)s – %(end)s: close it, or choose dates "
+                    "after it ends."
+                ),
+                {
+                    "start": formats.date_format(overlapping.start, "SHORT_DATE_FORMAT"),
+                    "end": formats.date_format(overlapping.end, "SHORT_DATE_FORMAT"),
+                },
             )
-            % {
-                "start": formats.date_format(overlapping.start, "SHORT_DATE_FORMAT"),
-                "end": formats.date_format(overlapping.end, "SHORT_DATE_FORMAT"),
-            }
         )
     plan = ImprovementPlan(
         document=document,
@@ -797,8 +805,10 @@ def add_improvement_meeting(
         raise ApplicationError(gettext("Record a meeting once it has been held, not before."))
     if held_on < plan.start:
         raise ApplicationError(
-            gettext("The PIP started on %(start)s: a review meeting is held after that.")
-            % {"start": formats.date_format(plan.start, "SHORT_DATE_FORMAT")}
+            interpolate(
+                gettext("The PIP started on %(start)s: a review meeting is held after that."),
+                {"start": formats.date_format(plan.start, "SHORT_DATE_FORMAT")},
+            )
         )
     meeting = ImprovementPlanMeeting.objects.create(
         plan=plan, held_on=held_on, notes=notes.strip(), recorded_by=actor

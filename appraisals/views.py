@@ -20,6 +20,7 @@ from org.selectors import current_cycle
 from pmsystem import registry
 from pmsystem.drafts import discard_draft
 from pmsystem.errors import ApplicationError
+from pmsystem.i18n import interpolate
 from standards.selectors import evaluation_standards
 from workplans.models import WorkPlan
 from workplans.permissions import relations_for
@@ -193,7 +194,8 @@ def self_evaluation(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, gettext("Self-evaluation saved."))
     except ApplicationError as error:
         messages.error(
-            request, gettext("%(error)s What you typed is saved.") % {"error": error.message}
+            request,
+            interpolate(gettext("%(error)s What you typed is saved."), {"error": error.message}),
         )
     return _back(pk)
 
@@ -259,8 +261,10 @@ def ratings(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as error:
         messages.error(
             request,
-            gettext("%(error)s Nothing was saved: your ratings and comments are below.")
-            % {"error": error.message},
+            interpolate(
+                gettext("%(error)s Nothing was saved: your ratings and comments are below."),
+                {"error": error.message},
+            ),
         )
         return _evaluation_page(request, document, roles, actions, typed=request.POST)
     discard_draft(author=request.user, document_id=pk, form_key="ratings")

@@ -71,7 +71,7 @@ from django.utils.translation import gettext_lazy as _
 
 from appraisals.models import Appraisal
 from org.models import Category, Cycle, OrgUnit, RatingLevel, RatingScale, StaffMember, User
-from pmsystem.i18n import translated
+from pmsystem.i18n import interpolate, translated
 from workplans.models import MidpointReview, WorkPlan
 
 from .permissions import compliance_entities
@@ -603,7 +603,7 @@ class GroupRow:
 
 def percent(value: float) -> str:
     """A percentage with one decimal, as the reader writes it (87.5%, 87,5 %)."""
-    return gettext("%(value)s%%") % {"value": formats.number_format(value, 1)}
+    return interpolate(gettext("%(value)s%%"), {"value": formats.number_format(value, 1)})
 
 
 @dataclass
@@ -713,7 +713,7 @@ def compliance_dashboard(scope: Scope) -> Dashboard:
             for c in children
         ]
         if children and by_unit.get(None):  # a leaf unit's own staff are its people list
-            directly = gettext("Directly in %(unit)s") % {"unit": scope.node.code}
+            directly = interpolate(gettext("Directly in %(unit)s"), {"unit": scope.node.code})
             units.insert(0, _group_row(None, directly, by_unit[None], scope))
         kind = scope.tree.units[children[0].id].kind if children else OrgUnit.Kind.UNIT
     return Dashboard(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 
 from org.models import OrgUnit, User
 from pmsystem.errors import ApplicationError
+from pmsystem.i18n import interpolate
 
 from .models import Broadcast, Reminder
 from .permissions import can_broadcast
@@ -40,8 +41,10 @@ def send_broadcast(
     however often it is posted."""
     if not can_broadcast(actor, entity):
         raise ApplicationError(
-            gettext("Only an HR focal point of %(entity)s may write to its staff.")
-            % {"entity": entity.name}
+            interpolate(
+                gettext("Only an HR focal point of %(entity)s may write to its staff."),
+                {"entity": entity.name},
+            )
         )
     existing = Broadcast.objects.filter(token=token).first()
     if existing is not None:
@@ -52,13 +55,19 @@ def send_broadcast(
         raise ApplicationError(gettext("Choose a stage."))
     if unit is not None and unit.entity_id != entity.pk:
         raise ApplicationError(
-            gettext("%(unit)s is not a unit of %(entity)s.")
-            % {"unit": unit.name, "entity": entity.name}
+            interpolate(
+                gettext("%(unit)s is not a unit of %(entity)s."),
+                {"unit": unit.name, "entity": entity.name},
+            )
         )
     if not broadcast_senders(entity).filter(pk=on_behalf_of.pk).exists():
         raise ApplicationError(
-            gettext("A broadcast goes on behalf of the head or a senior manager of %(entity)s.")
-            % {"entity": entity.name}
+            interpolate(
+                gettext(
+                    "A broadcast goes on behalf of the head or a senior manager of %(entity)s."
+                ),
+                {"entity": entity.name},
+            )
         )
     today = today or timezone.localdate()
     recipients = broadcast_recipient_ids(entity=entity, stage=stage, unit=unit, today=today)

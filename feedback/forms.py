@@ -7,7 +7,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from org.models import StaffMember, User
-from pmsystem.i18n import translated
+from pmsystem.i18n import interpolate, translated
 from workplans.models import Competency
 
 from .models import UpwardQuestion
@@ -56,7 +56,9 @@ class ColleagueForm(forms.Form):
             return User.objects.get(email=email, is_active=True)
         except User.DoesNotExist as exc:
             raise forms.ValidationError(
-                gettext("Nobody with the email %(email)s has an account.") % {"email": email}
+                interpolate(
+                    gettext("Nobody with the email %(email)s has an account."), {"email": email}
+                )
             ) from exc
 
 
@@ -98,6 +100,8 @@ class RecognitionForm(forms.Form):
         found = StaffMember.objects.filter(user__email=email).select_related("user").first()
         if found is None:
             raise forms.ValidationError(
-                gettext("Nobody with the email %(email)s is a staff member.") % {"email": email}
+                interpolate(
+                    gettext("Nobody with the email %(email)s is a staff member."), {"email": email}
+                )
             )
         return found

@@ -24,6 +24,7 @@ from django.utils.translation import gettext
 
 from org.models import Cycle, DepartmentRole, OrgUnit, User
 from org.relations import current_department_roles, lines_in_effect
+from pmsystem.i18n import interpolate
 from workplans.models import WorkPlan
 from workplans.permissions import relations_for
 
@@ -109,26 +110,36 @@ def answer_refusal(rated: RatedManager, user: User, today: datetime.date) -> str
     section 9): a current supervisee, in a launched campaign, inside the window, once."""
     name = str(rated.manager.user)
     if not answerable(user, today).filter(pk=rated.pk).exists():
-        return gettext("Only the staff who report to %(name)s today give feedback on them.") % {
-            "name": name
-        }
+        return interpolate(
+            gettext("Only the staff who report to %(name)s today give feedback on them."),
+            {"name": name},
+        )
     settings = settings_for(rated.campaign.cycle)
     opens, closes = settings.window()
     if rated.campaign.state != S.OPEN or not settings.upward_enabled or today > closes:
-        return gettext("Feedback on %(name)s closed on %(date)s.") % {
-            "name": name,
-            "date": date_format(min(closes, rated.campaign.closed_on or closes), "DATE_FORMAT"),
-        }
+        return interpolate(
+            gettext("Feedback on %(name)s closed on %(date)s."),
+            {
+                "name": name,
+                "date": date_format(min(closes, rated.campaign.closed_on or closes), "DATE_FORMAT"),
+            },
+        )
     if today < opens:
-        return gettext("Feedback on %(name)s opens on %(date)s.") % {
-            "name": name,
-            "date": date_format(opens, "DATE_FORMAT"),
-        }
+        return interpolate(
+            gettext("Feedback on %(name)s opens on %(date)s."),
+            {
+                "name": name,
+                "date": date_format(opens, "DATE_FORMAT"),
+            },
+        )
     if Participation.objects.filter(rated_id=rated.pk, respondent_id=user.pk).exists():
-        return gettext(
-            "You have already given your feedback on %(name)s. It counts once and cannot be "
-            "changed: nothing links it to you any more."
-        ) % {"name": name}
+        return interpolate(
+            gettext(
+                "You have already given your feedback on %(name)s. It counts once and cannot be "
+                "changed: nothing links it to you any more."
+            ),
+            {"name": name},
+        )
     return None
 
 

@@ -267,7 +267,10 @@ def upward_tasks(user: User, cycle: Cycle | None) -> list[Task]:
         return []
     return [
         Task(
-            gettext("Give your anonymous feedback on %(name)s") % {"name": row.rated.manager.user},
+            interpolate(
+                gettext("Give your anonymous feedback on %(name)s"),
+                {"name": row.rated.manager.user},
+            ),
             "feedback:upward-answer",
             (row.rated.pk,),
             row.closes,

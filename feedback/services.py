@@ -24,7 +24,7 @@ from django.utils.translation import gettext, gettext_noop
 from org.models import Cycle, OrgUnit, StaffMember, User
 from org.relations import line_in_effect
 from pmsystem.errors import ApplicationError
-from pmsystem.i18n import phrase
+from pmsystem.i18n import interpolate, phrase
 from pmsystem.notifications import notify
 from pmsystem.signatures import content_hash
 from workplans.locks import lock_document
@@ -198,8 +198,10 @@ def give_upward_feedback(
             Participation.objects.create(rated=rated, respondent=actor)
     except IntegrityError as exc:
         raise ApplicationError(
-            gettext("You have already given your feedback on %(name)s.")
-            % {"name": rated.manager.user}
+            interpolate(
+                gettext("You have already given your feedback on %(name)s."),
+                {"name": rated.manager.user},
+            )
         ) from exc
     ballots = [*_take_pool(rated), ballot]
     if len(ballots) >= settings.minimum_group_size:
@@ -221,12 +223,14 @@ def _ballot(
     refused unless every question of the cycle has a value on the scale."""
     known = {q.pk for q in questions}
     if set(answers) != known:
-        raise ApplicationError(gettext("Answer every question, from 1 to %(top)s.") % {"top": top})
+        raise ApplicationError(
+            interpolate(gettext("Answer every question, from 1 to %(top)s."), {"top": top})
+        )
     values: dict[str, int] = {}
     for pk, value in answers.items():
         if not isinstance(value, int) or not 1 <= value <= top:
             raise ApplicationError(
-                gettext("Answer every question, from 1 to %(top)s.") % {"top": top}
+                interpolate(gettext("Answer every question, from 1 to %(top)s."), {"top": top})
             )
         values[str(pk)] = value
     texts: dict[str, str] = {}
@@ -236,8 +240,10 @@ def _ballot(
             continue
         if len(text) > COMMENT_MAX_LENGTH:
             raise ApplicationError(
-                gettext("A comment has at most %(count)s characters.")
-                % {"count": COMMENT_MAX_LENGTH}
+                interpolate(
+                    gettext("A comment has at most %(count)s characters."),
+                    {"count": COMMENT_MAX_LENGTH},
+                )
             )
         texts[str(pk)] = text
     return {"a": values, "c": texts}
@@ -313,24 +319,32 @@ def add_colleague(*, document: WorkPlan, actor: User, colleague: User) -> Collea
     roles = colleague_roles(actor, round_.document)
     _require(round_, roles, "edit_list", gettext("You may not change this list of colleagues now."))
     if not colleague.is_active:
-        raise ApplicationError(gettext("%(name)s's account is not active.") % {"name": colleague})
+        raise ApplicationError(
+            interpolate(gettext("%(name)s's account is not active."), {"name": colleague})
+        )
     held = role_holders(round_.document).get(colleague.pk)
     if held:
         raise ApplicationError(
-            gettext(
-                "%(name)s already holds a role on this document: colleagues give feedback "
-                "from outside the reporting line."
+            interpolate(
+                gettext(
+                    "%(name)s already holds a role on this document: colleagues give feedback "
+                    "from outside the reporting line."
+                ),
+                {"name": colleague},
             )
-            % {"name": colleague}
         )
     settings = settings_for(round_.document.cycle)
     active = round_.requests.exclude(state=ColleagueRequest.State.DECLINED)
     if active.filter(colleague=colleague).exists():
-        raise ApplicationError(gettext("%(name)s is already on the list.") % {"name": colleague})
+        raise ApplicationError(
+            interpolate(gettext("%(name)s is already on the list."), {"name": colleague})
+        )
     if active.count() >= settings.colleague_maximum:
         raise ApplicationError(
-            gettext("At most %(count)s colleagues are asked.")
-            % {"count": settings.colleague_maximum}
+            interpolate(
+                gettext("At most %(count)s colleagues are asked."),
+                {"count": settings.colleague_maximum},
+            )
         )
     confirmed = round_.state == ColleagueRound.State.CONFIRMED
     request, _ = ColleagueRequest.objects.update_or_create(
@@ -355,7 +369,7 @@ def remove_colleague(*, request: ColleagueRequest, actor: User) -> None:
     _require(round_, roles, "edit_list", gettext("You may not change this list of colleagues now."))
     if request.state != ColleagueRequest.State.PROPOSED:
         raise ApplicationError(
-            gettext("%(name)s has been asked already.") % {"name": request.colleague}
+            interpolate(gettext("%(name)s has been asked already."), {"name": request.colleague})
         )
     request.delete()
 
@@ -528,7 +542,7 @@ def send_recognition(
         raise ApplicationError(gettext("A note of recognition goes to someone else."))
     if not (recipient.is_active and recipient.user.is_active):
         raise ApplicationError(
-            gettext("%(name)s is not an active staff member.") % {"name": recipient}
+            interpolate(gettext("%(name)s is not an active staff member."), {"name": recipient})
         )
     competency = Competency.objects.filter(
         pk=competency_id, framework=cycle.competency_framework

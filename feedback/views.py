@@ -16,7 +16,7 @@ from org.selectors import current_cycle
 from pmsystem.errors import ApplicationError
 from pmsystem.exports import Table, csv_response, xlsx_response
 from pmsystem.http import id_param
-from pmsystem.i18n import translated
+from pmsystem.i18n import interpolate, translated
 from pmsystem.security import log_event
 from workplans.models import Competency, WorkPlan
 from workplans.selectors import get_visible_work_plan
@@ -96,8 +96,12 @@ def upward_answer(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    gettext("Thank you: your feedback on %(name)s is recorded, without your name.")
-                    % {"name": rated.manager.user},
+                    interpolate(
+                        gettext(
+                            "Thank you: your feedback on %(name)s is recorded, without your name."
+                        ),
+                        {"name": rated.manager.user},
+                    ),
                 )
                 return redirect("feedback:home")
     opens, closes = settings.window()
@@ -165,8 +169,10 @@ def campaign_launch(request: HttpRequest, entity_id: int) -> HttpResponse:
         return redirect("feedback:campaigns")
     messages.success(
         request,
-        gettext("Upward feedback in %(entity)s: %(count)s manager(s) added to those rated.")
-        % {"entity": entity.code, "count": result.added},
+        interpolate(
+            gettext("Upward feedback in %(entity)s: %(count)s manager(s) added to those rated."),
+            {"entity": entity.code, "count": result.added},
+        ),
     )
     return redirect("feedback:campaign", result.campaign.pk)
 
@@ -400,7 +406,9 @@ def recognition(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    gettext("Note sent to %(name)s.") % {"name": form.cleaned_data["email"].user},
+                    interpolate(
+                        gettext("Note sent to %(name)s."), {"name": form.cleaned_data["email"].user}
+                    ),
                 )
                 return redirect("feedback:recognition")
     lists = selectors.recognition_lists(request.user, cycle)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from org.models import Cycle
+from pmsystem.i18n import interpolate
 from pmsystem.workflow import Transition, Workflow
 from workplans.models import WorkPlan
 
@@ -36,16 +37,18 @@ def launch_refusal(campaign: Campaign) -> str | None:
     and the window has not closed yet."""
     settings = settings_for(campaign.cycle)
     if not settings.upward_enabled:
-        return gettext("Upward feedback is switched off for the cycle %(cycle)s.") % {
-            "cycle": campaign.cycle.name
-        }
+        return interpolate(
+            gettext("Upward feedback is switched off for the cycle %(cycle)s."),
+            {"cycle": campaign.cycle.name},
+        )
     if campaign.cycle.status != Cycle.Status.OPEN:
         return gettext("Upward feedback is launched in an open cycle only.")
     _, closes = settings.window()
     if timezone.localdate() > closes:
-        return gettext("The upward-feedback window closed on %(date)s.") % {
-            "date": date_format(closes, "DATE_FORMAT")
-        }
+        return interpolate(
+            gettext("The upward-feedback window closed on %(date)s."),
+            {"date": date_format(closes, "DATE_FORMAT")},
+        )
     return None
 
 
@@ -54,9 +57,10 @@ def close_refusal(campaign: Campaign) -> str | None:
     even in a cycle closed since: sealed answers are never left waiting."""
     _, closes = settings_for(campaign.cycle).window()
     if timezone.localdate() <= closes:
-        return gettext("Upward feedback stays open until %(date)s: close it after that day.") % {
-            "date": date_format(closes, "DATE_FORMAT")
-        }
+        return interpolate(
+            gettext("Upward feedback stays open until %(date)s: close it after that day."),
+            {"date": date_format(closes, "DATE_FORMAT")},
+        )
     return None
 
 
@@ -99,9 +103,10 @@ Q = ColleagueRequest.State
 
 def _cycle_closed(round_: ColleagueRound) -> str | None:
     if round_.document.cycle.status == Cycle.Status.CLOSED:
-        return gettext("The cycle %(cycle)s is closed: it is read-only.") % {
-            "cycle": round_.document.cycle.name
-        }
+        return interpolate(
+            gettext("The cycle %(cycle)s is closed: it is read-only."),
+            {"cycle": round_.document.cycle.name},
+        )
     return None
 
 
@@ -205,17 +210,18 @@ def _withdraw_refusal(note: RecognitionNote) -> str | None:
 
 def _attach_refusal(note: RecognitionNote) -> str | None:
     if not WorkPlan.objects.filter(staff_id=note.recipient_id, cycle_id=note.cycle_id).exists():
-        return gettext("There is no %(cycle)s document to attach it to yet.") % {
-            "cycle": note.cycle.name
-        }
+        return interpolate(
+            gettext("There is no %(cycle)s document to attach it to yet."),
+            {"cycle": note.cycle.name},
+        )
     return None
 
 
 def _note_cycle_closed(note: RecognitionNote) -> str | None:
     if note.cycle.status == Cycle.Status.CLOSED:
-        return gettext("The cycle %(cycle)s is closed: it is read-only.") % {
-            "cycle": note.cycle.name
-        }
+        return interpolate(
+            gettext("The cycle %(cycle)s is closed: it is read-only."), {"cycle": note.cycle.name}
+        )
     return None
 
 

@@ -40,7 +40,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext, gettext_noop
 
 from pmsystem.errors import ApplicationError
-from pmsystem.i18n import Phrase, phrase
+from pmsystem.i18n import Phrase, interpolate, phrase
 from pmsystem.models import Signature
 from pmsystem.notifications import notify
 
@@ -104,8 +104,10 @@ def visible_changes(user: User) -> QuerySet[BulkChange]:
 def _check_hr(actor: User, entity: OrgUnit) -> None:
     if not hr_entities(actor).filter(pk=entity.pk).exists():
         raise ApplicationError(
-            gettext("Only an HR focal point of %(entity)s makes bulk changes there.")
-            % {"entity": entity.code}
+            interpolate(
+                gettext("Only an HR focal point of %(entity)s makes bulk changes there."),
+                {"entity": entity.code},
+            )
         )
 
 
@@ -208,8 +210,10 @@ def _scoped_staff(
         missing = [
             Missing(
                 number,
-                gettext("%(index)s is not a staff member of %(entity)s.")
-                % {"index": number, "entity": entity.code},
+                interpolate(
+                    gettext("%(index)s is not a staff member of %(entity)s."),
+                    {"index": number, "entity": entity.code},
+                ),
             )
             for key, number in wanted.items()
             if key not in found
@@ -298,8 +302,10 @@ def reassignment_preview(
                 missing.append(
                     Missing(
                         number,
-                        gettext("%(index)s has no current reporting line in %(cycle)s.")
-                        % {"index": number, "cycle": cycle},
+                        interpolate(
+                            gettext("%(index)s has no current reporting line in %(cycle)s."),
+                            {"index": number, "cycle": cycle},
+                        ),
                     )
                 )
         for line in lines:
@@ -338,8 +344,10 @@ def launch_preview(*, actor: User, entity: OrgUnit, cycle: Cycle) -> Preview:
     source = previous_cycle(cycle)
     if source is None:
         raise ApplicationError(
-            gettext("There is no cycle before %(cycle)s to copy reporting lines from.")
-            % {"cycle": cycle}
+            interpolate(
+                gettext("There is no cycle before %(cycle)s to copy reporting lines from."),
+                {"cycle": cycle},
+            )
         )
     staff = StaffMember.objects.filter(unit__entity=entity, is_active=True)
     already = set(
@@ -402,19 +410,25 @@ class ExtensionPreview:
 def _check_extension(cycle: Cycle, deadline: str, due: datetime.date) -> None:
     if cycle.status == Cycle.Status.CLOSED:
         raise ApplicationError(
-            gettext("Cycle %(cycle)s is closed; its deadlines cannot change.") % {"cycle": cycle}
+            interpolate(
+                gettext("Cycle %(cycle)s is closed; its deadlines cannot change."), {"cycle": cycle}
+            )
         )
     if deadline not in Deadline.values:
         raise ApplicationError(gettext("Choose a deadline."))
     if deadline == Deadline.MIDPOINT and not cycle.midpoint_required:
         raise ApplicationError(
-            gettext("Cycle %(cycle)s has no mid-point review.") % {"cycle": cycle}
+            interpolate(gettext("Cycle %(cycle)s has no mid-point review."), {"cycle": cycle})
         )
     base = deadlines.cycle_due(cycle, deadline)
     if due <= base:
         raise ApplicationError(
-            gettext("The new due date must be after %(date)s, the cycle's date for this deadline.")
-            % {"date": formats.date_format(base, "SHORT_DATE_FORMAT")}
+            interpolate(
+                gettext(
+                    "The new due date must be after %(date)s, the cycle's date for this deadline."
+                ),
+                {"date": formats.date_format(base, "SHORT_DATE_FORMAT")},
+            )
         )
     if due > cycle.end + datetime.timedelta(days=366):
         raise ApplicationError(
@@ -441,8 +455,10 @@ def extension_preview(
         missing += [
             Missing(
                 number,
-                gettext("%(index)s has no reporting line in %(cycle)s.")
-                % {"index": number, "cycle": cycle},
+                interpolate(
+                    gettext("%(index)s has no reporting line in %(cycle)s."),
+                    {"index": number, "cycle": cycle},
+                ),
             )
             for number in selection.people
             if number.upper() not in listed and number.upper() not in known
@@ -582,8 +598,10 @@ def launch_cycle(
     _check_hr(actor, entity)
     if cycle.status == Cycle.Status.CLOSED:
         raise ApplicationError(
-            gettext("Cycle %(cycle)s is closed; its reporting lines cannot change.")
-            % {"cycle": cycle}
+            interpolate(
+                gettext("Cycle %(cycle)s is closed; its reporting lines cannot change."),
+                {"cycle": cycle},
+            )
         )
     lock_staff(
         StaffMember.objects.filter(unit__entity=entity, is_active=True).values_list("pk", flat=True)
@@ -592,8 +610,10 @@ def launch_cycle(
     _confirmed(preview.digest, previewed)
     if not preview.rows:
         raise ApplicationError(
-            gettext("Nothing to copy: every staff member already has a line in %(cycle)s.")
-            % {"cycle": cycle}
+            interpolate(
+                gettext("Nothing to copy: every staff member already has a line in %(cycle)s."),
+                {"cycle": cycle},
+            )
         )
     written = apply_line_changes(preview.rows)
     change = BulkChange.objects.create(
@@ -699,13 +719,18 @@ def undo_refusal(
     if change.undone_at is not None:
         return gettext("This change was already undone.")
     if change.actor_id != actor.pk or not hr_entities(actor).filter(pk=change.entity_id).exists():
-        return gettext("Only %(name)s, who made this change, may undo it.") % {"name": change.actor}
+        return interpolate(
+            gettext("Only %(name)s, who made this change, may undo it."), {"name": change.actor}
+        )
     closes = change.created_at + undo_window()
     if now > closes:
-        return gettext(
-            "The time to undo this change ended %(date)s: it stays on the record; make a new "
-            "change to correct it."
-        ) % {"date": formats.date_format(timezone.localtime(closes), "SHORT_DATETIME_FORMAT")}
+        return interpolate(
+            gettext(
+                "The time to undo this change ended %(date)s: it stays on the record; make a new "
+                "change to correct it."
+            ),
+            {"date": formats.date_format(timezone.localtime(closes), "SHORT_DATETIME_FORMAT")},
+        )
     if change.kind == BulkChange.Kind.EXTENSION:
         return None
     rows = list(change.rows.select_related("new_line", "closed_line", "staff__user"))
@@ -724,10 +749,13 @@ def undo_refusal(
                 )
             )
         ):
-            return gettext(
-                "The reporting line of %(name)s changed again since: this change can no "
-                "longer be undone."
-            ) % {"name": row.staff.user}
+            return interpolate(
+                gettext(
+                    "The reporting line of %(name)s changed again since: this change can no "
+                    "longer be undone."
+                ),
+                {"name": row.staff.user},
+            )
     staff_ids = [row.staff_id for row in rows]
     signed = (
         Signature.objects.filter(
@@ -739,10 +767,13 @@ def undo_refusal(
         .first()
     )
     if signed is not None:
-        return gettext(
-            "A stage of the document of %(name)s was signed since this change: it can no "
-            "longer be undone."
-        ) % {"name": signed.document.staff.user}
+        return interpolate(
+            gettext(
+                "A stage of the document of %(name)s was signed since this change: it can no "
+                "longer be undone."
+            ),
+            {"name": signed.document.staff.user},
+        )
     if change.kind == BulkChange.Kind.LAUNCH:
         # The document row lives in `workplans`, built on `org`: through the app registry.
         document = (
@@ -752,10 +783,13 @@ def undo_refusal(
             .first()
         )
         if document is not None:
-            return gettext(
-                "%(name)s has started their %(cycle)s document since the launch: it can no "
-                "longer be undone."
-            ) % {"name": document.staff.user, "cycle": change.cycle}
+            return interpolate(
+                gettext(
+                    "%(name)s has started their %(cycle)s document since the launch: it can no "
+                    "longer be undone."
+                ),
+                {"name": document.staff.user, "cycle": change.cycle},
+            )
     return None
 
 

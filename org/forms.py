@@ -11,6 +11,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from pmsystem.i18n import interpolate
+
 from .bulk import Selection, changeable_cycles
 from .models import Cycle, DeadlineExtension, Delegation, OrgUnit, StaffMember, User
 
@@ -39,7 +41,9 @@ class DelegationForm(forms.Form):
             return User.objects.get(email=email, is_active=True)
         except User.DoesNotExist as exc:
             raise forms.ValidationError(
-                gettext("Nobody with the email %(email)s has an account.") % {"email": email}
+                interpolate(
+                    gettext("Nobody with the email %(email)s has an account."), {"email": email}
+                )
             ) from exc
 
 
@@ -80,15 +84,19 @@ class ImportForm(forms.Form):
         wrong = [f.name for f in files if not f.name.lower().endswith(self.IMPORTABLE_EXTENSIONS)]
         if wrong:
             raise forms.ValidationError(
-                gettext("Only .csv and .xlsx files can be imported: %(files)s.")
-                % {"files": ", ".join(wrong)}
+                interpolate(
+                    gettext("Only .csv and .xlsx files can be imported: %(files)s."),
+                    {"files": ", ".join(wrong)},
+                )
             )
         limit = settings.IMPORT_MAX_UPLOAD_BYTES
         total = sum(f.size for f in files)
         if total > limit:
             raise forms.ValidationError(
-                gettext("The upload is %(size)s; the limit is %(limit)s.")
-                % {"size": filesizeformat(total), "limit": filesizeformat(limit)}
+                interpolate(
+                    gettext("The upload is %(size)s; the limit is %(limit)s."),
+                    {"size": filesizeformat(total), "limit": filesizeformat(limit)},
+                )
             )
         return files
 
@@ -174,8 +182,10 @@ class _BulkForm(forms.Form):
         if staff is None:
             self.add_error(
                 name,
-                gettext("No active staff member has the index number %(index)s.")
-                % {"index": number},
+                interpolate(
+                    gettext("No active staff member has the index number %(index)s."),
+                    {"index": number},
+                ),
             )
         return staff
 

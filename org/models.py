@@ -12,6 +12,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from pmsystem.i18n import interpolate
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -158,11 +160,13 @@ class OrgUnit(models.Model):
         if self.KIND_DEPTH[self.parent.kind] >= self.KIND_DEPTH[self.kind]:
             raise ValidationError(
                 {
-                    "parent": gettext("A %(kind)s cannot sit under a %(parent_kind)s.")
-                    % {
-                        "kind": self.get_kind_display().lower(),
-                        "parent_kind": self.parent.get_kind_display().lower(),
-                    }
+                    "parent": interpolate(
+                        gettext("A %(kind)s cannot sit under a %(parent_kind)s."),
+                        {
+                            "kind": self.get_kind_display().lower(),
+                            "parent_kind": self.parent.get_kind_display().lower(),
+                        },
+                    )
                 }
             )
 
@@ -535,11 +539,14 @@ class DepartmentRole(models.Model):
         ]
 
     def __str__(self) -> str:
-        return gettext("%(role)s of %(entity)s: %(user)s") % {
-            "role": self.get_role_display(),
-            "entity": self.entity.code,
-            "user": self.user,
-        }
+        return interpolate(
+            gettext("%(role)s of %(entity)s: %(user)s"),
+            {
+                "role": self.get_role_display(),
+                "entity": self.entity.code,
+                "user": self.user,
+            },
+        )
 
     def clean(self) -> None:
         if self.entity_id and self.entity.kind != OrgUnit.Kind.ENTITY:
@@ -593,11 +600,14 @@ class Delegation(models.Model):
         indexes = [models.Index(fields=["acting", "start", "end"])]
 
     def __str__(self) -> str:
-        return gettext("%(acting)s acting %(role)s for %(principal)s") % {
-            "acting": self.acting,
-            "role": self.get_role_display(),
-            "principal": self.principal,
-        }
+        return interpolate(
+            gettext("%(acting)s acting %(role)s for %(principal)s"),
+            {
+                "acting": self.acting,
+                "role": self.get_role_display(),
+                "principal": self.principal,
+            },
+        )
 
     def clean(self) -> None:
         if self.principal_id and self.principal_id == self.acting_id:

@@ -15,7 +15,7 @@ from django.utils import formats
 from django.utils.translation import gettext, gettext_noop
 
 from pmsystem.errors import ApplicationError
-from pmsystem.i18n import phrase
+from pmsystem.i18n import interpolate, phrase
 from pmsystem.models import Signature
 from pmsystem.notifications import notify
 from pmsystem.workflow import lower_first
@@ -204,15 +204,17 @@ def reporting_line_refusals(
         )
         if clash is not None:
             refusals.append(
-                gettext(
-                    "%(name)s already has a reporting line for %(cycle)s from %(start)s: close "
-                    "it the day before this one starts, or change this one's dates."
+                interpolate(
+                    gettext(
+                        "%(name)s already has a reporting line for %(cycle)s from %(start)s: close "
+                        "it the day before this one starts, or change this one's dates."
+                    ),
+                    {
+                        "name": name(line.staff_id),
+                        "cycle": cycle_of(line.cycle_id),
+                        "start": formats.date_format(clash, "SHORT_DATE_FORMAT"),
+                    },
                 )
-                % {
-                    "name": name(line.staff_id),
-                    "cycle": cycle_of(line.cycle_id),
-                    "start": formats.date_format(clash, "SHORT_DATE_FORMAT"),
-                }
             )
             continue
         refused = None
@@ -220,15 +222,18 @@ def reporting_line_refusals(
         for role, officer_id in (("fro", line.fro_id), ("sro", line.sro_id)):
             other = on_document.get(officer_id, set()) - {role}
             if other:
-                refused = gettext(
-                    "%(name)s signed this staff member's %(cycle)s document as %(signed)s, so "
-                    "they cannot be named its %(role)s."
-                ) % {
-                    "name": name(officer_id),
-                    "cycle": cycle_of(line.cycle_id),
-                    "signed": ", ".join(sorted(r.upper() for r in other)),
-                    "role": role.upper(),
-                }
+                refused = interpolate(
+                    gettext(
+                        "%(name)s signed this staff member's %(cycle)s document as %(signed)s, so "
+                        "they cannot be named its %(role)s."
+                    ),
+                    {
+                        "name": name(officer_id),
+                        "cycle": cycle_of(line.cycle_id),
+                        "signed": ", ".join(sorted(r.upper() for r in other)),
+                        "role": role.upper(),
+                    },
+                )
                 break
         if refused is None:
             acting_clash = acting_officer_clash(
@@ -300,8 +305,10 @@ def plan_line_changes(
     """
     if cycle.status == Cycle.Status.CLOSED:
         raise ApplicationError(
-            gettext("Cycle %(cycle)s is closed; its reporting lines cannot change.")
-            % {"cycle": cycle}
+            interpolate(
+                gettext("Cycle %(cycle)s is closed; its reporting lines cannot change."),
+                {"cycle": cycle},
+            )
         )
     if not cycle.start <= effective_from <= cycle.end:
         raise ApplicationError(
@@ -361,13 +368,15 @@ def _line_change_refusal(plan: LineChange, actor: User | None) -> str | None:
     """The checks of one planned line that need no query (`plan_line_changes`)."""
     staff, line, current = plan.staff, plan.line, plan.current
     if not staff.is_active:
-        return gettext("%(name)s is not an active staff member.") % {"name": staff.user}
+        return interpolate(gettext("%(name)s is not an active staff member."), {"name": staff.user})
     for officer, role, own in (
         (plan.fro, gettext("FRO"), gettext("A staff member cannot be their own FRO.")),
         (plan.sro, gettext("SRO"), gettext("A staff member cannot be their own SRO.")),
     ):
         if officer is None or not officer.is_active:
-            return gettext("The %(role)s must be an active staff member.") % {"role": role}
+            return interpolate(
+                gettext("The %(role)s must be an active staff member."), {"role": role}
+            )
         if officer.pk == staff.pk:
             return own
     if line.fro_id == line.sro_id:
@@ -375,9 +384,12 @@ def _line_change_refusal(plan: LineChange, actor: User | None) -> str | None:
     if plan.unchanged:
         return None
     if current is not None and line.effective_from <= current.effective_from:
-        return gettext(
-            "The new reporting line must start after %(date)s, when the current one started."
-        ) % {"date": formats.date_format(current.effective_from, "SHORT_DATE_FORMAT")}
+        return interpolate(
+            gettext(
+                "The new reporting line must start after %(date)s, when the current one started."
+            ),
+            {"date": formats.date_format(current.effective_from, "SHORT_DATE_FORMAT")},
+        )
     if actor is not None:
         held = {staff.pk: gettext("staff member"), line.fro_id: gettext("FRO")}
         held[line.sro_id] = gettext("SRO")
@@ -385,11 +397,14 @@ def _line_change_refusal(plan: LineChange, actor: User | None) -> str | None:
             held.setdefault(current.fro_id, gettext("FRO"))
             held.setdefault(current.sro_id, gettext("SRO"))
         if actor.pk in held:
-            return gettext(
-                "You are the %(role)s on this staff member's document, so you cannot change "
-                "their reporting line as HR focal point: another HR focal point of the "
-                "entity does."
-            ) % {"role": held[actor.pk]}
+            return interpolate(
+                gettext(
+                    "You are the %(role)s on this staff member's document, so you cannot change "
+                    "their reporting line as HR focal point: another HR focal point of the "
+                    "entity does."
+                ),
+                {"role": held[actor.pk]},
+            )
     return None
 
 
@@ -496,18 +511,21 @@ def acting_officer_clash(
 def acting_officer_refusal(delegation: Delegation, held: str) -> str:
     """The refusal of a reporting line that `acting_officer_clash` found."""
     names = {"staff": gettext("staff member"), "fro": gettext("FRO"), "sro": gettext("SRO")}
-    return gettext(
-        "%(acting)s is acting %(role)s for %(principal)s from %(start)s to %(end)s, so they "
-        "cannot also be the %(held)s of this reporting line: one person holds one role on a "
-        "document. Choose someone else, or end that delegation first."
-    ) % {
-        "acting": delegation.acting,
-        "role": names[delegation.role],
-        "principal": delegation.principal,
-        "start": formats.date_format(delegation.start, "SHORT_DATE_FORMAT"),
-        "end": formats.date_format(delegation.end, "SHORT_DATE_FORMAT"),
-        "held": names[held],
-    }
+    return interpolate(
+        gettext(
+            "%(acting)s is acting %(role)s for %(principal)s from %(start)s to %(end)s, so they "
+            "cannot also be the %(held)s of this reporting line: one person holds one role on a "
+            "document. Choose someone else, or end that delegation first."
+        ),
+        {
+            "acting": delegation.acting,
+            "role": names[delegation.role],
+            "principal": delegation.principal,
+            "start": formats.date_format(delegation.start, "SHORT_DATE_FORMAT"),
+            "end": formats.date_format(delegation.end, "SHORT_DATE_FORMAT"),
+            "held": names[held],
+        },
+    )
 
 
 def signed_roles_on_document(*, staff_id: int, cycle_id: int) -> dict[int, set[str]]:
@@ -562,7 +580,7 @@ def delegation_refusal(
     if acting.pk == principal.pk:
         return gettext("You cannot name yourself as your acting officer.")
     if not acting.is_active:
-        return gettext("%(name)s's account is not active.") % {"name": acting}
+        return interpolate(gettext("%(name)s's account is not active."), {"name": acting})
     if end < start:
         return gettext("The delegation cannot end before it starts.")
     if end < today():
@@ -631,11 +649,14 @@ def _officer_delegation_conflict(
 
 
 def _delegation_conflict(acting: User, held: str, staff: User, cycle: Cycle) -> str:
-    return gettext(
-        "%(acting)s is already %(held)s on the %(cycle)s document of %(staff)s, one of the "
-        "documents this delegation covers: one person holds one role on a document. Choose "
-        "someone else."
-    ) % {"acting": acting, "held": held, "cycle": cycle, "staff": staff}
+    return interpolate(
+        gettext(
+            "%(acting)s is already %(held)s on the %(cycle)s document of %(staff)s, one of the "
+            "documents this delegation covers: one person holds one role on a document. Choose "
+            "someone else."
+        ),
+        {"acting": acting, "held": held, "cycle": cycle, "staff": staff},
+    )
 
 
 @transaction.atomic
@@ -654,8 +675,10 @@ def create_delegation(
     if role not in delegable_roles(principal):
         label = Delegation.Role(role).label if role in Delegation.Role.values else role
         raise ApplicationError(
-            gettext("You are not a %(role)s now, so you cannot delegate it.")
-            % {"role": lower_first(str(label))}
+            interpolate(
+                gettext("You are not a %(role)s now, so you cannot delegate it."),
+                {"role": lower_first(str(label))},
+            )
         )
     refused = delegation_refusal(
         principal=principal, acting=acting, role=role, start=start, end=end

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from pmsystem.i18n import interpolate
+
 from .stages import ORDER, Stage
 from .workflow import lower_first
 
@@ -170,9 +172,9 @@ PARTS: dict[str, Part] = {
 def closed_cycle_refusal(cycle: Cycle) -> str | None:
     """A closed cycle is read-only everywhere: documents, unit and entity goals."""
     if cycle.status == "closed":
-        return gettext("The %(cycle)s cycle is closed: its documents are read-only.") % {
-            "cycle": cycle
-        }
+        return interpolate(
+            gettext("The %(cycle)s cycle is closed: its documents are read-only."), {"cycle": cycle}
+        )
     return None
 
 
@@ -184,7 +186,9 @@ def refusal(document: WorkPlan, part_name: str, roles: Iterable[str]) -> str | N
     if closed:
         return closed
     if not part.roles.intersection(roles):
-        return gettext("You may not change the %(part)s of this document.") % {"part": part.label}
+        return interpolate(
+            gettext("You may not change the %(part)s of this document."), {"part": part.label}
+        )
     stage = document.stage
     if stage not in part.stages:
         words = {"part": part.label, "stage": lower_first(str(Stage(stage).label))}

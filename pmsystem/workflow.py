@@ -15,6 +15,7 @@ from typing import Any
 from django.utils.translation import gettext
 
 from pmsystem.errors import ApplicationError
+from pmsystem.i18n import interpolate
 
 Guard = Callable[[Any], str | None]
 
@@ -94,7 +95,7 @@ class Workflow:
         if not transition.roles.intersection(roles):
             for role in sorted(transition.roles.intersection(conflicts or {})):
                 return (conflicts or {})[role]
-            return gettext("You may not %(action)s.") % {"action": transition.action}
+            return interpolate(gettext("You may not %(action)s."), {"action": transition.action})
         if state not in transition.sources:
             # States are declared in the order a document goes through them: before every
             # source state the transition is "not yet" possible, after them "no longer".

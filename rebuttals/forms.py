@@ -7,7 +7,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from org.models import User
-from pmsystem.i18n import translated
+from pmsystem.i18n import interpolate, translated
 
 from .models import Group, RebuttalCase
 
@@ -84,7 +84,9 @@ class RosterMemberForm(forms.Form):
             return User.objects.get(email=email, is_active=True)
         except User.DoesNotExist as exc:
             raise forms.ValidationError(
-                gettext("Nobody with the email %(email)s has an account.") % {"email": email}
+                interpolate(
+                    gettext("Nobody with the email %(email)s has an account."), {"email": email}
+                )
             ) from exc
 
 

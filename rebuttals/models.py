@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from org.models import OrgUnit, RatingLevel
+from pmsystem.i18n import interpolate
 from workplans.models import WorkPlan
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ class PanelRoster(models.Model):
         verbose_name_plural = _("panel rosters")
 
     def __str__(self) -> str:
-        return gettext("Panel roster of %(entity)s") % {"entity": self.entity.code}
+        return interpolate(gettext("Panel roster of %(entity)s"), {"entity": self.entity.code})
 
     @property
     def is_published(self) -> bool:
@@ -145,7 +146,7 @@ class RosterConsultation(models.Model):
         verbose_name_plural = _("roster consultations")
 
     def __str__(self) -> str:
-        return gettext("Consultation of %(date)s") % {"date": self.held_on}
+        return interpolate(gettext("Consultation of %(date)s"), {"date": self.held_on})
 
 
 class RebuttalCase(models.Model):
@@ -219,7 +220,7 @@ class RebuttalCase(models.Model):
         ]
 
     def __str__(self) -> str:
-        return gettext("Rebuttal of %(document)s") % {"document": self.document}
+        return interpolate(gettext("Rebuttal of %(document)s"), {"document": self.document})
 
 
 def attachment_path(instance: RebuttalAttachment, filename: str) -> str:
@@ -320,4 +321,4 @@ class StatusFileRecord(models.Model):
         verbose_name_plural = _("status file records")
 
     def __str__(self) -> str:
-        return gettext("Status file record of %(case)s") % {"case": self.case}
+        return interpolate(gettext("Status file record of %(case)s"), {"case": self.case})

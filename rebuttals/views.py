@@ -19,8 +19,8 @@ from pmsystem.drafts import discard_draft
 from pmsystem.errors import ApplicationError
 from pmsystem.exports import Table, csv_response, xlsx_response
 from pmsystem.http import id_param, id_params
+from pmsystem.i18n import interpolate, translated
 from pmsystem.i18n import render as render_phrase
-from pmsystem.i18n import translated
 from pmsystem.security import log_event
 from workplans.selectors import get_visible_work_plan
 
@@ -201,7 +201,9 @@ def appoint(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
     else:
         for member in members:
-            messages.success(request, gettext("%(name)s appointed.") % {"name": member.user})
+            messages.success(
+                request, interpolate(gettext("%(name)s appointed."), {"name": member.user})
+            )
     return redirect("rebuttals:case", pk)
 
 
@@ -438,7 +440,10 @@ def roster(request: HttpRequest, entity_id: int) -> HttpResponse:
                 )
                 services.remove_roster_member(member=member, actor=request.user)
                 messages.success(
-                    request, gettext("%(name)s removed from the roster.") % {"name": member.user}
+                    request,
+                    interpolate(
+                        gettext("%(name)s removed from the roster."), {"name": member.user}
+                    ),
                 )
                 _say_if_unpublished(request, entity, was_published)
                 return redirect("rebuttals:roster", entity.pk)
@@ -516,10 +521,15 @@ def _say_if_unpublished(request: HttpRequest, entity: OrgUnit, was_published: bo
     if not was_published or roster is None or roster.is_published:
         return
     problems = selectors.roster_problems(roster)
-    message = gettext(
-        "%(change)s The roster is no longer published: no rebuttal panel can be constituted "
-        "from it until an HR focal point republishes it; the HR focal points have been told."
-    ) % {"change": render_phrase(roster.unpublished_because)}
+    message = interpolate(
+        gettext(
+            "%(change)s The roster is no longer published: no rebuttal panel can be constituted "
+            "from it until an HR focal point republishes it; the HR focal points have been told."
+        ),
+        {"change": render_phrase(roster.unpublished_because)},
+    )
     if problems:
-        message += " " + gettext("It lacks: %(problems)s") % {"problems": " ".join(problems)}
+        message += " " + interpolate(
+            gettext("It lacks: %(problems)s"), {"problems": " ".join(problems)}
+        )
     messages.warning(request, message)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from appraisals.models import Appraisal
-from pmsystem.i18n import translated
+from pmsystem.i18n import interpolate, translated
 from pmsystem.workflow import Transition, Workflow
 
 from .models import Group, RebuttalCase
@@ -30,13 +30,16 @@ def filing_refusal(case: RebuttalCase, today: datetime.date | None = None) -> st
     rating = appraisal.final_rating
     if rating is None or not rating.rebuttable:
         label = translated(rating.label) if rating else gettext("no rating")
-        return gettext("A rating of “%(rating)s” cannot be rebutted.") % {"rating": label}
+        return interpolate(
+            gettext("A rating of “%(rating)s” cannot be rebutted."), {"rating": label}
+        )
     today = today or datetime.date.today()
     deadline = appraisal.rebuttal_deadline
     if deadline is not None and today > deadline:
-        return gettext("The rebuttal window closed on %(date)s.") % {
-            "date": date_format(deadline, "DATE_FORMAT")
-        }
+        return interpolate(
+            gettext("The rebuttal window closed on %(date)s."),
+            {"date": date_format(deadline, "DATE_FORMAT")},
+        )
     return None
 
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from org.models import Cycle, OrgUnit, RatingLevel
+from pmsystem.i18n import interpolate
 
 
 class StandardsSettings(models.Model):
@@ -141,11 +142,14 @@ class RatingsStandard(models.Model):
         ]
 
     def __str__(self) -> str:
-        return gettext("Ratings standards of %(entity)s, %(cycle)s, version %(version)s") % {
-            "entity": self.entity.code,
-            "cycle": self.cycle.name,
-            "version": self.version,
-        }
+        return interpolate(
+            gettext("Ratings standards of %(entity)s, %(cycle)s, version %(version)s"),
+            {
+                "entity": self.entity.code,
+                "cycle": self.cycle.name,
+                "version": self.version,
+            },
+        )
 
 
 class LevelStandard(models.Model):

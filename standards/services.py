@@ -19,7 +19,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from org.models import Cycle, OrgUnit, RatingLevel, User
 from pmsystem.errors import ApplicationError
-from pmsystem.i18n import phrase
+from pmsystem.i18n import interpolate, phrase
 from pmsystem.notifications import notify
 
 from .models import (
@@ -79,15 +79,19 @@ def start_new_version(*, entity: OrgUnit, cycle: Cycle, actor: User) -> RatingsS
         raise ApplicationError(refusal)
     if cycle.status == Cycle.Status.CLOSED:
         raise ApplicationError(
-            gettext("The cycle %(cycle)s is closed: its ratings standards no longer change.")
-            % {"cycle": cycle.name}
+            interpolate(
+                gettext("The cycle %(cycle)s is closed: its ratings standards no longer change."),
+                {"cycle": cycle.name},
+            )
         )
     versions = RatingsStandard.objects.filter(entity=entity, cycle=cycle)
     draft = versions.filter(state=S.DRAFT).first()
     if draft is not None:
         raise ApplicationError(
-            gettext("Version %(version)s is being drafted already: edit it.")
-            % {"version": draft.version}
+            interpolate(
+                gettext("Version %(version)s is being drafted already: edit it."),
+                {"version": draft.version},
+            )
         )
     current = versions.filter(state=S.PUBLISHED).first()
     number = (versions.aggregate(top=Max("version"))["top"] or 0) + 1
@@ -114,21 +118,25 @@ def check_attachment(upload: UploadedFile[bytes]) -> tuple[str, str]:
     extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     if extension not in ALLOWED_ATTACHMENTS:
         raise ApplicationError(
-            gettext("“%(name)s” is not a PDF or Word (.docx) file.") % {"name": name}
+            interpolate(gettext("“%(name)s” is not a PDF or Word (.docx) file."), {"name": name})
         )
     limit = max_attachment_bytes()
     if upload.size is None or upload.size > limit:
         raise ApplicationError(
-            gettext("“%(name)s” is larger than %(size)s MB.")
-            % {"name": name, "size": limit // (1024 * 1024)}
+            interpolate(
+                gettext("“%(name)s” is larger than %(size)s MB."),
+                {"name": name, "size": limit // (1024 * 1024)},
+            )
         )
     content_type, signature = ALLOWED_ATTACHMENTS[extension]
     head = upload.read(16)
     upload.seek(0)
     if not head.startswith(signature):
         raise ApplicationError(
-            gettext("“%(name)s” is not really a %(type)s file.")
-            % {"name": name, "type": extension[1:]}
+            interpolate(
+                gettext("“%(name)s” is not really a %(type)s file."),
+                {"name": name, "type": extension[1:]},
+            )
         )
     return name, content_type
 
@@ -144,13 +152,15 @@ def _edit_refusal(standard: RatingsStandard, actor: User) -> str | None:
     if refusal:
         return refusal
     if standard.cycle.status == Cycle.Status.CLOSED:
-        return gettext("The cycle %(cycle)s is closed: its ratings standards no longer change.") % {
-            "cycle": standard.cycle.name
-        }
+        return interpolate(
+            gettext("The cycle %(cycle)s is closed: its ratings standards no longer change."),
+            {"cycle": standard.cycle.name},
+        )
     if standard.state != S.DRAFT:
-        return gettext(
-            "Version %(version)s is published: it no longer changes. Start a new version."
-        ) % {"version": standard.version}
+        return interpolate(
+            gettext("Version %(version)s is published: it no longer changes. Start a new version."),
+            {"version": standard.version},
+        )
     return None
 
 
@@ -176,8 +186,10 @@ def save_draft(
     unknown = set(texts) - levels
     if unknown:
         raise ApplicationError(
-            gettext("That level is not on a rating scale of %(cycle)s.")
-            % {"cycle": standard.cycle.name}
+            interpolate(
+                gettext("That level is not on a rating scale of %(cycle)s."),
+                {"cycle": standard.cycle.name},
+            )
         )
     current = {row.level_id: row for row in standard.texts.all()}
     wanted = {level_id: text.strip() for level_id, text in texts.items()}
@@ -278,24 +290,32 @@ def acknowledge_standard(*, standard: RatingsStandard, actor: User) -> Acknowled
     found = Acknowledgement.objects.filter(standard=standard, user_id=actor.pk).first()
     if found is not None:
         raise ApplicationError(
-            gettext("You acknowledged version %(version)s on %(date)s.")
-            % {
-                "version": standard.version,
-                "date": formats.date_format(
-                    timezone.localtime(found.acknowledged_at), "SHORT_DATE_FORMAT"
-                ),
-            }
+            interpolate(
+                gettext("You acknowledged version %(version)s on %(date)s."),
+                {
+                    "version": standard.version,
+                    "date": formats.date_format(
+                        timezone.localtime(found.acknowledged_at), "SHORT_DATE_FORMAT"
+                    ),
+                },
+            )
         )
     if "acknowledge" not in allowed_actions(actor, standard, roles):
         if standard.cycle.status == Cycle.Status.CLOSED:
             raise ApplicationError(
-                gettext("The cycle %(cycle)s is closed: its ratings standards no longer change.")
-                % {"cycle": standard.cycle.name}
+                interpolate(
+                    gettext(
+                        "The cycle %(cycle)s is closed: its ratings standards no longer change."
+                    ),
+                    {"cycle": standard.cycle.name},
+                )
             )
         raise ApplicationError(
-            gettext(
-                "Version %(version)s is not the version in force: acknowledge the one in force."
+            interpolate(
+                gettext(
+                    "Version %(version)s is not the version in force: acknowledge the one in force."
+                ),
+                {"version": standard.version},
             )
-            % {"version": standard.version}
         )
     return Acknowledgement.objects.create(standard=standard, user=actor)

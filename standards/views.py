@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from org.models import Cycle, OrgUnit
 from org.selectors import current_cycle
 from pmsystem.errors import ApplicationError
+from pmsystem.i18n import interpolate
 from pmsystem.security import log_event
 
 from . import selectors, services
@@ -119,8 +120,10 @@ def create(request: HttpRequest, entity_id: int, cycle_id: int) -> HttpResponse:
         return redirect("standards:entity", entity.pk, cycle.pk)
     messages.success(
         request,
-        gettext("Version %(version)s is a draft: write it, then publish it.")
-        % {"version": standard.version},
+        interpolate(
+            gettext("Version %(version)s is a draft: write it, then publish it."),
+            {"version": standard.version},
+        ),
     )
     return redirect("standards:version", standard.pk)
 
@@ -174,8 +177,10 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            gettext("Version %(version)s is published: the FROs are asked to acknowledge it.")
-            % {"version": standard.version},
+            interpolate(
+                gettext("Version %(version)s is published: the FROs are asked to acknowledge it."),
+                {"version": standard.version},
+            ),
         )
     return redirect("standards:version", standard.pk)
 

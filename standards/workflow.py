@@ -12,7 +12,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from org.models import Cycle, RatingLevel, RatingScale
-from pmsystem.i18n import translated
+from pmsystem.i18n import interpolate, translated
 from pmsystem.workflow import Transition, Workflow
 
 from .models import RatingsStandard
@@ -23,9 +23,10 @@ S = RatingsStandard.State
 def closed_refusal(standard: RatingsStandard) -> str | None:
     """Rule (docs/rules.md section 3): a closed cycle is read-only everywhere."""
     if standard.cycle.status == Cycle.Status.CLOSED:
-        return gettext("The cycle %(cycle)s is closed: its ratings standards no longer change.") % {
-            "cycle": standard.cycle.name
-        }
+        return interpolate(
+            gettext("The cycle %(cycle)s is closed: its ratings standards no longer change."),
+            {"cycle": standard.cycle.name},
+        )
     return None
 
 
@@ -41,9 +42,10 @@ def publish_refusal(standard: RatingsStandard) -> str | None:
         if level.pk not in written
     ]
     if missing:
-        return gettext(
-            "Write what each overall rating means before publishing; missing: %(levels)s."
-        ) % {"levels": ", ".join(translated(label) for label in missing)}
+        return interpolate(
+            gettext("Write what each overall rating means before publishing; missing: %(levels)s."),
+            {"levels": ", ".join(translated(label) for label in missing)},
+        )
     return None
 
 

@@ -93,3 +93,24 @@ def test_the_page_title_and_my_tasks_elide(client):
     assert "de Adaeze" not in page
     assert "Approuver le plan de travail d&#x27;Adaeze Obi" in home
     assert "de Adaeze" not in home
+
+
+def test_messages_and_refusals_from_the_services_elide(client):
+    """The services' refusals and the pages' messages (`pmsystem.i18n.interpolate` wherever a
+    translated sentence takes values): "Le compte d'Ines Alves", in French only."""
+    from pmsystem.errors import ApplicationError
+    from workplans import services
+
+    work_plan = make_submitted_work_plan()
+    inactive = StaffMemberFactory(user__first_name="Ines", user__last_name="Alves").user
+    inactive.is_active = False
+    inactive.save(update_fields=["is_active"])
+    for language, expected in (
+        ("fr", "Le compte d'Ines Alves n'est pas actif."),
+        ("en", "Ines Alves's account is not active."),
+    ):
+        with translation.override(language), pytest.raises(ApplicationError) as refused:
+            services.propose_additional_supervisor(
+                work_plan=work_plan, actor=work_plan.staff.user, supervisor=inactive
+            )
+        assert refused.value.message == expected

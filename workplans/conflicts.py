@@ -19,6 +19,8 @@ from typing import Any
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from pmsystem.i18n import interpolate
+
 # The roles that must be held by distinct people, strongest first: an own relation before an
 # acting one, the FRO before the SRO before an additional supervisor.
 DOCUMENT_ROLES = ("staff", "fro", "sro", "additional_supervisor")
@@ -75,19 +77,25 @@ def resolve(held: Held) -> Relations:
         if kept is None and document_roles:
             first_signed = next(r for r in DOCUMENT_ROLES if r in signed)
             for role in document_roles:
-                conflicts[role] = gettext(
-                    "You signed this document as %(signed)s, so you cannot also act on it as "
-                    "%(role)s: someone else must."
-                ) % {"signed": _name(first_signed), "role": _name(role)}
+                conflicts[role] = interpolate(
+                    gettext(
+                        "You signed this document as %(signed)s, so you cannot also act on it as "
+                        "%(role)s: someone else must."
+                    ),
+                    {"signed": _name(first_signed), "role": _name(role)},
+                )
     elif document_roles:
         kept = document_roles[0]
     if kept is not None:
         for role in document_roles:
             if role != kept:
-                conflicts[role] = gettext(
-                    "You are the %(kept)s on this document, so you cannot also act on it as "
-                    "%(role)s: someone else must."
-                ) % {"kept": _name(kept), "role": _name(role)}
+                conflicts[role] = interpolate(
+                    gettext(
+                        "You are the %(kept)s on this document, so you cannot also act on it as "
+                        "%(role)s: someone else must."
+                    ),
+                    {"kept": _name(kept), "role": _name(role)},
+                )
     holds_role = kept is not None or bool(signed)
     for role in DEPARTMENT_ACTORS:
         if role in raw and holds_role:
@@ -106,11 +114,17 @@ def resolve(held: Held) -> Relations:
 
 def _department_refusal(role: str, held_role: str) -> str:
     if role == "hr":
-        return gettext(
-            "You are the %(role)s on this document, so you cannot act on it as HR focal point: "
-            "another HR focal point of the entity does."
-        ) % {"role": _name(held_role)}
-    return gettext(
-        "You are the %(role)s on this document, so you cannot act on it as HOD: the HOD's "
-        "deputy (an acting HOD named under Delegations) does."
-    ) % {"role": _name(held_role)}
+        return interpolate(
+            gettext(
+                "You are the %(role)s on this document, so you cannot act on it as HR focal point: "
+                "another HR focal point of the entity does."
+            ),
+            {"role": _name(held_role)},
+        )
+    return interpolate(
+        gettext(
+            "You are the %(role)s on this document, so you cannot act on it as HOD: the HOD's "
+            "deputy (an acting HOD named under Delegations) does."
+        ),
+        {"role": _name(held_role)},
+    )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from org.models import Cycle, OrgUnit, StaffMember
+from pmsystem.i18n import interpolate
 from pmsystem.stages import Stage
 
 
@@ -104,10 +105,13 @@ class WorkPlan(models.Model):
         ]
 
     def __str__(self) -> str:
-        return gettext("Work plan %(cycle)s — %(name)s") % {
-            "cycle": self.cycle,
-            "name": self.staff.user,
-        }
+        return interpolate(
+            gettext("Work plan %(cycle)s — %(name)s"),
+            {
+                "cycle": self.cycle,
+                "name": self.staff.user,
+            },
+        )
 
     @property
     def is_editable_by_staff(self) -> bool:
@@ -339,7 +343,7 @@ class CheckIn(models.Model):
         verbose_name_plural = _("check ins")
 
     def __str__(self) -> str:
-        return gettext("Check-in %(date)s") % {"date": self.held_on.isoformat()}
+        return interpolate(gettext("Check-in %(date)s"), {"date": self.held_on.isoformat()})
 
 
 class MidpointReview(models.Model):
@@ -375,7 +379,9 @@ class MidpointReview(models.Model):
         indexes = [models.Index(fields=["state"])]
 
     def __str__(self) -> str:
-        return gettext("Mid-point review of %(work_plan)s") % {"work_plan": self.work_plan}
+        return interpolate(
+            gettext("Mid-point review of %(work_plan)s"), {"work_plan": self.work_plan}
+        )
 
     def content(self) -> dict:
         return {"staff_comments": self.staff_comments, "fro_comments": self.fro_comments}

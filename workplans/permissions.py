@@ -27,6 +27,7 @@ from org.permissions import entity_ids_where, hod_entity_ids
 from org.relations import current_delegations, current_department_roles, lines_in_effect
 from pmsystem import freeze
 from pmsystem.db import AnyOf
+from pmsystem.i18n import interpolate
 from pmsystem.models import Signature
 
 from .conflicts import DOCUMENT_ROLES, Held, Relations, resolve
@@ -398,9 +399,9 @@ def hr_conflict_refusal(work_plan: WorkPlan, actor: User, relations: Relations) 
         if user.pk not in holders
     ]
     if others:
-        instead = gettext("They are: %(names)s.") % {
-            "names": ", ".join(str(user) for user in others)
-        }
+        instead = interpolate(
+            gettext("They are: %(names)s."), {"names": ", ".join(str(user) for user in others)}
+        )
     else:
         instead = gettext(
             "No other HR focal point of the entity holds the role now: ask a system "

@@ -144,8 +144,10 @@ def work_plan_problems(work_plan: WorkPlan) -> list[str]:
     goals = list(work_plan.goals.filter(is_current=True))
     if not cycle.min_goals <= len(goals) <= cycle.max_goals:
         problems.append(
-            gettext("A work plan has %(min)s to %(max)s goals; this one has %(count)s.")
-            % {"min": cycle.min_goals, "max": cycle.max_goals, "count": len(goals)}
+            interpolate(
+                gettext("A work plan has %(min)s to %(max)s goals; this one has %(count)s."),
+                {"min": cycle.min_goals, "max": cycle.max_goals, "count": len(goals)},
+            )
         )
     weights = [g.weight for g in goals if g.weight is not None]
     if weights:
@@ -153,13 +155,17 @@ def work_plan_problems(work_plan: WorkPlan) -> list[str]:
             problems.append(gettext("Give every goal a weight, or none."))
         elif sum(weights) != 100:
             problems.append(
-                gettext("Goal weights must total 100; they total %(total)s.")
-                % {"total": sum(weights)}
+                interpolate(
+                    gettext("Goal weights must total 100; they total %(total)s."),
+                    {"total": sum(weights)},
+                )
             )
     for goal in goals:
         if not goal.success_criteria.strip():
             problems.append(
-                gettext("Goal “%(title)s” needs success criteria.") % {"title": goal.title}
+                interpolate(
+                    gettext("Goal “%(title)s” needs success criteria."), {"title": goal.title}
+                )
             )
     if goals and any(g.aligned_to_id is None for g in goals):
         if alignment_choices(work_plan.staff, cycle).exists():

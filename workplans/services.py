@@ -22,7 +22,7 @@ from org.relations import line_in_effect
 from pmsystem import freeze
 from pmsystem.errors import ApplicationError
 from pmsystem.events import record_event
-from pmsystem.i18n import Phrase, phrase
+from pmsystem.i18n import Phrase, interpolate, phrase
 from pmsystem.notifications import notify
 from pmsystem.signatures import record_signature
 from pmsystem.stages import Stage
@@ -105,19 +105,26 @@ def create_work_plan(*, staff: StaffMember, cycle: Cycle, actor: User) -> WorkPl
             gettext("Only the staff member or their FRO may create this work plan.")
         )
     if cycle.status != Cycle.Status.OPEN:
-        raise ApplicationError(gettext("The %(cycle)s cycle is not open.") % {"cycle": cycle})
+        raise ApplicationError(
+            interpolate(gettext("The %(cycle)s cycle is not open."), {"cycle": cycle})
+        )
     if line_in_effect(staff.pk, cycle.pk) is None:
         raise ApplicationError(
-            gettext(
-                "%(name)s has no FRO for the %(cycle)s cycle yet: ask an HR focal point to "
-                "record the reporting line."
+            interpolate(
+                gettext(
+                    "%(name)s has no FRO for the %(cycle)s cycle yet: ask an HR focal point to "
+                    "record the reporting line."
+                ),
+                {"name": staff.user, "cycle": cycle},
             )
-            % {"name": staff.user, "cycle": cycle}
         )
-    exists = gettext("A work plan of %(name)s for %(cycle)s already exists.") % {
-        "name": staff.user,
-        "cycle": cycle,
-    }
+    exists = interpolate(
+        gettext("A work plan of %(name)s for %(cycle)s already exists."),
+        {
+            "name": staff.user,
+            "cycle": cycle,
+        },
+    )
     if WorkPlan.objects.filter(staff=staff, cycle=cycle).exists():
         raise ApplicationError(exists)
     work_plan = WorkPlan(staff=staff, cycle=cycle, created_by=actor)
@@ -199,15 +206,19 @@ def save_work_plan(
     for goal in goals:
         if goal.aligned_to_id and goal.aligned_to_id not in allowed_alignment:
             raise ApplicationError(
-                gettext(
-                    "Goal “%(title)s” is aligned to a goal outside your reporting "
-                    "line: choose a goal of your own unit or of the units above it."
+                interpolate(
+                    gettext(
+                        "Goal “%(title)s” is aligned to a goal outside your reporting "
+                        "line: choose a goal of your own unit or of the units above it."
+                    ),
+                    {"title": goal.title},
                 )
-                % {"title": goal.title}
             )
         if goal.weight is not None and not 0 <= goal.weight <= 100:
             raise ApplicationError(
-                gettext("The weight of goal “%(title)s” must be 0–100.") % {"title": goal.title}
+                interpolate(
+                    gettext("The weight of goal “%(title)s” must be 0–100."), {"title": goal.title}
+                )
             )
 
     changes = _save_goals(work_plan, goals, actor, after_approval)
@@ -217,8 +228,10 @@ def save_work_plan(
         problems = work_plan_problems(work_plan)
         if problems:
             raise ApplicationError(
-                gettext("An approved work plan must stay complete. %(problems)s")
-                % {"problems": " ".join(problems)}
+                interpolate(
+                    gettext("An approved work plan must stay complete. %(problems)s"),
+                    {"problems": " ".join(problems)},
+                )
             )
     work_plan.save(update_fields=["updated_at"])
     changed = bool(changes or competency_change or development_change)
@@ -542,11 +555,13 @@ def propose_additional_supervisor(
         raise ApplicationError(gettext("You cannot be your own additional supervisor."))
     _refuse_role_holder(work_plan, supervisor)
     if not supervisor.is_active:
-        raise ApplicationError(gettext("%(name)s's account is not active.") % {"name": supervisor})
+        raise ApplicationError(
+            interpolate(gettext("%(name)s's account is not active."), {"name": supervisor})
+        )
     active = work_plan.additional_supervisors.filter(state__in=AdditionalSupervisor.ACTIVE)
     if active.filter(supervisor=supervisor).exists():
         raise ApplicationError(
-            gettext("%(name)s is already proposed or accepted.") % {"name": supervisor}
+            interpolate(gettext("%(name)s is already proposed or accepted."), {"name": supervisor})
         )
     limit = work_plan.cycle.max_additional_supervisors
     if active.count() >= limit:
@@ -712,12 +727,14 @@ def add_check_in(*, work_plan: WorkPlan, actor: User, held_on: datetime.date, no
     cycle = work_plan.cycle
     if not cycle.start <= held_on <= cycle.end:
         raise ApplicationError(
-            gettext("A check-in of the %(cycle)s cycle is held between %(start)s and %(end)s.")
-            % {
-                "cycle": cycle,
-                "start": formats.date_format(cycle.start, "SHORT_DATE_FORMAT"),
-                "end": formats.date_format(cycle.end, "SHORT_DATE_FORMAT"),
-            }
+            interpolate(
+                gettext("A check-in of the %(cycle)s cycle is held between %(start)s and %(end)s."),
+                {
+                    "cycle": cycle,
+                    "start": formats.date_format(cycle.start, "SHORT_DATE_FORMAT"),
+                    "end": formats.date_format(cycle.end, "SHORT_DATE_FORMAT"),
+                },
+            )
         )
     check_in = CheckIn(work_plan=work_plan, author=actor, held_on=held_on, note=note.strip())
     check_in.full_clean()
@@ -862,10 +879,13 @@ def save_unit_goal(
             raise ApplicationError(gettext("That goal belongs to another unit."))
     if not can_manage_unit_goals(actor, unit):
         raise ApplicationError(
-            gettext(
-                "Only the HOD or the head of %(unit)s (or of a unit above it) maintains its goals."
+            interpolate(
+                gettext(
+                    "Only the HOD or the head of %(unit)s (or of a unit above it) "
+                    "maintains its goals."
+                ),
+                {"unit": unit.name},
             )
-            % {"unit": unit.name}
         )
     goal = goal or Goal(cycle=cycle, owner_unit=unit, position=unit.goals.count() + 1)
     goal.owner_unit = unit

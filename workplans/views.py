@@ -16,6 +16,7 @@ from org.selectors import current_cycle
 from pmsystem.drafts import discard_draft
 from pmsystem.errors import ApplicationError
 from pmsystem.http import id_param
+from pmsystem.i18n import interpolate
 
 from . import selectors, services
 from .forms import (
@@ -86,7 +87,10 @@ def create_for_staff(request: HttpRequest, staff_id: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            gettext("Work plan created for %(name)s; they have been told.") % {"name": staff.user},
+            interpolate(
+                gettext("Work plan created for %(name)s; they have been told."),
+                {"name": staff.user},
+            ),
         )
     return redirect("workplans:team")
 
@@ -162,7 +166,9 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             except ApplicationError as error:
                 messages.error(
                     request,
-                    gettext("Nothing was saved. %(reason)s") % {"reason": error.message},
+                    interpolate(
+                        gettext("Nothing was saved. %(reason)s"), {"reason": error.message}
+                    ),
                 )
             else:
                 discard_draft(author=request.user, document_id=pk, form_key="work_plan")

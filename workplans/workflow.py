@@ -10,6 +10,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from pmsystem.freeze import closed_cycle_refusal
+from pmsystem.i18n import interpolate
 from pmsystem.workflow import Transition, Workflow
 
 from .models import MidpointReview, WorkPlan
@@ -30,9 +31,10 @@ def _work_plan_complete(work_plan: WorkPlan) -> str | None:
 def _midpoint_allowed(midpoint: MidpointReview) -> str | None:
     work_plan = midpoint.work_plan
     if not work_plan.cycle.midpoint_required:
-        return gettext("The %(cycle)s cycle has no mid-point review: check-ins replace it.") % {
-            "cycle": work_plan.cycle
-        }
+        return interpolate(
+            gettext("The %(cycle)s cycle has no mid-point review: check-ins replace it."),
+            {"cycle": work_plan.cycle},
+        )
     if work_plan.state != WP.APPROVED:
         return gettext("The mid-point review starts once the FRO has approved the work plan.")
     return None

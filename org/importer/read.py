@@ -19,6 +19,7 @@ from org.models import (
     OrgUnit,
     StaffMember,
 )
+from pmsystem.i18n import interpolate
 
 UNITS, STAFF, LINES = "units", "staff", "lines"
 KINDS = (UNITS, STAFF, LINES)
@@ -286,8 +287,10 @@ def _table(
     ignored = sorted(set(positions) - known)
     if ignored:
         warnings.append(
-            gettext("%(source)s: columns ignored: %(columns)s.")
-            % {"source": source, "columns": ", ".join(ignored)}
+            interpolate(
+                gettext("%(source)s: columns ignored: %(columns)s."),
+                {"source": source, "columns": ", ".join(ignored)},
+            )
         )
     wanted = {name: pos for name, pos in positions.items() if name in known}
     rows = []
@@ -321,7 +324,7 @@ def _csv_records(source: str, data: bytes) -> tuple[list[tuple[int, list[str]]],
             records.append((start, cells))
             start = reader.line_num + 1
     except csv.Error as exc:
-        reason = gettext("This CSV cannot be read: %(error)s.") % {"error": exc}
+        reason = interpolate(gettext("This CSV cannot be read: %(error)s."), {"error": exc})
         return [], [RowError(source, reader.line_num, "", reason)]
     return records, []
 
@@ -347,7 +350,9 @@ def read_tables(source: str, data: bytes) -> tuple[list[Table], list[RowError], 
             return [], errors, []
         table, errors, warnings = _table(source, records, None)
         if table is None and not errors:
-            warnings.append(gettext("%(source)s: the file is empty.") % {"source": source})
+            warnings.append(
+                interpolate(gettext("%(source)s: the file is empty."), {"source": source})
+            )
         return ([table] if table else []), errors, warnings
     if name.endswith(".xlsx"):
         tables, errors, warnings = [], [], []
@@ -363,8 +368,10 @@ def read_tables(source: str, data: bytes) -> tuple[list[Table], list[RowError], 
             table, sheet_errors, sheet_warnings = _table(label, records, kind)
             if kind is None and sheet_errors and table is None and not _looks_like_data(records):
                 warnings.append(
-                    gettext("%(sheet)s: sheet ignored (its columns are not recognised).")
-                    % {"sheet": label}
+                    interpolate(
+                        gettext("%(sheet)s: sheet ignored (its columns are not recognised)."),
+                        {"sheet": label},
+                    )
                 )
                 continue
             tables += [table] if table else []

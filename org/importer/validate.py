@@ -25,6 +25,7 @@ from org.models import (
 )
 from org.permissions import privileged_accounts
 from org.services import acting_officer_clash, acting_officer_refusal, signed_roles_on_documents
+from pmsystem.i18n import interpolate
 
 from .read import (
     CONTRACT_WORDS,
@@ -57,10 +58,13 @@ def _parse_date(value: Cell) -> tuple[datetime.date | None, str | None]:
         return value, None
     text = value if isinstance(value, str) else str(value)
     if not DATE_PATTERN.match(text):
-        return None, gettext("“%(value)s” is not a date in the format %(format)s.") % {
-            "value": text,
-            "format": DATE_FORMAT_HINT,
-        }
+        return None, interpolate(
+            gettext("“%(value)s” is not a date in the format %(format)s."),
+            {
+                "value": text,
+                "format": DATE_FORMAT_HINT,
+            },
+        )
     try:
         return datetime.date.fromisoformat(text), None
     except ValueError:
@@ -78,7 +82,7 @@ def _parse_bool(value: Cell) -> tuple[bool | None, str | None]:
         return True, None
     if text in FALSE_WORDS:
         return False, None
-    return None, gettext("“%(value)s” is not yes or no.") % {"value": value}
+    return None, interpolate(gettext("“%(value)s” is not yes or no."), {"value": value})
 
 
 def _parse_grade(text: str) -> tuple[str | None, str | None]:
@@ -88,10 +92,13 @@ def _parse_grade(text: str) -> tuple[str | None, str | None]:
     match = GRADE_PATTERN.match(compact)
     if match and f"{match[1]}-{match[2]}" in Grade.values:
         return f"{match[1]}-{match[2]}", None
-    return None, gettext("Unknown grade “%(grade)s”. Valid grades: %(grades)s.") % {
-        "grade": text,
-        "grades": VALID_GRADES,
-    }
+    return None, interpolate(
+        gettext("Unknown grade “%(grade)s”. Valid grades: %(grades)s."),
+        {
+            "grade": text,
+            "grades": VALID_GRADES,
+        },
+    )
 
 
 def _max_length(model, field_name: str) -> int:
@@ -358,8 +365,10 @@ class _Import:
                 self.error(
                     row,
                     "unit_code",
-                    gettext("Duplicate unit code; first given on line %(line)s.")
-                    % {"line": first.line},
+                    interpolate(
+                        gettext("Duplicate unit code; first given on line %(line)s."),
+                        {"line": first.line},
+                    ),
                 )
                 continue
             plan = _UnitPlan(row=row, code=code, existing=self.db_units.get(code))
@@ -379,10 +388,13 @@ class _Import:
             if plan.kind is None:
                 plan.valid = False
                 if kind_text:
-                    reason = gettext(
-                        "Unknown kind “%(kind)s”. Use one of: entity (department, office or "
-                        "mission), division, section, unit."
-                    ) % {"kind": kind_text}
+                    reason = interpolate(
+                        gettext(
+                            "Unknown kind “%(kind)s”. Use one of: entity (department, office or "
+                            "mission), division, section, unit."
+                        ),
+                        {"kind": kind_text},
+                    )
                 else:
                     reason = gettext(
                         "Required: entity (department, office or mission), division, section, unit."
@@ -408,11 +420,13 @@ class _Import:
             current = OrgUnit.Kind(existing.kind).label.lower()
             bad(
                 "kind",
-                gettext(
-                    "%(unit)s is a %(current)s; it cannot become a %(kind)s by import "
-                    "(change it in the administration)."
-                )
-                % {"unit": plan.code, "current": current, "kind": label},
+                interpolate(
+                    gettext(
+                        "%(unit)s is a %(current)s; it cannot become a %(kind)s by import "
+                        "(change it in the administration)."
+                    ),
+                    {"unit": plan.code, "current": current, "kind": label},
+                ),
             )
             return
         parent = self.unit_parent(plan.code)
@@ -425,8 +439,10 @@ class _Import:
         elif parent is None:
             bad(
                 "parent_code",
-                gettext("Required for a %(kind)s: the code of the unit above it.")
-                % {"kind": label},
+                interpolate(
+                    gettext("Required for a %(kind)s: the code of the unit above it."),
+                    {"kind": label},
+                ),
             )
         elif parent == plan.code:
             bad("parent_code", gettext("A unit cannot be its own parent."))
@@ -503,8 +519,10 @@ class _Import:
                 self.error(
                     row,
                     "index_number",
-                    gettext("Duplicate index number; first given on line %(line)s.")
-                    % {"line": first.line},
+                    interpolate(
+                        gettext("Duplicate index number; first given on line %(line)s."),
+                        {"line": first.line},
+                    ),
                 )
                 continue
             plan = _StaffPlan(row=row, index=index, existing=self.db_staff.get(index))
@@ -518,11 +536,13 @@ class _Import:
                     self.error(
                         row,
                         "email",
-                        gettext(
-                            "Email %(email)s is also given for index number %(index)s on line "
-                            "%(line)s."
-                        )
-                        % {"email": email, "index": other.index, "line": other.row.line},
+                        interpolate(
+                            gettext(
+                                "Email %(email)s is also given for index number %(index)s on line "
+                                "%(line)s."
+                            ),
+                            {"email": email, "index": other.index, "line": other.row.line},
+                        ),
                     )
                 else:
                     emails[email] = plan
@@ -553,14 +573,21 @@ class _Import:
             except ValidationError:
                 bad(
                     "email",
-                    gettext("“%(value)s” is not a valid email address.")
-                    % {"value": row.text("email")},
+                    interpolate(
+                        gettext("“%(value)s” is not a valid email address."),
+                        {"value": row.text("email")},
+                    ),
                 )
             else:
                 plan.user_values["email"] = email
         grade_text = row.text("grade")
         if not grade_text:
-            bad("grade", gettext("Required. Valid grades: %(grades)s.") % {"grades": VALID_GRADES})
+            bad(
+                "grade",
+                interpolate(
+                    gettext("Required. Valid grades: %(grades)s."), {"grades": VALID_GRADES}
+                ),
+            )
         else:
             grade, reason = _parse_grade(grade_text)
             if reason:
@@ -571,7 +598,9 @@ class _Import:
         if gender is None:
             bad(
                 "gender",
-                gettext("“%(value)s” is not a gender; use F, M or X.") % {"value": gender_text}
+                interpolate(
+                    gettext("“%(value)s” is not a gender; use F, M or X."), {"value": gender_text}
+                )
                 if gender_text
                 else gettext("Required: F, M or X."),
             )
@@ -583,8 +612,10 @@ class _Import:
         if eod == "":
             bad(
                 "entry_on_duty",
-                gettext("Required: a date in the format %(format)s.")
-                % {"format": DATE_FORMAT_HINT},
+                interpolate(
+                    gettext("Required: a date in the format %(format)s."),
+                    {"format": DATE_FORMAT_HINT},
+                ),
             )
         else:
             value, reason = _parse_date(eod)
@@ -597,8 +628,10 @@ class _Import:
             if value is None:
                 bad(
                     "contract_type",
-                    gettext("Unknown contract type “%(value)s”. Use one of: %(choices)s.")
-                    % {"value": contract, "choices": ", ".join(StaffMember.ContractType.values)},
+                    interpolate(
+                        gettext("Unknown contract type “%(value)s”. Use one of: %(choices)s."),
+                        {"value": contract, "choices": ", ".join(StaffMember.ContractType.values)},
+                    ),
                 )
             plan.values["contract_type"] = value
         for column, attribute in (("on_probation", "on_probation"), ("active", "is_active")):
@@ -619,11 +652,13 @@ class _Import:
             self.error(
                 plan.row,
                 "email",
-                gettext(
-                    "Email %(email)s is a system administrator's login: only a system "
-                    "administrator changes it."
-                )
-                % {"email": email},
+                interpolate(
+                    gettext(
+                        "Email %(email)s is a system administrator's login: only a system "
+                        "administrator changes it."
+                    ),
+                    {"email": email},
+                ),
             )
             return
         if existing is not None and owner["id"] == existing.user_id:
@@ -633,27 +668,35 @@ class _Import:
             self.error(
                 plan.row,
                 "email",
-                gettext("Email %(email)s is already used by index number %(index)s.")
-                % {"email": email, "index": owner["staff__index_number"]},
+                interpolate(
+                    gettext("Email %(email)s is already used by index number %(index)s."),
+                    {"email": email, "index": owner["staff__index_number"]},
+                ),
             )
         elif existing is not None:
             plan.valid = False
             self.error(
                 plan.row,
                 "email",
-                gettext("Email %(email)s belongs to another account (one without a staff profile).")
-                % {"email": email},
+                interpolate(
+                    gettext(
+                        "Email %(email)s belongs to another account (one without a staff profile)."
+                    ),
+                    {"email": email},
+                ),
             )
         elif self.scope is not None:
             plan.valid = False
             self.error(
                 plan.row,
                 "email",
-                gettext(
-                    "Email %(email)s is the login of an account without a staff profile: only a "
-                    "system administrator links it to a staff member."
-                )
-                % {"email": email},
+                interpolate(
+                    gettext(
+                        "Email %(email)s is the login of an account without a staff profile: only "
+                        "a system administrator links it to a staff member."
+                    ),
+                    {"email": email},
+                ),
             )
         else:
             plan.user_id = owner["id"]  # a login without a staff profile becomes this person's
@@ -692,11 +735,14 @@ class _Import:
             self.error(
                 row,
                 "email",
-                gettext(
-                    "Index number %(index)s is a privileged account (a system administrator, HOD "
-                    "or HR focal point): only a system administrator changes its email address."
-                )
-                % {"index": plan.index},
+                interpolate(
+                    gettext(
+                        "Index number %(index)s is a privileged account (a system administrator, "
+                        "HOD or HR focal point): only a system administrator changes its email "
+                        "address."
+                    ),
+                    {"index": plan.index},
+                ),
             )
             return
         current_user = {
@@ -748,20 +794,25 @@ class _Import:
                 bad("cycle", gettext("Required: the name of a cycle, e.g. 2026-27."))
             elif cycle is None:
                 if open_cycles:
-                    reason = gettext("Unknown cycle “%(cycle)s”. Cycles: %(cycles)s.") % {
-                        "cycle": cycle_name,
-                        "cycles": ", ".join(open_cycles),
-                    }
+                    reason = interpolate(
+                        gettext("Unknown cycle “%(cycle)s”. Cycles: %(cycles)s."),
+                        {
+                            "cycle": cycle_name,
+                            "cycles": ", ".join(open_cycles),
+                        },
+                    )
                 else:
-                    reason = gettext("Unknown cycle “%(cycle)s”. Cycles: none.") % {
-                        "cycle": cycle_name
-                    }
+                    reason = interpolate(
+                        gettext("Unknown cycle “%(cycle)s”. Cycles: none."), {"cycle": cycle_name}
+                    )
                 bad("cycle", reason)
             elif cycle.status == Cycle.Status.CLOSED:
                 bad(
                     "cycle",
-                    gettext("Cycle %(cycle)s is closed; its reporting lines cannot change.")
-                    % {"cycle": cycle_name},
+                    interpolate(
+                        gettext("Cycle %(cycle)s is closed; its reporting lines cannot change."),
+                        {"cycle": cycle_name},
+                    ),
                 )
             for column, value, own, inactive in (
                 (
@@ -812,11 +863,13 @@ class _Import:
                 if first is not None:
                     bad(
                         "index_number",
-                        gettext(
-                            "Index number %(index)s already has a line for cycle %(cycle)s on "
-                            "line %(line)s."
-                        )
-                        % {"index": index, "cycle": cycle_name, "line": first.line},
+                        interpolate(
+                            gettext(
+                                "Index number %(index)s already has a line for cycle %(cycle)s on "
+                                "line %(line)s."
+                            ),
+                            {"index": index, "cycle": cycle_name, "line": first.line},
+                        ),
                     )
                 else:
                     seen[(index, cycle_name)] = row
@@ -874,22 +927,26 @@ class _Import:
                 self.error(
                     row,
                     column,
-                    gettext(
-                        "The new reporting line must start after %(date)s, when the current one "
-                        "started (give effective_from)."
-                    )
-                    % {"date": line["effective_from"].isoformat()},
+                    interpolate(
+                        gettext(
+                            "The new reporting line must start after %(date)s, when the current "
+                            "one started (give effective_from)."
+                        ),
+                        {"date": line["effective_from"].isoformat()},
+                    ),
                 )
                 continue
             if line is None and plan.effective_from <= ended:
                 self.error(
                     row,
                     column,
-                    gettext(
-                        "The new reporting line must start after %(date)s, when the last one "
-                        "ends (give effective_from)."
-                    )
-                    % {"date": ended.isoformat()},
+                    interpolate(
+                        gettext(
+                            "The new reporting line must start after %(date)s, when the last one "
+                            "ends (give effective_from)."
+                        ),
+                        {"date": ended.isoformat()},
+                    ),
                 )
                 continue
             clash = self.signed_otherwise(
@@ -939,16 +996,18 @@ class _Import:
             other = signed.get(officer_id, set()) - {role} if officer_id else set()
             if other:
                 return (
-                    gettext(
-                        "Index number %(index)s signed this staff member's %(cycle)s document "
-                        "as %(signed)s, so they cannot be named its %(role)s."
-                    )
-                    % {
-                        "index": index,
-                        "cycle": cycle,
-                        "signed": ", ".join(sorted(r.upper() for r in other)),
-                        "role": role.upper(),
-                    },
+                    interpolate(
+                        gettext(
+                            "Index number %(index)s signed this staff member's %(cycle)s document "
+                            "as %(signed)s, so they cannot be named its %(role)s."
+                        ),
+                        {
+                            "index": index,
+                            "cycle": cycle,
+                            "signed": ", ".join(sorted(r.upper() for r in other)),
+                            "role": role.upper(),
+                        },
+                    ),
                     role,
                 )
         return None
@@ -992,15 +1051,17 @@ def _email_changed(plan: _StaffPlan) -> bool:
 
 
 def _unknown_unit(code: str) -> str:
-    return gettext("Unknown unit code “%(code)s”: not found in this import or in the system.") % {
-        "code": code
-    }
+    return interpolate(
+        gettext("Unknown unit code “%(code)s”: not found in this import or in the system."),
+        {"code": code},
+    )
 
 
 def _unknown_index(index: str) -> str:
-    return gettext(
-        "Unknown index number “%(index)s”: not found in this import or in the system."
-    ) % {"index": index}
+    return interpolate(
+        gettext("Unknown index number “%(index)s”: not found in this import or in the system."),
+        {"index": index},
+    )
 
 
 def _at_most(limit: int) -> str:
