@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from org.models import Cycle, OrgUnit, StaffMember
+from pmsystem.i18n import interpolate
 from workplans.models import WorkPlan
 
 
@@ -178,12 +179,15 @@ class Reminder(models.Model):
         ]
 
     def __str__(self) -> str:
-        return gettext("%(kind)s %(stage)s for %(recipient)s (due %(date)s)") % {
-            "kind": self.kind,
-            "stage": self.stage,
-            "recipient": self.recipient_id,
-            "date": str(self.due_date),
-        }
+        return interpolate(
+            gettext("%(kind)s %(stage)s for %(recipient)s (due %(date)s)"),
+            {
+                "kind": self.kind,
+                "stage": self.stage,
+                "recipient": self.recipient_id,
+                "date": str(self.due_date),
+            },
+        )
 
     @property
     def milestone(self) -> tuple[str, int]:

@@ -552,8 +552,10 @@ def send_recognition(
     text = text.strip()
     if not text or len(text) > NOTE_MAX_LENGTH:
         raise ApplicationError(
-            gettext("Write a short note (at most %(count)s characters).")
-            % {"count": NOTE_MAX_LENGTH}
+            interpolate(
+                gettext("Write a short note (at most %(count)s characters)."),
+                {"count": NOTE_MAX_LENGTH},
+            )
         )
     note = RecognitionNote.objects.create(
         cycle=cycle, sender=actor, recipient=recipient, competency=competency, text=text

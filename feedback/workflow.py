@@ -116,11 +116,14 @@ def colleague_count_refusal(round_: ColleagueRound) -> str | None:
     settings = settings_for(round_.document.cycle)
     count = round_.requests.exclude(state=Q.DECLINED).count()
     if not settings.colleague_minimum <= count <= settings.colleague_maximum:
-        return gettext("Name from %(minimum)s to %(maximum)s colleagues (now %(count)s).") % {
-            "minimum": settings.colleague_minimum,
-            "maximum": settings.colleague_maximum,
-            "count": count,
-        }
+        return interpolate(
+            gettext("Name from %(minimum)s to %(maximum)s colleagues (now %(count)s)."),
+            {
+                "minimum": settings.colleague_minimum,
+                "maximum": settings.colleague_maximum,
+                "count": count,
+            },
+        )
     return None
 
 

@@ -481,12 +481,15 @@ class ReportingLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return gettext("%(staff)s — FRO %(fro)s / SRO %(sro)s (%(cycle)s)") % {
-            "staff": self.staff,
-            "fro": self.fro.user,
-            "sro": self.sro.user,
-            "cycle": self.cycle,
-        }
+        return interpolate(
+            gettext("%(staff)s — FRO %(fro)s / SRO %(sro)s (%(cycle)s)"),
+            {
+                "staff": self.staff,
+                "fro": self.fro.user,
+                "sro": self.sro.user,
+                "cycle": self.cycle,
+            },
+        )
 
     def clean(self) -> None:
         errors = {}

@@ -312,13 +312,15 @@ def plan_line_changes(
         )
     if not cycle.start <= effective_from <= cycle.end:
         raise ApplicationError(
-            gettext("%(date)s is outside cycle %(cycle)s (%(start)s to %(end)s).")
-            % {
-                "date": formats.date_format(effective_from, "SHORT_DATE_FORMAT"),
-                "cycle": cycle,
-                "start": formats.date_format(cycle.start, "SHORT_DATE_FORMAT"),
-                "end": formats.date_format(cycle.end, "SHORT_DATE_FORMAT"),
-            }
+            interpolate(
+                gettext("%(date)s is outside cycle %(cycle)s (%(start)s to %(end)s)."),
+                {
+                    "date": formats.date_format(effective_from, "SHORT_DATE_FORMAT"),
+                    "cycle": cycle,
+                    "start": formats.date_format(cycle.start, "SHORT_DATE_FORMAT"),
+                    "end": formats.date_format(cycle.end, "SHORT_DATE_FORMAT"),
+                },
+            )
         )
     people_ids = {pk for change in changes for pk in change}
     people: dict[int, StaffMember] = {}

@@ -123,10 +123,13 @@ def add_roster_member(
     current = roster.members.filter(user=user, removed_at__isnull=True).first()
     if current is not None:
         raise ApplicationError(
-            gettext(
-                "%(name)s is already on the roster (%(group)s): a person sits in one group only."
+            interpolate(
+                gettext(
+                    "%(name)s is already on the roster (%(group)s): a person sits in one group "
+                    "only."
+                ),
+                {"name": user, "group": GROUP_NAMES[current.group]},
             )
-            % {"name": user, "group": GROUP_NAMES[current.group]}
         )
     if not user.is_active:
         raise ApplicationError(

@@ -202,8 +202,12 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            gettext("You acknowledged the ratings standards of %(entity)s (version %(version)s).")
-            % {"entity": standard.entity.code, "version": standard.version},
+            interpolate(
+                gettext(
+                    "You acknowledged the ratings standards of %(entity)s (version %(version)s)."
+                ),
+                {"entity": standard.entity.code, "version": standard.version},
+            ),
         )
     # Back to the page the form was on (a path of this site), never a view name or elsewhere.
     target = request.POST.get("next", "")

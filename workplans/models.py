@@ -230,11 +230,14 @@ class GoalChange(models.Model):
         verbose_name_plural = _("goal changes")
 
     def __str__(self) -> str:
-        return gettext("%(kind)s %(goal)s (%(date)s)") % {
-            "kind": self.get_kind_display(),
-            "goal": self.goal,
-            "date": self.changed_at.date().isoformat(),
-        }
+        return interpolate(
+            gettext("%(kind)s %(goal)s (%(date)s)"),
+            {
+                "kind": self.get_kind_display(),
+                "goal": self.goal,
+                "date": self.changed_at.date().isoformat(),
+            },
+        )
 
     def changed_fields(self) -> list[str]:
         before, after = self.before or {}, self.after or {}
@@ -315,10 +318,13 @@ class AdditionalSupervisor(models.Model):
         ]
 
     def __str__(self) -> str:
-        return gettext("%(supervisor)s (%(state)s)") % {
-            "supervisor": self.supervisor,
-            "state": self.get_state_display(),
-        }
+        return interpolate(
+            gettext("%(supervisor)s (%(state)s)"),
+            {
+                "supervisor": self.supervisor,
+                "state": self.get_state_display(),
+            },
+        )
 
 
 class CheckIn(models.Model):

@@ -654,14 +654,16 @@ def _refuse_role_holder(work_plan: WorkPlan, person: User) -> None:
     roles = role_holders(work_plan).get(person.pk, set()) - {"additional_supervisor"}
     if roles:
         raise ApplicationError(
-            gettext(
-                "%(name)s already holds a role on this document (%(roles)s): an additional "
-                "supervisor is someone else."
+            interpolate(
+                gettext(
+                    "%(name)s already holds a role on this document (%(roles)s): an additional "
+                    "supervisor is someone else."
+                ),
+                {
+                    "name": person,
+                    "roles": ", ".join(str(ROLE_NAMES.get(role, role)) for role in sorted(roles)),
+                },
             )
-            % {
-                "name": person,
-                "roles": ", ".join(str(ROLE_NAMES.get(role, role)) for role in sorted(roles)),
-            }
         )
 
 

@@ -359,9 +359,10 @@ def read_tables(source: str, data: bytes) -> tuple[list[Table], list[RowError], 
         try:
             sheets = list(_xlsx_sheets(data))
         except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-            reason = gettext("This is not a readable XLSX workbook (%(error)s).") % {
-                "error": exc.__class__.__name__
-            }
+            reason = interpolate(
+                gettext("This is not a readable XLSX workbook (%(error)s)."),
+                {"error": exc.__class__.__name__},
+            )
             return [], [RowError(source, 1, "", reason)], []
         for title, kind, records in sheets:
             label = f"{source} [{title}]"

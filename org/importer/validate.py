@@ -68,10 +68,13 @@ def _parse_date(value: Cell) -> tuple[datetime.date | None, str | None]:
     try:
         return datetime.date.fromisoformat(text), None
     except ValueError:
-        return None, gettext("“%(value)s” is not a valid date (format %(format)s).") % {
-            "value": text,
-            "format": DATE_FORMAT_HINT,
-        }
+        return None, interpolate(
+            gettext("“%(value)s” is not a valid date (format %(format)s)."),
+            {
+                "value": text,
+                "format": DATE_FORMAT_HINT,
+            },
+        )
 
 
 def _parse_bool(value: Cell) -> tuple[bool | None, str | None]:
@@ -455,8 +458,10 @@ class _Import:
                 column = "parent_code" if plan.parent_code else "kind"
                 bad(
                     column,
-                    gettext("A %(kind)s cannot sit under a %(parent_kind)s (%(parent)s).")
-                    % {"kind": label, "parent_kind": parent_label, "parent": parent},
+                    interpolate(
+                        gettext("A %(kind)s cannot sit under a %(parent_kind)s (%(parent)s)."),
+                        {"kind": label, "parent_kind": parent_label, "parent": parent},
+                    ),
                 )
         if existing:
             for child in self.db_children.get(existing.id, ()):
@@ -466,16 +471,18 @@ class _Import:
                     child_label = OrgUnit.Kind(child.kind).label.lower()
                     bad(
                         "kind",
-                        gettext(
-                            "%(unit)s cannot become a %(kind)s: %(child)s (%(child_kind)s) "
-                            "sits under it."
-                        )
-                        % {
-                            "unit": plan.code,
-                            "kind": label,
-                            "child": child.code,
-                            "child_kind": child_label,
-                        },
+                        interpolate(
+                            gettext(
+                                "%(unit)s cannot become a %(kind)s: %(child)s (%(child_kind)s) "
+                                "sits under it."
+                            ),
+                            {
+                                "unit": plan.code,
+                                "kind": label,
+                                "child": child.code,
+                                "child_kind": child_label,
+                            },
+                        ),
                     )
                     break
         if plan.head_index and not self.staff_known(plan.head_index):
@@ -850,13 +857,15 @@ class _Import:
                 elif cycle is not None and not cycle.start <= effective_from <= cycle.end:
                     bad(
                         "effective_from",
-                        gettext("%(date)s is outside cycle %(cycle)s (%(start)s to %(end)s).")
-                        % {
-                            "date": effective_from.isoformat(),
-                            "cycle": cycle.name,
-                            "start": cycle.start.isoformat(),
-                            "end": cycle.end.isoformat(),
-                        },
+                        interpolate(
+                            gettext("%(date)s is outside cycle %(cycle)s (%(start)s to %(end)s)."),
+                            {
+                                "date": effective_from.isoformat(),
+                                "cycle": cycle.name,
+                                "start": cycle.start.isoformat(),
+                                "end": cycle.end.isoformat(),
+                            },
+                        ),
                     )
             if index and cycle_name:
                 first = seen.get((index, cycle_name))
