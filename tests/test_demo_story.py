@@ -34,6 +34,7 @@ from rebuttals.models import RebuttalCase, StatusFileRecord
 from rebuttals.permissions import allowed_case_actions
 from tests.concurrency import ensure_competency_catalogue
 from tests.security.helpers import enrol_totp
+from tests.worlds import built_once
 from workplans.models import AdditionalSupervisor, CheckIn, WorkPlan
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -45,13 +46,12 @@ README = Path(settings.BASE_DIR) / "README.md"
 
 @pytest.fixture(scope="module", autouse=True)
 def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
+    with built_once(django_db_blocker):
         ensure_competency_catalogue()  # a flush before this module may have emptied it
         call_command(
             "seed_demo", staff=STAFF, password=PASSWORD, stdout=io.StringIO(), stderr=io.StringIO()
         )
         yield
-        transaction.set_rollback(True)
 
 
 # --- dates in order on every document -------------------------------------------------------

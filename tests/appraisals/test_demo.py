@@ -36,6 +36,7 @@ from org.selectors import current_cycle
 from pmsystem.models import DocumentEvent, Signature
 from pmsystem.signatures import content_hash
 from tests.concurrency import ensure_competency_catalogue
+from tests.worlds import built_once
 from workplans.models import (
     AdditionalSupervisor,
     CheckIn,
@@ -82,11 +83,9 @@ def seed() -> str:
 
 @pytest.fixture(scope="module", autouse=True)
 def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
+    with built_once(django_db_blocker):
         ensure_competency_catalogue()  # a flush before this module may have emptied it
-        output = seed()
-        yield output
-        transaction.set_rollback(True)
+        yield seed()
 
 
 def counts() -> dict[str, int]:

@@ -31,6 +31,7 @@ from tests.workplans.helpers import (
     make_submitted_work_plan,
     sro_of,
 )
+from tests.worlds import built_once
 from workplans import services as workplan_services
 from workplans.models import (
     AdditionalSupervisor,
@@ -134,7 +135,7 @@ def build(stage: str) -> tuple[WorkPlan, dict]:
 def world(django_db_setup, django_db_blocker) -> dict[str, tuple[int, dict[str, int]]]:
     """One document per stage, built once for the module (in a transaction rolled back at the
     end; each test runs in a savepoint of it): stage -> (document id, {role: user id})."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    with built_once(django_db_blocker):
         built = {}
         for stage in STAGES:
             document, cast = build(stage)
@@ -143,7 +144,6 @@ def world(django_db_setup, django_db_blocker) -> dict[str, tuple[int, dict[str, 
         # Each document has a cycle of its own: closing one closes no other.
         assert cycles.values("cycle_id").distinct().count() == len(STAGES)
         yield built
-        transaction.set_rollback(True)
 
 
 def at(world, stage: str) -> tuple[WorkPlan, dict]:

@@ -27,7 +27,6 @@ import sys
 import pytest
 import time_machine
 from django.conf import settings
-from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -59,6 +58,7 @@ from tests.security.url_matrix import (
     rows_of,
     run,
 )
+from tests.worlds import built_once
 from workplans.models import WorkPlan
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -100,13 +100,8 @@ def _english():
 def world(django_db_setup, django_db_blocker, media):
     """The matrix's world, built once in a transaction that the module's end rolls back; each
     test runs in a savepoint inside it, so what a test changes is gone for the next."""
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=FAST_HASHERS, MEDIA_ROOT=media),
-        transaction.atomic(),
-    ):
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS), built_once(django_db_blocker, media):
         yield build_world(ALL_PARTS)
-        transaction.set_rollback(True)
 
 
 def today() -> datetime.date:

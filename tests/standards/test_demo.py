@@ -7,7 +7,6 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.urls import reverse
 
 from demo.organisation import DEMO_LOGINS
@@ -15,6 +14,7 @@ from org.models import User
 from standards.models import Acknowledgement, RatingsStandard
 from standards.selectors import sign_refusal, standards_status
 from tests.concurrency import ensure_competency_catalogue
+from tests.worlds import built_once
 from workplans.models import WorkPlan
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -23,13 +23,12 @@ S = RatingsStandard.State
 
 @pytest.fixture(scope="module", autouse=True)
 def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
+    with built_once(django_db_blocker):
         ensure_competency_catalogue()  # a flush before this module may have emptied it
         call_command(
             "seed_demo", staff=60, password="demo-pass", stdout=io.StringIO(), stderr=io.StringIO()
         )
         yield
-        transaction.set_rollback(True)
 
 
 def login(role: str) -> User:
