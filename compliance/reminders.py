@@ -63,7 +63,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 
-from org.models import Cycle, StaffMember, User
+from org.models import Cycle, User
 from org.services import DEFAULT_REMINDER_DAYS
 from pmsystem import registry
 from pmsystem.i18n import language_of
@@ -333,6 +333,7 @@ def send_reminders(*, reminder_ids: Sequence[int]) -> SendResult:
             "recipient",
             "responsible",
             "staff__user",
+            "staff__unit",  # its entity, for a stage's explanation (`Notes`)
             "cycle",
             "broadcast__entity",
             "broadcast__on_behalf_of",
@@ -499,11 +500,7 @@ class Notes:
         stage = stages().get(reminder.stage)
         if stage is None or stage.explain is None or reminder.staff_id is None:
             return ""
-        entity_id = (
-            StaffMember.objects.filter(pk=reminder.staff_id)
-            .values_list("unit__entity_id", flat=True)
-            .first()
-        )
+        entity_id = reminder.staff.unit.entity_id
         if entity_id is None:
             return ""
         key = (stage.code, entity_id)
