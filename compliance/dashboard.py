@@ -32,6 +32,9 @@ Definitions (`today` is the site's local date; dates of timestamps are local dat
   acknowledged); in progress = awaiting acknowledgement; not started = the SRO has not signed;
   on time = `acknowledged_at` on or before the due date; overdue = not done and today after
   the due date.
+- **Extensions**: a stage whose deadline HR extended for a person (`org.deadlines`: the
+  latest extension not undone, never earlier than the cycle's date) is due on the extended
+  date for "on time" and "overdue" (`due_expression`); the stage's date shown is the cycle's.
 - Not started + in progress + done = staff; done = on time + late. **Completion** = done /
   staff × 100 (none when there are no staff).
 - **Ratings distribution**: the final rating (`Appraisal.final_rating`, a rebuttal panel's
@@ -56,12 +59,14 @@ from django.db.models import (
     F,
     FilteredRelation,
     Func,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Greatest, TruncDate
+from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.db.models.lookups import GreaterThan, LessThan, LessThanOrEqual
 from django.http import Http404
 from django.utils import formats, timezone
@@ -70,7 +75,16 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from appraisals.models import Appraisal
-from org.models import Category, Cycle, OrgUnit, RatingLevel, RatingScale, StaffMember, User
+from org.models import (
+    Category,
+    Cycle,
+    DeadlineExtension,
+    OrgUnit,
+    RatingLevel,
+    RatingScale,
+    StaffMember,
+    User,
+)
 from pmsystem.i18n import interpolate, translated
 from workplans.models import MidpointReview, WorkPlan
 
@@ -210,7 +224,8 @@ class _MonthsAfter(Func):
 
 
 def workplan_due_expression(cycle: Cycle, entry_on_duty: str = "entry_on_duty") -> Case:
-    """Each staff member's work-plan due date, as `Cycle.workplan_due_for` computes it."""
+    """Each staff member's work-plan due date, as `Cycle.workplan_due_for` computes it (no
+    extension: `due_expression` adds them)."""
     due = Value(cycle.workplan_due, output_field=DateField())
     return Case(
         When(
@@ -222,21 +237,46 @@ def workplan_due_expression(cycle: Cycle, entry_on_duty: str = "entry_on_duty") 
     )
 
 
+# Each stage's deadline (`DeadlineExtension.Deadline`): the cycle's date HR may extend.
+STAGE_DEADLINES = {
+    WORKPLAN: DeadlineExtension.Deadline.WORK_PLAN,
+    MIDPOINT: DeadlineExtension.Deadline.MIDPOINT,
+    EVALUATION: DeadlineExtension.Deadline.END_OF_CYCLE,
+    ACKNOWLEDGEMENT: DeadlineExtension.Deadline.END_OF_CYCLE,
+}
+
+
+def due_expression(cycle: Cycle, stage: str) -> Expression:
+    """Each staff member's due date for `stage` (rows: staff members): the cycle's (for the
+    work plan, their own when they joined late), or the later date of an extension HR gave
+    them and did not undo (`org.deadlines`, the rule My tasks and the reminders follow)."""
+    base: Expression = (
+        workplan_due_expression(cycle)
+        if stage == WORKPLAN
+        else Value(stage_due(cycle, stage), output_field=DateField())
+    )
+    extended = Subquery(
+        DeadlineExtension.objects.filter(
+            cycle_id=cycle.pk,
+            staff_id=OuterRef("pk"),
+            deadline=STAGE_DEADLINES[stage],
+            change__undone_at__isnull=True,
+        )
+        .order_by("-due")
+        .values("due")[:1],
+        output_field=DateField(),
+    )
+    return Greatest(base, Coalesce(extended, base), output_field=DateField())
+
+
 def stage_due(cycle: Cycle, stage: str) -> datetime.date:
-    """The stage's due date (for the work plan: the cycle's date; new staff may have later)."""
+    """The stage's due date on the cycle (a person's may be later: `due_expression`)."""
     return {
         WORKPLAN: cycle.workplan_due,
         MIDPOINT: cycle.midpoint_due,
         EVALUATION: cycle.end_of_cycle_due,
         ACKNOWLEDGEMENT: cycle.end_of_cycle_due,
     }[stage]
-
-
-def day_after(day: datetime.date) -> datetime.datetime:
-    """The first instant after `day` ends, in the site's time zone."""
-    return timezone.make_aware(
-        datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
-    )
 
 
 # --- the conditions, shared by the counts and the people list -------------------------------
@@ -278,29 +318,20 @@ def not_done_q(stage: str) -> Q:
 
 
 def on_time_q(stage: str, cycle: Cycle) -> Q:
+    """Done on or before the person's due date (a local date)."""
     rule = RULES[stage]
-    if stage == WORKPLAN:
-        return done_q(stage) & Q(
-            LessThanOrEqual(TruncDate(rule.done_at), workplan_due_expression(cycle))
-        )
-    return done_q(stage) & Q(**{f"{rule.done_at}__lt": day_after(stage_due(cycle, stage))})
+    return done_q(stage) & Q(LessThanOrEqual(TruncDate(rule.done_at), due_expression(cycle, stage)))
 
 
 def late_q(stage: str, cycle: Cycle) -> Q:
     rule = RULES[stage]
-    if stage == WORKPLAN:
-        after = Q(GreaterThan(TruncDate(rule.done_at), workplan_due_expression(cycle)))
-    else:
-        after = Q(**{f"{rule.done_at}__gte": day_after(stage_due(cycle, stage))})
+    after = Q(GreaterThan(TruncDate(rule.done_at), due_expression(cycle, stage)))
     return done_q(stage) & (after | Q(**{f"{rule.done_at}__isnull": True}))
 
 
 def overdue_q(stage: str, cycle: Cycle, today: datetime.date) -> Q:
-    if stage == WORKPLAN:
-        return not_done_q(stage) & Q(LessThan(workplan_due_expression(cycle), today))
-    if today > stage_due(cycle, stage):
-        return not_done_q(stage)
-    return Q(pk__in=[])
+    """Not done, and today after the person's due date."""
+    return not_done_q(stage) & Q(LessThan(due_expression(cycle, stage), today))
 
 
 def status_q(stage: str, status: str, cycle: Cycle, today: datetime.date) -> Q:
@@ -520,14 +551,14 @@ def population(scope: Scope, where: Q | None = None) -> QuerySet[StaffMember]:
 
 
 def counters(cycle: Cycle, today: datetime.date) -> dict[str, Count]:
-    """The conditional counts of one `GROUP BY` row. Overdue is counted for the work plan
-    only: its due date varies per person; the other stages' follow from `done`."""
+    """The conditional counts of one `GROUP BY` row. Overdue is counted per stage: a person's
+    due date may be later than the cycle's (new staff's work plan, HR's extensions)."""
     counts = {"total": Count("pk")}
     for stage in stages_of(cycle):
         counts[f"{stage}_done"] = Count("pk", filter=done_q(stage))
         counts[f"{stage}_in_progress"] = Count("pk", filter=in_progress_q(stage))
         counts[f"{stage}_on_time"] = Count("pk", filter=on_time_q(stage, cycle))
-    counts[f"{WORKPLAN}_overdue"] = Count("pk", filter=overdue_q(WORKPLAN, cycle, today))
+        counts[f"{stage}_overdue"] = Count("pk", filter=overdue_q(stage, cycle, today))
     return counts
 
 
@@ -621,17 +652,13 @@ class Dashboard:
 
 def _group_row(key, label, sums: dict[str, int], scope: Scope, params=None) -> GroupRow:
     """A breakdown line from summed counters; `params` selects its people (None: no list)."""
-    cycle, today = scope.cycle, scope.today
+    cycle = scope.cycle
     total = sums.get("total", 0)
     base = urlencode(params) if params is not None else None
     stages = []
     for stage in stages_of(cycle):
         done = sums.get(f"{stage}_done", 0)
         in_progress = sums.get(f"{stage}_in_progress", 0)
-        if stage == WORKPLAN:
-            overdue = sums.get(f"{stage}_overdue", 0)
-        else:
-            overdue = total - done if today > stage_due(cycle, stage) else 0
         # Stage and status are slugs: appended as they are, not encoded again per cell.
         links = (
             {status: f"{base}&stage={stage}&status={status}" for status in STATUS_LABELS}
@@ -647,7 +674,7 @@ def _group_row(key, label, sums: dict[str, int], scope: Scope, params=None) -> G
                 in_progress=in_progress,
                 done=done,
                 on_time=sums.get(f"{stage}_on_time", 0),
-                overdue=overdue,
+                overdue=sums.get(f"{stage}_overdue", 0),
                 links=links,
             )
         )
@@ -825,6 +852,8 @@ PEOPLE_FIELDS = (
     f"{DOC}__midpoint__state",
     f"{DOC}__appraisal__state",
     "workplan_due",
+    "midpoint_due",
+    "end_of_cycle_due",
     f"{LINE}__fro__user__first_name",
     f"{LINE}__fro__user__last_name",
     f"{LINE}__fro__user__email",
@@ -844,7 +873,9 @@ def people(scope: Scope, *, stage: str = "", status: str = "") -> QuerySet:
                 condition=Q(lines__cycle_id=cycle.pk, lines__effective_to__isnull=True),
             )
         },
-        workplan_due=workplan_due_expression(cycle),
+        workplan_due=due_expression(cycle, WORKPLAN),
+        midpoint_due=due_expression(cycle, MIDPOINT),
+        end_of_cycle_due=due_expression(cycle, EVALUATION),
     )
     return staff.order_by("user__last_name", "user__first_name", "index_number").values_list(
         *PEOPLE_FIELDS
@@ -915,12 +946,16 @@ def person_row(values: tuple, cycle: Cycle, today: datetime.date) -> PersonRow:
         mp_state,
         ap_state,
         workplan_due,
+        midpoint_due,
+        end_of_cycle_due,
         fro_first,
         fro_last,
         fro_email,
     ) = values
-    if isinstance(workplan_due, str):  # SQLite returns the computed date as text
-        workplan_due = datetime.date.fromisoformat(workplan_due)
+    workplan_due, midpoint_due, end_of_cycle_due = (
+        datetime.date.fromisoformat(day) if isinstance(day, str) else day  # SQLite: text
+        for day in (workplan_due, midpoint_due, end_of_cycle_due)
+    )
     if wp_state != WP.APPROVED:
         stage, state, due = (
             WORKPLAN,
@@ -931,19 +966,19 @@ def person_row(values: tuple, cycle: Cycle, today: datetime.date) -> PersonRow:
         stage, state, due = (
             MIDPOINT,
             _STATE_LABELS[MIDPOINT].get(mp_state or MP.NOT_STARTED),
-            cycle.midpoint_due,
+            midpoint_due,
         )
     elif ap_state not in (AP.ACKNOWLEDGEMENT, AP.COMPLETED):
         stage, state, due = (
             EVALUATION,
             _STATE_LABELS[EVALUATION].get(ap_state or AP.NOT_STARTED),
-            cycle.end_of_cycle_due,
+            end_of_cycle_due,
         )
     elif ap_state == AP.ACKNOWLEDGEMENT:
         stage, state, due = (
             ACKNOWLEDGEMENT,
             _STATE_LABELS[EVALUATION][ap_state],
-            cycle.end_of_cycle_due,
+            end_of_cycle_due,
         )
     else:
         stage, state, due = COMPLETED, _STATE_LABELS[EVALUATION][AP.COMPLETED], None

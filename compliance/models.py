@@ -211,8 +211,9 @@ SUMMARY_COUNTERS = tuple(
 
 class _SummaryKey(models.Model):
     """What a staff member is counted under in a cycle: their unit, category and gender now,
-    and their work-plan due date (the cycle's, or later for staff who joined late), kept as a
-    bucket so that "overdue" is decided by today's date when the figures are read."""
+    and their due dates (the cycle's; later for staff who joined late or were given an
+    extension), kept as buckets so that "overdue" is decided by today's date when the figures
+    are read."""
 
     cycle = models.ForeignKey(
         Cycle, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
@@ -223,6 +224,8 @@ class _SummaryKey(models.Model):
     category = models.CharField(max_length=8)
     gender = models.CharField(max_length=1)
     workplan_due = models.DateField()
+    midpoint_due = models.DateField()
+    end_of_cycle_due = models.DateField()  # the evaluation's and the acknowledgement's
 
     class Meta:
         abstract = True
@@ -262,9 +265,9 @@ class StageLedger(_SummaryKey):
 
 
 class StageSummary(_SummaryKey):
-    """The dashboard's counters summed per cycle, unit, category, gender and work-plan due
-    date: kept equal to the aggregate over the base tables by PostgreSQL triggers, in the
-    same transaction as every change of a document, staff member or cycle
+    """The dashboard's counters summed per cycle, unit, category, gender and due dates: kept
+    equal to the aggregate over the base tables by PostgreSQL triggers, in the same
+    transaction as every change of a document, staff member, cycle or deadline extension
     (compliance/summary.py; `manage.py check_compliance_summary` compares and repairs)."""
 
     locals().update(_counter_fields(models.IntegerField))
@@ -272,7 +275,15 @@ class StageSummary(_SummaryKey):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["cycle", "unit", "category", "gender", "workplan_due"],
+                fields=[
+                    "cycle",
+                    "unit",
+                    "category",
+                    "gender",
+                    "workplan_due",
+                    "midpoint_due",
+                    "end_of_cycle_due",
+                ],
                 name="stagesummary_one_per_key",
             )
         ]
@@ -294,12 +305,22 @@ class EntitySummary(models.Model):
     category = models.CharField(max_length=8)
     gender = models.CharField(max_length=1)
     workplan_due = models.DateField()
+    midpoint_due = models.DateField()
+    end_of_cycle_due = models.DateField()
     locals().update(_counter_fields(models.IntegerField))
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["cycle", "entity", "category", "gender", "workplan_due"],
+                fields=[
+                    "cycle",
+                    "entity",
+                    "category",
+                    "gender",
+                    "workplan_due",
+                    "midpoint_due",
+                    "end_of_cycle_due",
+                ],
                 name="entitysummary_one_per_key",
             )
         ]

@@ -3,22 +3,24 @@ back in a few milliseconds (issue 14).
 
 **What it holds.** `StageLedger` has one row per staff member counted in a cycle (the
 dashboard's population, `compliance.dashboard.population`): the key they are counted under
-(unit, category and gender now, and their work-plan due date) and their 0/1 contribution to
-each counter (`compliance.dashboard.counters`: per stage done, in progress, done on time).
-`StageSummary` holds those contributions summed per key, `RatingSummary` the completed
-evaluations per final rating, unit and category. The work-plan due date is a bucket of the
-key, so "overdue" is still decided by today's date when the figures are read.
+(unit, category and gender now, and their due dates: the cycle's, later for staff who joined
+late or were given an extension) and their 0/1 contribution to each counter
+(`compliance.dashboard.counters`: per stage done, in progress, done on time). `StageSummary`
+holds those contributions summed per key, `RatingSummary` the completed evaluations per final
+rating, unit and category. The due dates are buckets of the key, so "overdue" is still decided
+by today's date when the figures are read.
 
 **How it stays equal to the base tables.** PostgreSQL triggers (statement-level, with
-transition tables) on the work plan, mid-point review, evaluation, staff member and cycle
-tables call `compliance_summary_refresh(staff ids, cycle ids)` in the same transaction as the
-change, whichever route made it (services, admin, importer, bulk COPY, raw SQL): for each
-(staff member, cycle) touched it locks the staff member's row (two refreshes of one person
-wait for each other), takes the person's old contribution out of the ledger and the sums, and
-puts the new one in, read from the base tables. Only columns the figures depend on start a
-refresh. The SQL is built here from the dashboard's own rules (`RULES`) and installed by
-migration; `manage.py check_compliance_summary` compares the summary with the aggregate over
-the base tables and `--fix` rebuilds it.
+transition tables) on the work plan, mid-point review, evaluation, staff member, unit, cycle,
+deadline extension and bulk change tables call `compliance_summary_refresh(staff ids, cycle
+ids)` in the same transaction as the change, whichever route made it (services, admin,
+importer, bulk COPY, raw SQL): for each (staff member, cycle) touched it locks the staff
+member's row (two refreshes of one person wait for each other), takes the person's old
+contribution out of the ledger and the sums, and puts the new one in, read from the base
+tables. Only columns the figures depend on start a refresh. The SQL is built here from the
+dashboard's own rules (`RULES`) and installed by migration; `manage.py
+check_compliance_summary` compares the summary with the aggregate over the base tables and
+`--fix` rebuilds it.
 
 Elsewhere than PostgreSQL (the SQLite of `make run`) there are no triggers: the dashboard
 reads the base tables as before (`available()` is false).
@@ -42,8 +44,16 @@ from org.models import Cycle, OrgUnit
 from . import dashboard as reports
 from .models import SUMMARY_COUNTERS, EntitySummary, RatingSummary, StageSummary
 
-KEY = ("cycle_id", "unit_id", "category", "gender", "workplan_due")
-ENTITY_KEY = ("cycle_id", "entity_id", "category", "gender", "workplan_due")
+DUES = ("workplan_due", "midpoint_due", "end_of_cycle_due")
+KEY = ("cycle_id", "unit_id", "category", "gender", *DUES)
+ENTITY_KEY = ("cycle_id", "entity_id", "category", "gender", *DUES)
+# The due-date bucket each stage's "overdue" is read from.
+STAGE_DUE = {
+    reports.WORKPLAN: "workplan_due",
+    reports.MIDPOINT: "midpoint_due",
+    reports.EVALUATION: "end_of_cycle_due",
+    reports.ACKNOWLEDGEMENT: "end_of_cycle_due",
+}
 COUNTERS = ("total", *SUMMARY_COUNTERS)
 
 
@@ -62,25 +72,23 @@ def _states(values: Iterable[str]) -> str:
 def _contribution_sql() -> dict[str, str]:
     """Each counter of one person as a 0/1 SQL expression over `sm` (the staff member), `cy`
     (the cycle), `w`, `m`, `a` (their document, mid-point review and evaluation, LEFT-joined)
-    and `d.due` (their work-plan due date): the dashboard's conditions (`done_q`,
-    `in_progress_q`, `on_time_q`), in SQL."""
+    and `d` (their due dates): the dashboard's conditions (`done_q`, `in_progress_q`,
+    `on_time_q`), in SQL."""
     rules = reports.RULES
     columns = {
-        reports.WORKPLAN: ("w.state", "w.approved_at", None),
-        reports.MIDPOINT: ("m.state", "m.finalised_at", "cy.midpoint_due"),
-        reports.EVALUATION: ("a.state", "a.sro_signed_at", "cy.end_of_cycle_due"),
-        reports.ACKNOWLEDGEMENT: ("a.state", "a.acknowledged_at", "cy.end_of_cycle_due"),
+        reports.WORKPLAN: ("w.state", "w.approved_at"),
+        reports.MIDPOINT: ("m.state", "m.finalised_at"),
+        reports.EVALUATION: ("a.state", "a.sro_signed_at"),
+        reports.ACKNOWLEDGEMENT: ("a.state", "a.acknowledged_at"),
     }
     out = {"total": "1"}
-    for stage, (state, done_at, due) in columns.items():
+    for stage, (state, done_at) in columns.items():
         rule = rules[stage]
         done = f"{state} IN ({_states(rule.done_states)})"
-        if due is None:  # the work plan: approved on or before the person's due date
-            on_time = f"({done_at} AT TIME ZONE compliance_summary_time_zone())::date <= d.due"
-        else:  # before the first instant after the due date, in the site's time zone
-            on_time = (
-                f"{done_at} < (({due} + 1)::timestamp AT TIME ZONE compliance_summary_time_zone())"
-            )
+        # Done on or before the person's due date, a date in the site's time zone.
+        on_time = (
+            f"({done_at} AT TIME ZONE compliance_summary_time_zone())::date <= d.{STAGE_DUE[stage]}"
+        )
         out[f"{stage}_done"] = done
         out[f"{stage}_in_progress"] = f"{state} IN ({_states(rule.in_progress_states)})"
         out[f"{stage}_on_time"] = f"{done} AND {on_time}"
@@ -88,6 +96,30 @@ def _contribution_sql() -> dict[str, str]:
         name: (condition if name == "total" else f"CASE WHEN {condition} THEN 1 ELSE 0 END")
         for name, condition in out.items()
     }
+
+
+def _extended_sql(deadline: str) -> str:
+    """The latest due date of the extensions of `deadline` in effect for `sm` in `cy`
+    (`org.deadlines`), NULL without one: GREATEST ignores it."""
+    return (
+        "(SELECT max(e.due) FROM org_deadlineextension e "  # noqa: S608 - a quoted deadline name
+        "JOIN org_bulkchange b ON b.id = e.change_id "
+        "WHERE e.cycle_id = cy.id AND e.staff_id = sm.user_id "
+        f"AND e.deadline IN ({_states([deadline])}) AND b.undone_at IS NULL)"
+    )
+
+
+def _dues_sql() -> str:
+    """The person's due dates (`dashboard.due_expression`), as the columns of `d`."""
+    deadline = reports.STAGE_DEADLINES
+    return (
+        f"GREATEST({_workplan_due_sql()}, {_extended_sql(deadline[reports.WORKPLAN])})"
+        " AS workplan_due, "
+        f"GREATEST(cy.midpoint_due, {_extended_sql(deadline[reports.MIDPOINT])})"
+        " AS midpoint_due, "
+        f"GREATEST(cy.end_of_cycle_due, {_extended_sql(deadline[reports.EVALUATION])})"
+        " AS end_of_cycle_due"
+    )
 
 
 def _workplan_due_sql() -> str:
@@ -142,7 +174,7 @@ def refresh_function_sql() -> str:
         "sm.unit_id",
         "sm.category",
         "sm.gender",
-        "d.due",
+        *(f"d.{due}" for due in DUES),
         "u.entity_id",
         f"CASE WHEN a.state IN ({completed}) THEN a.final_rating_id END",
         *(contribution[c] for c in COUNTERS),
@@ -174,7 +206,7 @@ BEGIN
     JOIN org_staffmember sm ON sm.user_id = p.s
     JOIN org_cycle cy ON cy.id = p.c
     JOIN org_orgunit u ON u.id = sm.unit_id
-    CROSS JOIN LATERAL (SELECT {_workplan_due_sql()} AS due) d
+    CROSS JOIN LATERAL (SELECT {_dues_sql()}) d
     LEFT JOIN workplans_workplan w ON w.staff_id = p.s AND w.cycle_id = p.c
     LEFT JOIN workplans_midpointreview m ON m.work_plan_id = w.id
     LEFT JOIN appraisals_appraisal a ON a.document_id = w.id
@@ -240,6 +272,21 @@ TRIGGERS: dict[str, dict[str, str]] = {
         "rows": (
             "SELECT sm.user_id, cy.id FROM {rows} {t} "
             "JOIN org_staffmember sm ON sm.unit_id = {t}.id CROSS JOIN org_cycle cy"
+        ),
+    },
+    # An extension HR gave (or its removal): the person's due date of that deadline.
+    "org_deadlineextension": {
+        "key": "id",
+        "columns": "staff_id, cycle_id, deadline, due, change_id",
+        "rows": "SELECT {t}.staff_id, {t}.cycle_id FROM {rows} {t}",
+    },
+    # A bulk change undone (or done again): its extensions stop (or start) counting.
+    "org_bulkchange": {
+        "key": "id",
+        "columns": "undone_at",
+        "rows": (
+            "SELECT e.staff_id, e.cycle_id FROM {rows} {t} "
+            "JOIN org_deadlineextension e ON e.change_id = {t}.id"
         ),
     },
     # The cycle: its dates decide the population, the due dates and "on time" for everyone.
@@ -386,6 +433,20 @@ def _rows(scope: reports.Scope, **filters):
     return rows
 
 
+def _overdue_sums(cycle: Cycle, today: datetime.date) -> dict[str, Coalesce]:
+    """Per stage, the people not done whose due date (their bucket) is before `today`."""
+    return {
+        f"sum_{stage}_overdue": Coalesce(
+            Sum(
+                F("total") - F(f"{stage}_done"),
+                filter=Q(**{f"{STAGE_DUE[stage]}__lt": today}),
+            ),
+            0,
+        )
+        for stage in reports.stages_of(cycle)
+    }
+
+
 def grouped_counts(scope: reports.Scope, group: str) -> list[dict]:
     """The rows `population(scope).values(group, "category", "gender").annotate(
     **counters(...))` gives (`group`: "unit__entity_id" over every held entity, else
@@ -395,10 +456,7 @@ def grouped_counts(scope: reports.Scope, group: str) -> list[dict]:
     names = ["total"]
     for stage in reports.stages_of(cycle):
         names += [f"{stage}_{figure}" for figure in ("done", "in_progress", "on_time")]
-    sums = {f"sum_{name}": Sum(name) for name in names}
-    sums["sum_workplan_overdue"] = Coalesce(
-        Sum(F("total") - F("workplan_done"), filter=Q(workplan_due__lt=scope.today)), 0
-    )
+    sums = {f"sum_{name}": Sum(name) for name in names} | _overdue_sums(cycle, scope.today)
     column = "entity_id" if scope.node is None else "unit_id"
     if (group == "unit__entity_id") != (scope.node is None):
         raise ValueError(f"No summary rows by {group} for this scope.")
@@ -416,16 +474,13 @@ def grouped_counts(scope: reports.Scope, group: str) -> list[dict]:
 
 def status_count(scope: reports.Scope, stage: str = "", status: str = "") -> int:
     """How many people `people(scope, stage=..., status=...)` lists, from the summary."""
-    cycle, today = scope.cycle, scope.today
+    today = scope.today
     rows = _rows(scope)
     if not (stage and status):
         return int(rows.aggregate(n=Coalesce(Sum("total"), 0))["n"])
     done, in_progress, on_time = (F(f"{stage}_{f}") for f in ("done", "in_progress", "on_time"))
     if status == "overdue":
-        if stage == reports.WORKPLAN:
-            rows = rows.filter(workplan_due__lt=today)
-        elif today <= reports.stage_due(cycle, stage):
-            return 0
+        rows = rows.filter(**{f"{STAGE_DUE[stage]}__lt": today})
         expression = F("total") - done
     else:
         expression = {
@@ -507,10 +562,7 @@ def _stored_units(scope: reports.Scope) -> dict[tuple, dict[str, int]]:
     names = ["total", *SUMMARY_COUNTERS]
     if not scope.cycle.midpoint_required:
         names = [n for n in names if not n.startswith(reports.MIDPOINT)]
-    sums = {f"sum_{n}": Sum(n) for n in names}
-    sums["sum_workplan_overdue"] = Coalesce(
-        Sum(F("total") - F("workplan_done"), filter=Q(workplan_due__lt=scope.today)), 0
-    )
+    sums = {f"sum_{n}": Sum(n) for n in names} | _overdue_sums(scope.cycle, scope.today)
     return {
         (row.pop("unit_id"), row.pop("category"), row.pop("gender")): {
             name.removeprefix("sum_"): value for name, value in row.items()

@@ -5,19 +5,8 @@ from django.db import migrations, models
 
 
 def install(apps, schema_editor):
-    """The triggers that keep the summary equal to the base tables, then the summary of what
-    the database already holds (compliance.summary)."""
-    from compliance import summary
-
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        for statement in summary.install_sql():
-            cursor.execute(statement)
-        cursor.execute(
-            "SELECT compliance_summary_refresh(array_agg(sm.user_id), array_agg(cy.id)) "
-            "FROM org_staffmember sm CROSS JOIN org_cycle cy"
-        )
+    """Nothing since 0004: the triggers are built from the current compliance.summary, which
+    reads columns 0004 adds, so 0004 installs them and summarises what the database holds."""
 
 
 def uninstall(apps, schema_editor):

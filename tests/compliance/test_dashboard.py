@@ -9,8 +9,16 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from compliance import dashboard as reports
+from org import bulk
 from org.models import StaffMember
-from tests.factories import CycleFactory, DepartmentRoleFactory, StaffMemberFactory, UserFactory
+from pmsystem.notifications import muted
+from tests.factories import (
+    CycleFactory,
+    DepartmentRoleFactory,
+    ReportingLineFactory,
+    StaffMemberFactory,
+    UserFactory,
+)
 
 from .helpers import (
     EXPECTED_AFTER_DEADLINES,
@@ -133,6 +141,69 @@ def test_people_rows_show_stage_fro_and_due_date(org):
     p9 = rows[org.staff["p9"].index_number]
     assert (p9.stage, p9.stage_state) == ("evaluation", "SRO review")
     assert len(rows) == 8
+
+
+def extend(org, deadline: str, due: datetime.date, *keys: str):
+    """HR's extension (org.bulk, the page's service) of `deadline` to `due` for these staff."""
+    selection = bulk.Selection(
+        kind="people", people=tuple(org.staff[key].index_number for key in keys)
+    )
+    preview = bulk.extension_preview(
+        entity=org.entity, cycle=org.cycle, deadline=deadline, due=due, selection=selection
+    )
+    assert not preview.blocked and len(preview.rows) == len(keys)
+    with muted():
+        return bulk.extend_deadline(
+            actor=org.hr,
+            entity=org.entity,
+            cycle=org.cycle,
+            deadline=deadline,
+            due=due,
+            selection=selection,
+            reason="The unit moved offices.",
+            previewed=preview.digest,
+        )
+
+
+def test_extended_deadlines_decide_overdue_on_time_and_late_until_undone(org):
+    """A person HR gave a later date is not overdue before it, and done on time when they
+    finish between the cycle's date and theirs: on the dashboard (the maintained summary on
+    PostgreSQL), its counts and its people list. Undone, the cycle's dates apply again."""
+    ReportingLineFactory(staff=org.staff["p1"], cycle=org.cycle, fro=org.fro, sro=org.sro)
+    changes = [
+        # p4's work plan, approved on 10 June 2026 (due 31 May): on time.
+        extend(org, "work_plan", datetime.date(2026, 6, 30), "p4"),
+        # p9's mid-point review, finalised on 5 July 2027: on time.
+        extend(org, "midpoint", datetime.date(2027, 7, 31), "p9"),
+        # p1 (not started) and p9 (SRO review): their evaluation is not overdue yet.
+        extend(org, "end_of_cycle", datetime.date(2027, 7, 31), "p1", "p9"),
+    ]
+    scope = scope_of(org, entity_id=org.entity.pk)
+    board = reports.compliance_dashboard(scope)
+    assert {s.stage: figures(s) for s in board.summary.stages} == {
+        "workplan": (8, 2, 1, 5, 4, 1, 3),
+        "midpoint": (8, 4, 1, 3, 3, 0, 5),
+        "evaluation": (8, 6, 1, 1, 1, 0, 5),
+        "acknowledgement": (8, 7, 0, 1, 1, 0, 5),
+    }
+    for stage in board.stages:
+        for status, value, _link in board.summary.stage(stage).cells[:-1]:
+            assert len(reports.people(scope, stage=stage, status=status)) == value, (stage, status)
+            assert reports.people_count(scope, stage=stage, status=status) == value
+    rows = {row.index_number: row for row in reports.person_rows(scope, reports.people(scope))}
+    p9 = rows[org.staff["p9"].index_number]
+    assert (p9.stage, p9.due, p9.overdue) == ("evaluation", datetime.date(2027, 7, 31), False)
+    # After their date, they are overdue like anyone else.
+    later = reports.compliance_dashboard(
+        scope_of(org, entity_id=org.entity.pk, today=datetime.date(2027, 8, 1))
+    )
+    assert later.summary.stage("evaluation").overdue == 7
+    # Undone: the figures of the cycle's dates.
+    for change in changes:
+        with muted():
+            bulk.undo_bulk_change(change=change, actor=org.hr)
+    board = reports.compliance_dashboard(scope)
+    assert {s.stage: figures(s) for s in board.summary.stages} == EXPECTED_AFTER_DEADLINES
 
 
 def test_cycle_without_midpoint_reports_three_stages(org):

@@ -20,9 +20,12 @@ from appraisals.models import Appraisal
 from compliance import dashboard as reports
 from compliance import summary
 from compliance.models import EntitySummary, StageLedger, StageSummary
+from org import bulk
 from org.importer import import_org
-from org.models import Cycle, OrgUnit, StaffMember
+from org.models import BulkChange, Cycle, DeadlineExtension, OrgUnit, StaffMember
 from org.services import change_reporting_line
+from pmsystem.errors import ApplicationError
+from pmsystem.notifications import muted
 from tests.appraisals.helpers import hr_focal_point
 from tests.builders import build_document
 from tests.factories import StaffMemberFactory
@@ -174,13 +177,17 @@ class Steps:
         fro, sro = self.rng.sample([self.org.fro, self.org.sro, self.org.staff["q1"]], 2)
         if person.pk in (fro.pk, sro.pk):
             return "no line change (the staff member would supervise themselves)"
-        change_reporting_line(
-            staff=person,
-            cycle=self.cycle,
-            fro=fro,
-            sro=sro,
-            effective_from=self.cycle.start + datetime.timedelta(days=self.rng.randint(60, 200)),
-        )
+        try:
+            change_reporting_line(
+                staff=person,
+                cycle=self.cycle,
+                fro=fro,
+                sro=sro,
+                effective_from=self.cycle.start
+                + datetime.timedelta(days=self.rng.randint(60, 200)),
+            )
+        except ApplicationError as refused:  # a conflict of interest: nothing changed
+            return f"no line change ({refused})"
         return f"reporting line of {person.index_number} changed"
 
     def move_unit(self) -> str:
@@ -203,6 +210,46 @@ class Steps:
             return "kept a document with an evaluation"
         document.delete()
         return f"document {document.pk} deleted"
+
+    def extension(self) -> str:
+        """HR extends a deadline for the entity (the bulk page's service), undoes an extension,
+        or the admin deletes one."""
+        cycle = Cycle.objects.get(pk=self.cycle.pk)
+        choice = self.rng.randrange(4)
+        live = BulkChange.objects.filter(kind=BulkChange.Kind.EXTENSION, undone_at__isnull=True)
+        if choice == 2 and live.exists():
+            change = self.rng.choice(list(live))
+            with muted():
+                bulk.undo_bulk_change(change=change, actor=self.org.hr)
+            return f"extension {change.pk} undone"
+        if choice == 3 and DeadlineExtension.objects.exists():
+            row = self.rng.choice(list(DeadlineExtension.objects.all()))
+            row.delete()
+            return f"extension row of {row.staff_id} deleted (admin)"
+        deadline = self.rng.choice(["work_plan", "midpoint", "end_of_cycle"])
+        base = {"work_plan": "workplan_due", "midpoint": "midpoint_due"}.get(
+            deadline, "end_of_cycle_due"
+        )
+        due = getattr(cycle, base) + datetime.timedelta(days=self.rng.randint(5, 120))
+        selection = bulk.Selection(kind="entity")
+        try:
+            preview = bulk.extension_preview(
+                entity=self.org.entity, cycle=cycle, deadline=deadline, due=due, selection=selection
+            )
+            with muted():
+                bulk.extend_deadline(
+                    actor=self.org.hr,
+                    entity=self.org.entity,
+                    cycle=cycle,
+                    deadline=deadline,
+                    due=due,
+                    selection=selection,
+                    reason="Office move.",
+                    previewed=preview.digest,
+                )
+        except ApplicationError as refused:
+            return f"no extension ({refused})"
+        return f"extension of {deadline} to {due} (bulk page)"
 
     def rolled_back_transaction(self) -> str:
         with pytest.raises(RuntimeError), transaction.atomic():
@@ -229,6 +276,8 @@ def test_summary_equals_the_base_tables_after_random_changes_by_every_route():
         steps.move_unit,
         steps.edit_cycle,
         steps.delete_document,
+        steps.extension,
+        steps.extension,
         steps.rolled_back_transaction,
     ]
     done = []
@@ -237,7 +286,8 @@ def test_summary_equals_the_base_tables_after_random_changes_by_every_route():
         done.append(move())
         assert_equal_to_base_tables(done[-1])
     # The sequence went through the kinds of change the rule names.
-    for kind in ("rolled back to", "import:", "reporting line", "set to", "(bulk writer)"):
+    kinds = ("rolled back to", "import:", "reporting line", "set to", "(bulk writer)")
+    for kind in (*kinds, "(bulk page)", "undone"):
         assert any(kind in d for d in done), kind
 
 

@@ -474,8 +474,8 @@ def largest_division() -> int | None:
 
 def raw_aggregate_sql(cycle: Cycle, today) -> tuple[str, dict]:
     """The dashboard's aggregate over every entity, written by hand: one pass over the staff,
-    LEFT-joined to their document, mid-point review and evaluation, grouped by entity,
-    category and gender, with the same conditional counts."""
+    LEFT-joined to their document, mid-point review, evaluation and deadline extensions,
+    grouped by entity, category and gender, with the same conditional counts."""
     vendor = connection.vendor
     eod = "s.entry_on_duty"
     months = int(cycle.new_staff_workplan_months)
@@ -484,43 +484,79 @@ def raw_aggregate_sql(cycle: Cycle, today) -> tuple[str, dict]:
             f"(date_trunc('month', {eod}::timestamp) + make_interval(months => {months})"
             f" + make_interval(days => least(extract(day from {eod})::int, 28) - 1))::date"
         )
-        greatest, approved_on = "GREATEST", "(w.approved_at AT TIME ZONE 'UTC')::date"
+        greatest = "GREATEST"
+
+        def local_date(column: str) -> str:
+            return f"({column} AT TIME ZONE 'UTC')::date"
     else:
         months_after = (
             f"date({eod}, 'start of month', '+{months} months', "
             f"'+' || (min(cast(strftime('%%d', {eod}) as integer), 28) - 1) || ' days')"
         )
-        greatest, approved_on = "MAX", "date(w.approved_at)"
-    due = (
+        greatest = "MAX"
+
+        def local_date(column: str) -> str:
+            return f"date({column})"
+
+    def extended(base: str, column: str) -> str:
+        return f"{greatest}({base}, coalesce(x.{column}, {base}))"
+
+    wp_base = (
         f"CASE WHEN {eod} > %(start)s THEN {greatest}(%(wp_due)s, {months_after}) "
         "ELSE %(wp_due)s END"
     )
+    wp_due = extended(wp_base, "wp")
+    mp_due = extended("%(mp_due)s", "mp")
+    eoc_due = extended("%(eoc_due)s", "eoc")
+
+    def stage(state: str, done: str, in_progress: str, done_at: str, due: str) -> str:
+        not_done = f"({state} IS NULL OR {state} NOT IN ({done}))"
+        return (
+            f" count(*) FILTER (WHERE {state} IN ({done})),"
+            f" count(*) FILTER (WHERE {state} IN ({in_progress})),"
+            f" count(*) FILTER (WHERE {state} IN ({done}) AND {local_date(done_at)} <= {due}),"
+            f" count(*) FILTER (WHERE {not_done} AND {due} < %(today)s),"
+        )
+
     midpoint = (
-        "count(*) FILTER (WHERE m.state = 'finalised'),"
-        " count(*) FILTER (WHERE m.state IN ('open', 'staff_submitted')),"
-        " count(*) FILTER (WHERE m.state = 'finalised' AND m.finalised_at < %(mp_end)s),"
+        stage("m.state", "'finalised'", "'open', 'staff_submitted'", "m.finalised_at", mp_due)
         if cycle.midpoint_required
         else ""
     )
     sql = f"""
         SELECT u.entity_id, s.category, s.gender, count(*),
-          count(*) FILTER (WHERE w.state = 'approved'),
-          count(*) FILTER (WHERE w.state IN ('draft', 'submitted', 'returned')),
-          count(*) FILTER (WHERE w.state = 'approved' AND {approved_on} <= {due}),
+          {
+        stage("w.state", "'approved'", "'draft', 'submitted', 'returned'", "w.approved_at", wp_due)
+    }
           {midpoint}
-          count(*) FILTER (WHERE a.state IN ('acknowledgement', 'completed')),
-          count(*) FILTER (WHERE a.state IN ('self_assessment', 'fro_evaluation', 'sro_review')),
-          count(*) FILTER (WHERE a.state IN ('acknowledgement', 'completed')
-                           AND a.sro_signed_at < %(eoc_end)s),
-          count(*) FILTER (WHERE a.state = 'completed'),
-          count(*) FILTER (WHERE a.state = 'acknowledgement'),
-          count(*) FILTER (WHERE a.state = 'completed' AND a.acknowledged_at < %(eoc_end)s),
-          count(*) FILTER (WHERE (w.state IS NULL OR w.state <> 'approved') AND {due} < %(today)s)
+          {
+        stage(
+            "a.state",
+            "'acknowledgement', 'completed'",
+            "'self_assessment', 'fro_evaluation', 'sro_review'",
+            "a.sro_signed_at",
+            eoc_due,
+        )
+    }
+          {
+        stage("a.state", "'completed'", "'acknowledgement'", "a.acknowledged_at", eoc_due).rstrip(
+            ","
+        )
+    }
         FROM org_staffmember s
         JOIN org_orgunit u ON u.id = s.unit_id
         LEFT JOIN workplans_workplan w ON w.staff_id = s.user_id AND w.cycle_id = %(cycle)s
         LEFT JOIN workplans_midpointreview m ON m.work_plan_id = w.id
         LEFT JOIN appraisals_appraisal a ON a.document_id = w.id
+        LEFT JOIN (
+          SELECT e.staff_id,
+            max(e.due) FILTER (WHERE e.deadline = 'work_plan') AS wp,
+            max(e.due) FILTER (WHERE e.deadline = 'midpoint') AS mp,
+            max(e.due) FILTER (WHERE e.deadline = 'end_of_cycle') AS eoc
+          FROM org_deadlineextension e JOIN org_bulkchange b ON b.id = e.change_id
+          WHERE e.cycle_id = %(cycle)s AND b.undone_at IS NULL
+          GROUP BY e.staff_id
+        ) x ON x.staff_id = s.user_id
         WHERE (s.is_active AND s.entry_on_duty <= %(end)s) OR w.id IS NOT NULL
         GROUP BY 1, 2, 3
     """  # noqa: S608 - only integers and vendor SQL are formatted in; values are parameters
@@ -529,8 +565,8 @@ def raw_aggregate_sql(cycle: Cycle, today) -> tuple[str, dict]:
         "start": cycle.start,
         "end": cycle.end,
         "wp_due": cycle.workplan_due,
+        "mp_due": cycle.midpoint_due,
+        "eoc_due": cycle.end_of_cycle_due,
         "today": today,
-        "mp_end": reports.day_after(cycle.midpoint_due),
-        "eoc_end": reports.day_after(cycle.end_of_cycle_due),
     }
     return sql, params
