@@ -9,9 +9,11 @@ class FeedbackConfig(AppConfig):
     def ready(self) -> None:
         from pmsystem import registry
 
-        from . import pending, selectors
+        from . import pending, selectors, signing
 
         registry.register_pending(pending)
+        # Colleagues' signed answers are re-verified with the documents' signatures.
+        registry.register_signature_check(signing.verify_colleague_answers)
         # The manager's evaluation (appraisals, built below this app) shows their upward
         # feedback to their FRO and SRO.
         registry.register_evaluation_section(selectors.evaluation_section)

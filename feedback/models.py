@@ -440,13 +440,26 @@ class ColleagueRequest(models.Model):
 
     def signed_content(self) -> dict[str, object]:
         """What the colleague signs: their answer, whose document it is on, and who they are."""
-        return {
-            "document": self.round.document_id,
-            "colleague": self.colleague_id,
-            "strengths": self.strengths,
-            "areas_to_develop": self.areas_to_develop,
-            "examples": self.examples,
-        }
+        return colleague_answer_content(
+            self.round.document_id,
+            self.colleague_id,
+            self.strengths,
+            self.areas_to_develop,
+            self.examples,
+        )
+
+
+def colleague_answer_content(
+    document_id: int, colleague_id: int, strengths: str, areas_to_develop: str, examples: str
+) -> dict[str, object]:
+    """`ColleagueRequest.signed_content` from the values (`feedback.signing` reads rows)."""
+    return {
+        "document": document_id,
+        "colleague": colleague_id,
+        "strengths": strengths,
+        "areas_to_develop": areas_to_develop,
+        "examples": examples,
+    }
 
 
 # --- recognition ------------------------------------------------------------------------------

@@ -16,6 +16,9 @@ calls in its `AppConfig.ready` (no import-by-name loops, no signals):
 - `register_team_extra(function)`: `function(document ids) -> {document id: dict}` adds what a
   later stage shows on each row of My team (the appraisals app: the open PIP), in a fixed
   number of queries whatever the team's size.
+- `register_signature_check(function)`: `function() -> (count, [problem])` re-verifies what a
+  later stage has signed outside the documents' signatures (the feedback app: colleagues'
+  answers), for `manage.py verify_signatures`.
 - `register_draft_form(form)`: a form of a document whose text is kept as a draft while it is
   typed (`pmsystem.drafts.DraftForm`: the fields it keeps and who may keep one, by the
   actions the app's own `allowed_actions` gives).
@@ -36,6 +39,7 @@ if TYPE_CHECKING:  # the document, for the annotations only (a later app plugs i
 EvaluationExtra = Callable[["WorkPlan"], dict[str, Any]]
 EvaluationSection = Callable[["WorkPlan", "User", frozenset[str]], str]
 TeamExtra = Callable[[Collection[int]], dict[int, dict[str, Any]]]
+SignatureCheck = Callable[[], tuple[int, list[str]]]
 
 _pending: list[ModuleType] = []
 _evaluation_extras: list[EvaluationExtra] = []
@@ -43,6 +47,7 @@ _evaluation_sections: list[EvaluationSection] = []
 _pdf_sections: list[EvaluationSection] = []
 _team_extras: list[TeamExtra] = []
 _draft_forms: dict[str, DraftForm] = {}
+_signature_checks: list[SignatureCheck] = []
 
 
 def register_pending(module: ModuleType) -> None:
@@ -101,6 +106,15 @@ def team_extras(document_ids: Collection[int]) -> dict[int, dict[str, Any]]:
         for pk, values in function(document_ids).items():
             extras.setdefault(pk, {}).update(values)
     return extras
+
+
+def register_signature_check(function: SignatureCheck) -> None:
+    if function not in _signature_checks:
+        _signature_checks.append(function)
+
+
+def signature_checks() -> tuple[SignatureCheck, ...]:
+    return tuple(_signature_checks)
 
 
 def register_draft_form(form: DraftForm) -> None:

@@ -10,6 +10,8 @@ import io
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -158,6 +160,34 @@ def _page(client, user, url) -> str:
     client.force_login(user)
     response = client.get(url)
     return f"{response.status_code} {response.content.decode(errors='replace')}"
+
+
+def test_verify_signatures_rechecks_the_colleagues_answers(answered_document):
+    """The answer's signature is re-verified with the documents' (`manage.py
+    verify_signatures`): an answer edited behind the service's back (a script, the database)
+    is reported with its document, request and author, and the command fails."""
+    document, people = answered_document
+    out = io.StringIO()
+    call_command("verify_signatures", stdout=out)
+    assert "no mismatch" in out.getvalue()
+    request = ColleagueRequest.objects.get(colleague=people[0])
+    ColleagueRequest.objects.filter(pk=request.pk).update(strengths="Rarely precise.")
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 mismatch"):
+        call_command("verify_signatures", stdout=out)
+    assert (
+        f"document {document.pk}: colleague feedback {request.pk} (by user {people[0].pk}, "
+        in out.getvalue()
+    )
+    assert "the answer does not match its signature" in out.getvalue()
+    # Put back as signed: verified again; an answer with no signature at all is reported.
+    ColleagueRequest.objects.filter(pk=request.pk).update(strengths="Unfailingly precise figures.")
+    call_command("verify_signatures", stdout=io.StringIO())
+    ColleagueRequest.objects.filter(pk=request.pk).update(content_hash="")
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 mismatch"):
+        call_command("verify_signatures", stdout=out)
+    assert "answered without a signature" in out.getvalue()
 
 
 def test_the_fro_and_sro_read_the_answers_on_the_evaluation(client, answered_document):

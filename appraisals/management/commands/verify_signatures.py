@@ -1,12 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from appraisals.signing import verify_signatures
+from pmsystem import registry
 
 
 class Command(BaseCommand):
     help = (
-        "Re-compute the SHA-256 of every current signature and of every closed, signed stage; "
-        "report each mismatch and exit non-zero when there is any."
+        "Re-compute the SHA-256 of every current signature and of every closed, signed stage, "
+        "and of what later stages sign (colleagues' answers); report each mismatch and exit "
+        "non-zero when there is any."
     )
 
     def handle(self, *args, **options):
@@ -18,6 +20,15 @@ class Command(BaseCommand):
                 f"({signature.stage}/{signature.action} by user {signature.signer_id}, "
                 f"{signature.signed_at:%Y-%m-%d %H:%M}): {mismatch.reason}"
             )
-        if mismatches:
-            raise CommandError(f"{len(mismatches)} mismatch(es) in {count} signatures.")
+        problems = []
+        for check in registry.signature_checks():
+            checked, found = check()
+            count += checked
+            problems += found
+        for problem in problems:
+            self.stdout.write(problem)
+        if mismatches or problems:
+            raise CommandError(
+                f"{len(mismatches) + len(problems)} mismatch(es) in {count} signatures."
+            )
         self.stdout.write(self.style.SUCCESS(f"{count} signatures verified, no mismatch."))
