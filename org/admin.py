@@ -44,6 +44,11 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     inlines = [StaffMemberInline]
 
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "email" in form.changed_data:  # the old address stops being a way in
+            services.forget_old_addresses([obj.pk])
+
 
 @admin.register(OrgUnit)
 class OrgUnitAdmin(admin.ModelAdmin):

@@ -10,7 +10,7 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import formats
 from django.utils.translation import gettext, gettext_noop
 
@@ -765,6 +765,24 @@ def end_delegation(*, delegation: Delegation, actor: User) -> Delegation:
         return delegation
     delegation.save(update_fields=["end"])
     return delegation
+
+
+def forget_old_addresses(user_ids: Iterable[int]) -> int:
+    """Drop the allauth address rows of these accounts that are not their address now.
+
+    Rule: an account is reached through its one address. allauth finds accounts by their
+    EmailAddress rows as well as by `User.email`, so a row left with an old address would
+    still sign in and receive password-reset links there. Whoever changes an account's
+    address (the importer, the admin) calls this in the same transaction. One query."""
+    ids = list(user_ids)
+    if not ids:
+        return 0
+    deleted, _ = (
+        EmailAddress.objects.filter(user_id__in=ids)
+        .exclude(email__iexact=F("user__email"))
+        .delete()
+    )
+    return deleted
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from org.models import (
     User,
     category_for_grade,
 )
+from org.services import forget_old_addresses
 from pmsystem.db import analyze
 from pmsystem.i18n import language_of, phrase
 from pmsystem.notifications import notify_addresses
@@ -129,6 +130,10 @@ def write_staff(job: _Import, unit_ids: dict[str, int], user_ids: dict[str, int]
             user_changes.append((p.user_id, _differences(current, p.user_values)))
         user_ids[p.index] = p.user_id
     _update(User, user_changes)
+    # The old address stops being a way in (allauth also finds accounts by these rows).
+    forget_old_addresses(
+        p.user_id for p in plans if p.user_action == "update" and _email_changed(p)
+    )
     defaults = {
         "contract_type": StaffMember.ContractType.FIXED_TERM,
         "on_probation": False,

@@ -410,3 +410,58 @@ def test_the_command_may_do_each_of_these_and_tells_the_old_addresses(
             body_by("a system administrator", "di@elsewhere.org") + "your system administrator.",
         ),
     ]
+
+
+# --- the old address stops being a way in --------------------------------------------------
+
+
+def _sign_in(client, email: str, password: str):
+    from django.urls import reverse
+
+    return client.post(reverse("account_login"), {"login": email, "password": password})
+
+
+def test_a_changed_email_leaves_no_way_in_through_the_old_address(org, client, mailoutbox):
+    """allauth finds accounts by their EmailAddress rows as well as by `User.email`: a row
+    left with the old address after an import (or an admin edit) let the old address sign
+    in and receive password-reset links. The rows follow the account's address on every
+    route (`org.services.forget_old_addresses`)."""
+    from allauth.account.models import EmailAddress
+    from django.urls import reverse
+
+    cy = User.objects.get(email="cy@example.org")
+    cy.set_password("a-long-pass-2026-x")
+    cy.save()
+    EmailAddress.objects.create(user=cy, email="cy@example.org", verified=True, primary=True)
+    assert run(STAFF_HEADER + row("S3", "Cy", "cy.new@example.org"), actor=org).ok
+    assert not EmailAddress.objects.filter(email="cy@example.org").exists()
+    response = _sign_in(client, "cy@example.org", "a-long-pass-2026-x")
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+    mailoutbox.clear()
+    client.post(reverse("account_reset_password"), {"email": "cy@example.org"})
+    assert [m for m in mailoutbox if "password" in m.subject.lower()] == []
+    response = _sign_in(client, "cy.new@example.org", "a-long-pass-2026-x")
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(cy.pk)
+
+
+def test_an_admin_edit_of_the_email_drops_the_old_address_too(org, rf, admin_user):
+    """The Django admin's save (UserAdmin.save_model, what its change form calls) drops the
+    rows of other addresses, whatever their capitals, and keeps the new address's row."""
+    from allauth.account.models import EmailAddress
+    from django import forms
+    from django.contrib import admin
+
+    cy = User.objects.get(email="cy@example.org")
+    EmailAddress.objects.create(user=cy, email="cy@example.org", verified=True, primary=True)
+    EmailAddress.objects.create(user=cy, email="CY.Admin@example.org", verified=False)
+    form_class = forms.modelform_factory(User, fields=["email"])
+    form = form_class(data={"email": "cy.admin@example.org"}, instance=cy)
+    assert form.is_valid(), form.errors
+    request = rf.post("/admin/org/user/")
+    request.user = admin_user
+    admin.site._registry[User].save_model(request, form.save(commit=False), form, change=True)
+    cy.refresh_from_db()
+    assert cy.email == "cy.admin@example.org"
+    assert list(EmailAddress.objects.filter(user=cy).values_list("email", flat=True)) == [
+        "CY.Admin@example.org"
+    ]
