@@ -782,7 +782,7 @@ def forget_old_addresses(user_ids: Iterable[int]) -> int:
         .exclude(email__iexact=F("user__email"))
         .delete()
     )
-    return deleted
+    return int(deleted)
 
 
 @transaction.atomic
