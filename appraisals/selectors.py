@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from django.db.models import Prefetch, Q
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from org import deadlines
@@ -321,7 +322,7 @@ class PipStep:
 
     @property
     def overdue(self) -> bool:
-        return self.due < datetime.date.today()
+        return self.due < timezone.localdate()
 
 
 def pip_next_step(plan: ImprovementPlan, meetings: Iterable[datetime.date]) -> PipStep:

@@ -3,8 +3,6 @@ ask `allowed_actions` (403 when visible but not allowed), call a service, render
 
 from __future__ import annotations
 
-import datetime
-
 from csp.constants import NONE
 from csp.decorators import csp
 from django import forms
@@ -12,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
@@ -120,7 +119,7 @@ def _evaluation_page(
             "pip_prompt": "open_pip" in actions and rating is not None and rating.underperformance,
             "rebuttable": appraisal.final_rating is not None and appraisal.final_rating.rebuttable,
             "rebuttal_open": appraisal.rebuttal_deadline is not None
-            and datetime.date.today() <= appraisal.rebuttal_deadline,
+            and timezone.localdate() <= appraisal.rebuttal_deadline,
             **({} if supervisor_only else registry.evaluation_extras(document)),
             "sections": []
             if supervisor_only

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -196,7 +197,7 @@ HEADERS: dict[str, list[StrOrPromise]] = {
 def export_rows(kind: str, queryset: QuerySet[Any]) -> Iterator[list[Any]]:
     """The rows of one list, read in chunks as the export streams."""
     yes = gettext("yes")
-    today = datetime.date.today()
+    today = timezone.localdate()
     if kind == "pips":
         chunk: list[ImprovementPlan] = []
         for plan in queryset.iterator(chunk_size=CHUNK_SIZE):

@@ -6,11 +6,10 @@ department role), so "which entities may this user report on" is one join on the
 
 from __future__ import annotations
 
-import datetime
-
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from org.models import DepartmentRole, OrgUnit, User
@@ -35,7 +34,7 @@ def broadcast_entities(user: User) -> QuerySet[OrgUnit]:
     broadcasts go out through HR, on the HOD's behalf). One query."""
     if not user.is_authenticated:
         return OrgUnit.objects.none()
-    today = datetime.date.today()
+    today = timezone.localdate()
     hr_roles = (
         DepartmentRole.objects.filter(
             user=user, role=DepartmentRole.Role.HR_FOCAL_POINT, start__lte=today

@@ -1,4 +1,3 @@
-import datetime
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -6,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext
 
@@ -298,7 +298,7 @@ def follow_up_view(request: HttpRequest) -> HttpResponse:
             "sections": sections,
             "show": show,
             "query": query.urlencode(),
-            "today": datetime.date.today(),
+            "today": timezone.localdate(),
             "rows_shown": FOLLOW_UP_ROWS,
         },
     )

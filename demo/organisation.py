@@ -35,6 +35,7 @@ from itertools import islice
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from org.models import (
     Cycle,
@@ -876,7 +877,7 @@ def _write(plan: _Plan, password_hash: str) -> None:
     # statistics of the empty tables.
     analyze([User, OrgUnit, StaffMember, Cycle, ReportingLine, DepartmentRole])
 
-    today = datetime.date.today()
+    today = timezone.localdate()
     users = User.objects.in_bulk(
         [p.pk for principal, acting, _, _ in plan.delegations for p in (principal, acting)]
     )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
-
 from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -252,7 +251,7 @@ class ReassignForm(_BulkForm):
     )
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {}).setdefault("effective_from", datetime.date.today())
+        kwargs.setdefault("initial", {}).setdefault("effective_from", timezone.localdate())
         super().__init__(*args, **kwargs)
 
     def clean(self):

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -524,7 +525,7 @@ class DepartmentRole(models.Model):
         User, on_delete=models.CASCADE, related_name="department_roles", verbose_name=_("user")
     )
     role = models.CharField(_("role"), max_length=24, choices=Role.choices)
-    start = models.DateField(_("start"), default=datetime.date.today)
+    start = models.DateField(_("start"), default=timezone.localdate)
     end = models.DateField(_("end"), null=True, blank=True)
 
     class Meta:
@@ -560,7 +561,7 @@ class DepartmentRole(models.Model):
             raise ValidationError({"end": gettext("The role cannot end before it starts.")})
 
     def is_current(self, on: datetime.date | None = None) -> bool:
-        on = on or datetime.date.today()
+        on = on or timezone.localdate()
         return self.start <= on and (self.end is None or self.end >= on)
 
 

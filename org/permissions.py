@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.utils import timezone
 
 from .models import DepartmentRole, OrgUnit, StaffMember, User
 from .relations import current_delegations, current_department_roles
@@ -180,7 +181,7 @@ def privileged_accounts(on: datetime.date | None = None) -> QuerySet[User]:
     Rule (docs/rules.md §8, scoped administration): only a system administrator changes these
     accounts' login; an entity HR focal point's import may not.
     """
-    on = on or datetime.date.today()
+    on = on or timezone.localdate()
     roles = DepartmentRole.objects.filter(
         user_id=OuterRef("pk"), role__in=PRIVILEGED_ROLES, start__lte=on
     ).exclude(end__lt=on)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, Value
 from django.db.models.functions import Concat, Lower
+from django.utils import timezone
 
 from .models import Cycle, Delegation, DepartmentRole, OrgUnit, ReportingLine, User
 
@@ -39,7 +40,7 @@ def role_summary(
     user: User, cycle: Cycle | None = None, today: datetime.date | None = None
 ) -> RoleSummary:
     """Every role the user holds now, in three queries whatever the organisation size."""
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     summary = RoleSummary()
     if not user.is_authenticated:
         return summary

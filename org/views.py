@@ -47,7 +47,7 @@ def delegations(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, gettext("Acting officer named; they have been told."))
             return redirect("org:delegations")
-    today = datetime.date.today()
+    today = timezone.localdate()
     rows = (
         Delegation.objects.filter(Q(principal=request.user) | Q(acting=request.user))
         .filter(end__gte=today - datetime.timedelta(days=90))

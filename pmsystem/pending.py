@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils import timezone
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +94,7 @@ class Task:
 
     @property
     def overdue(self) -> bool:
-        return self.due is not None and self.due < datetime.date.today()
+        return self.due is not None and self.due < timezone.localdate()
 
     @property
     def url(self) -> str:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from org.models import Cycle, OrgUnit, User
@@ -85,7 +86,7 @@ def monitored_cases(
     if state:
         cases = cases.filter(state=state)
     if late_only:
-        today = datetime.date.today()
+        today = timezone.localdate()
         cases = cases.filter(
             Q(hod_replied_at__isnull=True, reply_due__lt=today)
             | Q(reported_at__isnull=True, report_due__lt=today)

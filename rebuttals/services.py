@@ -433,7 +433,7 @@ def _entity_people(document: WorkPlan, role: str) -> list[User]:
     from org.models import DepartmentRole
 
     wanted = {"hod": DepartmentRole.Role.HOD, "hr": DepartmentRole.Role.HR_FOCAL_POINT}[role]
-    today = datetime.date.today()
+    today = timezone.localdate()
     return list(
         User.objects.filter(
             department_roles__entity_id=document.staff.unit.entity_id,

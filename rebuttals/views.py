@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -135,7 +134,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "panel": panel,
             "sitting": sitting,
             "candidates": candidates,
-            "today": datetime.date.today(),
+            "today": timezone.localdate(),
             "reply_form": ReplyForm(),
             "conflict_form": ConflictForm(),
             # The rating starts at the original (maintained), never at the highest level.
@@ -343,7 +342,7 @@ def monitor(request: HttpRequest) -> HttpResponse:
         state=filters.get("state") or None,
         late_only=bool(filters.get("late")),
     )
-    today = datetime.date.today()
+    today = timezone.localdate()
     export = request.GET.get("export")
     if export in {"csv", "xlsx"}:
         # Streamed rows are written in the request's language (pmsystem.exports.csv_response).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -33,7 +34,7 @@ def filing_refusal(case: RebuttalCase, today: datetime.date | None = None) -> st
         return interpolate(
             gettext("A rating of “%(rating)s” cannot be rebutted."), {"rating": label}
         )
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     deadline = appraisal.rebuttal_deadline
     if deadline is not None and today > deadline:
         return interpolate(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from org import deadlines
@@ -220,7 +221,7 @@ class TeamRow:
 
     @property
     def overdue(self) -> bool:
-        return self.state != WorkPlan.State.APPROVED and self.due < datetime.date.today()
+        return self.state != WorkPlan.State.APPROVED and self.due < timezone.localdate()
 
 
 def team_rows(user: User, cycle: Cycle, *, as_role: str = "fro") -> list[TeamRow]:

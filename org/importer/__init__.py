@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from typing import IO
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from org.models import User
@@ -74,7 +75,7 @@ def import_org(
         result.warnings.append(gettext("There were no rows to import."))
     try:
         with transaction.atomic():
-            job = _Import(tables, scope=scope, today=today or datetime.date.today())
+            job = _Import(tables, scope=scope, today=today or timezone.localdate())
             job.validate()
             result.errors = sorted(
                 job.errors, key=lambda e: (_source_order(tables, e.source), e.line)
