@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
@@ -40,7 +41,7 @@ from .permissions import (
 )
 from .workflow import CAMPAIGN, NOTE, REQUEST
 
-EXPORT_FORMATS = ("csv", "xlsx")
+EXPORT_FORMATS = ("csv", "xlsx", "pdf")
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -211,11 +212,20 @@ def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def campaign_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    """Participation per manager and the entity's aggregates, as CSV or XLSX: the same
+    """Participation per manager and the entity's aggregates, as CSV, XLSX or PDF: the same
     figures as the page, never an answer of a person."""
     if fmt not in EXPORT_FORMATS:
         raise Http404("Unknown format.")
     campaign = selectors.get_visible_campaign(request.user, pk)
+    filename = f"upward-feedback-{campaign.entity.code}-{campaign.cycle.name}.{fmt}"
+    if fmt == "pdf":
+        from .pdf import render_campaign_pdf
+
+        pdf, rows = render_campaign_pdf(campaign)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        log_event("export", user=request.user.pk, view="upward_feedback", format=fmt, rows=rows)
+        return response
     participation = Table(
         gettext("Participation"),
         [
@@ -241,7 +251,6 @@ def campaign_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
             for q in results.questions
         ),
     )
-    filename = f"upward-feedback-{campaign.entity.code}-{campaign.cycle.name}.{fmt}"
     if fmt == "csv":
         return csv_response(
             participation,
