@@ -101,7 +101,7 @@ def test_an_unknown_export_format_is_404(client):
     team = make_team(5)
     launch(team)
     client.force_login(team.hr)
-    url = reverse("feedback:campaign-export", args=[campaign_of(team).pk, "pdf"])
+    url = reverse("feedback:campaign-export", args=[campaign_of(team).pk, "doc"])
     assert client.get(url).status_code == 404
 
 
