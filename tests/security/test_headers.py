@@ -23,7 +23,11 @@ pytestmark = pytest.mark.django_db
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 # Rendered to PDF by WeasyPrint, never sent to a browser: their <style> is WeasyPrint's.
-PDF_TEMPLATES = {"appraisals/document_pdf.html", "rebuttals/report_pdf.html"}
+PDF_TEMPLATES = {
+    "appraisals/document_pdf.html",
+    "rebuttals/report_pdf.html",
+    "feedback/campaign_pdf.html",
+}
 POLICY = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
