@@ -32,8 +32,9 @@ def test_hr_focal_point_drills_down_to_a_unit_and_downloads_its_people(sign_in, 
     expect(page.get_by_role("heading", level=1)).to_have_text("Compliance")
     by_stage = page.get_by_role("table", name=re.compile("Staff per stage"))
     expect(by_stage.get_by_role("row", name=re.compile("^Work plan"))).to_contain_text("8")
-    # The charts are drawn by the vendored Chart.js, next to the same numbers in tables.
-    assert page.evaluate("typeof Chart") == "function"
+    # The charts are drawn by the vendored Chart.js, next to the same numbers in tables. The
+    # table can be read before the deferred scripts have run: wait for the chart, not a time.
+    page.wait_for_function("typeof Chart === 'function' && !!Chart.getChart('chart-stages')")
     expect(page.locator("#chart-stages")).to_be_visible()
     assert page.evaluate("Chart.getChart('chart-stages').data.datasets[0].data") == [5, 3, 1, 1]
     shot(page, "dashboard")
