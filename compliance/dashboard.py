@@ -59,10 +59,8 @@ from django.db.models import (
     F,
     FilteredRelation,
     Func,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -75,6 +73,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from appraisals.models import Appraisal
+from org import deadlines
 from org.models import (
     Category,
     Cycle,
@@ -255,17 +254,7 @@ def due_expression(cycle: Cycle, stage: str) -> Expression:
         if stage == WORKPLAN
         else Value(stage_due(cycle, stage), output_field=DateField())
     )
-    extended = Subquery(
-        DeadlineExtension.objects.filter(
-            cycle_id=cycle.pk,
-            staff_id=OuterRef("pk"),
-            deadline=STAGE_DEADLINES[stage],
-            change__undone_at__isnull=True,
-        )
-        .order_by("-due")
-        .values("due")[:1],
-        output_field=DateField(),
-    )
+    extended = deadlines.latest_extension(STAGE_DEADLINES[stage], cycle=cycle.pk, staff="pk")
     return Greatest(base, Coalesce(extended, base), output_field=DateField())
 
 

@@ -395,19 +395,24 @@ def install() -> None:
             cursor.execute(statement)
 
 
+# Every summary table emptied; every staff member's contribution in every cycle recomputed.
+EMPTY_SQL = (
+    "TRUNCATE compliance_stageledger, compliance_stagesummary, "
+    "compliance_entitysummary, compliance_ratingsummary"
+)
+REFRESH_ALL_SQL = (
+    "SELECT compliance_summary_refresh(array_agg(sm.user_id), array_agg(cy.id)) "
+    "FROM org_staffmember sm CROSS JOIN org_cycle cy"
+)
+
+
 def rebuild() -> None:
     """Empty the summary and recompute it for every staff member and cycle: one refresh."""
     if not available():
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE compliance_stageledger, compliance_stagesummary, "
-            "compliance_entitysummary, compliance_ratingsummary"
-        )
-        cursor.execute(
-            "SELECT compliance_summary_refresh(array_agg(sm.user_id), array_agg(cy.id)) "
-            "FROM org_staffmember sm CROSS JOIN org_cycle cy"
-        )
+        cursor.execute(EMPTY_SQL)
+        cursor.execute(REFRESH_ALL_SQL)
 
 
 # --- reading it ------------------------------------------------------------------------------

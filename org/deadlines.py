@@ -15,7 +15,7 @@ import datetime
 from collections.abc import Collection
 from typing import TypeVar
 
-from django.db.models import Max, Model, OuterRef, QuerySet, Subquery
+from django.db.models import DateField, Max, Model, OuterRef, QuerySet, Subquery
 
 from .models import Cycle, DeadlineExtension, StaffMember
 
@@ -84,23 +84,31 @@ def with_extensions(
     deadline's latest extension as `<deadline>_extended` (None without one), by subqueries
     in the same statement: lists of documents learn their due dates without a query more.
     `cycle`: the rows' cycle field, or one cycle's id (staff profiles)."""
-    in_cycle = OuterRef(cycle) if isinstance(cycle, str) else cycle
     annotated: QuerySet[M] = queryset.annotate(
         **{
-            f"{deadline}_extended": Subquery(
-                DeadlineExtension.objects.filter(
-                    cycle_id=in_cycle,
-                    staff_id=OuterRef(staff),
-                    deadline=deadline,
-                    change__undone_at__isnull=True,
-                )
-                .order_by("-due")
-                .values("due")[:1]
-            )
+            f"{deadline}_extended": latest_extension(deadline, cycle=cycle, staff=staff)
             for deadline in Deadline.values
         }
     )
     return annotated
+
+
+def latest_extension(deadline: str, *, cycle: str | int, staff: str) -> Subquery:
+    """The latest due date of the extensions of `deadline` in effect (not undone) for the
+    outer row's staff member (`staff`: its field) in `cycle` (a field of the outer row, or one
+    cycle's id), None without one: a subquery for annotations and conditions."""
+    in_cycle = OuterRef(cycle) if isinstance(cycle, str) else cycle
+    return Subquery(
+        DeadlineExtension.objects.filter(
+            cycle_id=in_cycle,
+            staff_id=OuterRef(staff),
+            deadline=deadline,
+            change__undone_at__isnull=True,
+        )
+        .order_by("-due")
+        .values("due")[:1],
+        output_field=DateField(),
+    )
 
 
 def row_due(row: object, deadline: str, base: datetime.date) -> datetime.date:

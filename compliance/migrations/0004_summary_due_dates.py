@@ -8,39 +8,32 @@ import datetime
 from django.db import migrations, models
 
 
-def truncate(apps, schema_editor):
-    """The summary is derived data: emptied here, rebuilt below with the new keys."""
+def _execute(schema_editor, statements) -> None:
+    """The summary lives in PostgreSQL triggers; elsewhere there is nothing to do."""
     if schema_editor.connection.vendor != "postgresql":
         return
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE compliance_stageledger, compliance_stagesummary, "
-            "compliance_entitysummary, compliance_ratingsummary"
-        )
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def truncate(apps, schema_editor):
+    """The summary is derived data: emptied here, rebuilt below with the new keys."""
+    from compliance import summary
+
+    _execute(schema_editor, [summary.EMPTY_SQL])
 
 
 def install(apps, schema_editor):
     from compliance import summary
 
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        for statement in summary.install_sql():
-            cursor.execute(statement)
-        cursor.execute(
-            "SELECT compliance_summary_refresh(array_agg(sm.user_id), array_agg(cy.id)) "
-            "FROM org_staffmember sm CROSS JOIN org_cycle cy"
-        )
+    _execute(schema_editor, [*summary.install_sql(), summary.REFRESH_ALL_SQL])
 
 
 def uninstall(apps, schema_editor):
     from compliance import summary
 
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        for statement in summary.uninstall_sql():
-            cursor.execute(statement)
+    _execute(schema_editor, summary.uninstall_sql())
 
 
 KEY = ["category", "gender", "workplan_due", "midpoint_due", "end_of_cycle_due"]

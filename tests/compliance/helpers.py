@@ -30,7 +30,9 @@ from dataclasses import dataclass
 import time_machine
 from django.utils import timezone
 
-from org.models import DepartmentRole, OrgUnit, StaffMember, User
+from org import bulk
+from org.models import BulkChange, Cycle, DepartmentRole, OrgUnit, StaffMember, User
+from pmsystem.notifications import muted
 from tests.builders import build_document
 from tests.factories import (
     CycleFactory,
@@ -150,3 +152,31 @@ EXPECTED_OVERDUE_15_JUNE_2026 = {
 def figures(stage_counts) -> tuple[int, ...]:
     s = stage_counts
     return (s.total, s.not_started, s.in_progress, s.done, s.on_time, s.late, s.overdue)
+
+
+def extend_deadline(
+    org: SmallOrg,
+    deadline: str,
+    due: datetime.date,
+    selection: bulk.Selection,
+    *,
+    cycle: Cycle | None = None,
+) -> tuple[bulk.ExtensionPreview, BulkChange]:
+    """HR's extension of `deadline` to `due` through the bulk page's services: the preview,
+    then its confirmation (the people told by email, muted here)."""
+    cycle = cycle or org.cycle
+    preview = bulk.extension_preview(
+        entity=org.entity, cycle=cycle, deadline=deadline, due=due, selection=selection
+    )
+    with muted():
+        change = bulk.extend_deadline(
+            actor=org.hr,
+            entity=org.entity,
+            cycle=cycle,
+            deadline=deadline,
+            due=due,
+            selection=selection,
+            reason="The unit moved offices.",
+            previewed=preview.digest,
+        )
+    return preview, change

@@ -24,6 +24,7 @@ from .helpers import (
     EXPECTED_AFTER_DEADLINES,
     EXPECTED_OVERDUE_15_JUNE_2026,
     build_small_org,
+    extend_deadline,
     figures,
 )
 
@@ -148,21 +149,9 @@ def extend(org, deadline: str, due: datetime.date, *keys: str):
     selection = bulk.Selection(
         kind="people", people=tuple(org.staff[key].index_number for key in keys)
     )
-    preview = bulk.extension_preview(
-        entity=org.entity, cycle=org.cycle, deadline=deadline, due=due, selection=selection
-    )
+    preview, change = extend_deadline(org, deadline, due, selection)
     assert not preview.blocked and len(preview.rows) == len(keys)
-    with muted():
-        return bulk.extend_deadline(
-            actor=org.hr,
-            entity=org.entity,
-            cycle=org.cycle,
-            deadline=deadline,
-            due=due,
-            selection=selection,
-            reason="The unit moved offices.",
-            previewed=preview.digest,
-        )
+    return change
 
 
 def test_extended_deadlines_decide_overdue_on_time_and_late_until_undone(org):

@@ -20,7 +20,7 @@ from appraisals.models import Appraisal
 from compliance import dashboard as reports
 from compliance import summary
 from compliance.models import EntitySummary, StageLedger, StageSummary
-from org import bulk
+from org import bulk, deadlines
 from org.importer import import_org
 from org.models import BulkChange, Cycle, DeadlineExtension, OrgUnit, StaffMember
 from org.services import change_reporting_line
@@ -33,7 +33,7 @@ from tests.workplans.helpers import fro_of
 from workplans import services as workplan_services
 from workplans.models import Goal, MidpointReview, WorkPlan
 
-from .helpers import build_small_org
+from .helpers import build_small_org, extend_deadline
 
 pytestmark = [
     pytest.mark.django_db,
@@ -227,26 +227,11 @@ class Steps:
             row.delete()
             return f"extension row of {row.staff_id} deleted (admin)"
         deadline = self.rng.choice(["work_plan", "midpoint", "end_of_cycle"])
-        base = {"work_plan": "workplan_due", "midpoint": "midpoint_due"}.get(
-            deadline, "end_of_cycle_due"
+        due = deadlines.cycle_due(cycle, deadline) + datetime.timedelta(
+            days=self.rng.randint(5, 120)
         )
-        due = getattr(cycle, base) + datetime.timedelta(days=self.rng.randint(5, 120))
-        selection = bulk.Selection(kind="entity")
         try:
-            preview = bulk.extension_preview(
-                entity=self.org.entity, cycle=cycle, deadline=deadline, due=due, selection=selection
-            )
-            with muted():
-                bulk.extend_deadline(
-                    actor=self.org.hr,
-                    entity=self.org.entity,
-                    cycle=cycle,
-                    deadline=deadline,
-                    due=due,
-                    selection=selection,
-                    reason="Office move.",
-                    previewed=preview.digest,
-                )
+            extend_deadline(self.org, deadline, due, bulk.Selection(kind="entity"), cycle=cycle)
         except ApplicationError as refused:
             return f"no extension ({refused})"
         return f"extension of {deadline} to {due} (bulk page)"
