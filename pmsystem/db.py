@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import connection, models
@@ -63,3 +64,60 @@ class AnyOf(Expression):
         column, column_params = compiler.compile(self.column)
         subquery, subquery_params = compiler.compile(self.subquery)
         return f"{column} = ANY(ARRAY{subquery})", [*column_params, *subquery_params]
+
+
+class PreparedQuery:
+    """A query compiled to SQL once per process and database, then run with each call's values.
+
+    Django turns a queryset into SQL on every evaluation. For a large condition tree (the
+    conflict rule over every document role, `workplans.permissions.acting_documents`) that is
+    milliseconds of Python on each request, many times what the database spends on it (issue
+    14: most of My tasks' time was the ORM compiling the same conditions). `build` returns the
+    queryset for keyword values; its structure may depend neither on them nor on the data.
+    It is compiled once with `placeholders`, values each of which must reach the SQL only as
+    parameters (checked then: each is found, and no other date is, so a day read inside
+    `build` instead of passed in cannot be frozen into the cache); a call replaces them by its
+    own values. The rows come back as the database driver gives them (tuples in the queryset's
+    `values_list` order, without Django's converters: SQLite's booleans are 0 and 1)."""
+
+    def __init__(self, build: Callable[..., QuerySet[Any]], **placeholders: Any):
+        self.build = build
+        self.placeholders = placeholders
+        self._compiled: dict[str, tuple[str, tuple[Any, ...], tuple[tuple[int, str], ...]]] = {}
+
+    def compile(self) -> tuple[str, tuple[Any, ...], tuple[tuple[int, str], ...]]:
+        compiled = self._compiled.get(connection.vendor)
+        if compiled is not None:
+            return compiled
+        sql, params = self.build(**self.placeholders).query.sql_with_params()
+        slots = tuple(
+            (index, name)
+            for index, param in enumerate(params)
+            for name, value in self.placeholders.items()
+            if type(param) is type(value) and param == value
+        )
+        missing = set(self.placeholders) - {name for _, name in slots}
+        if missing:
+            raise ValueError(f"placeholders not found in the SQL: {sorted(missing)}")
+        placed = {index for index, _ in slots}
+        frozen = [
+            param
+            for index, param in enumerate(params)
+            if index not in placed and isinstance(param, datetime.date)
+        ]
+        if frozen:
+            raise ValueError(f"dates in the SQL that are not placeholders: {frozen}")
+        compiled = (sql, tuple(params), slots)
+        self._compiled[connection.vendor] = compiled
+        return compiled
+
+    def rows(self, **values: Any) -> list[tuple[Any, ...]]:
+        if set(values) != set(self.placeholders):
+            raise TypeError(f"expected values for {sorted(self.placeholders)}")
+        sql, template, slots = self.compile()
+        params = list(template)
+        for index, name in slots:
+            params[index] = values[name]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
