@@ -10,7 +10,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
@@ -20,7 +20,7 @@ from pmsystem.freeze import closed_cycle_refusal
 from pmsystem.i18n import interpolate
 from pmsystem.stages import ORDER, Stage, stage_from
 from workplans.models import MidpointReview, WorkPlan
-from workplans.permissions import documents_where
+from workplans.permissions import ActingDocuments, acting_documents, documents_where
 
 from .models import (
     Appraisal,
@@ -183,10 +183,15 @@ _UNSET: Final = _Unset.UNSET
 
 
 def evaluation_tasks(
-    user: User, cycle: Cycle | None, *, own: WorkPlan | None | _Unset = _UNSET
+    user: User,
+    cycle: Cycle | None,
+    *,
+    own: WorkPlan | None | _Unset = _UNSET,
+    acting: ActingDocuments | None = None,
 ) -> list[Task]:
-    """What waits for the user at the end of the cycle, in at most five queries whatever the
-    size (four when the caller passes the user's own document, or None)."""
+    """What waits for the user at the end of the cycle, in at most three queries whatever the
+    size (one fewer when the caller passes the user's own document, or None, and another when
+    it passes the documents they act on, `acting`; none more when they act on none)."""
     from pmsystem.pending import Task
 
     if cycle is None or not user.is_authenticated:
@@ -213,60 +218,67 @@ def evaluation_tasks(
             tasks.append(
                 Task(label, "appraisals:evaluation", (own.pk,), own_due, gettext("Staff member"))
             )
-    # (relation, evaluation states, label, role, what the document must not have)
-    waiting = [
-        (
-            "fro",
-            [Appraisal.State.FRO_EVALUATION],
+    # relation: (evaluation states, label, role)
+    waiting = {
+        "fro": (
+            {Appraisal.State.FRO_EVALUATION},
             gettext("Evaluate and rate %(name)s"),
             gettext("FRO"),
-            None,
         ),
-        (
-            "sro",
-            [Appraisal.State.SRO_REVIEW],
+        "sro": (
+            {Appraisal.State.SRO_REVIEW},
             gettext("Approve the evaluation of %(name)s"),
             gettext("SRO"),
-            None,
         ),
-        (
-            "additional_supervisor",
-            [Appraisal.State.SELF_ASSESSMENT, Appraisal.State.FRO_EVALUATION],
+        "additional_supervisor": (
+            {Appraisal.State.SELF_ASSESSMENT, Appraisal.State.FRO_EVALUATION},
             gettext("Give your comments on %(name)s's year"),
             gettext("Additional supervisor"),
-            Q(appraisal__supervisor_comments__supervisor=user),
         ),
-    ]
-    # The ids first, one narrow query per relation, then the documents with their staff member
-    # by key. Joined in one query per relation, the documents, evaluations, staff and users
-    # were planned, on statistics taken while the tables were empty, as nested loops over
-    # every row of each: seconds at 300 staff, over eleven minutes in CI.
-    found: list[tuple[int, int, str, str]] = []
-    for group, (relation, states, label, role, excluded) in enumerate(waiting):
-        documents = documents_where(user, relation).filter(cycle=cycle, appraisal__state__in=states)
-        if excluded is not None:
-            documents = documents.exclude(excluded)
-        found += [
-            (group, pk, label, role) for pk in documents.order_by().values_list("pk", flat=True)
-        ]
-    if found:
-        waiting_documents = list(
-            deadlines.with_extensions(
-                WorkPlan.objects.filter(pk__in=[pk for _, pk, _, _ in found])
-            ).select_related("staff__user")
+    }
+    if acting is None:
+        acting = acting_documents(user)
+    relation_of = {pk: relation for relation in waiting for pk in acting.ids(relation, cycle.pk)}
+    if not relation_of:
+        return tasks
+    # The documents the user acts on are known by id (one query for every relation): their
+    # evaluations' states, and whether the user already commented as additional supervisor,
+    # with the staff member, in one query by primary key.
+    documents = deadlines.with_extensions(
+        WorkPlan.objects.filter(
+            pk__in=list(relation_of),
+            appraisal__state__in=set().union(*(states for states, _, _ in waiting.values())),
         )
-        position = {document.pk: index for index, document in enumerate(waiting_documents)}
-        by_pk = {document.pk: document for document in waiting_documents}
-        for _, pk, label, role in sorted(found, key=lambda item: (item[0], position[item[1]])):
-            tasks.append(
-                Task(
-                    interpolate(label, {"name": by_pk[pk].staff.user}),
-                    "appraisals:evaluation",
-                    (pk,),
-                    deadlines.row_due(by_pk[pk], "end_of_cycle", due),
-                    role,
+        .annotate(
+            evaluation_state=F("appraisal__state"),
+            commented=Exists(
+                SupervisorComment.objects.filter(
+                    appraisal__document_id=OuterRef("pk"), supervisor_id=user.pk
                 )
+            ),
+        )
+        .select_related("staff__user")
+    )
+    order = list(waiting)
+    found = []
+    for document in documents:
+        relation = relation_of[document.pk]
+        states, label, role = waiting[relation]
+        if document.evaluation_state not in states:
+            continue
+        if relation == "additional_supervisor" and document.commented:
+            continue
+        found.append((order.index(relation), document, label, role))
+    for _, document, label, role in sorted(found, key=lambda item: item[0]):
+        tasks.append(
+            Task(
+                interpolate(label, {"name": document.staff.user}),
+                "appraisals:evaluation",
+                (document.pk,),
+                deadlines.row_due(document, "end_of_cycle", due),
+                role,
             )
+        )
     return tasks
 
 
@@ -363,28 +375,18 @@ def next_steps(plans: Sequence[ImprovementPlan]) -> dict[int, PipStep]:
     }
 
 
-def open_plans_as_fro(user: User) -> list[ImprovementPlan]:
+def open_plans_as_fro(
+    user: User, *, acting: ActingDocuments | None = None
+) -> list[ImprovementPlan]:
     """The open PIPs of documents in an open cycle on which `user` acts as FRO today (own or
-    acting): those they can still hold meetings on and close.
-
-    Ids first (three short queries): the open plans are few, and the access rule is then asked
-    of those documents only, by primary key. As one statement (`document_id IN (documents
-    the user is FRO of)`) the planner, on statistics of empty tables, walked every document
-    for each plan (tests/test_planner_statistics.py)."""
+    acting): those they can still hold meetings on and close. The documents come from
+    `workplans.permissions.acting_documents` (passed by My tasks, which reads it once), then
+    their open plans by document id: none more when the user is FRO of no one."""
     if not user.is_authenticated:
         return []
-    open_ids = list(
-        ImprovementPlan.objects.filter(state=ImprovementPlan.State.OPEN).values_list(
-            "document_id", flat=True
-        )
-    )
-    if not open_ids:
-        return []
-    documents = list(
-        documents_where(user, "fro")
-        .filter(pk__in=open_ids, cycle__status=Cycle.Status.OPEN)
-        .values_list("pk", flat=True)
-    )
+    if acting is None:
+        acting = acting_documents(user)
+    documents = acting.ids("fro")
     if not documents:
         return []
     return list(
@@ -394,12 +396,13 @@ def open_plans_as_fro(user: User) -> list[ImprovementPlan]:
     )
 
 
-def pip_tasks(user: User) -> list[Task]:
-    """What the FRO owes on open PIPs: the next step of each (four queries whatever the size)."""
+def pip_tasks(user: User, *, acting: ActingDocuments | None = None) -> list[Task]:
+    """What the FRO owes on open PIPs: the next step of each (two queries whatever the size,
+    none when they are FRO of no one and the caller passed `acting`)."""
     from pmsystem.pending import Task
 
-    plans = open_plans_as_fro(user)
-    steps = next_steps(plans)
+    plans = open_plans_as_fro(user, acting=acting)
+    steps = next_steps(plans) if plans else {}
     return [
         Task(
             interpolate(str(PIP_STEPS[steps[plan.pk].kind][0]), {"name": plan.document.staff.user}),

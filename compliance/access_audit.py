@@ -4,7 +4,8 @@ Access is derived on every request from the dated relations (`org.relations`,
 `workplans.permissions`), so there is no stored grant to drift. What can still go wrong is that
 the two ways the application answers disagree with each other or with the records:
 
-- the lists (one SQL query per person and relation: `documents_where`) against a reference
+- the lists (one SQL query per person and relation: `documents_where`, and My tasks' reading
+  of every relation at once: `acting_documents`) against a reference
   worked out here in Python, row by row, from the relation records themselves (lines in effect,
   delegations, accepted additional supervisors, signatures) and the conflict rule;
 - the records against the rules the access derivation relies on: one reporting line in effect
@@ -29,7 +30,7 @@ from pmsystem.models import Signature
 from pmsystem.security import log_event
 from workplans.conflicts import Held, resolve
 from workplans.models import AdditionalSupervisor, WorkPlan
-from workplans.permissions import documents_where
+from workplans.permissions import acting_documents, documents_where
 
 LIST_RELATIONS = ("fro", "sro", "additional_supervisor")
 
@@ -137,7 +138,9 @@ def check_access(*, cycle_ids: list[int] | None = None) -> Report:
     documents = WorkPlan.objects.exclude(cycle__status=Cycle.Status.CLOSED)
     if cycle_ids is not None:
         documents = documents.filter(cycle_id__in=cycle_ids)
-    rows = list(documents.values_list("pk", "staff_id", "cycle_id"))
+    rows = list(documents.values_list("pk", "staff_id", "cycle_id", "cycle__status"))
+    open_ids = {pk for pk, _, _, status in rows if status == Cycle.Status.OPEN}
+    rows = [(pk, staff_id, cycle_id) for pk, staff_id, cycle_id, _ in rows]
     report.checked_documents = len(rows)
     expected = expected_relations(rows)
     document_ids = {pk for pk, _, _ in rows}
@@ -149,7 +152,16 @@ def check_access(*, cycle_ids: list[int] | None = None) -> Report:
     report.checked_people = len(users)
     for user_id in sorted(users):
         user = users[user_id]
+        # My tasks reads every relation at once, in SQL compiled once per process.
+        acting = acting_documents(user)
         for relation in LIST_RELATIONS:
+            listed = set(acting.ids(relation)) & open_ids
+            wanted = expected.get(user_id, {}).get(relation, set()) & open_ids
+            for pk in sorted(listed ^ wanted):
+                report.findings.append(
+                    f"user {user_id}'s tasks {'list' if pk in listed else 'miss'} document "
+                    f"{pk} as {relation}"
+                )
             shown = set(
                 documents_where(user, relation)
                 .filter(pk__in=document_ids)

@@ -17,6 +17,7 @@ from org.models import Category, Cycle, DepartmentRole, OrgUnit, StaffMember, Us
 from pmsystem.pending import Task
 from rebuttals.selectors import rebuttal_tasks
 from standards.selectors import standards_tasks
+from workplans.permissions import acting_documents
 from workplans.selectors import work_plan_tasks
 
 from .models import Broadcast, Reminder
@@ -27,6 +28,9 @@ def my_tasks(user: User, cycle: Cycle | None) -> list[Task]:
     """Everything that waits for the user in any role: overdue first, then by due date
     (undated last)."""
     own = staff = None
+    # The documents the user acts on as FRO, SRO or additional supervisor: read once (one
+    # query, compiled once per process) for every app's tasks.
+    acting = acting_documents(user)
     if cycle is not None and user.is_authenticated:
         own = own_document(user, cycle)
         # Without a document yet, the profile carries the staff member's extended due dates.
@@ -38,9 +42,9 @@ def my_tasks(user: User, cycle: Cycle | None) -> list[Task]:
             ).first()
         )
     tasks = [
-        *work_plan_tasks(user, cycle, staff=staff, own=own),
-        *evaluation_tasks(user, cycle, own=own),
-        *pip_tasks(user),
+        *work_plan_tasks(user, cycle, staff=staff, own=own, acting=acting),
+        *evaluation_tasks(user, cycle, own=own, acting=acting),
+        *pip_tasks(user, acting=acting),
         *rebuttal_tasks(user, cycle),
         *upward_tasks(user, cycle),
         *colleague_tasks(user, cycle, own=own),

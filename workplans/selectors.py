@@ -23,7 +23,12 @@ from pmsystem.pending import Task
 from pmsystem.stages import ACTS_AT, Stage
 
 from .models import AdditionalSupervisor, CheckIn, Competency, Goal, MidpointReview, WorkPlan
-from .permissions import READERS, documents_where, visible_work_plans
+from .permissions import (
+    READERS,
+    ActingDocuments,
+    acting_documents,
+    visible_work_plans,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -290,10 +295,12 @@ def work_plan_tasks(
     *,
     staff: StaffMember | None | _Unset = _UNSET,
     own: WorkPlan | None | _Unset = _UNSET,
+    acting: ActingDocuments | None = None,
 ) -> list[Task]:
     """What waits for the user on work plans and mid-point reviews, in a fixed number of
     queries. A caller that already read the user's staff profile and own document for the
-    cycle passes them (`staff`, `own`: None when there is none)."""
+    cycle passes them (`staff`, `own`: None when there is none), and the documents they act on
+    (`acting`: `workplans.permissions.acting_documents`)."""
     if cycle is None or not user.is_authenticated:
         return []
     tasks: list[Task] = []
@@ -302,14 +309,20 @@ def work_plan_tasks(
     if staff is not None:
         plan = own_work_plan(user, cycle) if own is _UNSET else own
         tasks.extend(_own_tasks(plan, staff, cycle))
-    fro_plans = deadlines.with_extensions(
-        documents_where(user, "fro")
-        .filter(cycle=cycle)
-        .filter(
-            Q(state=WorkPlan.State.SUBMITTED)
-            | Q(midpoint__state=MidpointReview.State.STAFF_SUBMITTED)
+    if acting is None:
+        acting = acting_documents(user)
+    fro_ids = acting.ids("fro", cycle.pk)
+    fro_plans = (
+        deadlines.with_extensions(
+            WorkPlan.objects.filter(pk__in=fro_ids)
+            .filter(
+                Q(state=WorkPlan.State.SUBMITTED)
+                | Q(midpoint__state=MidpointReview.State.STAFF_SUBMITTED)
+            )
+            .select_related("staff__user", "midpoint")
         )
-        .select_related("staff__user", "midpoint")
+        if fro_ids
+        else ()
     )
     for plan in fro_plans:
         if plan.state == WorkPlan.State.SUBMITTED:
