@@ -22,7 +22,7 @@ from django.utils.translation import gettext, gettext_noop, ngettext_lazy
 
 from pmsystem.security import log_event
 
-from .permissions import MFAStatus, mfa_status
+from .permissions import MFAStatus, mfa_status, request_flags
 
 # {"user": pk, "start": sign-in time, "seen": last request}, seconds since the epoch.
 SESSION_STAMP = "pmsystem.session"
@@ -236,7 +236,7 @@ class MFARequiredMiddleware:
         cached = request.session.get(MFA_STAMP)
         if cached and cached.get("user") == user.pk and cached["required"] and cached["enrolled"]:
             return MFAStatus(required=True, enrolled=True)
-        status = mfa_status(user)
+        status = mfa_status(user, flags=request_flags(user))
         if status.required and status.enrolled:
             _remember(request, user, status, now)
         else:

@@ -9,13 +9,24 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 
-from .models import DepartmentRole, OrgUnit, StaffMember, User
-from .relations import current_delegations, current_department_roles
+from pmsystem.db import PreparedQuery
+
+from .models import Cycle, DepartmentRole, OrgUnit, StaffMember, User
+from .relations import current_delegations, current_department_roles, lines_in_effect
 
 Role = DepartmentRole.Role
 
@@ -136,37 +147,98 @@ class MFAStatus:
         return self.required and not self.enrolled
 
 
-def mfa_status(user: User, *, today: datetime.date | None = None) -> MFAStatus:
-    """Whether `user` must have a TOTP authenticator, and has one: one query.
+# What the pages ask of the signed-in user on every request: the second-factor rule's facts
+# and the navigation's (`org.context_processors`). Menu entries by the capability they need.
+ENTITY_FLAGS = {
+    "is_department_manager": "view_entity_documents",
+    "can_see_compliance": "manage_entity_compliance",
+    "can_view_roster": "view_entity_roster",
+    "holds_import": "import_entity_staff",
+}
+REQUEST_FLAGS = (
+    "mfa_enrolled",
+    "mfa_role",
+    "entity_id",
+    "is_staff_member",
+    "is_officer",
+    "is_sro",
+    *ENTITY_FLAGS,
+)
+
+
+def _request_flags_query(*, user_id: int, on: datetime.date) -> QuerySet:
+    from allauth.mfa.models import Authenticator
+
+    lines = lines_in_effect(on).filter(cycle__status=Cycle.Status.OPEN)
+    roles = current_department_roles(on).filter(user_id=OuterRef("pk"))
+    return (
+        User.objects.filter(pk=user_id)
+        .annotate(
+            mfa_enrolled=Exists(
+                Authenticator.objects.filter(user_id=OuterRef("pk"), type=Authenticator.Type.TOTP)
+            ),
+            mfa_role=ExpressionWrapper(
+                Exists(roles.filter(role__in=MFA_REQUIRED_ROLES))
+                | Exists(current_delegations(on).filter(acting_id=OuterRef("pk"), role="hod")),
+                output_field=BooleanField(),
+            ),
+            entity_id=Subquery(
+                StaffMember.objects.filter(pk=OuterRef("pk")).values("unit__entity_id")[:1]
+            ),
+            is_staff_member=Exists(StaffMember.objects.filter(pk=OuterRef("pk"))),
+            is_officer=Exists(lines.filter(fro_id=OuterRef("pk"))),
+            is_sro=Exists(lines.filter(sro_id=OuterRef("pk"))),
+            **{
+                flag: Exists(roles.filter(role__in=roles_with(codename)))
+                for flag, codename in ENTITY_FLAGS.items()
+            },
+        )
+        .values_list(*REQUEST_FLAGS)
+    )
+
+
+# One query, compiled once per process (pmsystem.db.PreparedQuery).
+_REQUEST_FLAGS = PreparedQuery(
+    _request_flags_query, user_id=-2_000_000_017, on=datetime.date(1901, 2, 5)
+)
+
+
+def user_flags(user: User, *, today: datetime.date | None = None) -> dict[str, Any]:
+    """`REQUEST_FLAGS` of `user` as they stand today (empty for a user not in the database)."""
+    rows = _REQUEST_FLAGS.rows(user_id=user.pk, on=today or timezone.localdate())
+    if not rows:
+        return {}
+    return {
+        name: value if name == "entity_id" else bool(value)
+        for name, value in zip(REQUEST_FLAGS, rows[0], strict=True)
+    }
+
+
+def request_flags(user: User) -> dict[str, Any]:
+    """`user_flags` of the signed-in user of this request, read once: the second-factor check
+    (org.middleware) and the navigation share them. Kept on the user object, which the
+    authentication middleware loads afresh for every request."""
+    flags = user.__dict__.get("_request_flags")
+    if flags is None:
+        flags = user.__dict__["_request_flags"] = user_flags(user)
+    return flags
+
+
+def mfa_status(
+    user: User, *, today: datetime.date | None = None, flags: dict[str, Any] | None = None
+) -> MFAStatus:
+    """Whether `user` must have a TOTP authenticator, and has one: one query (none when the
+    caller passes the user's `flags`, `request_flags`).
 
     Rule: HODs and HR focal points (current roles, or acting as HOD), staff administrators and
     superusers must; everyone must when `MFA_REQUIRED_FOR_ALL` is on.
     """
-    from allauth.mfa.models import Authenticator
-
-    on = today
-    always = user.is_staff or user.is_superuser or settings.MFA_REQUIRED_FOR_ALL
-    row = (
-        User.objects.filter(pk=user.pk)
-        .annotate(
-            enrolled=Exists(
-                Authenticator.objects.filter(user_id=OuterRef("pk"), type=Authenticator.Type.TOTP)
-            ),
-            privileged=Value(True)
-            if always
-            else Exists(
-                current_department_roles(on).filter(
-                    user_id=OuterRef("pk"), role__in=MFA_REQUIRED_ROLES
-                )
-            )
-            | Exists(current_delegations(on).filter(acting_id=OuterRef("pk"), role="hod")),
-        )
-        .values("enrolled", "privileged")
-        .first()
-    )
-    if row is None:
+    if flags is None:
+        flags = user_flags(user, today=today)
+    if not flags:
         return MFAStatus(required=True, enrolled=False)
-    return MFAStatus(required=bool(row["privileged"]), enrolled=row["enrolled"])
+    always = user.is_staff or user.is_superuser or settings.MFA_REQUIRED_FOR_ALL
+    return MFAStatus(required=always or flags["mfa_role"], enrolled=flags["mfa_enrolled"])
 
 
 # --- privileged accounts: changed only through a system administrator (docs/rules.md §8) ----------
