@@ -481,7 +481,8 @@ def _probation_midterm(document: WorkPlan) -> datetime.date | None:
 
 def colleague_tasks(user: User, cycle: Cycle | None, own: WorkPlan | None = None) -> list[Task]:
     """My tasks: requests to answer as a colleague, lists to confirm as FRO, and the list a
-    staff member on probation has to propose before their mid-term (three queries)."""
+    staff member on probation has to propose before their mid-term (two queries; three for a
+    staff member on probation)."""
     if cycle is None or not user.is_authenticated:
         return []
     R = ColleagueRound.State
@@ -518,14 +519,14 @@ def colleague_tasks(user: User, cycle: Cycle | None, own: WorkPlan | None = None
                 gettext("FRO"),
             )
         )
-    if own is not None and own.cycle_id == cycle.pk:
-        midterm = _probation_midterm(own)
+    midterm = _probation_midterm(own) if own is not None and own.cycle_id == cycle.pk else None
+    if own is not None and midterm is not None:
         state = (
             ColleagueRound.objects.filter(document_id=own.pk)
             .values_list("state", flat=True)
             .first()
         )
-        if midterm is not None and state in (None, R.DRAFT):
+        if state in (None, R.DRAFT):
             tasks.append(
                 Task(
                     gettext("Name colleagues to give feedback for your probation mid-term"),
