@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import enum
 from collections import defaultdict
@@ -16,6 +15,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from org import deadlines
 from org.models import Cycle, RatingLevel, RatingScale, User
+from pmsystem.dates import add_months
 from pmsystem.freeze import closed_cycle_refusal
 from pmsystem.i18n import interpolate
 from pmsystem.stages import ORDER, Stage, stage_from
@@ -304,15 +304,6 @@ PIP_STEPS: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
         gettext_lazy("Outcome"),
     ),
 }
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day `months` later (the month's last day when it has no such day)."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
 
 
 def six_month_review_date(plan: ImprovementPlan) -> datetime.date | None:

@@ -463,6 +463,8 @@ def describe(reminder: Reminder) -> dict:
     staff_name = str(reminder.staff.user) if reminder.staff_id else ""
     about_self = reminder.staff_id == reminder.recipient_id
     label = str(stage.label) if stage else reminder.stage
+    if stage and stage.name_subject:
+        label = stage.name_subject(reminder.subject)
     named = bool(staff_name and not about_self)
     values = {"date": day(reminder.due_date), "stage": label, "name": staff_name}
     if kind == "broadcast":
@@ -482,6 +484,7 @@ def describe(reminder: Reminder) -> dict:
         "stage_label": label,
         "staff_name": staff_name,
         "about_self": about_self,
+        "about_document": stage.about_document if stage else True,
         "escalation": reminder.is_escalation,
         "role_label": ROLE_LABELS.get(reminder.recipient_role, reminder.recipient_role),
         "responsible_role_label": ROLE_LABELS.get(stage.role, stage.role) if stage else "",

@@ -17,6 +17,7 @@ from org.models import Category, Cycle, DepartmentRole, OrgUnit, StaffMember, Us
 from pmsystem.pending import Task
 from rebuttals.selectors import rebuttal_tasks
 from standards.selectors import standards_tasks
+from training.selectors import training_tasks
 from workplans.permissions import acting_documents
 from workplans.selectors import work_plan_tasks
 
@@ -49,6 +50,7 @@ def my_tasks(user: User, cycle: Cycle | None) -> list[Task]:
         *upward_tasks(user, cycle),
         *colleague_tasks(user, cycle, own=own),
         *standards_tasks(user, cycle),
+        *training_tasks(user),
     ]
     return sorted(tasks, key=lambda t: (not t.overdue, t.due or datetime.date.max, t.label))
 

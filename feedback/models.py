@@ -16,7 +16,6 @@ feedback"). Who has answered (`Participation`) and what was answered (`SealedBal
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import uuid
 
@@ -26,19 +25,17 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from org.models import Cycle, OrgUnit, StaffMember
+from pmsystem.dates import add_months
 
 
 def months_before(day: datetime.date, months: int) -> datetime.date:
     """The same day `months` months earlier (the last day of that month when it is shorter)."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    month += 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    return add_months(day, -months)
 
 
 def months_after(day: datetime.date, months: int) -> datetime.date:
     """The same day `months` months later (the last day of that month when it is shorter)."""
-    return months_before(day, -months)
+    return add_months(day, months)
 
 
 class FeedbackSettings(models.Model):

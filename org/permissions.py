@@ -44,6 +44,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "manage_entity_roster",
         "view_entity_roster",
         "import_entity_staff",
+        "manage_entity_training",
     ),
     Role.STAFF_REPRESENTATIVE: ("view_entity_roster",),
 }

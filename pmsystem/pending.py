@@ -31,13 +31,18 @@ class Stage:
     the person whose action is due (staff, fro, sro, hod, panel, ...); `url_name` is a named
     route taking the document id, for the link in the email (None: the home page). `explain`,
     given an entity id, says what stands in the way of the action there today (None when
-    nothing does): the reminder emails add it under the task, read when they are sent."""
+    nothing does): the reminder emails add it under the task, read when they are sent.
+    `about_document` False: the action is not on a performance document (mandatory training),
+    and the emails say so; `name_subject`, given a reminder's subject, names what it is on
+    ("Mandatory training: <course>"), read when the email is written."""
 
     code: str
     label: str
     role: str
     url_name: str | None = None
     explain: Callable[[int], str | None] | None = None
+    about_document: bool = True
+    name_subject: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("rebuttals/", include("rebuttals.urls")),
     path("feedback/", include("feedback.urls")),
     path("standards/", include("standards.urls")),
+    path("training/", include("training.urls")),
     path("compliance/", include("compliance.urls")),
     path("drafts/<id:pk>/<slug:form>/", pmsystem_views.draft, name="draft"),
     path("accounts/", include("allauth.urls")),

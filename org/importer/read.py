@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import openpyxl
+from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext, gettext_lazy
 
 from org.models import (
@@ -32,7 +33,7 @@ DATE_FORMAT_HINT = "YYYY-MM-DD"
 class Column:
     name: str
     required: bool
-    description: str  # lazy: shown on the upload page in the reader's language
+    description: str | StrPromise  # lazy: shown on the upload page in the reader's language
 
 
 COLUMNS: dict[str, tuple[Column, ...]] = {
@@ -235,9 +236,13 @@ def _detect_kind(columns: Iterable[str]) -> str | None:
 
 
 def _table(
-    source: str, records: Iterable[tuple[int, Sequence[object]]], kind: str | None
+    source: str,
+    records: Iterable[tuple[int, Sequence[object]]],
+    kind: str | None,
+    columns: Sequence[Column] | None = None,
 ) -> tuple[Table | None, list[RowError], list[str]]:
-    """Turn (line number, cells) records into a table; the first non-blank record is the header."""
+    """Turn (line number, cells) records into a table; the first non-blank record is the header.
+    With `columns`, the table has those columns (another app's file, `read_rows`)."""
     records = iter(records)
     first = next((r for r in records if any(_cell(c) != "" for c in r[1])), None)
     if first is None:
@@ -255,10 +260,9 @@ def _table(
                 RowError(source, header_line, name, gettext("This column appears twice."))
             )
         positions[name] = position
-    detected = _detect_kind(positions)
-    if kind is None:
-        kind = detected
-    if kind is None:
+    if columns is None and kind is None:
+        kind = _detect_kind(positions)
+    if columns is None and kind is None:
         return (
             None,
             [
@@ -276,8 +280,10 @@ def _table(
             ],
             [],
         )
-    known = {column.name for column in COLUMNS[kind]}
-    for column in COLUMNS[kind]:
+    if columns is None:
+        columns = COLUMNS[kind]
+    known = {column.name for column in columns}
+    for column in columns:
         if column.required and column.name not in positions:
             errors.append(
                 RowError(
@@ -301,7 +307,7 @@ def _table(
         if all(v == "" for v in values.values()):
             continue
         rows.append(Row(source, line, values))
-    table = Table(source, kind, frozenset(wanted), rows)
+    table = Table(source, kind or "", frozenset(wanted), rows)
     return (None if errors else table), errors, warnings
 
 
@@ -381,6 +387,37 @@ def read_tables(source: str, data: bytes) -> tuple[list[Table], list[RowError], 
         return tables, errors, warnings
     reason = gettext("Only .csv and .xlsx files can be imported.")
     return [], [RowError(source, 1, "", reason)], []
+
+
+def read_rows(
+    source: str, data: bytes, columns: Sequence[Column]
+) -> tuple[list[Row], list[RowError], list[str]]:
+    """The rows of one CSV file, or of the first sheet of an XLSX workbook, with `columns`:
+    for another app's import (training completions), with the same errors as this one's."""
+    name = source.lower()
+    if name.endswith(".csv"):
+        records, errors = _csv_records(source, data)
+        label = source
+    elif name.endswith(".xlsx"):
+        try:
+            sheets = list(_xlsx_sheets(data))
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            reason = interpolate(
+                gettext("This is not a readable XLSX workbook (%(error)s)."),
+                {"error": exc.__class__.__name__},
+            )
+            return [], [RowError(source, 1, "", reason)], []
+        title, _, records = sheets[0] if sheets else ("", None, [])
+        label, errors = f"{source} [{title}]", []
+    else:
+        reason = gettext("Only .csv and .xlsx files can be imported.")
+        return [], [RowError(source, 1, "", reason)], []
+    if errors:
+        return [], errors, []
+    table, errors, warnings = _table(label, records, None, columns)
+    if table is None and not errors:
+        warnings.append(interpolate(gettext("%(source)s: the file is empty."), {"source": source}))
+    return (table.rows if table else []), errors, warnings
 
 
 def _looks_like_data(records: Iterable[tuple[int, Sequence[object]]]) -> bool:

@@ -1081,3 +1081,7 @@ def _at_most(limit: int) -> str:
 
 def _differences(current: dict, wanted: dict) -> dict:
     return {name: value for name, value in wanted.items() if current.get(name) != value}
+
+
+# For other apps' imports (training completions): the same date rule and message.
+parse_date = _parse_date

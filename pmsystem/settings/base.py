@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "rebuttals",
     "feedback",
     "standards",
+    "training",
     "compliance",
     # Development tools (seed_demo, bench): not in production (settings/production.py).
     "demo",

@@ -70,6 +70,7 @@ PROJECT_APPS = (
     "rebuttals",
     "feedback",
     "standards",
+    "training",
     "compliance",
 )
 # allauth's pages and the Django admin are out of scope (tests/test_admin.py, tests/security).
@@ -229,7 +230,9 @@ def _entity_person(entity: OrgUnit, office: OrgUnit, role: str, grade: str = "P-
     return staff.user
 
 
-ALL_PARTS = frozenset({"work_plan", "evaluation", "rebuttal", "other", "feedback", "standards"})
+ALL_PARTS = frozenset(
+    {"work_plan", "evaluation", "rebuttal", "other", "feedback", "standards", "training"}
+)
 
 
 def build_world(parts: Iterable[str] = ALL_PARTS) -> World:
@@ -334,6 +337,8 @@ def build_world(parts: Iterable[str] = ALL_PARTS) -> World:
         _build_feedback(world, fro, sro, office)
     if "standards" in parts:
         _build_standards(world)
+    if "training" in parts:
+        _build_training(world)
     world.things["spare"] = UserFactory()
     return world
 
@@ -422,6 +427,30 @@ def _build_feedback(world: World, fro: StaffMember, sro: StaffMember, office: Or
         recipient=draft.staff,
         competency_id=competency.pk,
         text="Shared the template that saved us a week.",
+    )
+
+
+def _build_training(world: World) -> None:
+    """A course of the entity for all its staff, which HR keeps; one completion recorded."""
+    from training import services as training_services
+
+    course = training_services.save_course(
+        actor=world.people["hr"],
+        data={
+            "code": "PMD-ENT",
+            "name": "Performance management in the department",
+            "entity": world.entity,
+            "audience": "staff",
+            "deadline_months": 6,
+            "starts_on": datetime.date(2020, 1, 1),
+        },
+    )
+    world.things["course"] = course
+    training_services.record_completion(
+        actor=world.people["hr"],
+        user=world.docs["draft"].staff.user,
+        course=course,
+        completed_on=datetime.date.today(),
     )
 
 
