@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -66,6 +67,17 @@ class AnyOf(Expression):
         return f"{column} = ANY(ARRAY{subquery})", [*column_params, *subquery_params]
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}").fullmatch
+
+
+def _adapt(value: Any) -> Any:
+    """A value as the backend passes it to the driver: SQLite's backend sends a date as its
+    ISO text (`sql_with_params` gives it so), PostgreSQL's as a date."""
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return connection.ops.adapt_datefield_value(value)
+    return value
+
+
 class PreparedQuery:
     """A query compiled to SQL once per process and database, then run with each call's values.
 
@@ -90,10 +102,11 @@ class PreparedQuery:
         if compiled is not None:
             return compiled
         sql, params = self.build(**self.placeholders).query.sql_with_params()
+        adapted = {name: _adapt(value) for name, value in self.placeholders.items()}
         slots = tuple(
             (index, name)
             for index, param in enumerate(params)
-            for name, value in self.placeholders.items()
+            for name, value in adapted.items()
             if type(param) is type(value) and param == value
         )
         missing = set(self.placeholders) - {name for _, name in slots}
@@ -103,7 +116,8 @@ class PreparedQuery:
         frozen = [
             param
             for index, param in enumerate(params)
-            if index not in placed and isinstance(param, datetime.date)
+            if index not in placed
+            and (isinstance(param, datetime.date) or (isinstance(param, str) and _ISO_DAY(param)))
         ]
         if frozen:
             raise ValueError(f"dates in the SQL that are not placeholders: {frozen}")
@@ -117,7 +131,7 @@ class PreparedQuery:
         sql, template, slots = self.compile()
         params = list(template)
         for index, name in slots:
-            params[index] = values[name]
+            params[index] = _adapt(values[name])
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
