@@ -297,6 +297,12 @@ def test_every_main_page_as_each_role(sign_in):
         doc_urls(docs["sro_review"])["document"],
         reverse("compliance:follow-up") + "?show=pips",
         reverse("rebuttals:roster", args=[entity.pk]),
+        reverse("training:home"),
+        reverse("training:entity", args=[entity.pk]),
+        reverse("training:catalogue"),
+        reverse("training:course-new"),
+        reverse("training:import"),
+        reverse("training:record"),
     ]:
         checker.check(page, url, "HR")
 
