@@ -150,21 +150,6 @@ def record_completion(
     return completion
 
 
-@transaction.atomic
-def delete_completion(*, actor: User, completion: Completion) -> None:
-    """HR removes a completion recorded by mistake (the import brings it back if the learning
-    system still has it)."""
-    _refuse_person(actor, getattr(completion.user, "staff", None))
-    log_event(
-        "training_completion_deleted",
-        user=actor.pk,
-        completion=completion.pk,
-        person=completion.user_id,
-        course=completion.course_id,
-    )
-    completion.delete()
-
-
 # --- the import -----------------------------------------------------------------------------
 
 COLUMNS = (

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from org.models import OrgUnit, StaffMember
 from pmsystem.errors import ApplicationError
@@ -119,16 +120,16 @@ def entity_view(request: HttpRequest, entity_id: int) -> HttpResponse:
 
 
 EXPORT_HEADER = (
-    "Index number",
-    "Name",
-    "Email",
-    "Unit",
-    "Course code",
-    "Course",
-    "State",
-    "Due",
-    "Last completed",
-    "Valid until",
+    _("Index number"),
+    _("Name"),
+    _("Email"),
+    _("Unit"),
+    _("Course code"),
+    _("Course"),
+    _("State"),
+    _("Due"),
+    _("Last completed"),
+    _("Valid until"),
 )
 
 
@@ -156,7 +157,7 @@ def entity_export(request: HttpRequest, entity_id: int, fmt: str) -> HttpRespons
                     o.valid_until,
                 ]
 
-    table = Table(gettext("Training"), [gettext(h) for h in EXPORT_HEADER], lines())
+    table = Table(gettext("Training"), [str(h) for h in EXPORT_HEADER], lines())
     filename = f"training-{entity.code}.{fmt}".replace("/", "-")
 
     def logged(count: int) -> None:

@@ -126,3 +126,24 @@ def test_hr_imports_through_the_page_and_the_entity_page_changes(client):
     page = client.get(reverse("training:entity", args=[o.entity.pk]), {"course": c.pk})
     after = {row.obligation.user_id: row.obligation.state for row in page.context["people"]}
     assert after[o.team[0].pk] == "done" and after[o.team[1].pk] == "overdue"
+
+
+def test_the_management_command_imports_or_prints_every_error(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    o = org()
+    course(o.admin)
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(_csv("index_number,course_code,completed_on", "999999,PMD,2026-11-02"))
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 error; nothing was written."):
+        call_command("import_completions", str(bad), stderr=err)
+    assert "bad.csv: line 2: index_number: No staff member has the index number" in err.getvalue()
+    good = tmp_path / "good.csv"
+    good.write_bytes(
+        _csv("index_number,course_code,completed_on", f"{o.fro.index_number},PMD,2026-11-02")
+    )
+    out = io.StringIO()
+    call_command("import_completions", str(good), stdout=out)
+    assert "1 new completions, 0 already recorded." in out.getvalue()
+    assert Completion.objects.get().recorded_by is None
