@@ -31,6 +31,7 @@ SOURCES = [
     "rebuttals",
     "feedback",
     "standards",
+    "training",
     "compliance",
     "demo",
 ]
