@@ -47,6 +47,7 @@ from org.models import (
     User,
     category_for_grade,
 )
+from org.selectors import forget_shared_names
 from org.services import ApplicationError, create_cycle, create_delegation
 from pmsystem.db import analyze
 
@@ -810,6 +811,7 @@ def _write(plan: _Plan, password_hash: str) -> None:
         )
         for person, user in zip(batch, users, strict=True):
             person.pk = user.pk
+    forget_shared_names()  # accounts written in bulk: no save signal
 
     for kind in (
         OrgUnit.Kind.ENTITY,

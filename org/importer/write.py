@@ -18,6 +18,7 @@ from org.models import (
     User,
     category_for_grade,
 )
+from org.selectors import forget_shared_names
 from org.services import forget_old_addresses
 from pmsystem.db import analyze
 from pmsystem.i18n import language_of, phrase
@@ -35,6 +36,7 @@ def write(job: _Import) -> None:
     write_heads(job, unit_ids, user_ids)
     write_lines(job, user_ids)
     analyze_written()
+    forget_shared_names()  # accounts written in bulk: no save signal
 
 
 def analyze_written() -> None:

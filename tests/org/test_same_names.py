@@ -86,3 +86,32 @@ def test_supervisor_list_on_the_work_plan(client):
     client.force_login(document.staff.user)
     page = client.get(reverse("workplans:document", args=[document.pk])).content.decode()
     assert "Hana Diaz (hana.diaz@example.org) — Accepted" in page
+
+
+def test_the_cached_names_follow_every_write_of_an_account(django_assert_num_queries):
+    """The set is cached (issue 14: a scan of every account on each page), and forgotten by
+    every route that writes an account: a save (the admin, a service), a deactivation, the
+    importer's bulk writes."""
+    from org.importer import import_org
+
+    first = hana("hana.diaz@example.org")
+    assert "hana diaz" not in shared_names()
+    with django_assert_num_queries(0):
+        assert "hana diaz" not in shared_names()  # cached
+    second = hana("hana.diaz2@example.org")  # a save
+    assert "hana diaz" in shared_names()
+    second.is_active = False
+    second.save()
+    assert "hana diaz" not in shared_names()
+    # The importer writes accounts in bulk (no save signal).
+    from tests.factories import OrgUnitFactory
+
+    unit = OrgUnitFactory()
+    staff_csv = (
+        "index_number,first_name,last_name,email,grade,unit_code,entry_on_duty,gender\n"
+        f"777001,Hana,Diaz,hana.third@example.org,P-3,{unit.code},2020-01-01,F\n"
+    ).encode()
+    result = import_org(files=[("staff.csv", staff_csv)])
+    assert result.written, result.errors
+    assert "hana diaz" in shared_names()
+    assert first.pk
