@@ -468,6 +468,15 @@ def sort_key(o: Obligation) -> tuple[int, datetime.date, int]:
     return (ORDER[o.state], o.due, o.user_id)
 
 
+def recent_completions(staff: QuerySet[StaffMember], limit: int = 30) -> list[Completion]:
+    """The latest completions of `staff` (those the reader keeps), newest recorded first."""
+    return list(
+        Completion.objects.filter(user_id__in=staff.values("pk"))
+        .select_related("course", "user", "recorded_by")
+        .order_by("-recorded_at", "-pk")[:limit]
+    )
+
+
 def completions_of(user_ids: Collection[int]) -> QuerySet[Completion]:
     return (
         Completion.objects.filter(user_id__in=list(user_ids))

@@ -150,6 +150,23 @@ def record_completion(
     return completion
 
 
+@transaction.atomic
+def delete_completion(*, actor: User, completion: Completion) -> None:
+    """HR removes a completion recorded by mistake (an import brings it back while the learning
+    system still has it). Logged with what was removed."""
+    completion = Completion.objects.select_for_update().get(pk=completion.pk)
+    _refuse_person(actor, getattr(completion.user, "staff", None))
+    log_event(
+        "training_completion_deleted",
+        user=actor.pk,
+        completion=completion.pk,
+        person=completion.user_id,
+        course=completion.course_id,
+        completed_on=completion.completed_on,
+    )
+    completion.delete()
+
+
 # --- the import -----------------------------------------------------------------------------
 
 COLUMNS = (

@@ -13,4 +13,5 @@ urlpatterns = [
     path("courses/<id:pk>/", views.course_form, name="course-edit"),
     path("completions/new/", views.record, name="record"),
     path("completions/import/", views.import_view, name="import"),
+    path("completions/<id:pk>/remove/", views.remove_completion, name="remove"),
 ]

@@ -13,8 +13,10 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from org.models import OrgUnit, StaffMember
 from pmsystem.errors import ApplicationError
@@ -24,12 +26,12 @@ from pmsystem.security import log_event
 
 from . import selectors, services
 from .forms import CourseForm, ImportForm, PeopleFilterForm, RecordForm
-from .models import Course
+from .models import Completion, Course
 from .permissions import (
     can_keep_course,
     can_manage,
-    is_catalogue_admin,
     managed_entity_ids,
+    recordable_staff,
     report_entities,
 )
 
@@ -113,8 +115,7 @@ def entity_view(request: HttpRequest, entity_id: int) -> HttpResponse:
             "states": list(selectors.STATE_LABELS.items()),
             "query": urlencode(query),
             "query_page": urlencode(query) + "&" if query else "",
-            "can_record": can_keep_course(request.user, entity.pk)
-            or is_catalogue_admin(request.user),
+            "can_record": can_keep_course(request.user, entity.pk),
         },
     )
 
@@ -267,7 +268,35 @@ def record(request: HttpRequest) -> HttpResponse:
                     ),
                 )
                 return redirect("training:record")
-    return render(request, "training/record.html", {"form": form})
+    return render(
+        request,
+        "training/record.html",
+        {"form": form, "recent": selectors.recent_completions(recordable_staff(request.user))},
+    )
+
+
+@require_POST
+def remove_completion(request: HttpRequest, pk: int) -> HttpResponse:
+    """HR removes a completion recorded by mistake; one outside their entities is not found."""
+    completion = get_object_or_404(
+        Completion.objects.select_related("course", "user"),
+        pk=pk,
+        user_id__in=recordable_staff(request.user).values("pk"),
+    )
+    _require_manager(request)
+    services.delete_completion(actor=request.user, completion=completion)
+    messages.success(
+        request,
+        interpolate(
+            gettext("Removed: %(person)s, %(course)s, %(date)s."),
+            {
+                "person": completion.user,
+                "course": completion.course.code,
+                "date": formats.date_format(completion.completed_on, "SHORT_DATE_FORMAT"),
+            },
+        ),
+    )
+    return redirect("training:record")
 
 
 def import_view(request: HttpRequest) -> HttpResponse:

@@ -441,6 +441,9 @@ TABLE = {
         data=lambda w: {"person": w.docs["submitted"].staff.index_number,
                         "course": w.things["course"].pk, "completed_on": "2026-01-15"},
         note="HR records a completion for the entity's staff"),
+    "training:remove": POST(                  "404   404  404  404  404  done 404   404  404",
+        kwargs=lambda w: {"pk": w.things["completion"].pk},
+        note="HR removes a completion recorded by mistake in its entities"),
     "training:import": GET(                   "no    no   no   no   no   200  no    no   no",
         note="uploads: tests/training"),
     # --- compliance ---

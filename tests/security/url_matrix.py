@@ -446,7 +446,7 @@ def _build_training(world: World) -> None:
         },
     )
     world.things["course"] = course
-    training_services.record_completion(
+    world.things["completion"] = training_services.record_completion(
         actor=world.people["hr"],
         user=world.docs["draft"].staff.user,
         course=course,

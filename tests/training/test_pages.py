@@ -14,7 +14,8 @@ from compliance.selectors import my_tasks
 from org.models import User
 from tests.compliance.reminder_helpers import at, sweep
 from tests.factories import ReportingLineFactory, StaffMemberFactory
-from training import services
+from training import selectors, services
+from training.models import Completion
 
 from .helpers import course, org
 
@@ -158,3 +159,25 @@ def test_a_course_form_with_a_mistake_keeps_what_was_typed(client):
     assert response.status_code == 302
     catalogue = client.get(reverse("training:catalogue")).content.decode()
     assert "Leading teams" in catalogue and "P-4, P-5" in catalogue
+
+
+def test_hr_removes_a_completion_recorded_by_mistake_and_nobody_else_can(client):
+    o = org()
+    c = course(o.admin)
+    mistake = services.record_completion(
+        actor=o.hr, user=o.fro.user, course=c, completed_on=D(2026, 11, 2)
+    )
+    remove = reverse("training:remove", args=[mistake.pk])
+    client.force_login(o.fro.user)  # the person it is about
+    assert client.post(remove).status_code == 404
+    client.force_login(o.hod)
+    assert client.post(remove).status_code == 404
+    client.force_login(o.hr)
+    assert client.get(remove).status_code == 405
+    page = client.get(reverse("training:record")).content.decode()
+    assert f'action="{remove}"' in page
+    response = client.post(remove, follow=True)
+    assert "Removed: " in response.content.decode()
+    assert not Completion.objects.exists()
+    assert client.post(remove).status_code == 404
+    assert selectors.user_obligations(o.fro.user)[0].state == "overdue"
