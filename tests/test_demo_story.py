@@ -515,6 +515,42 @@ def django_admin(walk: Walk) -> None:
     walk.page(reverse("admin:index"))
 
 
+def managers_course(walk: Walk) -> None:
+    """The FRO's managers' course is overdue in My tasks, and under Training."""
+    task = walk.opens_task(
+        "Take the mandatory course “Performance Management and Development”", "Overdue"
+    )
+    assert task
+    assert walk.task("Take the mandatory course").overdue
+
+
+def own_training_and_figures(walk: Walk) -> None:
+    """The HOD's own overdue programme, and the department's figures."""
+    text = walk.page(reverse("training:home"), "Senior leadership programme", "Overdue")
+    assert "Compliance of the entities I follow" in text
+    walk.page(reverse("training:entity", args=[walk.entity.pk]), "Performance Management")
+
+
+def keep_training(walk: Walk) -> None:
+    """HR's training pages: the figures with drill-down and export, the import, the record
+    page, the catalogue with the department's course, a new course's form."""
+    entity = walk.entity
+    page = reverse("training:entity", args=[entity.pk])
+    walk.page(page, "Ethics and integrity", "Senior leadership programme")
+    walk.page(f"{page}?state=overdue", "Overdue")
+    export = walk.client.get(reverse("training:export", args=[entity.pk, "csv"]))
+    assert export.status_code == 200
+    walk.page(reverse("training:import"), "course_code")
+    walk.page(reverse("training:record"), "Latest completions")
+    walk.page(reverse("training:catalogue"), f"LEAD-{entity.code}")
+    walk.page(reverse("training:course-new"))
+
+
+def course_catalogue(walk: Walk) -> None:
+    walk.page(reverse("training:catalogue"), "PMD", "ETHICS")
+    walk.page(reverse("training:course-new"), "The whole organisation")
+
+
 # What each thing to try is (a pattern of its words) and how it is walked, per login.
 WALKS = {
     "staff": [
@@ -533,6 +569,7 @@ WALKS = {
         (r"^confirm the colleagues a staff member on probation named", confirm_colleagues),
         (r"^read the signed colleague feedback", colleague_answers),
         (r"^withdraw the note of recognition you sent today", withdraw_note),
+        (r"^find the managers' course", managers_course),
     ],
     "sro": [
         (r"^approve an evaluation, or return it to the FRO", approve_evaluation),
@@ -549,6 +586,7 @@ WALKS = {
         (r"^complete your own self-evaluation$", self_evaluation),
         (r"^see the department's documents", department_documents),
         (r"\*Ratings standards\*", ratings_standards),
+        (r"^under \*Training\*, your own overdue", own_training_and_figures),
     ],
     "hr.focal.point": [
         (r"^constitute a rebuttal panel from the published roster, forward", constitute_panel),
@@ -560,13 +598,17 @@ WALKS = {
         (r"^the upward-feedback campaign", campaign),
         (r"^recognition notes per entity and unit", recognition_counts),
         (r"^under \*HR changes\*, reassign the reporting lines", hr_changes),
+        (r"^under \*Training\*, the department's courses", keep_training),
     ],
     "staff.representative": [
         (r"^read the department's panel roster$", roster),
         (r"^revise and resubmit the work plan your FRO returned$", revise_returned),
         (r"^give feedback on a colleague's work, or decline it$", give_colleague_feedback),
     ],
-    "admin": [(r"^Django admin$", django_admin)],
+    "admin": [
+        (r"^Django admin$", django_admin),
+        (r"^under \*Training\*, the organisation's course catalogue", course_catalogue),
+    ],
 }
 
 
