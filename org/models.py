@@ -351,6 +351,22 @@ class Cycle(models.Model):
         _("roll-back of completed documents allowed"), default=False
     )
 
+    class BoardReceives(models.TextChoices):
+        COMPLETED = "completed", _("Completed evaluations")
+        SIGNED = "signed", _("Every signed stage")
+
+    # The review board (docs/rules.md section 10; the ILO's Reports Board): which documents of
+    # the entity its members read and comment on, and whether the staff member reads them.
+    board_receives = models.CharField(
+        _("documents the review board receives"),
+        max_length=16,
+        choices=BoardReceives.choices,
+        default=BoardReceives.COMPLETED,
+    )
+    board_comments_to_staff = models.BooleanField(
+        _("staff members read the review board's comments on their document"), default=False
+    )
+
     class Meta:
         ordering = ["-start"]
         verbose_name = _("cycle")
@@ -513,6 +529,7 @@ class DepartmentRole(models.Model):
         HOD = "hod", _("Head of department")
         HR_FOCAL_POINT = "hr_focal_point", _("HR focal point")
         STAFF_REPRESENTATIVE = "staff_representative", _("Staff representative")
+        REVIEW_BOARD = "review_board", _("Review board member")
 
     entity = models.ForeignKey(
         OrgUnit,

@@ -47,6 +47,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "manage_entity_training",
     ),
     Role.STAFF_REPRESENTATIVE: ("view_entity_roster",),
+    # Reads the documents routed to the board (`workplans.permissions.board_routed_q`).
+    Role.REVIEW_BOARD: ("review_entity_documents",),
 }
 CAPABILITIES = sorted({code for codes in ROLE_PERMISSIONS.values() for code in codes})
 
@@ -155,6 +157,7 @@ ENTITY_FLAGS = {
     "can_see_compliance": "manage_entity_compliance",
     "can_view_roster": "view_entity_roster",
     "holds_import": "import_entity_staff",
+    "is_board_member": "review_entity_documents",
 }
 REQUEST_FLAGS = (
     "mfa_enrolled",

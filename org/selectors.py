@@ -26,6 +26,7 @@ class RoleSummary:
     hod_of: list[OrgUnit] = field(default_factory=list)
     hr_focal_point_of: list[OrgUnit] = field(default_factory=list)
     staff_representative_of: list[OrgUnit] = field(default_factory=list)
+    board_member_of: list[OrgUnit] = field(default_factory=list)
     acting_for: list[Delegation] = field(default_factory=list)
     is_staff_member: bool = False
 
@@ -64,6 +65,7 @@ def role_summary(
         DepartmentRole.Role.HOD: summary.hod_of,
         DepartmentRole.Role.HR_FOCAL_POINT: summary.hr_focal_point_of,
         DepartmentRole.Role.STAFF_REPRESENTATIVE: summary.staff_representative_of,
+        DepartmentRole.Role.REVIEW_BOARD: summary.board_member_of,
     }
     for role in roles:
         buckets[role.role].append(role.entity)

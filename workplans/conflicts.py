@@ -3,7 +3,8 @@
 On a performance document the staff member, the FRO, the SRO (own or acting), the accepted
 additional supervisors and anyone who signed one of its stages are distinct people. Nobody acts
 as HR focal point or HOD on a document on which they hold one of those roles (their own above
-all): another HR focal point of the entity, or the HOD's deputy, does.
+all): another HR focal point of the entity, or the HOD's deputy, does. A review board member
+never reviews a document on which they hold any other role: another member does.
 
 `resolve` applies the rule to the relations a person holds on a document today; delegations,
 panel constitution, roll-back, the rebuttal reply and every HR action ask it (through
@@ -36,6 +37,7 @@ ROLE_NAMES = {
     "additional_supervisor": _("additional supervisor"),
     "hr": _("HR focal point"),
     "hod": _("HOD"),
+    "board": _("review board member"),
 }
 
 
@@ -100,6 +102,17 @@ def resolve(held: Held) -> Relations:
     for role in DEPARTMENT_ACTORS:
         if role in raw and holds_role:
             conflicts[role] = _department_refusal(role, kept or next(iter(sorted(signed))))
+    # A review board member never reviews a document on which they hold another role.
+    others = [role for role in raw if role not in ("board", "entity_viewer", OBSERVER)]
+    if "board" in raw and (holds_role or others):
+        held_role = kept or (sorted(signed)[0] if signed else others[0])
+        conflicts["board"] = interpolate(
+            gettext(
+                "You are the %(role)s on this document, so you do not review it for the "
+                "review board: another member does."
+            ),
+            {"role": _name(held_role)},
+        )
     relations = Relations(
         {role: principal for role, principal in raw.items() if role not in conflicts},
         conflicts=conflicts,

@@ -226,9 +226,32 @@ def visible_work_plans(user: User) -> QuerySet[WorkPlan]:
     entities = Q(staff__unit__entity_id__in=entity_ids_where(user, "view_entity_documents")) | Q(
         staff__unit__entity_id__in=hod_entity_ids(user)
     )
-    return WorkPlan.objects.filter(
-        Q(staff_id=user.pk) | Exists(lines) | Exists(supervised) | entities
+    board = (
+        Q(staff__unit__entity_id__in=entity_ids_where(user, "review_entity_documents"))
+        & board_routed_q()
     )
+    return WorkPlan.objects.filter(
+        Q(staff_id=user.pk) | Exists(lines) | Exists(supervised) | entities | board
+    )
+
+
+# --- the review board -------------------------------------------------------------------------
+
+
+def board_routed_q() -> Q:
+    """The documents routed to the entity's review board, by the cycle's setting
+    (`Cycle.board_receives`): its completed evaluations, or every document with a signed
+    stage (the ILO's "sign, send to the Reports Board")."""
+    signed = Signature.objects.filter(document_id=OuterRef("pk"), voided_at__isnull=True)
+    return Q(cycle__board_receives=Cycle.BoardReceives.COMPLETED, stage="completed") | (
+        Q(cycle__board_receives=Cycle.BoardReceives.SIGNED) & Exists(signed)
+    )
+
+
+def is_board_routed(work_plan: WorkPlan) -> bool:
+    if work_plan.cycle.board_receives == Cycle.BoardReceives.COMPLETED:
+        return work_plan.stage == "completed"
+    return Signature.objects.filter(document_id=work_plan.pk, voided_at__isnull=True).exists()
 
 
 # --- one document: the relations a person holds on it ------------------------------------
@@ -236,6 +259,8 @@ def visible_work_plans(user: User) -> QuerySet[WorkPlan]:
 ENTITY_ROLES = {
     DepartmentRole.Role.HOD: ("hod", "entity_viewer"),
     DepartmentRole.Role.HR_FOCAL_POINT: ("hr", "entity_viewer"),
+    # Only on a document routed to the board (`is_board_routed`).
+    DepartmentRole.Role.REVIEW_BOARD: ("board",),
 }
 
 
@@ -272,6 +297,10 @@ def held_relations(user: User, work_plan: WorkPlan) -> Held:
         for relation in ENTITY_ROLES[role]:
             if relation not in held.relations or principal is None:
                 held.relations[relation] = principal
+    if "board" in held.relations and (
+        held.relations["board"] is not None or not is_board_routed(work_plan)
+    ):
+        del held.relations["board"]
     facts = (
         WorkPlan.objects.filter(pk=work_plan.pk)
         .annotate(
@@ -319,7 +348,7 @@ PART_ACTIONS = {
     "midpoint_staff": "edit_midpoint_staff",
     "midpoint_fro": "edit_midpoint_fro",
 }
-READERS = frozenset({"staff", "fro", "sro", "hod", "hr", "entity_viewer", "observer"})
+READERS = frozenset({"staff", "fro", "sro", "hod", "hr", "entity_viewer", "observer", "board"})
 
 
 def allowed_actions(

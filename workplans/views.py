@@ -377,7 +377,7 @@ MIDPOINT_SERVICES = {
 def midpoint(request: HttpRequest, pk: int) -> HttpResponse:
     """Steps 3–5. Staff and FRO write their parts; the SRO, HOD and HR read."""
     work_plan, roles, actions = _load(request, pk)
-    if not roles & {"staff", "fro", "sro", "hod", "hr", "entity_viewer"}:
+    if not roles & {"staff", "fro", "sro", "hod", "hr", "entity_viewer", "board"}:
         raise PermissionDenied(gettext("You may not see this mid-point review."))
     review = selectors.midpoint_of(work_plan)
     own_part = "staff_comments" if "staff" in roles else "fro_comments"

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "feedback",
     "standards",
     "training",
+    "board",
     "compliance",
     # Development tools (seed_demo, bench): not in production (settings/production.py).
     "demo",

@@ -134,7 +134,7 @@ TABLE = {
     "workplans:document": [
         GET(                                  "200   200  200  200  200  200  404   404  404",
             doc="draft"),
-        GET(                                  "200   200  200  200  200  200  404   404  404",
+        GET(                                  "200   200  200  200  200  200  404   404  404  200",
             doc="case_filed", label="document of a rebuttal case",
             note="the panel reads the case file, not the document pages"),
     ],
@@ -204,9 +204,15 @@ TABLE = {
     ],
     # --- appraisals ---
     "appraisals:sro-queue": GET(              "200   200  200  200  200  200  200   200  200"),
-    "appraisals:evaluation": GET(             "200   200  200  200  200  200  404   404  404",
-        doc="sro_review",
-        note="the additional supervisor sees only their own comments on it"),
+    "appraisals:evaluation": [
+        GET(                                  "200   200  200  200  200  200  404   404  404",
+            doc="sro_review",
+            note="the additional supervisor sees only their own comments on it"),
+        GET(                                  "200   200  200  200  200  200  404   404  404  200",
+            doc="completed", label="completed",
+            note="a completed evaluation is routed to the entity's review board (the cycle's "
+            "setting), which reads it"),
+    ],
     "appraisals:start": POST(                 "done  done no   no   no   no   404   404  404",
         doc="not_started",
         note="mid-point finalised; either side starts, as with the mid-point (step 4)"),
@@ -260,10 +266,11 @@ TABLE = {
     "rebuttals:monitor": GET(                 "no    no   no   no   200  200  no    no   no",
         note="HR follows every case of the entity; so does the HOD"),
     "rebuttals:file": [
-        GET(                                  "200   no   no   no   no   no   404   404  404",
+        GET(                                  "200   no   no   no   no   no   404   404  404  no",
             doc="completed", kwargs=lambda w: {"document_pk": w.docs["completed"].pk},
-            note="completed, rated Partially meets, inside the 14-day window"),
-        POST(                                 "done  no   no   no   no   no   404   404  404",
+            note="completed, rated Partially meets, inside the 14-day window; the review "
+            "board reads the document, and is told it may not file"),
+        POST(                                 "done  no   no   no   no   no   404   404  404  no",
             doc="completed", kwargs=lambda w: {"document_pk": w.docs["completed"].pk},
             data=lambda w: {"statement": "The rating ignores my reassignment."}),
     ],
@@ -393,10 +400,10 @@ TABLE = {
             "no longer changes it"),
     ],
     "feedback:colleague-request": [
-        GET(                                  "404   404  404  404  404  404  404   404  200",
+        GET(                                  "404   404  404  404  404  404  404   404  200  404",
             doc="draft", kwargs=lambda w: {"pk": w.things["colleague_request"].pk},
             note="the colleague asked (the other column) and nobody else"),
-        POST(                                 "404   404  404  404  404  404  404   404  done",
+        POST(                                 "404   404  404  404  404  404  404   404  done 404",
             doc="draft", kwargs=lambda w: {"pk": w.things["colleague_request"].pk},
             data=lambda w: {"action": "answer", "strengths": "Precise.",
                             "areas_to_develop": "Share drafts earlier."}),
@@ -410,7 +417,7 @@ TABLE = {
     ],
     "feedback:recognition-counts": GET(       "no    no   no   no   no   200  no    no   no",
         note="HR sees counts per entity and unit, never a ranking of people"),
-    "feedback:recognition-attach": POST(      "done  no   404  404  404  404  404   404  no",
+    "feedback:recognition-attach": POST(      "done  no   404  404  404  404  404   404  no   404",
         kwargs=lambda w: {"pk": w.things["note_received"].pk},
         note="the recipient attaches it to their document; their FRO and its author read it"),
     "feedback:recognition-withdraw": POST(    "done  404  404  404  404  404  404   404  404",
@@ -446,6 +453,24 @@ TABLE = {
         note="HR removes a completion recorded by mistake in its entities"),
     "training:import": GET(                   "no    no   no   no   no   200  no    no   no",
         note="uploads: tests/training"),
+    # --- the review board (issue 16, section 3) ---
+    "board:home": GET(                        "200   200  200  200  200  200  200   200  200  200",
+        note="each sees the boards they sit on (none: a sentence saying so)"),
+    "board:entity": GET(                      "404   404  404  404  404  404  404   404  404  200",
+        kwargs=lambda w: {"entity_id": w.entity.pk},
+        note="the members of the entity's board only: the consistency view and the routed "
+        "documents"),
+    "board:document": [
+        GET(                                  "404   404  404  404  404  404  404   404  404  200",
+            doc="completed", note="a completed evaluation, routed to the board"),
+        POST(                                 "404   404  404  404  404  404  404   404  404  done",
+            doc="completed", data=lambda w: {"kind": "comment", "text": "Consistent."}),
+        GET(                                  "404   404  404  404  404  404  404   404  404  404",
+            doc="draft", label="not routed", note="a draft never reaches the board"),
+    ],
+    "board:fro-comment": POST(                "404   404  404  404  404  404  404   404  404  done",
+        kwargs=lambda w: {"entity_id": w.entity.pk, "fro_id": w.people["fro"].pk},
+        data=lambda w: {"kind": "recommendation", "text": "Calibrate with the unit."}),
     # --- compliance ---
     "compliance:dashboard": GET(              "no    no   no   no   200  200  no    no   no"),
     "compliance:people": GET(                 "no    no   no   no   200  200  no    no   no"),
@@ -497,6 +522,8 @@ RELATIONS = {
     "panel": set(),
     "staff_rep": set(),
     "other": set(),
+    # The draft is not routed to the board (the cycle sends completed evaluations).
+    "board": set(),
     "panel on the filed case": {"panel_member", "panel_chair"},
 }
 
@@ -537,6 +564,9 @@ def test_the_matrix_reports_every_wrong_expectation(client):
         ("home GET", "other", "no", "200"),
         ("workplans:document GET", "other", "200", "404"),
         ("workplans:supervisor-propose POST", "staff", "no", "done"),
+        # A nine-answer row gives the board member the "other" column's answer.
+        ("home GET", "board", "no", "200"),
+        ("workplans:document GET", "board", "200", "404"),
     }
     lines = report(mismatches).splitlines()
     assert lines[0].split() == ["url", "name", "role", "expected", "got", "url"]

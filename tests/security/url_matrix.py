@@ -61,7 +61,7 @@ from workplans import services as workplan_services
 from workplans.models import Competency, WorkPlan
 
 # The columns of the table, in order.
-ROLES = ("staff", "fro", "sro", "supervisor", "hod", "hr", "panel", "staff_rep", "other")
+ROLES = ("staff", "fro", "sro", "supervisor", "hod", "hr", "panel", "staff_rep", "other", "board")
 PROJECT_APPS = (
     "pmsystem",
     "org",
@@ -71,6 +71,7 @@ PROJECT_APPS = (
     "feedback",
     "standards",
     "training",
+    "board",
     "compliance",
 )
 # allauth's pages and the Django admin are out of scope (tests/test_admin.py, tests/security).
@@ -95,6 +96,10 @@ MISSING_ID = 10**9
 def expect(spec: str) -> dict[str, str]:
     """'200 200 no …' in the order of ROLES -> {role: answer}."""
     answers = spec.split()
+    if len(answers) == len(ROLES) - 1:
+        # A review board member (of another entity, on this one's board) is anyone else
+        # except on the documents routed to the board: a row says so with a tenth answer.
+        answers.append(answers[ROLES.index("other")])
     if len(answers) != len(ROLES) or not set(answers) <= ANSWERS:
         raise ValueError(f"{spec!r}: one of {sorted(ANSWERS)} for each of {', '.join(ROLES)}")
     return dict(zip(ROLES, answers, strict=True))
@@ -256,7 +261,10 @@ def build_world(parts: Iterable[str] = ALL_PARTS) -> World:
         "staff_rep": _entity_person(entity, office, Role.STAFF_REPRESENTATIVE),
         # Any other user: a staff member of another entity.
         "other": StaffMemberFactory().user,
+        # A member of the entity's review board (a staff member of another entity).
+        "board": StaffMemberFactory(grade="D-1").user,
     }
+    DepartmentRoleFactory(entity=entity, role=Role.REVIEW_BOARD, user=people["board"])
     # tests/security enforce two-factor enrolment as in production.
     enrol_totp(people["hod"])
     enrol_totp(people["hr"])
