@@ -66,6 +66,7 @@ DEMO_LOGINS: dict[str, str] = {
     "hod": f"hod@{DEMO_DOMAIN}",
     "hr_focal_point": f"hr.focal.point@{DEMO_DOMAIN}",
     "staff_representative": f"staff.representative@{DEMO_DOMAIN}",
+    "review_board": f"review.board@{DEMO_DOMAIN}",
     "admin": f"admin@{DEMO_DOMAIN}",
 }
 

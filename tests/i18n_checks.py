@@ -32,6 +32,7 @@ SOURCES = [
     "feedback",
     "standards",
     "training",
+    "board",
     "compliance",
     "demo",
 ]

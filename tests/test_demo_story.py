@@ -546,6 +546,20 @@ def keep_training(walk: Walk) -> None:
     walk.page(reverse("training:course-new"))
 
 
+def review_board(walk: Walk) -> None:
+    """The board's page for the demo entity: the consistency view, the routed documents, and
+    a document the board commented on."""
+    from board.models import BoardComment
+
+    entity = DepartmentRole.objects.get(user=walk.user, role="review_board").entity
+    text = walk.page(reverse("board:entity", args=[entity.pk]), "Consistency of the ratings")
+    assert "Documents routed to the board" in text
+    comment = BoardComment.objects.filter(author=walk.user, document__isnull=False).first()
+    assert comment is not None
+    walk.page(reverse("board:document", args=[comment.document_id]), comment.text)
+    walk.page(reverse("appraisals:evaluation", args=[comment.document_id]), comment.text)
+
+
 def course_catalogue(walk: Walk) -> None:
     walk.page(reverse("training:catalogue"), "PMD", "ETHICS")
     walk.page(reverse("training:course-new"), "The whole organisation")
@@ -604,6 +618,11 @@ WALKS = {
         (r"^read the department's panel roster$", roster),
         (r"^revise and resubmit the work plan your FRO returned$", revise_returned),
         (r"^give feedback on a colleague's work, or decline it$", give_colleague_feedback),
+    ],
+    "review.board": [
+        (r"^under \*Review board\*, the department's consistency view", review_board),
+        (r"^read one, and add a comment or a recommendation", review_board),
+        (r"^recommend something to an FRO", review_board),
     ],
     "admin": [
         (r"^Django admin$", django_admin),
