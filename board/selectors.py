@@ -109,14 +109,15 @@ def consistency(entity: OrgUnit, cycle: Cycle) -> Consistency:
     for staff_id, unit_id, unit_code, level_id in rows:
         whole.counts[level_id] += 1
         units.setdefault(unit_id, Group(unit_id, unit_code)).counts[level_id] += 1
-        fro_id = fro_of.get(staff_id)
-        if fro_id is not None:
-            fros.setdefault(fro_id, Group(fro_id, names.get(fro_id, ""))).counts[level_id] += 1
+        officer = fro_of.get(staff_id)
+        if officer is not None:
+            fros.setdefault(officer, Group(officer, names.get(officer, ""))).counts[level_id] += 1
     comments: dict[int, list[BoardComment]] = defaultdict(list)
     for comment in BoardComment.objects.filter(
         entity=entity, cycle=cycle, fro__isnull=False
     ).select_related("author"):
-        comments[comment.fro_id].append(comment)
+        if comment.fro_id is not None:
+            comments[comment.fro_id].append(comment)
     for fro_id, group in fros.items():
         group.comments = comments.get(fro_id, [])
     return Consistency(levels, whole, _rank(fros, whole), _rank(units, whole))

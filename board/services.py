@@ -30,8 +30,11 @@ def comment_on_document(*, actor: User, document: WorkPlan, kind: str, text: str
     refusal = review_refusal(actor, document)
     if refusal:
         raise ApplicationError(refusal)
+    entity_id = document.staff.unit.entity_id
+    if entity_id is None:  # every unit belongs to an entity (org.OrgUnit.entity)
+        raise ApplicationError(gettext("This document's unit belongs to no entity."))
     comment = BoardComment.objects.create(
-        entity_id=document.staff.unit.entity_id,
+        entity_id=entity_id,
         cycle_id=document.cycle_id,
         document=document,
         author=actor,
