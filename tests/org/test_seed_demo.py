@@ -32,6 +32,7 @@ ROLE_ORDER = [
     "hod",
     "hr_focal_point",
     "staff_representative",
+    "review_board",
     "admin",
 ]
 
@@ -152,7 +153,9 @@ def test_department_roles_and_their_grants_exist_for_every_entity():
         hod = entity.department_roles.get(role=DepartmentRole.Role.HOD)
         assert hod.user_id == entity.head_id
     for role in DepartmentRole.objects.select_related("user", "entity"):
-        assert role.user.staff.unit.entity_id == role.entity_id
+        # A review board member comes from another entity (docs/rules.md section 10).
+        same_entity = role.role != DepartmentRole.Role.REVIEW_BOARD
+        assert (role.user.staff.unit.entity_id == role.entity_id) is same_entity, role
         for codename in ROLE_PERMISSIONS[role.role]:
             assert entities_where(role.user, codename).filter(pk=role.entity_id).exists(), (
                 role,
