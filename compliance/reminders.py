@@ -576,8 +576,8 @@ def build_digest(reminders: Sequence[Reminder]) -> EmailMessage:
         }
         body = render_to_string("compliance/email/digest.txt", context)
         subject = ngettext(
-            "Today's reminders: %(count)s document waits for action",
-            "Today's reminders: %(count)s documents wait for action",
+            "Today's reminders: %(count)s action waits for you",
+            "Today's reminders: %(count)s actions wait for you",
             count,
         ) % {"count": count}
     return EmailMessage(

@@ -58,7 +58,7 @@ def test_a_person_gets_one_email_listing_every_document_with_its_link(
 
     assert result.planned == 2 * DOCUMENTS  # each staff member, and the HOD for each
     [digest] = to(team.hod, mailoutbox)
-    assert digest.subject == "[pmsystem] Today's reminders: 5 documents wait for action"
+    assert digest.subject == "[pmsystem] Today's reminders: 5 actions wait for you"
     for member, document in zip(members, documents, strict=True):
         title = (
             f"Overdue since 31 May 2026: Work plan: drafting by the staff member — {member.user}"
@@ -173,7 +173,7 @@ def test_the_digest_is_in_the_recipients_language(day_by_day, mailoutbox):
     day_by_day(WEEK_3)
 
     [digest] = to(team.hod, mailoutbox)
-    assert digest.subject == "[pmsystem] Rappels du jour : 3 documents attendent une action"
+    assert digest.subject == "[pmsystem] Rappels du jour : 3 actions vous attendent"
     assert "En retard" in digest.body
     assert "semaine 3 après l'échéance" in digest.body
 
