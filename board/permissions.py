@@ -16,6 +16,8 @@ from django.utils.translation import gettext
 
 from org.models import OrgUnit, User
 from org.permissions import entity_ids_where
+from pmsystem.i18n import interpolate
+from workplans.conflicts import role_name
 from workplans.models import WorkPlan
 from workplans.permissions import relations_for
 
@@ -27,6 +29,28 @@ def board_entities(user: User, on: datetime.date | None = None) -> QuerySet[OrgU
     if not user.is_authenticated:
         return OrgUnit.objects.none()
     return OrgUnit.objects.filter(pk__in=entity_ids_where(user, CAPABILITY, on))
+
+
+def pip_review_refusal(user: User, document: WorkPlan) -> str | None:
+    """Why `user` may not review a PIP six-month review on the document for the board (None
+    when they may): a member of the entity's board who holds no role on the document."""
+    entity_id = document.staff.unit.entity_id
+    if entity_id is None or not board_entities(user).filter(pk=entity_id).exists():
+        return gettext(
+            "Only the members of the entity's review board review the documents routed to it."
+        )
+    held = sorted(
+        r for r in relations_for(user, document) if r not in ("board", "observer", "entity_viewer")
+    )
+    if held:
+        return interpolate(
+            gettext(
+                "You are the %(role)s on this document, so you do not review it for the "
+                "review board: another member does."
+            ),
+            {"role": role_name(held[0])},
+        )
+    return None
 
 
 def review_refusal(user: User, document: WorkPlan) -> str | None:

@@ -3,13 +3,15 @@ and unit against the entity's, and its comments where docs/rules.md shows them."
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, QuerySet
 from django.template.loader import render_to_string
 
-from appraisals.models import Appraisal
+from appraisals.models import Appraisal, ImprovementPlan, ImprovementPlanMeeting
+from appraisals.selectors import six_month_review_date
 from org.models import Cycle, OrgUnit, RatingLevel, RatingScale, ReportingLine, User
 from workplans.models import WorkPlan
 from workplans.permissions import board_routed_q, visible_work_plans
@@ -149,3 +151,40 @@ def evaluation_section(document: WorkPlan, reader: User, roles: frozenset[str]) 
     return render_to_string(
         "board/_evaluation_section.html", {"comments": comments, "on_fro": on_fro}
     )
+
+
+@dataclass
+class PipReview:
+    """A performance improvement plan whose six-month review was held: it goes to the board
+    (the ILO: "PIP reviews after six months are submitted to the Reports Board")."""
+
+    plan: ImprovementPlan
+    due: datetime.date
+    review: ImprovementPlanMeeting
+
+
+def pip_reviews(entity: OrgUnit) -> list[PipReview]:
+    """The entity's improvement plans whose six-month review has been held, newest first: two
+    queries (the plans with their people, their meetings)."""
+    plans = list(
+        ImprovementPlan.objects.filter(document__staff__unit__entity_id=entity.pk)
+        .select_related("document__staff__user", "document__cycle")
+        .prefetch_related("meetings")
+        .order_by("-start", "pk")
+    )
+    found = []
+    for plan in plans:
+        due = six_month_review_date(plan)
+        if due is None:
+            continue
+        review = next(
+            (m for m in sorted(plan.meetings.all(), key=lambda m: m.held_on) if m.held_on >= due),
+            None,
+        )
+        if review is not None:
+            found.append(PipReview(plan, due, review))
+    return found
+
+
+def pip_review(entity: OrgUnit, pk: int) -> PipReview | None:
+    return next((r for r in pip_reviews(entity) if r.plan.pk == pk), None)

@@ -6,13 +6,15 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext
 
+from appraisals.models import ImprovementPlan
 from org.models import Cycle, OrgUnit, ReportingLine, User
 from pmsystem.errors import ApplicationError
 from pmsystem.security import log_event
 from workplans.models import WorkPlan
 
 from .models import BoardComment
-from .permissions import board_entities, review_refusal
+from .permissions import board_entities, pip_review_refusal, review_refusal
+from .selectors import pip_review
 
 
 def _clean(kind: str, text: str) -> str:
@@ -67,4 +69,29 @@ def comment_on_fro(
         entity=entity, cycle=cycle, fro=fro, author=actor, kind=kind, text=_clean(kind, text)
     )
     log_event("board_comment", user=actor.pk, fro=fro.pk, comment=comment.pk)
+    return comment
+
+
+@transaction.atomic
+def comment_on_pip(*, actor: User, plan: ImprovementPlan, kind: str, text: str) -> BoardComment:
+    """A board member's comment or recommendation on a performance improvement plan whose
+    six-month review was held; it is kept with the plan's document."""
+    document = plan.document
+    refusal = pip_review_refusal(actor, document)
+    if refusal:
+        raise ApplicationError(refusal)
+    entity_id = document.staff.unit.entity_id
+    if entity_id is None or pip_review(OrgUnit(pk=entity_id), plan.pk) is None:
+        raise ApplicationError(
+            gettext("The plan's six-month review has not been held: it has not reached the board.")
+        )
+    comment = BoardComment.objects.create(
+        entity_id=entity_id,
+        cycle_id=document.cycle_id,
+        document=document,
+        author=actor,
+        kind=kind,
+        text=_clean(kind, text),
+    )
+    log_event("board_comment", user=actor.pk, pip=plan.pk, comment=comment.pk)
     return comment

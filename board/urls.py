@@ -9,4 +9,5 @@ urlpatterns = [
     path("entities/<id:entity_id>/", views.entity_view, name="entity"),
     path("entities/<id:entity_id>/fros/<id:fro_id>/", views.fro_comment, name="fro-comment"),
     path("documents/<id:pk>/", views.document_view, name="document"),
+    path("pips/<id:pk>/", views.pip_view, name="pip"),
 ]

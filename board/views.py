@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from appraisals.models import ImprovementPlan
 from org.models import Cycle, OrgUnit, User
 from org.selectors import current_cycle
 from pmsystem.errors import ApplicationError
@@ -17,7 +18,7 @@ from workplans.permissions import is_board_routed, visible_work_plans
 
 from . import selectors, services
 from .forms import CommentForm
-from .permissions import board_entities, review_refusal
+from .permissions import board_entities, pip_review_refusal, review_refusal
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -62,6 +63,7 @@ def entity_view(request: HttpRequest, entity_id: int) -> HttpResponse:
             "unit_rows": [(group, report.shares(group)) for group in report.units],
             "entity_row": report.shares(report.entity),
             "form": CommentForm(),
+            "pip_reviews": selectors.pip_reviews(entity),
         },
     )
 
@@ -126,5 +128,48 @@ def document_view(request: HttpRequest, pk: int) -> HttpResponse:
             "refusal": refusal,
             "form": form,
             "routed": is_board_routed(document),
+        },
+    )
+
+
+def pip_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A performance improvement plan whose six-month review reached the board: read-only,
+    with the board's comments on its document and the form for a member who may review it."""
+    plan = get_object_or_404(
+        ImprovementPlan.objects.select_related("document__staff__unit", "document__cycle"), pk=pk
+    )
+    entity = board_entities(request.user).filter(pk=plan.document.staff.unit.entity_id).first()
+    review = selectors.pip_review(entity, plan.pk) if entity is not None else None
+    if review is None:
+        raise Http404("No such plan for the board.")
+    refusal = pip_review_refusal(request.user, plan.document)
+    form = CommentForm(request.POST or None) if not refusal else None
+    if request.method == "POST":
+        if refusal:
+            messages.error(request, refusal)
+            return redirect("board:pip", pk=plan.pk)
+        if form is not None and form.is_valid():
+            try:
+                services.comment_on_pip(
+                    actor=request.user,
+                    plan=plan,
+                    kind=form.cleaned_data["kind"],
+                    text=form.cleaned_data["text"],
+                )
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, gettext("The board's comment is recorded."))
+                return redirect("board:pip", pk=plan.pk)
+    return render(
+        request,
+        "board/pip.html",
+        {
+            "review": review,
+            "plan": review.plan,
+            "entity": entity,
+            "comments": selectors.document_comments(plan.document),
+            "refusal": refusal,
+            "form": form,
         },
     )

@@ -58,8 +58,12 @@ class Held:
     signed_roles: set[str] = field(default_factory=set)
 
 
-def _name(role: str) -> str:
+def role_name(role: str) -> str:
+    """A relation as a sentence names it ("FRO", "HR focal point")."""
     return str(ROLE_NAMES.get(role, role))
+
+
+_name = role_name
 
 
 def resolve(held: Held) -> Relations:

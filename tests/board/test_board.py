@@ -187,5 +187,60 @@ def test_the_board_page_reads_a_fixed_number_of_queries(
     client.force_login(member)
     url = reverse("board:entity", args=[unit.parent.pk])
     client.get(url)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):  # 13, and one more for PIP meetings if any
         assert client.get(url).status_code == 200
+
+
+def _pip_with_six_month_review(cycle, unit, fro, sro, held=True):
+    from appraisals import services as appraisal_services
+    from pmsystem.dates import add_months
+
+    document = doc("sro_review", cycle, unit, fro, sro)
+    start = TODAY - datetime.timedelta(days=200)
+    plan = appraisal_services.open_improvement_plan(
+        document=document,
+        actor=fro.user,
+        objectives="Deliver the monthly report on time.",
+        support="Weekly coaching.",
+        start=start,
+        end=TODAY + datetime.timedelta(days=30),
+    )
+    appraisal_services.add_improvement_meeting(
+        plan=plan, actor=fro.user, held_on=start + datetime.timedelta(days=30), notes="On track."
+    )
+    if held:
+        appraisal_services.add_improvement_meeting(
+            plan=plan, actor=fro.user, held_on=add_months(start, 6), notes="Six months: better."
+        )
+    return plan
+
+
+def test_a_pip_reaches_the_board_once_its_six_month_review_is_held(client):
+    cycle, unit, fro, sro, member, _ = setup()
+    plan = _pip_with_six_month_review(cycle, unit, fro, sro)
+    early = _pip_with_six_month_review(cycle, unit, fro, sro, held=False)
+    reviews = selectors.pip_reviews(unit.parent)
+    assert [r.plan for r in reviews] == [plan]
+    assert reviews[0].review.notes == "Six months: better."
+    client.force_login(member)
+    page = client.get(reverse("board:entity", args=[unit.parent.pk])).content.decode()
+    assert reverse("board:pip", args=[plan.pk]) in page
+    assert client.get(reverse("board:pip", args=[early.pk])).status_code == 404
+    response = client.post(
+        reverse("board:pip", args=[plan.pk]),
+        {"kind": "recommendation", "text": "Extend the coaching to the end of the plan."},
+    )
+    assert response.status_code == 302
+    comment = BoardComment.objects.get()
+    assert comment.document == plan.document
+    # The FRO reads it on the evaluation; the FRO as a board member could not have written it.
+    DepartmentRoleFactory(
+        entity=unit.parent, user=fro.user, role=DepartmentRole.Role.REVIEW_BOARD, start=TODAY
+    )
+    with pytest.raises(ApplicationError, match="You are the FRO on this document"):
+        services.comment_on_pip(actor=fro.user, plan=plan, kind="comment", text="Mine.")
+    with pytest.raises(ApplicationError, match="has not been held"):
+        services.comment_on_pip(actor=member, plan=early, kind="comment", text="Early.")
+    client.force_login(fro.user)
+    evaluation = client.get(reverse("appraisals:evaluation", args=[plan.document.pk]))
+    assert "Extend the coaching" in evaluation.content.decode()

@@ -468,6 +468,10 @@ TABLE = {
         GET(                                  "404   404  404  404  404  404  404   404  404  404",
             doc="draft", label="not routed", note="a draft never reaches the board"),
     ],
+    "board:pip": GET(                         "404   404  404  404  404  404  404   404  404  404",
+        kwargs=lambda w: {"pk": w.things["pip"].pk},
+        note="the world's PIP has not had its six-month review: it has not reached the board "
+        "(tests/board walk one that has)"),
     "board:fro-comment": POST(                "404   404  404  404  404  404  404   404  404  done",
         kwargs=lambda w: {"entity_id": w.entity.pk, "fro_id": w.people["fro"].pk},
         data=lambda w: {"kind": "recommendation", "text": "Calibrate with the unit."}),
