@@ -300,18 +300,17 @@ def test_rebuttal_tasks_reach_my_tasks_with_overdue_first(case):
 # --- constant queries at 5 and 50 cases -------------------------------------------------------
 
 SIZES = [5, 50]
-# The same bound at both sizes. Measured: monitor page 5, my_tasks 11 (one for the documents
+# The same bound at both sizes. Measured: monitor page 5, my_tasks 10 (one for the documents
 # the user acts on, read once for every app's tasks, two for feedback: upward answers due,
 # colleague requests and lists, one for the ratings standards to acknowledge, one for the
-# mandatory courses, and two for the rebuttal cases waiting: their ids and roles in a query
-# compiled once per process, then the cases with their people, only when some wait), home
-# page 18 (issue 14: 13 and 21 before); the pages leave a little room for the session and
+# mandatory courses, one for the rebuttal cases waiting, compiled once per process), home
+# page 17 (issue 14: 13 and 21 before); the pages leave a little room for the session and
 # security middleware, and an N+1 shows at 50 cases.
 # Pages count one query for the second-factor check: it follows today's roles on every request
 # (org.middleware.MFARequiredMiddleware) unless the account is required and already enrolled.
 MONITOR_PAGE_QUERIES = 9
-MY_TASKS_QUERIES = 11
-HOME_PAGE_QUERIES = 18
+MY_TASKS_QUERIES = 10
+HOME_PAGE_QUERIES = 17
 STATES = [S.FILED, S.REPLIED, S.REPORTED, S.FORWARDED]
 
 
