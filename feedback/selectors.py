@@ -24,7 +24,7 @@ from django.utils.translation import gettext
 
 from org.models import Cycle, OrgUnit, User
 from org.relations import lines_in_effect
-from pmsystem.db import AnyOf, PreparedQuery
+from pmsystem.db import AnyOf, PreparedQuery, raw_day, raw_moment
 from pmsystem.i18n import interpolate
 from pmsystem.pending import Task
 from workplans.models import WorkPlan
@@ -531,20 +531,6 @@ def _name(first: str, last: str, email: str) -> str:
     return str(User(first_name=first or "", last_name=last or "", email=email))
 
 
-def _day(value: Any) -> datetime.date | None:
-    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _moment(value: Any) -> datetime.datetime | None:
-    """A timestamp from the driver: aware on PostgreSQL, UTC text on SQLite."""
-    moment: datetime.datetime | None = (
-        datetime.datetime.fromisoformat(value) if isinstance(value, str) else value
-    )
-    if moment is not None and timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, datetime.UTC)
-    return moment
-
-
 def colleague_tasks(user: User, cycle: Cycle | None, own: WorkPlan | None = None) -> list[Task]:
     """My tasks: requests to answer as a colleague, lists to confirm as FRO, and the list a
     staff member on probation has to propose before their mid-term (two queries; three for a
@@ -560,7 +546,7 @@ def colleague_tasks(user: User, cycle: Cycle | None, own: WorkPlan | None = None
             ),
             "feedback:colleague-request",
             (pk,),
-            _day(due),
+            raw_day(due),
             gettext("Colleague"),
         )
         for pk, due, first, last, email in _ASKED_OF.rows(user_id=user.pk, cycle_id=cycle.pk)
@@ -568,7 +554,7 @@ def colleague_tasks(user: User, cycle: Cycle | None, own: WorkPlan | None = None
     for document_id, submitted_at, first, last, email in _TO_CONFIRM.rows(
         user_id=user.pk, cycle_id=cycle.pk, on=timezone.localdate()
     ):
-        submitted = _moment(submitted_at)
+        submitted = raw_moment(submitted_at)
         tasks.append(
             Task(
                 interpolate(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -135,3 +136,26 @@ class PreparedQuery:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
+
+
+# --- reading a prepared query's raw values ------------------------------------------------------
+# `PreparedQuery.rows` gives the driver's values, without Django's converters: PostgreSQL's
+# are Python's, SQLite's dates, timestamps and JSON are text. These read either.
+
+
+def raw_day(value: Any) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def raw_moment(value: Any) -> datetime.datetime | None:
+    """A timestamp: aware on PostgreSQL, naive UTC text on SQLite (made aware)."""
+    moment: datetime.datetime | None = (
+        datetime.datetime.fromisoformat(value) if isinstance(value, str) else value
+    )
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment
+
+
+def raw_json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value

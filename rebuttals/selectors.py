@@ -14,7 +14,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from org.models import Cycle, OrgUnit, User
 from org.permissions import entity_ids_where, hod_entity_ids
-from pmsystem.db import PreparedQuery
+from pmsystem.db import PreparedQuery, raw_day
 from pmsystem.i18n import Phrase, interpolate, phrase, render
 
 from .models import Group, PanelMember, PanelRoster, RebuttalCase, RosterMember
@@ -227,10 +227,6 @@ def _task_cases(*, user_id: int, on: datetime.date) -> QuerySet[Any]:
     )
 
 
-def _day(value: Any) -> datetime.date | None:
-    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
-
-
 # Compiled once per process (issue 14: compiling it was most of its 8 ms on every home page);
 # one query with what the tasks say (a second one for the cases was planned past the statement
 # timeout on the statistics of empty tables: tests/test_planner_statistics.py).
@@ -262,7 +258,7 @@ def rebuttal_tasks(user: User, cycle: Cycle | None) -> list[Task]:
     ) in _TASK_CASES.rows(user_id=user.pk, on=timezone.localdate()):
         # The values come raw from the driver (SQLite: dates as text).
         who = User(first_name=first or "", last_name=last or "", email=email)
-        reply_due, report_due = _day(reply_due), _day(report_due)
+        reply_due, report_due = raw_day(reply_due), raw_day(report_due)
         if is_hod:
             tasks.append(
                 Task(

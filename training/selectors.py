@@ -23,7 +23,6 @@ number of queries whatever their size) and `user_obligations` (one person, one q
 from __future__ import annotations
 
 import datetime
-import json
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from org.models import Cycle, DepartmentRole, ReportingLine, StaffMember, User
 from org.relations import current_department_roles, lines_in_effect
 from pmsystem.dates import add_months
-from pmsystem.db import PreparedQuery
+from pmsystem.db import PreparedQuery, raw_day, raw_json
 from pmsystem.i18n import interpolate
 from pmsystem.pending import Task
 
@@ -311,18 +310,10 @@ def _user_courses_query(*, user_id: int, on: datetime.date) -> QuerySet[Course]:
 
 
 # Compiled once per process (issue 14: compiling it took 5 ms of the home page, the database
-# 0.15 ms); the rows come raw from the driver (`_day`, `_grades` read SQLite's text).
+# 0.15 ms); the rows come raw from the driver (`raw_day`, `raw_json` read SQLite's text).
 _USER_COURSES = PreparedQuery(
     _user_courses_query, user_id=-2_000_000_017, on=datetime.date(1901, 3, 4)
 )
-
-
-def _day(value: Any) -> datetime.date | None:
-    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _grades(value: Any) -> list[str]:
-    return json.loads(value) if isinstance(value, str) else list(value or [])
 
 
 def user_courses(user: User, today: datetime.date | None = None) -> list[tuple[Obligation, Course]]:
@@ -335,21 +326,21 @@ def user_courses(user: User, today: datetime.date | None = None) -> list[tuple[O
     width = len(COURSE_COLUMNS)
     for row in _USER_COURSES.rows(user_id=user.pk, on=today):
         values = dict(zip(COURSE_COLUMNS, row[:width], strict=True))
-        values["grades"] = _grades(values["grades"])
-        values["starts_on"] = _day(values["starts_on"])
+        values["grades"] = list(raw_json(values["grades"]) or [])
+        values["starts_on"] = raw_day(values["starts_on"])
         course = Course(**values)
         last, entry, grade, unit, entity, managing, first, role_start, role_entity = row[width:]
-        role_start = _day(role_start)
+        role_start = raw_day(role_start)
         facts = Facts(
-            entry_on_duty=_day(entry),
+            entry_on_duty=raw_day(entry),
             grade=grade or "",
             entity_id=entity,
             unit_id=unit,
             managing=bool(managing),
-            first_managing=_day(first),
+            first_managing=raw_day(first),
             roles=((course.role, role_start, role_entity),) if role_start else (),
         )
-        obligation = _obligation(course, user.pk, facts, _day(last), today)
+        obligation = _obligation(course, user.pk, facts, raw_day(last), today)
         if obligation is not None:
             found.append((obligation, course))
     return found
