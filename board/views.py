@@ -3,6 +3,9 @@ reason (403 or on the page) for an action the rule refuses, a service for every 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -92,6 +95,32 @@ def fro_comment(request: HttpRequest, entity_id: int, fro_id: int) -> HttpRespon
     return redirect(f"{reverse('board:entity', args=[entity.pk])}?cycle={cycle.pk}")
 
 
+def _comment_form(
+    request: HttpRequest,
+    refusal: str | None,
+    write: Callable[..., object],
+    here: str,
+) -> tuple[CommentForm | None, HttpResponse | None]:
+    """The board's comment form of a page: none when `refusal` says why the user may not
+    comment; on a POST, `write(kind=, text=)` (a service) and back to `here`, or the form again
+    with the service's reason."""
+    form = CommentForm(request.POST or None) if not refusal else None
+    if request.method != "POST":
+        return form, None
+    if refusal:
+        messages.error(request, refusal)
+        return form, redirect(here)
+    if form is not None and form.is_valid():
+        try:
+            write(kind=form.cleaned_data["kind"], text=form.cleaned_data["text"])
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, gettext("The board's comment is recorded."))
+            return form, redirect(here)
+    return form, None
+
+
 def document_view(request: HttpRequest, pk: int) -> HttpResponse:
     """A routed document's board comments, and the form for a member who may review it."""
     document = get_object_or_404(
@@ -101,24 +130,14 @@ def document_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not board_entities(request.user).filter(pk=document.staff.unit.entity_id).exists():
         raise Http404("No such document for the board.")
     refusal = review_refusal(request.user, document)
-    form = CommentForm(request.POST or None) if not refusal else None
-    if request.method == "POST":
-        if refusal:
-            messages.error(request, refusal)
-            return redirect("board:document", pk=document.pk)
-        if form is not None and form.is_valid():
-            try:
-                services.comment_on_document(
-                    actor=request.user,
-                    document=document,
-                    kind=form.cleaned_data["kind"],
-                    text=form.cleaned_data["text"],
-                )
-            except ApplicationError as error:
-                form.add_error(None, error.message)
-            else:
-                messages.success(request, gettext("The board's comment is recorded."))
-                return redirect("board:document", pk=document.pk)
+    form, done = _comment_form(
+        request,
+        refusal,
+        partial(services.comment_on_document, actor=request.user, document=document),
+        reverse("board:document", args=[document.pk]),
+    )
+    if done is not None:
+        return done
     return render(
         request,
         "board/document.html",
@@ -143,24 +162,14 @@ def pip_view(request: HttpRequest, pk: int) -> HttpResponse:
     if review is None:
         raise Http404("No such plan for the board.")
     refusal = pip_review_refusal(request.user, plan.document)
-    form = CommentForm(request.POST or None) if not refusal else None
-    if request.method == "POST":
-        if refusal:
-            messages.error(request, refusal)
-            return redirect("board:pip", pk=plan.pk)
-        if form is not None and form.is_valid():
-            try:
-                services.comment_on_pip(
-                    actor=request.user,
-                    plan=plan,
-                    kind=form.cleaned_data["kind"],
-                    text=form.cleaned_data["text"],
-                )
-            except ApplicationError as error:
-                form.add_error(None, error.message)
-            else:
-                messages.success(request, gettext("The board's comment is recorded."))
-                return redirect("board:pip", pk=plan.pk)
+    form, done = _comment_form(
+        request,
+        refusal,
+        partial(services.comment_on_pip, actor=request.user, plan=plan),
+        reverse("board:pip", args=[plan.pk]),
+    )
+    if done is not None:
+        return done
     return render(
         request,
         "board/pip.html",
