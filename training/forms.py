@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from org.forms import ImportForm as OrgImportForm
 from org.models import Grade, OrgUnit
 
-from .models import Course
+from .models import COURSE_FIELDS, Course
 from .selectors import STATE_LABELS
 
 
@@ -24,20 +24,7 @@ class CourseForm(forms.ModelForm):
 
     class Meta:
         model = Course
-        fields = [
-            "code",
-            "name",
-            "description",
-            "entity",
-            "audience",
-            "grades",
-            "role",
-            "deadline_months",
-            "deadline_from",
-            "starts_on",
-            "validity_years",
-            "is_active",
-        ]
+        fields = list(COURSE_FIELDS)
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

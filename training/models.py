@@ -95,6 +95,23 @@ class Course(models.Model):
         return f"{self.code} – {self.name}"
 
 
+# What the catalogue's form edits and `services.save_course` writes.
+COURSE_FIELDS = (
+    "code",
+    "name",
+    "description",
+    "entity",
+    "audience",
+    "grades",
+    "role",
+    "deadline_months",
+    "deadline_from",
+    "starts_on",
+    "validity_years",
+    "is_active",
+)
+
+
 class Completion(models.Model):
     """Someone completed a course on a day (the learning system's record, or HR's)."""
 

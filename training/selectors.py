@@ -394,16 +394,12 @@ def entity_counts(
     entity_ids: Collection[int], today: datetime.date | None = None
 ) -> dict[int, list[CourseCount]]:
     """Per entity, per course that binds anyone there: done, due and overdue."""
-    courses = list(active_courses(entity_ids))
-    counts: dict[tuple[int | None, int], Counter[str]] = defaultdict(Counter)
-    for o in obligations(today=today, entity_ids=entity_ids, courses=courses):
-        counts[(o.entity_id, o.course_id)][o.state] += 1
+    courses = {course.pk: course for course in active_courses(entity_ids)}
+    by_entity: dict[int | None, list[Obligation]] = defaultdict(list)
+    for o in obligations(today=today, entity_ids=entity_ids, courses=list(courses.values())):
+        by_entity[o.entity_id].append(o)
     return {
-        entity_id: [
-            CourseCount(course, counts[(entity_id, course.pk)])
-            for course in courses
-            if (entity_id, course.pk) in counts
-        ]
+        entity_id: entity_counts_from(by_entity.get(entity_id, []), courses)
         for entity_id in entity_ids
     }
 

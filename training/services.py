@@ -23,24 +23,10 @@ from pmsystem.errors import ApplicationError
 from pmsystem.i18n import interpolate
 from pmsystem.security import log_event
 
-from .models import Completion, Course
+from .models import COURSE_FIELDS, Completion, Course
 from .permissions import can_keep_course, can_manage, managed_entity_ids, recordable_staff
 
 A = Course.Audience
-COURSE_FIELDS = (
-    "code",
-    "name",
-    "description",
-    "entity",
-    "audience",
-    "grades",
-    "role",
-    "deadline_months",
-    "deadline_from",
-    "starts_on",
-    "validity_years",
-    "is_active",
-)
 MAX_DEADLINE_MONTHS = 120
 
 
