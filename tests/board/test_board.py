@@ -244,3 +244,19 @@ def test_a_pip_reaches_the_board_once_its_six_month_review_is_held(client):
     client.force_login(fro.user)
     evaluation = client.get(reverse("appraisals:evaluation", args=[plan.document.pk]))
     assert "Extend the coaching" in evaluation.content.decode()
+
+
+def test_a_roll_back_takes_the_document_away_from_the_board():
+    """Another route to the same rule: HR rolls a completed evaluation back to the SRO; it is
+    no longer completed, so it is no longer the board's to read or comment on."""
+    from tests.appraisals.test_rollback import roll_back
+
+    cycle, unit, fro, sro, member, _ = setup(rollback_completed_allowed=True)
+    completed = doc("completed", cycle, unit, fro, sro, overall="PM")
+    assert "board" in relations_for(member, completed)
+    roll_back(completed, "sro_review")
+    completed.refresh_from_db()
+    assert completed not in visible_work_plans(member)
+    assert relations_for(member, completed) == {}
+    with pytest.raises(ApplicationError, match="Only the members of the entity's review board"):
+        services.comment_on_document(actor=member, document=completed, kind="comment", text="x")

@@ -257,3 +257,26 @@ def test_hr_records_completions_of_their_entitys_staff_only():
             actor=o.hod, user=o.fro.user, course=c, completed_on=D(2026, 10, 2)
         )
     assert Completion.objects.count() == 1
+
+
+def test_the_admin_route_writes_no_course_completion_or_board_comment(admin_client):
+    """Courses and completions are kept on the training pages (the rules of
+    `training.services`), board comments on the board's: the Django admin only reads them."""
+    o = org()
+    c = course(o.admin)
+    completion = services.record_completion(
+        actor=o.hr, user=o.fro.user, course=c, completed_on=D(2026, 11, 2)
+    )
+    for url in (
+        "/admin/training/course/add/",
+        "/admin/training/completion/add/",
+        "/admin/board/boardcomment/add/",
+    ):
+        assert admin_client.get(url).status_code == 403, url
+    change = f"/admin/training/course/{c.pk}/change/"
+    assert admin_client.get(change).status_code == 200  # readable
+    admin_client.post(change, {"code": "HACK", "name": "Changed", "audience": "staff"})
+    assert Course.objects.get(pk=c.pk).code == "PMD"
+    delete = f"/admin/training/completion/{completion.pk}/delete/"
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    assert Completion.objects.filter(pk=completion.pk).exists()
