@@ -24,6 +24,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from org import profiles
 from org.models import Cycle, OrgUnit, StaffMember
 from pmsystem.dates import add_months
 
@@ -149,7 +150,16 @@ def settings_for(cycle: Cycle) -> FeedbackSettings:
     try:
         return cycle.feedback_settings
     except FeedbackSettings.DoesNotExist:
-        return FeedbackSettings(cycle=cycle)
+        return FeedbackSettings(cycle=cycle, **profile_defaults(cycle))
+
+
+def profile_defaults(cycle: Cycle) -> dict[str, int]:
+    """The campaign timing the cycle's policy profile gives its feedback settings."""
+    chosen = profiles.profile(cycle.profile)
+    return {
+        "upward_opens_months_before": chosen.upward_opens_months_before,
+        "upward_closes_months_before": chosen.upward_closes_months_before,
+    }
 
 
 class UpwardQuestion(models.Model):

@@ -44,6 +44,7 @@ from .models import (
     RecognitionNote,
     SealedBallot,
     UpwardQuestion,
+    profile_defaults,
     settings_for,
 )
 from .permissions import (
@@ -67,7 +68,9 @@ _random = random.SystemRandom()
 def feedback_settings(cycle: Cycle) -> FeedbackSettings:
     """The cycle's settings, created with the defaults of docs/rules.md section 9 and the
     default questionnaire (`feedback.defaults`) the first time they are needed."""
-    settings, _ = FeedbackSettings.objects.get_or_create(cycle=cycle)
+    settings, _ = FeedbackSettings.objects.get_or_create(
+        cycle=cycle, defaults=profile_defaults(cycle)
+    )
     if not UpwardQuestion.objects.filter(cycle=cycle).exists():
         UpwardQuestion.objects.bulk_create(
             UpwardQuestion(cycle=cycle, position=position, section=section, text=text)

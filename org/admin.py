@@ -8,10 +8,12 @@ from pmsystem.admin import ReadOnlyAdmin, service_checked_form
 
 from . import services
 from .models import (
+    AccountabilityQuestion,
     BulkChange,
     Cycle,
     Delegation,
     DepartmentRole,
+    Organisation,
     OrgUnit,
     RatingLevel,
     RatingScale,
@@ -104,6 +106,27 @@ class RatingScaleAdmin(admin.ModelAdmin):
     inlines = [RatingLevelInline]
 
 
+class AccountabilityQuestionInline(admin.TabularInline):
+    model = AccountabilityQuestion
+    extra = 0
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    """The organisation's one row of settings: its policy profile."""
+
+    list_display = ["__str__", "profile"]
+
+    def has_add_permission(self, request):
+        return not Organisation.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        services.save_organisation(settings_row=obj)
+
+
 @admin.register(Cycle)
 class CycleAdmin(admin.ModelAdmin):
     list_display = [
@@ -115,8 +138,9 @@ class CycleAdmin(admin.ModelAdmin):
         "midpoint_required",
         "end_of_cycle_due",
     ]
-    list_filter = ["status", "midpoint_required", "competency_framework"]
+    list_filter = ["status", "profile", "midpoint_required", "competency_framework"]
     search_fields = ["name"]
+    inlines = [AccountabilityQuestionInline]
 
 
 @admin.register(ReportingLine)

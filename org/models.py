@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from pmsystem.i18n import interpolate
 
+from . import profiles, schedules
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -247,6 +249,9 @@ class StaffMember(models.Model):
         CONTINUING = "continuing", _("Continuing")
         FIXED_TERM = "fixed_term", _("Fixed-term")
         TEMPORARY = "temporary", _("Temporary")
+        # The ILO's technical-cooperation projects: first appraisal six months after entry on
+        # duty, then yearly (`Cycle.tc_first_appraisal_months`).
+        TECHNICAL_COOPERATION = "tc", _("Technical cooperation")
 
     user = models.OneToOneField(
         User,
@@ -295,6 +300,11 @@ class StaffMember(models.Model):
 def default_reminder_days() -> list[int]:
     """The default reminder schedule: 14, 7 and 1 days before a deadline (docs/rules.md)."""
     return [14, 7, 1]
+
+
+def default_probation_schedule() -> list[dict[str, object]]:
+    """Both profiles' probation schedule (`org.profiles.DEFAULT_PROBATION_SCHEDULE`)."""
+    return [dict(milestone) for milestone in profiles.DEFAULT_PROBATION_SCHEDULE]
 
 
 class Cycle(models.Model):
@@ -366,6 +376,31 @@ class Cycle(models.Model):
     board_comments_to_staff = models.BooleanField(
         _("staff members read the review board's comments on their document"), default=False
     )
+    # The policy profile that set this cycle's defaults (`org.profiles`); the figures below
+    # and above are the cycle's own, editable whatever the profile.
+    profile = models.CharField(
+        _("policy profile"), max_length=8, choices=profiles.CHOICES, default=profiles.DEFAULT
+    )
+    # Staff on probation (docs/rules.md section 10): milestones in months after entry on
+    # duty, each {"code", "months"} with "colleague_feedback" or "board" when true.
+    probation_schedule = models.JSONField(
+        _("probation schedule"),
+        default=default_probation_schedule,
+        blank=True,
+        help_text=_(
+            "Milestones in months after entry on duty: an initial discussion, mid-term reviews, "
+            "appraisals and the probationary report."
+        ),
+    )
+    tc_first_appraisal_months = models.PositiveSmallIntegerField(
+        _("technical cooperation: first appraisal (months after entry on duty)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: technical-cooperation staff follow the cycle like everyone."),
+    )
+    tc_appraisal_every_months = models.PositiveSmallIntegerField(
+        _("technical cooperation: then an appraisal every (months)"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["-start"]
@@ -382,6 +417,9 @@ class Cycle(models.Model):
         return self.name
 
     def clean(self) -> None:
+        refused = schedules.schedule_refusal(self.probation_schedule)
+        if refused:
+            raise ValidationError({"probation_schedule": refused})
         if self.start and self.end and self.end <= self.start:
             raise ValidationError({"end": gettext("The cycle must end after it starts.")})
         if self.min_goals and self.max_goals and self.max_goals < self.min_goals:
@@ -398,6 +436,56 @@ class Cycle(models.Model):
         year, month = eod.year + month // 12, month % 12 + 1
         day = min(eod.day, 28)
         return max(self.workplan_due, datetime.date(year, month, day))
+
+
+class Organisation(models.Model):
+    """The organisation's own settings: one row (`org.selectors.organisation`)."""
+
+    profile = models.CharField(
+        _("policy profile"),
+        max_length=8,
+        choices=profiles.CHOICES,
+        default=profiles.DEFAULT,
+        help_text=_(
+            "Sets the defaults of every new cycle: its calendar, scales, review-board routing, "
+            "managerial-accountability questions and special schedules."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisation")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="organisation_one_row")]
+
+    def __str__(self) -> str:
+        return gettext("Organisation settings")
+
+
+class AccountabilityQuestion(models.Model):
+    """A question of a cycle's managerial-accountability section, which staff with
+    supervisory responsibilities answer at the end of the cycle (seeded from the profile)."""
+
+    cycle = models.ForeignKey(
+        Cycle,
+        on_delete=models.CASCADE,
+        related_name="accountability_questions",
+        verbose_name=_("cycle"),
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    text = models.TextField(_("question"))
+
+    class Meta:
+        ordering = ["cycle", "position"]
+        verbose_name = _("managerial-accountability question")
+        verbose_name_plural = _("managerial-accountability questions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "position"], name="accountabilityquestion_unique_position"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class RatingScale(models.Model):

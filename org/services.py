@@ -20,10 +20,13 @@ from pmsystem.models import Signature
 from pmsystem.notifications import notify
 from pmsystem.workflow import lower_first
 
+from . import profiles
 from .models import (
+    AccountabilityQuestion,
     Cycle,
     Delegation,
     DepartmentRole,
+    Organisation,
     OrgUnit,
     RatingLevel,
     RatingScale,
@@ -33,48 +36,32 @@ from .models import (
 )
 from .relations import current_department_roles, lines_in_effect, today
 
-# (code, label, rebuttable, underperformance), highest first: the UN defaults (docs/rules.md).
-# The labels are stored in English and shown with `translated` in the reader's language.
-UN_OVERALL_SCALE = [
-    ("EX", gettext_noop("Exceeds performance expectations"), False, False),
-    ("SM", gettext_noop("Successfully meets performance expectations"), False, False),
-    ("PM", gettext_noop("Partially meets performance expectations"), True, True),
-    ("DN", gettext_noop("Does not meet performance expectations"), True, True),
-]
-UN_COMPETENCY_SCALE = [
-    ("OUT", gettext_noop("Outstanding"), False, False),
-    ("FC", gettext_noop("Fully competent"), False, False),
-    ("RD", gettext_noop("Requires development"), False, False),
-    ("UNS", gettext_noop("Unsatisfactory"), False, False),
-]
 DEFAULT_REMINDER_DAYS = [14, 7, 1]
-
-
-def default_cycle_dates(start_year: int) -> dict[str, datetime.date]:
-    """The ST/AI/2010/5 calendar: 1 April to 31 March, work plan by 31 May, end of cycle 30 June."""
-    return {
-        "start": datetime.date(start_year, 4, 1),
-        "end": datetime.date(start_year + 1, 3, 31),
-        "workplan_due": datetime.date(start_year, 5, 31),
-        "midpoint_due": datetime.date(start_year, 10, 31),
-        "end_of_cycle_due": datetime.date(start_year + 1, 6, 30),
-    }
 
 
 @transaction.atomic
 def create_cycle(
-    *, name: str, start_year: int, status: str = Cycle.Status.OPEN, **fields: Any
+    *,
+    name: str,
+    start_year: int,
+    status: str = Cycle.Status.OPEN,
+    profile: str | None = None,
+    **fields: Any,
 ) -> Cycle:
-    """Create a cycle with the default calendar and the UN default rating scales."""
-    values = default_cycle_dates(start_year) | {"reminder_days_before": DEFAULT_REMINDER_DAYS}
+    """Create a cycle with the defaults of a policy profile (`org.profiles`; the
+    organisation's when `profile` is None): its calendar from `start_year`, its rating scales,
+    managerial-accountability questions, review-board routing and special schedules. `fields`
+    override any figure."""
+    chosen = profiles.profile(profile or organisation().profile)
+    values = chosen.cycle_fields(start_year) | {"reminder_days_before": DEFAULT_REMINDER_DAYS}
     values.update(fields)
     cycle = Cycle(name=name, status=status, **values)
     cycle.full_clean()
     cycle.save()
     for kind, levels in (
-        (RatingScale.Kind.OVERALL, UN_OVERALL_SCALE),
-        (RatingScale.Kind.COMPETENCY, UN_COMPETENCY_SCALE),
-        (RatingScale.Kind.GOAL, UN_OVERALL_SCALE),
+        (RatingScale.Kind.OVERALL, chosen.overall_scale),
+        (RatingScale.Kind.COMPETENCY, chosen.competency_scale),
+        (RatingScale.Kind.GOAL, chosen.goal_scale),
     ):
         scale = RatingScale.objects.create(cycle=cycle, kind=kind)
         RatingLevel.objects.bulk_create(
@@ -88,7 +75,25 @@ def create_cycle(
             )
             for rank, (code, label, rebuttable, under) in enumerate(levels, start=1)
         )
+    AccountabilityQuestion.objects.bulk_create(
+        AccountabilityQuestion(cycle=cycle, position=position, text=text)
+        for position, text in enumerate(chosen.accountability_questions, start=1)
+    )
     return cycle
+
+
+def organisation() -> Organisation:
+    """The organisation's settings (the defaults, unsaved, until someone saves them)."""
+    return Organisation.objects.filter(pk=1).first() or Organisation(pk=1)
+
+
+@transaction.atomic
+def save_organisation(*, settings_row: Organisation) -> Organisation:
+    """Validate and save the organisation's settings (the Django admin writes through this)."""
+    settings_row.pk = 1
+    settings_row.full_clean()
+    settings_row.save()
+    return settings_row
 
 
 @transaction.atomic
