@@ -9,7 +9,8 @@ and reading them goes through the documents' one permission home
 on which they hold another role. A `BoardComment` is a comment or a recommendation on one
 document, or on one FRO's ratings in a cycle; it is never edited.
 
-This app reads `org`, `workplans` and `appraisals`; nothing imports it.
+This app reads `org`, `workplans`, `appraisals` and `schedules` (probationary reports, whose
+comments are `schedules.ReportComment`); nothing imports it.
 """
 
 from __future__ import annotations

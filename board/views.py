@@ -17,6 +17,7 @@ from appraisals.models import ImprovementPlan
 from org.models import Cycle, OrgUnit, User
 from org.selectors import current_cycle
 from pmsystem.errors import ApplicationError
+from schedules.selectors import board_reports
 from workplans.permissions import is_board_routed, visible_work_plans
 
 from . import selectors, services
@@ -67,6 +68,7 @@ def entity_view(request: HttpRequest, entity_id: int) -> HttpResponse:
             "entity_row": report.shares(report.entity),
             "form": CommentForm(),
             "pip_reviews": selectors.pip_reviews(entity),
+            "probation_reports": board_reports(entity.pk),
         },
     )
 

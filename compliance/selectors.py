@@ -16,6 +16,7 @@ from org import deadlines
 from org.models import Category, Cycle, DepartmentRole, OrgUnit, StaffMember, User
 from pmsystem.pending import Task
 from rebuttals.selectors import rebuttal_tasks
+from schedules.selectors import schedule_tasks
 from standards.selectors import standards_tasks
 from training.selectors import training_tasks
 from workplans.permissions import acting_documents
@@ -51,6 +52,7 @@ def my_tasks(user: User, cycle: Cycle | None) -> list[Task]:
         *colleague_tasks(user, cycle, own=own),
         *standards_tasks(user, cycle),
         *training_tasks(user),
+        *schedule_tasks(user),
     ]
     return sorted(tasks, key=lambda t: (not t.overdue, t.due or datetime.date.max, t.label))
 

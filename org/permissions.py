@@ -166,6 +166,7 @@ REQUEST_FLAGS = (
     "is_staff_member",
     "is_officer",
     "is_sro",
+    "on_special_schedule",
     *ENTITY_FLAGS,
 )
 
@@ -192,6 +193,13 @@ def _request_flags_query(*, user_id: int, on: datetime.date) -> QuerySet:
             is_staff_member=Exists(StaffMember.objects.filter(pk=OuterRef("pk"))),
             is_officer=Exists(lines.filter(fro_id=OuterRef("pk"))),
             is_sro=Exists(lines.filter(sro_id=OuterRef("pk"))),
+            # Probation or a technical-cooperation contract (the `schedules` app's pages).
+            on_special_schedule=Exists(
+                StaffMember.objects.filter(pk=OuterRef("pk"), is_active=True).filter(
+                    Q(on_probation=True)
+                    | Q(contract_type=StaffMember.ContractType.TECHNICAL_COOPERATION)
+                )
+            ),
             **{
                 flag: Exists(roles.filter(role__in=roles_with(codename)))
                 for flag, codename in ENTITY_FLAGS.items()

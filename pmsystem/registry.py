@@ -46,6 +46,7 @@ _evaluation_extras: list[EvaluationExtra] = []
 _evaluation_sections: list[EvaluationSection] = []
 _pdf_sections: list[EvaluationSection] = []
 _team_extras: list[TeamExtra] = []
+_team_staff_extras: list[TeamExtra] = []
 _draft_forms: dict[str, DraftForm] = {}
 _signature_checks: list[SignatureCheck] = []
 
@@ -104,6 +105,20 @@ def team_extras(document_ids: Collection[int]) -> dict[int, dict[str, Any]]:
     extras: dict[int, dict[str, Any]] = {pk: {} for pk in document_ids}
     for function in _team_extras:
         for pk, values in function(document_ids).items():
+            extras.setdefault(pk, {}).update(values)
+    return extras
+
+
+def register_team_staff_extra(function: TeamExtra) -> None:
+    if function not in _team_staff_extras:
+        _team_staff_extras.append(function)
+
+
+def team_staff_extras(staff_ids: Collection[int]) -> dict[int, dict[str, Any]]:
+    """What the later stages add to the My team row of each staff member of `staff_ids`."""
+    extras: dict[int, dict[str, Any]] = {pk: {} for pk in staff_ids}
+    for function in _team_staff_extras:
+        for pk, values in function(staff_ids).items():
             extras.setdefault(pk, {}).update(values)
     return extras
 

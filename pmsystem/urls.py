@@ -19,6 +19,7 @@ urlpatterns = [
     path("feedback/", include("feedback.urls")),
     path("standards/", include("standards.urls")),
     path("training/", include("training.urls")),
+    path("schedules/", include("schedules.urls")),
     path("board/", include("board.urls")),
     path("compliance/", include("compliance.urls")),
     path("drafts/<id:pk>/<slug:form>/", pmsystem_views.draft, name="draft"),

@@ -202,7 +202,8 @@ class TeamRow:
     midpoint_state: str | None
     due: datetime.date
     stage: str | None = None
-    # What the later stages show on the row (`pmsystem.registry.team_extras`): "pip".
+    # What the later stages show on the row (`pmsystem.registry.team_extras` and
+    # `team_staff_extras`): "pip", "milestone".
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -263,6 +264,10 @@ def team_rows(user: User, cycle: Cycle, *, as_role: str = "fro") -> list[TeamRow
         for row in rows:
             if row.work_plan_id is not None:
                 row.extra = extras.get(row.work_plan_id, {})
+    if rows:
+        by_staff = registry.team_staff_extras([row.line.staff_id for row in rows])
+        for row in rows:
+            row.extra = {**row.extra, **by_staff.get(row.line.staff_id, {})}
     return rows
 
 

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "feedback",
     "standards",
     "training",
+    "schedules",
     "board",
     "compliance",
     # Development tools (seed_demo, bench): not in production (settings/production.py).
