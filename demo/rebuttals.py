@@ -109,42 +109,65 @@ def _rebuttable_documents(
         .exclude(document__staff_id__in=exclude)
         .values_list("document__staff_id", "document_id")
     )
-    ranked = sorted(
-        (entity_id != entity.pk, index_number, document_of[staff_id])
-        for staff_id, entity_id, index_number in StaffMember.objects.filter(
-            pk__in=list(document_of)
-        ).values_list("pk", "unit__entity_id", "index_number")
-        if entity_id in with_roster
-    )
-    own = [document for elsewhere, _, document in ranked if not elsewhere]
-    if hr is not None and own:
-        own = [document for document in own if document not in _held_by(hr, own, cycle)]
-    own = own[:4]
-    others = [document for elsewhere, _, document in ranked if elsewhere][: 4 - len(own)]
+    people = [
+        row
+        for row in StaffMember.objects.filter(pk__in=list(document_of)).values_list(
+            "pk", "unit__entity_id", "index_number"
+        )
+        if row[1] in with_roster
+    ]
+    # One person, one role per document: none on which the officers who act on the case
+    # hold a role (the entity's HOD replies, its HR focal point constitutes the panel; in the
+    # demo entity, the HR login). Checked entity by entity until four are found.
+    by_entity: dict[int, list[int]] = {}
+    for staff_id, entity_id, _ in sorted(people, key=lambda row: row[2]):
+        by_entity.setdefault(entity_id, []).append(document_of[staff_id])
+    chosen: list[int] = []
+    for entity_id in sorted(by_entity, key=lambda pk: (pk != entity.pk, pk)):
+        if len(chosen) >= 4:
+            break
+        candidates = by_entity[entity_id]
+        officers = [
+            _holder_id(entity_id, DepartmentRole.Role.HOD),
+            hr.pk if hr is not None and entity_id == entity.pk else None,
+            _holder_id(entity_id, DepartmentRole.Role.HR_FOCAL_POINT),
+        ]
+        held: set[int] = set()
+        for officer in {pk for pk in officers if pk is not None}:
+            held |= _held_by(officer, candidates, cycle)
+        chosen += [document for document in candidates if document not in held][: 4 - len(chosen)]
     found = Appraisal.objects.select_related(
         "document__staff__user", "document__staff__unit", "document__cycle", "final_rating"
-    ).in_bulk(own + others)
-    return [found[document] for document in own + others]
+    ).in_bulk(chosen)
+    return [found[document] for document in chosen]
 
 
-def _held_by(user: User, document_ids: list[int], cycle: Cycle) -> set[int]:
+def _holder_id(entity_id: int, role: str) -> int | None:
+    return (
+        DepartmentRole.objects.filter(entity_id=entity_id, role=role)
+        .values_list("user_id", flat=True)
+        .first()
+    )
+
+
+def _held_by(user_id: int, document_ids: list[int], cycle: Cycle) -> set[int]:
     """The documents among these on which `user` holds a role: staff member, FRO or SRO of a
     line of the cycle, accepted additional supervisor or signer."""
     staff_of = dict(WorkPlan.objects.filter(pk__in=document_ids).values_list("pk", "staff_id"))
     in_line = set(
         ReportingLine.objects.filter(cycle=cycle, staff_id__in=staff_of.values())
-        .filter(Q(staff_id=user.pk) | Q(fro_id=user.pk) | Q(sro_id=user.pk))
+        .filter(Q(staff_id=user_id) | Q(fro_id=user_id) | Q(sro_id=user_id))
         .values_list("staff_id", flat=True)
     )
     held = {pk for pk, staff_id in staff_of.items() if staff_id in in_line}
     held |= set(
-        Signature.objects.filter(document_id__in=document_ids, signer_id=user.pk).values_list(
+        Signature.objects.filter(document_id__in=document_ids, signer_id=user_id).values_list(
             "document_id", flat=True
         )
     )
     held |= set(
         AdditionalSupervisor.objects.filter(
-            work_plan_id__in=document_ids, supervisor_id=user.pk
+            work_plan_id__in=document_ids, supervisor_id=user_id
         ).values_list("work_plan_id", flat=True)
     )
     return held
