@@ -2,9 +2,11 @@
 
 A senior staff member of another entity sits on the demo entity's review board (the
 `review_board` login, a dated department role); the cycles route their completed evaluations
-to it (the default). The board has commented on two completed evaluations of the current
-cycle and recommended something to one FRO, so the consistency view and the comments show at
-once. The `fro` login reads the board's comments on the evaluations they rated.
+to it (the UN profile's default), or every signed stage (the ILO's). The board has commented on
+two completed evaluations of the current cycle (and, when signed stages reach it, on an
+evaluation the FRO signed and on one the SRO approved) and recommended something to one FRO,
+so the consistency view and the comments show at once. The `fro` login reads the board's
+comments on the evaluations they rated.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from board import services
 from board.models import BoardComment
 from org.models import Cycle, DepartmentRole, OrgUnit, ReportingLine, StaffMember, User
 from org.services import assign_department_role
+from pmsystem.stages import Stage
 from workplans.models import WorkPlan
 
 from .organisation import DEMO_LOGINS, ROLES_SINCE
@@ -26,6 +29,20 @@ COMMENTS = (
         BoardComment.Kind.RECOMMENDATION,
         "Say in the FRO's comments which results carried the rating, as the department's "
         "standards ask.",
+    ),
+)
+# When the cycle routes every signed stage: on an evaluation the FRO has signed, and on one
+# the SRO has approved too.
+SIGNED_STAGE_COMMENTS = (
+    (
+        Stage.SRO_REVIEW,
+        BoardComment.Kind.COMMENT,
+        "Read before the SRO's review: the ratings of the outputs and the overall rating agree.",
+    ),
+    (
+        Stage.ACKNOWLEDGEMENT,
+        BoardComment.Kind.RECOMMENDATION,
+        "Before the staff member signs: add the outputs delivered late to the FRO's comments.",
     ),
 )
 
@@ -71,8 +88,18 @@ def seed_documents() -> int:
         .distinct()
         .order_by("pk")[: len(COMMENTS)]
     )
+    commented = list(zip(completed, COMMENTS, strict=False))
+    if cycle.board_receives == Cycle.BoardReceives.SIGNED:
+        for stage, kind, text in SIGNED_STAGE_COMMENTS:
+            signed = (
+                WorkPlan.objects.filter(cycle=cycle, stage=stage, staff__unit__entity=entity)
+                .order_by("pk")
+                .first()
+            )
+            if signed is not None:
+                commented.append((signed, (kind, text)))
     written = 0
-    for document, (kind, text) in zip(completed, COMMENTS, strict=False):
+    for document, (kind, text) in commented:
         services.comment_on_document(actor=user, document=document, kind=kind, text=text)
         written += 1
     if (

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from operator import attrgetter
 from types import SimpleNamespace
+from typing import TypeVar
 
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
@@ -57,7 +58,7 @@ from appraisals.models import (
 from appraisals.services import Assessment, refresh_document_stages
 from appraisals.signing import STAGE_CONTENT, current_stage_content
 from appraisals.workflow import APPRAISAL
-from demo.organisation import CURRENT_CYCLE, DEMO_LOGINS, PREVIOUS_CYCLE
+from demo.organisation import DEMO_LOGINS, demo_cycles
 from demo.timeline import Clock
 from org.models import (
     Cycle,
@@ -143,19 +144,27 @@ MIDPOINT_STAGES = {
     "midpoint_open": MidpointReview.State.OPEN,
     "midpoint_submitted": MidpointReview.State.STAFF_SUBMITTED,
 }
-# Overall ratings: mostly "successfully meets", a few rebuttable ones.
-OVERALL_WEIGHTS = [("EX", 15), ("SM", 73), ("PM", 9), ("DN", 3)]
+# Ratings are drawn as tiers, 1 (the best) to 4, and each takes the level of that rank on the
+# cycle's scale, or the scale's lowest when it has fewer levels (`CycleView.level`): on the
+# UN Secretariat's four-level scales a tier is a level, on the ILO's three levels tiers 3 and
+# 4 are both "does not fully meet" (overall) or "partially met" (outputs, competencies).
+# Overall: mostly the second tier ("successfully meets", "fully meets"), a few rebuttable.
+OVERALL_WEIGHTS = [(1, 15), (2, 73), (3, 9), (4, 3)]
+# The overall tiers the demo's story turns on: a rebuttable rating, and one that also calls
+# for a performance improvement plan.
+PARTIAL, FAILING = 3, 4
+# Goal and competency tiers, by the overall tier.
 COMPETENCY_WEIGHTS = {
-    "EX": [("OUT", 45), ("FC", 55)],
-    "SM": [("OUT", 8), ("FC", 86), ("RD", 6)],
-    "PM": [("FC", 45), ("RD", 55)],
-    "DN": [("RD", 70), ("UNS", 30)],
+    1: [(1, 45), (2, 55)],
+    2: [(1, 8), (2, 86), (3, 6)],
+    3: [(2, 45), (3, 55)],
+    4: [(3, 70), (4, 30)],
 }
 GOAL_WEIGHTS = {
-    "EX": [("EX", 60), ("SM", 40)],
-    "SM": [("EX", 8), ("SM", 86), ("PM", 6)],
-    "PM": [("SM", 35), ("PM", 55), ("DN", 10)],
-    "DN": [("PM", 45), ("DN", 55)],
+    1: [(1, 60), (2, 40)],
+    2: [(1, 8), (2, 86), (3, 6)],
+    3: [(2, 35), (3, 55), (4, 10)],
+    4: [(3, 45), (4, 55)],
 }
 
 # --- in-memory stand-ins for the content functions ----------------------------------------
@@ -735,11 +744,19 @@ class CycleView:
     model: Cycle
     # staff id -> [(from, to, fro id, sro id)], oldest first
     lines: dict[int, list[tuple]] = field(default_factory=dict)
-    # (scale kind, code) -> the level (pk, code)
+    # (scale kind, code) -> the level (pk, code, label)
     levels: dict[tuple[str, str], SimpleNamespace] = field(default_factory=dict)
+    # scale kind -> its levels (pk, code, label, rank), the highest first
+    ranked: dict[str, list[SimpleNamespace]] = field(default_factory=dict)
     # the competencies every work plan of the cycle includes (pk, code, name), by id
     core_values: list[SimpleNamespace] = field(default_factory=list)
     unit_goals: dict[int, list[_UnitGoal]] = field(default_factory=lambda: defaultdict(list))
+
+    def level(self, kind: str, tier: int) -> SimpleNamespace:
+        """The level of rank `tier` on the cycle's scale of `kind`, or its lowest when the
+        scale has fewer levels (see OVERALL_WEIGHTS)."""
+        scale = self.ranked[kind]
+        return scale[min(tier, len(scale)) - 1]
 
     def officers(self, staff_id: int, day: datetime.date) -> tuple[int, int]:
         """The FRO and SRO on `day` (the current line when no line covers it)."""
@@ -814,10 +831,14 @@ class _Org:
             )
         ):
             by_pk[cycle_id].lines.setdefault(staff_id, []).append((start, end, fro, sro))
-        for cycle_id, kind, code, pk, label in RatingLevel.objects.filter(
-            scale__cycle__in=[current, previous]
-        ).values_list("scale__cycle_id", "scale__kind", "code", "pk", "label"):
-            by_pk[cycle_id].levels[(kind, code)] = SimpleNamespace(pk=pk, code=code, label=label)
+        for cycle_id, kind, code, pk, label, rank in (
+            RatingLevel.objects.filter(scale__cycle__in=[current, previous])
+            .order_by("rank")
+            .values_list("scale__cycle_id", "scale__kind", "code", "pk", "label", "rank")
+        ):
+            level = SimpleNamespace(pk=pk, code=code, label=label, rank=rank)
+            by_pk[cycle_id].levels[(kind, code)] = level
+            by_pk[cycle_id].ranked.setdefault(kind, []).append(level)
         catalogue = defaultdict(list)
         for pk, code, kind, name in Competency.objects.filter(
             framework=current.competency_framework
@@ -998,10 +1019,11 @@ def evaluated_competencies(cycle: CycleView, content: Content) -> list[SimpleNam
     return sorted([*cycle.core_values, *content.competencies], key=attrgetter("pk"))
 
 
-_CUMULATIVE: dict[int, tuple[list[str], list[int], list]] = {}
+T = TypeVar("T")
+_CUMULATIVE: dict[int, tuple[list, list[int], list]] = {}
 
 
-def _weighted(rng: random.Random, choices: list[tuple[str, int]]) -> str:
+def _weighted(rng: random.Random, choices: list[tuple[T, int]]) -> T:
     """One of the `choices` (value, weight): the same draw as `rng.choices` with weights."""
     table = _CUMULATIVE.get(id(choices))
     if table is None or table[2] is not choices:
@@ -1106,7 +1128,7 @@ class _Planner:
                 elif staff.pk in rebuttable:
                     self.rows.write(
                         self.plan(
-                            staff, cycle, "completed", overall="PM", until=rebuttable[staff.pk]
+                            staff, cycle, "completed", overall=PARTIAL, until=rebuttable[staff.pk]
                         )
                     )
                     self.documents += 1
@@ -1282,12 +1304,13 @@ class _Planner:
         cycle: CycleView,
         stage: str,
         *,
-        overall: str | None = None,
+        overall: int | None = None,
         until: datetime.datetime | None = None,
     ) -> DocumentPlan:
         """Every decision about one document, drawn in a fixed order from the seeded random
-        (so the same organisation always gets the same documents); `overall` and `until`
-        (its last step's latest moment) when the demo needs them so."""
+        (so the same organisation always gets the same documents); `overall` (a tier, see
+        OVERALL_WEIGHTS) and `until` (its last step's latest moment) when the demo needs
+        them so."""
         rng = self.rng
         rank = STAGE_NAMES.index(stage)
         approved = rank >= STAGE_NAMES.index("approved")
@@ -1344,7 +1367,7 @@ class _Planner:
         if not midpoint_state:
             return plan
         concern = midpoint_state == MidpointReview.State.FINALISED and (
-            overall == "DN" or (not evaluation and rng.random() < 0.03)
+            overall == FAILING or (not evaluation and rng.random() < 0.03)
         )
         plan.midpoint = self.midpoint(staff, cycle, at, midpoint_state, concern)
         if concern:
@@ -1411,7 +1434,7 @@ class _Planner:
         competencies = evaluated_competencies(cycle, content)
         plan = EvaluationPlan(
             started_by,
-            overall=overall,
+            overall=cycle.level(RatingScale.Kind.OVERALL, overall).code,
             self_goals=[""] * len(content.goals),
             self_competencies=[""] * len(competencies),
         )
@@ -1433,18 +1456,20 @@ class _Planner:
             lead = min(datetime.timedelta(minutes=20), (moment - at["self_submitted"]) / 2)
             plan.rated_at = moment - lead
             for _ in content.goals:
-                code = _weighted(rng, GOAL_WEIGHTS[overall])
-                plan.goal_ratings.append(Rating(code, rng.choice(FRO_GOAL[code])))
+                level = cycle.level(RatingScale.Kind.GOAL, _weighted(rng, GOAL_WEIGHTS[overall]))
+                plan.goal_ratings.append(Rating(level.code, rng.choice(FRO_GOAL[level.rank])))
             for _ in competencies:
-                code = _weighted(rng, COMPETENCY_WEIGHTS[overall])
-                plan.competency_ratings.append(Rating(code, rng.choice(FRO_COMPETENCY[code])))
+                tier = _weighted(rng, COMPETENCY_WEIGHTS[overall])
+                level = cycle.level(RatingScale.Kind.COMPETENCY, tier)
+                comment = rng.choice(FRO_COMPETENCY[level.rank])
+                plan.competency_ratings.append(Rating(level.code, comment))
             plan.overall_comment = FRO_OVERALL[overall].format(first=staff.first_name, area=area)
         if "sro_signed" in at:
             plan.sro_comment = rng.choice(SRO_COMMENTS)
         completed = "acknowledged" in at
         if completed:
             plan.final_comment = rng.choice(FINAL_COMMENTS[overall])
-        if completed and (overall == "DN" or (overall == "PM" and rng.random() < 0.4)):
+        if completed and (overall == FAILING or (overall == PARTIAL and rng.random() < 0.4)):
             plan.pip = self.improvement_plan(staff, at["acknowledged"])
         return plan
 
@@ -1949,7 +1974,7 @@ class _Waiting:
 
     staff_id: int
     stage: str
-    overall: str = "SM"
+    overall: int = 2  # the overall tier (OVERALL_WEIGHTS)
     supervisor: str = ""  # the demo additional supervisor: "proposed" or "accepted"
     supervisor_comments: bool = False
     check_ins: bool = False
@@ -1996,7 +2021,7 @@ def _plan_waiting(org: _Org, login: dict[str, int | None]) -> list[_Waiting]:
     take(
         login["staff"],
         "acknowledgement",
-        overall="PM",
+        overall=PARTIAL,
         supervisor="accepted",
         supervisor_comments=True,
         check_ins=True,
@@ -2261,28 +2286,25 @@ class _ThroughServices:
         return document()
 
     def rate(self, document, fro, goal_rows, competency_rows, overall, user, area) -> None:
-        levels = self.cycle.levels
-        goal_codes = {"EX": "EX", "SM": "SM", "PM": "PM", "DN": "DN"}
-        competency_code = {"EX": "OUT", "SM": "FC", "PM": "RD", "DN": "UNS"}[overall]
+        """The FRO rates every goal and competency at the `overall` tier (the first goal at
+        the second tier when the overall one is lower; every other competency at the second)."""
+        level = self.cycle.level
         goals = {}
         for n, row in enumerate(goal_rows):
-            code = "SM" if n == 0 and overall in {"PM", "DN"} else goal_codes[overall]
-            goals[row.pk] = Assessment(
-                comment=FRO_GOAL[code][0], rating_id=levels[(RatingScale.Kind.GOAL, code)].pk
-            )
+            goal = level(RatingScale.Kind.GOAL, 2 if n == 0 and overall >= PARTIAL else overall)
+            goals[row.pk] = Assessment(comment=FRO_GOAL[goal.rank][0], rating_id=goal.pk)
         competencies = {}
         for n, row in enumerate(competency_rows):
-            code = "FC" if n % 2 else competency_code
+            competency = level(RatingScale.Kind.COMPETENCY, 2 if n % 2 else overall)
             competencies[row.pk] = Assessment(
-                comment=FRO_COMPETENCY[code][0],
-                rating_id=levels[(RatingScale.Kind.COMPETENCY, code)].pk,
+                comment=FRO_COMPETENCY[competency.rank][0], rating_id=competency.pk
             )
         services.save_ratings(
             document=document,
             actor=fro,
             goals=goals,
             competencies=competencies,
-            overall_rating_id=levels[(RatingScale.Kind.OVERALL, overall)].pk,
+            overall_rating_id=level(RatingScale.Kind.OVERALL, overall).pk,
             overall_comment=FRO_OVERALL[overall].format(first=user.first_name, area=area),
         )
 
@@ -2294,10 +2316,7 @@ def seed_documents() -> int:
     """Seed the demo documents onto the demo organisation; returns how many documents (work
     plans) were added: none when the demo cycles already hold a document or a unit goal, or
     when there is no demo organisation."""
-    cycles = {
-        c.name: c for c in Cycle.objects.filter(name__in=[CURRENT_CYCLE[0], PREVIOUS_CYCLE[0]])
-    }
-    current, previous = cycles.get(CURRENT_CYCLE[0]), cycles.get(PREVIOUS_CYCLE[0])
+    current, previous = demo_cycles()
     if current is None or previous is None:
         return 0
     login = _demo_logins()

@@ -13,7 +13,10 @@ cycle 2025-26 with a reporting line for every staff member in each (the FRO is a
 person in the same or parent unit, the SRO a different, more senior person still); HODs, HR
 focal points and staff representatives; two delegations; a superuser.
 Everything but the delegations' dates (a week before to three weeks after the day of seeding,
-so they are current when the demo is shown) follows from `staff` alone.
+so they are current when the demo is shown) follows from `staff` alone. Under the ILO's policy
+profile (`seed_demo(profile="ilo")`) the same organisation gets the ILO's cycles (the biennium
+2026-27 open, 2024-25 closed: `DEMO_CYCLES`) and some staff on technical-cooperation
+contracts.
 
 The documents (work plans, evaluations, rebuttals) are seeded onto it by `demo.documents` and
 `demo.rebuttals`, which `manage.py seed_demo` calls in turn.
@@ -37,10 +40,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from org import profiles
 from org.models import (
     Cycle,
     Delegation,
     DepartmentRole,
+    Organisation,
     OrgUnit,
     ReportingLine,
     StaffMember,
@@ -48,7 +53,13 @@ from org.models import (
     category_for_grade,
 )
 from org.selectors import forget_shared_names
-from org.services import ApplicationError, create_cycle, create_delegation
+from org.services import (
+    ApplicationError,
+    create_cycle,
+    create_delegation,
+    organisation,
+    save_organisation,
+)
 from pmsystem.db import analyze
 
 DEMO_DOMAIN = "demo.pmsystem.org"
@@ -72,6 +83,19 @@ DEMO_LOGINS: dict[str, str] = {
 
 CURRENT_CYCLE = ("2026-27", 2026)
 PREVIOUS_CYCLE = ("2025-26", 2025)
+# The demo's cycles (name, first year) under each policy profile (`org.profiles`), the open
+# one first: the day the demo is shown (late 2026) falls in both open cycles, the UN's year
+# from 1 April 2026 and the ILO's biennium 2026-27; the cycle before each is closed.
+DEMO_CYCLES = {
+    profiles.UN.code: (CURRENT_CYCLE, PREVIOUS_CYCLE),
+    profiles.ILO.code: (("2026-27", 2026), ("2024-25", 2024)),
+}
+# Under the ILO profile, this share of the staff who joined on a fixed-term or temporary
+# contract since TC_SINCE (probationers and the demo logins aside) work on technical-
+# cooperation projects (`StaffMember.ContractType.TECHNICAL_COOPERATION`), at least TC_MIN.
+TC_SHARE = 0.15
+TC_MIN = 2
+TC_SINCE = datetime.date(2020, 1, 1)
 CYCLE_START = datetime.date(CURRENT_CYCLE[1], 4, 1)
 PREVIOUS_CYCLE_START = datetime.date(PREVIOUS_CYCLE[1], 4, 1)
 # Units whose head arrived mid-cycle: the section chief was their members' FRO until then.
@@ -410,22 +434,42 @@ class DemoResult:
     entities: int
     units: int
     logins: list[tuple[str, str]]
+    profile: str = profiles.DEFAULT
 
 
-def seed_demo(*, staff: int = DEFAULT_STAFF, password: str = DEFAULT_PASSWORD) -> DemoResult:
-    """Build the demo organisation of `staff` people, or leave an existing one as it is.
+def seed_demo(
+    *, staff: int = DEFAULT_STAFF, password: str = DEFAULT_PASSWORD, profile: str | None = None
+) -> DemoResult:
+    """Build the demo organisation of `staff` people under the policy `profile` (`org.profiles`:
+    "un", the default, or "ilo"), or leave an existing one as it is.
+
+    The profile is saved as the organisation's and sets its two cycles (`DEMO_CYCLES`) and
+    their scales; under a profile with a technical-cooperation appraisal schedule (the
+    ILO's) some staff are on technical-cooperation contracts. The same `staff` and `profile`
+    always give the same organisation, and the people, units and lines do not depend on the
+    profile.
 
     Idempotent: the demo organisation is recognised by its staff login; when it exists
     nothing is added (whatever `staff` says) and only the demo users' password is reset
-    if it differs from `password`, so the printed logins always work.
+    if it differs from `password`, so the printed logins always work. An existing demo
+    organisation keeps its profile: asking for another one is refused.
     """
     if staff < MIN_STAFF:
         raise ApplicationError(f"The demo organisation needs at least {MIN_STAFF} staff.")
     if not password:
         raise ApplicationError("The demo password must not be empty.")
+    if profile is not None and profile not in profiles.PROFILES:
+        known = ", ".join(profiles.PROFILES)
+        raise ApplicationError(f"Unknown policy profile {profile!r}: one of {known}.")
     logins = list(DEMO_LOGINS.items())
     existing = User.objects.filter(email=DEMO_LOGINS["staff"]).first()
     if existing is not None:
+        saved = organisation().profile
+        if profile is not None and profile != saved:
+            raise ApplicationError(
+                f"The demo organisation already exists under the {saved!r} profile; seed the "
+                f"{profile!r} one into an empty database."
+            )
         _reset_passwords_if_changed(existing, password)
         return DemoResult(
             created=False,
@@ -433,10 +477,12 @@ def seed_demo(*, staff: int = DEFAULT_STAFF, password: str = DEFAULT_PASSWORD) -
             entities=OrgUnit.objects.filter(kind=OrgUnit.Kind.ENTITY).count(),
             units=OrgUnit.objects.count(),
             logins=logins,
+            profile=saved,
         )
-    plan = _plan(staff, random.Random(42))  # noqa: S311 - reproducible demo data, not secrets
+    profile = profile or profiles.DEFAULT
+    plan = _plan(staff, random.Random(42), policy=profile)  # noqa: S311 - reproducible data
     try:
-        _write(plan, make_password(password))
+        _write(plan, make_password(password), profile)
     except IntegrityError as exc:
         raise ApplicationError(
             "The database already holds data that clashes with the demo organisation "
@@ -448,6 +494,7 @@ def seed_demo(*, staff: int = DEFAULT_STAFF, password: str = DEFAULT_PASSWORD) -
         entities=len(plan.entities),
         units=len(plan.units),
         logins=logins,
+        profile=profile,
     )
 
 
@@ -462,7 +509,9 @@ def _reset_passwords_if_changed(user: User, password: str) -> None:
 # Planning: pure Python, no queries.
 
 
-def _plan(total: int, rng: random.Random) -> _Plan:
+def _plan(total: int, rng: random.Random, *, policy: str = profiles.DEFAULT) -> _Plan:
+    """The organisation of `total` staff; `policy` is the policy profile (each entity's
+    `profile` is its kind: headquarters, office or mission)."""
     plan = _Plan()
     names = _NameSource(rng)
     entity_rows = [EXECUTIVE_OFFICE, *ENTITIES[: min(len(ENTITIES), 3 + total // 3000)]]
@@ -473,6 +522,9 @@ def _plan(total: int, rng: random.Random) -> _Plan:
     _plan_department_roles(plan, rng)
     _plan_demo_logins(plan)
     _plan_delegations(plan, rng)
+    if profiles.profile(policy).tc_first_appraisal_months is not None:
+        # A random of its own: the rest of the plan is the same under every profile.
+        _plan_technical_cooperation(plan, random.Random(16))  # noqa: S311 - demo data
     for person in plan.people:
         if not person.email:
             person.email = (
@@ -684,6 +736,25 @@ def _plan_delegations(plan: _Plan, rng: random.Random) -> None:
     plan.delegations.append((chief, acting, Delegation.Role.FRO, "Temporary duty assignment"))
 
 
+def _plan_technical_cooperation(plan: _Plan, rng: random.Random) -> None:
+    """Some recent fixed-term and temporary staff work on technical-cooperation projects
+    (their first appraisal six months after entry on duty, then yearly: `org.profiles.ILO`).
+    Probationers and the demo logins keep their contracts."""
+    demo_people = set(map(id, plan.demo.values()))
+    types = StaffMember.ContractType
+    candidates = [
+        person
+        for person in plan.people
+        if person.contract_type in (types.FIXED_TERM, types.TEMPORARY)
+        and not person.on_probation
+        and person.entry_on_duty >= TC_SINCE
+        and id(person) not in demo_people
+    ]
+    count = min(len(candidates), max(TC_MIN, round(len(candidates) * TC_SHARE)))
+    for person in rng.sample(candidates, count):
+        person.contract_type = types.TECHNICAL_COOPERATION
+
+
 class _NameSource:
     def __init__(self, rng: random.Random):
         self.rng = rng
@@ -797,7 +868,7 @@ def _batches(items: Iterable, size: int = BATCH_SIZE) -> Iterator[list]:
 
 
 @transaction.atomic
-def _write(plan: _Plan, password_hash: str) -> None:
+def _write(plan: _Plan, password_hash: str, profile: str) -> None:
     for batch in _batches(plan.people):
         users = User.objects.bulk_create(
             [
@@ -859,8 +930,10 @@ def _write(plan: _Plan, password_hash: str) -> None:
             ]
         )
 
-    current = _cycle(*CURRENT_CYCLE, status=Cycle.Status.OPEN)
-    previous = _cycle(*PREVIOUS_CYCLE, status=Cycle.Status.CLOSED)
+    save_organisation(settings_row=Organisation(profile=profile))
+    current_cycle, previous_cycle = DEMO_CYCLES[profile]
+    current = _cycle(*current_cycle, status=Cycle.Status.OPEN, profile=profile)
+    previous = _cycle(*previous_cycle, status=Cycle.Status.CLOSED, profile=profile)
     for batch in _batches(_reporting_lines(plan, current, previous)):
         ReportingLine.objects.bulk_create(batch)
 
@@ -904,9 +977,20 @@ def _write(plan: _Plan, password_hash: str) -> None:
     )
 
 
-def _cycle(name: str, start_year: int, *, status: str) -> Cycle:
+def _cycle(name: str, start_year: int, *, status: str, profile: str) -> Cycle:
     existing = Cycle.objects.filter(name=name).first()
-    return existing or create_cycle(name=name, start_year=start_year, status=status)
+    return existing or create_cycle(
+        name=name, start_year=start_year, status=status, profile=profile
+    )
+
+
+def demo_cycles() -> tuple[Cycle | None, Cycle | None]:
+    """The demo's open cycle and the closed one before it, under the organisation's profile
+    (None for one that does not exist)."""
+    names = DEMO_CYCLES.get(organisation().profile, DEMO_CYCLES[profiles.DEFAULT])
+    cycles = {c.name: c for c in Cycle.objects.filter(name__in=[name for name, _ in names])}
+    current, previous = (cycles.get(name) for name, _ in names)
+    return current, previous
 
 
 def _reporting_lines(plan: _Plan, current: Cycle, previous: Cycle) -> Iterator[ReportingLine]:

@@ -16,38 +16,82 @@ from standards.selectors import entity_froes
 
 from .organisation import DEMO_LOGINS
 
+# What a level means in the department, by the level's code on the scales of the UN
+# Secretariat's and the ILO's profiles (`org.profiles`); a level of another code takes the
+# text of its rank (RANKED), so every overall level has one, as publishing asks.
+TOP = (
+    "Delivered every goal beyond its success criteria, and results that others in the "
+    "department now build on."
+)
+MEETS = (
+    "Delivered the goals as agreed, on time and to the success criteria, and kept the unit's "
+    "work moving when plans changed."
+)
+PARTIAL = (
+    "Delivered some goals, late or short of their criteria, with support that was offered and used."
+)
+FAILS = "Did not deliver the goals, despite the support and time that were agreed."
+COMPETENCY_TOP = "A model for colleagues: shows the competency when it is hardest."
+COMPETENCY_MEETS = "Shows the competency consistently in everyday work."
 TEXTS = {
-    "overall": {
-        1: "Delivered every goal beyond its success criteria, and results that others in the "
-        "department now build on.",
-        2: "Delivered the goals as agreed, on time and to the success criteria, and kept the "
-        "unit's work moving when plans changed.",
-        3: "Delivered some goals, late or short of their criteria, with support that was "
-        "offered and used.",
-        4: "Did not deliver the goals, despite the support and time that were agreed.",
+    RatingScale.Kind.OVERALL: {
+        # The UN Secretariat's four levels.
+        "EX": TOP,
+        "SM": MEETS,
+        "PM": PARTIAL,
+        "DN": FAILS,
+        # The ILO's three: "does not fully meet" covers goals delivered in part and not at all.
+        "CE": TOP,
+        "FM": MEETS,
+        "NF": "Did not fully deliver the goals: some late, short of their criteria or not "
+        "delivered, despite the support that was offered.",
     },
-    "competency": {
-        1: "A model for colleagues: shows the competency when it is hardest.",
-        2: "Shows the competency consistently in everyday work.",
+    RatingScale.Kind.COMPETENCY: {
+        "OUT": COMPETENCY_TOP,
+        "FC": COMPETENCY_MEETS,
+        "EXD": COMPETENCY_TOP,
+        "FMT": COMPETENCY_MEETS,
     },
+}
+RANKED = {
+    RatingScale.Kind.OVERALL: (TOP, MEETS, PARTIAL, FAILS),
+    RatingScale.Kind.COMPETENCY: (COMPETENCY_TOP, COMPETENCY_MEETS),
 }
 INTRODUCTIONS = (
     "The department's first ratings standards: what each overall rating means here.",
-    "Version 2: the competency levels are described too, and 'Successfully meets' now says "
-    "that keeping the unit's work moving counts.",
+    "Version 2: the competency levels are described too, and '{meets}' now says that keeping "
+    "the unit's work moving counts.",
 )
 
 
 def _texts(cycle: Cycle, version: int) -> dict[int, str]:
+    """A text for each level of the cycle's overall scale (and, from version 2, for the top
+    two of its competency scale), whatever the levels' codes and number."""
     texts = {}
     for level in RatingLevel.objects.filter(scale__cycle=cycle).select_related("scale"):
         kind = level.scale.kind
         if kind == RatingScale.Kind.COMPETENCY and version == 1:
             continue
-        text = TEXTS.get(kind, {}).get(level.rank)
+        text = TEXTS.get(kind, {}).get(level.code)
+        ranked = RANKED.get(kind, ())
+        if text is None and kind == RatingScale.Kind.OVERALL:
+            # Every overall level needs a text: a longer scale's lowest levels share the last.
+            text = ranked[min(level.rank, len(ranked)) - 1]
+        elif text is None and level.rank <= len(ranked):
+            text = ranked[level.rank - 1]
         if text:
             texts[level.pk] = text
     return texts
+
+
+def _introduction(cycle: Cycle, version: int) -> str:
+    """The version's introduction, naming the cycle's second overall level ("meets")."""
+    meets = (
+        RatingLevel.objects.filter(scale__cycle=cycle, scale__kind=RatingScale.Kind.OVERALL)
+        .order_by("rank")
+        .values_list("label", flat=True)[1:2]
+    )
+    return INTRODUCTIONS[version - 1].format(meets=next(iter(meets), ""))
 
 
 def seed_documents() -> int:
@@ -66,7 +110,7 @@ def seed_documents() -> int:
         services.save_draft(
             standard=draft,
             actor=hod,
-            introduction=INTRODUCTIONS[version - 1],
+            introduction=_introduction(cycle, version),
             texts=_texts(cycle, version),
         )
         current = services.publish_standard(standard=draft, actor=hod)

@@ -498,35 +498,37 @@ SELF_OVERALL = [
     "Most goals were delivered; the delays came from the system change and are resolved.",
     "I am proud of what the {area} team improved this year and of my part in it.",
 ]
+# The FRO's and the staff member's words per rating tier, 1 (the best) to 4: the rank of the
+# level on the cycle's scale (`demo.documents.CycleView.level`), or the overall tier drawn.
 FRO_GOAL = {
-    "EX": ["Well beyond the target.", "Exceeded the target and improved the process for all."],
-    "SM": ["Delivered as agreed.", "Fully achieved, on time and to quality.", "Target met."],
-    "PM": ["Only partly delivered; several deadlines were missed.", "Late and needed rework."],
-    "DN": ["Not delivered.", "The target was not met despite support."],
+    1: ["Well beyond the target.", "Exceeded the target and improved the process for all."],
+    2: ["Delivered as agreed.", "Fully achieved, on time and to quality.", "Target met."],
+    3: ["Only partly delivered; several deadlines were missed.", "Late and needed rework."],
+    4: ["Not delivered.", "The target was not met despite support."],
 }
 FRO_COMPETENCY = {
-    "OUT": ["A model for the team."],
-    "FC": ["Fully demonstrated.", "Consistently shown."],
-    "RD": ["Needs to be shown more consistently."],
-    "UNS": ["Not demonstrated this cycle."],
+    1: ["A model for the team."],
+    2: ["Fully demonstrated.", "Consistently shown."],
+    3: ["Needs to be shown more consistently."],
+    4: ["Not demonstrated this cycle."],
 }
 FRO_OVERALL = {
-    "EX": "An exceptional year: {first} exceeded the goals and raised the standard of the "
+    1: "An exceptional year: {first} exceeded the goals and raised the standard of the "
     "{area} team's work.",
-    "SM": "A solid year: {first} delivered the agreed goals reliably and worked well with "
+    2: "A solid year: {first} delivered the agreed goals reliably and worked well with "
     "colleagues and clients.",
-    "PM": "{first} delivered part of the agreed work; timeliness and quality need to improve. "
+    3: "{first} delivered part of the agreed work; timeliness and quality need to improve. "
     "We have agreed what support is needed.",
-    "DN": "The agreed goals were not met despite regular feedback and support; a performance "
+    4: "The agreed goals were not met despite regular feedback and support; a performance "
     "improvement plan follows.",
 }
 SRO_COMMENTS = ["", "", "I agree with the FRO's evaluation.", "Agreed; well deserved."]
 SRO_RETURN = "Please explain the ratings of the goals that were delivered late."
 FINAL_COMMENTS = {
-    "EX": ["", "Thank you for the feedback and the support this year."],
-    "SM": ["", "", "Thank you for the feedback and the support this year."],
-    "PM": ["I do not agree with the rating and am considering a rebuttal.", ""],
-    "DN": ["I do not agree with the rating and am considering a rebuttal.", ""],
+    1: ["", "Thank you for the feedback and the support this year."],
+    2: ["", "", "Thank you for the feedback and the support this year."],
+    3: ["I do not agree with the rating and am considering a rebuttal.", ""],
+    4: ["I do not agree with the rating and am considering a rebuttal.", ""],
 }
 CHECK_IN_NOTES = [
     "Reviewed progress on the quarterly report; agreed to bring the deadline forward.",

@@ -1,3 +1,4 @@
+import datetime
 import io
 import random
 from collections import Counter
@@ -7,12 +8,16 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 
-from demo.organisation import DEMO_DOMAIN, DEMO_LOGINS, SENIORITY, _plan
+import demo.documents
+from appraisals.models import Appraisal, CompetencyAssessment, GoalAssessment
+from board.models import BoardComment
+from demo.organisation import DEMO_DOMAIN, DEMO_LOGINS, MIN_STAFF, SENIORITY, _plan
 from org.models import (
     Cycle,
     Delegation,
     DepartmentRole,
     OrgUnit,
+    RatingScale,
     ReportingLine,
     StaffMember,
     User,
@@ -20,10 +25,15 @@ from org.models import (
 )
 from org.permissions import ROLE_PERMISSIONS, entities_where
 from org.selectors import current_cycle
+from org.services import organisation
+from workplans.permissions import is_board_routed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 PASSWORD = "seed-pass-2026"
+# The demo documents' seed, before the fixture below takes it out.
+SEED_DOCUMENTS = demo.documents.seed_documents
+TC = StaffMember.ContractType.TECHNICAL_COOPERATION
 ROLE_ORDER = [
     "staff",
     "fro",
@@ -45,9 +55,16 @@ def _organisation_only(monkeypatch):
     monkeypatch.setattr("demo.rebuttals.seed_documents", lambda: 0)
 
 
-def seed(staff: int = 60, password: str = PASSWORD) -> str:
+def seed(staff: int = 60, password: str = PASSWORD, **options) -> str:
     out = io.StringIO()
-    call_command("seed_demo", staff=staff, password=password, stdout=out, stderr=io.StringIO())
+    call_command(
+        "seed_demo",
+        staff=staff,
+        password=password,
+        stdout=out,
+        stderr=io.StringIO(),
+        **options,
+    )
     return out.getvalue()
 
 
@@ -234,3 +251,99 @@ def test_the_same_size_always_plans_the_same_organisation():
         return [(p.email, p.grade, p.unit.code, p.entry_on_duty) for p in plan.people]
 
     assert snapshot(_plan(80, random.Random(42))) == snapshot(_plan(80, random.Random(42)))
+
+
+def overall_codes(cycle: Cycle) -> list[str]:
+    scale = cycle.scales.get(kind=RatingScale.Kind.OVERALL)
+    return list(scale.levels.order_by("rank").values_list("code", flat=True))
+
+
+def test_seed_demo_builds_a_un_shaped_organisation_by_default():
+    seed()
+    assert organisation().profile == "un"
+    cycle = current_cycle()
+    assert (cycle.start, cycle.end) == (datetime.date(2026, 4, 1), datetime.date(2027, 3, 31))
+    assert overall_codes(cycle) == ["EX", "SM", "PM", "DN"]
+    assert cycle.board_receives == Cycle.BoardReceives.COMPLETED
+    assert not cycle.accountability_questions.exists()
+    assert not StaffMember.objects.filter(contract_type=TC).exists()
+
+
+def test_seed_demo_profile_ilo_builds_an_ilo_shaped_organisation(monkeypatch):
+    """The ILO's biennium open (2026-27, which holds the day the demo is shown) and the one
+    before it closed, three overall levels, every rating a level of its own cycle's scale of
+    its kind, the review board's comments on completed and signed documents, and staff on
+    technical-cooperation contracts."""
+    monkeypatch.setattr("demo.documents.seed_documents", SEED_DOCUMENTS)
+    seed(staff=MIN_STAFF, profile="ilo")
+
+    assert organisation().profile == "ilo"
+    cycle = current_cycle()
+    assert (cycle.name, cycle.start, cycle.end) == (
+        "2026-27",
+        datetime.date(2026, 1, 1),
+        datetime.date(2027, 12, 31),
+    )
+    previous = Cycle.objects.get(name="2024-25")
+    assert previous.status == Cycle.Status.CLOSED
+    assert previous.end == cycle.start - datetime.timedelta(days=1)
+    assert Cycle.objects.count() == 2
+    for each in (cycle, previous):
+        assert each.profile == "ilo"
+        assert overall_codes(each) == ["CE", "FM", "NF"]
+        assert each.board_receives == Cycle.BoardReceives.SIGNED
+        assert each.accountability_questions.count() == 3
+
+    completed = Appraisal.objects.filter(state=Appraisal.State.COMPLETED).select_related(
+        "final_rating__scale", "document"
+    )
+    assert {a.document.cycle_id for a in completed} == {cycle.pk, previous.pk}
+    for appraisal in completed:
+        scale = appraisal.final_rating.scale
+        assert (scale.cycle_id, scale.kind) == (appraisal.document.cycle_id, "overall")
+    assert {a.final_rating.code for a in completed} <= {"CE", "FM", "NF"}
+    assert Counter(a.final_rating.code for a in completed).most_common(1)[0][0] == "FM"
+    for model, kind in ((GoalAssessment, "goal"), (CompetencyAssessment, "competency")):
+        rated = model.objects.exclude(rating=None).values_list(
+            "appraisal__document__cycle_id", "rating__scale__cycle_id", "rating__scale__kind"
+        )
+        assert rated and all(c == s and k == kind for c, s, k in rated)
+
+    # Every signed stage reaches the board: it commented on evaluations still under way.
+    comments = BoardComment.objects.filter(cycle=cycle, document__isnull=False)
+    commented = [comment.document for comment in comments.select_related("document__cycle")]
+    assert commented and all(is_board_routed(document) for document in commented)
+    assert {document.stage for document in commented} - {"completed"}
+
+    technical = StaffMember.objects.filter(contract_type=TC)
+    assert technical.exists()
+    assert not technical.filter(user__email__in=DEMO_LOGINS.values()).exists()
+    assert not technical.filter(on_probation=True).exists()
+
+
+def test_the_profile_changes_only_the_contracts_of_the_planned_organisation():
+    def snapshot(plan):
+        return [(p.email, p.grade, p.unit.code, p.entry_on_duty) for p in plan.people]
+
+    un, ilo = _plan(80, random.Random(42)), _plan(80, random.Random(42), policy="ilo")
+    assert snapshot(un) == snapshot(ilo)
+    changed = [
+        (a.contract_type, b.contract_type)
+        for a, b in zip(un.people, ilo.people, strict=True)
+        if a.contract_type != b.contract_type
+    ]
+    assert changed and {b for _, b in changed} == {TC}
+
+
+def test_an_existing_demo_organisation_keeps_its_profile():
+    seed(staff=MIN_STAFF, profile="ilo")
+    before = counts()
+    seed(staff=MIN_STAFF)  # no profile: the organisation's
+    assert counts() == before
+    with pytest.raises(
+        CommandError,
+        match="^The demo organisation already exists under the 'ilo' profile; seed the 'un' "
+        "one into an empty database.$",
+    ):
+        seed(staff=MIN_STAFF, profile="un")
+    assert counts() == before and organisation().profile == "ilo"

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from demo import board, documents, feedback, rebuttals, standards, training
 from demo.organisation import DEFAULT_PASSWORD, DEFAULT_STAFF, MIN_STAFF, seed_demo
+from org import profiles
 from org.services import ApplicationError
 from pmsystem.db import analyze
 from pmsystem.notifications import muted
@@ -21,7 +22,9 @@ class Command(BaseCommand):
         "organisation. Idempotent: if the demo organisation already exists nothing is added "
         "(whatever --staff says; only documents still missing are seeded) and only the demo "
         "users' password is reset when --password differs; to seed another size, start from "
-        "an empty database."
+        "an empty database. --profile ilo builds an ILO-shaped organisation instead (the "
+        "biennium 2026-27 open and 2024-25 closed, three overall rating levels, every signed "
+        "stage routed to the review board, staff on technical-cooperation contracts)."
     )
 
     def add_arguments(self, parser):
@@ -36,14 +39,21 @@ class Command(BaseCommand):
             default=DEFAULT_PASSWORD,
             help=f"Password of every demo user (default {DEFAULT_PASSWORD!r}).",
         )
+        parser.add_argument(
+            "--profile",
+            choices=list(profiles.PROFILES),
+            default=None,
+            help="The organisation's policy profile: un (the UN Secretariat, default for a new "
+            "demo) or ilo. An existing demo keeps its own; asking for another is refused.",
+        )
 
-    def handle(self, *args, staff: int, password: str, **options):
+    def handle(self, *args, staff: int, password: str, profile: str | None = None, **options):
         started = time.monotonic()
         try:
             # One transaction: a failure leaves neither an organisation nor half its documents.
             # No email: the demo addresses are not real, and stdout carries only the logins.
             with transaction.atomic(), muted():
-                result = seed_demo(staff=staff, password=password)
+                result = seed_demo(staff=staff, password=password, profile=profile)
                 # Each stage's demo, in the order the stages build on each other.
                 seeded = {
                     "appraisals": documents.seed_documents(),
@@ -63,7 +73,7 @@ class Command(BaseCommand):
         if result.created:
             self.stderr.write(
                 f"Seeded {result.staff} staff in {result.entities} entities and "
-                f"{result.units} units."
+                f"{result.units} units ({result.profile} profile)."
             )
         else:
             self.stderr.write(f"The demo organisation already exists ({result.staff} staff).")
