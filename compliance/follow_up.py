@@ -1,6 +1,7 @@
 """The department's follow-up (issue 17: "staying aware of the status of cases"): for the HODs
-and HR focal points of an entity, its open performance improvement plans, its overall ratings
-below "Successfully meets", its rebuttal cases and its roll-backs, in one view with exports.
+and HR focal points of an entity, its open performance improvement plans, its low overall
+ratings (the levels of the cycle's scale that may be rebutted or mark under-performance), its
+rebuttal cases and its roll-backs, in one view with exports.
 
 Who sees what: the entities of `org.permissions.follow_up_entities` (today's HOD, acting HOD
 and HR focal point roles), every document of their staff, as the document pages already show
@@ -40,7 +41,7 @@ R = RebuttalCase.State
 # The lists of the view, in the order it shows them.
 KINDS: dict[str, StrOrPromise] = {
     "pips": _("Open performance improvement plans"),
-    "ratings": _("Ratings below “Successfully meets”"),
+    "ratings": _("Low overall ratings"),
     "rebuttals": _("Rebuttal cases"),
     "rollbacks": _("Roll-backs"),
 }
@@ -84,13 +85,14 @@ def open_pips(documents: list[int]) -> QuerySet[ImprovementPlan]:
 
 
 def _below_expectations(level: str) -> Q:
-    """A level of the overall scale below "Successfully meets": one that may be rebutted or
-    calls for a PIP (the UN defaults: "Partially meets" and "Does not meet")."""
+    """A low level of the overall scale: one that may be rebutted or marks under-performance,
+    as the cycle's scale says (the UN Secretariat's "Partially meets" and "Does not meet", the
+    ILO's "Does not fully meet")."""
     return Q(**{f"{level}__rebuttable": True}) | Q(**{f"{level}__underperformance": True})
 
 
 def low_ratings(documents: list[int]) -> QuerySet[Appraisal]:
-    """Evaluations the FRO signed with an overall rating below "Successfully meets": the final
+    """Evaluations the FRO signed with a low overall rating (`_below_expectations`): the final
     rating once there is one (a rebuttal panel's higher one included), else the FRO's. The
     lowest first."""
     rating = _below_expectations("final_rating") | (

@@ -266,8 +266,8 @@ def _follow_up_filters(request: HttpRequest) -> FollowUpFilter:
 
 
 def follow_up_view(request: HttpRequest) -> HttpResponse:
-    """The HOD's and HR focal point's view of their department: open PIPs, ratings below
-    "Successfully meets", rebuttal cases and roll-backs; a slice of each, or one list whole."""
+    """The HOD's and HR focal point's view of their department: open PIPs, low overall
+    ratings, rebuttal cases and roll-backs; a slice of each, or one list whole."""
     filters = _follow_up_filters(request)
     show = filters.form.cleaned_data.get("show") or ""
     lists = follow_up.lists(follow_up.document_ids(filters.qs))
