@@ -32,6 +32,7 @@ SOURCES = [
     "feedback",
     "standards",
     "training",
+    "schedules",
     "board",
     "compliance",
     "demo",

@@ -71,6 +71,7 @@ PROJECT_APPS = (
     "feedback",
     "standards",
     "training",
+    "schedules",
     "board",
     "compliance",
 )
@@ -236,7 +237,16 @@ def _entity_person(entity: OrgUnit, office: OrgUnit, role: str, grade: str = "P-
 
 
 ALL_PARTS = frozenset(
-    {"work_plan", "evaluation", "rebuttal", "other", "feedback", "standards", "training"}
+    {
+        "work_plan",
+        "evaluation",
+        "rebuttal",
+        "other",
+        "feedback",
+        "standards",
+        "training",
+        "schedules",
+    }
 )
 
 
@@ -347,6 +357,8 @@ def build_world(parts: Iterable[str] = ALL_PARTS) -> World:
         _build_standards(world)
     if "training" in parts:
         _build_training(world)
+    if "schedules" in parts:
+        _build_schedules(world, fro, sro)
     world.things["spare"] = UserFactory()
     return world
 
@@ -460,6 +472,24 @@ def _build_training(world: World) -> None:
         course=course,
         completed_on=datetime.date.today(),
     )
+
+
+def _build_schedules(world: World, fro: StaffMember, sro: StaffMember) -> None:
+    """A probationer of the unit (the "probationer" owner) reporting to the world's FRO and
+    SRO, 660 days after entry on duty: the initial discussion and the probationary report
+    recorded by the FRO (the report routed to the board), the 6-month mid-term overdue."""
+    from schedules import services as schedule_services
+
+    today = datetime.date.today()
+    probationer = StaffMemberFactory(
+        unit=world.unit, on_probation=True, entry_on_duty=today - datetime.timedelta(days=660)
+    )
+    ReportingLineFactory(staff=probationer, cycle=world.cycle, fro=fro, sro=sro)
+    world.owners["probationer"] = probationer
+    for code in ("discussion", "report_21"):
+        world.things[f"schedule_{code}"] = schedule_services.record_milestone(
+            actor=fro.user, staff=probationer, code=code, held_on=today, summary="Held."
+        )
 
 
 def _build_standards(world: World) -> None:
