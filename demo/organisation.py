@@ -78,6 +78,8 @@ DEMO_LOGINS: dict[str, str] = {
     "hr_focal_point": f"hr.focal.point@{DEMO_DOMAIN}",
     "staff_representative": f"staff.representative@{DEMO_DOMAIN}",
     "review_board": f"review.board@{DEMO_DOMAIN}",
+    # A staff member on probation (demo/schedules.py): their milestones and records.
+    "probationer": f"probationer@{DEMO_DOMAIN}",
     "admin": f"admin@{DEMO_DOMAIN}",
 }
 

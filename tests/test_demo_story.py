@@ -560,6 +560,28 @@ def review_board(walk: Walk) -> None:
     walk.page(reverse("appraisals:evaluation", args=[comment.document_id]), comment.text)
 
 
+def probation_report(walk: Walk) -> None:
+    """The board's page lists the probationary report; its page shows the recommendation."""
+    from schedules.models import ReportComment
+
+    entity = DepartmentRole.objects.get(user=walk.user, role="review_board").entity
+    walk.page(reverse("board:entity", args=[entity.pk]), "Probationary reports")
+    comment = ReportComment.objects.get(author=walk.user)
+    walk.page(reverse("schedules:report", args=[comment.record_id]), comment.text)
+
+
+def my_schedule(walk: Walk) -> None:
+    """The probationer's milestones, the recorded discussion's summary among them."""
+    from schedules.models import ScheduleRecord
+
+    record = ScheduleRecord.objects.get(staff_id=walk.user.pk, code="discussion")
+    walk.page(reverse("schedules:home"), "Initial discussion", record.summary)
+
+
+def next_milestone(walk: Walk) -> None:
+    walk.task("Your next milestone: Mid-term review (6 months)")
+
+
 def course_catalogue(walk: Walk) -> None:
     walk.page(reverse("training:catalogue"), "PMD", "ETHICS")
     walk.page(reverse("training:course-new"), "The whole organisation")
@@ -623,6 +645,11 @@ WALKS = {
         (r"^under \*Review board\*, the department's consistency view", review_board),
         (r"^read one, and add a comment or a recommendation", review_board),
         (r"^recommend something to an FRO", review_board),
+        (r"^read a probationary report routed to the board", probation_report),
+    ],
+    "probationer": [
+        (r"^under \*Special schedules\*, your probation milestones", my_schedule),
+        (r"^the six-month mid-term review, due in My tasks$", next_milestone),
     ],
     "admin": [
         (r"^Django admin$", django_admin),

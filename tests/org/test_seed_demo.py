@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 
 import demo.documents
+import demo.schedules
 from appraisals.models import Appraisal, CompetencyAssessment, GoalAssessment
 from board.models import BoardComment
 from demo.organisation import DEMO_DOMAIN, DEMO_LOGINS, MIN_STAFF, SENIORITY, _plan
@@ -34,6 +35,9 @@ PASSWORD = "seed-pass-2026"
 # The demo documents' seed, before the fixture below takes it out.
 SEED_DOCUMENTS = demo.documents.seed_documents
 TC = StaffMember.ContractType.TECHNICAL_COOPERATION
+# The newcomers on probation the special-schedules demo adds to the requested staff (a UN
+# cycle sets no technical-cooperation figures: no newcomer on such a contract).
+NEWCOMERS = len(demo.schedules.PEOPLE)
 ROLE_ORDER = [
     "staff",
     "fro",
@@ -43,6 +47,7 @@ ROLE_ORDER = [
     "hr_focal_point",
     "staff_representative",
     "review_board",
+    "probationer",
     "admin",
 ]
 
@@ -80,8 +85,11 @@ def staff_of(role: str) -> StaffMember:
 
 def test_seed_demo_creates_the_requested_staff_and_an_open_cycle():
     seed(staff=60)
-    assert StaffMember.objects.count() == 60
-    assert StaffMember.objects.filter(user__email__endswith=f"@{DEMO_DOMAIN}").count() == 60
+    assert StaffMember.objects.count() == 60 + NEWCOMERS
+    assert (
+        StaffMember.objects.filter(user__email__endswith=f"@{DEMO_DOMAIN}").count()
+        == 60 + NEWCOMERS
+    )
     cycle = current_cycle()
     assert cycle is not None and cycle.name == "2026-27"
     assert Cycle.objects.get(name="2025-26").status == Cycle.Status.CLOSED
@@ -137,7 +145,7 @@ def test_every_active_staff_member_has_exactly_one_current_reporting_line():
     current = StaffMember.objects.filter(is_active=True).annotate(
         n=Count("lines", filter=Q(lines__cycle=cycle, lines__effective_to__isnull=True))
     )
-    assert StaffMember.objects.filter(is_active=True).count() == 60
+    assert StaffMember.objects.filter(is_active=True).count() == 60 + NEWCOMERS
     assert sorted({s.n for s in current}) == [1]
 
 

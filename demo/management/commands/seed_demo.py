@@ -4,7 +4,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from demo import board, documents, feedback, rebuttals, standards, training
+from demo import board, documents, feedback, rebuttals, schedules, standards, training
 from demo.organisation import DEFAULT_PASSWORD, DEFAULT_STAFF, MIN_STAFF, seed_demo
 from org import profiles
 from org.services import ApplicationError
@@ -62,6 +62,8 @@ class Command(BaseCommand):
                     "ratings standards": standards.seed_documents(),
                     "mandatory training": training.seed_documents(),
                     "review board": board.seed_documents(),
+                    # After the board: its member comments on the probationary report.
+                    "special schedules": schedules.seed_documents(),
                 }
                 if result.created or any(seeded.values()):
                     # Whatever the apps' demos wrote: the next query (the first page, the
