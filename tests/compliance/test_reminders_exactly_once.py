@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from compliance import tasks
 from compliance.models import Reminder
-from compliance.reminders import CHUNK_SIZE, STALE_AFTER, claim, send_reminders
+from compliance.reminders import (
+    CHUNK_SIZE,
+    STALE_AFTER,
+    asynchronous_commit,
+    claim,
+    claim_rows,
+    send_reminders,
+)
 from tests.compliance.reminder_helpers import WORKPLAN_DUE, at, make_team, sweep
 from tests.factories import WorkPlanFactory
 
@@ -252,3 +259,40 @@ def test_the_beat_schedule_runs_one_sweep_a_day_and_the_access_check():
     schedule = entries[0]["schedule"]
     assert schedule.hour == {5} and schedule.minute == {0}
     assert schedule.day_of_week == set(range(7))
+
+
+def test_one_emails_rows_are_claimed_in_one_statement_each_by_one_caller(
+    django_assert_num_queries,
+):
+    make_team()
+    sweep(OVERDUE)
+    ids = sorted(Reminder.objects.values_list("pk", flat=True))
+    assert len(ids) >= 2
+    Reminder.objects.filter(pk=ids[0]).update(status=Reminder.Status.SENT)
+    with django_assert_num_queries(1):
+        taken = claim_rows(ids)
+    assert taken == set(ids[1:])  # the row already sent is not taken again
+    assert claim_rows(ids) == set()
+    assert claim_rows([]) == set()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sending_commits_asynchronously_and_puts_the_setting_back():
+    """PostgreSQL only: inside the send loop claims do not wait for the disk; the connection
+    is as it was afterwards (it may serve the next task or request)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is a PostgreSQL setting")
+
+    def setting():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    before = setting()
+    with asynchronous_commit():
+        assert setting() == "off"
+    assert setting() == before
+    with transaction.atomic(), asynchronous_commit():  # inside a transaction: left alone
+        assert setting() == before
