@@ -40,7 +40,9 @@ UN_COMPETENCY_SCALE: list[Level] = [
 ILO_OVERALL_SCALE: list[Level] = [
     ("CE", gettext_noop("Consistently exceeds performance requirements"), False, False),
     ("FM", gettext_noop("Fully meets performance requirements"), False, False),
-    ("NF", gettext_noop("Does not fully meet performance requirements"), True, True),
+    # Underperformance, but not rebuttable: the ILO's framework has no rebuttal (IGDS 100;
+    # its review goes to the Reports Board), so no ILO rating opens a rebuttal case.
+    ("NF", gettext_noop("Does not fully meet performance requirements"), False, True),
 ]
 ILO_OUTPUT_SCALE: list[Level] = [
     ("EXD", gettext_noop("Exceeded"), False, False),

@@ -53,6 +53,7 @@ def test_the_ilo_profile_gives_a_biennium_three_levels_questions_and_board_routi
         "Does not fully meet performance requirements",
     ]
     assert [level.underperformance for level in overall] == [False, False, True]
+    assert not any(level.rebuttable for level in overall)  # no rebuttal in the ILO's framework
     assert codes(cycle, "goal") == codes(cycle, "competency") == ["EXD", "FMT", "PMT"]
     assert cycle.board_receives == Cycle.BoardReceives.SIGNED
     questions = list(cycle.accountability_questions.values_list("position", "text"))
