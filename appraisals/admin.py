@@ -1,11 +1,12 @@
-"""Django admin for the end of the cycle: evaluations, roll-backs and PIPs are the record and
-are read-only here; an attempt to change one is logged."""
+"""Django admin for the end of the cycle: evaluations, managerial-accountability answers,
+roll-backs and PIPs are the record and are read-only here; an attempt to change one is
+logged."""
 
 from django.contrib import admin
 
 from pmsystem.admin import ReadOnlyAdmin
 
-from .models import Appraisal, ImprovementPlan, RollBack
+from .models import AccountabilityAnswer, Appraisal, ImprovementPlan, RollBack
 
 
 @admin.register(Appraisal)
@@ -45,3 +46,18 @@ class ImprovementPlanAdmin(ReadOnlyAdmin):
     list_display = ["document", "start", "end", "state", "outcome"]
     list_filter = ["state", "outcome"]
     list_select_related = ["document__staff__user", "document__cycle"]
+
+
+@admin.register(AccountabilityAnswer)
+class AccountabilityAnswerAdmin(ReadOnlyAdmin):
+    list_display = ["appraisal", "question"]
+    list_filter = ["appraisal__document__cycle"]
+    search_fields = [
+        "appraisal__document__staff__index_number",
+        "appraisal__document__staff__user__last_name",
+    ]
+    list_select_related = [
+        "appraisal__document__staff__user",
+        "appraisal__document__cycle",
+        "question",
+    ]

@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from org.models import RatingLevel
+from org.models import AccountabilityQuestion, RatingLevel
 from pmsystem.i18n import interpolate
 from workplans.models import Competency, Goal, WorkPlan
 
@@ -56,6 +56,10 @@ class Appraisal(models.Model):
     # stays in the database (the history) and on the record of the panel's report.
     fro_overall_comment_removed = models.BooleanField(
         _("FRO's overall comments removed by the rebuttal panel"), default=False
+    )
+    # The FRO's comments on the managerial-accountability section (ILO; `AccountabilityAnswer`).
+    fro_accountability_comment = models.TextField(
+        _("FRO's comments on the managerial-accountability section"), blank=True
     )
     fro_signed_at = models.DateTimeField(_("signed by the FRO at"), null=True, blank=True)
     sro_comment = models.TextField(_("SRO's comments"), blank=True)
@@ -161,6 +165,39 @@ class CompetencyAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.competency}"
+
+
+class AccountabilityAnswer(models.Model):
+    """The staff member's answer to a question of the cycle's managerial-accountability
+    section (ILO: staff with supervisory responsibilities), written with the self-evaluation
+    and signed with it."""
+
+    appraisal = models.ForeignKey(
+        Appraisal,
+        on_delete=models.CASCADE,
+        related_name="accountability_answers",
+        verbose_name=_("appraisal"),
+    )
+    question = models.ForeignKey(
+        AccountabilityQuestion,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("question"),
+    )
+    text = models.TextField(_("answer"), blank=True)
+
+    class Meta:
+        verbose_name = _("managerial-accountability answer")
+        verbose_name_plural = _("managerial-accountability answers")
+        ordering = ["question__position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appraisal", "question"], name="accountabilityanswer_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question}"
 
 
 class SupervisorComment(models.Model):
