@@ -21,17 +21,19 @@ def document_actions(user: User, document_id: int) -> frozenset[str]:
 
 # The row comments of appraisals.forms.parse_rows ("goal-12-comment", "competency-3-comment").
 ROW_COMMENTS = r"(goal|competency)-[0-9]{1,19}-comment"
+# The managerial-accountability answers, by question id ("accountability-4").
+ANSWERS = r"accountability-[0-9]{1,19}"
 
 FORMS = (
     DraftForm(
         "self_evaluation",
-        re.compile(rf"{ROW_COMMENTS}|overall"),
+        re.compile(rf"{ROW_COMMENTS}|{ANSWERS}|overall"),
         frozenset({"edit_self_evaluation", "submit_self_evaluation"}),
         document_actions,
     ),
     DraftForm(
         "ratings",
-        re.compile(rf"{ROW_COMMENTS}|overall_comment"),
+        re.compile(rf"{ROW_COMMENTS}|overall_comment|accountability_comment"),
         frozenset({"edit_ratings", "sign_evaluation"}),
         document_actions,
     ),

@@ -31,6 +31,16 @@ def parse_rows(data, prefix: str, ids, *, with_rating: bool = False) -> dict:
     return rows
 
 
+def parse_answers(data, question_ids) -> dict[int, str]:
+    """Read the managerial-accountability answers (`accountability-<question id>`) sent for
+    the given questions; a question not sent keeps its answer."""
+    return {
+        question_id: data[f"accountability-{question_id}"]
+        for question_id in question_ids
+        if f"accountability-{question_id}" in data
+    }
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Reason"))
 

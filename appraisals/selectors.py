@@ -9,12 +9,14 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from django.db.models import Exists, F, OuterRef, Prefetch
+from django.db.models import Exists, F, OuterRef, Prefetch, Subquery, TextField, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from org import deadlines
-from org.models import Cycle, RatingLevel, RatingScale, User
+from org.models import AccountabilityQuestion, Cycle, RatingLevel, RatingScale, User
+from org.relations import lines_in_effect
 from pmsystem.dates import add_months
 from pmsystem.freeze import closed_cycle_refusal
 from pmsystem.i18n import interpolate
@@ -23,6 +25,7 @@ from workplans.models import MidpointReview, WorkPlan
 from workplans.permissions import ActingDocuments, acting_documents, documents_where
 
 from .models import (
+    AccountabilityAnswer,
     Appraisal,
     CompetencyAssessment,
     GoalAssessment,
@@ -91,6 +94,82 @@ def rollback_targets(document: WorkPlan) -> list[tuple[str, StrOrPromise]]:
     return targets
 
 
+# --- the managerial-accountability section (ILO) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountabilityItem:
+    """A question of the section with the staff member's answer ("" when none)."""
+
+    question: AccountabilityQuestion
+    answer: str
+
+
+@dataclass(frozen=True)
+class AccountabilitySection:
+    """The managerial-accountability section of a document: the cycle's questions with the
+    staff member's answers; `required` when the staff member has supervisory responsibilities
+    in the cycle (`supervises_in_cycle`) and so answers before submitting."""
+
+    items: list[AccountabilityItem]
+    required: bool
+
+    @property
+    def unanswered(self) -> list[AccountabilityQuestion]:
+        return [item.question for item in self.items if not item.answer.strip()]
+
+
+def supervises_in_cycle(staff_id: int, cycle_id: int) -> Exists:
+    """SQL for "the staff member has supervisory responsibilities in the cycle": they are the
+    FRO of someone through a reporting line of the cycle in effect today (`org.relations`:
+    the same lines that make them FRO of a document, and the feedback app's responsible
+    chiefs)."""
+    return Exists(lines_in_effect().filter(cycle_id=cycle_id, fro_id=staff_id))
+
+
+def accountability_section(document: WorkPlan) -> AccountabilitySection | None:
+    """The document's managerial-accountability section, in one query whatever the number of
+    questions: None when the cycle has no questions (UN cycles), or when the staff member has
+    no supervisory responsibilities in the cycle and answered nothing (answers written while
+    they had some stay on the record)."""
+    questions = list(
+        AccountabilityQuestion.objects.filter(cycle_id=document.cycle_id)
+        .annotate(
+            answer=Coalesce(
+                Subquery(
+                    AccountabilityAnswer.objects.filter(
+                        appraisal_id=document.pk, question_id=OuterRef("pk")
+                    ).values("text")[:1]
+                ),
+                Value(""),
+                output_field=TextField(),
+            ),
+            required=supervises_in_cycle(document.staff_id, document.cycle_id),
+        )
+        .order_by("position")
+    )
+    if not questions:
+        return None
+    section = AccountabilitySection(
+        items=[AccountabilityItem(question, question.answer) for question in questions],
+        required=questions[0].required,
+    )
+    if not section.required and all(not item.answer.strip() for item in section.items):
+        return None
+    return section
+
+
+def unanswered_accountability(appraisal: Appraisal) -> str | None:
+    """Why the self-evaluation cannot be submitted yet for want of answers (None when every
+    question the staff member must answer is answered)."""
+    section = accountability_section(appraisal.document)
+    if section is None or not section.required or not section.unanswered:
+        return None
+    return gettext(
+        "Answer every question of the managerial-accountability section before submitting."
+    )
+
+
 def scale_levels(cycle_id: int, kind: str) -> list[RatingLevel]:
     return list(
         RatingLevel.objects.filter(scale__cycle_id=cycle_id, scale__kind=kind).order_by("rank")
@@ -100,7 +179,8 @@ def scale_levels(cycle_id: int, kind: str) -> list[RatingLevel]:
 def evaluation_context(document: WorkPlan) -> dict[str, Any]:
     """What the evaluation page shows, in a fixed number of queries."""
     appraisal = appraisal_of(document)
-    if appraisal.pk is None or appraisal._state.adding:
+    started = not (appraisal.pk is None or appraisal._state.adding)
+    if not started:
         goal_rows, competency_rows, comments = [], [], []
     else:
         goal_rows = list(
@@ -121,6 +201,7 @@ def evaluation_context(document: WorkPlan) -> dict[str, Any]:
     cycle_id = document.cycle_id
     return {
         "appraisal": appraisal,
+        "accountability": accountability_section(document) if started else None,
         "goal_rows": goal_rows,
         "competency_rows": competency_rows,
         "supervisor_comments": comments,

@@ -37,6 +37,7 @@ from workplans.permissions import hr_conflict_refusal, relations_for
 from workplans.workflow import MIDPOINT, WORK_PLAN
 
 from .models import (
+    AccountabilityAnswer,
     Appraisal,
     CompetencyAssessment,
     GoalAssessment,
@@ -46,7 +47,12 @@ from .models import (
     SupervisorComment,
 )
 from .permissions import PART_ACTIONS, allowed_actions
-from .selectors import DOCUMENT_ORDER, rollback_refusal, rollback_targets
+from .selectors import (
+    DOCUMENT_ORDER,
+    accountability_section,
+    rollback_refusal,
+    rollback_targets,
+)
 from .signing import STAGE_CONTENT
 from .workflow import APPRAISAL
 
@@ -173,15 +179,59 @@ def save_self_evaluation(
     overall: str,
     goals: dict[int, str],
     competencies: dict[int, str],
+    answers: Mapping[int, str] | None = None,
 ) -> Appraisal:
-    """The staff member's comments per goal and competency and overall self-assessment."""
+    """The staff member's comments per goal and competency and overall self-assessment, and
+    their answers to the managerial-accountability questions by question id (staff with
+    supervisory responsibilities, when the cycle has questions: ILO). The answers are part
+    of the self-evaluation: open and frozen with it (`pmsystem.freeze`)."""
     document, appraisal = _lock(document)
     _require_part(actor, document, "self_evaluation")
     appraisal.self_overall_comment = overall.strip()
     appraisal.save()
     _update_rows(appraisal.goal_rows.all(), goals, "self_comment")
     _update_rows(appraisal.competency_rows.all(), competencies, "self_comment")
+    if answers:
+        _save_answers(document, appraisal, answers)
     return appraisal
+
+
+def _save_answers(document: WorkPlan, appraisal: Appraisal, answers: Mapping[int, str]) -> None:
+    section = accountability_section(document)
+    if section is None:
+        if any(text.strip() for text in answers.values()):
+            raise ApplicationError(
+                gettext(
+                    "Only staff with supervisory responsibilities in the cycle answer the "
+                    "managerial-accountability questions."
+                )
+            )
+        return
+    known = {item.question.pk for item in section.items}
+    if not set(answers) <= known:
+        raise ApplicationError(
+            interpolate(
+                gettext(
+                    "That question is not in the managerial-accountability section of %(cycle)s."
+                ),
+                {"cycle": document.cycle},
+            )
+        )
+    existing = {answer.question_id: answer for answer in appraisal.accountability_answers.all()}
+    created, changed = [], []
+    for question_id, text in answers.items():
+        answer = existing.get(question_id)
+        if answer is None:
+            created.append(
+                AccountabilityAnswer(
+                    appraisal=appraisal, question_id=question_id, text=text.strip()
+                )
+            )
+        elif answer.text != text.strip():
+            answer.text = text.strip()
+            changed.append(answer)
+    AccountabilityAnswer.objects.bulk_create(created)
+    AccountabilityAnswer.objects.bulk_update(changed, ["text"])
 
 
 def _update_rows(rows: Iterable[_Row], values: dict[int, str], field: str) -> None:
@@ -284,12 +334,20 @@ def save_ratings(
     competencies: dict[int, Assessment],
     overall_rating_id: int | None,
     overall_comment: str,
+    accountability_comment: str | None = None,
 ) -> Appraisal:
     """Step 7: the FRO rates each goal (when the cycle rates goals), each value and
     competency on the competency scale, and gives the overall rating on the overall scale.
-    Every rating change appears on the timeline."""
+    Every rating change appears on the timeline. The FRO may comment on the staff member's
+    managerial-accountability section (None leaves the comment as it is)."""
     document, appraisal = _lock(document)
     _require_part(actor, document, "ratings")
+    if accountability_comment is not None:
+        if accountability_comment.strip() and accountability_section(document) is None:
+            raise ApplicationError(
+                gettext("This evaluation has no managerial-accountability section to comment on.")
+            )
+        appraisal.fro_accountability_comment = accountability_comment.strip()
     cycle = document.cycle
     goal_levels = _level_ids(cycle.pk, RatingScale.Kind.GOAL)
     competency_levels = _level_ids(cycle.pk, RatingScale.Kind.COMPETENCY)
@@ -406,6 +464,7 @@ def rate_and_sign_evaluation(
     competencies: dict[int, Assessment],
     overall_rating_id: int | None,
     overall_comment: str,
+    accountability_comment: str | None = None,
 ) -> Appraisal:
     """Step 7 in one submission: the FRO's ratings and comments saved (`save_ratings`, with
     their timeline entry) and the evaluation signed (`sign_evaluation`), or nothing at all: a
@@ -417,6 +476,7 @@ def rate_and_sign_evaluation(
         competencies=competencies,
         overall_rating_id=overall_rating_id,
         overall_comment=overall_comment,
+        accountability_comment=accountability_comment,
     )
     return sign_evaluation(document=document, actor=actor)
 
@@ -592,6 +652,7 @@ def roll_back_document(
         if "fro_evaluation" in later:
             appraisal.overall_rating = None
             appraisal.fro_overall_comment = ""
+            appraisal.fro_accountability_comment = ""
             appraisal.fro_signed_at = None
             appraisal.goal_rows.update(rating=None, fro_comment="")
             appraisal.competency_rows.update(rating=None, fro_comment="")
@@ -602,9 +663,11 @@ def roll_back_document(
             appraisal.supervisor_comments.update(is_current=False)
             appraisal.goal_rows.all().delete()
             appraisal.competency_rows.all().delete()
+            appraisal.accountability_answers.all().delete()
             for field in (
                 "self_overall_comment",
                 "fro_overall_comment",
+                "fro_accountability_comment",
                 "sro_comment",
                 "staff_final_comment",
             ):

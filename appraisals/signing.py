@@ -11,7 +11,7 @@ from pmsystem.signatures import content_hash
 from pmsystem.stages import position
 from workplans.models import DevelopmentGoal, Goal, GoalChange, MidpointReview, WorkPlan
 
-from .models import Appraisal, CompetencyAssessment, GoalAssessment
+from .models import AccountabilityAnswer, Appraisal, CompetencyAssessment, GoalAssessment
 
 # verify_signatures reads this many documents' signatures, then checks them together with
 # their documents read in a few queries: memory stays that of one batch (issue 14).
@@ -74,6 +74,17 @@ def _competency_rows(appraisal: Appraisal) -> list[CompetencyAssessment]:
     return rows
 
 
+def _accountability(appraisal: Appraisal) -> list[dict]:
+    """The managerial-accountability answers (ILO), by question. (`verify_signatures` and
+    the demo writer, which signs a plan before any row exists, pass them as
+    `signing_accountability`; a plan that passes none has none.)"""
+    answers = getattr(appraisal, "signing_accountability", None)
+    if answers is None:
+        related = getattr(appraisal, "accountability_answers", None)
+        answers = list(related.order_by("question_id")) if related is not None else []
+    return [{"question": answer.question_id, "answer": answer.text} for answer in answers]
+
+
 def _versioned(content: dict, appraisal: Appraisal, version: int, **more) -> dict:
     if version == 1:
         return content
@@ -92,6 +103,8 @@ def self_assessment_content(appraisal: Appraisal, version: int = CONTENT_VERSION
                 {"competency": row.competency_id, "comment": row.self_comment}
                 for row in _competency_rows(appraisal)
             ],
+            # Only where there are answers: what every other evaluation signs is unchanged.
+            **({"accountability": answers} if (answers := _accountability(appraisal)) else {}),
         },
         appraisal,
         version,
@@ -120,6 +133,11 @@ def _ratings(appraisal: Appraisal) -> dict:
             for row in _competency_rows(appraisal)
         ],
     }
+    # ILO only: every other evaluation signs what it signed before (the demo writer's plans
+    # have no such field).
+    accountability_comment = getattr(appraisal, "fro_accountability_comment", "")
+    if accountability_comment:
+        ratings["accountability_comment"] = accountability_comment
     if memo is not None:
         memo["ratings"] = ratings
     return ratings
@@ -225,7 +243,7 @@ _Signed = tuple[int, int, str, dict, str]
 
 
 def _documents_for_check(ids: set[int], goals: dict[int, list[Goal]]) -> dict[int, WorkPlan]:
-    """The documents with everything their stages sign, in five queries however many: the
+    """The documents with everything their stages sign, in seven queries however many: the
     rows are grouped by hand onto the documents (cheaper than prefetch_related's caches),
     and the content functions read them from there."""
     if not ids:
@@ -253,6 +271,9 @@ def _documents_for_check(ids: set[int], goals: dict[int, list[Goal]]) -> dict[in
     for row in CompetencyAssessment.objects.filter(appraisal_id__in=ids).order_by("competency_id"):
         _cache_rating(row, levels)
         competency_rows[row.appraisal_id].append(row)
+    answers: dict[int, list[AccountabilityAnswer]] = defaultdict(list)
+    for answer in AccountabilityAnswer.objects.filter(appraisal_id__in=ids).order_by("question_id"):
+        answers[answer.appraisal_id].append(answer)
     for pk, document in documents.items():
         document.signing_current_goals = goals.get(pk, [])  # type: ignore[attr-defined]
         document.signing_competency_codes = codes.get(pk, [])  # type: ignore[attr-defined]
@@ -262,6 +283,7 @@ def _documents_for_check(ids: set[int], goals: dict[int, list[Goal]]) -> dict[in
         if appraisal is not None:
             appraisal.signing_goal_rows = goal_rows.get(pk, [])
             appraisal.signing_competency_rows = competency_rows.get(pk, [])
+            appraisal.signing_accountability = answers.get(pk, [])
             appraisal.signing_memo = {}
     return documents
 

@@ -32,6 +32,7 @@ from .forms import (
     MeetingForm,
     ReasonForm,
     RollBackForm,
+    parse_answers,
     parse_rows,
 )
 from .models import ImprovementPlan
@@ -152,6 +153,9 @@ def _keep_typed(context: dict, data: QueryDict) -> None:
     appraisal = context["appraisal"]
     appraisal.overall_rating_id = level(data.get("overall_rating"))
     appraisal.fro_overall_comment = data.get("overall_comment", "")
+    appraisal.fro_accountability_comment = data.get(
+        "accountability_comment", appraisal.fro_accountability_comment
+    )
 
 
 @require_POST
@@ -176,6 +180,10 @@ def self_evaluation(request: HttpRequest, pk: int) -> HttpResponse:
     competencies = parse_rows(
         request.POST, "competency", appraisal.competency_rows.values_list("pk", flat=True)
     )
+    section = selectors.accountability_section(document)
+    answers = parse_answers(
+        request.POST, [item.question.pk for item in section.items] if section else []
+    )
     try:
         services.save_self_evaluation(
             document=document,
@@ -183,6 +191,7 @@ def self_evaluation(request: HttpRequest, pk: int) -> HttpResponse:
             overall=request.POST.get("overall", ""),
             goals=goals,
             competencies=competencies,
+            answers=answers,
         )
         # What was typed is on the evaluation now: the draft has done its work.
         discard_draft(author=request.user, document_id=pk, form_key="self_evaluation")
@@ -249,6 +258,8 @@ def ratings(request: HttpRequest, pk: int) -> HttpResponse:
         "competencies": {k: services.Assessment(c, r) for k, (c, r) in competency_rows.items()},
         "overall_rating_id": overall_id,
         "overall_comment": request.POST.get("overall_comment", ""),
+        # Only from a form that shows the managerial-accountability section.
+        "accountability_comment": request.POST.get("accountability_comment"),
     }
     try:
         if "sign" in request.POST:

@@ -34,9 +34,17 @@ def _may_start(appraisal: Appraisal) -> str | None:
 
 
 def _self_evaluation_given(appraisal: Appraisal) -> str | None:
+    """The overall self-assessment, and the managerial-accountability answers of staff with
+    supervisory responsibilities when the cycle asks them (ILO)."""
+    from .selectors import unanswered_accountability
+
+    problems = []
     if not appraisal.self_overall_comment.strip():
-        return gettext("Write your overall self-assessment before submitting.")
-    return None
+        problems.append(gettext("Write your overall self-assessment before submitting."))
+    unanswered = unanswered_accountability(appraisal)
+    if unanswered:
+        problems.append(unanswered)
+    return " ".join(problems) or None
 
 
 def _ratings_complete(appraisal: Appraisal) -> str | None:
