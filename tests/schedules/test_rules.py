@@ -369,3 +369,33 @@ def test_only_the_report_reaches_the_board():
     with pytest.raises(ApplicationError, match="Only probationary reports"):
         services.comment_on_report(actor=w.board, record=record, kind="comment", text="x")
     assert not selectors.board_reports(w.entity.pk).exists()
+
+
+# --- colleague feedback ---------------------------------------------------------------------
+
+
+def test_the_colleague_feedback_milestone_shows_the_round_of_its_cycle_document(client):
+    from django.urls import reverse
+
+    from feedback.models import ColleagueRound
+    from tests.factories import WorkPlanFactory
+
+    w = world()
+    member = w.probationer(D(2026, 5, 1))  # mid-term on 1 November 2026, in the cycle
+    step = selectors.staff_schedule(member.pk).step("midterm_6")
+    assert step.milestone.colleague_feedback and step.colleagues is None
+    document = WorkPlanFactory(staff=member, cycle=w.cycle)
+    assert selectors.staff_schedule(member.pk).step("midterm_6").colleagues == (
+        document.pk,
+        "No colleagues named yet",
+    )
+    ColleagueRound.objects.create(document=document, state=ColleagueRound.State.SUBMITTED)
+    assert selectors.staff_schedule(member.pk).step("midterm_6").colleagues == (
+        document.pk,
+        "Waiting for the FRO's confirmation",
+    )
+    client.force_login(member.user)
+    page = client.get(reverse("schedules:home")).content.decode()
+    assert reverse("feedback:colleagues", args=[document.pk]) in page
+    # The other milestones carry no round.
+    assert selectors.staff_schedule(member.pk).step("appraisal_12").colleagues is None
