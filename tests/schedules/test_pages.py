@@ -209,3 +209,19 @@ def test_the_admin_reads_records_but_writes_none(client):
     record.refresh_from_db()
     assert record.summary == "Met."
     assert client.get(reverse("admin:schedules_schedulerecord_add")).status_code == 403
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_my_tasks_reads_the_schedules_in_one_query(size, django_assert_num_queries):
+    from schedules.selectors import schedule_tasks
+
+    w = world()
+    for n in range(size):
+        w.probationer(TODAY - datetime.timedelta(days=30 * (n % 22)))
+    with django_assert_num_queries(1):
+        tasks = schedule_tasks(w.fro.user)
+    # Those who joined today have nothing due within the window yet.
+    assert {t.url_args for t in tasks} == {(m.pk,) for n, m in enumerate(w.staff) if n % 22}
+    with django_assert_num_queries(1):
+        own = schedule_tasks(w.staff[0].user)
+    assert [t.url_name for t in own] == ["schedules:home"]
