@@ -400,6 +400,7 @@ def send_reminders(*, reminder_ids: Sequence[int]) -> SendResult:
     )
     sent = failed = emails = 0
     batches = [[reminder] for reminder in singles] + list(digests.values())
+    notes = Notes()
     with get_connection(fail_silently=False) as smtp, asynchronous_commit():
         for batch in batches:
             taken = claim_rows([reminder.pk for reminder in batch])
@@ -414,7 +415,11 @@ def send_reminders(*, reminder_ids: Sequence[int]) -> SendResult:
                 failed += len(claimed)
                 continue
             try:
-                message = build_message(claimed[0]) if len(claimed) == 1 else build_digest(claimed)
+                message = (
+                    build_message(claimed[0], notes)
+                    if len(claimed) == 1
+                    else build_digest(claimed, notes)
+                )
                 message.connection = smtp
                 message.send()
             except Exception as error:  # the rows record why; the other emails still go
@@ -532,10 +537,11 @@ def describe(reminder: Reminder) -> dict:
 
 class Notes:
     """What stands in the way of each reminder's action (`Stage.explain`), read once per
-    stage and entity for one email."""
+    stage, entity and language for all the emails one task sends (a chunk's recipients are
+    mostly of a few entities: a query per email would be a query per row)."""
 
     def __init__(self) -> None:
-        self._seen: dict[tuple[str, int], str] = {}
+        self._seen: dict[tuple[str, int, str], str] = {}
 
     def __call__(self, reminder: Reminder) -> str:
         stage = stages().get(reminder.stage)
@@ -544,19 +550,19 @@ class Notes:
         entity_id = reminder.staff.unit.entity_id
         if entity_id is None:
             return ""
-        key = (stage.code, entity_id)
+        key = (stage.code, entity_id, translation.get_language() or "")
         if key not in self._seen:
             self._seen[key] = stage.explain(entity_id) or ""
         return self._seen[key]
 
 
-def build_message(reminder: Reminder) -> EmailMessage:
+def build_message(reminder: Reminder, notes: Notes | None = None) -> EmailMessage:
     """The email of one reminder, in its recipient's language."""
     with translation.override(language_of(reminder.recipient)):
-        return _build_message(reminder)
+        return _build_message(reminder, notes or Notes())
 
 
-def _build_message(reminder: Reminder) -> EmailMessage:
+def _build_message(reminder: Reminder, notes: Notes) -> EmailMessage:
     info = describe(reminder)
     days_left = (reminder.due_date - reminder.planned_on).days
     context = {
@@ -568,7 +574,7 @@ def _build_message(reminder: Reminder) -> EmailMessage:
         "tasks_url": absolute_url(reverse("home")),
         "reminders_url": absolute_url(reverse("compliance:reminder-list")),
         "broadcast": reminder.broadcast,
-        "note": Notes()(reminder),
+        "note": notes(reminder),
     }
     body = render_to_string("compliance/email/reminder.txt", context)
     headers = {"X-Pmsystem-Reminder": str(reminder.pk)}
@@ -585,13 +591,13 @@ def _build_message(reminder: Reminder) -> EmailMessage:
     )
 
 
-def build_digest(reminders: Sequence[Reminder]) -> EmailMessage:
+def build_digest(reminders: Sequence[Reminder], notes: Notes | None = None) -> EmailMessage:
     """One email listing every reminder of `reminders` (all to one recipient), overdue ones
     first, each with its document's link, in the recipient's language."""
     recipient = reminders[0].recipient
     with translation.override(language_of(recipient)):
         items = []
-        notes = Notes()
+        notes = notes or Notes()
         for reminder in sorted(reminders, key=lambda r: (r.due_date, r.stage, r.pk)):
             info = describe(reminder)
             items.append(
