@@ -18,6 +18,10 @@ and end-of-cycle evaluations at every stage, on the organisation `demo.organisat
   Each document is drawn first, as a `DocumentPlan` (every decision, in a fixed order from
   the seeded random: `_Planner.plan`), then written (`_DocumentRows`, no random): tests
   spell out plans of their own and write them with `DocumentWriter` (tests/builders.py).
+  On a cycle with managerial-accountability questions (ILO), each supervisor (FRO on a line
+  in effect today: `supervises_in_cycle`) answers them with the submitted self-evaluation, and
+  their FRO comments on the answers when signing the ratings; both are signed as the services
+  sign them, their texts drawn from a random of their own (`ACCOUNTABILITY_SEED`).
 - Through the real services (`workplans.services`, `appraisals.services`), the few documents
   that give each printed demo login something waiting (`_plan_waiting`, `_ThroughServices`).
 
@@ -47,6 +51,7 @@ from django.utils.translation import gettext_noop
 
 from appraisals import services
 from appraisals.models import (
+    AccountabilityAnswer,
     Appraisal,
     CompetencyAssessment,
     GoalAssessment,
@@ -61,6 +66,7 @@ from appraisals.workflow import APPRAISAL
 from demo.organisation import DEMO_LOGINS, demo_cycles
 from demo.timeline import Clock
 from org.models import (
+    AccountabilityQuestion,
     Cycle,
     Delegation,
     OrgUnit,
@@ -70,6 +76,7 @@ from org.models import (
     StaffMember,
     User,
 )
+from org.relations import today
 from pmsystem.db import analyze
 from pmsystem.i18n import data_label, phrase, render_in
 from pmsystem.models import DocumentEvent, Signature
@@ -91,9 +98,11 @@ from workplans.signing import work_plan_content
 from workplans.workflow import MIDPOINT, WORK_PLAN
 
 from .texts import (
+    ACCOUNTABILITY_ANSWERS,
     CHECK_IN_NOTES,
     DEVELOPMENT_GOALS,
     FINAL_COMMENTS,
+    FRO_ACCOUNTABILITY,
     FRO_COMPETENCY,
     FRO_GOAL,
     FRO_OVERALL,
@@ -118,6 +127,9 @@ from .texts import (
 )
 
 FLUSH_EVERY = 4000  # documents planned between two writes of every table
+# The seed of the random that picks the managerial-accountability texts (ILO cycles): apart
+# from the documents' own, so that the draws of every other document stay what they were.
+ACCOUNTABILITY_SEED = 16
 
 # Where the open cycle's documents stand, with weights: most of the organisation is around the
 # mid-point, some are behind, some already through the end-of-cycle steps.
@@ -541,6 +553,7 @@ class _Writer:
             "self_submitted_at",
             "overall_rating",
             "fro_overall_comment",
+            "fro_accountability_comment",
             "fro_signed_at",
             "sro_comment",
             "sro_signed_at",
@@ -557,6 +570,7 @@ class _Writer:
         self.supervisor_comments = table(
             SupervisorComment, "appraisal", "supervisor", "comment", "submitted_at"
         )
+        self.accountability_answers = table(AccountabilityAnswer, "appraisal", "question", "text")
         self.pips = table(
             ImprovementPlan,
             "document",
@@ -588,6 +602,7 @@ class _Writer:
             self.goal_rows,
             self.competency_rows,
             self.supervisor_comments,
+            self.accountability_answers,
             self.pips,
             self.pip_meetings,
         ]
@@ -751,6 +766,11 @@ class CycleView:
     # the competencies every work plan of the cycle includes (pk, code, name), by id
     core_values: list[SimpleNamespace] = field(default_factory=list)
     unit_goals: dict[int, list[_UnitGoal]] = field(default_factory=lambda: defaultdict(list))
+    # the managerial-accountability questions (ILO; none on a UN cycle): their ids by position
+    questions: list[int] = field(default_factory=list)
+    # who has supervisory responsibilities in the cycle: the FROs of its lines in effect today
+    # (`appraisals.selectors.supervises_in_cycle`), who answer the questions
+    supervisors: set[int] = field(default_factory=set)
 
     def level(self, kind: str, tier: int) -> SimpleNamespace:
         """The level of rank `tier` on the cycle's scale of `kind`, or its lowest when the
@@ -769,6 +789,22 @@ class CycleView:
     def current_officers(self, staff_id: int) -> tuple[int, int]:
         _, _, fro, sro = self.lines[staff_id][-1]
         return fro, sro
+
+    def answers_questions(self, staff_id: int) -> bool:
+        """Whether the staff member answers the cycle's managerial-accountability questions
+        with their self-evaluation."""
+        return bool(self.questions) and staff_id in self.supervisors
+
+    def find_supervisors(self, on: datetime.date) -> None:
+        """`supervisors` from the lines: those in effect on `on`, or on the cycle's first day
+        before it starts (`org.relations.lines_in_effect`)."""
+        reference = max(on, self.model.start)
+        self.supervisors = {
+            fro
+            for lines in self.lines.values()
+            for start, end, fro, _ in lines
+            if start <= reference and (end is None or reference <= end)
+        }
 
 
 def _area(unit_name: str, kind: str) -> str:
@@ -831,6 +867,15 @@ class _Org:
             )
         ):
             by_pk[cycle_id].lines.setdefault(staff_id, []).append((start, end, fro, sro))
+        for cycle_id, pk in (
+            AccountabilityQuestion.objects.filter(cycle__in=[current, previous])
+            .order_by("position")
+            .values_list("cycle_id", "pk")
+        ):
+            by_pk[cycle_id].questions.append(pk)
+        on = today()
+        for cycle in cycles:
+            cycle.find_supervisors(on)
         for cycle_id, kind, code, pk, label, rank in (
             RatingLevel.objects.filter(scale__cycle__in=[current, previous])
             .order_by("rank")
@@ -939,6 +984,10 @@ class EvaluationPlan:
     sro_comment: str = ""
     final_comment: str = ""
     pip: PipPlan | None = None  # opened after an acknowledged low rating
+    # The managerial-accountability section (ILO): the staff member's answers (question id,
+    # text), signed with the self-evaluation, and the FRO's comments, signed with the ratings.
+    answers: list[tuple[int, str]] = field(default_factory=list)
+    accountability_comment: str = ""
 
 
 @dataclass
@@ -1085,6 +1134,7 @@ class _Planner:
         self.w = writer
         self.now = now
         self.rng = random.Random(2026)  # noqa: S311 - reproducible demo data, not secrets
+        self.accountability_rng = random.Random(ACCOUNTABILITY_SEED)  # noqa: S311 - as above
         self.texts: dict[tuple, tuple[str, ...]] = {}
         self.supervisor_pool = self._supervisor_pool()
         self.documents = 0
@@ -1471,7 +1521,23 @@ class _Planner:
             plan.final_comment = rng.choice(FINAL_COMMENTS[overall])
         if completed and (overall == FAILING or (overall == PARTIAL and rng.random() < 0.4)):
             plan.pip = self.improvement_plan(staff, at["acknowledged"])
+        if "self_submitted" in at and cycle.answers_questions(staff.pk):
+            self.accountability(plan, staff, cycle, "fro_signed" in at)
         return plan
+
+    def accountability(self, plan: EvaluationPlan, staff, cycle: CycleView, rated: bool) -> None:
+        """The supervisor's answers to the cycle's managerial-accountability questions, and
+        the FRO's comments on them once `rated` (drawn from their own random: see
+        ACCOUNTABILITY_SEED)."""
+        rng = self.accountability_rng
+        plan.answers = [
+            (question, rng.choice(ACCOUNTABILITY_ANSWERS[n % len(ACCOUNTABILITY_ANSWERS)]))
+            for n, question in enumerate(cycle.questions)
+        ]
+        if rated:
+            plan.accountability_comment = rng.choice(FRO_ACCOUNTABILITY).format(
+                first=staff.first_name
+            )
 
     def improvement_plan(self, staff, after: datetime.datetime) -> PipPlan:
         """A PIP the FRO opened a few days after `after`: closed with an outcome and two review
@@ -1764,6 +1830,7 @@ class _DocumentRows:
         w, at, cycle, content, planned = self.w, plan.at, plan.cycle, plan.content, plan.evaluation
         staff_id = plan.staff.pk
         started = at["evaluation_started"]
+        answers = planned.answers
         role = "staff" if planned.started_by == staff_id else "fro"
         self.event(
             "start_evaluation",
@@ -1788,6 +1855,13 @@ class _DocumentRows:
             staff_final_comment="",
             goal_rows=_Related(goal_rows),
             competency_rows=_Related(competency_rows),
+            # The managerial-accountability answers as `appraisals.signing` reads them (by
+            # question id), and the FRO's comments on them (set with the ratings).
+            signing_accountability=sorted(
+                (SimpleNamespace(question_id=question, text=text) for question, text in answers),
+                key=attrgetter("question_id"),
+            ),
+            fro_accountability_comment="",
             # The work plan as the evaluation's signers saw it (signature content version 2).
             document=SimpleNamespace(
                 goals=_Related(content.goals),
@@ -1854,6 +1928,7 @@ class _DocumentRows:
             at.get("self_submitted"),
             overall_level.pk if overall_level else None,
             appraisal.fro_overall_comment,
+            appraisal.fro_accountability_comment,
             at.get("fro_resigned") or at.get("fro_signed"),
             appraisal.sro_comment,
             at.get("sro_signed"),
@@ -1870,6 +1945,8 @@ class _DocumentRows:
                 table.put(
                     row.pk, self.doc, getattr(row, key), row.self_comment, rating, row.fro_comment
                 )
+        for question, text in answers:
+            w.accountability_answers.add(self.doc, question, text)
         if planned.pip is not None:
             self.improvement_plan(plan, planned.pip)
 
@@ -1898,6 +1975,7 @@ class _DocumentRows:
             changes.append(f"Overall: not rated → {label}")
             lines.append(services.rating_change(services.OVERALL, None, label))
         appraisal.fro_overall_comment = planned.overall_comment
+        appraisal.fro_accountability_comment = planned.accountability_comment
         self.event(
             "ratings_changed",
             f"Ratings changed ({len(changes)})",
@@ -2253,6 +2331,7 @@ class _ThroughServices:
             overall=SELF_OVERALL[3].format(area=area),
             goals={row.pk: SELF_GOAL[n % len(SELF_GOAL)] for n, row in enumerate(goal_rows)},
             competencies={row.pk: SELF_COMPETENCY[n % 3] for n, row in enumerate(competency_rows)},
+            answers=self.answers(staff.pk),
         )
         clock.at(at["self_submitted"])
         services.submit_self_evaluation(document=document(), actor=user)
@@ -2285,6 +2364,16 @@ class _ThroughServices:
             )
         return document()
 
+    def answers(self, staff_id: int) -> dict[int, str]:
+        """A supervisor's answers to the cycle's managerial-accountability questions (ILO), by
+        question id; none for anyone else."""
+        if not self.cycle.answers_questions(staff_id):
+            return {}
+        return {
+            question: ACCOUNTABILITY_ANSWERS[n % len(ACCOUNTABILITY_ANSWERS)][0]
+            for n, question in enumerate(self.cycle.questions)
+        }
+
     def rate(self, document, fro, goal_rows, competency_rows, overall, user, area) -> None:
         """The FRO rates every goal and competency at the `overall` tier (the first goal at
         the second tier when the overall one is lower; every other competency at the second)."""
@@ -2306,6 +2395,11 @@ class _ThroughServices:
             competencies=competencies,
             overall_rating_id=level(RatingScale.Kind.OVERALL, overall).pk,
             overall_comment=FRO_OVERALL[overall].format(first=user.first_name, area=area),
+            accountability_comment=(
+                FRO_ACCOUNTABILITY[0].format(first=user.first_name)
+                if self.cycle.answers_questions(document.staff_id)
+                else None
+            ),
         )
 
 

@@ -559,3 +559,54 @@ PIP_OUTCOME_COMMENTS = {
     "not_improved": "The objectives were not met; HR has been consulted on next steps.",
 }
 GOAL_REVISION = " Revised during the cycle: the target date moved with the system roll-out."
+
+# The managerial-accountability section (ILO): what a supervisor answers to each question of
+# the cycle, by the question's position (`org.profiles.ILO_ACCOUNTABILITY_QUESTIONS`: managing
+# performance, developing staff, geographical representation and gender; a cycle with more
+# questions takes these again in turn), and the FRO's comments on the section.
+ACCOUNTABILITY_ANSWERS = [
+    [
+        "Work plans were agreed with every team member in the first month; we hold a short "
+        "check-in each quarter and the mid-point reviews were all finalised on time.",
+        "Each team member's goals follow the unit's work plan; I review progress in the "
+        "monthly team meeting and give feedback on each output as it is delivered.",
+        "I discuss priorities with each staff member every month and record the main points "
+        "as check-ins; one under-performance concern was raised early and addressed with "
+        "coaching.",
+        "Goals were set together and adjusted when the roll-out was delayed; feedback is given "
+        "after each major delivery rather than only at the mid-point and end of the cycle.",
+        "Performance is discussed in regular one-to-one meetings; evaluations were completed "
+        "within the deadlines and the ratings were explained to each staff member in person.",
+    ],
+    [
+        "Every team member has a development goal in the work plan; two attended training "
+        "courses this cycle and one completed a language certification.",
+        "I agreed learning time with each staff member and arranged a stretch assignment on "
+        "the budget exercise for a junior colleague.",
+        "Staff were encouraged to apply for the mentoring programme; one team member now leads "
+        "the weekly coordination meeting to build supervisory experience.",
+        "Development needs were discussed at the mid-point review; the unit shared the cost "
+        "of an online certificate and covered the workload during the course.",
+        "I give each colleague a chance to present their work to senior management and "
+        "support their applications for temporary assignments in other units.",
+    ],
+    [
+        "The last two vacancies were advertised widely, with outreach to under-represented "
+        "member States; the shortlists and interview panels were gender-balanced.",
+        "The unit now has an equal number of women and men in professional posts; a "
+        "candidate from an unrepresented country was selected for the latest vacancy.",
+        "Selection panels included at least one woman and one man; I followed the targets "
+        "set for the department and reported on them at the mid-point.",
+        "We used the roster to reach qualified candidates from under-represented regions and "
+        "offered flexible working arrangements to retain staff with family duties.",
+        "Gender parity at the P-4 level remains below target; the next vacancy will be "
+        "advertised with targeted outreach and a balanced panel.",
+    ],
+]
+FRO_ACCOUNTABILITY = [
+    "{first} manages the team's performance well; the check-ins are regular and recorded.",
+    "Good support for the team's development; I encourage {first} to delegate more.",
+    "I agree with the answers: the team's work plans and evaluations were all on time.",
+    "{first} has made real progress on the diversity targets; to be continued next cycle.",
+    "Sound management of the team; more regular feedback between reviews would help.",
+]

@@ -1,16 +1,17 @@
 import datetime
 import io
 import random
-from collections import Counter
+from collections import Counter, defaultdict
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q
 
 import demo.documents
 import demo.schedules
-from appraisals.models import Appraisal, CompetencyAssessment, GoalAssessment
+from appraisals.models import AccountabilityAnswer, Appraisal, CompetencyAssessment, GoalAssessment
+from appraisals.selectors import supervises_in_cycle
 from board.models import BoardComment
 from demo.organisation import DEMO_DOMAIN, DEMO_LOGINS, MIN_STAFF, SENIORITY, _plan
 from org.models import (
@@ -27,6 +28,7 @@ from org.models import (
 from org.permissions import ROLE_PERMISSIONS, entities_where
 from org.selectors import current_cycle
 from org.services import organisation
+from pmsystem.models import Signature
 from workplans.permissions import is_board_routed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -327,6 +329,68 @@ def test_seed_demo_profile_ilo_builds_an_ilo_shaped_organisation(monkeypatch):
     assert technical.exists()
     assert not technical.filter(user__email__in=DEMO_LOGINS.values()).exists()
     assert not technical.filter(on_probation=True).exists()
+
+
+def test_seed_demo_profile_ilo_supervisors_answer_the_accountability_questions(monkeypatch):
+    """In both ILO cycles, every staff member with supervisory responsibilities in the cycle
+    (`supervises_in_cycle`) whose self-evaluation was submitted answered each of the cycle's
+    questions, and their FRO commented on the section once signed; nobody else answered; the
+    signatures cover both (`manage.py verify_signatures`)."""
+    monkeypatch.setattr("demo.documents.seed_documents", SEED_DOCUMENTS)
+    seed(staff=MIN_STAFF, profile="ilo")
+
+    appraisals = Appraisal.objects.annotate(
+        supervises=supervises_in_cycle(
+            OuterRef("document__staff_id"), OuterRef("document__cycle_id")
+        )
+    ).select_related("document")
+    submitted = appraisals.filter(supervises=True).exclude(self_submitted_at=None)
+    assert {a.document.cycle_id for a in submitted} == set(
+        Cycle.objects.values_list("pk", flat=True)
+    )
+    questions = {
+        cycle.pk: set(cycle.accountability_questions.values_list("pk", flat=True))
+        for cycle in Cycle.objects.all()
+    }
+    answers = defaultdict(dict)
+    for appraisal_id, question_id, text in AccountabilityAnswer.objects.values_list(
+        "appraisal_id", "question_id", "text"
+    ):
+        answers[appraisal_id][question_id] = text
+    for appraisal in submitted:
+        given = answers[appraisal.pk]
+        assert set(given) == questions[appraisal.document.cycle_id], appraisal.pk
+        assert all(text.strip() for text in given.values()), appraisal.pk
+        signed = appraisal.fro_signed_at is not None
+        assert bool(appraisal.fro_accountability_comment) == signed, appraisal.pk
+    assert submitted.exclude(fro_signed_at=None).exists()
+    # Only supervisors answer, and only with a submitted self-evaluation.
+    assert set(answers) == {a.pk for a in submitted}
+    assert (
+        not appraisals.exclude(pk__in=list(answers)).exclude(fro_accountability_comment="").exists()
+    )
+    # The texts vary from one supervisor to the next.
+    assert len({text for given in answers.values() for text in given.values()}) > len(
+        questions[current_cycle().pk]
+    )
+
+    out = io.StringIO()
+    call_command("verify_signatures", stdout=out)
+    assert "no mismatch" in out.getvalue()
+    self_assessments = Signature.objects.filter(
+        stage="self_assessment", document__in=list(answers), voided_at=None
+    )
+    assert self_assessments.exists()
+    assert all("accountability" in each.content for each in self_assessments)
+
+
+def test_the_un_demo_has_no_accountability_answers(monkeypatch):
+    monkeypatch.setattr("demo.documents.seed_documents", SEED_DOCUMENTS)
+    seed(staff=MIN_STAFF)
+
+    assert Appraisal.objects.exclude(self_submitted_at=None).exists()
+    assert not AccountabilityAnswer.objects.exists()
+    assert not Appraisal.objects.exclude(fro_accountability_comment="").exists()
 
 
 def test_the_profile_changes_only_the_contracts_of_the_planned_organisation():
