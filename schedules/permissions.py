@@ -2,7 +2,8 @@
 
 - Record a milestone as held: the staff member's current FRO (their line in effect today in an
   open cycle, the latest cycle first; `org.relations`), or an acting FRO while a delegation
-  from that FRO holds.
+  from that FRO holds — never their SRO, even named acting FRO (one person, one role: the
+  conflict rule of `workplans.conflicts`).
 - Correct or remove a record: an HR focal point of the staff member's entity (current role),
   never on their own schedule or one where they are the FRO or SRO (the conflict rule,
   `workplans.conflicts`): another HR focal point does.
@@ -60,6 +61,7 @@ def supervised_staff_ids(user: User, on: datetime.date | None = None) -> QuerySe
         .filter(cycle__status=Cycle.Status.OPEN)
         .filter(Q(fro_id=user.pk) | Q(fro_id__in=fro_principals(user, on)))
         .exclude(staff_id=user.pk)
+        .exclude(sro_id=user.pk)
         .values("staff_id")
     )
 
@@ -68,8 +70,8 @@ def is_current_fro(user: User, staff: StaffMember, on: datetime.date | None = No
     """Whether `user` is the staff member's FRO today, or acts for them (one or two queries)."""
     if not user.is_authenticated or user.pk == staff.pk:
         return False
-    fro_id, _ = officers_of(staff.pk, on)
-    if fro_id is None:
+    fro_id, sro_id = officers_of(staff.pk, on)
+    if fro_id is None or sro_id == user.pk:
         return False
     return fro_id == user.pk or fro_principals(user, on).filter(principal_id=fro_id).exists()
 
@@ -108,6 +110,11 @@ def record_refusal(user: User, staff: StaffMember) -> str | None:
     """Why `user` may not record a milestone of `staff` as held (None when they may)."""
     if is_current_fro(user, staff):
         return None
+    if user.is_authenticated and officers_of(staff.pk)[1] == user.pk:
+        return gettext(
+            "You are the staff member's SRO, so you cannot record their milestones as FRO: "
+            "one person holds one role."
+        )
     return gettext("Only the staff member's current FRO records their milestones.")
 
 

@@ -273,7 +273,7 @@ def test_every_bad_row_is_reported_with_its_line_and_nothing_is_written(small_or
             7,
             "contract_type",
             "Unknown contract type “tenure”. Use one of: permanent, continuing, fixed_term, "
-            "temporary.",
+            "temporary, tc.",
         ),
         ("staff.csv", 7, "on_probation", "“maybe” is not yes or no."),
         ("lines.csv", 2, "sro_index_number", "The SRO must be a different person from the FRO."),

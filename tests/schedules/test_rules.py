@@ -16,7 +16,7 @@ from compliance.reminders import run_daily_sweep
 from compliance.selectors import my_tasks
 from org.models import Cycle, Delegation, StaffMember
 from pmsystem.errors import ApplicationError
-from schedules import pending, selectors, services
+from schedules import pending, permissions, selectors, services
 from schedules.models import ReportComment, ScheduleRecord
 from tests.factories import CycleFactory, DelegationFactory, StaffMemberFactory, UserFactory
 
@@ -200,6 +200,26 @@ def test_an_acting_fro_records_while_the_delegation_holds():
         ).recorded_by
         == acting
     )
+
+
+def test_the_sro_named_acting_fro_behind_the_service_still_may_not_record():
+    """One person, one role: a delegation written around the service (a raw insert) does not
+    let the staff member's SRO record their milestones as FRO, nor list them as their team."""
+    w = world()
+    member = w.probationer(D(2026, 4, 1))
+    Delegation.objects.create(
+        principal=w.fro.user,
+        acting=w.sro.user,
+        role=Delegation.Role.FRO,
+        start=datetime.date.today() - datetime.timedelta(days=1),
+        end=datetime.date.today() + datetime.timedelta(days=5),
+    )
+    with pytest.raises(PermissionDenied, match="SRO"):
+        services.record_milestone(
+            actor=w.sro.user, staff=member, code="discussion", held_on=D(2026, 4, 2), summary="x"
+        )
+    assert not ScheduleRecord.objects.exists()
+    assert member.pk not in set(permissions.supervised_staff_ids(w.sro.user))
 
 
 def test_hr_of_the_entity_corrects_and_removes_but_not_on_a_schedule_where_they_hold_a_role():

@@ -19,7 +19,10 @@ pytestmark = pytest.mark.django_db
 
 
 def without_csrf(html: str) -> str:
+    """The page without what differs between two requests: the CSRF token and the seconds
+    left before the idle sign-out (a second may pass between them)."""
     html = re.sub(r'"X-CSRFToken": "[^"]+"', "", html)
+    html = re.sub(r'data-session-left="\d+"', "", html)
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
 
 
