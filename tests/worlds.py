@@ -20,8 +20,15 @@ from django.test import override_settings
 @contextmanager
 def built_once(django_db_blocker, media: Path | None = None) -> Iterator[None]:
     """Unblock the database for a module-scoped fixture and roll back what it built at the
-    module's end; with `media`, files written while building go to that folder."""
+    module's end; with `media`, files written while building go to that folder.
+
+    The world is built before any test's own fixtures run, so it puts back the migration-seeded
+    competency catalogues itself (a transactional test earlier in the same process flushed
+    them; tests/conftest.py `_migration_seeded_catalogues` does it for each test)."""
+    from tests.concurrency import ensure_competency_catalogue
+
     settings = override_settings(MEDIA_ROOT=media) if media else override_settings()
     with django_db_blocker.unblock(), settings, transaction.atomic():
+        ensure_competency_catalogue()
         yield
         transaction.set_rollback(True)
