@@ -37,7 +37,7 @@ from itertools import islice
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from org import profiles
@@ -65,6 +65,12 @@ from pmsystem.db import analyze
 DEMO_DOMAIN = "demo.pmsystem.org"
 DEFAULT_PASSWORD = "demo-pass-2026"  # noqa: S105 - the documented demo password (README)
 DEFAULT_STAFF = 300
+# The fewest people the planner shapes an organisation from (each entity's staff
+# representative is someone other than its HR focal points).
+MIN_PLANNED = 35
+# The fewest staff of a demo under the default profile: the planned organisation and the
+# newcomers the special-schedules demo adds (`demo.schedules.newcomers`; one more under a
+# profile with technical-cooperation figures).
 MIN_STAFF = 40
 BATCH_SIZE = 2000
 
@@ -440,29 +446,42 @@ class DemoResult:
 
 
 def seed_demo(
-    *, staff: int = DEFAULT_STAFF, password: str = DEFAULT_PASSWORD, profile: str | None = None
+    *,
+    staff: int = DEFAULT_STAFF,
+    password: str = DEFAULT_PASSWORD,
+    profile: str | None = None,
+    newcomers: bool = False,
 ) -> DemoResult:
     """Build the demo organisation of `staff` people under the policy `profile` (`org.profiles`:
     "un", the default, or "ilo"), or leave an existing one as it is.
 
+    With `newcomers`, `staff` counts the staff members the special-schedules demo adds next
+    (`demo.schedules.newcomers`, as `manage.py seed_demo` does): the organisation is planned
+    with the others, so the demo has `staff` staff members in all. Fewer than the planner's
+    smallest organisation (`MIN_PLANNED`) and those newcomers are refused.
+
     The profile is saved as the organisation's and sets its two cycles (`DEMO_CYCLES`) and
     their scales; under a profile with a technical-cooperation appraisal schedule (the
     ILO's) some staff are on technical-cooperation contracts. The same `staff` and `profile`
-    always give the same organisation, and the people, units and lines do not depend on the
-    profile.
+    always give the same organisation, and the people, units and lines of an organisation of
+    a given size do not depend on the profile.
 
     Idempotent: the demo organisation is recognised by its staff login; when it exists
     nothing is added (whatever `staff` says) and only the demo users' password is reset
     if it differs from `password`, so the printed logins always work. An existing demo
     organisation keeps its profile: asking for another one is refused.
     """
-    if staff < MIN_STAFF:
-        raise ApplicationError(f"The demo organisation needs at least {MIN_STAFF} staff.")
-    if not password:
-        raise ApplicationError("The demo password must not be empty.")
     if profile is not None and profile not in profiles.PROFILES:
         known = ", ".join(profiles.PROFILES)
         raise ApplicationError(f"Unknown policy profile {profile!r}: one of {known}.")
+    # demo.schedules builds on this module: imported here, not at its top.
+    from .schedules import newcomers as joining
+
+    added = joining(profile or profiles.DEFAULT) if newcomers else 0
+    if staff - added < MIN_PLANNED:
+        raise ApplicationError(f"The demo organisation needs at least {MIN_PLANNED + added} staff.")
+    if not password:
+        raise ApplicationError("The demo password must not be empty.")
     logins = list(DEMO_LOGINS.items())
     existing = User.objects.filter(email=DEMO_LOGINS["staff"]).first()
     if existing is not None:
@@ -475,14 +494,14 @@ def seed_demo(
         _reset_passwords_if_changed(existing, password)
         return DemoResult(
             created=False,
-            staff=StaffMember.objects.filter(user__email__endswith=f"@{DEMO_DOMAIN}").count(),
+            staff=demo_staff().count(),
             entities=OrgUnit.objects.filter(kind=OrgUnit.Kind.ENTITY).count(),
             units=OrgUnit.objects.count(),
             logins=logins,
             profile=saved,
         )
     profile = profile or profiles.DEFAULT
-    plan = _plan(staff, random.Random(42), policy=profile)  # noqa: S311 - reproducible data
+    plan = _plan(staff - added, random.Random(42), policy=profile)  # noqa: S311 - reproducible
     try:
         _write(plan, make_password(password), profile)
     except IntegrityError as exc:
@@ -498,6 +517,11 @@ def seed_demo(
         logins=logins,
         profile=profile,
     )
+
+
+def demo_staff() -> QuerySet[StaffMember]:
+    """The demo's staff members (their logins are at `DEMO_DOMAIN`)."""
+    return StaffMember.objects.filter(user__email__endswith=f"@{DEMO_DOMAIN}")
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ import datetime
 
 from django.utils import timezone
 
+from org import profiles
 from org.models import Cycle, ReportingLine, StaffMember, User
 from pmsystem.dates import add_months
 from schedules import services
@@ -65,6 +66,16 @@ PEOPLE = (
         ("discussion", "midterm_6", "appraisal_12", "midterm_18", "report_21"),
     ),
 )
+
+
+def newcomers(profile: str) -> int:
+    """How many staff members `seed_documents` adds to a demo organisation under the policy
+    `profile`: the probationers, and the technical-cooperation newcomer when the profile's
+    cycles set technical-cooperation figures. `manage.py seed_demo --staff N` counts them
+    within N."""
+    return len(PEOPLE) + (1 if profiles.profile(profile).tc_first_appraisal_months else 0)
+
+
 BOARD_COMMENT = "Consistent with the appraisal and the mid-term reviews: confirm the appointment."
 
 

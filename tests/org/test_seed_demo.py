@@ -13,7 +13,14 @@ import demo.schedules
 from appraisals.models import AccountabilityAnswer, Appraisal, CompetencyAssessment, GoalAssessment
 from appraisals.selectors import supervises_in_cycle
 from board.models import BoardComment
-from demo.organisation import DEMO_DOMAIN, DEMO_LOGINS, MIN_STAFF, SENIORITY, _plan
+from demo.organisation import (
+    DEMO_DOMAIN,
+    DEMO_LOGINS,
+    MIN_PLANNED,
+    MIN_STAFF,
+    SENIORITY,
+    _plan,
+)
 from org.models import (
     Cycle,
     Delegation,
@@ -37,9 +44,8 @@ PASSWORD = "seed-pass-2026"
 # The demo documents' seed, before the fixture below takes it out.
 SEED_DOCUMENTS = demo.documents.seed_documents
 TC = StaffMember.ContractType.TECHNICAL_COOPERATION
-# The newcomers on probation the special-schedules demo adds to the requested staff (a UN
-# cycle sets no technical-cooperation figures: no newcomer on such a contract).
-NEWCOMERS = len(demo.schedules.PEOPLE)
+# The fewest staff of an ILO demo: a technical-cooperation newcomer joins the probationers.
+MIN_ILO = MIN_STAFF + 1
 ROLE_ORDER = [
     "staff",
     "fro",
@@ -87,11 +93,13 @@ def staff_of(role: str) -> StaffMember:
 
 def test_seed_demo_creates_the_requested_staff_and_an_open_cycle():
     seed(staff=60)
-    assert StaffMember.objects.count() == 60 + NEWCOMERS
+    # The named demo logins and the newcomers on probation count within the 60.
+    assert StaffMember.objects.count() == 60
+    assert StaffMember.objects.filter(user__email__endswith=f"@{DEMO_DOMAIN}").count() == 60
     assert (
-        StaffMember.objects.filter(user__email__endswith=f"@{DEMO_DOMAIN}").count()
-        == 60 + NEWCOMERS
-    )
+        StaffMember.objects.filter(user__email__in=DEMO_LOGINS.values()).count()
+        == len(DEMO_LOGINS) - 1
+    )  # the administrator has no staff profile
     cycle = current_cycle()
     assert cycle is not None and cycle.name == "2026-27"
     assert Cycle.objects.get(name="2025-26").status == Cycle.Status.CLOSED
@@ -147,7 +155,7 @@ def test_every_active_staff_member_has_exactly_one_current_reporting_line():
     current = StaffMember.objects.filter(is_active=True).annotate(
         n=Count("lines", filter=Q(lines__cycle=cycle, lines__effective_to__isnull=True))
     )
-    assert StaffMember.objects.filter(is_active=True).count() == 60 + NEWCOMERS
+    assert StaffMember.objects.filter(is_active=True).count() == 60
     assert sorted({s.n for s in current}) == [1]
 
 
@@ -253,7 +261,24 @@ def test_running_again_with_another_password_resets_the_demo_passwords():
 def test_seed_demo_refuses_a_tiny_organisation():
     with pytest.raises(CommandError, match="^The demo organisation needs at least 40 staff.$"):
         seed(staff=10)
+    with pytest.raises(CommandError, match="^The demo organisation needs at least 40 staff.$"):
+        seed(staff=MIN_STAFF - 1)
+    # Fewer staff than the named logins is refused all the more.
+    with pytest.raises(CommandError, match="^The demo organisation needs at least 40 staff.$"):
+        seed(staff=len(DEMO_LOGINS) - 2)
+    with pytest.raises(CommandError, match="^The demo organisation needs at least 41 staff.$"):
+        seed(staff=MIN_STAFF, profile="ilo")
     assert not User.objects.exists()
+
+
+def test_the_smallest_demo_has_exactly_the_requested_staff_under_each_profile():
+    """--staff N gives N staff members in all, the demo logins and the newcomers on special
+    schedules among them."""
+    assert MIN_STAFF == MIN_PLANNED + demo.schedules.newcomers("un")
+    assert MIN_ILO == MIN_PLANNED + demo.schedules.newcomers("ilo")
+    seed(staff=MIN_ILO, profile="ilo")
+    assert StaffMember.objects.count() == MIN_ILO
+    assert StaffMember.objects.filter(user__email=f"technical.cooperation@{DEMO_DOMAIN}").exists()
 
 
 def test_the_same_size_always_plans_the_same_organisation():
@@ -285,7 +310,7 @@ def test_seed_demo_profile_ilo_builds_an_ilo_shaped_organisation(monkeypatch):
     its kind, the review board's comments on completed and signed documents, and staff on
     technical-cooperation contracts."""
     monkeypatch.setattr("demo.documents.seed_documents", SEED_DOCUMENTS)
-    seed(staff=MIN_STAFF, profile="ilo")
+    seed(staff=MIN_ILO, profile="ilo")
 
     assert organisation().profile == "ilo"
     cycle = current_cycle()
@@ -337,7 +362,7 @@ def test_seed_demo_profile_ilo_supervisors_answer_the_accountability_questions(m
     questions, and their FRO commented on the section once signed; nobody else answered; the
     signatures cover both (`manage.py verify_signatures`)."""
     monkeypatch.setattr("demo.documents.seed_documents", SEED_DOCUMENTS)
-    seed(staff=MIN_STAFF, profile="ilo")
+    seed(staff=MIN_ILO, profile="ilo")
 
     appraisals = Appraisal.objects.annotate(
         supervises=supervises_in_cycle(
@@ -408,14 +433,14 @@ def test_the_profile_changes_only_the_contracts_of_the_planned_organisation():
 
 
 def test_an_existing_demo_organisation_keeps_its_profile():
-    seed(staff=MIN_STAFF, profile="ilo")
+    seed(staff=MIN_ILO, profile="ilo")
     before = counts()
-    seed(staff=MIN_STAFF)  # no profile: the organisation's
+    seed(staff=MIN_ILO)  # no profile: the organisation's
     assert counts() == before
     with pytest.raises(
         CommandError,
         match="^The demo organisation already exists under the 'ilo' profile; seed the 'un' "
         "one into an empty database.$",
     ):
-        seed(staff=MIN_STAFF, profile="un")
+        seed(staff=MIN_ILO, profile="un")
     assert counts() == before and organisation().profile == "ilo"

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from demo import board, documents, feedback, rebuttals, schedules, standards, training
-from demo.organisation import DEFAULT_PASSWORD, DEFAULT_STAFF, MIN_STAFF, seed_demo
+from demo.organisation import DEFAULT_PASSWORD, DEFAULT_STAFF, MIN_STAFF, demo_staff, seed_demo
 from org import profiles
 from org.services import ApplicationError
 from pmsystem.db import analyze
@@ -18,13 +18,15 @@ class Command(BaseCommand):
         "reporting lines for the open cycle 2026-27 and the closed 2025-26, department roles, "
         "delegations and a superuser) and the apps' demo documents (unit work plans; work "
         "plans, mid-point reviews and evaluations at every stage) with bulk inserts, then print "
-        "one demo login per role as 'role<TAB>email'. The same --staff always gives the same "
-        "organisation. Idempotent: if the demo organisation already exists nothing is added "
-        "(whatever --staff says; only documents still missing are seeded) and only the demo "
-        "users' password is reset when --password differs; to seed another size, start from "
-        "an empty database. --profile ilo builds an ILO-shaped organisation instead (the "
-        "biennium 2026-27 open and 2024-25 closed, three overall rating levels, every signed "
-        "stage routed to the review board, staff on technical-cooperation contracts)."
+        "one demo login per role as 'role<TAB>email'. --staff counts every staff member of the "
+        "demo, its named logins and its newcomers on probation among them; the same --staff "
+        "always gives the same organisation. Idempotent: if the demo organisation already "
+        "exists nothing is added (whatever --staff says; only documents still missing are "
+        "seeded) and only the demo users' password is reset when --password differs; to seed "
+        "another size, start from an empty database. --profile ilo builds an ILO-shaped "
+        "organisation instead (the biennium 2026-27 open and 2024-25 closed, three overall "
+        "rating levels, every signed stage routed to the review board, staff on "
+        "technical-cooperation contracts)."
     )
 
     def add_arguments(self, parser):
@@ -32,7 +34,8 @@ class Command(BaseCommand):
             "--staff",
             type=int,
             default=DEFAULT_STAFF,
-            help=f"How many staff members (at least {MIN_STAFF}; default {DEFAULT_STAFF}).",
+            help=f"How many staff members in all, the demo logins among them (at least "
+            f"{MIN_STAFF}, one more under the ilo profile; default {DEFAULT_STAFF}).",
         )
         parser.add_argument(
             "--password",
@@ -53,7 +56,7 @@ class Command(BaseCommand):
             # One transaction: a failure leaves neither an organisation nor half its documents.
             # No email: the demo addresses are not real, and stdout carries only the logins.
             with transaction.atomic(), muted():
-                result = seed_demo(staff=staff, password=password, profile=profile)
+                result = seed_demo(staff=staff, password=password, profile=profile, newcomers=True)
                 # Each stage's demo, in the order the stages build on each other.
                 seeded = {
                     "appraisals": documents.seed_documents(),
@@ -69,16 +72,17 @@ class Command(BaseCommand):
                     # Whatever the apps' demos wrote: the next query (the first page, the
                     # bench, a test) is planned on these rows, not on empty tables.
                     analyze(apps.get_models(include_auto_created=True))
+                total = demo_staff().count()
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         elapsed = time.monotonic() - started
         if result.created:
             self.stderr.write(
-                f"Seeded {result.staff} staff in {result.entities} entities and "
+                f"Seeded {total} staff in {result.entities} entities and "
                 f"{result.units} units ({result.profile} profile)."
             )
         else:
-            self.stderr.write(f"The demo organisation already exists ({result.staff} staff).")
+            self.stderr.write(f"The demo organisation already exists ({total} staff).")
         added = {label: count for label, count in seeded.items() if count}
         for label, count in added.items():
             self.stderr.write(f"Seeded {count} demo documents ({label}).")
