@@ -8,11 +8,14 @@ ended or a line changed changes access at once, whatever route made the change.
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Q, QuerySet
 
 from org.models import DepartmentRole, OrgUnit, User
-from org.permissions import entities_where, hod_entity_ids
-from org.relations import current_department_roles
+from org.permissions import entities_where, entity_ids_where, hod_entity_ids
+from org.relations import current_department_roles, today
+from pmsystem.db import PreparedQuery
 from workplans.conflicts import Relations
 from workplans.permissions import documents_where, relations_for
 
@@ -31,20 +34,44 @@ def seated_cases(user: User) -> QuerySet:
     return PanelMember.objects.filter(user_id=user.pk, excused_at__isnull=True).values("case_id")
 
 
+def _visible_cases_q(user: User, on: datetime.date) -> Q:
+    """The filed cases `user` may see on `on` (see `visible_cases`), as one condition."""
+    documents = Q(document__staff_id=user.pk)
+    for relation in ("fro", "sro"):
+        documents |= Q(document__in=documents_where(user, relation, on))
+    entities = entity_ids_where(user, "view_entity_documents", on)
+    return ~Q(state=S.NOT_FILED) & (
+        documents
+        | Q(document__staff__unit__entity_id__in=entities)
+        | Q(document__staff__unit__entity_id__in=hod_entity_ids(user, on))
+        | Q(pk__in=seated_cases(user))
+    )
+
+
 def visible_cases(user: User) -> QuerySet[RebuttalCase]:
     """Cases the user may see, in one SQL query."""
     if not user.is_authenticated:
         return RebuttalCase.objects.none()
-    documents = Q(document__staff_id=user.pk)
-    for relation in ("fro", "sro"):
-        documents |= Q(document__in=documents_where(user, relation))
-    entities = entities_where(user, "view_entity_documents").values("pk")
-    return RebuttalCase.objects.exclude(state=S.NOT_FILED).filter(
-        documents
-        | Q(document__staff__unit__entity_id__in=entities)
-        | Q(document__staff__unit__entity_id__in=hod_entity_ids(user))
-        | Q(pk__in=seated_cases(user))
+    return RebuttalCase.objects.filter(_visible_cases_q(user, today()))
+
+
+def _sees_query(*, user_id: int, on: datetime.date, pk: int) -> QuerySet[RebuttalCase]:
+    return RebuttalCase.objects.filter(_visible_cases_q(User(pk=user_id), on), pk=pk).values_list(
+        "pk"
     )
+
+
+# The one-case form of `visible_cases`, compiled once per process.
+_SEES = PreparedQuery(
+    _sees_query, user_id=-2_000_000_067, on=datetime.date(1901, 3, 6), pk=-2_000_000_069
+)
+
+
+def sees_case(user: User, pk: int) -> bool:
+    """Whether `user` may see the case `pk` today: `visible_cases(user)` holds it."""
+    if not user.is_authenticated or not 0 < pk < 2**63:
+        return False
+    return bool(_SEES.rows(user_id=user.pk, on=today(), pk=pk))
 
 
 def case_relations(user: User, case: RebuttalCase) -> Relations:

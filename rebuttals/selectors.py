@@ -18,7 +18,7 @@ from pmsystem.db import PreparedQuery, raw_day
 from pmsystem.i18n import Phrase, interpolate, phrase, render
 
 from .models import Group, PanelMember, PanelRoster, RebuttalCase, RosterMember
-from .permissions import monitored_entities, visible_cases
+from .permissions import monitored_entities, sees_case
 
 if TYPE_CHECKING:
     from pmsystem.pending import Task
@@ -29,19 +29,17 @@ S = RebuttalCase.State
 
 def get_visible_case(user: User, pk: int) -> RebuttalCase:
     try:
-        return (
-            visible_cases(user)
-            .select_related(
-                "document__staff__user",
-                "document__staff__unit__entity",
-                "document__cycle",
-                "document__appraisal__final_rating",
-                "original_rating",
-                "panel_rating",
-                "hod_replied_by",
-            )
-            .get(pk=pk)
-        )
+        if not sees_case(user, pk):
+            raise RebuttalCase.DoesNotExist
+        return RebuttalCase.objects.select_related(
+            "document__staff__user",
+            "document__staff__unit__entity",
+            "document__cycle",
+            "document__appraisal__final_rating",
+            "original_rating",
+            "panel_rating",
+            "hod_replied_by",
+        ).get(pk=pk)
     except RebuttalCase.DoesNotExist as exc:
         raise Http404("No such rebuttal.") from exc
 

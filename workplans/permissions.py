@@ -42,14 +42,14 @@ OFFICER_ROLES = ("fro", "sro")
 # --- lists: one SQL query whatever the number of documents --------------------------------
 
 
-def _officer_q(user: User, relation: str) -> Q:
+def _officer_q(user: User, relation: str, on: datetime.date | None = None) -> Q:
     """Lines on which `user` is the `relation` officer: their own, or a principal's they act
     for while the delegation holds."""
     own = Q(**{f"{relation}_id": user.pk})
     acting = Q(
         AnyOf(
             f"{relation}_id",
-            current_delegations().filter(acting_id=user.pk, role=relation).values("principal_id"),
+            current_delegations(on).filter(acting_id=user.pk, role=relation).values("principal_id"),
         )
     )
     return own | acting
@@ -137,7 +137,9 @@ def _candidates_q(user_id: int, relation: str, on: datetime.date | None = None) 
     return Q(AnyOf("staff_id", lines.values("staff_id")))
 
 
-def documents_where(user: User, relation: str) -> QuerySet[WorkPlan]:
+def documents_where(
+    user: User, relation: str, on: datetime.date | None = None
+) -> QuerySet[WorkPlan]:
     """Documents on which the user acts in `relation` (staff, fro, sro,
     additional_supervisor) today, their own or as acting officer, as the conflict rule leaves
     it to them: one SQL query, driven by an index from the user's lines."""
@@ -147,7 +149,9 @@ def documents_where(user: User, relation: str) -> QuerySet[WorkPlan]:
         return WorkPlan.objects.filter(staff_id=user.pk)
     if relation not in DOCUMENT_ROLES:
         raise ValueError(f"unknown document relation {relation!r}")
-    return WorkPlan.objects.filter(_candidates_q(user.pk, relation), _keeps_q(user.pk, relation))
+    return WorkPlan.objects.filter(
+        _candidates_q(user.pk, relation, on), _keeps_q(user.pk, relation, on)
+    )
 
 
 ACTING_RELATIONS = tuple(r for r in DOCUMENT_ROLES if r != "staff")
@@ -206,16 +210,12 @@ def acting_documents(user: User, *, on: datetime.date | None = None) -> ActingDo
     )
 
 
-def visible_work_plans(user: User) -> QuerySet[WorkPlan]:
-    """Documents the user may see today: their own, those where they are FRO, SRO (own or
-    acting) or an accepted additional supervisor, and those of the entities they see as HOD,
-    acting HOD or HR focal point. One SQL query, never a check per object."""
-    if not user.is_authenticated:
-        return WorkPlan.objects.none()
+def _visible_q(user: User, on: datetime.date) -> Q:
+    """The documents `user` may see on `on` (see `visible_work_plans`), as one condition."""
     officer = Q()
     for relation in OFFICER_ROLES:
-        officer |= _officer_q(user, relation)
-    lines = lines_in_effect().filter(
+        officer |= _officer_q(user, relation, on)
+    lines = lines_in_effect(on).filter(
         officer, staff_id=OuterRef("staff_id"), cycle_id=OuterRef("cycle_id")
     )
     supervised = AdditionalSupervisor.objects.filter(
@@ -223,16 +223,41 @@ def visible_work_plans(user: User) -> QuerySet[WorkPlan]:
         supervisor_id=user.pk,
         state=AdditionalSupervisor.State.ACCEPTED,
     )
-    entities = Q(staff__unit__entity_id__in=entity_ids_where(user, "view_entity_documents")) | Q(
-        staff__unit__entity_id__in=hod_entity_ids(user)
-    )
+    entities = Q(
+        staff__unit__entity_id__in=entity_ids_where(user, "view_entity_documents", on)
+    ) | Q(staff__unit__entity_id__in=hod_entity_ids(user, on))
     board = (
-        Q(staff__unit__entity_id__in=entity_ids_where(user, "review_entity_documents"))
+        Q(staff__unit__entity_id__in=entity_ids_where(user, "review_entity_documents", on))
         & board_routed_q()
     )
-    return WorkPlan.objects.filter(
-        Q(staff_id=user.pk) | Exists(lines) | Exists(supervised) | entities | board
-    )
+    return Q(staff_id=user.pk) | Exists(lines) | Exists(supervised) | entities | board
+
+
+def visible_work_plans(user: User) -> QuerySet[WorkPlan]:
+    """Documents the user may see today: their own, those where they are FRO, SRO (own or
+    acting) or an accepted additional supervisor, and those of the entities they see as HOD,
+    acting HOD or HR focal point. One SQL query, never a check per object."""
+    if not user.is_authenticated:
+        return WorkPlan.objects.none()
+    return WorkPlan.objects.filter(_visible_q(user, today()))
+
+
+def _sees_query(*, user_id: int, on: datetime.date, pk: int) -> QuerySet[WorkPlan]:
+    return WorkPlan.objects.filter(_visible_q(User(pk=user_id), on), pk=pk).values_list("pk")
+
+
+# The one-document form of `visible_work_plans`, compiled once per process (the conditions
+# cost more Python to build and compile than the database spends on them).
+_SEES = PreparedQuery(
+    _sees_query, user_id=-2_000_000_061, on=datetime.date(1901, 3, 4), pk=-2_000_000_063
+)
+
+
+def sees_work_plan(user: User, pk: int) -> bool:
+    """Whether `user` may see the document `pk` today: `visible_work_plans(user)` holds it."""
+    if not user.is_authenticated or not 0 < pk < 2**63:
+        return False
+    return bool(_SEES.rows(user_id=user.pk, on=today(), pk=pk))
 
 
 # --- the review board -------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from .permissions import (
     READERS,
     ActingDocuments,
     acting_documents,
-    visible_work_plans,
+    sees_work_plan,
 )
 
 if TYPE_CHECKING:
@@ -38,11 +38,11 @@ def get_visible_work_plan(user: User, pk: int) -> WorkPlan:
     """The document, with what every page of it shows; 404 when the user may not see it
     (the same answer as for an id that does not exist)."""
     try:
-        return (
-            visible_work_plans(user)
-            .select_related("staff__user", "staff__unit__entity", "cycle", "midpoint")
-            .get(pk=pk)
-        )
+        if not sees_work_plan(user, pk):
+            raise WorkPlan.DoesNotExist
+        return WorkPlan.objects.select_related(
+            "staff__user", "staff__unit__entity", "cycle", "midpoint"
+        ).get(pk=pk)
     except WorkPlan.DoesNotExist as exc:
         raise Http404(gettext("No such work plan.")) from exc
 
