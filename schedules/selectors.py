@@ -43,12 +43,12 @@ from pmsystem.dates import add_months
 from pmsystem.db import raw_day, raw_json
 from pmsystem.i18n import interpolate
 from pmsystem.pending import Task
+from pmsystem.progress import DONE, DUE, ORDER, OVERDUE, Tally
 from workplans.models import WorkPlan
 
 from .models import ReportComment, ScheduleRecord
 from .permissions import supervised_staff_ids
 
-DONE, DUE, OVERDUE = "done", "due", "overdue"
 STATE_LABELS = {
     DONE: _("Done"),
     DUE: _("Due"),
@@ -359,26 +359,10 @@ class Row:
 
 
 @dataclass
-class MilestoneCount:
+class MilestoneCount(Tally):
     code: str
     label: str
     counts: Counter[str] = field(default_factory=Counter)
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    @property
-    def done(self) -> int:
-        return self.counts[DONE]
-
-    @property
-    def due(self) -> int:
-        return self.counts[DUE]
-
-    @property
-    def overdue(self) -> int:
-        return self.counts[OVERDUE]
 
 
 def entity_rows(entity_id: int, today: datetime.date | None = None) -> list[Row]:
@@ -392,8 +376,7 @@ def entity_rows(entity_id: int, today: datetime.date | None = None) -> list[Row]
         for schedule in schedules_of(staff, today)
         for step in schedule.steps
     ]
-    order = {OVERDUE: 0, DUE: 1, DONE: 2}
-    rows.sort(key=lambda r: (order[r.step.state], r.step.due, r.staff.user.last_name, r.staff.pk))
+    rows.sort(key=lambda r: (ORDER[r.step.state], r.step.due, r.staff.user.last_name, r.staff.pk))
     return rows
 
 

@@ -38,13 +38,12 @@ from pmsystem.dates import add_months
 from pmsystem.db import PreparedQuery, raw_day, raw_json
 from pmsystem.i18n import interpolate
 from pmsystem.pending import Task
+from pmsystem.progress import DONE, DUE, ORDER, OVERDUE, Tally
 
 from .models import Completion, Course
 
 A = Course.Audience
 
-DONE, DUE, OVERDUE = "done", "due", "overdue"
-STATES = (DONE, DUE, OVERDUE)
 STATE_LABELS = {
     DONE: pgettext_lazy("training", "Done"),
     DUE: pgettext_lazy("training", "Due"),
@@ -365,25 +364,9 @@ def training_tasks(user: User) -> list[Task]:
 
 
 @dataclass
-class CourseCount:
+class CourseCount(Tally):
     course: Course
     counts: Counter[str]
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    @property
-    def done(self) -> int:
-        return self.counts[DONE]
-
-    @property
-    def due(self) -> int:
-        return self.counts[DUE]
-
-    @property
-    def overdue(self) -> int:
-        return self.counts[OVERDUE]
 
     @property
     def completion(self) -> int | None:
@@ -445,9 +428,6 @@ def person_rows(obligations_: Iterable[Obligation], courses: dict[int, Course]) 
         for o in rows
         if o.user_id in people
     ]
-
-
-ORDER = {OVERDUE: 0, DUE: 1, DONE: 2}
 
 
 def sort_key(o: Obligation) -> tuple[int, datetime.date, int]:
