@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
@@ -16,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from org.models import OrgUnit, StaffMember
+from pmsystem import entity_pages
 from pmsystem.errors import ApplicationError
 from pmsystem.exports import Table, csv_response
 from pmsystem.i18n import interpolate
@@ -186,38 +186,21 @@ def report_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _report_entity(request: HttpRequest, entity_id: int) -> OrgUnit:
-    entity = report_entities(request.user).filter(pk=entity_id).first()
-    if entity is None:
-        raise Http404("No such entity.")
-    return entity
+    return entity_pages.report_entity(report_entities(request.user), entity_id)
 
 
 def _filtered(request: HttpRequest, entity: OrgUnit):
-    form = FilterForm(request.GET)
-    if not form.is_valid():
-        raise Http404("Unknown filter.")
-    data = form.cleaned_data
+    data = entity_pages.cleaned_filters(FilterForm(request.GET))
     rows = selectors.entity_rows(entity.pk)
     counts = selectors.milestone_counts(rows)
-    if data["code"]:
-        rows = [r for r in rows if r.step.code == data["code"]]
-    if data["state"]:
-        rows = [r for r in rows if r.step.state == data["state"]]
-    if data["q"]:
-        text = data["q"].strip()
-        found = set(
-            StaffMember.objects.filter(unit__entity_id=entity.pk)
-            .filter(
-                Q(user__last_name__icontains=text)
-                | Q(user__first_name__icontains=text)
-                | Q(index_number__iexact=text)
-                | Q(user__email__iexact=text)
-            )
-            .values_list("pk", flat=True)
-        )
-        rows = [r for r in rows if r.staff.pk in found]
-    query = {k: v for k, v in request.GET.items() if k in ("code", "state", "q") and v}
-    return data, rows, counts, query
+    rows = entity_pages.narrowed(
+        rows,
+        data,
+        entity_id=entity.pk,
+        values={"code": lambda r: r.step.code, "state": lambda r: r.step.state},
+        person=lambda r: r.staff.pk,
+    )
+    return data, rows, counts, entity_pages.filter_query(request.GET, data)
 
 
 def entity_view(request: HttpRequest, entity_id: int) -> HttpResponse:

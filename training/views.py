@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from org.models import OrgUnit, StaffMember
+from pmsystem import entity_pages
 from pmsystem.errors import ApplicationError
 from pmsystem.exports import CHUNK_SIZE, Table, csv_response, xlsx_response
 from pmsystem.i18n import interpolate
@@ -59,42 +60,25 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _report_entity(request: HttpRequest, entity_id: int) -> OrgUnit:
-    entity = report_entities(request.user).filter(pk=entity_id).first()
-    if entity is None:
-        raise Http404("No such entity.")
-    return entity
+    return entity_pages.report_entity(report_entities(request.user), entity_id)
 
 
 def _filtered(request: HttpRequest, entity: OrgUnit):
-    form = PeopleFilterForm(request.GET)
-    if not form.is_valid():
-        raise Http404("Unknown filter.")
-    data = form.cleaned_data
+    data = entity_pages.cleaned_filters(PeopleFilterForm(request.GET))
     courses = {c.pk: c for c in selectors.active_courses([entity.pk])}
     if data["course"] and data["course"] not in courses:
         raise Http404("No such course.")
     rows = selectors.obligations(entity_ids=[entity.pk], courses=list(courses.values()))
     counts = selectors.entity_counts_from(rows, courses)
-    if data["course"]:
-        rows = [o for o in rows if o.course_id == data["course"]]
-    if data["state"]:
-        rows = [o for o in rows if o.state == data["state"]]
-    if data["q"]:
-        text = data["q"].strip()
-        found = set(
-            StaffMember.objects.filter(unit__entity_id=entity.pk)
-            .filter(
-                Q(user__last_name__icontains=text)
-                | Q(user__first_name__icontains=text)
-                | Q(index_number__iexact=text)
-                | Q(user__email__iexact=text)
-            )
-            .values_list("pk", flat=True)
-        )
-        rows = [o for o in rows if o.user_id in found]
+    rows = entity_pages.narrowed(
+        rows,
+        data,
+        entity_id=entity.pk,
+        values={"course": lambda o: o.course_id, "state": lambda o: o.state},
+        person=lambda o: o.user_id,
+    )
     rows.sort(key=selectors.sort_key)
-    query = {k: v for k, v in request.GET.items() if k in ("course", "state", "q") and v}
-    return data, courses, rows, counts, query
+    return data, courses, rows, counts, entity_pages.filter_query(request.GET, data)
 
 
 def entity_view(request: HttpRequest, entity_id: int) -> HttpResponse:
