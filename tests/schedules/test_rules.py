@@ -20,7 +20,7 @@ from schedules import pending, permissions, selectors, services
 from schedules.models import ReportComment, ScheduleRecord
 from tests.factories import CycleFactory, DelegationFactory, StaffMemberFactory, UserFactory
 
-from .helpers import world
+from .helpers import World, world
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -30,6 +30,22 @@ def dues(staff: StaffMember, today: D) -> dict[str, D]:
     schedule = selectors.staff_schedule(staff.pk, today)
     assert schedule is not None
     return {s.code: s.due for s in schedule.steps}
+
+
+def discussed(today: D | None = None) -> tuple[World, StaffMember, ScheduleRecord]:
+    """A probationer who entered on duty on 1 April 2026, whose FRO recorded the initial
+    discussion as held on 20 April (on `today`)."""
+    w = world()
+    member = w.probationer(D(2026, 4, 1))
+    record = services.record_milestone(
+        actor=w.fro.user,
+        staff=member,
+        code="discussion",
+        held_on=D(2026, 4, 20),
+        summary="Met.",
+        today=today,
+    )
+    return w, member, record
 
 
 # --- which figures, which dates -------------------------------------------------------------
@@ -223,11 +239,7 @@ def test_the_sro_named_acting_fro_behind_the_service_still_may_not_record():
 
 
 def test_hr_of_the_entity_corrects_and_removes_but_not_on_a_schedule_where_they_hold_a_role():
-    w = world()
-    member = w.probationer(D(2026, 4, 1))
-    record = services.record_milestone(
-        actor=w.fro.user, staff=member, code="discussion", held_on=D(2026, 4, 20), summary="Met."
-    )
+    w, member, record = discussed()
     for actor in (w.fro.user, member.user, w.hod, w.board):
         with pytest.raises(PermissionDenied):
             services.correct_record(actor=actor, record=record, held_on=D(2026, 4, 21), summary="x")
@@ -271,16 +283,7 @@ def _on_probation(member: StaffMember, w) -> StaffMember:
 
 
 def test_my_tasks_the_staff_member_sees_their_next_milestone_the_fro_those_due_or_overdue():
-    w = world()
-    member = w.probationer(D(2026, 4, 1))
-    services.record_milestone(
-        actor=w.fro.user,
-        staff=member,
-        code="discussion",
-        held_on=D(2026, 4, 20),
-        summary="Met.",
-        today=D(2026, 9, 25),
-    )
+    w, member, _ = discussed(today=D(2026, 9, 25))
     with time_machine.travel(D(2026, 9, 25), tick=False):
         own = [t for t in my_tasks(member.user, w.cycle) if t.url_name == "schedules:home"]
         fro = [t for t in my_tasks(w.fro.user, w.cycle) if t.url_name == "schedules:staff"]
@@ -292,16 +295,7 @@ def test_my_tasks_the_staff_member_sees_their_next_milestone_the_fro_those_due_o
 
 
 def test_the_sweep_reminds_the_fro_of_an_overdue_milestone_once():
-    w = world()
-    member = w.probationer(D(2026, 4, 1))
-    services.record_milestone(
-        actor=w.fro.user,
-        staff=member,
-        code="discussion",
-        held_on=D(2026, 4, 20),
-        summary="Met.",
-        today=D(2026, 10, 5),
-    )
+    w, member, _ = discussed(today=D(2026, 10, 5))
     run_daily_sweep(D(2026, 10, 5))
     run_daily_sweep(D(2026, 10, 5))
     rows = set(
@@ -381,11 +375,7 @@ def test_a_board_member_never_reviews_a_report_where_they_hold_a_role(role):
 
 
 def test_only_the_report_reaches_the_board():
-    w = world()
-    member = w.probationer(D(2026, 4, 1))
-    record = services.record_milestone(
-        actor=w.fro.user, staff=member, code="discussion", held_on=D(2026, 4, 20), summary="Met."
-    )
+    w, _, record = discussed()
     with pytest.raises(ApplicationError, match="Only probationary reports"):
         services.comment_on_report(actor=w.board, record=record, kind="comment", text="x")
     assert not selectors.board_reports(w.entity.pk).exists()
