@@ -13,6 +13,7 @@ from org.selectors import current_cycle, role_summary
 from pmsystem.errors import ApplicationError
 from pmsystem.exports import csv_response, xlsx_response
 from pmsystem.security import log_event
+from schedules.selectors import entity_counts as schedule_counts
 from standards.selectors import standards_status
 
 from . import dashboard as reports
@@ -73,8 +74,12 @@ def compliance_dashboard(request: HttpRequest) -> HttpResponse:
         context |= {"board": board, "charts": reports.chart_data(board)}
         # Beside the ratings distribution: whether each entity's ratings standards are
         # published, and how many of its FROs acknowledged the version in force.
-        entity_ids = [scope.entity.id] if scope.node else [e.id for e in scope.entities]
+        entities = [scope.entity] if scope.node else scope.entities
+        entity_ids = [e.id for e in entities]
         context["standards"] = standards_status(entity_ids, scope.cycle)
+        # Beside mandatory training: each entity's staff on special schedules.
+        schedules = schedule_counts(entity_ids, scope.today)
+        context["schedules"] = [(e, schedules[e.id]) for e in entities]
     return render(request, "compliance/dashboard.html", context)
 
 

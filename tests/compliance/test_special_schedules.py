@@ -1,0 +1,164 @@
+"""The compliance dashboard's special schedules (issue 16): per entity, the staff on probation or
+on a technical-cooperation contract and their milestones done, due and overdue — the figures of
+the schedules' entity page, which each row links to — for the entities the reader holds only,
+in a constant number of queries."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from org.models import DepartmentRole, StaffMember
+from schedules import selectors, services
+from tests.factories import DepartmentRoleFactory, StaffMemberFactory
+from tests.schedules.helpers import World, world
+
+from .helpers import at
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+TODAY = D(2026, 12, 6)
+DASHBOARD = reverse("compliance:dashboard")
+# Session, user, the MFA check, the navigation and the report (tests/compliance/test_queries),
+# with the special schedules' one query: the same at every size (a query per entity or per
+# person would show in the larger one).
+MAX_QUERIES = 12
+
+
+def special_world(**cycle_fields) -> World:
+    """Cycle 2026-27 with technical-cooperation appraisals 6 months after entry, then yearly.
+    On 6 December 2026:
+
+    | who | entry on duty | milestones |
+    |---|---|---|
+    | a, probation | 1 Apr 2026 | discussion held; mid-term (6) overdue since 1 Oct; 3 due |
+    | b, probation | 1 Nov 2026 | discussion overdue since 1 Dec; 4 due |
+    | c, technical cooperation | 15 May 2026 | first appraisal overdue since 15 Nov; 1 due |
+    | d, regular | 1 Apr 2026 | none |
+    | e, probation, inactive | 1 Apr 2026 | none |
+
+    `w.staff` is [a, b].
+    """
+    w = world(tc_first_appraisal_months=6, tc_appraisal_every_months=12, **cycle_fields)
+    a = w.probationer(D(2026, 4, 1))
+    w.probationer(D(2026, 11, 1))
+    StaffMemberFactory(
+        unit=w.unit,
+        entry_on_duty=D(2026, 5, 15),
+        contract_type=StaffMember.ContractType.TECHNICAL_COOPERATION,
+    )
+    StaffMemberFactory(unit=w.unit, entry_on_duty=D(2026, 4, 1))
+    StaffMemberFactory(unit=w.unit, entry_on_duty=D(2026, 4, 1), on_probation=True, is_active=False)
+    services.record_milestone(
+        actor=w.fro.user,
+        staff=a,
+        code="discussion",
+        held_on=D(2026, 4, 20),
+        summary="Met.",
+        today=TODAY,
+    )
+    return w
+
+
+def figures(response) -> dict[str, tuple[int, int, int, int]]:
+    """The dashboard's special schedules: entity code → (staff, done, due, overdue)."""
+    return {
+        entity.code: (row.staff, row.done, row.due, row.overdue)
+        for entity, row in response.context["schedules"]
+    }
+
+
+def dashboard(client, user, **query):
+    client.force_login(user)
+    with at(TODAY):
+        response = client.get(DASHBOARD, query)
+    assert response.status_code == 200
+    return response
+
+
+def test_each_entity_shows_its_special_schedules_as_its_entity_page_counts_them(client):
+    w = special_world()
+    response = dashboard(client, w.hr)
+    assert figures(response) == {w.entity.code: (3, 1, 8, 3)}
+    # The figures of the entity page, summed over its milestones.
+    counts = selectors.milestone_counts(selectors.entity_rows(w.entity.pk, TODAY))
+    assert (sum(c.done for c in counts), sum(c.due for c in counts)) == (1, 8)
+    assert sum(c.overdue for c in counts) == 3
+    page = response.content.decode()
+    entity_page = reverse("schedules:entity", args=[w.entity.pk])
+    assert f'href="{entity_page}"' in page
+    assert f'href="{entity_page}?state=overdue">3</a>' in page
+    # The HOD holds the entity too; drilled into a unit, the row of its entity.
+    assert figures(dashboard(client, w.hod, unit=w.unit.pk)) == {w.entity.code: (3, 1, 8, 3)}
+
+
+def test_a_milestone_recorded_leaves_the_overdue_count(client):
+    w = special_world()
+    services.record_milestone(
+        actor=w.fro.user,
+        staff=w.staff[0],  # a
+        code="midterm_6",
+        held_on=D(2026, 10, 2),
+        summary="Held a day late.",
+        today=TODAY,
+    )
+    assert figures(dashboard(client, w.hr)) == {w.entity.code: (3, 2, 8, 2)}
+
+
+def test_an_entity_with_nobody_on_a_special_schedule_shows_zeros(client):
+    w = world()
+    response = dashboard(client, w.hr)
+    assert figures(response) == {w.entity.code: (0, 0, 0, 0)}
+    assert 'id="schedule-entities"' in response.content.decode()
+
+
+def test_an_hr_focal_point_of_another_entity_does_not_see_the_entitys_special_schedules(client):
+    w = special_world()
+    other = world(cycle=w.cycle)
+    other.probationer(D(2026, 11, 1))
+    response = dashboard(client, other.hr)
+    assert figures(response) == {other.entity.code: (1, 0, 4, 1)}
+    page = response.content.decode()
+    assert reverse("schedules:entity", args=[w.entity.pk]) not in page
+    assert reverse("schedules:entity", args=[other.entity.pk]) in page
+    # Asking for the entity by its id is not found, as the rest of the dashboard.
+    client.force_login(other.hr)
+    assert client.get(DASHBOARD, {"entity": w.entity.pk}).status_code == 404
+    # Nor does its schedules page open for them.
+    assert client.get(reverse("schedules:entity", args=[w.entity.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_the_dashboard_reads_the_special_schedules_in_a_constant_number_of_queries(
+    client, django_assert_max_num_queries, size
+):
+    w = special_world()
+    others = set()
+    if size == "large":
+        for _ in range(3):
+            more = world(cycle=w.cycle)
+            DepartmentRoleFactory(
+                entity=more.entity, user=w.hr, role=DepartmentRole.Role.HR_FOCAL_POINT
+            )
+            for n in range(8):
+                member = more.probationer(D(2026, 4 + n, 1))
+                if n % 2:
+                    services.record_milestone(
+                        actor=more.fro.user,
+                        staff=member,
+                        code="discussion",
+                        held_on=D(2026, 5 + n, 1),
+                        summary="Met.",
+                        today=TODAY,
+                    )
+            others.add(more.entity.code)
+    client.force_login(w.hr)
+    with at(TODAY), django_assert_max_num_queries(MAX_QUERIES):
+        response = client.get(DASHBOARD)
+    assert response.status_code == 200
+    found = figures(response)
+    assert found.pop(w.entity.code) == (3, 1, 8, 3)
+    # Eight probationers in each other entity, half of them with the discussion held.
+    assert {code: row[:2] for code, row in found.items()} == {code: (8, 4) for code in others}
