@@ -60,6 +60,7 @@ from appraisals.models import (
     RollBack,
     SupervisorComment,
 )
+from appraisals.selectors import SIX_MONTHS, six_month_review_date
 from appraisals.services import Assessment, refresh_document_stages
 from appraisals.signing import STAGE_CONTENT, current_stage_content
 from appraisals.workflow import APPRAISAL
@@ -77,6 +78,7 @@ from org.models import (
     User,
 )
 from org.relations import today
+from pmsystem.dates import add_months
 from pmsystem.db import analyze
 from pmsystem.i18n import data_label, phrase, render_in
 from pmsystem.models import DocumentEvent, Signature
@@ -112,6 +114,7 @@ from .texts import (
     MIDPOINT_FRO,
     MIDPOINT_STAFF,
     PIP_MEETINGS,
+    PIP_MONTHLY_MEETINGS,
     PIP_OBJECTIVES,
     PIP_OUTCOME_COMMENTS,
     PIP_OUTCOMES,
@@ -2057,7 +2060,9 @@ class _Waiting:
     supervisor_comments: bool = False
     check_ins: bool = False
     concern: bool = False  # the FRO's mid-point comments raise a concern
-    then: str = ""  # afterwards: "roll_back" (HR, at the FRO's request) or "pip" (the FRO)
+    # Afterwards: "roll_back" (HR, at the FRO's request), "pip" (the FRO, after the mid-point
+    # review) or "six_month_pip" (the FRO, a PIP opened six months ago: `SIX_MONTH_PIP`).
+    then: str = ""
 
 
 def _demo_logins() -> dict[str, int | None]:
@@ -2072,8 +2077,9 @@ def _plan_waiting(org: _Org, login: dict[str, int | None]) -> list[_Waiting]:
     - staff: their evaluation to acknowledge, rated "partially meets" (a rebuttable level),
       with check-ins and the additional supervisor's comments;
     - FRO: supervisees with a work plan to approve, a mid-point review to finalise and
-      evaluations to rate (one of them rolled back by HR at the FRO's request), and one with
-      an open performance improvement plan;
+      evaluations to rate (one of them rolled back by HR at the FRO's request), one with
+      an open performance improvement plan, and one whose PIP has reached its six-month
+      review (when the open cycle began more than six months ago);
     - SRO: an evaluation to approve;
     - additional supervisor: an accepted request with an evaluation to comment on, and a
       request to answer;
@@ -2121,11 +2127,37 @@ def _plan_waiting(org: _Org, login: dict[str, int | None]) -> list[_Waiting]:
         "principal_id", "acting_id"
     ):
         wanted.append(([pk for pk in team(principal, 2) if pk != acting], "submitted", {}))
+    cycle_start = org.cycles[1].model.start
+    if six_month_pip_start() - SIX_MONTH_PIP.approved_before >= cycle_start + DAY * 30:
+        # On duty since the cycle began: their work plan approved before the PIP opened.
+        since_start = [pk for pk in fro_team if org.staff[pk].entry_on_duty <= cycle_start]
+        wanted.append((since_start, "approved", {"then": "six_month_pip"}))
     for candidates, stage, options in wanted:
         for staff_id in candidates:
             if take(staff_id, stage, **options):
                 break
     return waiting
+
+
+@dataclass(frozen=True)
+class _SixMonthPip:
+    """The demo's PIP that has reached its six-month review (`appraisals.selectors`
+    `six_month_review_date`): opened `months` months before the day of seeding on a work plan
+    approved at least `approved_before` earlier, running `runs_months` months, its review
+    meetings held every month up to `last_meeting_before` its six-month review, which is the
+    FRO's next step, due the day of seeding."""
+
+    months: int = SIX_MONTHS
+    runs_months: int = 9
+    approved_before: datetime.timedelta = datetime.timedelta(days=10)
+    last_meeting_before: datetime.timedelta = datetime.timedelta(days=20)
+
+
+SIX_MONTH_PIP = _SixMonthPip()
+
+
+def six_month_pip_start() -> datetime.date:
+    return add_months(timezone.localdate(), -SIX_MONTH_PIP.months)
 
 
 # How long ago the demo entity's rebuttable evaluations were acknowledged: the case furthest
@@ -2205,8 +2237,17 @@ class _ThroughServices:
         else:
             midpoint = None
         steps = document_steps(stage, midpoint_state=midpoint)
-        # Room after the last step for what follows it: the PIP's first weeks, the roll-back.
-        until = {"pip": self.now - DAY * 15, "roll_back": self.now - DAY * 2}.get(waiting.then)
+        # Room after the last step for what follows it: the PIP's first weeks, the roll-back,
+        # the six months of a PIP.
+        until = {
+            "pip": self.now - DAY * 15,
+            "roll_back": self.now - DAY * 2,
+            "six_month_pip": datetime.datetime.combine(
+                six_month_pip_start() - SIX_MONTH_PIP.approved_before,
+                datetime.time(8),
+                tzinfo=datetime.UTC,
+            ),
+        }.get(waiting.then)
         staff = self.planner.org.staff[waiting.staff_id]
         return self.planner.timeline(self.cycle, staff, steps, until)
 
@@ -2285,6 +2326,10 @@ class _ThroughServices:
                 work_plan_services.add_check_in(
                     work_plan=document(), actor=author, held_on=moment.date(), note=note
                 )
+        if waiting.then == "six_month_pip":
+            self.six_month_pip(document(), fro, area, clock)
+        if stage == "approved":
+            return document()
         clock.at(at["midpoint_started"])
         work_plan_services.start_midpoint(work_plan=document(), actor=user)
         clock.at(at["midpoint_submitted"])
@@ -2363,6 +2408,30 @@ class _ThroughServices:
                 target_stage=RollBack.Stage.FRO_EVALUATION,
             )
         return document()
+
+    def six_month_pip(self, document: WorkPlan, fro: User, area: str, clock: Clock) -> None:
+        """The FRO opens a PIP six months ago (`SIX_MONTH_PIP`) and records its monthly review
+        meetings, the last some weeks before its six-month review: that review is due now."""
+        rng = self.planner.rng
+        start = six_month_pip_start()
+        clock.at(_at(start, rng))
+        plan = services.open_improvement_plan(
+            document=document,
+            actor=fro,
+            objectives=PIP_OBJECTIVES.format(area=area),
+            support=PIP_SUPPORT,
+            start=start,
+            end=add_months(start, SIX_MONTH_PIP.runs_months),
+        )
+        review = six_month_review_date(plan)
+        assert review is not None  # noqa: S101 - the plan runs longer than six months
+        last = review - SIX_MONTH_PIP.last_meeting_before
+        held = [last - DAY * 30 * n for n in range(len(PIP_MONTHLY_MEETINGS))][::-1]
+        for day, notes in zip(held, PIP_MONTHLY_MEETINGS, strict=True):
+            if day <= start:
+                continue
+            clock.at(_at(day, rng))
+            services.add_improvement_meeting(plan=plan, actor=fro, held_on=day, notes=notes)
 
     def answers(self, staff_id: int) -> dict[int, str]:
         """A supervisor's answers to the cycle's managerial-accountability questions (ILO), by

@@ -552,6 +552,15 @@ PIP_MEETINGS = [
     "First review: two of the three reports on time; the backlog is down by a third.",
     "Second review: reports on time; quality improving; backlog nearly cleared.",
 ]
+# The monthly review meetings of the demo's PIP that has reached its six-month review.
+PIP_MONTHLY_MEETINGS = [
+    "First review: the objectives and the weekly coaching slot agreed; backlog listed.",
+    "Second review: two of the three reports on time; the backlog is down by a third.",
+    "Third review: reports on time; the budgeting course completed.",
+    "Fourth review: quality improving; fewer corrections needed on the monthly reports.",
+    "Fifth review: backlog nearly cleared; one report late because of leave.",
+    "Sixth review: steady; the six-month review will decide whether the plan continues.",
+]
 PIP_OUTCOMES = [("improved", 5), ("partial", 3), ("not_improved", 2)]
 PIP_OUTCOME_COMMENTS = {
     "improved": "The objectives were met; performance is back at the expected level.",

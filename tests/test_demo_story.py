@@ -77,7 +77,9 @@ FOLLOWS = {
     "approve_evaluation": {"sign_evaluation"},
     "acknowledge": {"approve_evaluation"},
     "rolled_back": {"approve_evaluation"},
-    "pip_opened": {"finalise_midpoint"},
+    # A PIP follows an underperformance rating or is opened at any time while the cycle is open
+    # (docs/rules.md §5): on an approved work plan at the earliest.
+    "pip_opened": {"work_plan_approve"},
     "pip_meeting": {"pip_opened"},
     "pip_closed": {"pip_opened"},
     "rebuttal_filed": {"acknowledge"},
@@ -335,6 +337,12 @@ def rate_and_sign(walk: Walk) -> None:
 
 def follow_pip(walk: Walk) -> None:
     task = next(t for t in walk.tasks if t.url_name == "appraisals:pips")
+    walk.page(task.url)
+
+
+def six_month_review(walk: Walk) -> None:
+    task = walk.task("Hold the six-month review of the PIP of")
+    assert task.due <= timezone.localdate(), task
     walk.page(task.url)
 
 
@@ -601,6 +609,7 @@ WALKS = {
         (r"rate and sign evaluations, one of them rolled back by HR$", rate_and_sign),
         (r"ratings standards", ratings_standards),
         (r"^follow an open performance improvement plan$", follow_pip),
+        (r"^hold the six-month review of another", six_month_review),
         (r"^read your upward feedback", feedback_page),
         (r"^confirm the colleagues a staff member on probation named", confirm_colleagues),
         (r"^read the signed colleague feedback", colleague_answers),

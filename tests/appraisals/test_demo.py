@@ -26,6 +26,7 @@ from appraisals.models import (
     RollBack,
     SupervisorComment,
 )
+from appraisals.selectors import pip_next_step, six_month_review_date
 from appraisals.services import stage_drift
 from appraisals.signing import STAGE_CONTENT, verify_signatures
 from compliance.access_audit import check_access
@@ -33,6 +34,7 @@ from compliance.selectors import my_tasks
 from demo.organisation import DEMO_LOGINS
 from org.models import Cycle, Delegation, OrgUnit, ReportingLine, User
 from org.selectors import current_cycle
+from pmsystem.dates import add_months
 from pmsystem.models import DocumentEvent, Signature
 from pmsystem.signatures import content_hash
 from tests.concurrency import ensure_competency_catalogue
@@ -369,12 +371,46 @@ def test_the_hods_entity_holds_a_rolled_back_document_and_an_open_pip():
     assert rollback.document.appraisal.state == EV.FRO_EVALUATION
     voided = rollback.document.signatures.exclude(voided_at=None)
     assert {s.stage for s in voided} == {"fro_evaluation", "sro_review"}
+    # The PIP opened after a mid-point review that raised a concern (the FRO's other open
+    # PIP has reached its six-month review: the next test).
     pip = ImprovementPlan.objects.get(
         document__staff__unit__entity=entity,
+        document__midpoint__state=MidpointReview.State.FINALISED,
         state=ImprovementPlan.State.OPEN,
         opened_by=user("fro"),
     )
     assert pip.meetings.count() == 1
+
+
+def test_the_fros_team_holds_a_pip_that_has_reached_its_six_month_review():
+    """Opened six months ago through the services, reviewed every month since: the
+    six-month review is the FRO's next step, due today, and in their My tasks."""
+    today = timezone.localdate()
+    fro = user("fro")
+    plans = [
+        plan
+        for plan in ImprovementPlan.objects.filter(
+            state=ImprovementPlan.State.OPEN, opened_by=fro
+        ).select_related("document__staff__user")
+        if (six_month_review_date(plan) or datetime.date.max) <= today
+    ]
+    assert len(plans) == 1
+    plan = plans[0]
+    assert plan.start == add_months(today, -6)
+    held = sorted(plan.meetings.values_list("held_on", flat=True))
+    assert len(held) == 6 and all(plan.start < day < today for day in held)
+    assert plan.opened_at.date() == plan.start
+    assert plan.document.approved_at < plan.opened_at
+    step = pip_next_step(plan, held)
+    assert (step.kind, step.due) == ("six_month_review", six_month_review_date(plan))
+    labels = [task.label for task in my_tasks(fro, current_cycle())]
+    assert f"Hold the six-month review of the PIP of {plan.document.staff.user}" in labels, labels
+    opened, *meetings = DocumentEvent.objects.filter(
+        document=plan.document, kind__startswith="pip_"
+    ).order_by("created_at")
+    assert opened.kind == "pip_opened"
+    assert abs(opened.created_at - plan.opened_at) < datetime.timedelta(seconds=5)
+    assert [event.created_at.date() for event in meetings] == held
 
 
 def test_the_acting_fro_sees_what_waits_for_their_principal():
