@@ -71,7 +71,10 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column(
             "contract_type",
             False,
-            gettext_lazy("permanent, continuing, fixed_term or temporary (default fixed_term)."),
+            gettext_lazy(
+                "permanent, continuing, fixed_term, temporary or tc (technical cooperation; "
+                "default fixed_term)."
+            ),
         ),
         Column("on_probation", False, gettext_lazy("yes/no (default no).")),
         Column("active", False, gettext_lazy("yes/no (default yes).")),
@@ -122,6 +125,10 @@ CONTRACT_WORDS = {
     "fixed-term": StaffMember.ContractType.FIXED_TERM,
     "fixed term": StaffMember.ContractType.FIXED_TERM,
     "temporary": StaffMember.ContractType.TEMPORARY,
+    "tc": StaffMember.ContractType.TECHNICAL_COOPERATION,
+    "technical_cooperation": StaffMember.ContractType.TECHNICAL_COOPERATION,
+    "technical-cooperation": StaffMember.ContractType.TECHNICAL_COOPERATION,
+    "technical cooperation": StaffMember.ContractType.TECHNICAL_COOPERATION,
 }
 TRUE_WORDS = {"yes", "y", "true", "1"}
 FALSE_WORDS = {"no", "n", "false", "0"}
