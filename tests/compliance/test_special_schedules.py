@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from org.models import DepartmentRole, StaffMember
-from schedules import selectors, services
+from schedules import selectors
 from tests.factories import DepartmentRoleFactory, StaffMemberFactory
 from tests.schedules.helpers import World, world
 
@@ -51,14 +51,7 @@ def special_world(**cycle_fields) -> World:
     )
     StaffMemberFactory(unit=w.unit, entry_on_duty=D(2026, 4, 1))
     StaffMemberFactory(unit=w.unit, entry_on_duty=D(2026, 4, 1), on_probation=True, is_active=False)
-    services.record_milestone(
-        actor=w.fro.user,
-        staff=a,
-        code="discussion",
-        held_on=D(2026, 4, 20),
-        summary="Met.",
-        today=TODAY,
-    )
+    w.held(a, "discussion", D(2026, 4, 20), today=TODAY)
     return w
 
 
@@ -96,14 +89,8 @@ def test_each_entity_shows_its_special_schedules_as_its_entity_page_counts_them(
 
 def test_a_milestone_recorded_leaves_the_overdue_count(client):
     w = special_world()
-    services.record_milestone(
-        actor=w.fro.user,
-        staff=w.staff[0],  # a
-        code="midterm_6",
-        held_on=D(2026, 10, 2),
-        summary="Held a day late.",
-        today=TODAY,
-    )
+    a = w.staff[0]
+    w.held(a, "midterm_6", D(2026, 10, 2), today=TODAY, summary="Held a day late.")
     assert figures(dashboard(client, w.hr)) == {w.entity.code: (3, 2, 8, 2)}
 
 
@@ -145,14 +132,7 @@ def test_the_dashboard_reads_the_special_schedules_in_a_constant_number_of_queri
             for n in range(8):
                 member = more.probationer(D(2026, 4 + n, 1))
                 if n % 2:
-                    services.record_milestone(
-                        actor=more.fro.user,
-                        staff=member,
-                        code="discussion",
-                        held_on=D(2026, 5 + n, 1),
-                        summary="Met.",
-                        today=TODAY,
-                    )
+                    more.held(member, "discussion", D(2026, 5 + n, 1), today=TODAY)
             others.add(more.entity.code)
     client.force_login(w.hr)
     with at(TODAY), django_assert_max_num_queries(MAX_QUERIES):

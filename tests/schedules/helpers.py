@@ -7,6 +7,8 @@ import datetime
 from dataclasses import dataclass, field
 
 from org.models import Cycle, DepartmentRole, OrgUnit, StaffMember, User
+from schedules import services
+from schedules.models import ScheduleRecord
 from tests.factories import (
     CycleFactory,
     DepartmentRoleFactory,
@@ -36,6 +38,25 @@ class World:
         ReportingLineFactory(staff=member, cycle=self.cycle, fro=self.fro, sro=self.sro)
         self.staff.append(member)
         return member
+
+    def held(
+        self,
+        member: StaffMember,
+        code: str,
+        held_on: datetime.date,
+        *,
+        today: datetime.date | None = None,
+        summary: str = "Met.",
+    ) -> ScheduleRecord:
+        """The FRO records the milestone `code` of `member` as held on `held_on`."""
+        return services.record_milestone(
+            actor=self.fro.user,
+            staff=member,
+            code=code,
+            held_on=held_on,
+            summary=summary,
+            today=today,
+        )
 
 
 def world(cycle: Cycle | None = None, **cycle_fields) -> World:

@@ -37,15 +37,7 @@ def discussed(today: D | None = None) -> tuple[World, StaffMember, ScheduleRecor
     discussion as held on 20 April (on `today`)."""
     w = world()
     member = w.probationer(D(2026, 4, 1))
-    record = services.record_milestone(
-        actor=w.fro.user,
-        staff=member,
-        code="discussion",
-        held_on=D(2026, 4, 20),
-        summary="Met.",
-        today=today,
-    )
-    return w, member, record
+    return w, member, w.held(member, "discussion", D(2026, 4, 20), today=today)
 
 
 # --- which figures, which dates -------------------------------------------------------------
@@ -256,13 +248,7 @@ def test_hr_of_the_entity_corrects_and_removes_but_not_on_a_schedule_where_they_
         w.hr,
     )
     # An HR focal point on probation in their own entity does not correct their own record.
-    own = services.record_milestone(
-        actor=w.fro.user,
-        staff=_on_probation(w.hr.staff, w),
-        code="discussion",
-        held_on=datetime.date.today(),
-        summary="Met.",
-    )
+    own = w.held(_on_probation(w.hr.staff, w), "discussion", datetime.date.today())
     with pytest.raises(PermissionDenied, match="another HR focal point"):
         services.remove_record(actor=w.hr, record=own)
     services.remove_record(actor=w.hr, record=record)
@@ -330,13 +316,7 @@ def test_the_sweep_reminds_the_fro_of_an_overdue_milestone_once():
 
 
 def _report(w, member):
-    return services.record_milestone(
-        actor=w.fro.user,
-        staff=member,
-        code="report_21",
-        held_on=datetime.date.today(),
-        summary="Confirm the appointment.",
-    )
+    return w.held(member, "report_21", datetime.date.today(), summary="Confirm the appointment.")
 
 
 def test_a_board_member_reads_a_recorded_probationary_report_and_comments():
