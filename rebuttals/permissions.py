@@ -13,9 +13,8 @@ import datetime
 from django.db.models import Q, QuerySet
 
 from org.models import DepartmentRole, OrgUnit, User
-from org.permissions import entities_where, entity_ids_where, hod_entity_ids
+from org.permissions import SeesOne, entities_where, entity_ids_where, hod_entity_ids
 from org.relations import current_department_roles, today
-from pmsystem.db import PreparedQuery
 from workplans.conflicts import Relations
 from workplans.permissions import documents_where, relations_for
 
@@ -55,23 +54,8 @@ def visible_cases(user: User) -> QuerySet[RebuttalCase]:
     return RebuttalCase.objects.filter(_visible_cases_q(user, today()))
 
 
-def _sees_query(*, user_id: int, on: datetime.date, pk: int) -> QuerySet[RebuttalCase]:
-    return RebuttalCase.objects.filter(_visible_cases_q(User(pk=user_id), on), pk=pk).values_list(
-        "pk"
-    )
-
-
-# The one-case form of `visible_cases`, compiled once per process.
-_SEES = PreparedQuery(
-    _sees_query, user_id=-2_000_000_067, on=datetime.date(1901, 3, 6), pk=-2_000_000_069
-)
-
-
-def sees_case(user: User, pk: int) -> bool:
-    """Whether `user` may see the case `pk` today: `visible_cases(user)` holds it."""
-    if not user.is_authenticated or not 0 < pk < 2**63:
-        return False
-    return bool(_SEES.rows(user_id=user.pk, on=today(), pk=pk))
+# The one-case form of `visible_cases`: whether `user` may see the case `pk` today.
+sees_case = SeesOne(RebuttalCase, _visible_cases_q)
 
 
 def case_relations(user: User, case: RebuttalCase) -> Relations:

@@ -20,8 +20,8 @@ import datetime
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 
 from org.models import Cycle, DepartmentRole, OrgUnit, ReportingLine, User
-from org.permissions import hod_entity_ids
-from org.relations import current_delegations, current_department_roles, lines_in_effect
+from org.permissions import SeesOne, hod_entity_ids
+from org.relations import current_delegations, current_department_roles, lines_in_effect, today
 from pmsystem.db import AnyOf
 
 from .models import Acknowledgement, RatingsStandard
@@ -88,23 +88,32 @@ def entity_roles(user: User, entity_id: int, cycle_id: int) -> frozenset[str]:
     return frozenset(role for role, held in row.items() if held)
 
 
+def _visible_q(user: User, on: datetime.date) -> Q:
+    """The versions `user` may read on `on` (see `visible_standards`), as one condition."""
+    rated = Q()
+    for relation in ("fro", "sro"):
+        rated |= Q(
+            Exists(
+                officer_lines(user, relation, on).filter(
+                    cycle_id=OuterRef("cycle_id"), staff__unit__entity_id=OuterRef("entity_id")
+                )
+            )
+        )
+    released = ~Q(state=S.DRAFT) & (Q(entity_id__in=hr_entity_ids(user, on)) | rated)
+    return Q(entity_id__in=hod_entity_ids(user, on)) | released
+
+
 def visible_standards(user: User) -> QuerySet[RatingsStandard]:
     """The versions `user` may read: every version and draft of the entities they head; the
     published and superseded versions of the entities they are HR focal point of or rate
     staff in (for that cycle). One query."""
     if not user.is_authenticated:
         return RatingsStandard.objects.none()
-    rated = Q()
-    for relation in ("fro", "sro"):
-        rated |= Q(
-            Exists(
-                officer_lines(user, relation).filter(
-                    cycle_id=OuterRef("cycle_id"), staff__unit__entity_id=OuterRef("entity_id")
-                )
-            )
-        )
-    released = ~Q(state=S.DRAFT) & (Q(entity_id__in=hr_entity_ids(user)) | rated)
-    return RatingsStandard.objects.filter(Q(entity_id__in=hod_entity_ids(user)) | released)
+    return RatingsStandard.objects.filter(_visible_q(user, today()))
+
+
+# The one-version form of `visible_standards`: whether `user` may read the version `pk` today.
+sees_standard = SeesOne(RatingsStandard, _visible_q)
 
 
 def readable_entities(user: User) -> QuerySet[OrgUnit]:

@@ -29,7 +29,13 @@ from pmsystem.i18n import interpolate
 from pmsystem.pending import Task
 
 from .models import Acknowledgement, RatingsStandard, settings_for
-from .permissions import hr_entity_ids, officer_lines, rated_entity_cycles, visible_standards
+from .permissions import (
+    hr_entity_ids,
+    officer_lines,
+    rated_entity_cycles,
+    sees_standard,
+    visible_standards,
+)
 
 if TYPE_CHECKING:  # the document, for the annotations only (appraisals asks this app)
     from workplans.models import WorkPlan
@@ -192,11 +198,11 @@ def evaluation_standards(
 def get_visible_standard(user: User, pk: int) -> RatingsStandard:
     """One version, 404 when the user may not read it (the same as one that does not exist)."""
     try:
-        return (
-            visible_standards(user)
-            .select_related("entity", "cycle", "created_by", "published_by")
-            .get(pk=pk)
-        )
+        if not sees_standard(user, pk):
+            raise RatingsStandard.DoesNotExist
+        return RatingsStandard.objects.select_related(
+            "entity", "cycle", "created_by", "published_by"
+        ).get(pk=pk)
     except RatingsStandard.DoesNotExist as exc:
         raise Http404(gettext("No such ratings standards.")) from exc
 

@@ -25,7 +25,7 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, 
 from django.utils.translation import gettext
 
 from org.models import Cycle, DepartmentRole, OrgUnit, ReportingLine, User
-from org.permissions import entity_ids_where, hod_entity_ids
+from org.permissions import SeesOne, entity_ids_where, hod_entity_ids
 from org.relations import current_delegations, current_department_roles, lines_in_effect, today
 from pmsystem import freeze
 from pmsystem.db import AnyOf, PreparedQuery
@@ -242,22 +242,8 @@ def visible_work_plans(user: User) -> QuerySet[WorkPlan]:
     return WorkPlan.objects.filter(_visible_q(user, today()))
 
 
-def _sees_query(*, user_id: int, on: datetime.date, pk: int) -> QuerySet[WorkPlan]:
-    return WorkPlan.objects.filter(_visible_q(User(pk=user_id), on), pk=pk).values_list("pk")
-
-
-# The one-document form of `visible_work_plans`, compiled once per process (the conditions
-# cost more Python to build and compile than the database spends on them).
-_SEES = PreparedQuery(
-    _sees_query, user_id=-2_000_000_061, on=datetime.date(1901, 3, 4), pk=-2_000_000_063
-)
-
-
-def sees_work_plan(user: User, pk: int) -> bool:
-    """Whether `user` may see the document `pk` today: `visible_work_plans(user)` holds it."""
-    if not user.is_authenticated or not 0 < pk < 2**63:
-        return False
-    return bool(_SEES.rows(user_id=user.pk, on=today(), pk=pk))
+# The one-document form of `visible_work_plans`: whether `user` may see the document `pk` today.
+sees_work_plan = SeesOne(WorkPlan, _visible_q)
 
 
 # --- the review board -------------------------------------------------------------------------

@@ -11,9 +11,10 @@ small organisation with documents at several stages. After every step:
   step created is read back); a staff member's lines never overlap; a refused step (an
   `ApplicationError`, an import with row errors, an admin form shown again with its errors)
   must have changed nothing;
-- for every user and every document, `visible_work_plans(user)` holds the document exactly
-  when the reference says the user has a relation to it today. The reference answers this
-  from its own records with plain Python (`Reference.visible`), not through `org.relations`.
+- for every user and every document, `visible_work_plans(user)` holds the document, and
+  `sees_work_plan` (a document page's check) answers yes, exactly when the reference says
+  the user has a relation to it today. The reference answers this from its own records with
+  plain Python (`Reference.visible`), not through `org.relations`.
 
 A failure names the seed and the steps that led to it; `test_the_property_test_can_fail` breaks
 the derivation on purpose and shows the comparison catches it. The default seeds are ones that
@@ -64,7 +65,7 @@ from tests.workplans.helpers import (
 )
 from workplans import services as workplan_services
 from workplans.models import AdditionalSupervisor, WorkPlan
-from workplans.permissions import visible_work_plans
+from workplans.permissions import sees_work_plan, visible_work_plans
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -326,6 +327,13 @@ class Run:
             if shown != wanted:
                 found.append(
                     f"{on}: user {user.pk} sees {sorted(shown)}, the relations give "
+                    f"{sorted(wanted)}"
+                )
+            # A document's page asks the one-document form of the same rule.
+            opened = {pk for pk in self.ref.documents if sees_work_plan(user, pk)}
+            if opened != wanted:
+                found.append(
+                    f"{on}: user {user.pk} opens {sorted(opened)}, the relations give "
                     f"{sorted(wanted)}"
                 )
         return found
