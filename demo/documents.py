@@ -34,7 +34,7 @@ import datetime
 import hashlib
 import json
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -2080,7 +2080,8 @@ def _plan_waiting(org: _Org, login: dict[str, int | None]) -> list[_Waiting]:
       evaluations to rate (one of them rolled back by HR at the FRO's request), one with
       an open performance improvement plan, and one whose PIP has reached its six-month
       review (when the open cycle began more than six months ago);
-    - SRO: an evaluation to approve;
+    - SRO: an evaluation to approve, and the evaluation under way of a manager they are FRO
+      of (their upward feedback shows on it);
     - additional supervisor: an accepted request with an evaluation to comment on, and a
       request to answer;
     - HOD: their own self-evaluation (their entity holds the roll-back and the open PIP);
@@ -2127,6 +2128,15 @@ def _plan_waiting(org: _Org, login: dict[str, int | None]) -> list[_Waiting]:
         "principal_id", "acting_id"
     ):
         wanted.append(([pk for pk in team(principal, 2) if pk != acting], "submitted", {}))
+    # A manager the SRO login is FRO of, their evaluation under way: the upward-feedback demo
+    # (`demo.feedback`) shows the SRO their results on it, whatever the size of the demo.
+    supervising = Counter(entries[-1][2] for entries in lines.values())
+    demo_people = {pk for pk in login.values() if pk}
+    managers = sorted(
+        (pk for pk in team(login["sro"], 2) if supervising[pk] and pk not in demo_people),
+        key=lambda pk: (-supervising[pk], pk),
+    )
+    wanted.append((managers, "self_assessment", {}))
     cycle_start = org.cycles[1].model.start
     if six_month_pip_start() - SIX_MONTH_PIP.approved_before >= cycle_start + DAY * 30:
         # On duty since the cycle began: their work plan approved before the PIP opened.
