@@ -6,7 +6,7 @@ import datetime
 import json
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import connection, models
 from django.db.models import BooleanField, Expression, F, QuerySet, Subquery
@@ -93,10 +93,21 @@ class PreparedQuery:
     own values. The rows come back as the database driver gives them (tuples in the queryset's
     `values_list` order, without Django's converters: SQLite's booleans are 0 and 1)."""
 
+    # Every prepared query of the process (module-level objects), for `recompiling`.
+    instances: ClassVar[list[PreparedQuery]] = []
+
     def __init__(self, build: Callable[..., QuerySet[Any]], **placeholders: Any):
         self.build = build
         self.placeholders = placeholders
         self._compiled: dict[str, tuple[str, tuple[Any, ...], tuple[tuple[int, str], ...]]] = {}
+        PreparedQuery.instances.append(self)
+
+    @classmethod
+    def recompiling(cls, monkeypatch: Any) -> None:
+        """Tests: every prepared query compiles afresh until the test ends (`monkeypatch`
+        puts the compiled SQL back), so a rule the test replaces reaches them too."""
+        for query in cls.instances:
+            monkeypatch.setattr(query, "_compiled", {})
 
     def compile(self) -> tuple[str, tuple[Any, ...], tuple[tuple[int, str], ...]]:
         compiled = self._compiled.get(connection.vendor)

@@ -45,6 +45,7 @@ from org import relations
 from org.importer import import_org
 from org.models import Delegation, DepartmentRole, ReportingLine, User
 from org.services import create_delegation, end_delegation
+from pmsystem.db import PreparedQuery
 from pmsystem.errors import ApplicationError
 from pmsystem.models import Signature
 from tests.appraisals.helpers import fill_self_evaluation, make_document_at, rate_everything
@@ -745,6 +746,7 @@ def test_the_property_test_can_fail(monkeypatch):
         run = Run(0, traveller)
         assert run.problems() == []
         # workplans.permissions imported the function by name: both places answer wrongly.
+        PreparedQuery.recompiling(monkeypatch)
         monkeypatch.setattr(relations, "lines_in_effect", lines_ignoring_their_end)
         monkeypatch.setattr("workplans.permissions.lines_in_effect", lines_ignoring_their_end)
         staff, old_fro, new_fro, sro = (run.staff[n] for n in (0, 5, 3, 6))

@@ -44,6 +44,7 @@ from org.services import (
     save_department_role,
     save_reporting_line,
 )
+from pmsystem.db import PreparedQuery
 from pmsystem.errors import ApplicationError
 from tests.factories import StaffMemberFactory, UserFactory
 from tests.security.helpers import enrol_totp
@@ -565,7 +566,9 @@ SAMPLE = {
 
 
 def everywhere(monkeypatch, module, name: str, replacement) -> None:
-    """Replace `module.name` and every module's copy of it (`from x import name`)."""
+    """Replace `module.name` and every module's copy of it (`from x import name`), also in
+    the queries compiled once per process."""
+    PreparedQuery.recompiling(monkeypatch)
     original = getattr(module, name)
     for each in list(sys.modules.values()):
         if getattr(each, "__dict__", {}).get(name) is original:
