@@ -11,7 +11,8 @@ from django.db.models import Count, Q, Value
 from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 
-from .models import Cycle, Delegation, DepartmentRole, OrgUnit, ReportingLine, User
+from .models import Cycle, Delegation, DepartmentRole, OrgUnit, User
+from .relations import current_delegations, current_department_roles, lines_in_effect
 
 
 def current_cycle() -> Cycle | None:
@@ -49,15 +50,20 @@ def role_summary(
         return summary
     summary.is_staff_member = hasattr(user, "staff")
     if cycle is not None:
-        counts = ReportingLine.objects.filter(
-            Q(fro_id=user.pk) | Q(sro_id=user.pk), cycle=cycle, effective_to__isnull=True
-        ).aggregate(
-            fro=Count("pk", filter=Q(fro_id=user.pk)), sro=Count("pk", filter=Q(sro_id=user.pk))
+        # The lines in effect today, as access reads them (`org.relations`): a line dated to
+        # end next month still counts, one starting tomorrow not yet.
+        counts = (
+            lines_in_effect(today)
+            .filter(Q(fro_id=user.pk) | Q(sro_id=user.pk), cycle=cycle)
+            .aggregate(
+                fro=Count("pk", filter=Q(fro_id=user.pk)),
+                sro=Count("pk", filter=Q(sro_id=user.pk)),
+            )
         )
         summary.fro_of, summary.sro_of = counts["fro"], counts["sro"]
     roles = (
-        DepartmentRole.objects.filter(user=user, start__lte=today)
-        .exclude(end__lt=today)
+        current_department_roles(today)
+        .filter(user=user)
         .select_related("entity")
         .order_by("entity__code")
     )
@@ -70,9 +76,7 @@ def role_summary(
     for role in roles:
         buckets[role.role].append(role.entity)
     summary.acting_for = list(
-        Delegation.objects.filter(acting=user, start__lte=today, end__gte=today).select_related(
-            "principal"
-        )
+        current_delegations(today).filter(acting=user).select_related("principal")
     )
     return summary
 

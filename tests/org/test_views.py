@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -129,3 +130,29 @@ def test_my_tasks_query_count_is_the_same_for_5_and_50_supervisees(client):
         response = client.get(reverse("home"))
     assert "FRO of 50 people" in response.content.decode()
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
+def test_my_tasks_counts_the_lines_in_effect_today_as_access_reads_them(client):
+    """A line dated to end next month is in effect today; one starting tomorrow is not yet
+    (org.relations.lines_in_effect: the same lines that give access)."""
+    with time_machine.travel(datetime.datetime(2026, 10, 1, 12, tzinfo=datetime.UTC), tick=False):
+        cycle = CycleFactory()
+        me = officer(supervisees=1, cycle=cycle)
+        ReportingLineFactory.create_batch(
+            2, cycle=cycle, fro=me, effective_to=datetime.date(2026, 11, 1)
+        )
+        ReportingLineFactory(cycle=cycle, fro=me, effective_from=datetime.date(2026, 10, 2))
+        page = home_page(client, me.user)
+        assert "FRO of 3 people" in page
+        DepartmentRoleFactory(
+            user=me.user,
+            entity=EntityFactory(code="DEPT"),
+            role=DepartmentRole.Role.HOD,
+            start=datetime.date(2026, 10, 2),
+        )
+        assert "HOD of" not in home_page(client, me.user)
+        time_machine_day = datetime.datetime(2026, 10, 2, 12, tzinfo=datetime.UTC)
+    with time_machine.travel(time_machine_day, tick=False):
+        page = home_page(client, me.user)
+        assert "FRO of 4 people" in page
+        assert "HOD of DEPT" in page
