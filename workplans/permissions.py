@@ -165,14 +165,18 @@ def documents_where(
 ACTING_RELATIONS = tuple(r for r in DOCUMENT_ROLES if r != "staff")
 
 
-def _acting_query(*, user_id: int, on: datetime.date) -> QuerySet[WorkPlan]:
+def _acting_candidates(user_id: int, on: datetime.date) -> QuerySet[WorkPlan]:
     candidates = reduce(operator.or_, (_candidates_q(user_id, r, on) for r in ACTING_RELATIONS))
+    return WorkPlan.objects.filter(candidates, cycle__status=Cycle.Status.OPEN)
+
+
+def _acting_query(*, user_id: int, on: datetime.date) -> QuerySet[WorkPlan]:
     keeps = {
         relation: ExpressionWrapper(_keeps_q(user_id, relation, on), output_field=BooleanField())
         for relation in ACTING_RELATIONS
     }
     return (
-        WorkPlan.objects.filter(candidates, cycle__status=Cycle.Status.OPEN)
+        _acting_candidates(user_id, on)
         .annotate(**{f"keeps_{relation}": keep for relation, keep in keeps.items()})
         .order_by()
         .values_list("pk", "cycle_id", *(f"keeps_{relation}" for relation in ACTING_RELATIONS))
@@ -182,6 +186,15 @@ def _acting_query(*, user_id: int, on: datetime.date) -> QuerySet[WorkPlan]:
 # Compiled once per process (pmsystem.db.PreparedQuery): the conditions of three relations
 # cost several milliseconds of Python each time Django compiles them.
 _ACTING = PreparedQuery(_acting_query, user_id=-2_000_000_011, on=datetime.date(1901, 2, 3))
+# Whether there is any candidate at all. Most people act on no one's document, and PostgreSQL
+# plans the conditions above for several times as long as it runs them (3,000 staff: 4-16 ms
+# of planning, 1 ms of execution), the same with nothing to apply them to; this one plans in
+# a fraction of a millisecond.
+_ANY_ACTING = PreparedQuery(
+    lambda *, user_id, on: _acting_candidates(user_id, on).values_list("pk")[:1],
+    user_id=-2_000_000_013,
+    on=datetime.date(1901, 2, 7),
+)
 
 
 @dataclass(frozen=True)
@@ -207,7 +220,10 @@ def acting_documents(user: User, *, on: datetime.date | None = None) -> ActingDo
     compiled once per process. My tasks reads it once and hands it to every app's tasks."""
     if not user.is_authenticated:
         return ActingDocuments()
-    rows = _ACTING.rows(user_id=user.pk, on=on or today())
+    on = on or today()
+    if not _ANY_ACTING.rows(user_id=user.pk, on=on):
+        return ActingDocuments()
+    rows = _ACTING.rows(user_id=user.pk, on=on)
     return ActingDocuments(
         tuple(
             (pk, cycle_id, relation)
