@@ -918,8 +918,36 @@ class PersonRow:
         return str(STAGE_LABELS[self.stage])
 
 
-def person_row(values: tuple, cycle: Cycle, today: datetime.date) -> PersonRow:
+@dataclass(frozen=True)
+class _Labels:
+    """The words of a people row in the active language, translated once per list: a lazy
+    label turned into text row by row was most of the 40,000-row export's time (issue 14)."""
+
+    category: dict[str, str]
+    gender: dict[str, str]
+    states: dict[str, dict[str, str]]
+    no_document: str
+    no_work_plan: str
+
+    @classmethod
+    def active(cls) -> _Labels:
+        return cls(
+            category={value: str(label) for value, label in Category.choices},
+            gender={value: str(label) for value, label in StaffMember.Gender.choices},
+            states={
+                stage: {state: str(label) for state, label in labels.items()}
+                for stage, labels in _STATE_LABELS.items()
+            },
+            no_document=str(NO_DOCUMENT),
+            no_work_plan=str(NO_WORK_PLAN),
+        )
+
+
+def person_row(
+    values: tuple, cycle: Cycle, today: datetime.date, labels: _Labels | None = None
+) -> PersonRow:
     """A row of `people()` made readable: where the document is, and what is due when."""
+    labels = labels or _Labels.active()
     (
         staff_id,
         index_number,
@@ -945,46 +973,43 @@ def person_row(values: tuple, cycle: Cycle, today: datetime.date) -> PersonRow:
         datetime.date.fromisoformat(day) if isinstance(day, str) else day  # SQLite: text
         for day in (workplan_due, midpoint_due, end_of_cycle_due)
     )
+    states = labels.states
     if wp_state != WP.APPROVED:
         stage, state, due = (
             WORKPLAN,
-            _STATE_LABELS[WORKPLAN].get(wp_state, NO_DOCUMENT),
+            states[WORKPLAN].get(wp_state, labels.no_document),
             workplan_due,
         )
     elif cycle.midpoint_required and mp_state != MP.FINALISED:
         stage, state, due = (
             MIDPOINT,
-            _STATE_LABELS[MIDPOINT].get(mp_state or MP.NOT_STARTED),
+            states[MIDPOINT].get(mp_state or MP.NOT_STARTED),
             midpoint_due,
         )
     elif ap_state not in (AP.ACKNOWLEDGEMENT, AP.COMPLETED):
         stage, state, due = (
             EVALUATION,
-            _STATE_LABELS[EVALUATION].get(ap_state or AP.NOT_STARTED),
+            states[EVALUATION].get(ap_state or AP.NOT_STARTED),
             end_of_cycle_due,
         )
     elif ap_state == AP.ACKNOWLEDGEMENT:
-        stage, state, due = (
-            ACKNOWLEDGEMENT,
-            _STATE_LABELS[EVALUATION][ap_state],
-            end_of_cycle_due,
-        )
+        stage, state, due = (ACKNOWLEDGEMENT, states[EVALUATION][ap_state], end_of_cycle_due)
     else:
-        stage, state, due = COMPLETED, _STATE_LABELS[EVALUATION][AP.COMPLETED], None
+        stage, state, due = COMPLETED, states[EVALUATION][AP.COMPLETED], None
     return PersonRow(
         staff_id=staff_id,
         index_number=index_number,
         name=_name(first, last, email),
         email=email,
-        category=str(Category(category).label) if category else "",
-        gender=str(StaffMember.Gender(gender).label) if gender else "",
+        category=labels.category[category] if category else "",
+        gender=labels.gender[gender] if gender else "",
         unit=f"{unit_code} — {unit_name}",
         document_id=document_id,
-        workplan_state=str(_STATE_LABELS[WORKPLAN].get(wp_state, NO_WORK_PLAN)),
-        midpoint_state=str(_STATE_LABELS[MIDPOINT].get(mp_state or MP.NOT_STARTED))
+        workplan_state=states[WORKPLAN].get(wp_state, labels.no_work_plan),
+        midpoint_state=str(states[MIDPOINT].get(mp_state or MP.NOT_STARTED))
         if cycle.midpoint_required
         else "",
-        evaluation_state=str(_STATE_LABELS[EVALUATION].get(ap_state or AP.NOT_STARTED)),
+        evaluation_state=str(states[EVALUATION].get(ap_state or AP.NOT_STARTED)),
         fro=_name(fro_first, fro_last, fro_email) if (fro_first or fro_last or fro_email) else "",
         stage=stage,
         stage_state=str(state),
@@ -994,8 +1019,11 @@ def person_row(values: tuple, cycle: Cycle, today: datetime.date) -> PersonRow:
 
 
 def person_rows(scope: Scope, values: Iterable[tuple]) -> Iterator[PersonRow]:
+    """`person_row` of each of `values`, in the language active when the first is read."""
+    labels = None
     for row in values:
-        yield person_row(row, scope.cycle, scope.today)
+        labels = labels or _Labels.active()
+        yield person_row(row, scope.cycle, scope.today, labels)
 
 
 # --- charts ---------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 The people list of 40,000 staff is never one list in memory: rows come from
 `.values_list(...).iterator(chunk_size=...)` and go out as they are read (CSV through a
-`StreamingHttpResponse`; XLSX through openpyxl's write-only workbook, which spools rows to a
-temporary file, then sent with `FileResponse`). Every export is logged with its row count.
+`StreamingHttpResponse`; XLSX through pmsystem.xlsx's write-only workbook, which spools rows
+to a temporary file, then sent with `FileResponse`). Every export is logged with its row count.
 
 Headers, sheet titles and the words in cells are in the language of the person exporting;
 the figures stay numbers (a spreadsheet formats them) and dates stay dates.
@@ -20,7 +20,7 @@ from pmsystem.exports import CHUNK_SIZE, Table
 from pmsystem.i18n import translated
 from pmsystem.security import log_event
 
-from .dashboard import Dashboard, GroupRow, Scope, people, person_rows
+from .dashboard import STAGE_LABELS, Dashboard, GroupRow, Scope, people, person_rows
 
 # --- the tables -----------------------------------------------------------------------------
 
@@ -127,6 +127,7 @@ def people_table(scope: Scope, *, stage: str = "", status: str = "") -> Table:
 
     def rows() -> Iterator[list]:
         yes, no = gettext("yes"), gettext("no")
+        stages = {stage: str(label) for stage, label in STAGE_LABELS.items()}
         for p in person_rows(scope, values):
             yield [
                 p.index_number,
@@ -136,7 +137,7 @@ def people_table(scope: Scope, *, stage: str = "", status: str = "") -> Table:
                 p.gender,
                 p.unit,
                 p.fro,
-                p.stage_label,
+                stages[p.stage],
                 p.stage_state,
                 p.due,
                 yes if p.overdue else no,

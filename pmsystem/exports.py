@@ -9,12 +9,14 @@ import datetime
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.http import content_disposition_header
-from openpyxl import Workbook
+
+from .xlsx import Workbook
 
 CHUNK_SIZE = 2000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -82,16 +84,18 @@ def csv_response(
 def xlsx_response(tables: Iterable[Table], *, filename: str) -> tuple[FileResponse, int]:
     """Write `tables` one sheet each into a write-only workbook spooled to a temporary file,
     and send the file; returns the response and the number of data rows written."""
-    workbook = Workbook(write_only=True)
+    spool = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
+    workbook = Workbook(spool)
     count = 0
     for table in tables:
-        sheet = workbook.create_sheet(title=str(table.title)[:31])
-        sheet.append([_safe(h) for h in table.header])
-        for row in table.rows:
-            sheet.append([_safe(v) for v in row])
-            count += 1
-    spool = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
-    workbook.save(spool)
+        rows = workbook.add_sheet(
+            str(table.title),
+            chain(
+                [[_safe(h) for h in table.header]], ([_safe(v) for v in row] for row in table.rows)
+            ),
+        )
+        count += rows - 1
+    workbook.close()
     spool.seek(0)
     response = FileResponse(
         spool,

@@ -4,6 +4,7 @@ the exported files read back."""
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import logging
@@ -216,6 +217,45 @@ def test_people_xlsx_export_reads_back(hr_client, org, caplog):
     }
     [event] = export_events(caplog)
     assert (event["format"], event["rows"], event["unit"]) == ("xlsx", 3, org.div2.pk)
+
+
+def test_people_xlsx_export_holds_the_csv_rows_with_dates_as_dates(hr_client, org):
+    with at("2027-07-10"):
+        hr_client.force_login(org.hr)
+        rows = csv_rows(hr_client.get(export_url("people", "csv")))
+        sheet = xlsx_book(hr_client.get(export_url("people", "xlsx")))["People"]
+    values = list(sheet.iter_rows(values_only=True))
+    shown = [
+        ["" if v is None else v.date().isoformat() if hasattr(v, "date") else v for v in row]
+        for row in values
+    ]
+    assert shown == rows
+    assert len(rows) == 9 and rows[0][-1] == "End-of-cycle evaluation"
+    due = [row[9] for row in sheet.iter_rows(min_row=2) if row[9].value is not None]
+    assert due and {(c.data_type, c.number_format) for c in due} == {("d", "yyyy-mm-dd")}
+    p2 = next(row for row in values if row[0] == org.staff["p2"].index_number)
+    assert p2[3:11] == (
+        org.staff["p2"].get_category_display(),
+        org.staff["p2"].get_gender_display() or None,
+        p2[5],
+        str(org.fro.user),
+        "Work plan",
+        "Draft",
+        datetime.datetime(2026, 5, 31),
+        "yes",
+    )
+
+
+def test_people_exports_are_in_the_language_of_the_request(hr_client, org):
+    english = csv_rows(hr_client.get(export_url("people", "csv")))
+    french = csv_rows(hr_client.get(export_url("people", "csv"), HTTP_ACCEPT_LANGUAGE="fr"))
+    book = xlsx_book(hr_client.get(export_url("people", "xlsx"), HTTP_ACCEPT_LANGUAGE="fr"))
+    assert [len(r) for r in french] == [len(r) for r in english]
+    assert french[0] != english[0]
+    in_book = list(book.worksheets[0].iter_rows(values_only=True))
+    assert list(in_book[0]) == french[0]
+    assert [row[7:9] for row in in_book[1:]] == [tuple(r[7:9]) for r in french[1:]]
+    assert {tuple(r[7:9]) for r in french[1:]} != {tuple(r[7:9]) for r in english[1:]}
 
 
 def test_dashboard_exports_hold_every_breakdown_and_the_ratings(hr_client, org):
