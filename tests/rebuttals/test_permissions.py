@@ -28,6 +28,7 @@ from rebuttals.permissions import (
     allowed_case_actions,
     can_view_roster,
     roster_roles,
+    sees_case,
     visible_cases,
 )
 from tests.factories import (
@@ -192,6 +193,8 @@ def test_visible_cases_for_every_role_at_every_state(cast, state):
     case = advance(cast, state)
     seeing = {who for who in PEOPLE if visible_cases(cast[who]).filter(pk=case.pk).exists()}
     assert seeing == VIEWERS
+    # The case page's one-case form of the rule answers the same.
+    assert {who for who in PEOPLE if sees_case(cast[who], case.pk)} == VIEWERS
 
 
 def test_visible_cases_is_one_query_per_user(cast, django_assert_num_queries):

@@ -18,7 +18,7 @@ from org.models import Delegation, RatingLevel, RatingScale
 from pmsystem.errors import ApplicationError
 from standards import selectors, services
 from standards.models import Acknowledgement, LevelStandard, RatingsStandard
-from standards.permissions import entity_roles, visible_standards
+from standards.permissions import entity_roles, sees_standard, visible_standards
 from tests.appraisals.helpers import appraisal_of, fresh, rate_everything
 from tests.factories import DelegationFactory, ReportingLineFactory, StaffMemberFactory, UserFactory
 
@@ -154,6 +154,14 @@ def test_readers_are_the_hod_hr_and_the_officers_of_the_entitys_staff():
         assert set(visible_standards(reader)) == {first}, reader
     for stranger in (dep.document.staff.user, outsider_fro, UserFactory()):
         assert not visible_standards(stranger).exists()
+    # A version's page asks the one-version form of the rule: the same answers.
+    for user in (dep.hod, dep.hr, dep.fro, dep.sro, dep.document.staff.user, outsider_fro):
+        for version in (first, draft):
+            wanted = visible_standards(user).filter(pk=version.pk).exists()
+            assert sees_standard(user, version.pk) == wanted, (user, version)
+    # An id no row can have (zero, beyond bigint) is no one's, without asking the database.
+    assert not sees_standard(dep.hod, 0)
+    assert not sees_standard(dep.hod, 2**63)
     # An acting FRO reads them while the delegation holds.
     acting = UserFactory()
     DelegationFactory(principal=dep.fro, acting=acting, role=Delegation.Role.FRO)
