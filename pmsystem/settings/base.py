@@ -168,8 +168,14 @@ if REDIS_URL:
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "pmsystem"),
         }
     }
+    # Sessions read from the shared cache and written through to the database: no query per
+    # request to load the session (issue 14). A signed-out or flushed session leaves both.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Each process has its own memory cache: a session ended in one must end in all, so
+    # sessions stay in the database only.
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Celery: eager unless a broker is configured; CELERY_TASK_ALWAYS_EAGER forces either way.
 CELERY_BROKER_URL = REDIS_URL or "memory://"

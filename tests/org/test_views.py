@@ -156,3 +156,18 @@ def test_my_tasks_counts_the_lines_in_effect_today_as_access_reads_them(client):
         page = home_page(client, me.user)
         assert "FRO of 4 people" in page
         assert "HOD of DEPT" in page
+
+
+def test_a_signed_in_page_reads_its_session_from_the_cache_not_the_database(client, settings):
+    """With Redis (every deployment but `make run`'s embedded one), sessions are cached_db:
+    the session is read from the shared cache and written through to the database."""
+    assert settings.REDIS_URL, "the suite runs against Redis (make test)"
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
+    me = officer(supervisees=1)
+    client.force_login(me.user)
+    client.get(reverse("home"))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("home")).status_code == 200
+    assert not [q for q in queries.captured_queries if "django_session" in q["sql"]]
+    client.logout()
+    assert client.get(reverse("home")).status_code == 302
