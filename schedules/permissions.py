@@ -24,6 +24,7 @@ from django.utils.translation import gettext
 from org.models import Cycle, Delegation, DepartmentRole, OrgUnit, ReportingLine, StaffMember, User
 from org.permissions import entities_where, entity_ids_where
 from org.relations import current_delegations, current_department_roles, lines_in_effect
+from pmsystem.db import AnyOf
 from workplans.conflicts import Held, resolve
 
 REPORT = "manage_entity_compliance"
@@ -59,7 +60,8 @@ def supervised_staff_ids(user: User, on: datetime.date | None = None) -> QuerySe
     return (
         lines_in_effect(on)
         .filter(cycle__status=Cycle.Status.OPEN)
-        .filter(Q(fro_id=user.pk) | Q(fro_id__in=fro_principals(user, on)))
+        # The principals as an array computed once (`AnyOf`): the OR stays two index scans.
+        .filter(Q(fro_id=user.pk) | Q(AnyOf("fro_id", fro_principals(user, on))))
         .exclude(staff_id=user.pk)
         .exclude(sro_id=user.pk)
         .values("staff_id")

@@ -225,3 +225,23 @@ def test_my_tasks_reads_the_schedules_in_one_query(size, django_assert_num_queri
     with django_assert_num_queries(1):
         own = schedule_tasks(w.staff[0].user)
     assert [t.url_name for t in own] == ["schedules:home"]
+
+
+def test_my_tasks_finds_the_fros_staff_by_index(django_assert_num_queries):
+    """The staff of the FRO (own, or acting) are given to the schedules' query as an array
+    computed first (`pmsystem.db.AnyOf`): `pk = me OR pk IN (subquery)` was a filter over every
+    staff member and every line, 37 ms of a 40,000-staff home page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from schedules.selectors import schedule_tasks
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's form of the condition")
+    w = world()
+    w.probationer(TODAY - datetime.timedelta(days=200))
+    with CaptureQueriesContext(connection) as queries:
+        assert schedule_tasks(w.fro.user)
+    (sql,) = [q["sql"] for q in queries.captured_queries]
+    assert sql.count("= ANY(ARRAY(") == 2, sql  # the staff, and the FROs the user acts for
+    assert '"org_staffmember"."user_id" IN (SELECT' not in sql
