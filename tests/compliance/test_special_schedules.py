@@ -55,10 +55,11 @@ def special_world(**cycle_fields) -> World:
     return w
 
 
-def figures(response) -> dict[str, tuple[int, int, int, int]]:
-    """The dashboard's special schedules: entity code → (staff, done, due, overdue)."""
+def figures(response) -> dict[str, tuple[int, int, int, int] | None]:
+    """The dashboard's special schedules: entity code → (staff, done, due, overdue), None
+    where the row only links to the entity's page (several entities in view)."""
     return {
-        entity.code: (row.staff, row.done, row.due, row.overdue)
+        entity.code: (row.staff, row.done, row.due, row.overdue) if row else None
         for entity, row in response.context["schedules"]
     }
 
@@ -139,6 +140,17 @@ def test_the_dashboard_reads_the_special_schedules_in_a_constant_number_of_queri
         response = client.get(DASHBOARD)
     assert response.status_code == 200
     found = figures(response)
-    assert found.pop(w.entity.code) == (3, 1, 8, 3)
-    # Eight probationers in each other entity, half of them with the discussion held.
-    assert {code: row[:2] for code, row in found.items()} == {code: (8, 4) for code in others}
+    if size == "small":
+        assert found == {w.entity.code: (3, 1, 8, 3)}
+        return
+    # Several entities in view: each row links to its entity's page, which counts (counting
+    # every person's milestones of every entity is too slow for this page at 40,000 staff).
+    assert found == dict.fromkeys({w.entity.code, *others})
+    page = response.content.decode()
+    assert page.count("Counted on the entity") == 4
+    # Choosing one of them counts it: eight probationers, half with the discussion held.
+    for code in others:
+        entity = next(e for e, _ in response.context["schedules"] if e.code == code)
+        with at(TODAY):
+            one = client.get(DASHBOARD, {"entity": entity.id})
+        assert figures(one)[code][:2] == (8, 4)
