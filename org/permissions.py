@@ -28,7 +28,7 @@ from django.utils import timezone
 from pmsystem.db import PreparedQuery
 
 from .models import Cycle, DepartmentRole, OrgUnit, StaffMember, User
-from .relations import current_delegations, current_department_roles, lines_in_effect
+from .relations import current_delegations, current_department_roles, lines_in_effect, today
 
 Role = DepartmentRole.Role
 
@@ -115,7 +115,7 @@ class SeesOne:
     def __call__(self, user: User, pk: int) -> bool:
         if not user.is_authenticated or not 0 < pk < 2**63:
             return False
-        return bool(self._query.rows(user_id=user.pk, on=timezone.localdate(), pk=pk))
+        return bool(self._query.rows(user_id=user.pk, on=today(), pk=pk))
 
 
 def follow_up_entities(user: User) -> QuerySet[OrgUnit]:
