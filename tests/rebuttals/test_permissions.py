@@ -351,6 +351,8 @@ def test_a_member_excused_for_a_conflict_loses_access_and_the_replacement_gains_
     replacement = cast.roster[Group.HOD_DESIGNATED][1]
     services.appoint_panel_member(case=case, actor=hr, roster_member=replacement)
     assert case in visible_cases(replacement.user)
+    assert not sees_case(cast["member"], case.pk)
+    assert sees_case(replacement.user, case.pk)
 
 
 def test_a_seat_excused_behind_the_services_back_loses_access_at_once(cast):
@@ -361,6 +363,9 @@ def test_a_seat_excused_behind_the_services_back_loses_access_at_once(cast):
     assert case not in visible_cases(cast["member"])
     assert allowed_case_actions(cast["member"], case) == NOTHING
     assert case in visible_cases(cast["chair"])
+    # The case page's one-case check follows the same raw update.
+    assert not sees_case(cast["member"], case.pk)
+    assert sees_case(cast["chair"], case.pk)
 
 
 # --- pages: the case, its attachments and the status-file PDFs --------------------------------

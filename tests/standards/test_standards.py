@@ -121,9 +121,13 @@ def test_the_acting_hod_loses_the_pen_the_day_after_the_delegation_ends():
         principal=dep.hod, acting=deputy, role=Delegation.Role.HOD, start=TODAY, end=TODAY
     )
     assert "hod" in entity_roles(deputy, dep.entity.pk, dep.cycle.pk)
+    version = published(dep)
+    assert sees_standard(deputy, version.pk)
     tomorrow = datetime.datetime.combine(TODAY + datetime.timedelta(days=1), datetime.time(12))
     with time_machine.travel(tomorrow, tick=False):
         assert "hod" not in entity_roles(deputy, dep.entity.pk, dep.cycle.pk)
+        # The version's page follows the clock too (the one-version check is dated today).
+        assert not sees_standard(deputy, version.pk)
         with pytest.raises(ApplicationError):
             services.start_new_version(entity=dep.entity, cycle=dep.cycle, actor=deputy)
 
@@ -166,6 +170,7 @@ def test_readers_are_the_hod_hr_and_the_officers_of_the_entitys_staff():
     acting = UserFactory()
     DelegationFactory(principal=dep.fro, acting=acting, role=Delegation.Role.FRO)
     assert set(visible_standards(acting)) == {first}
+    assert sees_standard(acting, first.pk)
     assert "fro" in entity_roles(acting, dep.entity.pk, dep.cycle.pk)
 
 
@@ -184,6 +189,10 @@ def test_a_replaced_fro_no_longer_reads_them():
     )
     assert not visible_standards(dep.fro).exists()
     assert visible_standards(dep.sro).exists()
+    # A version's page asks the one-version check: it follows the line edit too.
+    version = visible_standards(dep.sro).get()
+    assert not sees_standard(dep.fro, version.pk)
+    assert sees_standard(dep.sro, version.pk)
 
 
 def test_pages_answer_404_to_those_who_may_not_read(client):
