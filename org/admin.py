@@ -51,6 +51,12 @@ class UserAdmin(BaseUserAdmin):
         if change and "email" in form.changed_data:  # the old address stops being a way in
             services.forget_old_addresses([obj.pk])
 
+    def save_formset(self, request, form, formset, change) -> None:
+        # The one inline is the staff record: saved as on its own page.
+        for staff in formset.save(commit=False):
+            services.save_staff_member(staff=staff, actor=request.user)
+        formset.save_m2m()
+
 
 @admin.register(OrgUnit)
 class OrgUnitAdmin(admin.ModelAdmin):
@@ -92,6 +98,9 @@ class StaffMemberAdmin(admin.ModelAdmin):
     @admin.display(description=_("Name"))
     def name(self, obj: StaffMember) -> str:
         return obj.name
+
+    def save_model(self, request, obj, form, change) -> None:
+        services.save_staff_member(staff=obj, actor=request.user)
 
 
 class RatingLevelInline(admin.TabularInline):

@@ -1,9 +1,10 @@
-"""Writes for `org`: cycles with their default scales, department roles, delegations."""
+"""Writes for `org`: cycles with their default scales, department roles, delegations, staff
+records."""
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from pmsystem.errors import ApplicationError
 from pmsystem.i18n import interpolate, phrase
 from pmsystem.models import Signature
 from pmsystem.notifications import notify
+from pmsystem.security import log_event
 from pmsystem.workflow import lower_first
 
 from . import profiles
@@ -770,6 +772,77 @@ def end_delegation(*, delegation: Delegation, actor: User) -> Delegation:
         return delegation
     delegation.save(update_fields=["end"])
     return delegation
+
+
+# --- staff records ----------------------------------------------------------------------------
+
+# The fields of a staff record that put its holder on a special schedule (app `schedules`).
+SPECIAL_SCHEDULE_FLAGS = ("on_probation", "contract_type")
+
+
+@transaction.atomic
+def save_staff_member(*, staff: StaffMember, actor: User | None = None) -> StaffMember:
+    """Validate and save a staff record as given (the Django admin's staff page, and the staff
+    part of its user page, write through this); a change of the record's special-schedule
+    flags is logged (`log_special_schedule_changes`). `actor` None means the system."""
+    # The row as it is, locked: two saves at once log each change once, from what it was.
+    before = (
+        StaffMember.objects.select_for_update()
+        .filter(pk=staff.pk)
+        .values(*SPECIAL_SCHEDULE_FLAGS)
+        .first()
+    )
+    staff.full_clean(exclude=["category"])  # `save` derives the category from the grade
+    staff.save()
+    if before is not None:
+        after = {name: getattr(staff, name) for name in SPECIAL_SCHEDULE_FLAGS}
+        log_special_schedule_changes(actor=actor, changes=[(staff.pk, before, after)])
+    return staff
+
+
+def special_schedule_changes(
+    before: Mapping[str, Any], after: Mapping[str, Any]
+) -> list[tuple[str, Any, Any]]:
+    """(flag, old value, new value) for each special-schedule flag that `after` sets to
+    another value than `before`: the probation flag, and the contract type when it goes to or
+    from technical cooperation (a fixed-term contract made temporary changes no schedule)."""
+    tc = StaffMember.ContractType.TECHNICAL_COOPERATION
+    changes = []
+    if "on_probation" in after and bool(after["on_probation"]) != bool(before["on_probation"]):
+        changes.append(("on_probation", before["on_probation"], after["on_probation"]))
+    if "contract_type" in after and (after["contract_type"] == tc) != (
+        before["contract_type"] == tc
+    ):
+        changes.append(("contract_type", before["contract_type"], after["contract_type"]))
+    return changes
+
+
+def log_special_schedule_changes(
+    *,
+    actor: User | None,
+    changes: Iterable[tuple[int, Mapping[str, Any], Mapping[str, Any]]],
+) -> int:
+    """Rule: a staff member put on or taken off probation, or moved to or from a
+    technical-cooperation contract, leaves one `special_schedule_changed` event in the security
+    log per flag changed: who (absent: the system), whose record, which flag, its old and new
+    value. A new record is not a change. Every route that writes the flags gives its changes
+    here as (staff id, values before, values written): the importer, which writes in bulk, and
+    `save_staff_member`. The events are logged once the transaction commits, so a write rolled
+    back (an import refused at its last step) logs nothing. Returns how many are logged."""
+    events = [
+        {"staff": staff_id, "flag": flag, "old": old, "new": new}
+        for staff_id, before, after in changes
+        for flag, old, new in special_schedule_changes(before, after)
+    ]
+    user = actor.pk if actor is not None else None
+
+    def log() -> None:
+        for event in events:
+            log_event("special_schedule_changed", user=user, **event)
+
+    if events:
+        transaction.on_commit(log)
+    return len(events)
 
 
 def forget_old_addresses(user_ids: Iterable[int]) -> int:

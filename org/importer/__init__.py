@@ -12,6 +12,8 @@ Rules this module enforces:
   administrator's login, never a login without a staff profile, never the email of a
   privileged account (`permissions.privileged_accounts`); a system administrator may do these.
 - Changing the email of a staff member's account tells the old address once the import commits.
+- Putting a staff member on or off probation, or to or from a technical-cooperation contract,
+  is logged once the import commits (`org.services.log_special_schedule_changes`).
 
 What a file holds is told by its header (see `COLUMNS`); an XLSX workbook may carry the three
 kinds as sheets named `units`, `staff` and `lines`. Whatever the order of files or sheets, units
@@ -82,7 +84,7 @@ def import_org(
             )
             result.counts = job.counts
             if result.ok and not dry_run:
-                write(job)
+                write(job, actor)
                 notify_email_changes(job, actor)
     except IntegrityError as exc:
         raise ApplicationError(

@@ -19,7 +19,7 @@ from org.models import (
     category_for_grade,
 )
 from org.selectors import forget_shared_names
-from org.services import forget_old_addresses
+from org.services import forget_old_addresses, log_special_schedule_changes
 from pmsystem.db import analyze
 from pmsystem.i18n import language_of, phrase
 from pmsystem.notifications import notify_addresses
@@ -28,11 +28,11 @@ from .read import BATCH, GROUPED_UPDATE_LIMIT
 from .validate import _chunks, _differences, _email_changed, _Import
 
 
-def write(job: _Import) -> None:
+def write(job: _Import, actor: User | None) -> None:
     unit_ids = {code: unit.id for code, unit in job.db_units.items()}
     write_units(job, unit_ids)
     user_ids = {index: s.user_id for index, s in job.db_staff.items()}
-    write_staff(job, unit_ids, user_ids)
+    write_staff(job, unit_ids, user_ids, actor)
     write_heads(job, unit_ids, user_ids)
     write_lines(job, user_ids)
     analyze_written()
@@ -107,7 +107,9 @@ def recompute_entities() -> None:
     )
 
 
-def write_staff(job: _Import, unit_ids: dict[str, int], user_ids: dict[str, int]) -> None:
+def write_staff(
+    job: _Import, unit_ids: dict[str, int], user_ids: dict[str, int], actor: User | None
+) -> None:
     plans = list(job.staff.values())
     new_users = [
         User(password=_unusable_password(), **p.user_values)
@@ -156,6 +158,7 @@ def write_staff(job: _Import, unit_ids: dict[str, int], user_ids: dict[str, int]
         batch_size=BATCH,
     )
     staff_changes = []
+    flag_changes = []  # (staff id, before, after): a new record is not a change
     for p in plans:
         if p.staff_action != "update":
             continue
@@ -164,7 +167,9 @@ def write_staff(job: _Import, unit_ids: dict[str, int], user_ids: dict[str, int]
         current = {name: getattr(p.existing, name, None) for name in values}
         current["category"] = category_for_grade(p.existing.grade)
         staff_changes.append((p.user_id, _differences(current, values)))
+        flag_changes.append((p.user_id, current, values))
     _update(StaffMember, staff_changes)
+    log_special_schedule_changes(actor=actor, changes=flag_changes)
 
 
 def write_heads(job: _Import, unit_ids: dict[str, int], user_ids: dict[str, int]) -> None:

@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 
 from org.importer import import_org
-from org.models import StaffMember
+from org.models import StaffMember, User
 from schedules import selectors, services
 from schedules.models import ScheduleRecord
 from tests.factories import CycleFactory, UserFactory, WorkPlanFactory
@@ -38,8 +38,11 @@ STAFF_HEADER = (
 )
 
 
-def reimport(member: StaffMember, *, on_probation: bool, contract_type: str) -> None:
-    """HR re-imports the staff file with the member's row changed (as the system)."""
+def reimport(
+    member: StaffMember, *, on_probation: bool, contract_type: str, actor: User | None = None
+) -> None:
+    """HR re-imports the staff file with the member's row changed (as the system, or as
+    `actor`)."""
     member.refresh_from_db()
     user = member.user
     row = ",".join(
@@ -56,15 +59,18 @@ def reimport(member: StaffMember, *, on_probation: bool, contract_type: str) -> 
             "yes" if on_probation else "no",
         ]
     )
-    result = import_org(files=[("staff.csv", (STAFF_HEADER + row + "\n").encode())])
+    result = import_org(files=[("staff.csv", (STAFF_HEADER + row + "\n").encode())], actor=actor)
     assert result.ok, result.errors
 
 
-def admin_edit(member: StaffMember, *, on_probation: bool, contract_type: str) -> None:
-    """A system administrator changes the member in the Django admin's change form."""
+def admin_edit(
+    member: StaffMember, *, on_probation: bool, contract_type: str, admin: User | None = None
+) -> None:
+    """A system administrator (`admin`, else a new one) changes the member in the Django
+    admin's change form."""
     member.refresh_from_db()
     client = Client()
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client.force_login(admin or UserFactory(is_staff=True, is_superuser=True))
     data = {
         "user": member.user_id,
         "index_number": member.index_number,
