@@ -11,16 +11,17 @@ the figures stay numbers (a spreadsheet formats them) and dates stay dates.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from pmsystem.exports import CHUNK_SIZE, Table
 from pmsystem.i18n import translated
 from pmsystem.security import log_event
+from schedules.selectors import EntityCount
 
-from .dashboard import STAGE_LABELS, Dashboard, GroupRow, Scope, people, person_rows
+from .dashboard import STAGE_LABELS, Dashboard, GroupRow, Scope, UnitRef, people, person_rows
 
 # --- the tables -----------------------------------------------------------------------------
 
@@ -55,8 +56,8 @@ def _stage_rows(breakdown: str, rows: Iterable[GroupRow]) -> Iterator[list]:
             ]
 
 
-def dashboard_tables(dashboard: Dashboard) -> list[Table]:
-    """The dashboard's tables: stages by unit, category and gender, and the ratings."""
+def stage_tables(dashboard: Dashboard) -> list[Table]:
+    """The dashboard's stage tables: the summary, by unit, category and gender."""
     header = [gettext("Breakdown"), gettext("Group"), gettext("Stage"), gettext("Due")]
     header += [str(title) for title in STAGE_HEADER]
     return [
@@ -74,14 +75,21 @@ def dashboard_tables(dashboard: Dashboard) -> list[Table]:
         Table(
             gettext("By gender"), header, list(_stage_rows(gettext("Gender"), dashboard.by_gender))
         ),
-        ratings_table(dashboard),
     ]
+
+
+def dashboard_tables(
+    dashboard: Dashboard, schedules: Sequence[tuple[UnitRef, EntityCount | None]]
+) -> list[Table]:
+    """The dashboard's tables: stages by unit, category and gender, the ratings and the
+    special schedules (`dashboard.special_schedules`)."""
+    return [*stage_tables(dashboard), ratings_table(dashboard), special_schedules_table(schedules)]
 
 
 def stages_table(dashboard: Dashboard) -> Table:
     """Every stage table of the dashboard as one (for CSV): a Breakdown column tells them
     apart."""
-    tables = dashboard_tables(dashboard)[:4]
+    tables = stage_tables(dashboard)
     return Table(
         gettext("Compliance"), tables[0].header, [row for table in tables for row in table.rows]
     )
@@ -100,6 +108,35 @@ def ratings_table(dashboard: Dashboard) -> Table:
             cells += [count, share]
         rows.append(cells)
     return Table(gettext("Ratings"), header, rows)
+
+
+SPECIAL_SCHEDULES_HEADER = [
+    _("Entity"),
+    _("Staff"),
+    pgettext_lazy("training", "Done"),
+    pgettext_lazy("training", "Due"),
+    pgettext_lazy("training", "Overdue"),
+]
+
+
+def special_schedules_table(schedules: Sequence[tuple[UnitRef, EntityCount | None]]) -> Table:
+    """Per entity, its staff on special schedules and their milestones done, due and overdue,
+    as the dashboard shows them: counted when the view holds one entity; over several, each
+    row says where they are counted instead."""
+    title = gettext("Special schedules")
+    counted = [(entity, count) for entity, count in schedules if count is not None]
+    if len(counted) == len(schedules):
+        rows = [[str(e), c.staff, c.done, c.due, c.overdue] for e, c in counted]
+        return Table(title, [str(h) for h in SPECIAL_SCHEDULES_HEADER], rows)
+    where = gettext(
+        "Counted on the entity's special schedules page, or in this export when you choose "
+        "the entity on the dashboard."
+    )
+    return Table(
+        title,
+        [gettext("Entity"), gettext("Special schedules")],
+        [[str(entity), where] for entity, _ in schedules],
+    )
 
 
 PEOPLE_HEADER = [

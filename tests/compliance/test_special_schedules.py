@@ -1,12 +1,16 @@
 """The compliance dashboard's special schedules (issue 16): per entity, the staff on probation or
 on a technical-cooperation contract and their milestones done, due and overdue — the figures of
 the schedules' entity page, which each row links to — for the entities the reader holds only,
-in a constant number of queries."""
+in a constant number of queries; its exports (the dashboard's XLSX, the special schedules' own
+CSV and XLSX) hold the same figures under the same rule."""
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 
+import openpyxl
 import pytest
 from django.urls import reverse
 
@@ -21,10 +25,19 @@ pytestmark = pytest.mark.django_db
 D = datetime.date
 TODAY = D(2026, 12, 6)
 DASHBOARD = reverse("compliance:dashboard")
+DASHBOARD_XLSX = reverse("compliance:export", args=["dashboard", "xlsx"])
+SCHEDULES_CSV = reverse("compliance:export", args=["schedules", "csv"])
+SCHEDULES_XLSX = reverse("compliance:export", args=["schedules", "xlsx"])
 # Session, user, the MFA check, the navigation and the report (tests/compliance/test_queries),
 # with the special schedules' one query: the same at every size (a query per entity or per
 # person would show in the larger one).
 MAX_QUERIES = 12
+# The exports: the user, the MFA check, the entities held, the cycles, then the special
+# schedules' one query; the dashboard's XLSX also reads its stage counts, the rating levels
+# and the ratings.
+MAX_QUERIES_DASHBOARD_XLSX = 8
+MAX_QUERIES_SCHEDULES_CSV = 5
+HEADER = ["Entity", "Staff", "Done", "Due", "Overdue"]
 
 
 def special_world(**cycle_fields) -> World:
@@ -154,3 +167,112 @@ def test_the_dashboard_reads_the_special_schedules_in_a_constant_number_of_queri
         with at(TODAY):
             one = client.get(DASHBOARD, {"entity": entity.id})
         assert figures(one)[code][:2] == (8, 4)
+
+
+# --- the exports ------------------------------------------------------------------------------
+
+
+def export(client, user, url: str, **query) -> list[list] | None:
+    """The special schedules of an export, header first: the sheet of that name of an XLSX
+    (None: no such sheet), the rows of a CSV (numbers as text)."""
+    client.force_login(user)
+    with at(TODAY):
+        response = client.get(url, query)
+        assert response.status_code == 200
+        body = b"".join(response.streaming_content)
+    if url.endswith(".csv"):
+        return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    book = openpyxl.load_workbook(io.BytesIO(body))
+    if "Special schedules" not in book.sheetnames:
+        return None
+    return [list(row) for row in book["Special schedules"].iter_rows(values_only=True)]
+
+
+def test_the_exports_of_one_entity_hold_its_special_schedules_as_the_dashboard_shows_them(
+    client,
+):
+    w = special_world()
+    assert figures(dashboard(client, w.hr)) == {w.entity.code: (3, 1, 8, 3)}
+    entity = f"{w.entity.code} — {w.entity.name}"
+    assert export(client, w.hr, DASHBOARD_XLSX) == [HEADER, [entity, 3, 1, 8, 3]]
+    assert export(client, w.hr, SCHEDULES_CSV) == [HEADER, [entity, "3", "1", "8", "3"]]
+    assert export(client, w.hr, SCHEDULES_XLSX) == [HEADER, [entity, 3, 1, 8, 3]]
+    # Drilled into a unit, the figures of its entity, as on the page.
+    assert export(client, w.hod, DASHBOARD_XLSX, unit=w.unit.pk) == [HEADER, [entity, 3, 1, 8, 3]]
+    # The page offers the special schedules' own CSV and XLSX.
+    page = dashboard(client, w.hr).content.decode()
+    assert f'href="{SCHEDULES_CSV}?' in page
+
+
+def test_the_special_schedules_export_is_in_the_language_of_the_reader(client):
+    w = special_world()
+    client.force_login(w.hr)
+    with at(TODAY):
+        response = client.get(SCHEDULES_CSV, HTTP_ACCEPT_LANGUAGE="fr")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[0] == ["Entité", "Effectif", "Terminé", "À faire", "En retard"]
+    assert rows[1][1:] == ["3", "1", "8", "3"]
+
+
+def test_an_hr_focal_point_of_another_entity_exports_none_of_the_entitys_special_schedules(
+    client,
+):
+    w = special_world()
+    other = world(cycle=w.cycle)
+    other.probationer(D(2026, 11, 1))
+    mine = [HEADER, [f"{other.entity.code} — {other.entity.name}", 1, 0, 4, 1]]
+    assert export(client, other.hr, DASHBOARD_XLSX) == mine
+    assert export(client, other.hr, SCHEDULES_CSV)[1:] == [[str(n) for n in mine[1]]]
+    client.force_login(other.hr)
+    for url in (DASHBOARD_XLSX, SCHEDULES_CSV):
+        assert client.get(url, {"entity": w.entity.pk}).status_code == 404
+        assert client.get(url, {"unit": w.unit.pk}).status_code == 404
+
+
+def test_over_several_entities_the_exports_say_where_the_special_schedules_are_counted(client):
+    """As the page: over several entities nothing is counted, each row says where it is; the
+    entity chosen, its figures."""
+    w = special_world()
+    more = world(cycle=w.cycle)
+    more.probationer(D(2026, 11, 1))
+    DepartmentRoleFactory(entity=more.entity, user=w.hr, role=DepartmentRole.Role.HR_FOCAL_POINT)
+    assert set(figures(dashboard(client, w.hr)).values()) == {None}
+    rows = export(client, w.hr, DASHBOARD_XLSX)
+    assert rows[0] == ["Entity", "Special schedules"]
+    assert sorted(row[0] for row in rows[1:]) == sorted(
+        f"{e.code} — {e.name}" for e in (w.entity, more.entity)
+    )
+    assert {row[1] for row in rows[1:]} == {
+        "Counted on the entity's special schedules page, or in this export when you choose "
+        "the entity on the dashboard."
+    }
+    assert export(client, w.hr, SCHEDULES_CSV) == [[str(c) for c in row] for row in rows]
+    # Without figures, the page offers no special schedules export.
+    assert f'href="{SCHEDULES_CSV}?' not in dashboard(client, w.hr).content.decode()
+    chosen = export(client, w.hr, DASHBOARD_XLSX, entity=more.entity.pk)
+    assert chosen == [HEADER, [f"{more.entity.code} — {more.entity.name}", 1, 0, 4, 1]]
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+@pytest.mark.parametrize(
+    ("url", "bound"),
+    [(DASHBOARD_XLSX, MAX_QUERIES_DASHBOARD_XLSX), (SCHEDULES_CSV, MAX_QUERIES_SCHEDULES_CSV)],
+)
+def test_the_exports_read_the_special_schedules_in_a_constant_number_of_queries(
+    client, django_assert_max_num_queries, size, url, bound
+):
+    """One entity with 3 or 27 people on special schedules (and 2 or 14 recorded milestones):
+    the same bound (a query per person or per milestone would show in the larger one)."""
+    w = special_world()
+    if size == "large":
+        for n in range(24):
+            member = w.probationer(D(2026, 1 + n % 11, 1))
+            if n % 2:
+                w.held(member, "discussion", D(2026, 2 + n % 11, 1), today=TODAY)
+    client.force_login(w.hr)
+    with at(TODAY), django_assert_max_num_queries(bound):
+        response = client.get(url)
+        body = b"".join(response.streaming_content)
+    assert response.status_code == 200 and body
+    staff = export(client, w.hr, url)[1][1]
+    assert int(staff) == (3 if size == "small" else 27)

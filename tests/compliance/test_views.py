@@ -264,7 +264,14 @@ def test_dashboard_exports_hold_every_breakdown_and_the_ratings(hr_client, org):
         book = xlsx_book(hr_client.get(export_url("dashboard", "xlsx"), {"unit": org.entity.pk}))
         rows = csv_rows(hr_client.get(export_url("dashboard", "csv"), {"unit": org.entity.pk}))
         ratings = csv_rows(hr_client.get(export_url("ratings", "csv")))
-    assert book.sheetnames == ["Summary", "By unit", "By category", "By gender", "Ratings"]
+    assert book.sheetnames == [
+        "Summary",
+        "By unit",
+        "By category",
+        "By gender",
+        "Ratings",
+        "Special schedules",
+    ]
     summary = list(book["Summary"].iter_rows(values_only=True))
     assert summary[0][:5] == ("Breakdown", "Group", "Stage", "Due", "Staff")
     assert summary[1][2:11] == ("Work plan", summary[1][3], 8, 2, 1, 5, 3, 2, 3)
