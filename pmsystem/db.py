@@ -68,6 +68,38 @@ class AnyOf(Expression):
         return f"{column} = ANY(ARRAY{subquery})", [*column_params, *subquery_params]
 
 
+class InValues(Expression):
+    """`column IN (values)` for a long list of values: on PostgreSQL `column = ANY(%s)` with
+    the list as one array parameter, elsewhere plain IN. Django's `__in` writes a placeholder
+    per value, which the driver then splits again; for `verify_signatures`' batches of
+    thousands of ids that was a tenth of its run (issue 14). Index use is the same."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, column: str | Expression, values: Iterable[int]):
+        super().__init__()
+        self.column = F(column) if isinstance(column, str) else column
+        self.values = list(values)
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.column]
+
+    def set_source_expressions(self, exprs: list[Any]) -> None:
+        (self.column,) = exprs
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        column, params = compiler.compile(self.column)
+        if not self.values:
+            return "1 = 0", []
+        marks = ", ".join(["%s"] * len(self.values))
+        return f"{column} IN ({marks})", [*params, *self.values]
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        column, params = compiler.compile(self.column)
+        return f"{column} = ANY(%s)", [*params, self.values]
+
+
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}").fullmatch
 
 
