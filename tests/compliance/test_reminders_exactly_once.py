@@ -296,3 +296,70 @@ def test_the_sending_commits_asynchronously_and_puts_the_setting_back():
     assert setting() == before
     with transaction.atomic(), asynchronous_commit():  # inside a transaction: left alone
         assert setting() == before
+
+
+@pytest.mark.parametrize("members", [2, 9])
+def test_a_chunk_is_claimed_in_one_statement_and_marked_in_one(
+    members, django_assert_num_queries, mailoutbox
+):
+    """The queries of a task do not grow with its emails (issue 14: two statements per email
+    were most of the sending's time): the same four for 2 emails as for 9 (the rows, the
+    claim, the stage's note read once, the mark)."""
+    team = make_team()
+    for _ in range(members - 1):
+        team.add_member()
+    sweep(WORKPLAN_DUE - D(1))
+    ids = list(Reminder.objects.values_list("pk", flat=True))
+    assert len(ids) == members
+    with django_assert_num_queries(4):
+        result = send_reminders(reminder_ids=ids)
+    assert (result.sent, result.emails) == (members, members)
+    assert len(mailoutbox) == members
+    assert set(Reminder.objects.values_list("status", flat=True)) == {Reminder.Status.SENT}
+
+
+def test_the_rows_are_marked_sent_every_mark_every_emails(monkeypatch, mailoutbox):
+    """A worker killed mid-chunk leaves at most MARK_EVERY sent emails' rows in "sending"."""
+    monkeypatch.setattr("compliance.reminders.MARK_EVERY", 2)
+    team = make_team()
+    for _ in range(4):
+        team.add_member()
+    sweep(WORKPLAN_DUE - D(1))
+    ids = sorted(Reminder.objects.values_list("pk", flat=True))
+    seen = []
+
+    def send(message, fail_silently=False):
+        seen.append(dict(Reminder.objects.filter(pk__in=ids).values_list("pk", "status")))
+        return 1
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", send)
+    send_reminders(reminder_ids=ids)
+    # Before the third email, the first two are marked; the others are claimed.
+    statuses = seen[2]
+    assert sorted(statuses.values()).count(Reminder.Status.SENT) == 2
+    assert sorted(statuses.values()).count(Reminder.Status.SENDING) == 3
+
+
+def test_an_exception_stopping_the_loop_marks_what_left_and_releases_the_rest(monkeypatch):
+    team = make_team()
+    for _ in range(3):
+        team.add_member()
+    sweep(WORKPLAN_DUE - D(1))
+    ids = sorted(Reminder.objects.values_list("pk", flat=True))
+    sent = []
+
+    def send(message, fail_silently=False):
+        if len(sent) == 2:
+            raise KeyboardInterrupt  # not an SMTP failure: it stops the task
+        sent.append(int(message.extra_headers["X-Pmsystem-Reminder"]))
+        return 1
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", send)
+    with pytest.raises(KeyboardInterrupt):
+        send_reminders(reminder_ids=ids)
+    statuses = dict(Reminder.objects.values_list("pk", "status"))
+    assert {pk for pk, status in statuses.items() if status == Reminder.Status.SENT} == set(sent)
+    assert {pk for pk, status in statuses.items() if status == Reminder.Status.PENDING} == (
+        set(ids) - set(sent)
+    )
+    assert Reminder.objects.filter(status=Reminder.Status.PENDING, claimed_at=None).count() == 2

@@ -228,12 +228,9 @@ def test_a_worker_killed_mid_chunk_is_redelivered_and_sends_each_email_at_most_o
     sent = worker.sent()
     assert max(sent.values()) == 1, f"an email was sent twice: {sent}"
     statuses = dict(Reminder.objects.values_list("status").annotate(n=Count("pk")))
-    # At most once: the row being sent when the process died stays "sending" (its email may
-    # or may not have left, and is not sent again); every other row was sent exactly once.
-    assert statuses.get(Reminder.Status.SENDING, 0) <= 1, statuses
-    assert statuses.get(Reminder.Status.SENT, 0) >= 14
-    sent_rows = set(
-        Reminder.objects.filter(status=Reminder.Status.SENT).values_list("pk", flat=True)
-    )
-    assert sent_rows <= set(sent)
-    assert len(sent) >= 14
+    # At most once: the chunk was claimed in one statement before its first email; the
+    # process died before it marked them (every MARK_EVERY emails), so the redelivered task
+    # finds every row claimed and sends nothing. The rows stay "sending": those whose email
+    # left (at most MARK_EVERY) and the rest, never sent twice, for HR to release by hand.
+    assert statuses == {Reminder.Status.SENDING: 15}, statuses
+    assert 3 <= len(sent) < 15 and len(sent) <= reminders.MARK_EVERY
