@@ -556,15 +556,17 @@ def day(value: datetime.date) -> str:
     return formats.date_format(value, "SHORT_DATE_FORMAT")
 
 
-def describe(reminder: Reminder) -> dict:
-    """What the email and the "My reminders" page say about a row, in the active language."""
+def describe(reminder: Reminder, memo: dict | None = None) -> dict:
+    """What the email and the "My reminders" page say about a row, in the active language.
+    `memo`: what naming the subjects reads once for all of a task's emails or a page's rows
+    (`Stage.name_subject`; without it, once for this row)."""
     stage = stages().get(reminder.stage)
     kind, step = reminder.milestone
     staff_name = str(reminder.staff.user) if reminder.staff_id else ""
     about_self = reminder.staff_id == reminder.recipient_id
     label = str(stage.label) if stage else reminder.stage
     if stage and stage.name_subject:
-        label = stage.name_subject(reminder.subject)
+        label = stage.name_subject(reminder.subject, {} if memo is None else memo)
     named = bool(staff_name and not about_self)
     values = {"date": day(reminder.due_date), "stage": label, "name": staff_name}
     if kind == "broadcast":
@@ -599,6 +601,7 @@ class Notes:
 
     def __init__(self) -> None:
         self._seen: dict[tuple[str, int, str], str] = {}
+        self.names: dict = {}  # `describe`'s memo for the same emails
 
     def __call__(self, reminder: Reminder) -> str:
         stage = stages().get(reminder.stage)
@@ -620,7 +623,7 @@ def build_message(reminder: Reminder, notes: Notes | None = None) -> EmailMessag
 
 
 def _build_message(reminder: Reminder, notes: Notes) -> EmailMessage:
-    info = describe(reminder)
+    info = describe(reminder, notes.names)
     days_left = (reminder.due_date - reminder.planned_on).days
     context = {
         "reminder": reminder,
@@ -656,7 +659,7 @@ def build_digest(reminders: Sequence[Reminder], notes: Notes | None = None) -> E
         items = []
         notes = notes or Notes()
         for reminder in sorted(reminders, key=lambda r: (r.due_date, r.stage, r.pk)):
-            info = describe(reminder)
+            info = describe(reminder, notes.names)
             items.append(
                 {
                     "reminder": reminder,

@@ -160,7 +160,8 @@ def reminder_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(my_reminders(request.user), REMINDERS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    rows = [(reminder, describe(reminder)) for reminder in page]
+    names: dict = {}  # each course named once for the page
+    rows = [(reminder, describe(reminder, names)) for reminder in page]
     return render(request, "compliance/reminder_list.html", {"page": page, "rows": rows})
 
 

@@ -33,8 +33,10 @@ class Stage:
     given an entity id, says what stands in the way of the action there today (None when
     nothing does): the reminder emails add it under the task, read when they are sent.
     `about_document` False: the action is not on a performance document (mandatory training),
-    and the emails say so; `name_subject`, given a reminder's subject, names what it is on
-    ("Mandatory training: <course>"), read when the email is written."""
+    and the emails say so; `name_subject`, given a reminder's subject and a dict the caller
+    keeps for one task's emails or one page's rows (for what it reads once there: a course's
+    name), names what it is on ("Mandatory training: <course>"), read when the email is
+    written."""
 
     code: str
     label: str
@@ -42,7 +44,7 @@ class Stage:
     url_name: str | None = None
     explain: Callable[[int], str | None] | None = None
     about_document: bool = True
-    name_subject: Callable[[str], str] | None = None
+    name_subject: Callable[[str, dict], str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,7 @@ def subject(staff_id: int, code: str) -> str:
     return f"{PREFIX}:{staff_id}:{code}"
 
 
-def name_subject(value: str) -> str:
+def name_subject(value: str, memo: dict) -> str:
     """ "schedule:<staff>:<code>" as the milestone's name (for the emails)."""
     parts = value.split(":")
     if len(parts) != 3:

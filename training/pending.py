@@ -31,13 +31,17 @@ def subject(course_id: int, user_id: int) -> str:
     return f"training:{course_id}:{user_id}"
 
 
-def name_subject(value: str) -> str:
-    """ "training:<course>:<user>" as the course's name (for the emails)."""
+def name_subject(value: str, memo: dict) -> str:
+    """ "training:<course>:<user>" as the course's name (for the emails), each course read
+    once per `memo` (a task's emails, a page's rows)."""
     try:
         course_id = int(value.split(":")[1])
     except (IndexError, ValueError):
         return gettext("Mandatory training")
-    name = Course.objects.filter(pk=course_id).values_list("name", flat=True).first()
+    key = ("training.course", course_id)
+    if key not in memo:
+        memo[key] = Course.objects.filter(pk=course_id).values_list("name", flat=True).first()
+    name = memo[key]
     if name is None:
         return gettext("Mandatory training")
     return interpolate(gettext("Mandatory training: %(course)s"), {"course": name})

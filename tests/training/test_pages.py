@@ -181,3 +181,35 @@ def test_hr_removes_a_completion_recorded_by_mistake_and_nobody_else_can(client)
     assert not Completion.objects.exists()
     assert client.post(remove).status_code == 404
     assert selectors.user_obligations(o.fro.user)[0].state == "overdue"
+
+
+@pytest.mark.parametrize("managers", [2, 8])
+def test_the_course_is_named_once_per_task_and_per_page(
+    managers, django_assert_max_num_queries, client
+):
+    """A reminder's title names the course (a query): once for all of a task's emails and
+    once for a page of My reminders, not once per row (issue 14)."""
+    from compliance.reminders import send_reminders
+
+    o = org(team_size=1)
+    fros = [o.fro]
+    for _ in range(managers - 1):
+        fro = StaffMemberFactory(unit=o.unit, grade="P-4")
+        ReportingLineFactory(staff=StaffMemberFactory(unit=o.unit), cycle=o.cycle, fro=fro)
+        fros.append(fro)
+    User.objects.update(email_preference=User.EmailPreference.IMMEDIATE)  # an email each
+    course(o.admin, starts_on=D(2026, 6, 1))
+    sweep(D(2026, 11, 24))
+    ids = list(Reminder.objects.filter(stage="training").values_list("pk", flat=True))
+    assert len(ids) >= managers  # the FROs, and the SROs the factory made
+    with django_assert_max_num_queries(5):
+        assert send_reminders(reminder_ids=ids).emails == len(ids)
+    # Every reminder of one person on their page: the course named once.
+    Reminder.objects.filter(pk__in=ids).update(recipient=fros[0].user)
+    client.force_login(fros[0].user)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("compliance:reminder-list"))
+    page = response.content.decode()
+    assert page.count("Performance Management and Development") >= len(ids), page[
+        page.find("<main") :
+    ][:3000]
