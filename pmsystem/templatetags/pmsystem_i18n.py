@@ -12,6 +12,7 @@ from typing import Any
 from django import template
 from django.template.base import Parser, Token, render_value_in_context
 from django.templatetags.i18n import BlockTranslateNode, do_block_translate
+from django.utils import translation
 from django.utils.safestring import SafeString
 
 from pmsystem.i18n import elided, translated
@@ -26,6 +27,10 @@ class ElidingBlockTranslateNode(BlockTranslateNode):
     """Django's node, with French elision before each value it interpolates."""
 
     def render(self, context: Any, nested: bool = False) -> str:
+        if not (translation.get_language() or "").startswith("fr"):
+            # Elision is French: elsewhere the values are not rendered a second time (half
+            # the time of a reminder email's sentences, issue 14).
+            return super().render(context, nested)
         values = self._values(context)
         output = super().render(context, nested)
         if self.asvar:
