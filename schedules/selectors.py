@@ -40,7 +40,7 @@ from feedback.models import ColleagueRound
 from org.models import Cycle, StaffMember, User
 from org.schedules import Milestone, probation_milestones, tc_appraisals
 from pmsystem.dates import add_months
-from pmsystem.db import AnyOf, raw_day, raw_json
+from pmsystem.db import AnyOf, PreparedQuery, raw_day, raw_json
 from pmsystem.i18n import interpolate
 from pmsystem.pending import Task
 from pmsystem.progress import DONE, DUE, ORDER, OVERDUE, Tally
@@ -88,6 +88,13 @@ def _figure(name: str) -> Subquery:
     return Subquery(Cycle.objects.filter(pk=OuterRef("figures_cycle_id")).values(name)[:1])
 
 
+# Who has a special schedule: an active staff member on probation or on a technical-cooperation
+# contract.
+_SPECIAL = Q(is_active=True) & (
+    Q(on_probation=True) | Q(contract_type=StaffMember.ContractType.TECHNICAL_COOPERATION)
+)
+
+
 def special_staff() -> QuerySet[StaffMember]:
     """Active staff on probation or on a technical-cooperation contract, with the figures of
     their cycle and the codes recorded (one query)."""
@@ -99,10 +106,7 @@ def special_staff() -> QuerySet[StaffMember]:
         .values("codes")
     )
     return (
-        StaffMember.objects.filter(is_active=True)
-        .filter(
-            Q(on_probation=True) | Q(contract_type=StaffMember.ContractType.TECHNICAL_COOPERATION)
-        )
+        StaffMember.objects.filter(_SPECIAL)
         .annotate(figures_cycle_id=figures_cycle())
         .annotate(
             figures_schedule=_figure("probation_schedule"),
@@ -288,6 +292,27 @@ def cycle_spans() -> list[tuple[int, datetime.date, datetime.date]]:
 # --- My tasks, My team -----------------------------------------------------------------------
 
 
+def _own_and_supervised(user: User, on: datetime.date) -> Q:
+    """The user and the staff they are FRO of, own or acting, on `on`: an index scan of the
+    user and of their staff, not a filter over every staff member."""
+    return Q(pk=user.pk) | Q(AnyOf("pk", supervised_staff_ids(user, on)))
+
+
+# Whether the user or anyone they supervise has a special schedule at all: most people's My
+# tasks have none, and this asks in a query compiled once per process, where the tasks' own
+# query (the figures of each person's cycle, the codes recorded) took a third of a staff
+# member's home page to compile (issue 14).
+_ANY_SCHEDULE = PreparedQuery(
+    lambda *, user_id, on: (
+        StaffMember.objects.filter(_SPECIAL)
+        .filter(_own_and_supervised(User(pk=user_id), on))
+        .values_list("pk")[:1]
+    ),
+    user_id=-2_000_000_017,
+    on=datetime.date(1901, 3, 11),
+)
+
+
 def schedule_tasks(user: User, today: datetime.date | None = None) -> list[Task]:
     """My tasks (one query): the staff member's next milestone; for their FRO (own or
     acting), each milestone of their staff not recorded that is overdue or due within the
@@ -295,12 +320,9 @@ def schedule_tasks(user: User, today: datetime.date | None = None) -> list[Task]
     if not user.is_authenticated:
         return []
     today = today or timezone.localdate()
-    found = (
-        special_staff()
-        # An index scan of the user and of their staff, not a filter over every staff member.
-        .filter(Q(pk=user.pk) | Q(AnyOf("pk", supervised_staff_ids(user, today))))
-        .select_related("user")
-    )
+    if not _ANY_SCHEDULE.rows(user_id=user.pk, on=today):
+        return []
+    found = special_staff().filter(_own_and_supervised(user, today)).select_related("user")
     tasks = []
     for schedule in schedules_of(found, today):
         if schedule.staff.pk == user.pk:

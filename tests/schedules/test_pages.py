@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from schedules import services
 from schedules.models import ReportComment, ScheduleRecord
-from tests.factories import StaffMemberFactory, UserFactory
+from tests.factories import ReportingLineFactory, StaffMemberFactory, UserFactory
 
 from .helpers import world
 
@@ -212,19 +212,25 @@ def test_the_admin_reads_records_but_writes_none(client):
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_my_tasks_reads_the_schedules_in_one_query(size, django_assert_num_queries):
+def test_my_tasks_reads_the_schedules_in_two_queries(size, django_assert_num_queries):
+    """Whether there is any schedule (a query compiled once per process), then the schedules;
+    someone with none, nor staff with one, is answered by the first alone."""
     from schedules.selectors import schedule_tasks
 
     w = world()
     for n in range(size):
         w.probationer(TODAY - datetime.timedelta(days=30 * (n % 22)))
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         tasks = schedule_tasks(w.fro.user)
     # Those who joined today have nothing due within the window yet.
     assert {t.url_args for t in tasks} == {(m.pk,) for n, m in enumerate(w.staff) if n % 22}
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         own = schedule_tasks(w.staff[0].user)
     assert [t.url_name for t in own] == ["schedules:home"]
+    with django_assert_num_queries(1):
+        assert schedule_tasks(w.sro.user) == []  # the SRO records no milestone
+    with django_assert_num_queries(1):
+        assert schedule_tasks(w.hr) == []
 
 
 def test_my_tasks_finds_the_fros_staff_by_index(django_assert_num_queries):
@@ -242,6 +248,36 @@ def test_my_tasks_finds_the_fros_staff_by_index(django_assert_num_queries):
     w.probationer(TODAY - datetime.timedelta(days=200))
     with CaptureQueriesContext(connection) as queries:
         assert schedule_tasks(w.fro.user)
-    (sql,) = [q["sql"] for q in queries.captured_queries]
+    _, sql = [q["sql"] for q in queries.captured_queries]
     assert sql.count("= ANY(ARRAY(") == 2, sql  # the staff, and the FROs the user acts for
     assert '"org_staffmember"."user_id" IN (SELECT' not in sql
+
+
+def test_the_quick_check_agrees_with_the_schedules_for_everyone():
+    """The check compiled once per process asks the same question as the tasks' own query,
+    for the FRO, an acting FRO, a probationer, someone whose line ended, and the others."""
+    from org.models import Delegation
+    from schedules.selectors import _ANY_SCHEDULE, _own_and_supervised, special_staff
+    from tests.factories import DelegationFactory
+
+    w = world()
+    on_schedule = w.probationer(TODAY - datetime.timedelta(days=200))
+    ended = StaffMemberFactory(unit=w.unit, on_probation=True)
+    former = StaffMemberFactory(unit=w.unit)
+    ReportingLineFactory(
+        staff=ended,
+        cycle=w.cycle,
+        fro=former,
+        effective_to=TODAY - datetime.timedelta(days=1),
+    )
+    acting = StaffMemberFactory(unit=w.unit).user
+    DelegationFactory(principal=w.fro.user, acting=acting, role=Delegation.Role.FRO)
+    people = [w.fro.user, w.sro.user, w.hod, w.hr, w.board, on_schedule.user, former.user, acting]
+    for user in people:
+        expected = special_staff().filter(_own_and_supervised(user, TODAY)).exists()
+        assert bool(_ANY_SCHEDULE.rows(user_id=user.pk, on=TODAY)) == expected, user
+    assert {u for u in people if _ANY_SCHEDULE.rows(user_id=u.pk, on=TODAY)} == {
+        w.fro.user,
+        on_schedule.user,
+        acting,
+    }
