@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Collection, Iterator
+from typing import Any
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -35,7 +36,7 @@ def subject(staff_id: int, code: str) -> str:
     return f"{PREFIX}:{staff_id}:{code}"
 
 
-def name_subject(value: str, memo: dict) -> str:
+def name_subject(value: str, memo: dict[Any, Any]) -> str:
     """ "schedule:<staff>:<code>" as the milestone's name (for the emails)."""
     parts = value.split(":")
     if len(parts) != 3:
