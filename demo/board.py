@@ -1,8 +1,10 @@
 """The demo's review board (issue 16 section 3, docs/rules.md section 10).
 
 A senior staff member of another entity sits on the demo entity's review board (the
-`review_board` login, a dated department role); the cycles route their completed evaluations
-to it (the UN profile's default), or every signed stage (the ILO's). The board has commented on
+`review_board` login, a dated department role), or, under the ILO profile, on the
+organisation's Reports Board (a role without an entity: every entity's documents); the cycles
+route their completed evaluations to it (the UN profile's default), or every signed stage
+(the ILO's). The board has commented on
 two completed evaluations of the current cycle (and, when signed stages reach it, on an
 evaluation the FRO signed and on one the SRO approved) and recommended something to one FRO,
 so the consistency view and the comments show at once. The `fro` login reads the board's
@@ -14,7 +16,7 @@ from __future__ import annotations
 from board import services
 from board.models import BoardComment
 from org.models import Cycle, DepartmentRole, OrgUnit, ReportingLine, StaffMember, User
-from org.services import assign_department_role
+from org.services import assign_department_role, organisation
 from pmsystem.stages import Stage
 from workplans.models import WorkPlan
 
@@ -80,7 +82,11 @@ def seed_documents() -> int:
     user.email = email
     user.save(update_fields=["email"])
     assign_department_role(
-        entity=entity, user=user, role=DepartmentRole.Role.REVIEW_BOARD, start=ROLES_SINCE
+        # The ILO's Reports Board is the whole Office's.
+        entity=None if organisation().profile == "ilo" else entity,
+        user=user,
+        role=DepartmentRole.Role.REVIEW_BOARD,
+        start=ROLES_SINCE,
     )
     fro = User.objects.filter(email=DEMO_LOGINS["fro"]).first()
     completed = list(

@@ -611,7 +611,13 @@ class ReportingLine(models.Model):
 
 
 class DepartmentRole(models.Model):
-    """A department-wide role held on an entity: HOD, HR focal point or staff representative."""
+    """A department-wide role held on an entity: HOD, HR focal point, staff representative or
+    review board member. A review board may also be the organisation's (the ILO's Reports
+    Board): a membership without an entity covers every entity, those created later too
+    (`org.permissions.entity_ids_where` is where that is read)."""
+
+    # The roles that may be held on the whole organisation (no entity).
+    ORGANISATION_WIDE = ("review_board",)
 
     class Role(models.TextChoices):
         HOD = "hod", _("Head of department")
@@ -622,9 +628,12 @@ class DepartmentRole(models.Model):
     entity = models.ForeignKey(
         OrgUnit,
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="department_roles",
         limit_choices_to={"kind": OrgUnit.Kind.ENTITY},
         verbose_name=_("entity"),
+        help_text=_("Empty only for a review board of the whole organisation."),
     )
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="department_roles", verbose_name=_("user")
@@ -641,6 +650,15 @@ class DepartmentRole(models.Model):
             models.UniqueConstraint(
                 fields=["entity", "user", "role"], name="departmentrole_unique"
             ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=Q(entity__isnull=True),
+                name="departmentrole_unique_organisation_wide",
+            ),
+            models.CheckConstraint(
+                condition=Q(entity__isnull=False) | Q(role__in=["review_board"]),
+                name="departmentrole_entity_unless_organisation_wide",
+            ),
             models.CheckConstraint(
                 condition=Q(end__isnull=True) | Q(end__gte=F("start")),
                 name="departmentrole_dates_ordered",
@@ -652,7 +670,7 @@ class DepartmentRole(models.Model):
             gettext("%(role)s of %(entity)s: %(user)s"),
             {
                 "role": self.get_role_display(),
-                "entity": self.entity.code,
+                "entity": self.entity.code if self.entity_id else gettext("the organisation"),
                 "user": self.user,
             },
         )
@@ -661,6 +679,15 @@ class DepartmentRole(models.Model):
         if self.entity_id and self.entity.kind != OrgUnit.Kind.ENTITY:
             raise ValidationError(
                 {"entity": gettext("Department roles are held on a department/office/mission.")}
+            )
+        if not self.entity_id and self.role not in self.ORGANISATION_WIDE:
+            raise ValidationError(
+                {
+                    "entity": gettext(
+                        "Choose the department/office/mission: only a review board may be "
+                        "the whole organisation's."
+                    )
+                }
             )
         if self.end and self.start and self.end < self.start:
             raise ValidationError({"end": gettext("The role cannot end before it starts.")})

@@ -64,10 +64,20 @@ def roles_with(capability: str) -> list[str]:
 
 def entity_ids_where(user: User, capability: str, on: datetime.date | None = None) -> QuerySet:
     """The ids of the entities on which `user` holds `capability` through a current role of
-    their own (a subquery)."""
+    their own (a subquery, its column named `entity_id`).
+
+    Rule: a role held on the whole organisation (no entity: a review board, see
+    `DepartmentRole.ORGANISATION_WIDE`) holds on every entity, those created after it too.
+    This is the one place that reads it: every reader of the board's capability (the
+    documents' access, the board's pages, the probationary reports) asks here."""
+    roles = roles_with(capability)
+    held = current_department_roles(on).filter(user_id=user.pk, role__in=roles)
+    if not set(roles) & set(DepartmentRole.ORGANISATION_WIDE):
+        return held.values("entity_id")
+    # An entity's `entity_id` is its own id (OrgUnit.entity: the top of the unit's branch).
     return (
-        current_department_roles(on)
-        .filter(user_id=user.pk, role__in=roles_with(capability))
+        OrgUnit.objects.filter(kind=OrgUnit.Kind.ENTITY)
+        .filter(Q(pk__in=held.values("entity_id")) | Exists(held.filter(entity__isnull=True)))
         .values("entity_id")
     )
 

@@ -28,6 +28,8 @@ class RoleSummary:
     hr_focal_point_of: list[OrgUnit] = field(default_factory=list)
     staff_representative_of: list[OrgUnit] = field(default_factory=list)
     board_member_of: list[OrgUnit] = field(default_factory=list)
+    # On the review board of the whole organisation (a role without an entity).
+    organisation_board: bool = False
     acting_for: list[Delegation] = field(default_factory=list)
     is_staff_member: bool = False
 
@@ -74,7 +76,10 @@ def role_summary(
         DepartmentRole.Role.REVIEW_BOARD: summary.board_member_of,
     }
     for role in roles:
-        buckets[role.role].append(role.entity)
+        if role.entity is None:  # organisation-wide: only a review board
+            summary.organisation_board = True
+        else:
+            buckets[role.role].append(role.entity)
     summary.acting_for = list(
         current_delegations(today).filter(acting=user).select_related("principal")
     )

@@ -101,15 +101,16 @@ def save_organisation(*, settings_row: Organisation) -> Organisation:
 @transaction.atomic
 def assign_department_role(
     *,
-    entity: OrgUnit,
+    entity: OrgUnit | None,
     user: User,
     role: str,
     start: datetime.date | None = None,
     end: datetime.date | None = None,
 ) -> DepartmentRole:
-    """Give `user` a department-wide role from `start` (today by default) to `end`. What the
-    role lets them see and do follows its dates (`org.relations`): from its first day to its
-    last, whoever changed it and however."""
+    """Give `user` a department-wide role from `start` (today by default) to `end` (`entity`
+    None: the whole organisation's, for a review board only). What the role lets them see
+    and do follows its dates (`org.relations`): from its first day to its last, whoever
+    changed it and however."""
     obj, _ = DepartmentRole.objects.get_or_create(
         entity=entity, user=user, role=role, defaults={"start": start or today()}
     )

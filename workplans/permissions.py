@@ -308,7 +308,11 @@ def _held_query(
         .order_by("-effective_from")
     )
     delegations = current_delegations(on).filter(acting_id=user_id)
-    roles = current_department_roles(on).filter(entity_id=OuterRef("unit__entity_id"))
+    # The entity's roles, and the organisation's (no entity: only a review board may be so,
+    # `org.permissions.entity_ids_where`).
+    roles = current_department_roles(on).filter(
+        Q(entity_id=OuterRef("unit__entity_id")) | Q(entity__isnull=True)
+    )
     hod = DepartmentRole.Role.HOD
     signatures = Signature.objects.filter(document_id=document_id, signer_id=user_id)
     return (

@@ -344,6 +344,11 @@ def test_seed_demo_profile_ilo_builds_an_ilo_shaped_organisation(monkeypatch):
         )
         assert rated and all(c == s and k == kind for c, s, k in rated)
 
+    # The ILO's Reports Board is the whole organisation's (a role without an entity).
+    board = DepartmentRole.objects.get(
+        user__email=DEMO_LOGINS["review_board"], role=DepartmentRole.Role.REVIEW_BOARD
+    )
+    assert board.entity is None
     # Every signed stage reaches the board: it commented on evaluations still under way.
     comments = BoardComment.objects.filter(cycle=cycle, document__isnull=False)
     commented = [comment.document for comment in comments.select_related("document__cycle")]
