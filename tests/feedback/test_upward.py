@@ -313,3 +313,41 @@ def test_my_tasks_ask_for_the_feedback_until_it_is_given():
     assert not [
         t for t in my_tasks(member.user, team.cycle) if t.url_name == "feedback:upward-answer"
     ]
+
+
+def test_my_tasks_asks_first_whether_there_is_anyone_to_answer_on(django_assert_max_num_queries):
+    """The quick check (compiled once per process) agrees with `to_answer` for a supervisee,
+    one whose line moved to another FRO today, the rated manager, their SRO, HR and someone
+    unrelated; those with no one to answer on cost that one query."""
+    from feedback.selectors import _ANY_TO_ANSWER, to_answer, upward_tasks
+    from org.relations import today
+
+    team = make_team(5)
+    other = make_team(5, cycle=team.cycle, entity=team.entity, hr=team.hr)
+    launch(team)
+    moved = team.members[0]
+    line = ReportingLine.objects.get(staff=moved, cycle=team.cycle)
+    line.effective_to = datetime.date.today() - datetime.timedelta(days=1)
+    line.save()
+    ReportingLineFactory(
+        staff=moved,
+        cycle=team.cycle,
+        fro=other.manager,
+        sro=other.boss,
+        effective_from=datetime.date.today(),
+    )
+    people = [
+        team.members[1].user,
+        moved.user,
+        team.manager.user,
+        team.boss.user,
+        team.hr,
+        other.members[0].user,
+        StaffMemberFactory().user,
+    ]
+    for user in people:
+        quick = bool(_ANY_TO_ANSWER.rows(user_id=user.pk, on=today(), cycle_id=team.cycle.pk))
+        assert quick == bool(to_answer(user, cycle=team.cycle)), user
+    assert bool(_ANY_TO_ANSWER.rows(user_id=people[0].pk, on=today(), cycle_id=team.cycle.pk))
+    with django_assert_max_num_queries(1):
+        assert upward_tasks(team.boss.user, team.cycle) == []
