@@ -249,6 +249,26 @@ def staff_schedule(staff_id: int, today: datetime.date | None = None) -> Schedul
     return schedule
 
 
+def past_records(staff: StaffMember) -> list[ScheduleRecord]:
+    """The milestones recorded for `staff` (one query), each with its `label`: what their
+    page shows, read-only, once they are no longer on a special schedule (taken off
+    probation, or off a technical-cooperation contract). The records are kept when the
+    flags change (`tests/schedules/test_flags_change.py`); without this they were in the
+    Django admin only."""
+    records = list(
+        ScheduleRecord.objects.filter(staff_id=staff.pk)
+        .select_related("recorded_by", "corrected_by")
+        .order_by("due", "code")
+    )
+    start = staff.entry_on_duty
+    for record in records:
+        months = (
+            (record.due.year - start.year) * 12 + record.due.month - start.month if start else 0
+        )
+        record.label = Milestone(code=record.code, months=months, due=record.due).label  # type: ignore[attr-defined]
+    return records
+
+
 def colleague_rounds(
     staff_id: int, days: Collection[datetime.date]
 ) -> dict[datetime.date, tuple[int, str]]:

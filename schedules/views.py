@@ -43,11 +43,14 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("user", "unit")
         .order_by("user__last_name", "user__first_name", "pk")
     )
+    mine = selectors.staff_schedule(request.user.pk)
+    own = None if mine else StaffMember.objects.filter(pk=request.user.pk).first()
     return render(
         request,
         "schedules/home.html",
         {
-            "mine": selectors.staff_schedule(request.user.pk),
+            "mine": mine,
+            "my_past": selectors.past_records(own) if own is not None else [],
             "team": selectors.schedules_of(team),
             "entities": list(report_entities(request.user).order_by("code")),
         },
@@ -64,12 +67,15 @@ def _readable_staff(request: HttpRequest, staff_id: int) -> StaffMember:
 def staff_view(request: HttpRequest, staff_id: int) -> HttpResponse:
     """A staff member's milestones and records; what the FRO may record and HR correct."""
     staff = _readable_staff(request, staff_id)
+    schedule = selectors.staff_schedule(staff.pk)
     return render(
         request,
         "schedules/staff.html",
         {
             "staff": staff,
-            "schedule": selectors.staff_schedule(staff.pk),
+            "schedule": schedule,
+            # No longer on a special schedule: what was recorded while they were.
+            "past": selectors.past_records(staff) if schedule is None else [],
             "can_record": record_refusal(request.user, staff) is None,
             "can_correct": correction_refusal(request.user, staff) is None,
         },

@@ -204,3 +204,27 @@ def test_the_importer_reads_the_technical_cooperation_contract_by_its_name():
         reimport(member, on_probation=True, contract_type=word)
         assert StaffMember.objects.get(pk=member.pk).contract_type == TC, word
         reimport(member, on_probation=True, contract_type="fixed_term")
+
+
+def test_the_records_of_someone_taken_off_probation_stay_on_their_page(change, client):
+    """Taken off probation (by the import or the admin), the staff member's page and their own
+    schedules page still show what was recorded, read-only; who could read it still can,
+    no one else."""
+    w = world()
+    member = w.probationer(D(2026, 4, 1))
+    recorded(w, member, "discussion", D(2026, 4, 20))
+    change(member, on_probation=False, contract_type=FIXED_TERM)
+
+    page = reverse("schedules:staff", args=[member.pk])
+    for reader in (w.fro.user, w.hr, member.user):
+        client.force_login(reader)
+        html = client.get(page).content.decode()
+        assert "This staff member is not on a special schedule." in html
+        assert "Milestones recorded while on a special schedule" in html
+        assert "Met and agreed the next steps." in html
+        assert "Initial discussion" in html
+    client.force_login(member.user)
+    home = client.get(reverse("schedules:home")).content.decode()
+    assert "The milestone recorded while you were on a special schedule" in home
+    client.force_login(UserFactory())
+    assert client.get(page).status_code == 404
