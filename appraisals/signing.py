@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -270,14 +271,40 @@ def verify_signatures(queryset=None) -> tuple[int, list[Mismatch]]:
         if document_id not in documents and len(documents) >= VERIFY_BATCH_DOCUMENTS:
             mismatches += _verify_batch(batch)
             batch, documents = [], set()
-        batch.append((pk, document_id, stage, orjson.loads(text), stored_hash))
+        content, intact = _stored_content(text, stored_hash)
+        batch.append((pk, document_id, stage, content, stored_hash, intact))
         documents.add(document_id)
     mismatches += _verify_batch(batch)
     return count, mismatches
 
 
-# (pk, document id, stage, content, content hash) of one signature.
-_Signed = tuple[int, int, str, dict, str]
+# (pk, document id, stage, content, content hash, whether the content hashes to it) of one
+# signature.
+_Signed = tuple[int, int, str, Any, str, bool]
+
+
+def _loads(text: str) -> Any:
+    """JSON text parsed by orjson, or by the standard library where orjson refuses it."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+def _stored_content(text: str, stored_hash: str) -> tuple[Any, bool]:
+    """A signature's stored content parsed from its JSON text, and whether it hashes to the
+    stored hash. orjson parses, unless what it reads does not hash to the stored hash: it
+    reads integers beyond 64 bits as floats and refuses lone surrogates, which the standard
+    library reads as they were stored; that one decides then (tests/test_signatures_json.py)."""
+    try:
+        content = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        content = None
+    else:
+        if hash_matches(content, stored_hash):
+            return content, True
+    content = json.loads(text)
+    return content, hash_matches(content, stored_hash)
 
 
 def _documents_for_check(ids: set[int], goals: dict[int, list[_GoalValues]]) -> dict[int, WorkPlan]:
@@ -351,8 +378,8 @@ def _verify_batch(batch: list[_Signed]) -> list[Mismatch]:
     latest: dict[tuple[int, str], _Signed] = {}
     work_plans: dict[int, int] = {}  # document id -> latest work-plan signature pk
     for signed in batch:
-        pk, document_id, stage, content, stored_hash = signed
-        if not hash_matches(content, stored_hash):
+        pk, document_id, stage, content, stored_hash, intact = signed
+        if not intact:
             found.append((pk, "stored content does not match its hash"))
         if stage in FROZEN_STAGES:
             latest[(document_id, stage)] = signed
@@ -369,7 +396,7 @@ def _verify_batch(batch: list[_Signed]) -> list[Mismatch]:
         goals[goal.work_plan_id].append(goal)
     found += _goal_history_mismatches(work_plans, goals)
     documents = _documents_for_check({document_id for document_id, _ in latest}, goals)
-    for pk, document_id, stage, content, stored_hash in latest.values():
+    for pk, document_id, stage, content, stored_hash, _ in latest.values():
         document = documents[document_id]
         if not _stage_closed(document, stage):
             continue  # reopened (returned or rolled back): it will be signed again
@@ -400,7 +427,7 @@ def _goal_history_mismatches(
         .annotate(after_text=Cast("after", TextField()))
         .values_list("goal_id", "after_text")
     ):
-        last[goal_id] = orjson.loads(after) if after is not None else None
+        last[goal_id] = _loads(after) if after is not None else None
     for document_id in sorted(work_plans):
         for goal in goals.get(document_id, ()):
             if last.get(goal.pk) != goal.content():

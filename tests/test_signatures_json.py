@@ -81,3 +81,38 @@ def test_in_values_filters_as_in():
     )
     assert not User.objects.filter(InValues("pk", [])).exists()
     assert User.objects.exclude(InValues("pk", wanted)).filter(pk=users[1].pk).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"big": 2**70},  # orjson reads it as a float
+        {"weight": 1e-07},  # orjson writes 1e-7
+    ],
+)
+def test_verify_signatures_reads_what_orjson_cannot_as_it_was_stored(extra):
+    """Stored content orjson reads or writes otherwise than the standard library is still
+    verified as stored: no mismatch reported for it, and a real change still is."""
+    from appraisals.signing import verify_signatures
+    from pmsystem.models import Signature
+    from tests.builders import build_document
+
+    document = build_document("submitted")
+    signature = Signature.objects.filter(document=document).first()
+    content = {**signature.content, **extra}
+    Signature.objects.filter(pk=signature.pk).update(
+        content=content, content_hash=content_hash(content)
+    )
+    count, mismatches = verify_signatures(Signature.objects.filter(document=document))
+    assert count >= 1 and mismatches == []
+    Signature.objects.filter(pk=signature.pk).update(content={**content, "changed": 1})
+    _, mismatches = verify_signatures(Signature.objects.filter(document=document))
+    assert [m.reason for m in mismatches] == ["stored content does not match its hash"]
+
+
+def test_what_orjson_refuses_to_read_the_standard_library_reads():
+    from appraisals.signing import _loads
+
+    assert _loads('{"text": "\\ud800"}') == {"text": "\ud800"}
+    assert _loads('{"a": 1}') == {"a": 1}
