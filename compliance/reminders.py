@@ -26,17 +26,17 @@ Rules (docs/rules.md section 6):
   (`UPDATE ... SET status='sending' WHERE id IN (...) AND status='pending' RETURNING id`,
   committed at once), sends only the rows it changed over one SMTP connection, and marks them
   sent every `MARK_EVERY` emails and at its end, one statement each (failed rows with their
-  error). A
-  duplicated task, a retry or a message Celery redelivers after a worker died finds the rows
-  no longer pending and sends nothing. Claiming and marking per email was two statements per
-  email, most of the sending's time at 40,000 staff (issue 14). The price of claiming before
-  sending: a worker killed during its chunk leaves the chunk's rows it had not marked in
-  "sending" (the unsent rest of the chunk, and at most `MARK_EVERY` emails that did leave)
-  and does not send them again — we choose that over sending any twice. (An
-  exception in the loop, unlike a kill, puts the rows it had not sent back to pending and
-  marks those it sent.) Rows stuck in "sending" are visible in the admin with their claim
-  time, which can release them for resending by hand; the emails carry each row's id
-  (`X-Pmsystem-Reminder`, `X-Pmsystem-Digest`) to check against the mail server's log.
+  error; commits without waiting for the disk, `asynchronous_commit`). A duplicated task, a
+  retry or a message Celery redelivers after a worker died finds the rows no longer pending
+  and sends nothing. (Claiming and marking per email was two statements per email, most of
+  the sending's time at 40,000 staff: issue 14.) The price of claiming before sending: a
+  worker killed during its chunk leaves the rows it had not marked in "sending" (the unsent
+  rest of the chunk, and at most `MARK_EVERY` emails that did leave) and does not send them
+  again — we choose that over sending any twice. An exception that stops the loop, unlike a
+  kill, marks what was sent and puts the rest back to pending. Rows stuck in "sending" are
+  visible in the admin with their claim time, which can release them for resending by hand;
+  each email carries its rows' ids (`X-Pmsystem-Reminder`, `X-Pmsystem-Digest`) to check
+  against the mail server's log.
 - Rows still pending `STALE_AFTER` after they were planned (the broker lost the task, or
   was down at commit) are enqueued again by the next sweep; the claim keeps that safe.
 - **Digests.** A person whose email preference (`User.email_preference`, on their profile)

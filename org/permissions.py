@@ -28,7 +28,13 @@ from django.utils import timezone
 from pmsystem.db import PreparedQuery
 
 from .models import Cycle, DepartmentRole, OrgUnit, StaffMember, User
-from .relations import current_delegations, current_department_roles, lines_in_effect, today
+from .relations import (
+    current_delegations,
+    current_department_roles,
+    lines_in_effect,
+    roles_holding_on,
+    today,
+)
 
 Role = DepartmentRole.Role
 
@@ -66,20 +72,17 @@ def entity_ids_where(user: User, capability: str, on: datetime.date | None = Non
     """The ids of the entities on which `user` holds `capability` through a current role of
     their own (a subquery, its column named `entity_id`).
 
-    Rule: a role held on the whole organisation (no entity: a review board, see
-    `DepartmentRole.ORGANISATION_WIDE`) holds on every entity, those created after it too.
-    This is the one place that reads it: every reader of the board's capability (the
-    documents' access, the board's pages, the probationary reports) asks here."""
+    A role held on the whole organisation (a review board's) holds on every entity
+    (`org.relations.roles_holding_on`): every reader of the board's capability (the
+    documents' lists, the board's pages, the probationary reports) asks here."""
     roles = roles_with(capability)
-    held = current_department_roles(on).filter(user_id=user.pk, role__in=roles)
     if not set(roles) & set(DepartmentRole.ORGANISATION_WIDE):
-        return held.values("entity_id")
+        return (
+            current_department_roles(on).filter(user_id=user.pk, role__in=roles).values("entity_id")
+        )
     # An entity's `entity_id` is its own id (OrgUnit.entity: the top of the unit's branch).
-    return (
-        OrgUnit.objects.filter(kind=OrgUnit.Kind.ENTITY)
-        .filter(Q(pk__in=held.values("entity_id")) | Exists(held.filter(entity__isnull=True)))
-        .values("entity_id")
-    )
+    held = roles_holding_on(OuterRef("pk"), on).filter(user_id=user.pk, role__in=roles)
+    return OrgUnit.objects.filter(Exists(held), kind=OrgUnit.Kind.ENTITY).values("entity_id")
 
 
 def entities_where(user: User, capability: str) -> QuerySet[OrgUnit]:

@@ -16,6 +16,7 @@ who may see and act always equals what the dated records say, whichever route ch
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db.models import DateField, F, Q, QuerySet, Value
 from django.db.models.functions import Greatest
@@ -64,6 +65,15 @@ def line_in_effect(
 def current_department_roles(on: datetime.date | None = None) -> QuerySet[DepartmentRole]:
     """Department roles held on `on` (today by default)."""
     return DepartmentRole.objects.filter(in_effect_q(on or today(), start="start", end="end"))
+
+
+def roles_holding_on(entity: Any, on: datetime.date | None = None) -> QuerySet[DepartmentRole]:
+    """Department roles held on `on` that hold on `entity` (an id, or an `OuterRef` to one):
+    those held on it, and those held on the whole organisation (no entity: only a review
+    board may be, `DepartmentRole.ORGANISATION_WIDE`), which hold on every entity, those
+    created after them too. The entity lists (`org.permissions.entity_ids_where`) and one
+    document's relations (`workplans.permissions`) both read the rule here."""
+    return current_department_roles(on).filter(Q(entity_id=entity) | Q(entity__isnull=True))
 
 
 def current_delegations(on: datetime.date | None = None) -> QuerySet[Delegation]:

@@ -328,13 +328,14 @@ _ANY_SCHEDULE = PreparedQuery(
         .filter(_own_and_supervised(User(pk=user_id), on))
         .values_list("pk")[:1]
     ),
-    user_id=-2_000_000_017,
+    user_id=-2_000_000_089,
     on=datetime.date(1901, 3, 11),
 )
 
 
 def schedule_tasks(user: User, today: datetime.date | None = None) -> list[Task]:
-    """My tasks (one query): the staff member's next milestone; for their FRO (own or
+    """My tasks (one query; two when the user or their staff have a schedule, see
+    `_ANY_SCHEDULE`): the staff member's next milestone; for their FRO (own or
     acting), each milestone of their staff not recorded that is overdue or due within the
     reminder window (the cycle's earliest reminder, `DEFAULT_WINDOW_DAYS` without one)."""
     if not user.is_authenticated:

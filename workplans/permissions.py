@@ -34,7 +34,13 @@ from django.utils.translation import gettext
 
 from org.models import Cycle, DepartmentRole, OrgUnit, ReportingLine, StaffMember, User
 from org.permissions import SeesOne, entity_ids_where, hod_entity_ids
-from org.relations import current_delegations, current_department_roles, lines_in_effect, today
+from org.relations import (
+    current_delegations,
+    current_department_roles,
+    lines_in_effect,
+    roles_holding_on,
+    today,
+)
 from pmsystem import freeze
 from pmsystem.db import AnyOf, PreparedQuery
 from pmsystem.i18n import interpolate
@@ -308,11 +314,7 @@ def _held_query(
         .order_by("-effective_from")
     )
     delegations = current_delegations(on).filter(acting_id=user_id)
-    # The entity's roles, and the organisation's (no entity: only a review board may be so,
-    # `org.permissions.entity_ids_where`).
-    roles = current_department_roles(on).filter(
-        Q(entity_id=OuterRef("unit__entity_id")) | Q(entity__isnull=True)
-    )
+    roles = roles_holding_on(OuterRef("unit__entity_id"), on)  # its own, the organisation's
     hod = DepartmentRole.Role.HOD
     signatures = Signature.objects.filter(document_id=document_id, signer_id=user_id)
     return (
