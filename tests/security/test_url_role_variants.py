@@ -369,6 +369,32 @@ def test_a_role_starting_tomorrow_gives_nothing_today_and_everything_tomorrow(cl
     assert_walked(before, after)
 
 
+def test_a_board_member_of_the_whole_organisation_is_the_entitys_board_member(client, world):
+    """The entity's review board member made a member of the organisation's board (no entity,
+    the ILO's Reports Board) answers every call as the entity's board member; their role
+    ending ends it as for the entity's."""
+    held = DepartmentRole.objects.get(
+        entity=world.entity, user=world.people["board"], role=DepartmentRole.Role.REVIEW_BOARD
+    )
+    held.entity = None
+    save_department_role(department_role=held)
+    person = world.people["board"]
+    assert_walked(walk(client, world, person, "board", label="board_organisation"))
+    held.end = today()
+    save_department_role(department_role=held)
+    with next_day():
+        assert_walked(
+            walk(
+                client,
+                world,
+                person,
+                "other",
+                label="board_organisation_ended",
+                overrides=NOT_THE_COLLEAGUE,  # the world's "other" is a named colleague
+            )
+        )
+
+
 # --- acting officers ------------------------------------------------------------------------
 
 
