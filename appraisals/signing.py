@@ -331,22 +331,8 @@ def _documents_for_check(ids: set[int], goals: dict[int, list[_GoalValues]]) -> 
     ):
         development[values["work_plan_id"]].append(_DevelopmentValues(**values))
     levels = {level.pk: level for level in RatingLevel.objects.all()}
-    goal_rows: dict[int, list[_Values]] = defaultdict(list)
-    for values in (
-        GoalAssessment.objects.filter(InValues("appraisal_id", ids))
-        .order_by("goal_id")
-        .values("goal_id", *ROW_FIELDS)
-    ):
-        row = _row(values, levels)
-        goal_rows[row.appraisal_id].append(row)
-    competency_rows: dict[int, list[_Values]] = defaultdict(list)
-    for values in (
-        CompetencyAssessment.objects.filter(InValues("appraisal_id", ids))
-        .order_by("competency_id")
-        .values("competency_id", *ROW_FIELDS)
-    ):
-        row = _row(values, levels)
-        competency_rows[row.appraisal_id].append(row)
+    goal_rows = _assessment_rows(GoalAssessment, "goal_id", ids, levels)
+    competency_rows = _assessment_rows(CompetencyAssessment, "competency_id", ids, levels)
     answers: dict[int, list[AccountabilityAnswer]] = defaultdict(list)
     for answer in AccountabilityAnswer.objects.filter(InValues("appraisal_id", ids)).order_by(
         "question_id"
@@ -366,11 +352,22 @@ def _documents_for_check(ids: set[int], goals: dict[int, list[_GoalValues]]) -> 
     return documents
 
 
-def _row(values: dict, levels: dict) -> _Values:
-    """An assessment row with its rating from the levels read once (no query, no join)."""
-    row = _Values(**values)
-    row.rating = levels.get(row.rating_id) if row.rating_id else None
-    return row
+def _assessment_rows(
+    model: type[GoalAssessment] | type[CompetencyAssessment],
+    key: str,
+    ids: set[int],
+    levels: dict,
+) -> dict[int, list[_Values]]:
+    """The batch's goal or competency rows per evaluation, ordered by `key`, each with its
+    rating from the levels read once (one query, no join)."""
+    rows: dict[int, list[_Values]] = defaultdict(list)
+    for values in (
+        model.objects.filter(InValues("appraisal_id", ids)).order_by(key).values(key, *ROW_FIELDS)
+    ):
+        row = _Values(**values)
+        row.rating = levels.get(row.rating_id) if row.rating_id else None
+        rows[row.appraisal_id].append(row)
+    return rows
 
 
 def _verify_batch(batch: list[_Signed]) -> list[Mismatch]:
