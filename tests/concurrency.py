@@ -20,17 +20,23 @@ from django.db import connection
 from pmsystem.errors import ApplicationError
 
 
-def require_postgresql(test_file: str) -> None:
-    """Skip (fail in CI) unless the tests run on PostgreSQL."""
+def only_on_postgresql(tests: str, reason: str) -> None:
+    """Skip unless the tests run on PostgreSQL, and fail in CI, which must run them there:
+    `tests` names them in the failure, `reason` says why they need it."""
     if connection.vendor == "postgresql":
         return
-    reason = (
-        f"Concurrent actions are only serialised by PostgreSQL's locks; this database is "
-        f"{connection.vendor}. Run `bash scripts/test.sh {test_file}`."
-    )
     if os.environ.get("CI"):
-        pytest.fail(f"CI must run the concurrency tests on PostgreSQL. {reason}")
+        pytest.fail(f"CI must run the {tests} on PostgreSQL. {reason}")
     pytest.skip(reason)
+
+
+def require_postgresql(test_file: str) -> None:
+    """Skip (fail in CI) unless the tests run on PostgreSQL."""
+    only_on_postgresql(
+        "concurrency tests",
+        f"Concurrent actions are only serialised by PostgreSQL's locks; this database is "
+        f"{connection.vendor}. Run `bash scripts/test.sh {test_file}`.",
+    )
 
 
 def reseed_competency_catalogue() -> None:

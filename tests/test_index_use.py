@@ -8,8 +8,6 @@ where nothing else can answer.)"""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from django.apps import apps
 from django.core.management import call_command
@@ -19,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from demo.management.commands.bench import bench_hr_focal_point, bench_pages
 from org.models import Cycle
 from pmsystem.models import Signature
+from tests.concurrency import only_on_postgresql
 from tests.worlds import built_once
 
 pytestmark = pytest.mark.django_db
@@ -38,12 +37,9 @@ def document_tables() -> set[str]:
 
 @pytest.fixture(autouse=True)
 def _postgresql_only():
-    if connection.vendor == "postgresql":
-        return
-    reason = f"EXPLAIN is read as PostgreSQL's; this database is {connection.vendor}."
-    if os.environ.get("CI"):
-        pytest.fail(f"CI must run the index-use tests on PostgreSQL. {reason}")
-    pytest.skip(reason)
+    only_on_postgresql(
+        "index-use tests", f"EXPLAIN is read as PostgreSQL's; this database is {connection.vendor}."
+    )
 
 
 class _Null:

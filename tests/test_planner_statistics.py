@@ -21,6 +21,7 @@ from demo.organisation import DEMO_LOGINS
 from org.importer import import_org
 from org.models import StaffMember, User
 from pmsystem.db import analyze
+from tests.concurrency import only_on_postgresql
 from tests.factories import CycleFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,12 +43,10 @@ DEMO_TABLES = (
 def _postgresql_only():
     """Planner statistics are PostgreSQL's (on SQLite `analyze` does nothing): skip elsewhere,
     fail in CI, which must run these on PostgreSQL (`bash scripts/test.sh`)."""
-    if connection.vendor == "postgresql":
-        return
-    reason = f"Planner statistics are PostgreSQL's; this database is {connection.vendor}."
-    if os.environ.get("CI"):
-        pytest.fail(f"CI must run the planner statistics tests on PostgreSQL. {reason}")
-    pytest.skip(reason)
+    only_on_postgresql(
+        "planner statistics tests",
+        f"Planner statistics are PostgreSQL's; this database is {connection.vendor}.",
+    )
 
 
 def reltuples(table: str) -> float:

@@ -9,7 +9,6 @@ set) they fail instead, because CI must run them on PostgreSQL (`bash scripts/te
 from __future__ import annotations
 
 import datetime
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from compliance import reminders
 from compliance.models import Reminder
 from org.models import User
 from tests.compliance.reminder_helpers import WORKPLAN_DUE, make_team
+from tests.concurrency import only_on_postgresql
 from tests.factories import CycleFactory
 
 # No serialized_rollback: its flush would skip recreating content types and permissions, which
@@ -33,16 +33,12 @@ TEAM_SIZE = 12
 
 @pytest.fixture(autouse=True)
 def _postgresql_only():
-    if connection.vendor == "postgresql":
-        return
-    reason = (
+    only_on_postgresql(
+        "concurrency tests",
         f"Concurrent sweeps and claims are only meaningful on PostgreSQL; this database is "
         f"{connection.vendor}. Run `bash scripts/test.sh tests/compliance/"
-        f"test_reminders_concurrency.py`."
+        f"test_reminders_concurrency.py`.",
     )
-    if os.environ.get("CI"):
-        pytest.fail(f"CI must run the concurrency tests on PostgreSQL. {reason}")
-    pytest.skip(reason)
 
 
 def race(*calls: Callable[[], object]) -> list:
