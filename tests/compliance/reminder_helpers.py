@@ -55,6 +55,14 @@ def make_team(cycle: Cycle | None = None, *, with_hod: bool = True, **staff_kwar
     return Team(cycle, entity, unit, staff, line.fro, line.sro, hod)
 
 
+def staff_waiting(count: int) -> Team:
+    """A team of `count` staff members under one FRO and SRO (make_team's, and more)."""
+    team = make_team()
+    for _ in range(count - 1):
+        team.add_member()
+    return team
+
+
 def at(day: datetime.date):
     """Freeze the clock at noon UTC on `day`."""
     return time_machine.travel(

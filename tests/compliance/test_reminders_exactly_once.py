@@ -19,7 +19,7 @@ from compliance.reminders import (
     claim_rows,
     send_reminders,
 )
-from tests.compliance.reminder_helpers import WORKPLAN_DUE, at, make_team, sweep
+from tests.compliance.reminder_helpers import WORKPLAN_DUE, at, make_team, staff_waiting, sweep
 from tests.factories import WorkPlanFactory
 
 pytestmark = pytest.mark.django_db
@@ -305,9 +305,7 @@ def test_a_chunk_is_claimed_in_one_statement_and_marked_in_one(
     """The queries of a task do not grow with its emails (issue 14: two statements per email
     were most of the sending's time): the same four for 2 emails as for 9 (the rows, the
     claim, the stage's note read once, the mark)."""
-    team = make_team()
-    for _ in range(members - 1):
-        team.add_member()
+    staff_waiting(members)
     sweep(WORKPLAN_DUE - D(1))
     ids = list(Reminder.objects.values_list("pk", flat=True))
     assert len(ids) == members
@@ -321,9 +319,7 @@ def test_a_chunk_is_claimed_in_one_statement_and_marked_in_one(
 def test_the_rows_are_marked_sent_every_mark_every_emails(monkeypatch, mailoutbox):
     """A worker killed mid-chunk leaves at most MARK_EVERY sent emails' rows in "sending"."""
     monkeypatch.setattr("compliance.reminders.MARK_EVERY", 2)
-    team = make_team()
-    for _ in range(4):
-        team.add_member()
+    staff_waiting(5)
     sweep(WORKPLAN_DUE - D(1))
     ids = sorted(Reminder.objects.values_list("pk", flat=True))
     seen = []
@@ -341,9 +337,7 @@ def test_the_rows_are_marked_sent_every_mark_every_emails(monkeypatch, mailoutbo
 
 
 def test_an_exception_stopping_the_loop_marks_what_left_and_releases_the_rest(monkeypatch):
-    team = make_team()
-    for _ in range(3):
-        team.add_member()
+    staff_waiting(4)
     sweep(WORKPLAN_DUE - D(1))
     ids = sorted(Reminder.objects.values_list("pk", flat=True))
     sent = []

@@ -29,7 +29,7 @@ from compliance import reminders, tasks
 from compliance.models import Reminder
 from pmsystem import celery_app
 from tests.compliance.mail_files import sent_reminder_ids
-from tests.compliance.reminder_helpers import WORKPLAN_DUE, make_team
+from tests.compliance.reminder_helpers import WORKPLAN_DUE, staff_waiting
 from tests.test_celery_worker import ENTRYPOINT, ROOT, in_ci, process_env, require_redis, stop
 
 pytestmark = [
@@ -151,12 +151,6 @@ def start_worker(tmp_path, broker):
     yield start
     for worker in started:
         worker.stop()
-
-
-def staff_waiting(count: int) -> None:
-    team = make_team()
-    for _ in range(count - 1):
-        team.add_member()
 
 
 def pending() -> int:

@@ -144,23 +144,28 @@ def test_supervisees_answer_once_and_no_one_else_does():
     assert SealedBallot.objects.count() == 1
 
 
+def moved_to(other, member, cycle):
+    """`member`'s line ended yesterday; from today their FRO is `other`'s manager."""
+    line = ReportingLine.objects.get(staff=member, cycle=cycle)
+    line.effective_to = datetime.date.today() - datetime.timedelta(days=1)
+    line.save()
+    ReportingLineFactory(
+        staff=member,
+        cycle=cycle,
+        fro=other.manager,
+        sro=other.boss,
+        effective_from=datetime.date.today(),
+    )
+    return member
+
+
 def test_a_supervisee_whose_line_changed_answers_on_the_new_fro_only():
     """Access follows the line in effect today: moved to another FRO, the staff member no
     longer answers on the first one."""
     team = make_team(5)
     other = make_team(5, cycle=team.cycle, entity=team.entity, hr=team.hr)
     rated = launch(team)
-    moved = team.members[0]
-    line = ReportingLine.objects.get(staff=moved, cycle=team.cycle)
-    line.effective_to = datetime.date.today() - datetime.timedelta(days=1)
-    line.save()
-    ReportingLineFactory(
-        staff=moved,
-        cycle=team.cycle,
-        fro=other.manager,
-        sro=other.boss,
-        effective_from=datetime.date.today(),
-    )
+    moved = moved_to(other, team.members[0], team.cycle)
     with pytest.raises(ApplicationError, match="report to"):
         answer(rated, moved)
     answer(RatedManager.objects.get(manager=other.manager), moved)
@@ -325,17 +330,7 @@ def test_my_tasks_asks_first_whether_there_is_anyone_to_answer_on(django_assert_
     team = make_team(5)
     other = make_team(5, cycle=team.cycle, entity=team.entity, hr=team.hr)
     launch(team)
-    moved = team.members[0]
-    line = ReportingLine.objects.get(staff=moved, cycle=team.cycle)
-    line.effective_to = datetime.date.today() - datetime.timedelta(days=1)
-    line.save()
-    ReportingLineFactory(
-        staff=moved,
-        cycle=team.cycle,
-        fro=other.manager,
-        sro=other.boss,
-        effective_from=datetime.date.today(),
-    )
+    moved = moved_to(other, team.members[0], team.cycle)
     people = [
         team.members[1].user,
         moved.user,
