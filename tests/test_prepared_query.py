@@ -6,10 +6,14 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
+from django.db.models import Exists, OuterRef
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from org.models import DepartmentRole
-from pmsystem.db import PreparedQuery
+from pmsystem.db import InValues, PreparedQuery
+from tests.concurrency import only_on_postgresql
 from tests.factories import DepartmentRoleFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +62,93 @@ def test_a_placeholder_that_does_not_reach_the_sql_is_refused():
 
     with pytest.raises(ValueError, match=r"placeholders not found in the SQL: \['on'\]"):
         PreparedQuery(build, user_id=-1, on=datetime.date(1901, 1, 1)).rows(user_id=1, on=JAN)
+
+
+# --- prepared on the server (PostgreSQL) ---------------------------------------------------------
+
+
+def _prepared_statements() -> dict[str, int]:
+    """This connection's prepared statements: SQL → times run (generic + custom plans)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+        return dict(cursor.fetchall())
+
+
+def _runs_of(statements: dict[str, int], marker: str) -> int:
+    return sum(runs for sql, runs in statements.items() if marker in sql)
+
+
+def test_on_postgresql_the_statement_is_prepared_once_and_run_again_with_each_calls_values():
+    only_on_postgresql("prepared-statement tests", "Prepared statements are PostgreSQL's.")
+    role = DepartmentRoleFactory(start=JAN)
+    query = PreparedQuery(roles_from, user_id=-1, on=datetime.date(1901, 1, 1))
+    marker = '"org_departmentrole"."user_id" = $2'
+    before = _runs_of(_prepared_statements(), marker)
+    with CaptureQueriesContext(connection) as captured:
+        for _ in range(7):
+            assert query.rows(user_id=role.user_id, on=JAN) == [(role.pk,)]
+        assert query.rows(user_id=role.user_id, on=JAN - datetime.timedelta(days=1)) == []
+    # Seen by Django's query log (the query counts of the tests and of `bench`).
+    assert len(captured) == 8
+    assert _runs_of(_prepared_statements(), marker) == before + 8
+
+
+def test_prepared_statements_can_be_turned_off(settings):
+    only_on_postgresql("prepared-statement tests", "Prepared statements are PostgreSQL's.")
+    settings.DB_PREPARED_STATEMENTS = False
+    role = DepartmentRoleFactory(start=JAN)
+    query = PreparedQuery(roles_from, user_id=-1, on=datetime.date(1901, 1, 1))
+    before = _prepared_statements()
+    for _ in range(3):
+        assert query.rows(user_id=role.user_id, on=JAN) == [(role.pk,)]
+    assert _prepared_statements() == before
+
+
+# --- model instances, and a list of values -------------------------------------------------------
+
+
+def _roles_with_user(*, ids: list[int], on: datetime.date):
+    return (
+        DepartmentRole.objects.filter(InValues("pk", ids), start__lte=on)
+        .select_related("user", "entity")
+        .annotate(
+            holds_another=Exists(
+                DepartmentRole.objects.filter(user_id=OuterRef("user_id")).exclude(
+                    pk=OuterRef("pk")
+                )
+            )
+        )
+        .order_by("pk")
+    )
+
+
+def _fields(instance) -> dict:
+    return {name: value for name, value in vars(instance).items() if name != "_state"}
+
+
+def test_objects_are_the_querysets_instances_with_their_related_objects_and_annotations():
+    first = DepartmentRoleFactory(start=JAN)
+    second = DepartmentRoleFactory(start=JUN, user=first.user)
+    third = DepartmentRoleFactory(start=JAN)
+    query = PreparedQuery(_roles_with_user, ids=[-1], on=datetime.date(1901, 1, 1))
+    for ids, on in (
+        ([first.pk, second.pk, third.pk], JUN),
+        ([first.pk, second.pk, third.pk], JAN),
+        ([third.pk], JUN),
+        ([], JUN),
+    ):
+        got = query.objects(ids=ids, on=on)
+        expected = list(_roles_with_user(ids=ids, on=on))
+        assert [_fields(r) for r in got] == [_fields(r) for r in expected]
+        for mine, theirs in zip(got, expected, strict=True):
+            assert _fields(mine.user) == _fields(theirs.user)
+            assert _fields(mine.entity) == _fields(theirs.entity)
+            assert mine._state.db == theirs._state.db and not mine._state.adding
+            assert type(mine.holds_another) is bool
+    assert [r.pk for r in query.objects(ids=[first.pk, third.pk], on=JUN)] == [first.pk, third.pk]
+
+
+def test_objects_of_a_values_query_are_refused():
+    query = PreparedQuery(roles_from, user_id=-1, on=datetime.date(1901, 1, 1))
+    with pytest.raises(TypeError, match="objects"):
+        query.objects(user_id=1, on=JAN)

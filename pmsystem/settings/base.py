@@ -121,6 +121,10 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services own their transactio
 # sets it for the test suite, so a runaway query fails with its SQL instead of hanging CI).
 # Unset (production, unless an operator wants one): no limit.
 DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS") or 0)
+# PostgreSQL: `pmsystem.db.PreparedQuery` runs as server-side prepared statements (issue 14).
+# DB_PREPARED_STATEMENTS=0 turns them off, for a pooler in transaction mode that cannot keep
+# them (PgBouncer before 1.21).
+DB_PREPARED_STATEMENTS = os.environ.get("DB_PREPARED_STATEMENTS", "1") != "0"
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # JIT compilation off: the application's queries are short, and the planner's cost
     # estimates of the few correlated ones (40,000 rows) crossed jit_above_cost, so PostgreSQL
@@ -129,6 +133,10 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     if DB_STATEMENT_TIMEOUT_MS:
         _pg_options.append(f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}")
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(_pg_options)
+    # psycopg prepares a statement only when its connection has a threshold, so one is set;
+    # Django's own cursors bind on the client and are never prepared.
+    if DB_PREPARED_STATEMENTS:
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "org.User"
