@@ -246,40 +246,48 @@ class ToAnswer:
         )
 
 
+def _answerable_rows(
+    user: User, on: datetime.date, cycle_id: int | None = None
+) -> QuerySet[RatedManager]:
+    rated = answerable(user, on).annotate(
+        answered=Exists(Participation.objects.filter(rated=OuterRef("pk"), respondent_id=user.pk))
+    )
+    if cycle_id is not None:
+        rated = rated.filter(campaign__cycle_id=cycle_id)
+    return _with_settings(rated).order_by("-campaign__cycle__start", "manager_id")
+
+
+# One cycle's, for My tasks: compiled once per process and prepared (issue 14; compiling the
+# campaign, its settings and the manager took a sixth of a staff member's home page).
+_TO_ANSWER = PreparedQuery(
+    lambda *, user_id, on, cycle_id: _answerable_rows(User(pk=user_id), on, cycle_id),
+    user_id=-2_000_000_097,
+    on=datetime.date(1901, 3, 15),
+    cycle_id=-2_000_000_099,
+)
+
+
 def to_answer(user: User, *, cycle: Cycle | None = None) -> list[ToAnswer]:
     """The managers `user` answers on (their FRO today, rated in a campaign), whether they
     have answered, and the window: one query."""
-    rated = answerable(user).annotate(
-        answered=Exists(Participation.objects.filter(rated=OuterRef("pk"), respondent_id=user.pk))
+    if not user.is_authenticated:
+        return []
+    rows: Iterable[Any] = (
+        _answerable_rows(user, today())
+        if cycle is None
+        else _TO_ANSWER.objects(user_id=user.pk, on=today(), cycle_id=cycle.pk)
     )
-    if cycle is not None:
-        rated = rated.filter(campaign__cycle_id=cycle.pk)
     found = []
-    for row in _with_settings(rated).order_by("-campaign__cycle__start", "manager_id"):
+    for row in rows:
         settings = settings_for(row.campaign.cycle)
         opens, closes = settings.window()
-        found.append(ToAnswer(row, row.answered, opens, closes, settings))  # type: ignore[attr-defined]
+        found.append(ToAnswer(row, row.answered, opens, closes, settings))
     return found
-
-
-# Whether `user` answers on anyone in the cycle at all: most staff's FRO is in no campaign,
-# and this asks in a query compiled once per process, where `to_answer`'s own (the campaign,
-# its settings, the manager) took a sixth of a staff member's home page to compile (issue 14).
-_ANY_TO_ANSWER = PreparedQuery(
-    lambda *, user_id, on, cycle_id: (
-        answerable(User(pk=user_id), on).filter(campaign__cycle_id=cycle_id).values_list("pk")[:1]
-    ),
-    user_id=-2_000_000_083,
-    on=datetime.date(1901, 3, 14),
-    cycle_id=-2_000_000_087,
-)
 
 
 def upward_tasks(user: User, cycle: Cycle | None) -> list[Task]:
     """My tasks: the feedback `user` may give now and has not given."""
     if cycle is None or not user.is_authenticated:
-        return []
-    if not _ANY_TO_ANSWER.rows(user_id=user.pk, on=today(), cycle_id=cycle.pk):
         return []
     return [
         Task(

@@ -1,8 +1,9 @@
 """Authentication backends: Django's and allauth's, also refusing a deactivated staff profile.
 
-`get_user` (run once per request by AuthenticationMiddleware) loads the staff profile in the
-same query, so a deactivated profile ends the session at the next request at no extra cost:
-the user loads as anonymous and `org.middleware.SessionLimitsMiddleware` ends the session.
+`get_user` (run once per request by AuthenticationMiddleware) loads the staff profile and the
+request's flags (`org.permissions.session_user`) in the same query, so a deactivated profile
+ends the session at the next request at no extra cost: the user loads as anonymous and
+`org.middleware.SessionLimitsMiddleware` ends the session.
 """
 
 from __future__ import annotations
@@ -10,8 +11,7 @@ from __future__ import annotations
 from allauth.account import auth_backends as allauth_backends
 from django.contrib.auth import backends as django_backends
 
-from .models import User
-from .permissions import staff_profile_active
+from .permissions import session_user, staff_profile_active
 
 
 class _StaffProfileMixin:
@@ -19,7 +19,7 @@ class _StaffProfileMixin:
         return super().user_can_authenticate(user) and staff_profile_active(user)
 
     def get_user(self, user_id):
-        user = User._default_manager.select_related("staff").filter(pk=user_id).first()
+        user = session_user(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
 
 

@@ -209,40 +209,45 @@ REQUEST_FLAGS = (
 )
 
 
-def _request_flags_query(*, user_id: int, on: datetime.date) -> QuerySet:
+def _flag_expressions(on: datetime.date) -> dict[str, Any]:
+    """`REQUEST_FLAGS` as expressions on a query of users."""
     from allauth.mfa.models import Authenticator
 
     lines = lines_in_effect(on).filter(cycle__status=Cycle.Status.OPEN)
     roles = current_department_roles(on).filter(user_id=OuterRef("pk"))
+    return {
+        "mfa_enrolled": Exists(
+            Authenticator.objects.filter(user_id=OuterRef("pk"), type=Authenticator.Type.TOTP)
+        ),
+        "mfa_role": ExpressionWrapper(
+            Exists(roles.filter(role__in=MFA_REQUIRED_ROLES))
+            | Exists(current_delegations(on).filter(acting_id=OuterRef("pk"), role="hod")),
+            output_field=BooleanField(),
+        ),
+        "entity_id": Subquery(
+            StaffMember.objects.filter(pk=OuterRef("pk")).values("unit__entity_id")[:1]
+        ),
+        "is_staff_member": Exists(StaffMember.objects.filter(pk=OuterRef("pk"))),
+        "is_officer": Exists(lines.filter(fro_id=OuterRef("pk"))),
+        "is_sro": Exists(lines.filter(sro_id=OuterRef("pk"))),
+        # Probation or a technical-cooperation contract (the `schedules` app's pages).
+        "on_special_schedule": Exists(
+            StaffMember.objects.filter(pk=OuterRef("pk"), is_active=True).filter(
+                Q(on_probation=True)
+                | Q(contract_type=StaffMember.ContractType.TECHNICAL_COOPERATION)
+            )
+        ),
+        **{
+            flag: Exists(roles.filter(role__in=roles_with(codename)))
+            for flag, codename in ENTITY_FLAGS.items()
+        },
+    }
+
+
+def _request_flags_query(*, user_id: int, on: datetime.date) -> QuerySet:
     return (
         User.objects.filter(pk=user_id)
-        .annotate(
-            mfa_enrolled=Exists(
-                Authenticator.objects.filter(user_id=OuterRef("pk"), type=Authenticator.Type.TOTP)
-            ),
-            mfa_role=ExpressionWrapper(
-                Exists(roles.filter(role__in=MFA_REQUIRED_ROLES))
-                | Exists(current_delegations(on).filter(acting_id=OuterRef("pk"), role="hod")),
-                output_field=BooleanField(),
-            ),
-            entity_id=Subquery(
-                StaffMember.objects.filter(pk=OuterRef("pk")).values("unit__entity_id")[:1]
-            ),
-            is_staff_member=Exists(StaffMember.objects.filter(pk=OuterRef("pk"))),
-            is_officer=Exists(lines.filter(fro_id=OuterRef("pk"))),
-            is_sro=Exists(lines.filter(sro_id=OuterRef("pk"))),
-            # Probation or a technical-cooperation contract (the `schedules` app's pages).
-            on_special_schedule=Exists(
-                StaffMember.objects.filter(pk=OuterRef("pk"), is_active=True).filter(
-                    Q(on_probation=True)
-                    | Q(contract_type=StaffMember.ContractType.TECHNICAL_COOPERATION)
-                )
-            ),
-            **{
-                flag: Exists(roles.filter(role__in=roles_with(codename)))
-                for flag, codename in ENTITY_FLAGS.items()
-            },
-        )
+        .annotate(**_flag_expressions(on))
         .values_list(*REQUEST_FLAGS)
     )
 
@@ -264,13 +269,43 @@ def user_flags(user: User, *, today: datetime.date | None = None) -> dict[str, A
     }
 
 
+# The signed-in user of a request (`org.backends`), with their staff profile and the request's
+# flags, in one query compiled once per process: the flags' own query was one more on every
+# page (issue 14). The flags are annotated as `flag_<name>`, apart from the model's attributes.
+_SESSION_USER = PreparedQuery(
+    lambda *, user_id, on: (
+        User.objects.select_related("staff")
+        .filter(pk=user_id)
+        .annotate(**{f"flag_{name}": value for name, value in _flag_expressions(on).items()})
+    ),
+    user_id=-2_000_000_163,
+    on=datetime.date(1901, 3, 20),
+)
+
+
+def session_user(user_id: int) -> User | None:
+    """The user `user_id` with their staff profile, and their request flags already read
+    (`request_flags` asks no more); None when there is no such user."""
+    found = _SESSION_USER.objects(user_id=user_id, on=timezone.localdate())
+    if not found:
+        return None
+    user = found[0]
+    user.__dict__["_request_flags"] = {
+        name: user.__dict__.pop(f"flag_{name}") for name in REQUEST_FLAGS
+    }
+    return user
+
+
 def request_flags(user: User) -> dict[str, Any]:
     """`user_flags` of the signed-in user of this request, read once: the second-factor check
     (org.middleware) and the navigation share them. Kept on the user object, which the
-    authentication middleware loads afresh for every request."""
-    flags = user.__dict__.get("_request_flags")
+    authentication middleware loads afresh for every request, with them already
+    (`session_user`); another user object reads them at the first call."""
+    # Through getattr and setattr: `request.user` is a lazy object wrapping the user.
+    flags: dict[str, Any] | None = getattr(user, "_request_flags", None)
     if flags is None:
-        flags = user.__dict__["_request_flags"] = user_flags(user)
+        flags = user_flags(user)
+        setattr(user, "_request_flags", flags)  # noqa: B010
     return flags
 
 

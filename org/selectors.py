@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Q, Value
+from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.functions import Concat, Lower
 from django.utils import timezone
+
+from pmsystem.db import PreparedQuery
 
 from .models import Cycle, Delegation, DepartmentRole, OrgUnit, User
 from .relations import current_delegations, current_department_roles, lines_in_effect
@@ -42,6 +45,42 @@ class RoleSummary:
         return bool(self.hod_of or self.hr_focal_point_of)
 
 
+def _line_counts(*, user_id: int, on: datetime.date, cycle_id: int) -> QuerySet[Any]:
+    # The lines in effect on `on`, as access reads them (`org.relations`): a line dated to end
+    # next month still counts, one starting tomorrow not yet.
+    return (
+        lines_in_effect(on)
+        .filter(Q(fro_id=user_id) | Q(sro_id=user_id), cycle_id=cycle_id)
+        .order_by()
+        .values(one=Value(1))
+        .annotate(
+            fro=Count("pk", filter=Q(fro_id=user_id)), sro=Count("pk", filter=Q(sro_id=user_id))
+        )
+        .values_list("fro", "sro")
+    )
+
+
+def _roles(*, user_id: int, on: datetime.date) -> QuerySet[DepartmentRole]:
+    return (
+        current_department_roles(on)
+        .filter(user_id=user_id)
+        .select_related("entity")
+        .order_by("entity__code", "pk")
+    )
+
+
+def _acting_for(*, user_id: int, on: datetime.date) -> QuerySet[Delegation]:
+    return current_delegations(on).filter(acting_id=user_id).select_related("principal")
+
+
+# The home page's three queries, compiled once per process and prepared (issue 14).
+_LINE_COUNTS = PreparedQuery(
+    _line_counts, user_id=-2_000_000_101, on=datetime.date(1901, 3, 16), cycle_id=-2_000_000_103
+)
+_ROLES = PreparedQuery(_roles, user_id=-2_000_000_107, on=datetime.date(1901, 3, 17))
+_ACTING_FOR = PreparedQuery(_acting_for, user_id=-2_000_000_109, on=datetime.date(1901, 3, 18))
+
+
 def role_summary(
     user: User, cycle: Cycle | None = None, today: datetime.date | None = None
 ) -> RoleSummary:
@@ -52,37 +91,20 @@ def role_summary(
         return summary
     summary.is_staff_member = hasattr(user, "staff")
     if cycle is not None:
-        # The lines in effect today, as access reads them (`org.relations`): a line dated to
-        # end next month still counts, one starting tomorrow not yet.
-        counts = (
-            lines_in_effect(today)
-            .filter(Q(fro_id=user.pk) | Q(sro_id=user.pk), cycle=cycle)
-            .aggregate(
-                fro=Count("pk", filter=Q(fro_id=user.pk)),
-                sro=Count("pk", filter=Q(sro_id=user.pk)),
-            )
-        )
-        summary.fro_of, summary.sro_of = counts["fro"], counts["sro"]
-    roles = (
-        current_department_roles(today)
-        .filter(user=user)
-        .select_related("entity")
-        .order_by("entity__code")
-    )
+        counts = _LINE_COUNTS.rows(user_id=user.pk, on=today, cycle_id=cycle.pk)
+        summary.fro_of, summary.sro_of = counts[0] if counts else (0, 0)
     buckets: dict[str, list[OrgUnit]] = {
         DepartmentRole.Role.HOD: summary.hod_of,
         DepartmentRole.Role.HR_FOCAL_POINT: summary.hr_focal_point_of,
         DepartmentRole.Role.STAFF_REPRESENTATIVE: summary.staff_representative_of,
         DepartmentRole.Role.REVIEW_BOARD: summary.board_member_of,
     }
-    for role in roles:
+    for role in _ROLES.objects(user_id=user.pk, on=today):
         if role.entity is None:  # organisation-wide: only a review board
             summary.organisation_board = True
         else:
             buckets[role.role].append(role.entity)
-    summary.acting_for = list(
-        current_delegations(today).filter(acting=user).select_related("principal")
-    )
+    summary.acting_for = _ACTING_FOR.objects(user_id=user.pk, on=today)
     return summary
 
 

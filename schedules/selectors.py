@@ -318,15 +318,12 @@ def _own_and_supervised(user: User, on: datetime.date) -> Q:
     return Q(pk=user.pk) | Q(AnyOf("pk", supervised_staff_ids(user, on)))
 
 
-# Whether the user or anyone they supervise has a special schedule at all: most people's My
-# tasks have none, and this asks in a query compiled once per process, where the tasks' own
-# query (the figures of each person's cycle, the codes recorded) took a third of a staff
-# member's home page to compile (issue 14).
-_ANY_SCHEDULE = PreparedQuery(
+# The schedules of the user and of those they supervise, for My tasks: compiled once per process
+# and prepared, where compiling it (the figures of each person's cycle, the codes recorded) took
+# a third of a staff member's home page (issue 14).
+_SCHEDULE_STAFF = PreparedQuery(
     lambda *, user_id, on: (
-        StaffMember.objects.filter(_SPECIAL)
-        .filter(_own_and_supervised(User(pk=user_id), on))
-        .values_list("pk")[:1]
+        special_staff().filter(_own_and_supervised(User(pk=user_id), on)).select_related("user")
     ),
     user_id=-2_000_000_089,
     on=datetime.date(1901, 3, 11),
@@ -334,16 +331,13 @@ _ANY_SCHEDULE = PreparedQuery(
 
 
 def schedule_tasks(user: User, today: datetime.date | None = None) -> list[Task]:
-    """My tasks (one query; two when the user or their staff have a schedule, see
-    `_ANY_SCHEDULE`): the staff member's next milestone; for their FRO (own or
+    """My tasks (one query): the staff member's next milestone; for their FRO (own or
     acting), each milestone of their staff not recorded that is overdue or due within the
     reminder window (the cycle's earliest reminder, `DEFAULT_WINDOW_DAYS` without one)."""
     if not user.is_authenticated:
         return []
     today = today or timezone.localdate()
-    if not _ANY_SCHEDULE.rows(user_id=user.pk, on=today):
-        return []
-    found = special_staff().filter(_own_and_supervised(user, today)).select_related("user")
+    found = _SCHEDULE_STAFF.objects(user_id=user.pk, on=today)
     tasks = []
     for schedule in schedules_of(found, today):
         if schedule.staff.pk == user.pk:

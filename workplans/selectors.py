@@ -16,6 +16,7 @@ from org import deadlines
 from org.models import Cycle, OrgUnit, ReportingLine, StaffMember, User
 from org.relations import line_in_effect, lines_in_effect
 from pmsystem import registry
+from pmsystem.db import InValues, PreparedQuery
 from pmsystem.events import pending_return
 from pmsystem.i18n import interpolate
 from pmsystem.models import DocumentEvent, Signature
@@ -37,14 +38,19 @@ if TYPE_CHECKING:
 def get_visible_work_plan(user: User, pk: int) -> WorkPlan:
     """The document, with what every page of it shows; 404 when the user may not see it
     (the same answer as for an id that does not exist)."""
-    try:
-        if not sees_work_plan(user, pk):
-            raise WorkPlan.DoesNotExist
-        return WorkPlan.objects.select_related(
-            "staff__user", "staff__unit__entity", "cycle", "midpoint"
-        ).get(pk=pk)
-    except WorkPlan.DoesNotExist as exc:
-        raise Http404(gettext("No such work plan.")) from exc
+    found: list[WorkPlan] = _VISIBLE_WORK_PLAN.objects(pk=pk) if sees_work_plan(user, pk) else []
+    if not found:
+        raise Http404(gettext("No such work plan."))
+    return found[0]
+
+
+# On every page of a document: compiled once per process and prepared (issue 14).
+_VISIBLE_WORK_PLAN = PreparedQuery(
+    lambda *, pk: WorkPlan.objects.select_related(
+        "staff__user", "staff__unit__entity", "cycle", "midpoint"
+    ).filter(pk=pk),
+    pk=-2_000_000_131,
+)
 
 
 # What an additional supervisor reads of a document's record: the work plan's own steps and
@@ -317,18 +323,7 @@ def work_plan_tasks(
     if acting is None:
         acting = acting_documents(user)
     fro_ids = acting.ids("fro", cycle.pk)
-    fro_plans = (
-        deadlines.with_extensions(
-            WorkPlan.objects.filter(pk__in=fro_ids)
-            .filter(
-                Q(state=WorkPlan.State.SUBMITTED)
-                | Q(midpoint__state=MidpointReview.State.STAFF_SUBMITTED)
-            )
-            .select_related("staff__user", "midpoint")
-        )
-        if fro_ids
-        else ()
-    )
+    fro_plans = _FRO_PLANS.objects(ids=list(fro_ids)) if fro_ids else ()
     for plan in fro_plans:
         if plan.state == WorkPlan.State.SUBMITTED:
             tasks.append(
@@ -369,6 +364,21 @@ def work_plan_tasks(
             )
         )
     return tasks
+
+
+# The documents whose work plan or mid-point review waits for their FRO, of `ids` (those the
+# user acts on as FRO): compiled once per process and prepared (issue 14).
+_FRO_PLANS = PreparedQuery(
+    lambda *, ids: deadlines.with_extensions(
+        WorkPlan.objects.filter(InValues("pk", ids))
+        .filter(
+            Q(state=WorkPlan.State.SUBMITTED)
+            | Q(midpoint__state=MidpointReview.State.STAFF_SUBMITTED)
+        )
+        .select_related("staff__user", "midpoint")
+    ),
+    ids=[-2_000_000_157],
+)
 
 
 def _own_tasks(plan: WorkPlan | None, staff: StaffMember, cycle: Cycle) -> list[Task]:

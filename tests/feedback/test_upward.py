@@ -320,12 +320,12 @@ def test_my_tasks_ask_for_the_feedback_until_it_is_given():
     ]
 
 
-def test_my_tasks_asks_first_whether_there_is_anyone_to_answer_on(django_assert_max_num_queries):
-    """The quick check (compiled once per process) agrees with `to_answer` for a supervisee,
-    one whose line moved to another FRO today, the rated manager, their SRO, HR and someone
-    unrelated; those with no one to answer on cost that one query."""
-    from feedback.selectors import _ANY_TO_ANSWER, to_answer, upward_tasks
-    from org.relations import today
+def test_my_tasks_reads_one_cycles_managers_in_one_prepared_query(django_assert_max_num_queries):
+    """One cycle's managers to answer on (the query compiled once per process) are those of
+    the unprepared query in that cycle, for a supervisee, one whose line moved to another FRO
+    today, the rated manager, their SRO, HR and someone unrelated; My tasks' feedback part is
+    that one query."""
+    from feedback.selectors import to_answer, upward_tasks
 
     team = make_team(5)
     other = make_team(5, cycle=team.cycle, entity=team.entity, hr=team.hr)
@@ -340,9 +340,16 @@ def test_my_tasks_asks_first_whether_there_is_anyone_to_answer_on(django_assert_
         other.members[0].user,
         StaffMemberFactory().user,
     ]
+
+    def seen(rows):
+        return [
+            (r.rated.pk, r.rated.manager.user.email, r.answered, r.opens, r.closes) for r in rows
+        ]
+
     for user in people:
-        quick = bool(_ANY_TO_ANSWER.rows(user_id=user.pk, on=today(), cycle_id=team.cycle.pk))
-        assert quick == bool(to_answer(user, cycle=team.cycle)), user
-    assert bool(_ANY_TO_ANSWER.rows(user_id=people[0].pk, on=today(), cycle_id=team.cycle.pk))
-    with django_assert_max_num_queries(1):
-        assert upward_tasks(team.boss.user, team.cycle) == []
+        everywhere = [r for r in to_answer(user) if r.rated.campaign.cycle_id == team.cycle.pk]
+        assert seen(to_answer(user, cycle=team.cycle)) == seen(everywhere), user
+    assert to_answer(people[0], cycle=team.cycle)
+    for user in (people[0], team.boss.user):
+        with django_assert_max_num_queries(1):
+            upward_tasks(user, team.cycle)

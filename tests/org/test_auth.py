@@ -14,6 +14,8 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from org.models import User
@@ -352,3 +354,56 @@ def test_recovery_codes_page_lists_codes_that_log_in(client):
     response = client.post(reverse("mfa_authenticate"), {"code": codes[0]})
     assert "Incorrect code." in response.content.decode()
     assert not is_logged_in(client)
+
+
+# --- the signed-in user and the request's flags in one query (issue 14) -------------------------
+
+
+def test_the_signed_in_user_comes_with_their_profile_and_flags_in_one_query(
+    client, django_assert_num_queries
+):
+    """`org.backends` loads the user of the session with their staff profile and the flags
+    every page reads (`org.permissions.session_user`), equal to the flags' own query for an
+    HOD, an acting HOD, an FRO, an SRO, a probationer, someone with an authenticator, a
+    deactivated profile and a system administrator without one."""
+    from org.backends import ModelBackend
+    from org.models import DepartmentRole
+    from org.permissions import request_flags, session_user, user_flags
+    from tests.factories import (
+        CycleFactory,
+        DelegationFactory,
+        DepartmentRoleFactory,
+        ReportingLineFactory,
+        StaffMemberFactory,
+    )
+
+    cycle = CycleFactory()
+    line = ReportingLineFactory(cycle=cycle)
+    hod = DepartmentRoleFactory(role=DepartmentRole.Role.HOD).user
+    acting = StaffMemberFactory().user
+    DelegationFactory(principal=hod, acting=acting, role="hod")
+    probationer = StaffMemberFactory(on_probation=True).user
+    enrolled = StaffMemberFactory().user
+    Authenticator.objects.create(user=enrolled, type=Authenticator.Type.TOTP, data={})
+    gone = StaffMemberFactory(is_active=False).user
+    admin = UserFactory(is_staff=True)
+    people = [hod, acting, line.fro.user, line.sro.user, probationer, enrolled, gone, admin]
+    for person in people:
+        with django_assert_num_queries(1):
+            user = session_user(person.pk)
+            flags, staff = request_flags(user), getattr(user, "staff", None)
+        assert flags == user_flags(person), person
+        assert staff == getattr(person, "staff", None)
+        assert not [name for name in vars(user) if name.startswith("flag_")]
+    assert user_flags(hod)["mfa_role"] and user_flags(acting)["mfa_role"]
+    assert user_flags(enrolled)["mfa_enrolled"] and user_flags(probationer)["on_special_schedule"]
+    assert session_user(-1) is None
+    assert ModelBackend().get_user(gone.pk) is None
+    assert ModelBackend().get_user(hod.pk) == hod
+
+    # A page reads them with the user: no query of its own for the flags.
+    client.force_login(line.fro.user)
+    client.get(reverse("home"))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("home")).status_code == 200
+    assert len([q for q in queries if '"mfa_authenticator"' in q["sql"]]) == 1

@@ -192,8 +192,8 @@ def test_the_check_costs_no_query_once_signed_in(client):
     client.get(reverse("home"))
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("home")).status_code == 200
-    # The one query that reads authenticators is the navigation's: the flags every page reads
-    # once (org.permissions.request_flags) carry the second-factor facts at no extra query.
+    # The one query that reads authenticators is the signed-in user's, with the flags every
+    # page reads (org.permissions.session_user): they carry the second-factor facts too.
     (reading,) = [q["sql"] for q in queries if "mfa_authenticator" in q["sql"]]
     assert "org_reportingline" in reading and "org_staffmember" in reading
 

@@ -27,6 +27,7 @@ import sys
 import pytest
 import time_machine
 from django.conf import settings
+from django.db.models import Q
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -601,6 +602,18 @@ def everywhere(monkeypatch, module, name: str, replacement) -> None:
             monkeypatch.setattr(each, name, replacement)
 
 
+def whatever_the_day(model, field: str):
+    """A mutation of a dated relation's reader: every row, whatever its dates. The day stays
+    a parameter of the SQL, in a condition true of every row (`field <= day OR field > day`),
+    as a query compiled once per process requires of its values."""
+
+    def read(on=None):
+        day = on or today()
+        return model.objects.filter(Q(**{f"{field}__lte": day}) | Q(**{f"{field}__gt": day}))
+
+    return read
+
+
 def cells(mismatches: list[Mismatch]) -> set[tuple[str, str, str]]:
     return {(m.call, m.expected, m.got) for m in mismatches}
 
@@ -618,9 +631,8 @@ def test_the_walk_reports_a_future_line_taken_before_its_day(client, world, monk
             sro_id=line.sro_id,
             effective_from=tomorrow,
         )
-    everywhere(
-        monkeypatch, org.relations, "lines_in_effect", lambda on=None: ReportingLine.objects.all()
-    )
+    undated = whatever_the_day(ReportingLine, "effective_from")
+    everywhere(monkeypatch, org.relations, "lines_in_effect", undated)
     mismatches = walk(client, world, new.user, "other", label="successor", table=SAMPLE)
     assert ("workplans:document GET", "404", "200") in cells(mismatches)
     assert ("appraisals:ratings POST", "404", "done") in cells(mismatches)
@@ -635,7 +647,7 @@ def test_the_walk_reports_an_ended_role_still_honoured(client, world, monkeypatc
         monkeypatch,
         org.relations,
         "current_department_roles",
-        lambda on=None: DepartmentRole.objects.all(),
+        whatever_the_day(DepartmentRole, "start"),
     )
     mismatches = walk(client, world, world.people["hr"], "other", label="hr_ended", table=SAMPLE)
     assert ("org:import GET", "no", "200") in cells(mismatches)
