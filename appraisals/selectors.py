@@ -238,12 +238,23 @@ def missing_ratings(appraisal: Appraisal) -> list[str]:
 
 def documents_awaiting_sro(user: User, cycle_id: int) -> list[WorkPlan]:
     """Evaluations waiting for this SRO's approval (own or as acting SRO): one query."""
-    return list(
-        documents_where(user, "sro")
+    if not user.is_authenticated:
+        return []
+    return _AWAITING_SRO.objects(user_id=user.pk, on=timezone.localdate(), cycle_id=cycle_id)
+
+
+# Compiled once per process and prepared (issue 14).
+_AWAITING_SRO = PreparedQuery(
+    lambda *, user_id, on, cycle_id: (
+        documents_where(User(pk=user_id), "sro", on)
         .filter(cycle_id=cycle_id, appraisal__state=Appraisal.State.SRO_REVIEW)
         .select_related("staff__user", "staff__unit", "appraisal__overall_rating")
-        .order_by("staff__user__last_name", "staff__user__first_name")
-    )
+        .order_by("staff__user__last_name", "staff__user__first_name", "pk")
+    ),
+    user_id=-2_000_000_173,
+    on=datetime.date(1901, 3, 22),
+    cycle_id=-2_000_000_179,
+)
 
 
 # The evaluation states in which a document waits for someone who acts on it (`evaluation_tasks`).

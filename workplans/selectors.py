@@ -236,22 +236,40 @@ class TeamRow:
         return self.state != WorkPlan.State.APPROVED and self.due < timezone.localdate()
 
 
+def _team_lines(as_role: str) -> PreparedQuery:
+    """The lines in effect on which the user is FRO (or SRO) in the cycle, with the staff
+    member's document's id, state, mid-point state and stage: compiled once per process and
+    prepared (issue 14)."""
+
+    def build(*, user_id: int, cycle_id: int, on: datetime.date) -> QuerySet[ReportingLine]:
+        plans = WorkPlan.objects.filter(staff_id=OuterRef("staff_id"), cycle_id=cycle_id)
+        return deadlines.with_extensions(
+            lines_in_effect(on)
+            .filter(cycle_id=cycle_id, **{as_role: user_id})
+            .select_related("staff__user", "staff__unit", "fro__user", "sro__user")
+            .annotate(
+                work_plan_id=Subquery(plans.values("pk")[:1]),
+                work_plan_state=Subquery(plans.values("state")[:1]),
+                midpoint_state=Subquery(plans.values("midpoint__state")[:1]),
+                stage=Subquery(plans.values("stage")[:1]),
+            )
+            .order_by("staff__user__last_name", "staff__user__first_name", "pk")
+        )
+
+    return PreparedQuery(
+        build, user_id=-2_000_000_167, cycle_id=-2_000_000_169, on=datetime.date(1901, 3, 21)
+    )
+
+
+_TEAM_LINES = {role: _team_lines(role) for role in ("fro", "sro")}
+
+
 def team_rows(user: User, cycle: Cycle, *, as_role: str = "fro") -> list[TeamRow]:
     """Every supervisee of the user (as FRO or SRO) with the stage of their document and what
     the later stages add (an open PIP): one query whatever the team size, plus the later
     stages' few."""
-    plans = WorkPlan.objects.filter(staff_id=OuterRef("staff_id"), cycle_id=cycle.pk)
-    lines = deadlines.with_extensions(
-        lines_in_effect()
-        .filter(cycle=cycle, **{as_role: user.pk})
-        .select_related("staff__user", "staff__unit", "fro__user", "sro__user")
-        .annotate(
-            work_plan_id=Subquery(plans.values("pk")[:1]),
-            work_plan_state=Subquery(plans.values("state")[:1]),
-            midpoint_state=Subquery(plans.values("midpoint__state")[:1]),
-            stage=Subquery(plans.values("stage")[:1]),
-        )
-        .order_by("staff__user__last_name", "staff__user__first_name")
+    lines = _TEAM_LINES[as_role].objects(
+        user_id=user.pk, cycle_id=cycle.pk, on=timezone.localdate()
     )
     rows = [
         TeamRow(
