@@ -23,7 +23,16 @@ from pmsystem.models import DocumentEvent, Signature
 from pmsystem.pending import Task
 from pmsystem.stages import ACTS_AT, Stage
 
-from .models import AdditionalSupervisor, CheckIn, Competency, Goal, MidpointReview, WorkPlan
+from .models import (
+    AdditionalSupervisor,
+    CheckIn,
+    Competency,
+    DevelopmentGoal,
+    Goal,
+    GoalChange,
+    MidpointReview,
+    WorkPlan,
+)
 from .permissions import (
     READERS,
     ActingDocuments,
@@ -90,37 +99,87 @@ def return_notice(work_plan: WorkPlan, roles: frozenset[str]) -> DocumentEvent |
     return pending_return(work_plan.pk)
 
 
+def _of_document(build: Any) -> PreparedQuery:
+    return PreparedQuery(build, document_id=-2_000_000_181)
+
+
+def _events(kinds: frozenset[str] | None) -> PreparedQuery:
+    def build(*, document_id: int) -> QuerySet[DocumentEvent]:
+        events = DocumentEvent.objects.filter(document_id=document_id)
+        if kinds is not None:
+            events = events.filter(kind__in=sorted(kinds))
+        return events.select_related("actor", "acting_for")
+
+    return _of_document(build)
+
+
+def _signatures(stages: frozenset[str] | None) -> PreparedQuery:
+    def build(*, document_id: int) -> QuerySet[Signature]:
+        signatures = Signature.objects.filter(document_id=document_id)
+        if stages is not None:
+            signatures = signatures.filter(stage__in=sorted(stages), voided_at__isnull=True)
+        return signatures.select_related("signer", "acting_for")
+
+    return _of_document(build)
+
+
+# What the document page reads of one document, each compiled once per process and prepared
+# (issue 14); keyed by whether the reader reads everything (`reads_everything`).
+_DOCUMENT_PARTS = {
+    "goals": _of_document(
+        lambda *, document_id: Goal.objects.filter(
+            work_plan_id=document_id, is_current=True
+        ).select_related("aligned_to__owner_unit", "aligned_to__aligned_to")
+    ),
+    "development_goals": _of_document(
+        lambda *, document_id: DevelopmentGoal.objects.filter(work_plan_id=document_id)
+    ),
+    "competencies": _of_document(
+        lambda *, document_id: Competency.objects.filter(
+            pk__in=WorkPlan.competencies.through.objects.filter(workplan_id=document_id).values(
+                "competency_id"
+            )
+        ).order_by("position")
+    ),
+    "additional_supervisors": _of_document(
+        lambda *, document_id: (
+            AdditionalSupervisor.objects.filter(work_plan_id=document_id)
+            .select_related("supervisor")
+            .order_by("proposed_at")
+        )
+    ),
+    "changes_since_approval": _of_document(
+        lambda *, document_id: GoalChange.objects.filter(
+            work_plan_id=document_id, after_approval=True
+        ).select_related("goal", "actor")
+    ),
+}
+_EVENTS = {True: _events(None), False: _events(SUPERVISOR_EVENT_KINDS)}
+_SIGNATURES = {True: _signatures(None), False: _signatures(SUPERVISOR_SIGNATURE_STAGES)}
+
+
 def document_context(
     work_plan: WorkPlan, roles: frozenset[str] = frozenset(READERS)
 ) -> dict[str, Any]:
     """Everything the document page renders for a reader holding `roles`, in a fixed number of
-    queries: an additional supervisor reads only their part of the timeline and signatures."""
-    events = DocumentEvent.objects.filter(document=work_plan)
-    signatures = Signature.objects.filter(document=work_plan)
-    if not reads_everything(roles):
-        events = events.filter(kind__in=SUPERVISOR_EVENT_KINDS)
-        signatures = signatures.filter(
-            stage__in=SUPERVISOR_SIGNATURE_STAGES, voided_at__isnull=True
-        )
-    goals = list(
-        work_plan.goals.filter(is_current=True).select_related(
-            "aligned_to__owner_unit", "aligned_to__aligned_to"
-        )
-    )
+    queries: an additional supervisor reads only their part of the timeline and signatures.
+    Each row knows its document (as the related managers' rows do) at no query."""
+    everything = reads_everything(roles)
+    parts: dict[str, list[Any]] = {
+        name: query.objects(document_id=work_plan.pk) for name, query in _DOCUMENT_PARTS.items()
+    }
+    parts["signatures"] = _SIGNATURES[everything].objects(document_id=work_plan.pk)
+    parts["events"] = _EVENTS[everything].objects(document_id=work_plan.pk)
+    for name in ("goals", "development_goals", "additional_supervisors", "changes_since_approval"):
+        for row in parts[name]:
+            row.work_plan = work_plan
+    for name in ("signatures", "events"):
+        for row in parts[name]:
+            row.document = work_plan
     return {
-        "goals": goals,
-        "weights_used": any(g.weight is not None for g in goals),
-        "development_goals": list(work_plan.development_goals.all()),
-        "competencies": list(work_plan.competencies.order_by("position")),
-        "additional_supervisors": list(
-            work_plan.additional_supervisors.select_related("supervisor").order_by("proposed_at")
-        ),
-        "signatures": list(signatures.select_related("signer", "acting_for")),
-        "events": list(events.select_related("actor", "acting_for")),
+        **parts,
+        "weights_used": any(g.weight is not None for g in parts["goals"]),
         "line": line_in_effect(work_plan.staff_id, work_plan.cycle_id),
-        "changes_since_approval": list(
-            work_plan.goal_changes.filter(after_approval=True).select_related("goal", "actor")
-        ),
     }
 
 

@@ -462,3 +462,52 @@ def test_no_domain_app_imports_the_demo_and_org_never_imports_the_apps_built_on_
                 continue
             for name in names:
                 assert name.split(".")[0] not in {"workplans", "appraisals", "rebuttals"}, path
+
+
+def test_the_document_page_reads_what_the_related_managers_read(django_assert_num_queries):
+    """`workplans.selectors.document_context` reads each part of a document through a query
+    compiled once per process: the same rows, in the same order, as the document's related
+    managers give, for a reader of everything and for an additional supervisor (their part),
+    with each row knowing its document; a fixed number of queries."""
+    from workplans.selectors import (
+        SUPERVISOR_EVENT_KINDS,
+        SUPERVISOR_SIGNATURE_STAGES,
+        document_context,
+    )
+
+    def fields(rows):
+        return [{k: v for k, v in vars(r).items() if k != "_state"} for r in rows]
+
+    checked = 0
+    for plan in plans(current_cycle()).filter(state=WP.APPROVED)[:12]:
+        for roles, everything in (
+            (frozenset({"fro"}), True),
+            (frozenset({"additional_supervisor"}), False),
+        ):
+            with django_assert_num_queries(8):
+                context = document_context(plan, roles)
+            events = plan.events.all()
+            signatures = plan.signatures.all()
+            if not everything:
+                events = events.filter(kind__in=SUPERVISOR_EVENT_KINDS)
+                signatures = signatures.filter(
+                    stage__in=SUPERVISOR_SIGNATURE_STAGES, voided_at__isnull=True
+                )
+            expected = {
+                "goals": plan.goals.filter(is_current=True),
+                "development_goals": plan.development_goals.all(),
+                "competencies": plan.competencies.order_by("position"),
+                "additional_supervisors": plan.additional_supervisors.order_by("proposed_at"),
+                "changes_since_approval": plan.goal_changes.filter(after_approval=True),
+                "events": events,
+                "signatures": signatures,
+            }
+            for name, rows in expected.items():
+                assert fields(context[name]) == fields(rows), (plan.pk, name)
+            with django_assert_num_queries(0):
+                for goal in context["goals"]:
+                    assert goal.work_plan is plan
+                for event in context["events"]:
+                    assert event.document is plan
+            checked += bool(context["goals"] and context["events"])
+    assert checked
