@@ -126,7 +126,9 @@ def _adapt(value: Any) -> Any:
     return value
 
 
-# A prepared query's SQL, its parameters, where each call's values go, and Django's compiler.
+# A prepared query's SQL, its parameters, where each call's values go, and Django's compiler
+# (kept for `objects`: the columns' converters and how rows become instances; the converters
+# read only settings, not the connection the compiler was made with).
 _Compiled = tuple[str, tuple[Any, ...], tuple[tuple[int, str], ...], Any]
 
 
@@ -151,9 +153,7 @@ class PreparedQuery:
     def __init__(self, build: Callable[..., QuerySet[Any]], **placeholders: Any):
         self.build = build
         self.placeholders = placeholders
-        self._compiled: dict[
-            str, tuple[str, tuple[Any, ...], tuple[tuple[int, str], ...], Any]
-        ] = {}
+        self._compiled: dict[str, _Compiled] = {}
         PreparedQuery.instances.append(self)
 
     @classmethod
