@@ -20,7 +20,14 @@ from .relations import current_delegations, current_department_roles, lines_in_e
 
 def current_cycle() -> Cycle | None:
     """The open cycle that started last (None when no cycle is open)."""
-    return Cycle.objects.filter(status=Cycle.Status.OPEN).order_by("-start").first()
+    found = _CURRENT_CYCLE.objects()
+    return found[0] if found else None
+
+
+# On nearly every page: compiled once per process and prepared (issue 14).
+_CURRENT_CYCLE = PreparedQuery(
+    lambda: Cycle.objects.filter(status=Cycle.Status.OPEN).order_by("-start", "pk")[:1]
+)
 
 
 @dataclass

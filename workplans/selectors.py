@@ -354,10 +354,18 @@ def team_rows(user: User, cycle: Cycle, *, as_role: str = "fro") -> list[TeamRow
     return rows
 
 
-def pending_supervision_requests(user: User) -> QuerySet[AdditionalSupervisor]:
-    return AdditionalSupervisor.objects.filter(
-        supervisor=user, state=AdditionalSupervisor.State.PROPOSED
-    ).select_related("work_plan__staff__user", "work_plan__cycle")
+def pending_supervision_requests(user: User) -> list[AdditionalSupervisor]:
+    """The requests to be additional supervisor that wait for the user's answer."""
+    return _PENDING_REQUESTS.objects(user_id=user.pk) if user.is_authenticated else []
+
+
+# On every home page: compiled once per process and prepared (issue 14).
+_PENDING_REQUESTS = PreparedQuery(
+    lambda *, user_id: AdditionalSupervisor.objects.filter(
+        supervisor_id=user_id, state=AdditionalSupervisor.State.PROPOSED
+    ).select_related("work_plan__staff__user", "work_plan__cycle"),
+    user_id=-2_000_000_191,
+)
 
 
 def own_work_plan(user: User, cycle: Cycle) -> WorkPlan | None:

@@ -327,7 +327,7 @@ def supervision_requests(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "workplans/supervision_requests.html",
-        {"requests": list(selectors.pending_supervision_requests(request.user))},
+        {"requests": selectors.pending_supervision_requests(request.user)},
     )
 
 
