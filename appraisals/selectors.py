@@ -7,7 +7,7 @@ import enum
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Subquery, TextField, Value
 from django.db.models.functions import Coalesce
@@ -18,7 +18,7 @@ from org import deadlines
 from org.models import AccountabilityQuestion, Cycle, RatingLevel, RatingScale, User
 from org.relations import lines_in_effect
 from pmsystem.dates import add_months
-from pmsystem.db import InValues, PreparedQuery
+from pmsystem.db import InValues, PreparedQuery, raw_day
 from pmsystem.freeze import closed_cycle_refusal
 from pmsystem.i18n import interpolate
 from pmsystem.stages import ORDER, Stage, stage_from
@@ -478,10 +478,8 @@ def meeting_dates(plan_ids: Collection[int]) -> dict[int, list[datetime.date]]:
     """The review meetings held on each plan (one query)."""
     dates: dict[int, list[datetime.date]] = defaultdict(list)
     if plan_ids:
-        for plan_id, held_on in ImprovementPlanMeeting.objects.filter(
-            plan_id__in=list(plan_ids)
-        ).values_list("plan_id", "held_on"):
-            dates[plan_id].append(held_on)
+        for plan_id, held_on in _MEETING_DATES.rows(ids=list(plan_ids)):
+            dates[plan_id].append(cast(datetime.date, raw_day(held_on)))  # a required field
     return dates
 
 
@@ -531,14 +529,27 @@ def pip_tasks(user: User, *, acting: ActingDocuments | None = None) -> list[Task
     ]
 
 
+# My team's: compiled once per process and prepared (issue 14).
+_TEAM_PLANS = PreparedQuery(
+    lambda *, ids: ImprovementPlan.objects.filter(
+        InValues("document_id", ids), state=ImprovementPlan.State.OPEN
+    ).order_by("start", "pk"),
+    ids=[-2_000_000_193],
+)
+_MEETING_DATES = PreparedQuery(
+    lambda *, ids: (
+        ImprovementPlanMeeting.objects.filter(InValues("plan_id", ids))
+        .order_by("plan_id", "held_on", "pk")
+        .values_list("plan_id", "held_on")
+    ),
+    ids=[-2_000_000_197],
+)
+
+
 def team_extra(document_ids: Collection[int]) -> dict[int, dict[str, Any]]:
     """What My team shows of the open PIP of each document (`pmsystem.registry`): the plan and
     its next step, the earliest due when a document holds several. Two queries at most."""
-    plans = list(
-        ImprovementPlan.objects.filter(
-            document_id__in=list(document_ids), state=ImprovementPlan.State.OPEN
-        ).order_by("start", "pk")
-    )
+    plans = _TEAM_PLANS.objects(ids=list(document_ids))
     steps = next_steps(plans)
     extras: dict[int, dict[str, Any]] = {}
     for plan in sorted(plans, key=lambda plan: steps[plan.pk].due):

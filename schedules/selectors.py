@@ -40,7 +40,7 @@ from feedback.models import ColleagueRound
 from org.models import Cycle, StaffMember, User
 from org.schedules import Milestone, probation_milestones, tc_appraisals
 from pmsystem.dates import add_months
-from pmsystem.db import AnyOf, PreparedQuery, raw_day, raw_json
+from pmsystem.db import AnyOf, InValues, PreparedQuery, raw_day, raw_json
 from pmsystem.i18n import interpolate
 from pmsystem.pending import Task
 from pmsystem.progress import DONE, DUE, ORDER, OVERDUE, Tally
@@ -373,13 +373,19 @@ def schedule_tasks(user: User, today: datetime.date | None = None) -> list[Task]
     return tasks
 
 
+# My team's: compiled once per process and prepared (issue 14).
+_TEAM_SCHEDULES = PreparedQuery(
+    lambda *, ids: special_staff().filter(InValues("pk", ids)), ids=[-2_000_000_199]
+)
+
+
 def team_staff_extra(staff_ids: Collection[int]) -> dict[int, dict[str, Any]]:
     """What My team shows of each member on a special schedule (`pmsystem.registry`): their
     next milestone. One query."""
     today = timezone.localdate()
     return {
         schedule.staff.pk: {"milestone": schedule.next_step, "milestone_staff": schedule.staff.pk}
-        for schedule in schedules_of(special_staff().filter(pk__in=list(staff_ids)), today)
+        for schedule in schedules_of(_TEAM_SCHEDULES.objects(ids=list(staff_ids)), today)
         if schedule.next_step is not None
     }
 
