@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, ClassVar
 
 import psycopg
@@ -275,6 +277,25 @@ class _LoggedCursor(CursorDebugWrapper):
             return self._execute_with_wrappers(sql, params, many=False, executor=self._execute)
 
 
+# Set inside `unprepared()`.
+_UNPREPARED: ContextVar[bool] = ContextVar("unprepared", default=False)
+
+
+@contextmanager
+def unprepared() -> Iterator[None]:
+    """Inside, `PreparedQuery` is not prepared on the server: for bulk loads (the demo, the
+    organisation import), whose tables grow as they run. PostgreSQL keeps a generic plan
+    until the tables' statistics change (ANALYZE), and the plan was made for the tables as
+    they were then: one made while a table was nearly empty stays in use as the load fills
+    it. Seeding without ANALYZE, a loader's read of a reporting line so ran past its
+    3-second limit (tests/test_planner_statistics.py); planned on each run, it does not."""
+    token = _UNPREPARED.set(True)
+    try:
+        yield
+    finally:
+        _UNPREPARED.reset(token)
+
+
 def _cursor() -> Any:
     """A cursor for `PreparedQuery`: on PostgreSQL, one whose statement is prepared on the
     server, once per connection (kept across requests, `CONN_MAX_AGE`). PostgreSQL then
@@ -284,7 +305,11 @@ def _cursor() -> Any:
     request flags 3.4 → 0.8 ms, the acting documents 10.8 → 2.1 ms on a 3,000-staff demo).
     It is wrapped as Django wraps its own (`BaseDatabaseWrapper._prepare_cursor`), so
     `execute_wrapper` and the query log (the tests' query counts, `bench`) see it."""
-    if connection.vendor != "postgresql" or not settings.DB_PREPARED_STATEMENTS:
+    if (
+        connection.vendor != "postgresql"
+        or not settings.DB_PREPARED_STATEMENTS
+        or _UNPREPARED.get()
+    ):
         return connection.cursor()
     connection.close_if_health_check_failed()
     connection.ensure_connection()

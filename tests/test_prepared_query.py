@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from org.models import DepartmentRole
-from pmsystem.db import InValues, PreparedQuery
+from pmsystem.db import InValues, PreparedQuery, unprepared
 from tests.concurrency import only_on_postgresql
 from tests.factories import DepartmentRoleFactory
 
@@ -152,3 +152,19 @@ def test_objects_of_a_values_query_are_refused():
     query = PreparedQuery(roles_from, user_id=-1, on=datetime.date(1901, 1, 1))
     with pytest.raises(TypeError, match="objects"):
         query.objects(user_id=1, on=JAN)
+
+
+def test_bulk_loads_run_them_unprepared():
+    """Inside `unprepared()` (the demo seed, the organisation import) nothing is prepared: a
+    generic plan made while a table is nearly empty would stay in use as the load fills it."""
+    only_on_postgresql("prepared-statement tests", "Prepared statements are PostgreSQL's.")
+    role = DepartmentRoleFactory(start=JAN)
+    query = PreparedQuery(roles_from, user_id=-1, on=datetime.date(1901, 1, 1))
+    marker = '"org_departmentrole"."user_id" = $2'
+    before = _runs_of(_prepared_statements(), marker)
+    with unprepared():
+        for _ in range(3):
+            assert query.rows(user_id=role.user_id, on=JAN) == [(role.pk,)]
+    assert _runs_of(_prepared_statements(), marker) == before
+    query.rows(user_id=role.user_id, on=JAN)
+    assert _runs_of(_prepared_statements(), marker) == before + 1

@@ -37,6 +37,7 @@ from django.utils.translation import gettext
 
 from org.models import User
 from org.permissions import importable_entity_ids
+from pmsystem.db import unprepared
 from pmsystem.errors import ApplicationError
 
 from .read import COLUMNS, ImportResult, Table, read_tables
@@ -76,7 +77,8 @@ def import_org(
     if not any(table.rows for table in tables):
         result.warnings.append(gettext("There were no rows to import."))
     try:
-        with transaction.atomic():
+        # Unprepared: the tables fill as the import runs (`pmsystem.db.unprepared`).
+        with transaction.atomic(), unprepared():
             job = _Import(tables, scope=scope, today=today or timezone.localdate())
             job.validate()
             result.errors = sorted(

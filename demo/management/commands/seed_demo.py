@@ -8,7 +8,7 @@ from demo import board, documents, feedback, rebuttals, schedules, standards, tr
 from demo.organisation import DEFAULT_PASSWORD, DEFAULT_STAFF, MIN_STAFF, demo_staff, seed_demo
 from org import profiles
 from org.services import ApplicationError
-from pmsystem.db import analyze
+from pmsystem.db import analyze, unprepared
 from pmsystem.notifications import muted
 
 
@@ -55,7 +55,8 @@ class Command(BaseCommand):
         try:
             # One transaction: a failure leaves neither an organisation nor half its documents.
             # No email: the demo addresses are not real, and stdout carries only the logins.
-            with transaction.atomic(), muted():
+            # Unprepared: the tables fill as the seed runs (`pmsystem.db.unprepared`).
+            with transaction.atomic(), muted(), unprepared():
                 result = seed_demo(staff=staff, password=password, profile=profile, newcomers=True)
                 # Each stage's demo, in the order the stages build on each other.
                 seeded = {
