@@ -257,12 +257,14 @@ _AWAITING_SRO = PreparedQuery(
 )
 
 
-# The evaluation states in which a document waits for someone who acts on it (`evaluation_tasks`).
-_WAITING_STATES = (
-    Appraisal.State.FRO_EVALUATION,
-    Appraisal.State.SRO_REVIEW,
-    Appraisal.State.SELF_ASSESSMENT,
-)
+# The evaluation states in which a document waits for someone who acts on it, by relation
+# (`evaluation_tasks`), and all of them (`_acted_on`).
+_WAITING_FOR = {
+    "fro": {Appraisal.State.FRO_EVALUATION},
+    "sro": {Appraisal.State.SRO_REVIEW},
+    "additional_supervisor": {Appraisal.State.SELF_ASSESSMENT, Appraisal.State.FRO_EVALUATION},
+}
+_WAITING_STATES = sorted(set().union(*_WAITING_FOR.values()))
 
 
 def _acted_on(*, ids: list[int], user_id: int) -> QuerySet[WorkPlan]:
@@ -364,17 +366,17 @@ def evaluation_tasks(
     # relation: (evaluation states, label, role)
     waiting = {
         "fro": (
-            {Appraisal.State.FRO_EVALUATION},
+            _WAITING_FOR["fro"],
             gettext("Evaluate and rate %(name)s"),
             gettext("FRO"),
         ),
         "sro": (
-            {Appraisal.State.SRO_REVIEW},
+            _WAITING_FOR["sro"],
             gettext("Approve the evaluation of %(name)s"),
             gettext("SRO"),
         ),
         "additional_supervisor": (
-            {Appraisal.State.SELF_ASSESSMENT, Appraisal.State.FRO_EVALUATION},
+            _WAITING_FOR["additional_supervisor"],
             gettext("Give your comments on %(name)s's year"),
             gettext("Additional supervisor"),
         ),
