@@ -287,8 +287,9 @@ def unprepared() -> Iterator[None]:
     organisation import), whose tables grow as they run. PostgreSQL keeps a generic plan
     until the tables' statistics change (ANALYZE), and the plan was made for the tables as
     they were then: one made while a table was nearly empty stays in use as the load fills
-    it. Seeding without ANALYZE, a loader's read of a reporting line so ran past its
-    3-second limit (tests/test_planner_statistics.py); planned on each run, it does not."""
+    it, where a query planned on each run sees the table's real size. (It was added for a
+    timeout of tests/test_planner_statistics.py inside the seed, which it did not cure: the
+    statement timed out once more unprepared; that cause is not known yet.)"""
     token = _UNPREPARED.set(True)
     try:
         yield

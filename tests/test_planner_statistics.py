@@ -20,7 +20,7 @@ from django.urls import reverse
 from demo.organisation import DEMO_LOGINS
 from org.importer import import_org
 from org.models import StaffMember, User
-from org.relations import line_in_effect
+from org.permissions import session_user
 from org.selectors import current_cycle
 from pmsystem.db import analyze
 from tests.concurrency import only_on_postgresql
@@ -163,9 +163,9 @@ def test_the_demo_seeds_and_serves_in_bounded_time_on_statistics_of_empty_tables
     statistics_of_empty_tables()
     # The prepared statements this connection keeps have generic plans made on the empty
     # tables (after five runs); the seed must not use them as its tables fill
-    # (`pmsystem.db.unprepared`: a reporting line's read ran past the limit so).
+    # (`pmsystem.db.unprepared`).
     for _ in range(8):
-        line_in_effect(-1, -1)
+        session_user(-1)
         current_cycle()
     started = time.monotonic()
     with no_analyze(), statement_timeout(3):
