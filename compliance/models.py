@@ -8,6 +8,7 @@ or two at once, plan nothing new. Sending is at most once: the email task claims
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.conf import settings
@@ -351,3 +352,96 @@ class RatingSummary(models.Model):
 
     def __str__(self) -> str:
         return f"level {self.level_id}, entity {self.entity_id}, {self.category}: {self.n}"
+
+
+# The end date of a reporting line without one, in the FRO summary's key (a unique key may
+# not hold a null as an equal value on every supported PostgreSQL).
+OPEN_END = datetime.date(9999, 12, 31)
+
+
+class FroLedger(models.Model):
+    """One row per reporting line of an active staff member whose unit has an entity: the
+    entity, the FRO and the line's dates, written only by the triggers of
+    compliance/summary.py. It is what a change subtracts from FroSummary before adding the
+    person's lines as they now are."""
+
+    staff = models.ForeignKey(
+        StaffMember,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # the ledger's and the summary's own keys index them
+        related_name="+",
+    )
+    cycle = models.ForeignKey(
+        Cycle,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # the ledger's and the summary's own keys index them
+        related_name="+",
+    )
+    entity = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # the ledger's and the summary's own keys index them
+        related_name="+",
+    )
+    fro = models.ForeignKey(
+        StaffMember,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # the ledger's and the summary's own keys index them
+        related_name="+",
+    )
+    effective_from = models.DateField()
+    effective_to = models.DateField()  # OPEN_END when the line has no end
+
+    class Meta:
+        indexes = [models.Index(fields=["staff", "cycle"], name="froledger_staff_cycle")]
+
+    def __str__(self) -> str:
+        return f"staff {self.staff_id}, cycle {self.cycle_id}: FRO {self.fro_id}"
+
+
+class FroSummary(models.Model):
+    """How many lines of active staff of an entity each FRO holds per cycle and dates: the
+    ratings standards' "FROs of the entity today" (standards.selectors.standards_status) is
+    the FROs with a row in effect on the day, a few thousand rows at 40,000 staff where the
+    lines are 40,000. Kept by the same triggers as StageSummary; the dates are read against
+    today (or the cycle's start) when the figures are read."""
+
+    cycle = models.ForeignKey(
+        Cycle,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # the ledger's and the summary's own keys index them
+        related_name="+",
+    )
+    entity = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # the ledger's and the summary's own keys index them
+        related_name="+",
+    )
+    fro = models.ForeignKey(
+        StaffMember,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # the ledger's and the summary's own keys index them
+        related_name="+",
+    )
+    effective_from = models.DateField()
+    effective_to = models.DateField()  # OPEN_END when the line has no end
+    lines = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "entity", "fro", "effective_from", "effective_to"],
+                name="frosummary_one_per_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"cycle {self.cycle_id}, entity {self.entity_id}, FRO {self.fro_id}: {self.lines}"

@@ -34,15 +34,23 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from appraisals.models import Appraisal
-from org.models import Cycle, OrgUnit
+from org.models import Cycle, OrgUnit, ReportingLine
+from org.relations import today as access_today
 
 from . import dashboard as reports
-from .models import SUMMARY_COUNTERS, EntitySummary, RatingSummary, StageSummary
+from .models import (
+    OPEN_END,
+    SUMMARY_COUNTERS,
+    EntitySummary,
+    FroSummary,
+    RatingSummary,
+    StageSummary,
+)
 
 DUES = ("workplan_due", "midpoint_due", "end_of_cycle_due")
 KEY = ("cycle_id", "unit_id", "category", "gender", *DUES)
@@ -220,6 +228,55 @@ $fn$;
 """  # noqa: S608 - SQL from this module's constants and the dashboard's state names
 
 
+FRO_KEY = ("cycle_id", "entity_id", "fro_id", "effective_from", "effective_to")
+
+
+def _upsert_froes(source: str, sign: str) -> str:
+    key = ", ".join(FRO_KEY)
+    return (
+        f"INSERT INTO compliance_frosummary AS t ({key}, lines) "  # noqa: S608
+        f"SELECT {key}, {sign}count(*) FROM {source} GROUP BY {key} ORDER BY {key} "
+        f"ON CONFLICT ({key}) DO UPDATE SET lines = t.lines + EXCLUDED.lines"
+    )  # names from this module only, no value
+
+
+def fro_refresh_function_sql() -> str:
+    """`compliance_fro_refresh(staff ids, cycle ids)`: the people's reporting lines out of
+    FroLedger and FroSummary, and back in as the base tables now have them (active staff of
+    a unit with an entity: the lines `standards_status` counts)."""
+    pairs = "(SELECT DISTINCT s, c FROM unnest(p_staff, p_cycle) AS p(s, c))"
+    return f"""
+CREATE OR REPLACE FUNCTION compliance_fro_refresh(p_staff bigint[], p_cycle bigint[])
+RETURNS void LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF p_staff IS NULL OR cardinality(p_staff) = 0 THEN
+    RETURN;
+  END IF;
+  PERFORM 1 FROM org_staffmember WHERE user_id = ANY(p_staff)
+    ORDER BY user_id FOR NO KEY UPDATE;
+  WITH old AS (
+    DELETE FROM compliance_froledger l USING {pairs} p
+    WHERE l.staff_id = p.s AND l.cycle_id = p.c
+    RETURNING l.*
+  )
+  {_upsert_froes("old", "-")};
+  WITH new AS (
+    INSERT INTO compliance_froledger (staff_id, {", ".join(FRO_KEY)})
+    SELECT rl.staff_id, rl.cycle_id, u.entity_id, rl.fro_id, rl.effective_from,
+      COALESCE(rl.effective_to, DATE '{OPEN_END.isoformat()}')
+    FROM {pairs} p
+    JOIN org_reportingline rl ON rl.staff_id = p.s AND rl.cycle_id = p.c
+    JOIN org_staffmember sm ON sm.user_id = rl.staff_id
+    JOIN org_orgunit u ON u.id = sm.unit_id
+    WHERE sm.is_active AND u.entity_id IS NOT NULL
+    RETURNING *
+  )
+  {_upsert_froes("new", "")};
+END
+$fn$;
+"""  # noqa: S608 - SQL from this module's constants
+
+
 # Per table: the trigger function's body for each event. `pairs` selects (staff, cycle) rows.
 def _pairs_from(select: str) -> str:
     return (
@@ -235,6 +292,11 @@ def _changed(columns: tuple[str, ...]) -> str:
     return f"ROW({old}) IS DISTINCT FROM ROW({new})"
 
 
+STAGES = "compliance_summary_refresh"
+FROES = "compliance_fro_refresh"
+
+# Per table: the columns whose change starts a refresh, the (staff, cycle) pairs it touches
+# and the refreshes it runs (`functions`: the stages' by default).
 TRIGGERS: dict[str, dict[str, str]] = {
     # The document: its state and approval time, and whose and which cycle's it is.
     "workplans_workplan": {
@@ -264,6 +326,7 @@ TRIGGERS: dict[str, dict[str, str]] = {
         "key": "user_id",
         "columns": "unit_id, category, gender, is_active, entry_on_duty",
         "rows": "SELECT {t}.user_id, cy.id FROM {rows} {t} CROSS JOIN org_cycle cy",
+        "functions": f"{STAGES}, {FROES}",
     },
     # A unit moved to another entity: its staff are counted under the new one.
     "org_orgunit": {
@@ -273,6 +336,14 @@ TRIGGERS: dict[str, dict[str, str]] = {
             "SELECT sm.user_id, cy.id FROM {rows} {t} "
             "JOIN org_staffmember sm ON sm.unit_id = {t}.id CROSS JOIN org_cycle cy"
         ),
+        "functions": f"{STAGES}, {FROES}",
+    },
+    # A reporting line: whose FRO the staff member is, and when (the ratings standards' FROs).
+    "org_reportingline": {
+        "key": "id",
+        "columns": "staff_id, cycle_id, fro_id, effective_from, effective_to",
+        "rows": "SELECT {t}.staff_id, {t}.cycle_id FROM {rows} {t}",
+        "functions": FROES,
     },
     # An extension HR gave (or its removal): the person's due date of that deadline.
     "org_deadlineextension": {
@@ -303,7 +374,9 @@ TRIGGERS: dict[str, dict[str, str]] = {
         ),
         "after_delete": (
             "DELETE FROM compliance_stagesummary WHERE cycle_id IN (SELECT id FROM old_rows); "
-            "DELETE FROM compliance_entitysummary WHERE cycle_id IN (SELECT id FROM old_rows);"
+            "DELETE FROM compliance_entitysummary WHERE cycle_id IN (SELECT id FROM old_rows); "
+            "DELETE FROM compliance_froledger WHERE cycle_id IN (SELECT id FROM old_rows); "
+            "DELETE FROM compliance_frosummary WHERE cycle_id IN (SELECT id FROM old_rows);"
         ),
     },
 }
@@ -324,6 +397,8 @@ def trigger_sql(table: str) -> str:
         + f" JOIN old_rows o ON o.{key} = n.{key} WHERE {changed}"
     )
     name = f"compliance_summary_on_{table}"
+    functions = [f.strip() for f in spec.get("functions", STAGES).split(",")]
+    calls = " ".join(f"PERFORM {function}(staff_ids, cycle_ids);" for function in functions)
     statements = [
         f"""
 CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $fn$
@@ -338,7 +413,7 @@ BEGIN
   ELSE
     {_pairs_from(update)}
   END IF;
-  PERFORM compliance_summary_refresh(staff_ids, cycle_ids);
+  {calls}
   IF TG_OP = 'DELETE' THEN
     {spec.get("after_delete", "NULL;")}
   END IF;
@@ -371,7 +446,12 @@ def time_zone_sql(name: str | None = None) -> str:
 
 
 def install_sql() -> list[str]:
-    return [time_zone_sql(), refresh_function_sql(), *(trigger_sql(t) for t in TRIGGERS)]
+    return [
+        time_zone_sql(),
+        refresh_function_sql(),
+        fro_refresh_function_sql(),
+        *(trigger_sql(t) for t in TRIGGERS),
+    ]
 
 
 def uninstall_sql() -> list[str]:
@@ -382,6 +462,7 @@ def uninstall_sql() -> list[str]:
             statements.append(f"DROP TRIGGER IF EXISTS {name}_{event} ON {table};")
         statements.append(f"DROP FUNCTION IF EXISTS {name}();")
     statements.append("DROP FUNCTION IF EXISTS compliance_summary_refresh(bigint[], bigint[]);")
+    statements.append("DROP FUNCTION IF EXISTS compliance_fro_refresh(bigint[], bigint[]);")
     statements.append("DROP FUNCTION IF EXISTS compliance_summary_time_zone();")
     return statements
 
@@ -398,10 +479,12 @@ def install() -> None:
 # Every summary table emptied; every staff member's contribution in every cycle recomputed.
 EMPTY_SQL = (
     "TRUNCATE compliance_stageledger, compliance_stagesummary, "
-    "compliance_entitysummary, compliance_ratingsummary"
+    "compliance_entitysummary, compliance_ratingsummary, "
+    "compliance_froledger, compliance_frosummary"
 )
 REFRESH_ALL_SQL = (
-    "SELECT compliance_summary_refresh(array_agg(sm.user_id), array_agg(cy.id)) "
+    "SELECT compliance_summary_refresh(array_agg(sm.user_id), array_agg(cy.id)), "
+    "compliance_fro_refresh(array_agg(sm.user_id), array_agg(cy.id)) "
     "FROM org_staffmember sm CROSS JOIN org_cycle cy"
 )
 
@@ -513,6 +596,20 @@ def rating_counts(scope: reports.Scope, level_ids: list[int]) -> list[tuple[int,
     ]
 
 
+def froes_in_effect(cycle: Cycle, on: datetime.date | None = None) -> QuerySet[FroSummary] | None:
+    """The FROs of each entity's active staff on `on` (today by default; before the cycle
+    starts, on its first day, as `org.relations.lines_in_effect` reads lines): one row per
+    FRO, entity and dates, with the entity as `entity_key`. `standards_status` counts them
+    (the compliance dashboard), a few thousand rows where the lines are tens of thousands.
+    None where the summary is not maintained (SQLite): the lines are read instead."""
+    if not available():
+        return None
+    day = max(on or access_today(), cycle.start)
+    return FroSummary.objects.filter(
+        cycle_id=cycle.pk, lines__gt=0, effective_from__lte=day, effective_to__gte=day
+    ).annotate(entity_key=F("entity_id"))
+
+
 # --- checking it against the base tables ------------------------------------------------------
 
 
@@ -610,6 +707,35 @@ def _base_ratings() -> dict[tuple, dict[str, int]]:
     }
 
 
+def _base_froes() -> dict[tuple, dict[str, int]]:
+    """The lines `standards_status` reads, per cycle, entity, FRO and dates (any day's FROs
+    are those of the rows in effect on it)."""
+    return {
+        (cycle_id, entity_id, fro_id, start, end or OPEN_END): {"lines": n}
+        for cycle_id, entity_id, fro_id, start, end, n in ReportingLine.objects.filter(
+            staff__is_active=True, staff__unit__entity__isnull=False
+        )
+        .values("cycle_id", "staff__unit__entity_id", "fro_id", "effective_from", "effective_to")
+        .annotate(n=Count("pk"))
+        .values_list(
+            "cycle_id",
+            "staff__unit__entity_id",
+            "fro_id",
+            "effective_from",
+            "effective_to",
+            "n",
+        )
+        .order_by()
+    }
+
+
+def _stored_froes() -> dict[tuple, dict[str, int]]:
+    return {
+        key[:-1]: {"lines": key[-1]}
+        for key in FroSummary.objects.exclude(lines=0).values_list(*FRO_KEY, "lines")
+    }
+
+
 def compare(today: datetime.date | None = None) -> Comparison:
     """The summary against the aggregate over the base tables: every cycle per unit and per
     entity (category, gender), and the ratings per level, entity and category; and no
@@ -635,6 +761,9 @@ def compare(today: datetime.date | None = None) -> Comparison:
             keys, differences = _compare(where, stored, base)
             result.keys += keys
             result.differences += differences
+    keys, differences = _compare("FROs (cycle, entity, FRO, dates)", _stored_froes(), _base_froes())
+    result.keys += keys
+    result.differences += differences
     stored_ratings = {
         (level_id, entity_id, category): {"completed": n}
         for level_id, entity_id, category, n in RatingSummary.objects.values_list(
@@ -649,8 +778,12 @@ def compare(today: datetime.date | None = None) -> Comparison:
     below_zero = Q()
     for name in COUNTERS:
         below_zero |= Q(**{f"{name}__lt": 0})
-    for model in (StageSummary, EntitySummary):
-        negative = model.objects.filter(below_zero).count()
+    for model, negative_q in (
+        (StageSummary, below_zero),
+        (EntitySummary, below_zero),
+        (FroSummary, Q(lines__lt=0)),
+    ):
+        negative = model.objects.filter(negative_q).count()
         if negative:
             result.differences.append(
                 Difference(model.__name__, ("below zero",), {"rows": negative}, {"rows": 0})

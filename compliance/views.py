@@ -16,7 +16,7 @@ from pmsystem.security import log_event
 from standards.selectors import standards_status
 
 from . import dashboard as reports
-from . import exports, follow_up, services
+from . import exports, follow_up, services, summary
 from .filters import FollowUpFilter, PeopleFilterForm, ReportFilterForm
 from .forms import BroadcastForm
 from .permissions import (
@@ -75,7 +75,9 @@ def compliance_dashboard(request: HttpRequest) -> HttpResponse:
         # published, and how many of its FROs acknowledged the version in force.
         entities = [scope.entity] if scope.node else scope.entities
         entity_ids = [e.id for e in entities]
-        context["standards"] = standards_status(entity_ids, scope.cycle)
+        context["standards"] = standards_status(
+            entity_ids, scope.cycle, froes=summary.froes_in_effect(scope.cycle)
+        )
         # Beside mandatory training: each entity's staff on special schedules, counted when
         # the view holds one entity (the exports follow the same rule).
         context["schedules"] = reports.special_schedules(scope)

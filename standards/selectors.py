@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import formats, timezone
 from django.utils.translation import gettext
@@ -270,9 +270,24 @@ class EntityStandards:
         return self.froes - self.acknowledged
 
 
-def standards_status(entity_ids: list[int], cycle: Cycle) -> list[EntityStandards]:
+def froes_of_entities(cycle: Cycle) -> QuerySet[Any]:
+    """The reporting lines in effect today of the cycle's active staff, with their entity as
+    `entity_key`: whose FROs `standards_status` counts. The compliance dashboard passes the
+    same rows from its summary instead (`compliance.summary.froes_in_effect`)."""
+    return (
+        lines_in_effect()
+        .filter(cycle=cycle, staff__is_active=True)
+        .annotate(entity_key=F("staff__unit__entity_id"))
+    )
+
+
+def standards_status(
+    entity_ids: list[int], cycle: Cycle, *, froes: QuerySet[Any] | None = None
+) -> list[EntityStandards]:
     """Per entity: the version in force, its FROs today and how many acknowledged it. Three
-    queries whatever the number of entities and FROs (compliance dashboard)."""
+    queries whatever the number of entities and FROs (compliance dashboard). `froes`: rows
+    naming an FRO (`fro_id`) of the entity `entity_key` today, `froes_of_entities(cycle)`
+    unless given."""
     entities = OrgUnit.objects.filter(pk__in=entity_ids).order_by("code")
     rows = {e.pk: EntityStandards(e, cycle) for e in entities}
     for standard in RatingsStandard.objects.filter(
@@ -282,13 +297,11 @@ def standards_status(entity_ids: list[int], cycle: Cycle) -> list[EntityStandard
             rows[standard.entity_id].current = standard
         else:
             rows[standard.entity_id].draft = standard
-    lines = lines_in_effect().filter(
-        cycle=cycle, staff__unit__entity_id__in=list(rows), staff__is_active=True
-    )
+    lines = (froes_of_entities(cycle) if froes is None else froes).filter(entity_key__in=list(rows))
     for entity_id, count in (
-        lines.values("staff__unit__entity_id")
+        lines.values("entity_key")
         .annotate(n=Count("fro_id", distinct=True))
-        .values_list("staff__unit__entity_id", "n")
+        .values_list("entity_key", "n")
     ):
         if entity_id is not None:
             rows[entity_id].froes = count
@@ -299,8 +312,7 @@ def standards_status(entity_ids: list[int], cycle: Cycle) -> list[EntityStandard
             .filter(
                 Exists(
                     lines.filter(
-                        fro_id=OuterRef("user_id"),
-                        staff__unit__entity_id=OuterRef("standard__entity_id"),
+                        fro_id=OuterRef("user_id"), entity_key=OuterRef("standard__entity_id")
                     )
                 )
             )

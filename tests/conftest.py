@@ -27,15 +27,38 @@ def _name_the_cancelled_statement():
         try:
             return execute(sql, params, many, context)
         except OperationalError as exc:
-            if getattr(exc.__cause__, "sqlstate", None) == "57014":  # query_canceled
+            # query_canceled (statement_timeout), lock_not_available (lock_timeout)
+            if getattr(exc.__cause__, "sqlstate", None) in {"57014", "55P03"}:
                 statement = f"{sql} with {params!r}"
                 if len(statement) > 4000:  # a bulk insert: its start says enough
                     statement = statement[:4000] + " ..."
                 exc.add_note(f"The cancelled statement: {statement}")
+                plan = _plan_elsewhere(connection, sql, params)
+                if plan:
+                    exc.add_note(f"Its plan, from another connection:\n{plan}")
             raise
 
     with connection.execute_wrapper(quote_cancelled):
         yield
+
+
+def _plan_elsewhere(connection, sql, params) -> str:
+    """The plan of a cancelled SELECT, explained on a new connection (the cancelled one's
+    transaction is aborted): it sees the same planner statistics, not the uncommitted rows."""
+    if not sql.lstrip().upper().startswith("SELECT"):
+        return ""
+    other = connection.copy()
+    try:
+        with other.cursor() as cursor:
+            # Planning waits for the locks a wait was cancelled for: not long.
+            cursor.execute("SET statement_timeout = '5s'")
+            cursor.execute("SET lock_timeout = '1s'")
+            cursor.execute("EXPLAIN " + sql, params)
+            return "\n".join(row[0] for row in cursor.fetchall())
+    except Exception as exc:  # noqa: BLE001 - a diagnostic only: never hide the failure
+        return f"(not explained: {exc})"
+    finally:
+        other.close()
 
 
 @pytest.fixture(autouse=True)

@@ -101,12 +101,17 @@ def no_analyze():
 
 @contextlib.contextmanager
 def statement_timeout(seconds: int):
-    """A statement running longer fails the test with its SQL (tests/conftest.py)."""
+    """A statement running longer fails the test with its SQL and its plan (tests/conftest.py).
+    One waiting for a lock fails sooner, with "lock timeout": a slow plan and a wait for
+    another session are then told apart (this test once timed out in a read of a reporting
+    line that takes milliseconds alone)."""
     with connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL statement_timeout = '{int(seconds)}s'")
+        cursor.execute(f"SET LOCAL lock_timeout = '{int(seconds) * 2 // 3 or 1}s'")
     yield
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL statement_timeout = 0")
+        cursor.execute("SET LOCAL lock_timeout = 0")
 
 
 class _Null:
@@ -193,7 +198,29 @@ def test_a_cancelled_statement_is_quoted_in_the_failure():
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL statement_timeout = '50ms'")
             cursor.execute("SELECT pg_sleep(%s)", [5])
-    assert any("SELECT pg_sleep(%s) with [5]" in note for note in caught.value.__notes__)
+    notes = caught.value.__notes__
+    assert any("SELECT pg_sleep(%s) with [5]" in note for note in notes)
+    assert any(note.startswith("Its plan, from another connection:\nResult") for note in notes)
+
+
+def test_a_statement_waiting_for_a_lock_is_quoted_with_its_plan():
+    """A lock held by another session: the failure says "lock timeout", not a slow plan."""
+    other = connection.copy()
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute("LOCK TABLE org_cycle IN ACCESS EXCLUSIVE MODE")
+            with pytest.raises(OperationalError) as caught, transaction.atomic():
+                with statement_timeout(3), connection.cursor() as waiting:
+                    waiting.execute("SELECT count(*) FROM org_cycle WHERE id > %s", [0])
+            cursor.execute("ROLLBACK")
+    finally:
+        other.close()
+    assert "lock timeout" in str(caught.value)
+    notes = caught.value.__notes__
+    assert any("FROM org_cycle WHERE id > %s with [0]" in note for note in notes)
+    # Planning it elsewhere waits for the same lock: said, and not for long.
+    assert any("not explained" in note and "lock timeout" in note for note in notes)
 
 
 @pytest.mark.parametrize(

@@ -18,16 +18,21 @@ def _execute(schema_editor, statements) -> None:
 
 
 def truncate(apps, schema_editor):
-    """The summary is derived data: emptied here, rebuilt below with the new keys."""
-    from compliance import summary
-
-    _execute(schema_editor, [summary.EMPTY_SQL])
+    """The summary is derived data: emptied here, rebuilt with the new keys by 0005 (the
+    tables of this migration's time, written out: compliance.summary's list grew since)."""
+    _execute(
+        schema_editor,
+        [
+            "TRUNCATE compliance_stageledger, compliance_stagesummary, "
+            "compliance_entitysummary, compliance_ratingsummary"
+        ],
+    )
 
 
 def install(apps, schema_editor):
-    from compliance import summary
-
-    _execute(schema_editor, [*summary.install_sql(), summary.REFRESH_ALL_SQL])
+    """Nothing any more: 0005 installs the functions and triggers (they now read tables it
+    creates) and rebuilds every figure. A database migrated before then had them installed
+    here, and 0005 reinstalls them."""
 
 
 def uninstall(apps, schema_editor):

@@ -19,13 +19,27 @@ from appraisals import services as appraisal_services
 from appraisals.models import Appraisal
 from compliance import dashboard as reports
 from compliance import summary
-from compliance.models import EntitySummary, StageLedger, StageSummary
+from compliance.models import (
+    EntitySummary,
+    FroLedger,
+    FroSummary,
+    StageLedger,
+    StageSummary,
+)
 from org import bulk, deadlines
 from org.importer import import_org
-from org.models import BulkChange, Cycle, DeadlineExtension, OrgUnit, StaffMember
+from org.models import (
+    BulkChange,
+    Cycle,
+    DeadlineExtension,
+    OrgUnit,
+    ReportingLine,
+    StaffMember,
+)
 from org.services import change_reporting_line
 from pmsystem.errors import ApplicationError
 from pmsystem.notifications import muted
+from standards.models import Acknowledgement, RatingsStandard
 from tests.appraisals.helpers import hr_focal_point
 from tests.builders import build_document
 from tests.factories import StaffMemberFactory
@@ -33,7 +47,7 @@ from tests.workplans.helpers import fro_of
 from workplans import services as workplan_services
 from workplans.models import Goal, MidpointReview, WorkPlan
 
-from .helpers import build_small_org, extend_deadline
+from .helpers import at, build_small_org, extend_deadline, moment
 
 pytestmark = [
     pytest.mark.django_db,
@@ -190,6 +204,25 @@ class Steps:
             return f"no line change ({refused})"
         return f"reporting line of {person.index_number} changed"
 
+    def edit_line(self) -> str:
+        """What the admin does to a reporting line: ends it, gives it another FRO, or deletes
+        it (the ratings standards' FROs, FroSummary)."""
+        line = self.rng.choice(list(ReportingLine.objects.order_by("pk")))
+        choice = self.rng.randrange(3)
+        if choice == 0:
+            end = line.effective_from + datetime.timedelta(days=self.rng.randint(0, 90))
+            ReportingLine.objects.filter(pk=line.pk).update(effective_to=end)
+            return f"reporting line {line.pk} ended on {end} (admin)"
+        if choice == 1:
+            officers = [self.org.fro, self.org.sro, self.org.staff["q1"]]
+            free = [o for o in officers if o.pk not in (line.staff_id, line.sro_id, line.fro_id)]
+            if not free:
+                return "no FRO change (no other officer free)"
+            ReportingLine.objects.filter(pk=line.pk).update(fro=free[0])
+            return f"reporting line {line.pk} given FRO {free[0].pk} (admin)"
+        line.delete()
+        return f"reporting line {line.pk} deleted (admin)"
+
     def move_unit(self) -> str:
         unit = self.org.div2
         entity = self.rng.choice([self.org.entity, self.org.other])
@@ -246,7 +279,7 @@ class Steps:
 
 @pytest.mark.slow
 def test_summary_equals_the_base_tables_after_random_changes_by_every_route():
-    rng = random.Random(14)  # noqa: S311 - a reproducible sequence, not a secret
+    rng = random.Random(15)  # noqa: S311 - a reproducible sequence, not a secret
     steps = Steps(rng)
     assert StageLedger.objects.exists() and StageSummary.objects.exists()
     assert_equal_to_base_tables("building the small organisation")
@@ -258,6 +291,7 @@ def test_summary_equals_the_base_tables_after_random_changes_by_every_route():
         steps.roll_back,
         steps.staff_import,
         steps.line_change,
+        steps.edit_line,
         steps.move_unit,
         steps.edit_cycle,
         steps.delete_document,
@@ -272,7 +306,7 @@ def test_summary_equals_the_base_tables_after_random_changes_by_every_route():
         assert_equal_to_base_tables(done[-1])
     # The sequence went through the kinds of change the rule names.
     kinds = ("rolled back to", "import:", "reporting line", "set to", "(bulk writer)")
-    for kind in (*kinds, "(bulk page)", "undone"):
+    for kind in (*kinds, "(bulk page)", "undone", "(admin)"):
         assert any(kind in d for d in done), kind
 
 
@@ -344,5 +378,69 @@ def test_a_deleted_cycle_leaves_nothing_in_the_summary():
     assert not StageLedger.objects.filter(cycle_id=cycle.pk).exists()
     assert not StageSummary.objects.filter(cycle_id=cycle.pk).exists()
     assert not EntitySummary.objects.filter(cycle_id=cycle.pk).exists()
+    assert not FroLedger.objects.filter(cycle_id=cycle.pk).exists()
+    assert not FroSummary.objects.filter(cycle_id=cycle.pk).exists()
     assert summary.compare().differences == []
     assert StageLedger.objects.filter(cycle=org.cycle).exists()
+
+
+def test_check_compliance_summary_reports_a_difference_in_the_froes_and_fix_repairs_it():
+    build_small_org()
+    assert FroSummary.objects.filter(lines__gt=0).exists()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE compliance_frosummary SET lines = lines + 1 "
+            "WHERE id = (SELECT min(id) FROM compliance_frosummary WHERE lines > 0)"
+        )
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 differences"):
+        call_command("check_compliance_summary", stdout=out)
+    assert "FROs (cycle, entity, FRO, dates)" in out.getvalue()
+    assert "lines: summary" in out.getvalue()
+    out = io.StringIO()
+    call_command("check_compliance_summary", "--fix", stdout=out)
+    assert "0 differences" in out.getvalue()
+
+
+def publish_and_acknowledge(org) -> None:
+    """Standards in force in both entities, acknowledged by every officer the steps use."""
+    for entity in (org.entity, org.other):
+        standard = RatingsStandard.objects.create(
+            entity=entity,
+            cycle=org.cycle,
+            version=1,
+            state=RatingsStandard.State.PUBLISHED,
+            created_by=org.hr,
+            published_by=org.hr,
+            published_at=moment("2026-05-01"),
+        )
+        for officer in (org.fro, org.staff["q1"]):
+            Acknowledgement.objects.create(standard=standard, user=officer.user)
+
+
+@pytest.mark.slow
+def test_the_ratings_standards_froes_from_the_summary_equal_the_lines_after_random_changes():
+    """The dashboard reads each entity's FROs and acknowledgements from FroSummary
+    (`summary.froes_in_effect`); the standards list page reads the lines. Both agree, on
+    days before, inside and after the lines' dates, after each change to the lines, the staff
+    and the units."""
+    from standards.selectors import standards_status
+
+    rng = random.Random(7)  # noqa: S311 - a reproducible sequence, not a secret
+    steps = Steps(rng)
+    publish_and_acknowledge(steps.org)
+    moves = [steps.line_change, steps.edit_line, steps.staff_import, steps.move_unit]
+    entity_ids = list(OrgUnit.objects.filter(kind=OrgUnit.Kind.ENTITY).values_list("pk", flat=True))
+    seen_acknowledged = False
+    for _ in range(14):
+        done = rng.choice(moves)()
+        cycle = Cycle.objects.get(pk=steps.cycle.pk)
+        for day in [cycle.start - datetime.timedelta(days=30), *DAYS]:
+            with at(day):
+                base = standards_status(entity_ids, cycle)
+                read = standards_status(entity_ids, cycle, froes=summary.froes_in_effect(cycle))
+            got = [(row.entity.pk, row.froes, row.acknowledged) for row in read]
+            assert got == [(row.entity.pk, row.froes, row.acknowledged) for row in base], done
+            assert any(row.froes for row in read)
+            seen_acknowledged |= any(row.acknowledged for row in read)
+    assert seen_acknowledged
