@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from org.models import DepartmentRole
-from pmsystem.db import InValues, PreparedQuery, unprepared
+from pmsystem.db import InValues, PreparedQuery, prepared_values, unprepared
 from tests.concurrency import only_on_postgresql
 from tests.factories import DepartmentRoleFactory
 
@@ -168,3 +168,45 @@ def test_bulk_loads_run_them_unprepared():
     assert _runs_of(_prepared_statements(), marker) == before
     query.rows(user_id=role.user_id, on=JAN)
     assert _runs_of(_prepared_statements(), marker) == before + 1
+
+
+# --- prepared_values: a queryset built per request, prepared by its text ------------------------
+
+
+def _roles_by_start(user_ids: list[int]):
+    """A values_list with a join, an annotation, converters (dates) and a slice: the shape of
+    a page of the compliance people list."""
+    return (
+        DepartmentRole.objects.filter(user_id__in=user_ids)
+        .annotate(has_entity=Exists(DepartmentRole.objects.filter(pk=OuterRef("pk"))))
+        .order_by("start", "pk")
+        .values_list("pk", "user__email", "start", "has_entity")[1:3]
+    )
+
+
+def test_prepared_values_are_the_querysets_rows():
+    roles = [DepartmentRoleFactory(start=JAN + datetime.timedelta(days=i)) for i in range(4)]
+    user_ids = [role.user_id for role in roles]
+
+    rows = prepared_values(_roles_by_start(user_ids))
+
+    assert rows == list(_roles_by_start(user_ids))
+    assert [type(value) for value in rows[0]] == [int, str, datetime.date, bool]
+    assert [row[0] for row in rows] == [roles[1].pk, roles[2].pk]
+    assert prepared_values(_roles_by_start([])) == []  # an empty IN: no statement at all
+    with pytest.raises(TypeError, match="values_list"):
+        prepared_values(DepartmentRole.objects.all())
+    with pytest.raises(TypeError, match="values_list"):
+        prepared_values(DepartmentRole.objects.values_list("pk", flat=True))
+
+
+def test_on_postgresql_prepared_values_are_prepared_once_per_text():
+    only_on_postgresql("prepared-statement tests", "Prepared statements are PostgreSQL's.")
+    roles = [DepartmentRoleFactory() for _ in range(3)]
+    with CaptureQueriesContext(connection) as queries:
+        for role in roles:  # the same text, each time with another user
+            assert prepared_values(_roles_by_start([role.user_id, -1])) == []
+    statements = _prepared_statements()
+    assert _runs_of(statements, '"org_departmentrole"."user_id" IN ($') == 3
+    assert len(queries) == 3  # seen by the query log
+    assert str(roles[2].user_id) in queries[2]["sql"]
