@@ -104,3 +104,21 @@ def test_the_check_finds_a_scan_no_index_serves(pages):
     ) == ["workplans_workplan"]
     assert sequential_scans("SELECT id FROM workplans_workplan WHERE id = 1", tables) == []
     assert sequential_scans("SELECT id FROM org_user WHERE lower(email) = 'x'", tables) == []
+
+
+def test_the_first_page_of_the_people_list_reads_the_names_in_order(pages):
+    """The people of every held entity, by name: the first page walks the name index (one
+    page of names) instead of sorting every person of every entity. Sorting priced out, as
+    scans above: a plan that still sorts the whole table has no index to read it in order."""
+    from compliance import dashboard as reports
+
+    scope = reports.resolve_scope(bench_hr_focal_point())
+    sql, params = reports.people(scope)[: reports.PEOPLE_PER_PAGE].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")
+        try:
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("SET LOCAL enable_sort = on")
+    assert "user_name_order on org_user" in plan, plan
