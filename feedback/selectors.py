@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from org.models import Cycle, OrgUnit, User
+from org.permissions import flags_rule_out
 from org.relations import lines_in_effect, today
 from pmsystem.db import AnyOf, PreparedQuery, raw_day, raw_moment
 from pmsystem.i18n import interpolate
@@ -574,9 +575,13 @@ def colleague_tasks(user: User, cycle: Cycle | None, own: WorkPlan | None = None
         )
         for pk, due, first, last, email in _ASKED_OF.rows(user_id=user.pk, cycle_id=cycle.pk)
     ]
-    for document_id, submitted_at, first, last, email in _TO_CONFIRM.rows(
-        user_id=user.pk, cycle_id=cycle.pk, on=timezone.localdate()
-    ):
+    # Only an FRO has lists to confirm: not asked of someone the request's flags say is not.
+    to_confirm = (
+        []
+        if flags_rule_out(user, "is_officer", cycle=cycle)
+        else _TO_CONFIRM.rows(user_id=user.pk, cycle_id=cycle.pk, on=timezone.localdate())
+    )
+    for document_id, submitted_at, first, last, email in to_confirm:
         submitted = raw_moment(submitted_at)
         tasks.append(
             Task(

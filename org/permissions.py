@@ -205,6 +205,8 @@ REQUEST_FLAGS = (
     "is_officer",
     "is_sro",
     "on_special_schedule",
+    "has_department_role",
+    "is_acting",
     *ENTITY_FLAGS,
 )
 
@@ -237,6 +239,10 @@ def _flag_expressions(on: datetime.date) -> dict[str, Any]:
                 | Q(contract_type=StaffMember.ContractType.TECHNICAL_COOPERATION)
             )
         ),
+        # Any department role, and any delegation to act for someone: a page that lists
+        # them (the home page's role summary) reads them only when there is one.
+        "has_department_role": Exists(roles),
+        "is_acting": Exists(current_delegations(on).filter(acting_id=OuterRef("pk"))),
         **{
             flag: Exists(roles.filter(role__in=roles_with(codename)))
             for flag, codename in ENTITY_FLAGS.items()
@@ -307,6 +313,22 @@ def request_flags(user: User) -> dict[str, Any]:
         flags = user_flags(user)
         setattr(user, "_request_flags", flags)  # noqa: B010
     return flags
+
+
+def flags_rule_out(user: User, *flags: str, cycle: Cycle | None = None) -> bool:
+    """Whether the request flags already read for `user` (the signed-in user of this request,
+    `session_user`) say that none of `flags` holds today: a page may then skip a query that
+    could find nothing. False when they were not read (another user object), so the caller
+    runs its query. `is_officer` and `is_sro` count the lines of open cycles only: with them,
+    `cycle` must be given and open."""
+    known: dict[str, Any] | None = getattr(user, "_request_flags", None)
+    if not known:
+        return False
+    if {"is_officer", "is_sro"} & set(flags) and (
+        cycle is None or cycle.status != Cycle.Status.OPEN
+    ):
+        return False
+    return not any(known[flag] for flag in flags)
 
 
 def mfa_status(

@@ -15,6 +15,7 @@ from django.utils import timezone
 from pmsystem.db import PreparedQuery
 
 from .models import Cycle, Delegation, DepartmentRole, OrgUnit, User
+from .permissions import flags_rule_out
 from .relations import current_delegations, current_department_roles, lines_in_effect
 
 
@@ -91,13 +92,19 @@ _ACTING_FOR = PreparedQuery(_acting_for, user_id=-2_000_000_109, on=datetime.dat
 def role_summary(
     user: User, cycle: Cycle | None = None, today: datetime.date | None = None
 ) -> RoleSummary:
-    """Every role the user holds now, in three queries whatever the organisation size."""
+    """Every role the user holds now, in three queries whatever the organisation size; for the
+    signed-in user of a request, only those of the three that its request flags do not rule
+    out (most staff hold no role: none)."""
+    # The flags are today's: for another day, every query runs.
+    known = today is None
     today = today or timezone.localdate()
     summary = RoleSummary()
     if not user.is_authenticated:
         return summary
     summary.is_staff_member = hasattr(user, "staff")
-    if cycle is not None:
+    if cycle is not None and not (
+        known and flags_rule_out(user, "is_officer", "is_sro", cycle=cycle)
+    ):
         counts = _LINE_COUNTS.rows(user_id=user.pk, on=today, cycle_id=cycle.pk)
         summary.fro_of, summary.sro_of = counts[0] if counts else (0, 0)
     buckets: dict[str, list[OrgUnit]] = {
@@ -106,12 +113,14 @@ def role_summary(
         DepartmentRole.Role.STAFF_REPRESENTATIVE: summary.staff_representative_of,
         DepartmentRole.Role.REVIEW_BOARD: summary.board_member_of,
     }
-    for role in _ROLES.objects(user_id=user.pk, on=today):
-        if role.entity is None:  # organisation-wide: only a review board
-            summary.organisation_board = True
-        else:
-            buckets[role.role].append(role.entity)
-    summary.acting_for = _ACTING_FOR.objects(user_id=user.pk, on=today)
+    if not (known and flags_rule_out(user, "has_department_role")):
+        for role in _ROLES.objects(user_id=user.pk, on=today):
+            if role.entity is None:  # organisation-wide: only a review board
+                summary.organisation_board = True
+            else:
+                buckets[role.role].append(role.entity)
+    if not (known and flags_rule_out(user, "is_acting")):
+        summary.acting_for = _ACTING_FOR.objects(user_id=user.pk, on=today)
     return summary
 
 

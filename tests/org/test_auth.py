@@ -407,3 +407,56 @@ def test_the_signed_in_user_comes_with_their_profile_and_flags_in_one_query(
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("home")).status_code == 200
     assert len([q for q in queries if '"mfa_authenticator"' in q["sql"]]) == 1
+
+
+def test_the_role_summary_of_the_signed_in_user_skips_what_their_flags_rule_out(
+    django_assert_num_queries,
+):
+    """The home page's role summary reads the department roles, the delegations and the line
+    counts only where the request flags (`session_user`) do not rule them out, and comes out
+    the same as for a user object without flags (every query run): a staff member with no
+    role costs no query, an HOD, an acting FRO, an organisation-wide board member, a staff
+    representative, an FRO and an SRO their own. A cycle that is not open reads the lines
+    whatever the flags say (the flags count open cycles only)."""
+    from org.models import Cycle, DepartmentRole, User
+    from org.permissions import session_user
+    from org.selectors import role_summary
+    from tests.factories import (
+        CycleFactory,
+        DelegationFactory,
+        DepartmentRoleFactory,
+        ReportingLineFactory,
+        StaffMemberFactory,
+    )
+
+    cycle = CycleFactory(status=Cycle.Status.OPEN)
+    closed = CycleFactory(name="2019-20", start_year=2019, status=Cycle.Status.CLOSED)
+    line = ReportingLineFactory(cycle=cycle)
+    ReportingLineFactory(cycle=closed, fro=StaffMemberFactory(), sro=line.staff)
+    hod = DepartmentRoleFactory(role=DepartmentRole.Role.HOD).user
+    board = DepartmentRoleFactory(role=DepartmentRole.Role.REVIEW_BOARD, entity=None).user
+    representative = DepartmentRoleFactory(role=DepartmentRole.Role.STAFF_REPRESENTATIVE).user
+    acting = StaffMemberFactory().user
+    DelegationFactory(principal=line.fro.user, acting=acting)
+    plain = StaffMemberFactory().user
+
+    def summary(user: User, of: Cycle) -> dict:
+        found = role_summary(user, of)
+        return {**vars(found), "acting_for": [d.pk for d in found.acting_for]}
+
+    # Queries for the open cycle, and for the closed one (its lines are counted whatever
+    # the flags say).
+    expected_queries = {plain: (0, 1), hod: (1, 2), board: (1, 2), representative: (1, 2)}
+    expected_queries |= {acting: (1, 2), line.fro.user: (1, 1), line.sro.user: (1, 1)}
+    expected_queries |= {line.staff.user: (0, 1)}
+    for person, (queries, queries_closed) in expected_queries.items():
+        signed_in = session_user(person.pk)
+        with django_assert_num_queries(queries):
+            got = summary(signed_in, cycle)
+        assert got == summary(User.objects.get(pk=person.pk), cycle), person
+        with django_assert_num_queries(queries_closed):
+            got = summary(signed_in, closed)
+        assert got == summary(User.objects.get(pk=person.pk), closed), person
+    assert summary(session_user(line.staff.pk), closed)["sro_of"] == 1
+    assert summary(session_user(board.pk), cycle)["organisation_board"]
+    assert summary(session_user(acting.pk), cycle)["acting_for"]
