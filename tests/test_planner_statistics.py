@@ -102,12 +102,14 @@ def no_analyze():
 @contextlib.contextmanager
 def statement_timeout(seconds: int):
     """A statement running longer fails the test with its SQL and its plan (tests/conftest.py).
-    One waiting for a lock fails sooner, with "lock timeout": a slow plan and a wait for
+    One waiting for a lock fails just before, with "lock timeout": a slow plan and a wait for
     another session are then told apart (this test once timed out in a read of a reporting
     line that takes milliseconds alone)."""
     with connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL statement_timeout = '{int(seconds)}s'")
-        cursor.execute(f"SET LOCAL lock_timeout = '{int(seconds) * 2 // 3 or 1}s'")
+        # Just short of the statement's limit: a wait that long fails either way, and no
+        # shorter one fails that passed before.
+        cursor.execute(f"SET LOCAL lock_timeout = '{max(int(seconds) * 1000 - 100, 100)}ms'")
     yield
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL statement_timeout = 0")
