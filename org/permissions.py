@@ -331,6 +331,13 @@ def flags_rule_out(user: User, *flags: str, cycle: Cycle | None = None) -> bool:
     return not any(known[flag] for flag in flags)
 
 
+def flag_holds(user: User, flag: str) -> bool:
+    """Whether the request flags already read for `user` (see `flags_rule_out`) say that
+    `flag` holds today; False when they were not read."""
+    known: dict[str, Any] | None = getattr(user, "_request_flags", None)
+    return bool(known and known[flag])
+
+
 def mfa_status(
     user: User, *, today: datetime.date | None = None, flags: dict[str, Any] | None = None
 ) -> MFAStatus:

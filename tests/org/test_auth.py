@@ -460,3 +460,27 @@ def test_the_role_summary_of_the_signed_in_user_skips_what_their_flags_rule_out(
     assert summary(session_user(line.staff.pk), closed)["sro_of"] == 1
     assert summary(session_user(board.pk), cycle)["organisation_board"]
     assert summary(session_user(acting.pk), cycle)["acting_for"]
+
+
+def test_the_documents_an_fro_acts_on_are_read_without_the_quick_check(
+    django_assert_num_queries,
+):
+    """`acting_documents` skips its "any at all?" check for a signed-in FRO (their request
+    flags say they are one) and finds the same documents as for a user object without flags;
+    someone who is no officer still gets the check, and nothing."""
+    from org.models import Cycle, User
+    from org.permissions import session_user
+    from tests.builders import build_document
+    from tests.factories import CycleFactory
+    from workplans.permissions import acting_documents
+
+    document = build_document("submitted", cycle=CycleFactory(status=Cycle.Status.OPEN))
+    fro = User.objects.get(pk=document.staff.lines.get().fro_id)
+    signed_in = session_user(fro.pk)
+    with django_assert_num_queries(1):
+        found = acting_documents(signed_in)
+    assert found == acting_documents(User.objects.get(pk=fro.pk))
+    assert found.ids("fro") == [document.pk]
+    staff = session_user(document.staff_id)
+    with django_assert_num_queries(1):
+        assert not acting_documents(staff)
