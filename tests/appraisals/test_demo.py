@@ -511,3 +511,16 @@ def test_the_document_page_reads_what_the_related_managers_read(django_assert_nu
                     assert event.document is plan
             checked += bool(context["goals"] and context["events"])
     assert checked
+
+
+def test_the_seeded_demo_leaves_the_compliance_summary_equal_to_its_base_tables():
+    """The seed writes its documents and lines in bulk (COPY), under the summary's triggers:
+    what the dashboard reads (stages, ratings, each entity's FROs) equals the aggregate over
+    what it wrote (`manage.py check_compliance_summary`)."""
+    from compliance import summary
+    from compliance.models import FroSummary, StageSummary
+
+    if not summary.available():
+        pytest.skip("the summary is PostgreSQL's")
+    assert StageSummary.objects.exists() and FroSummary.objects.filter(lines__gt=0).exists()
+    assert summary.compare().differences == []

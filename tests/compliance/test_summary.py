@@ -223,6 +223,38 @@ class Steps:
         line.delete()
         return f"reporting line {line.pk} deleted (admin)"
 
+    def bulk_reassign(self) -> str:
+        """HR's bulk page: the FRO of a unit's staff replaced from a day in the cycle."""
+        cycle = Cycle.objects.get(pk=self.cycle.pk)
+        effective_from = cycle.start + datetime.timedelta(days=self.rng.randint(30, 250))
+        officers = self.rng.sample([self.org.fro, self.org.staff["q1"]], 2)
+        refusals = []
+        for fro in officers:  # the one who is not their FRO already
+            selection = bulk.Selection(kind="unit", unit=self.org.unit1, fro=fro)
+            try:
+                preview = bulk.reassignment_preview(
+                    actor=self.org.hr,
+                    entity=self.org.entity,
+                    cycle=cycle,
+                    selection=selection,
+                    effective_from=effective_from,
+                )
+                with muted():
+                    bulk.reassign_lines(
+                        actor=self.org.hr,
+                        entity=self.org.entity,
+                        cycle=cycle,
+                        selection=selection,
+                        effective_from=effective_from,
+                        reason="The unit has a new chief.",
+                        previewed=preview.digest,
+                    )
+            except ApplicationError as refused:
+                refusals.append(str(refused))
+                continue
+            return f"UNIT1's FRO replaced from {effective_from} (bulk page)"
+        return f"no bulk reassignment ({'; '.join(refusals)})"
+
     def move_unit(self) -> str:
         unit = self.org.div2
         entity = self.rng.choice([self.org.entity, self.org.other])
@@ -429,11 +461,18 @@ def test_the_ratings_standards_froes_from_the_summary_equal_the_lines_after_rand
     rng = random.Random(7)  # noqa: S311 - a reproducible sequence, not a secret
     steps = Steps(rng)
     publish_and_acknowledge(steps.org)
-    moves = [steps.line_change, steps.edit_line, steps.staff_import, steps.move_unit]
+    moves = [
+        steps.line_change,
+        steps.edit_line,
+        steps.bulk_reassign,
+        steps.staff_import,
+        steps.move_unit,
+    ]
     entity_ids = list(OrgUnit.objects.filter(kind=OrgUnit.Kind.ENTITY).values_list("pk", flat=True))
-    seen_acknowledged = False
-    for _ in range(14):
+    seen_acknowledged, done_all = False, []
+    for _ in range(16):
         done = rng.choice(moves)()
+        done_all.append(done)
         cycle = Cycle.objects.get(pk=steps.cycle.pk)
         for day in [cycle.start - datetime.timedelta(days=30), *DAYS]:
             with at(day):
@@ -444,3 +483,4 @@ def test_the_ratings_standards_froes_from_the_summary_equal_the_lines_after_rand
             assert any(row.froes for row in read)
             seen_acknowledged |= any(row.acknowledged for row in read)
     assert seen_acknowledged
+    assert any("(bulk page)" in d for d in done_all), done_all
