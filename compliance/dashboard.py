@@ -49,6 +49,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import NotSupportedError
 from django.db.models import (
@@ -613,19 +614,45 @@ class GroupRow:
     def breakdown_cells(self) -> list[tuple[str, str]]:
         """Per stage: done, overdue and completion, as (text, people-list query string or "")
         — what a breakdown table's row shows, ready to print."""
+        numbers = NumberText()
         cells = []
         for s in self.stages:
-            cells.append((formats.number_format(s.done), s.links.get("done", "") if s.done else ""))
+            cells.append((numbers.count(s.done), s.links.get("done", "") if s.done else ""))
             cells.append(
-                (formats.number_format(s.overdue), s.links.get("overdue", "") if s.overdue else "")
+                (numbers.count(s.overdue), s.links.get("overdue", "") if s.overdue else "")
             )
-            cells.append(("—" if s.completion is None else percent(s.completion), ""))
+            cells.append(("—" if s.completion is None else numbers.percent(s.completion), ""))
         return cells
+
+
+class NumberText:
+    """Counts and percentages as `formats.number_format` writes them in the active language,
+    its formats read once: it reads three of them on each call, and a dashboard prints some
+    three hundred numbers (a few milliseconds of each request, issue 14)."""
+
+    def __init__(self) -> None:
+        self.grouping = settings.USE_THOUSAND_SEPARATOR
+        self.decimal = formats.get_format("DECIMAL_SEPARATOR")
+        self.pattern = gettext("%(value)s%%")
+
+    def count(self, value: int) -> str:
+        # Without grouping, number_format writes an integer as str() does.
+        return formats.number_format(value) if self.grouping else str(value)
+
+    def percent(self, value: float) -> str:
+        """One decimal, cut from str() as number_format cuts it (the values come rounded to
+        one decimal)."""
+        if self.grouping:
+            text = formats.number_format(value, 1)
+        else:
+            whole, _, decimals = str(value).partition(".")
+            text = f"{whole}{self.decimal}{(decimals + '0')[:1]}"
+        return interpolate(self.pattern, {"value": text})
 
 
 def percent(value: float) -> str:
     """A percentage with one decimal, as the reader writes it (87.5%, 87,5 %)."""
-    return interpolate(gettext("%(value)s%%"), {"value": formats.number_format(value, 1)})
+    return NumberText().percent(value)
 
 
 @dataclass

@@ -280,3 +280,30 @@ def test_work_plan_due_in_sql_is_cycle_workplan_due_for(months):
 def test_a_user_holding_nothing_but_logged_in_gets_no_entities():
     with pytest.raises(PermissionDenied):
         reports.resolve_scope(UserFactory())
+
+
+@pytest.mark.parametrize("grouping", [False, True])
+@pytest.mark.parametrize("language", ["en", "fr", "es"])
+def test_the_breakdown_numbers_are_written_as_number_format_writes_them(
+    settings, language, grouping
+):
+    """`NumberText` reads the language's formats once per table, where `number_format` reads
+    them on each call: the same text for counts and one-decimal percentages."""
+    from django.utils import formats, translation
+    from django.utils.translation import gettext
+
+    from compliance.dashboard import NumberText, percent
+    from pmsystem.i18n import interpolate
+
+    settings.USE_THOUSAND_SEPARATOR = grouping
+    values = [0.0, 100.0, 87.6, 33.3, 66.7, 12.5, 0.1 + 0.2, 99.9]
+    values += [round(100 * done / total, 1) for total in range(1, 60) for done in range(total)]
+    with translation.override(language):
+        numbers = NumberText()
+        for value in values:
+            expected = interpolate(
+                gettext("%(value)s%%"), {"value": formats.number_format(value, 1)}
+            )
+            assert numbers.percent(value) == percent(value) == expected, value
+        for count in (0, 7, 12345, 40000):
+            assert numbers.count(count) == str(formats.number_format(count)), count
