@@ -25,7 +25,7 @@ from .permissions import (
     compliance_entities,
     visible_broadcasts,
 )
-from .reminders import describe, stages
+from .reminders import Links, describe, stages
 from .selectors import broadcast_preview, broadcasts_with_delivery, my_reminders, my_tasks
 
 
@@ -163,7 +163,8 @@ def reminder_list(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     names: dict = {}  # each course named once for the page
-    rows = [(reminder, describe(reminder, names)) for reminder in page]
+    links = Links()
+    rows = [(reminder, describe(reminder, names, links)) for reminder in page]
     return render(request, "compliance/reminder_list.html", {"page": page, "rows": rows})
 
 

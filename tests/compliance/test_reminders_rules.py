@@ -286,3 +286,41 @@ def test_the_milestone_rule_on_its_own():
     assert at(8) == at(14) == ("overdue-2", ((2, "staff"), (4, "sro")))
     assert at(15) == ("overdue-3", ((2, "staff"), (5, "hod"), (6, "hod")))
     assert at(70) == ("overdue-10", ((2, "staff"), (5, "hod"), (6, "hod")))
+
+
+def test_links_reversed_once_per_name_are_the_urls_reverse_gives(monkeypatch):
+    """`Links` (one per task of emails) writes each document's id into its name's URL
+    reversed once, and checks the first id against `reverse`: every stage's URL for many
+    ids is what `reverse` gives; a name whose stand-in URL does not come out the same is
+    reversed each time."""
+    from django.urls import reverse
+
+    from compliance.reminders import Links, stages
+
+    links = Links()
+    names = {stage.url_name for stage in stages().values() if stage.url_name}
+    assert names
+    for name in sorted(names):
+        for document_id in (1, 7, 42, 987, 123456, 987654321, 10**12):
+            assert links(name, document_id) == reverse(name, args=[document_id]), name
+    assert links("home") == reverse("home")
+
+    # A URL that names its id twice: the stand-in is not found once, so that name is
+    # reversed every time.
+    from compliance import reminders
+
+    def twice(name, args=None):
+        return f"/twice/{args[0]}/{args[0]}/" if args else reverse(name)
+
+    calls = []
+    monkeypatch.setattr(
+        reminders, "reverse", lambda name, args=None: calls.append(args) or twice(name, args)
+    )
+    checked = Links()
+    name = sorted(names)[0]
+    assert [checked(name, document_id) for document_id in (3, 4, 5)] == [
+        "/twice/3/3/",
+        "/twice/4/4/",
+        "/twice/5/5/",
+    ]
+    assert calls == [[3], [Links.STAND_IN], [4], [5]]
