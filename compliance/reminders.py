@@ -77,6 +77,7 @@ from django.utils.translation import gettext, ngettext, pgettext_lazy
 from org.models import Cycle, User
 from org.services import DEFAULT_REMINDER_DAYS
 from pmsystem import registry
+from pmsystem.db import InValues
 from pmsystem.i18n import language_of
 from pmsystem.pending import PendingAction, Stage
 
@@ -333,12 +334,17 @@ def claim_rows(reminder_ids: Sequence[int]) -> set[int]:
     if not reminder_ids:
         return set()
     table = connection.ops.quote_name(Reminder._meta.db_table)
-    marks = ", ".join(["%s"] * len(reminder_ids))
+    # The ids as one array on PostgreSQL (pmsystem.db.InValues): a placeholder per id made
+    # each chunk's statement text thousands of characters long to send and parse.
+    if connection.vendor == "postgresql":
+        where, ids = "id = ANY(%s)", [list(reminder_ids)]
+    else:
+        where, ids = f"id IN ({', '.join(['%s'] * len(reminder_ids))})", list(reminder_ids)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET status = %s, claimed_at = %s "  # noqa: S608 - fixed names
-            f"WHERE id IN ({marks}) AND status = %s RETURNING id",
-            [Reminder.Status.SENDING, timezone.now(), *reminder_ids, Reminder.Status.PENDING],
+            f"WHERE {where} AND status = %s RETURNING id",
+            [Reminder.Status.SENDING, timezone.now(), *ids, Reminder.Status.PENDING],
         )
         return {row[0] for row in cursor.fetchall()}
 
@@ -375,7 +381,9 @@ def send_reminders(*, reminder_ids: Sequence[int]) -> SendResult:
     worker running the same ids sees it."""
     rows = {
         r.pk: r
-        for r in Reminder.objects.filter(pk__in=list(reminder_ids), status=Reminder.Status.PENDING)
+        for r in Reminder.objects.filter(
+            InValues("pk", reminder_ids), status=Reminder.Status.PENDING
+        )
         .select_related(
             "recipient",
             "responsible",
@@ -527,7 +535,7 @@ def _finish(reminders: Sequence[Reminder], status: str, error: str = "") -> None
     if status == Reminder.Status.SENT:
         values["sent_at"] = timezone.now()
     Reminder.objects.filter(
-        pk__in=[reminder.pk for reminder in reminders], status=Reminder.Status.SENDING
+        InValues("pk", [reminder.pk for reminder in reminders]), status=Reminder.Status.SENDING
     ).update(**values)
 
 
