@@ -22,6 +22,8 @@ from django.db.models import DateField, F, Q, QuerySet, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from pmsystem.db import PreparedQuery
+
 from .models import Delegation, DepartmentRole, ReportingLine
 
 
@@ -49,17 +51,27 @@ def lines_in_effect(on: datetime.date | None = None) -> QuerySet[ReportingLine]:
     )
 
 
-def line_in_effect(
-    staff_id: int, cycle_id: int, on: datetime.date | None = None
-) -> ReportingLine | None:
-    """The staff member's reporting line for the cycle in effect on `on`, with its officers."""
+def _line_in_effect(*, staff_id: int, cycle_id: int, on: datetime.date) -> QuerySet[ReportingLine]:
     return (
         lines_in_effect(on)
         .filter(staff_id=staff_id, cycle_id=cycle_id)
         .select_related("fro__user", "sro__user")
-        .order_by("-effective_from")
-        .first()
+        .order_by("-effective_from", "pk")[:1]
     )
+
+
+# On every document page: compiled once per process and prepared (issue 14).
+_LINE_IN_EFFECT = PreparedQuery(
+    _line_in_effect, staff_id=-2_000_000_127, cycle_id=-2_000_000_129, on=datetime.date(1901, 3, 19)
+)
+
+
+def line_in_effect(
+    staff_id: int, cycle_id: int, on: datetime.date | None = None
+) -> ReportingLine | None:
+    """The staff member's reporting line for the cycle in effect on `on`, with its officers."""
+    found = _LINE_IN_EFFECT.objects(staff_id=staff_id, cycle_id=cycle_id, on=on or today())
+    return found[0] if found else None
 
 
 def current_department_roles(on: datetime.date | None = None) -> QuerySet[DepartmentRole]:
