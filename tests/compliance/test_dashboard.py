@@ -307,3 +307,31 @@ def test_the_breakdown_numbers_are_written_as_number_format_writes_them(
             assert numbers.percent(value) == percent(value) == expected, value
         for count in (0, 7, 12345, 40000):
             assert numbers.count(count) == str(formats.number_format(count)), count
+
+
+def test_a_drilled_pages_people_are_found_first_then_their_columns_in_the_same_order():
+    """`people_page` in a drilled entity or unit reads the page's ids, then their columns:
+    every page, with and without a stage status, equals the one query over every column
+    that serves the page of every held entity."""
+    from django.core.paginator import Paginator
+
+    from pmsystem.db import prepared_values
+
+    from .helpers import build_small_org
+
+    org = build_small_org()
+    today = datetime.date(2027, 7, 10)
+    for node in (org.entity, org.div2, org.unit1):
+        scope = reports.resolve_scope(org.hr, unit_id=node.pk, today=today)
+        for stage, status in (("", ""), ("workplan", "done"), ("evaluation", "overdue")):
+            people = reports.people(scope, stage=stage, status=status)
+            paginator = Paginator(people, 2)
+            seen = []
+            for number in paginator.page_range:
+                page = paginator.page(number)
+                rows = reports.people_page(scope, page)
+                expected = list(reports.person_rows(scope, prepared_values(page.object_list)))
+                assert rows == expected, (node.code, stage, status, number)
+                seen += [row.staff_id for row in rows]
+            assert seen == [row[0] for row in people], (node.code, stage, status)
+            assert len(seen) == reports.people_count(scope, stage=stage, status=status)
