@@ -805,6 +805,16 @@ class RatingsRow:
     def cells(self) -> list[tuple[int, float | None]]:
         return list(zip(self.counts, self.shares, strict=True))
 
+    @property
+    def cell_texts(self) -> list[tuple[str, str | None]]:
+        """`cells` as the table prints them: the count, and the share as a percentage (None
+        without any), written once per row (`NumberText`)."""
+        numbers = NumberText()
+        return [
+            (numbers.count(count), None if share is None else numbers.percent(share))
+            for count, share in self.cells
+        ]
+
 
 @dataclass
 class RatingsTable:

@@ -335,3 +335,33 @@ def test_a_drilled_pages_people_are_found_first_then_their_columns_in_the_same_o
                 seen += [row.staff_id for row in rows]
             assert seen == [row[0] for row in people], (node.code, stage, status)
             assert len(seen) == reports.people_count(scope, stage=stage, status=status)
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es"])
+def test_the_ratings_shares_read_as_floatformat_wrote_them(language):
+    """The ratings table's shares, written once per row (`RatingsRow.cell_texts`), are the
+    text the template wrote with `floatformat:1` in a translated "%": the shares come
+    rounded to one decimal."""
+    from django.template import engines
+    from django.utils import translation
+
+    from compliance.dashboard import RatingsRow
+
+    template = engines["django"].from_string(
+        "{% load i18n %}{% blocktranslate trimmed with value=share|floatformat:1 %}"
+        "{{ value }}%{% endblocktranslate %}"
+    )
+    rows = [
+        RatingsRow("x", [done, total - done]) for total in range(1, 80) for done in range(total)
+    ]
+    rows.append(RatingsRow("none", [0, 0]))
+    with translation.override(language):
+        for row in rows:
+            for (count, share), (count_text, share_text) in zip(
+                row.cells, row.cell_texts, strict=True
+            ):
+                assert count_text == str(count)
+                if share is None:
+                    assert share_text is None
+                else:
+                    assert share_text == template.render({"share": share}), share
