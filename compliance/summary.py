@@ -8,12 +8,16 @@ late or were given an extension) and their 0/1 contribution to each counter
 (`compliance.dashboard.counters`: per stage done, in progress, done on time). `StageSummary`
 holds those contributions summed per key, `RatingSummary` the completed evaluations per final
 rating, unit and category. The due dates are buckets of the key, so "overdue" is still decided
-by today's date when the figures are read.
+by today's date when the figures are read. `FroLedger` has one row per reporting line of an
+active staff member (entity, FRO, dates) and `FroSummary` those lines counted per cycle,
+entity, FRO and dates: the ratings standards' "FROs of the entity today" are the FROs with a
+row in effect on the day (`froes_in_effect`), read against the day as the lines are.
 
 **How it stays equal to the base tables.** PostgreSQL triggers (statement-level, with
 transition tables) on the work plan, mid-point review, evaluation, staff member, unit, cycle,
 deadline extension and bulk change tables call `compliance_summary_refresh(staff ids, cycle
-ids)` in the same transaction as the change, whichever route made it (services, admin,
+ids)` (the staff member, unit and reporting line tables `compliance_fro_refresh` too, or
+instead: `TRIGGERS`) in the same transaction as the change, whichever route made it (services, admin,
 importer, bulk COPY, raw SQL): for each (staff member, cycle) touched it locks the staff
 member's row (two refreshes of one person wait for each other), takes the person's old
 contribution out of the ledger and the sums, and puts the new one in, read from the base
