@@ -17,12 +17,12 @@ row in effect on the day (`froes_in_effect`), read against the day as the lines 
 transition tables) on the work plan, mid-point review, evaluation, staff member, unit, cycle,
 deadline extension and bulk change tables call `compliance_summary_refresh(staff ids, cycle
 ids)` (the staff member, unit and reporting line tables `compliance_fro_refresh` too, or
-instead: `TRIGGERS`) in the same transaction as the change, whichever route made it (services, admin,
-importer, bulk COPY, raw SQL): for each (staff member, cycle) touched it locks the staff
-member's row (two refreshes of one person wait for each other), takes the person's old
-contribution out of the ledger and the sums, and puts the new one in, read from the base
-tables. Only columns the figures depend on start a refresh. The SQL is built here from the
-dashboard's own rules (`RULES`) and installed by migration; `manage.py
+instead: `TRIGGERS`) in the same transaction as the change, whichever route made it
+(services, admin, importer, bulk COPY, raw SQL): for each (staff member, cycle) touched it
+locks the staff member's row (two refreshes of one person wait for each other), takes the
+person's old contribution out of the ledger and the sums, and puts the new one in, read from
+the base tables. Only columns the figures depend on start a refresh. The SQL is built here
+from the dashboard's own rules (`RULES`) and installed by migration; `manage.py
 check_compliance_summary` compares the summary with the aggregate over the base tables and
 `--fix` rebuilds it.
 
