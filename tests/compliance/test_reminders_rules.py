@@ -293,7 +293,7 @@ def test_links_reversed_once_per_name_are_the_urls_reverse_gives(monkeypatch):
     reversed once, and checks the first id against `reverse`: every stage's URL for many
     ids is what `reverse` gives; a name whose stand-in URL does not come out the same is
     reversed each time."""
-    from django.urls import reverse
+    from django.urls import NoReverseMatch, reverse
 
     from compliance.reminders import Links, stages
 
@@ -324,3 +324,12 @@ def test_links_reversed_once_per_name_are_the_urls_reverse_gives(monkeypatch):
         "/twice/5/5/",
     ]
     assert calls == [[3], [Links.STAND_IN], [4], [5]]
+
+    # A URL the stand-in does not fit: that name is reversed every time, its ids still work.
+    def small(name, args=None):
+        if args and args[0] == Links.STAND_IN:
+            raise NoReverseMatch("too long")
+        return f"/small/{args[0]}/" if args else reverse(name)
+
+    monkeypatch.setattr(reminders, "reverse", small)
+    assert [Links()(name, document_id) for document_id in (3, 4)] == ["/small/3/", "/small/4/"]
