@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import DateField, F, Q, QuerySet, Value
+from django.db.models import DateField, F, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -52,12 +52,18 @@ def lines_in_effect(on: datetime.date | None = None) -> QuerySet[ReportingLine]:
 
 
 def _line_in_effect(*, staff_id: int, cycle_id: int, on: datetime.date) -> QuerySet[ReportingLine]:
-    return (
+    # The line is found first (a subquery run once), then it and its officers are read by
+    # primary key: whatever the planner's statistics say, the officers' tables are then
+    # probed once each. Joined to them while it was still being looked for, the line was
+    # read once per row of a table the statistics called empty: over the 3-second limit in
+    # the seed of tests/test_planner_statistics.py (several full runs, prepared or not).
+    found = (
         lines_in_effect(on)
         .filter(staff_id=staff_id, cycle_id=cycle_id)
-        .select_related("fro__user", "sro__user")
-        .order_by("-effective_from", "pk")[:1]
+        .order_by("-effective_from", "pk")
+        .values("pk")[:1]
     )
+    return ReportingLine.objects.filter(pk=Subquery(found)).select_related("fro__user", "sro__user")
 
 
 # On every document page: compiled once per process and prepared (issue 14).
