@@ -226,8 +226,9 @@ def acting_documents(user: User, *, on: datetime.date | None = None) -> ActingDo
     compiled once per process. My tasks reads it once and hands it to every app's tasks."""
     if not user.is_authenticated:
         return ActingDocuments()
-    # The quick check is for the many who act on no one's document; an FRO or SRO of an open
-    # cycle today (the request's flags, `org.permissions.request_flags`) has candidates.
+    # The quick check is for the many who act on no one's document. An FRO of an open cycle
+    # today (the request's flags, `org.permissions.request_flags`) mostly does: the full query
+    # runs at once (it finds nothing where their staff have no document yet).
     known_officer = on is None and flag_holds(user, "is_officer")
     on = on or today()
     if not known_officer and not _ANY_ACTING.rows(user_id=user.pk, on=on):
