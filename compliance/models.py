@@ -359,42 +359,35 @@ class RatingSummary(models.Model):
 OPEN_END = datetime.date(9999, 12, 31)
 
 
-class FroLedger(models.Model):
+def _unindexed_key(to: type[models.Model]) -> models.ForeignKey:
+    """A key of the FRO tables: no constraint, and no index of its own (the ledger's and the
+    summary's own keys index them)."""
+    return models.ForeignKey(
+        to, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+
+
+class _FroKey(models.Model):
+    """What a reporting line is counted under: its cycle, the entity of its staff member, its
+    FRO and its dates."""
+
+    cycle = _unindexed_key(Cycle)
+    entity = _unindexed_key(OrgUnit)
+    fro = _unindexed_key(StaffMember)
+    effective_from = models.DateField()
+    effective_to = models.DateField()  # OPEN_END when the line has no end
+
+    class Meta:
+        abstract = True
+
+
+class FroLedger(_FroKey):
     """One row per reporting line of an active staff member whose unit has an entity: the
     entity, the FRO and the line's dates, written only by the triggers of
     compliance/summary.py. It is what a change subtracts from FroSummary before adding the
     person's lines as they now are."""
 
-    staff = models.ForeignKey(
-        StaffMember,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,  # the ledger's and the summary's own keys index them
-        related_name="+",
-    )
-    cycle = models.ForeignKey(
-        Cycle,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,  # the ledger's and the summary's own keys index them
-        related_name="+",
-    )
-    entity = models.ForeignKey(
-        OrgUnit,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,  # the ledger's and the summary's own keys index them
-        related_name="+",
-    )
-    fro = models.ForeignKey(
-        StaffMember,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,  # the ledger's and the summary's own keys index them
-        related_name="+",
-    )
-    effective_from = models.DateField()
-    effective_to = models.DateField()  # OPEN_END when the line has no end
+    staff = _unindexed_key(StaffMember)
 
     class Meta:
         indexes = [models.Index(fields=["staff", "cycle"], name="froledger_staff_cycle")]
@@ -403,36 +396,13 @@ class FroLedger(models.Model):
         return f"staff {self.staff_id}, cycle {self.cycle_id}: FRO {self.fro_id}"
 
 
-class FroSummary(models.Model):
+class FroSummary(_FroKey):
     """How many lines of active staff of an entity each FRO holds per cycle and dates: the
     ratings standards' "FROs of the entity today" (standards.selectors.standards_status) is
     the FROs with a row in effect on the day, a few thousand rows at 40,000 staff where the
     lines are 40,000. Kept by the same triggers as StageSummary; the dates are read against
     today (or the cycle's start) when the figures are read."""
 
-    cycle = models.ForeignKey(
-        Cycle,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,  # the ledger's and the summary's own keys index them
-        related_name="+",
-    )
-    entity = models.ForeignKey(
-        OrgUnit,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,  # the ledger's and the summary's own keys index them
-        related_name="+",
-    )
-    fro = models.ForeignKey(
-        StaffMember,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,  # the ledger's and the summary's own keys index them
-        related_name="+",
-    )
-    effective_from = models.DateField()
-    effective_to = models.DateField()  # OPEN_END when the line has no end
     lines = models.IntegerField(default=0)
 
     class Meta:

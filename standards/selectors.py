@@ -48,11 +48,7 @@ SCALE_ORDER = (RatingScale.Kind.OVERALL, RatingScale.Kind.COMPETENCY, RatingScal
 def entity_froes(entity_id: int, cycle_id: int) -> QuerySet[ReportingLine, Any]:
     """The FROs of the entity's active staff on the cycle's lines in effect today (a
     subquery of their user ids, which are their staff ids)."""
-    return (
-        lines_in_effect()
-        .filter(cycle_id=cycle_id, staff__unit__entity_id=entity_id, staff__is_active=True)
-        .values("fro_id")
-    )
+    return froes_of_entities(cycle_id).filter(entity_key=entity_id).values("fro_id")
 
 
 def current_standard(entity_id: int, cycle_id: int) -> RatingsStandard | None:
@@ -270,7 +266,7 @@ class EntityStandards:
         return self.froes - self.acknowledged
 
 
-def froes_of_entities(cycle: Cycle) -> QuerySet[Any]:
+def froes_of_entities(cycle: Cycle | int) -> QuerySet[Any]:
     """The reporting lines in effect today of the cycle's active staff, with their entity as
     `entity_key`: whose FROs `standards_status` counts. The compliance dashboard passes the
     same rows from its summary instead (`compliance.summary.froes_in_effect`)."""
