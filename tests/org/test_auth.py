@@ -484,3 +484,41 @@ def test_the_documents_an_fro_acts_on_are_read_without_the_quick_check(
     staff = session_user(document.staff_id)
     with django_assert_num_queries(1):
         assert not acting_documents(staff)
+
+
+def test_the_role_flags_follow_the_clock_an_end_date_and_an_admin_edit():
+    """The flags that let the role summary skip its queries are read afresh with each
+    request's user: a role that ended yesterday and a delegation that starts tomorrow give
+    nothing today, tomorrow the delegation counts and the role still does not, and a role the
+    admin ends today is gone at the next request. Each time the flagged summary equals the
+    one read with every query."""
+    from org.models import DepartmentRole, User
+    from org.permissions import session_user
+    from org.selectors import role_summary
+    from tests.factories import DelegationFactory, DepartmentRoleFactory, StaffMemberFactory
+
+    today = datetime.date(2026, 12, 7)
+    person = StaffMemberFactory().user
+    DepartmentRoleFactory(user=person, end=today - datetime.timedelta(days=1))
+    DelegationFactory(acting=person, start=today + datetime.timedelta(days=1))
+    current = DepartmentRoleFactory(user=person, role=DepartmentRole.Role.HR_FOCAL_POINT)
+
+    def both(day: datetime.date) -> tuple[dict, dict]:
+        with time_machine.travel(datetime.datetime.combine(day, datetime.time(12)), tick=False):
+            flagged = role_summary(session_user(person.pk))
+            fresh = role_summary(User.objects.get(pk=person.pk))
+        return (
+            {**vars(flagged), "acting_for": [d.pk for d in flagged.acting_for]},
+            {**vars(fresh), "acting_for": [d.pk for d in fresh.acting_for]},
+        )
+
+    flagged, fresh = both(today)
+    assert flagged == fresh
+    assert flagged["hr_focal_point_of"] and not flagged["hod_of"] and not flagged["acting_for"]
+    flagged, fresh = both(today + datetime.timedelta(days=1))
+    assert flagged == fresh and flagged["acting_for"] and not flagged["hod_of"]
+    # The admin ends the current role (a plain update, as its form saves it).
+    DepartmentRole.objects.filter(pk=current.pk).update(end=today - datetime.timedelta(days=1))
+    flagged, fresh = both(today)
+    assert flagged == fresh
+    assert not flagged["hr_focal_point_of"] and not flagged["hod_of"]
