@@ -12,6 +12,8 @@ class FeedbackConfig(AppConfig):
         from . import pending, selectors, signing
 
         registry.register_pending(pending)
+        # My tasks asks for colleagues' requests only of those asked one.
+        registry.register_request_flag("asked_as_colleague", selectors.asked_as_colleague)
         # Colleagues' signed answers are re-verified with the documents' signatures.
         registry.register_signature_check(signing.verify_colleague_answers)
         # The manager's evaluation (appraisals, built below this app) shows their upward

@@ -504,6 +504,16 @@ def _probation_midterm(document: WorkPlan) -> datetime.date | None:
     return midterm if document.cycle.start <= midterm <= document.cycle.end else None
 
 
+def asked_as_colleague(on: datetime.date) -> Exists:
+    """The request flag (`pmsystem.registry.register_request_flag`): a request asked of the
+    user as a colleague waits for their answer, in any cycle (`_asked_of`'s, in one)."""
+    return Exists(
+        ColleagueRequest.objects.filter(
+            colleague_id=OuterRef("pk"), state=ColleagueRequest.State.ASKED
+        )
+    )
+
+
 def _asked_of(*, user_id: int, cycle_id: int) -> QuerySet[Any]:
     """The requests the user is asked as a colleague in the cycle: (pk, due, the staff
     member's names)."""
@@ -573,7 +583,12 @@ def colleague_tasks(user: User, cycle: Cycle | None, own: WorkPlan | None = None
             raw_day(due),
             gettext("Colleague"),
         )
-        for pk, due, first, last, email in _ASKED_OF.rows(user_id=user.pk, cycle_id=cycle.pk)
+        for pk, due, first, last, email in (
+            # Not asked of the signed-in user whose request flags say no request waits.
+            []
+            if flags_rule_out(user, "asked_as_colleague")
+            else _ASKED_OF.rows(user_id=user.pk, cycle_id=cycle.pk)
+        )
     ]
     # Only an FRO has lists to confirm: not asked of someone the request's flags say is not.
     to_confirm = (

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import (
     BooleanField,
+    Count,
     Exists,
     ExpressionWrapper,
     Model,
@@ -22,9 +23,12 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from pmsystem import registry
 from pmsystem.db import PreparedQuery
 
 from .models import Cycle, DepartmentRole, OrgUnit, StaffMember, User
@@ -209,14 +213,38 @@ REQUEST_FLAGS = (
     "is_acting",
     *ENTITY_FLAGS,
 )
+# Besides the menu's: the open cycle that started last (`org.selectors.current_cycle`) and
+# how many of its lines in effect today name the user FRO and SRO (the home page's role
+# summary), then the flags the later stages register (`pmsystem.registry`). Values, not
+# booleans: these and `entity_id`.
+COUNT_FLAGS = ("current_cycle_id", "fro_lines", "sro_lines")
+_VALUE_FLAGS = frozenset({"entity_id", *COUNT_FLAGS})
+
+
+def flag_names() -> tuple[str, ...]:
+    """Every flag the request reads: the menu's, the counts, the later stages'."""
+    return (*REQUEST_FLAGS, *COUNT_FLAGS, *registry.request_flags())
 
 
 def _flag_expressions(on: datetime.date) -> dict[str, Any]:
-    """`REQUEST_FLAGS` as expressions on a query of users."""
+    """`flag_names()` as expressions on a query of users."""
     from allauth.mfa.models import Authenticator
 
     lines = lines_in_effect(on).filter(cycle__status=Cycle.Status.OPEN)
     roles = current_department_roles(on).filter(user_id=OuterRef("pk"))
+    current_cycle = Cycle.objects.filter(status=Cycle.Status.OPEN).order_by("-start", "pk")
+
+    def line_count(officer: str) -> Coalesce:
+        counted = (
+            lines_in_effect(on)
+            .filter(cycle_id=Subquery(current_cycle.values("pk")[:1]), **{officer: OuterRef("pk")})
+            .order_by()
+            .values(officer)
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return Coalesce(Subquery(counted), Value(0))
+
     return {
         "mfa_enrolled": Exists(
             Authenticator.objects.filter(user_id=OuterRef("pk"), type=Authenticator.Type.TOTP)
@@ -247,14 +275,16 @@ def _flag_expressions(on: datetime.date) -> dict[str, Any]:
             flag: Exists(roles.filter(role__in=roles_with(codename)))
             for flag, codename in ENTITY_FLAGS.items()
         },
+        "current_cycle_id": Subquery(current_cycle.values("pk")[:1]),
+        "fro_lines": line_count("fro_id"),
+        "sro_lines": line_count("sro_id"),
+        **{name: build(on) for name, build in registry.request_flags().items()},
     }
 
 
 def _request_flags_query(*, user_id: int, on: datetime.date) -> QuerySet:
     return (
-        User.objects.filter(pk=user_id)
-        .annotate(**_flag_expressions(on))
-        .values_list(*REQUEST_FLAGS)
+        User.objects.filter(pk=user_id).annotate(**_flag_expressions(on)).values_list(*flag_names())
     )
 
 
@@ -265,13 +295,13 @@ _REQUEST_FLAGS = PreparedQuery(
 
 
 def user_flags(user: User, *, today: datetime.date | None = None) -> dict[str, Any]:
-    """`REQUEST_FLAGS` of `user` as they stand today (empty for a user not in the database)."""
+    """`flag_names()` of `user` as they stand today (empty for a user not in the database)."""
     rows = _REQUEST_FLAGS.rows(user_id=user.pk, on=today or timezone.localdate())
     if not rows:
         return {}
     return {
-        name: value if name == "entity_id" else bool(value)
-        for name, value in zip(REQUEST_FLAGS, rows[0], strict=True)
+        name: value if name in _VALUE_FLAGS else bool(value)
+        for name, value in zip(flag_names(), rows[0], strict=True)
     }
 
 
@@ -297,7 +327,9 @@ def session_user(user_id: int) -> User | None:
         return None
     user = found[0]
     user.__dict__["_request_flags"] = {
-        name: user.__dict__.pop(f"flag_{name}") for name in REQUEST_FLAGS
+        name: value if name in _VALUE_FLAGS else bool(value)
+        for name in flag_names()
+        for value in [user.__dict__.pop(f"flag_{name}")]
     }
     return user
 
@@ -329,6 +361,12 @@ def flags_rule_out(user: User, *flags: str, cycle: Cycle | None = None) -> bool:
     ):
         return False
     return not any(known[flag] for flag in flags)
+
+
+def known_flags(user: User) -> dict[str, Any] | None:
+    """The request flags already read for `user` (the signed-in user of this request,
+    `session_user`): None when they were not read (another user object)."""
+    return getattr(user, "_request_flags", None) or None
 
 
 def flag_holds(user: User, flag: str) -> bool:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from pmsystem.db import PreparedQuery
 
 from .models import Cycle, Delegation, DepartmentRole, OrgUnit, User
-from .permissions import flags_rule_out
+from .permissions import flags_rule_out, known_flags
 from .relations import current_delegations, current_department_roles, lines_in_effect
 
 
@@ -102,7 +102,11 @@ def role_summary(
     if not user.is_authenticated:
         return summary
     summary.is_staff_member = hasattr(user, "staff")
-    if cycle is not None and not (
+    flags = known_flags(user) if known else None
+    if cycle is not None and flags and flags["current_cycle_id"] == cycle.pk:
+        # Counted with the request's flags, for the current cycle.
+        summary.fro_of, summary.sro_of = flags["fro_lines"], flags["sro_lines"]
+    elif cycle is not None and not (
         known and flags_rule_out(user, "is_officer", "is_sro", cycle=cycle)
     ):
         counts = _LINE_COUNTS.rows(user_id=user.pk, on=today, cycle_id=cycle.pk)

@@ -19,6 +19,11 @@ calls in its `AppConfig.ready` (no import-by-name loops, no signals):
 - `register_signature_check(function)`: `function() -> (count, [problem])` re-verifies what a
   later stage has signed outside the documents' signatures (the feedback app: colleagues'
   answers), for `manage.py verify_signatures`.
+- `register_request_flag(name, build)`: `build(on) -> expression` on a query of users (the
+  user as `OuterRef("pk")`), a fact about the user on day `on` that the signed-in user's one
+  query of each request reads with the others (`org.permissions.session_user`): a later stage
+  tells by it whether a query of its own on the home page could find anything (the rebuttals
+  app: a seat on a panel). It must hold whenever that query would find a row.
 - `register_draft_form(form)`: a form of a document whose text is kept as a draft while it is
   typed (`pmsystem.drafts.DraftForm`: the fields it keeps and who may keep one, by the
   actions the app's own `allowed_actions` gives).
@@ -40,6 +45,7 @@ EvaluationExtra = Callable[["WorkPlan"], dict[str, Any]]
 EvaluationSection = Callable[["WorkPlan", "User", frozenset[str]], str]
 TeamExtra = Callable[[Collection[int]], dict[int, dict[str, Any]]]
 SignatureCheck = Callable[[], tuple[int, list[str]]]
+RequestFlag = Callable[[Any], Any]
 
 _pending: list[ModuleType] = []
 _evaluation_extras: list[EvaluationExtra] = []
@@ -49,6 +55,7 @@ _team_extras: list[TeamExtra] = []
 _team_staff_extras: list[TeamExtra] = []
 _draft_forms: dict[str, DraftForm] = {}
 _signature_checks: list[SignatureCheck] = []
+_request_flags: dict[str, RequestFlag] = {}
 
 
 def register_pending(module: ModuleType) -> None:
@@ -141,3 +148,15 @@ def register_draft_form(form: DraftForm) -> None:
 def draft_form(key: str) -> DraftForm | None:
     """The registered form `key`, or None when no app declares it."""
     return _draft_forms.get(key)
+
+
+def register_request_flag(name: str, build: RequestFlag) -> None:
+    """Before the first request: the flags are compiled into one query once per process."""
+    if _request_flags.get(name, build) is not build:
+        raise ValueError(f"request flag {name!r} is registered twice")
+    _request_flags[name] = build
+
+
+def request_flags() -> dict[str, RequestFlag]:
+    """The flags the later stages registered, by name."""
+    return dict(_request_flags)

@@ -15,3 +15,5 @@ class RebuttalsConfig(AppConfig):
             registry.register_draft_form(form)
         # The evaluation page (appraisals, built below this app) shows the document's case.
         registry.register_evaluation_extra(selectors.evaluation_extra)
+        # My tasks asks for the cases only of a HOD, an HR focal point or a panel's chair.
+        registry.register_request_flag("chairs_a_panel", selectors.chairs_a_panel)

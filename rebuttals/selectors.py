@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from org.models import Cycle, OrgUnit, User
-from org.permissions import entity_ids_where, hod_entity_ids
+from org.permissions import entity_ids_where, flags_rule_out, hod_entity_ids
 from pmsystem.db import PreparedQuery, raw_day
 from pmsystem.i18n import Phrase, interpolate, phrase, render
 
@@ -179,6 +179,19 @@ def roster_notice(entity_id: int) -> RosterNotice | None:
     return RosterNotice(roster, roster_problems(roster))
 
 
+def _chairs(user_id: Any) -> QuerySet[PanelMember]:
+    """The seats `user_id` holds as a panel's chair."""
+    return PanelMember.objects.filter(user_id=user_id, seat=Group.CHAIR, excused_at__isnull=True)
+
+
+def chairs_a_panel(on: datetime.date) -> Exists:
+    """The request flag (`pmsystem.registry.register_request_flag`): the user chairs a panel.
+    With their department roles and delegations (`org.permissions.REQUEST_FLAGS`), it holds
+    whenever `rebuttal_tasks` could find a case: as HOD (a role or acting for one), as HR
+    focal point (a role), as chair (this)."""
+    return Exists(_chairs(OuterRef("pk")))
+
+
 def _task_cases(*, user_id: int, on: datetime.date) -> QuerySet[Any]:
     """The cases waiting for the user, with the role each waits for them in."""
     user = User(pk=user_id)
@@ -188,10 +201,7 @@ def _task_cases(*, user_id: int, on: datetime.date) -> QuerySet[Any]:
         Q(state__in=[S.FILED, S.REPLIED], panel_constituted_at__isnull=True) | Q(state=S.REPORTED)
     )
     # The chair's report waits for the HOD's reply (the workflow's source state).
-    chairs = PanelMember.objects.filter(
-        case=OuterRef("pk"), user_id=user_id, seat=Group.CHAIR, excused_at__isnull=True
-    )
-    as_chair = Q(state=S.REPLIED) & Exists(chairs)
+    as_chair = Q(state=S.REPLIED) & Exists(_chairs(user_id).filter(case=OuterRef("pk")))
     flag = partial(ExpressionWrapper, output_field=BooleanField())
     # A panel is constituted from the entity's published roster only: until it is published
     # (again), HR's task says so and leads to the roster.
@@ -236,7 +246,9 @@ def rebuttal_tasks(user: User, cycle: Cycle | None) -> list[Task]:
     record, cases to forward. One query, compiled once."""
     from pmsystem.pending import Task
 
-    if not user.is_authenticated:
+    if not user.is_authenticated or flags_rule_out(
+        user, "has_department_role", "is_acting", "chairs_a_panel"
+    ):
         return []
     tasks: list[Task] = []
     for (

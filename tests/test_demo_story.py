@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -694,3 +695,56 @@ def test_the_cycles_are_those_readme_describes():
         ("2025-26", Cycle.Status.CLOSED),
         ("2026-27", Cycle.Status.OPEN),
     }
+
+
+# --- the request flags skip only what finds nothing ------------------------------------------
+
+
+def test_my_tasks_and_the_role_summary_of_the_signed_in_user_equal_those_read_in_full(demo):
+    """On the demo (every stage, open PIPs, requests to be additional supervisor, colleague
+    requests, rebuttal panels, department roles, delegations), My tasks and the role summary
+    read for the signed-in user, whose request flags let them skip the sections that could
+    find nothing (`org.permissions.session_user`), equal those read for a user object without
+    flags, every query run: for everyone with a role, a line, a request or a seat, and some
+    staff with none. The flags are seen to skip something for most of them."""
+    from feedback.models import ColleagueRequest
+    from org.models import Delegation
+    from org.permissions import session_user
+    from org.selectors import role_summary
+    from rebuttals.models import PanelMember
+
+    cycle = current_cycle()
+    lines = ReportingLine.objects.filter(cycle=cycle)
+    people = {
+        *lines.values_list("fro_id", flat=True),
+        *lines.values_list("sro_id", flat=True),
+        *DepartmentRole.objects.values_list("user_id", flat=True),
+        *Delegation.objects.values_list("acting_id", flat=True),
+        *PanelMember.objects.values_list("user_id", flat=True),
+        *AdditionalSupervisor.objects.values_list("supervisor_id", flat=True),
+        *ColleagueRequest.objects.values_list("colleague_id", flat=True),
+        *StaffMember.objects.order_by("pk").values_list("pk", flat=True)[:20],
+    }
+    assert AdditionalSupervisor.objects.filter(state=AdditionalSupervisor.State.PROPOSED)
+    assert ColleagueRequest.objects.filter(state=ColleagueRequest.State.ASKED)
+    assert PanelMember.objects.filter(seat="chair")
+    assert ImprovementPlan.objects.filter(state=ImprovementPlan.State.OPEN)
+
+    def summary(user: User) -> dict:
+        found = role_summary(user, cycle)
+        return {**vars(found), "acting_for": [d.pk for d in found.acting_for]}
+
+    def tasks(user: User) -> list[tuple]:
+        return [(t.label, t.url_name, t.url_args, t.due, t.role) for t in my_tasks(user, cycle)]
+
+    skipped = 0
+    for pk in sorted(people):
+        full = User.objects.get(pk=pk)
+        signed_in = session_user(pk)
+        with CaptureQueriesContext(connection) as flagged_queries:
+            flagged = tasks(signed_in), summary(signed_in)
+        with CaptureQueriesContext(connection) as full_queries:
+            expected = tasks(full), summary(full)
+        assert flagged == expected, full
+        skipped += len(flagged_queries) < len(full_queries)
+    assert skipped > len(people) / 2, (skipped, len(people))

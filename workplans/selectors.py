@@ -7,13 +7,14 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from org import deadlines
 from org.models import Cycle, OrgUnit, ReportingLine, StaffMember, User
+from org.permissions import flags_rule_out
 from org.relations import line_in_effect, lines_in_effect
 from pmsystem import registry
 from pmsystem.db import InValues, PreparedQuery
@@ -359,11 +360,23 @@ def pending_supervision_requests(user: User) -> list[AdditionalSupervisor]:
     return _PENDING_REQUESTS.objects(user_id=user.pk) if user.is_authenticated else []
 
 
+def _pending_requests(user_id: Any) -> QuerySet[AdditionalSupervisor]:
+    return AdditionalSupervisor.objects.filter(
+        supervisor_id=user_id, state=AdditionalSupervisor.State.PROPOSED
+    )
+
+
+def asked_to_supervise(on: datetime.date) -> Exists:
+    """The request flag (`pmsystem.registry.register_request_flag`): a request waits for the
+    user's answer, exactly when `pending_supervision_requests` finds one."""
+    return Exists(_pending_requests(OuterRef("pk")))
+
+
 # On every home page: compiled once per process and prepared (issue 14).
 _PENDING_REQUESTS = PreparedQuery(
-    lambda *, user_id: AdditionalSupervisor.objects.filter(
-        supervisor_id=user_id, state=AdditionalSupervisor.State.PROPOSED
-    ).select_related("work_plan__staff__user", "work_plan__cycle"),
+    lambda *, user_id: _pending_requests(user_id).select_related(
+        "work_plan__staff__user", "work_plan__cycle"
+    ),
     user_id=-2_000_000_191,
 )
 
@@ -435,7 +448,9 @@ def work_plan_tasks(
                     gettext("FRO"),
                 )
             )
-    for request in pending_supervision_requests(user):
+    # Not asked of the signed-in user whose request flags say nothing waits for them.
+    asked = not flags_rule_out(user, "asked_to_supervise")
+    for request in pending_supervision_requests(user) if asked else ():
         tasks.append(
             Task(
                 interpolate(
