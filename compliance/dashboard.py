@@ -707,10 +707,14 @@ def _group_row(key, label, sums: dict[str, int], scope: Scope, params=None) -> G
     )
 
 
-def _add(into: dict[str, int], row: dict) -> None:
-    for name, value in row.items():
-        if isinstance(value, int) and name not in ("group", "category", "gender"):
-            into[name] = into.get(name, 0) + value
+def _add(into: dict[str, int], row: dict, names: list[str]) -> None:
+    for name in names:
+        into[name] = into.get(name, 0) + (row[name] or 0)
+
+
+def _counted(row: dict) -> list[str]:
+    """The counts of a grouped row: every column but the grouping keys."""
+    return [name for name in row if name not in ("group", "category", "gender")]
 
 
 def compliance_dashboard(scope: Scope) -> Dashboard:
@@ -737,14 +741,16 @@ def compliance_dashboard(scope: Scope) -> Dashboard:
     by_unit: dict[int | None, dict[str, int]] = defaultdict(dict)
     by_category: dict[str, dict[str, int]] = defaultdict(dict)
     by_gender: dict[str, dict[str, int]] = defaultdict(dict)
+    # Every row has the same counts (one query's columns): named from the first one.
+    names: list[str] | None = None
     for row in rows:
         key = row.pop(group)
         if scope.node is not None:
             key = scope.tree.child_towards(scope.node.id, key)
-        _add(summary, row)
-        _add(by_unit[key], row)
-        _add(by_category[row["category"]], row)
-        _add(by_gender[row["gender"]], row)
+        if names is None:
+            names = _counted(row)
+        for into in (summary, by_unit[key], by_category[row["category"]], by_gender[row["gender"]]):
+            _add(into, row, names)
 
     if scope.node is None:
         units = [

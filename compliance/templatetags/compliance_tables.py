@@ -1,0 +1,52 @@
+"""The compliance dashboard's large tables, their body rows written in Python.
+
+A dashboard over every entity prints five hundred cells; the template engine spent about a
+third of the request on them (a node, a variable lookup and an escape per cell: issue 14).
+These write the same HTML the templates wrote, with the same escaping and number formats
+(`compliance.dashboard.NumberText`, as the rows give their texts)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+
+from compliance.dashboard import GroupRow, NumberText
+
+register = template.Library()
+
+
+def _linked(text: object, href: str, query: str, link: bool = True) -> str:
+    """`text` escaped; a link to `href?query` when `link` and there is a query."""
+    shown = conditional_escape(text)
+    if not (link and query):
+        return shown
+    return f'<a href="{conditional_escape(href)}?{conditional_escape(query)}">{shown}</a>'
+
+
+@register.simple_tag
+def breakdown_rows(
+    rows: Iterable[GroupRow], people_url: str, dashboard_url: str, drill: bool = False
+) -> SafeString:
+    """The `<tr>` of each line of a breakdown table (`_breakdown_table.html`): its label (a
+    link to its own dashboard when the table drills down), its staff (a link to its people),
+    then per stage the done, the overdue (links to those people) and the completion."""
+    numbers = NumberText()
+    html = []
+    for row in rows:
+        label = conditional_escape(row.label)
+        if drill and row.unit_id:
+            href = f"{conditional_escape(dashboard_url)}?{conditional_escape(row.query)}"
+            label = f'<a href="{href}">{label}</a>'
+        total = _linked(numbers.count(row.total), people_url, row.query, bool(row.total))
+        cells = "".join(
+            f'<td class="num">{_linked(text, people_url, link)}</td>'
+            for text, link in row.breakdown_cells
+        )
+        html.append(
+            f'\n    <tr>\n      <th scope="row">{label}</th>\n'
+            f'      <td class="num">{total}</td>\n      {cells}\n    </tr>'
+        )
+    return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
