@@ -76,7 +76,7 @@ def compliance_dashboard(request: HttpRequest) -> HttpResponse:
         entities = [scope.entity] if scope.node else scope.entities
         entity_ids = [e.id for e in entities]
         context["standards"] = standards_status(
-            entity_ids, scope.cycle, froes=summary.froes_in_effect(scope.cycle)
+            entity_ids, scope.cycle, froes=summary.froes_in_effect(scope.cycle), known=entities
         )
         # Beside mandatory training: each entity's staff on special schedules, counted when
         # the view holds one entity (the exports follow the same rule).

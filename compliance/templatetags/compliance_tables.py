@@ -13,7 +13,7 @@ from django import template
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
-from compliance.dashboard import GroupRow, NumberText
+from compliance.dashboard import GroupRow, NumberText, RatingsRow
 
 register = template.Library()
 
@@ -48,5 +48,29 @@ def breakdown_rows(
         html.append(
             f'\n    <tr>\n      <th scope="row">{label}</th>\n'
             f'      <td class="num">{total}</td>\n      {cells}\n    </tr>'
+        )
+    return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def ratings_rows(rows: Iterable[RatingsRow]) -> SafeString:
+    """The `<tr>` of each line of the ratings distribution (the dashboard): the entity (the
+    organisation's line marked as the total), its completed evaluations, then per level the
+    count and its share."""
+    numbers = NumberText()
+    html = []
+    for row in rows:
+        cells = "".join(
+            f'<td class="num">{conditional_escape(count)}'
+            + ("" if share is None else f' <span class="help">({conditional_escape(share)})</span>')
+            + "</td>"
+            for count, share in row.cell_texts
+        )
+        opening = '<tr class="total">' if row.is_organisation else "<tr>"
+        html.append(
+            f"\n      {opening}"
+            f'\n        <th scope="row">{conditional_escape(row.label)}</th>'
+            f'\n        <td class="num">{numbers.count(row.total)}</td>'
+            f"\n        {cells}\n      </tr>"
         )
     return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
