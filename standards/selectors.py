@@ -5,7 +5,7 @@ Each reads a fixed number of queries whatever the number of FROs or versions."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -284,13 +284,16 @@ def standards_status(
     *,
     froes: QuerySet[Any] | None = None,
     known: Iterable[Any] = (),
+    counts: Callable[[list[int], list[int]], tuple[dict[int, int], dict[int, int]]] | None = None,
 ) -> list[EntityStandards]:
     """Per entity: the version in force, its FROs today and how many acknowledged it. Three
     queries whatever the number of entities and FROs, one more for the entities unless the
     caller read them (`known`: objects with their `id`, `code`, `name`; the compliance
     dashboard's scope has them, in the database's order of their codes, kept). `froes`: rows
     naming an FRO (`fro_id`) of the entity `entity_key` today, `froes_of_entities(cycle)`
-    unless given."""
+    unless given. `counts`: instead of both, a function giving the FROs and acknowledgements
+    per entity for the entities and the standards in force (`compliance.summary.
+    standards_counts`: prepared statements over the maintained summary)."""
     wanted = set(entity_ids)
     read = [e for e in known if e.id in wanted]
     if {e.id for e in read} == wanted:
@@ -307,6 +310,13 @@ def standards_status(
             rows[standard.entity_id].current = standard
         else:
             rows[standard.entity_id].draft = standard
+    if counts is not None:
+        published = [row.current.pk for row in rows.values() if row.current is not None]
+        fro_counts, acknowledged = counts(list(rows), published)
+        for pk, row in rows.items():
+            row.froes = fro_counts.get(pk, 0)
+            row.acknowledged = acknowledged.get(pk, 0) if row.current is not None else 0
+        return list(rows.values())
     lines = (froes_of_entities(cycle) if froes is None else froes).filter(entity_key__in=list(rows))
     for entity_id, count in (
         lines.values("entity_key")

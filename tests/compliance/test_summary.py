@@ -453,7 +453,8 @@ def publish_and_acknowledge(org) -> None:
 @pytest.mark.slow
 def test_the_ratings_standards_froes_from_the_summary_equal_the_lines_after_random_changes():
     """The dashboard reads each entity's FROs and acknowledgements from FroSummary
-    (`summary.froes_in_effect`); the standards list page reads the lines. Both agree, on
+    (`summary.froes_in_effect`, and its prepared counts `summary.standards_counts`); the
+    standards list page reads the lines. All agree, on
     days before, inside and after the lines' dates, after each change to the lines, the staff
     and the units."""
     from standards.selectors import standards_status
@@ -478,8 +479,12 @@ def test_the_ratings_standards_froes_from_the_summary_equal_the_lines_after_rand
             with at(day):
                 base = standards_status(entity_ids, cycle)
                 read = standards_status(entity_ids, cycle, froes=summary.froes_in_effect(cycle))
+                counted = standards_status(
+                    entity_ids, cycle, counts=summary.standards_counts(cycle)
+                )
             got = [(row.entity.pk, row.froes, row.acknowledged) for row in read]
             assert got == [(row.entity.pk, row.froes, row.acknowledged) for row in base], done
+            assert [(row.entity.pk, row.froes, row.acknowledged) for row in counted] == got, done
             assert any(row.froes for row in read)
             seen_acknowledged |= any(row.acknowledged for row in read)
     assert seen_acknowledged
