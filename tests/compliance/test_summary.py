@@ -489,3 +489,45 @@ def test_the_ratings_standards_froes_from_the_summary_equal_the_lines_after_rand
             seen_acknowledged |= any(row.acknowledged for row in read)
     assert seen_acknowledged
     assert any("(bulk page)" in d for d in done_all), done_all
+
+
+def test_the_grouped_counts_equal_the_aggregate_over_the_base_tables_for_every_kind_of_scope():
+    """`summary.grouped_counts` (one prepared statement per kind of scope: every held entity,
+    one entity, a division, a unit; with and without a category) gives the rows of the
+    dashboard's own aggregate over the base tables, on days before, inside and after the
+    deadlines; the same statement serves another scope of its kind with that scope's values."""
+    from compliance.dashboard import counters, population, resolve_scope
+
+    org = build_small_org()
+    hr = org.hr
+    scopes = [
+        {},
+        {"entity_id": org.entity.pk},
+        {"unit_id": org.div1.pk},
+        {"unit_id": org.div2.pk},
+        {"unit_id": org.unit1.pk},
+        {"category": "GS"},
+        {"category": "P"},
+        {"entity_id": org.entity.pk, "category": "GS"},
+        {"unit_id": org.div1.pk, "category": "P"},
+    ]
+    seen_rows = 0
+    for today in DAYS:
+        for kwargs in scopes:
+            scope = resolve_scope(hr, cycle_id=org.cycle.pk, today=today, **kwargs)
+            group = "unit__entity_id" if scope.node is None else "unit_id"
+            base = (
+                population(scope)
+                .values(group, "category", "gender")
+                .annotate(**counters(scope.cycle, today))
+                .order_by()
+            )
+
+            def key(row: dict, group: str = group) -> tuple:
+                return (row[group], row["category"], row["gender"])
+
+            expected = sorted(({**row} for row in base if row["total"]), key=key)
+            got = sorted(summary.grouped_counts(scope, group), key=key)
+            assert got == expected, (today, kwargs)
+            seen_rows += len(got)
+    assert seen_rows
