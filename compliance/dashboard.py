@@ -86,12 +86,12 @@ from org.models import (
     StaffMember,
     User,
 )
-from pmsystem.db import InValues, prepared_values
+from pmsystem.db import InValues, PreparedQuery, prepared_values
 from pmsystem.i18n import interpolate, translated
 from schedules.selectors import EntityCount, entity_counts
 from workplans.models import MidpointReview, WorkPlan
 
-from .permissions import compliance_entities
+from .permissions import compliance_entity_rows
 
 WORKPLAN, MIDPOINT, EVALUATION, ACKNOWLEDGEMENT = (
     "workplan",
@@ -460,6 +460,10 @@ class Scope:
         return values
 
 
+# On every compliance page: compiled once per process and prepared (issue 14).
+_CYCLES = PreparedQuery(lambda: Cycle.objects.order_by("-start"))
+
+
 def resolve_scope(
     user: User,
     *,
@@ -474,16 +478,11 @@ def resolve_scope(
     A user holding `manage_entity_compliance` on no entity is refused (403); an entity or unit
     outside the held entities answers 404, the same as one that does not exist, and so does a
     unit outside the requested entity or an unknown cycle."""
-    entities = [
-        UnitRef(pk, code, name)
-        for pk, code, name in compliance_entities(user)
-        .order_by("code")
-        .values_list("pk", "code", "name")
-    ]
+    entities = [UnitRef(pk, code, name) for pk, code, name in compliance_entity_rows(user)]
     if not entities:
         raise PermissionDenied(gettext("Compliance reports are for the HODs and HR focal points."))
     held = {e.id for e in entities}
-    cycles = list(Cycle.objects.order_by("-start"))
+    cycles = _CYCLES.objects()
     if cycle_id is not None:
         cycle = next((c for c in cycles if c.pk == cycle_id), None)
         if cycle is None:
@@ -828,15 +827,22 @@ class RatingsTable:
     rows: list[RatingsRow]
 
 
+# On every dashboard: compiled once per process and prepared (issue 14).
+_OVERALL_LEVELS = PreparedQuery(
+    lambda *, cycle_id: (
+        RatingLevel.objects.filter(scale__cycle_id=cycle_id, scale__kind=RatingScale.Kind.OVERALL)
+        .order_by("rank")
+        .values_list("pk", "code", "label")
+    ),
+    cycle_id=-2_000_000_227,
+)
+
+
 def ratings_distribution(scope: Scope) -> RatingsTable:
     """Final ratings of completed evaluations per entity of the scope and for the whole
     organisation (same cycle and category): two queries."""
     cycle = scope.cycle
-    levels = list(
-        RatingLevel.objects.filter(scale__cycle=cycle, scale__kind=RatingScale.Kind.OVERALL)
-        .order_by("rank")
-        .values_list("pk", "code", "label")
-    )
+    levels = [tuple(row) for row in _OVERALL_LEVELS.rows(cycle_id=cycle.pk)]
     from . import summary
 
     level_ids = [pk for pk, _, _ in levels]

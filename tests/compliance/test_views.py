@@ -304,3 +304,49 @@ def test_exported_text_never_runs_as_a_formula(hr_client, org):
     cells = [r for r in book["People"].iter_rows() if r[0].value == staff.index_number][0]
     assert cells[1].data_type == "s"
     assert cells[1].value.startswith("'=HYPERLINK")
+
+
+def test_the_prepared_entities_of_the_compliance_pages_follow_the_clock_and_equal_the_rule():
+    """`compliance_entity_rows` (every compliance page's first query, prepared) gives the
+    entities `compliance_entities` gives, by code: for an HR focal point of two entities, a
+    HOD, a staff member with no role, a role that ended yesterday and one that starts
+    tomorrow; and tomorrow the latter's entity, not the former's."""
+    import datetime
+
+    import time_machine
+
+    from compliance.permissions import compliance_entities, compliance_entity_rows
+    from org.models import DepartmentRole
+    from tests.factories import DepartmentRoleFactory, EntityFactory, StaffMemberFactory
+
+    today = datetime.date(2026, 12, 7)
+    hr = StaffMemberFactory().user
+    Role = DepartmentRole.Role
+    for code in ("ZED", "ABC"):
+        DepartmentRoleFactory(user=hr, role=Role.HR_FOCAL_POINT, entity=EntityFactory(code=code))
+    hod = DepartmentRoleFactory(role=Role.HOD).user
+    changing = StaffMemberFactory().user
+    ended = EntityFactory(code="OLD")
+    DepartmentRoleFactory(
+        user=changing, role=Role.HR_FOCAL_POINT, entity=ended, end=today - datetime.timedelta(1)
+    )
+    starting = EntityFactory(code="NEW")
+    DepartmentRoleFactory(
+        user=changing, role=Role.HOD, entity=starting, start=today + datetime.timedelta(1)
+    )
+    plain = StaffMemberFactory().user
+
+    def both(user):
+        expected = list(
+            compliance_entities(user).order_by("code").values_list("pk", "code", "name")
+        )
+        return compliance_entity_rows(user), expected
+
+    for day, changing_codes in ((today, []), (today + datetime.timedelta(1), ["NEW"])):
+        with time_machine.travel(datetime.datetime.combine(day, datetime.time(12)), tick=False):
+            for user in (hr, hod, changing, plain):
+                got, expected = both(user)
+                assert got == expected, (day, user)
+            assert [code for _, code, _ in compliance_entity_rows(hr)] == ["ABC", "ZED"]
+            assert [code for _, code, _ in compliance_entity_rows(changing)] == changing_codes
+            assert compliance_entity_rows(plain) == []
