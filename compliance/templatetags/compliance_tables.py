@@ -10,10 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django import template
+from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
-from compliance.dashboard import GroupRow, NumberText, RatingsRow
+from compliance.dashboard import GroupRow, NumberText, PersonRow, RatingsRow
+from pmsystem.i18n import interpolate
+from pmsystem.workflow import lower_first
 
 register = template.Library()
 
@@ -72,5 +77,51 @@ def ratings_rows(rows: Iterable[RatingsRow]) -> SafeString:
             f'\n        <th scope="row">{conditional_escape(row.label)}</th>'
             f'\n        <td class="num">{numbers.count(row.total)}</td>'
             f"\n        {cells}\n      </tr>"
+        )
+    return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
+
+
+# An id no document has, reversed once and replaced by each row's own (`people_rows`).
+_SENTINEL = 2_000_000_231
+
+
+@register.simple_tag
+def people_rows(rows: Iterable[PersonRow]) -> SafeString:
+    """The `<tr>` of each person of a page of the people list: their name (a link to their
+    document when there is one), index number, category, unit, FRO ("—" without one), the
+    stage with its state, and its due date with "overdue", or "done"."""
+    document_url = reverse("workplans:document", args=[_SENTINEL])
+    pattern = gettext("%(stage)s: %(state)s")
+    overdue = f' <span class="badge overdue">{conditional_escape(gettext("overdue"))}</span>'
+    done = f'<span class="badge done">{conditional_escape(gettext("done"))}</span>'
+    html = []
+    for row in rows:
+        name = conditional_escape(row.name)
+        if row.document_id:
+            href = conditional_escape(document_url.replace(str(_SENTINEL), str(row.document_id)))
+            name = f'<a href="{href}">{name}</a>'
+        if row.stage != "completed":
+            # As {% blocktranslate %} writes it: the values escaped, the sentence not.
+            stage = interpolate(
+                pattern,
+                {
+                    "stage": conditional_escape(row.stage_label),
+                    "state": conditional_escape(lower_first(str(row.stage_state))),
+                },
+            )
+        else:
+            stage = conditional_escape(row.stage_label)
+        if row.due:
+            due = conditional_escape(date_format(row.due, "SHORT_DATE_FORMAT"))
+            due += overdue if row.overdue else ""
+        else:
+            due = done
+        html.append(
+            f'\n    <tr>\n      <th scope="row">{name}</th>'
+            f"\n      <td>{conditional_escape(row.index_number)}</td>"
+            f"\n      <td>{conditional_escape(row.category)}</td>"
+            f"\n      <td>{conditional_escape(row.unit)}</td>"
+            f"\n      <td>{conditional_escape(row.fro) if row.fro else '—'}</td>"
+            f"\n      <td>{stage}</td>\n      <td>{due}</td>\n    </tr>"
         )
     return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
