@@ -289,7 +289,18 @@ class StaffMember(models.Model):
         ordering = ["index_number"]
         verbose_name = _("staff member")
         verbose_name_plural = _("staff members")
-        indexes = [models.Index(fields=["unit", "is_active"])]
+        indexes = [
+            models.Index(fields=["unit", "is_active"]),
+            # The staff on special schedules (`schedules.selectors.special_staff`: active, on
+            # probation or on a technical-cooperation contract), a few in a hundred: an
+            # entity's compliance page found its own by reading every staff member (issue 14).
+            models.Index(
+                fields=["unit"],
+                name="staff_special_schedule",
+                condition=models.Q(is_active=True)
+                & (models.Q(on_probation=True) | models.Q(contract_type="tc")),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} ({self.index_number})"
