@@ -748,3 +748,65 @@ def test_my_tasks_and_the_role_summary_of_the_signed_in_user_equal_those_read_in
         assert flagged == expected, full
         skipped += len(flagged_queries) < len(full_queries)
     assert skipped > len(people) / 2, (skipped, len(people))
+
+
+# --- My team's rows, written in Python -------------------------------------------------------
+
+# The rows of templates/workplans/team_list.html before `team_rows` wrote them (issue 14),
+# verbatim: `team_rows` must write the same.
+TEAM_ROWS_TEMPLATE = """{% load i18n %}{% for row in rows %}
+    <tr>
+      <td>{{ row.line.staff.user }}{% with step=row.extra.milestone %}{% if step %}<br><a href="{% url 'schedules:staff' row.line.staff_id %}" class="help">{% blocktranslate trimmed with milestone=step.label date=step.due|date:"SHORT_DATE_FORMAT" %}Next milestone: {{ milestone }}, due {{ date }}{% endblocktranslate %}</a>{% if step.state == "overdue" %} <span class="badge overdue">{% translate "overdue" %}</span>{% endif %}{% endif %}{% endwith %}</td>
+      <td>{{ row.line.staff.index_number }}</td>
+      <td>{{ row.line.staff.unit.code }}</td>
+      {% if as_role == "sro" %}<td>{{ row.line.fro.user }}</td>{% endif %}
+      <td><span class="badge{% if row.state == 'approved' %} done{% endif %}">{{ row.state_label }}</span></td>
+      <td>{{ row.midpoint_label }}</td>
+      <td>{{ row.due|date:"SHORT_DATE_FORMAT" }}{% if row.overdue %} <span class="badge overdue">{% translate "overdue" %}</span>{% endif %}</td>
+      <td>{% if row.work_plan_id %}<a href="{% if row.stage == 'work_plan' or row.stage == 'midpoint' %}{% url 'workplans:document' row.work_plan_id %}{% else %}{% url 'appraisals:evaluation' row.work_plan_id %}{% endif %}">{{ row.stage_label }}</a>{% else %}—{% endif %}</td>
+      <td>{% with step=row.extra.pip_step %}{% if step %}<a href="{% url 'appraisals:pips' row.work_plan_id %}">{% blocktranslate trimmed with step=step.name date=step.due|date:"SHORT_DATE_FORMAT" %}{{ step }}, due {{ date }}{% endblocktranslate %}</a>{% if step.overdue %} <span class="badge overdue">{% translate "overdue" %}</span>{% endif %}{% else %}—{% endif %}{% endwith %}</td>
+      <td>{% if row.work_plan_id %}<a href="{% url 'workplans:document' row.work_plan_id %}">{% translate "Open" context "open a document" %}</a>{% elif as_role == "fro" %}
+        <form method="post" action="{% url 'workplans:create' row.line.staff_id %}" class="inline">{% csrf_token %}<button type="submit" class="secondary">{% translate "Create work plan" %}</button></form>{% endif %}</td>
+    </tr>
+  {% endfor %}"""  # noqa: E501 - verbatim
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es"])
+def test_my_teams_rows_written_in_python_equal_the_template_they_replaced(demo, language, rf):
+    """`workplans/templatetags/team_table.team_rows` writes what the template wrote, for the
+    demo's FRO (every stage, milestones of probationers, open PIPs, people without a work
+    plan) and SRO, in English, French and Spanish, and for names with HTML's special
+    characters."""
+    from django.template import engines
+    from django.utils import translation
+
+    from workplans.selectors import team_rows
+
+    cycle = current_cycle()
+    django_engine = engines["django"]
+    tag = django_engine.from_string("{% load team_table %}{% team_rows rows as_role %}")
+    template = django_engine.from_string(TEAM_ROWS_TEMPLATE)
+
+    def normal(html: str) -> str:
+        html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+        return re.sub(r"\s+", " ", html).strip()
+
+    seen = set()
+    with translation.override(language):
+        for role in ("fro", "sro"):
+            user = User.objects.get(email=DEMO_LOGINS[role])
+            rows = team_rows(user, cycle, as_role=role)
+            rows[0].line.staff.user.first_name = 'Ana & <Bo> "O\'Neil"'
+            context = {"rows": rows, "as_role": role}
+            request = rf.get("/")
+            written = tag.render(context, request)
+            got = normal(written)
+            assert got == normal(template.render(context, request)), role
+            assert 'name="csrfmiddlewaretoken"' in written or "<form" not in written
+            seen |= {
+                marker
+                for marker in ("Next milestone", "/pips/", "<form", "&amp; &lt;Bo")
+                if marker in got
+            } | {"sro" for _ in [1] if role == "sro" and rows}
+    if language == "en":
+        assert seen == {"Next milestone", "/pips/", "<form", "&amp; &lt;Bo", "sro"}
