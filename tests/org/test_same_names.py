@@ -115,3 +115,28 @@ def test_the_cached_names_follow_every_write_of_an_account(django_assert_num_que
     assert result.written, result.errors
     assert "hana diaz" in shared_names()
     assert first.pk
+
+
+def test_each_process_rereads_the_names_when_the_cached_version_changes(django_assert_num_queries):
+    """A process keeps the set it read while the cached version is the one it read: another
+    process's new set (a new version) is read at the next call, and a forgotten version (a
+    write anywhere) makes the next call count the accounts again."""
+    from django.core.cache import cache
+
+    from org.selectors import SHARED_NAMES_KEY, SHARED_NAMES_VERSION_KEY, forget_shared_names
+
+    hana("hana.diaz@example.org")
+    hana("hana.diaz2@example.org")
+    forget_shared_names()
+    assert "hana diaz" in shared_names()
+    with django_assert_num_queries(0):
+        assert "hana diaz" in shared_names()
+    # Another process counted again meanwhile (as after a write it saw): its set is read.
+    cache.set_many({SHARED_NAMES_KEY: ("v2", ["zoe zed"]), SHARED_NAMES_VERSION_KEY: "v2"})
+    with django_assert_num_queries(0):
+        assert shared_names() == frozenset({"zoe zed"})
+    # The version forgotten (a write anywhere): counted from the accounts again.
+    cache.delete(SHARED_NAMES_VERSION_KEY)
+    with django_assert_num_queries(1):
+        assert "hana diaz" in shared_names()
+    assert cache.get(SHARED_NAMES_VERSION_KEY) not in (None, "v2")
