@@ -269,8 +269,9 @@ class EntityStandards:
 
 def froes_of_entities(cycle: Cycle | int) -> QuerySet[Any]:
     """The reporting lines in effect today of the cycle's active staff, with their entity as
-    `entity_key`: whose FROs `standards_status` counts. The compliance dashboard passes the
-    same rows from its summary instead (`compliance.summary.froes_in_effect`)."""
+    `entity_key`: whose FROs `standards_status` counts. The compliance dashboard counts the
+    same from its summary instead (`compliance.summary.standards_counts`, equal to these:
+    tests/compliance/test_summary.py)."""
     return (
         lines_in_effect()
         .filter(cycle=cycle, staff__is_active=True)
