@@ -70,7 +70,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 
@@ -79,6 +79,7 @@ from org.services import DEFAULT_REMINDER_DAYS
 from pmsystem import registry
 from pmsystem.db import InValues
 from pmsystem.i18n import language_of
+from pmsystem.links import Links
 from pmsystem.pending import PendingAction, Stage
 
 from .models import Broadcast, Reminder
@@ -553,42 +554,6 @@ def _release(reminder_ids: Collection[int]) -> None:
 
 def absolute_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
-
-
-class Links:
-    """URLs reversed once per name for all of one task's emails (or one page's rows):
-    `reverse` was a tenth of the time of sending an email (issue 14). A document's URL is
-    its name reversed once with a stand-in id, the id then written in its place; the first
-    real id of each name is reversed too and compared, and a name whose URL does not come
-    out the same (the stand-in not found once, another converter) is reversed every time."""
-
-    STAND_IN = 987_654_321
-
-    def __init__(self) -> None:
-        self._plain: dict[str, str] = {}
-        self._templates: dict[str, str | None] = {}
-
-    def __call__(self, name: str, document_id: int | None = None) -> str:
-        if document_id is None:
-            if name not in self._plain:
-                self._plain[name] = reverse(name)
-            return self._plain[name]
-        if name not in self._templates:
-            url = reverse(name, args=[document_id])
-            stand_in = str(self.STAND_IN)
-            try:
-                template = reverse(name, args=[self.STAND_IN])
-            except NoReverseMatch:  # a converter the stand-in does not fit: never mind
-                template = ""
-            same = template.count(stand_in) == 1 and (
-                template.replace(stand_in, str(document_id)) == url
-            )
-            self._templates[name] = template if same else None
-            return url
-        template = self._templates[name]
-        if template is None:
-            return reverse(name, args=[document_id])
-        return template.replace(str(self.STAND_IN), str(document_id))
 
 
 def reminder_link(reminder: Reminder, links: Links | None = None) -> str:

@@ -508,21 +508,30 @@ def rebuild() -> None:
 # --- reading it ------------------------------------------------------------------------------
 
 
+# The scope's kind: every held entity ("entities", their rows of EntitySummary), one entity
+# ("entity", its units' rows of StageSummary) or a unit's subtree ("units"); the column that
+# picks its rows.
+_KIND_FILTER = {"entities": "entity_id", "entity": "unit__entity_id", "units": "unit_id"}
+
+
+def _kind(scope: reports.Scope) -> tuple[str, list[int]]:
+    """The scope's kind of summary rows and the ids that pick them."""
+    if scope.node is None:
+        return "entities", [e.id for e in scope.entities]
+    if scope.node.kind == OrgUnit.Kind.ENTITY:
+        return "entity", [scope.node.id]
+    return "units", sorted(scope.tree.subtree_ids(scope.node.id))
+
+
+def _kind_rows(kind: str, ids: list[int], cycle_id: int) -> QuerySet:
+    model = EntitySummary if kind == "entities" else StageSummary
+    return model.objects.filter(InValues(_KIND_FILTER[kind], ids), cycle_id=cycle_id)
+
+
 def _rows(scope: reports.Scope, **filters):
     """The summary rows of the scope: per entity over every held entity (a few hundred rows),
     per unit below (the drilled unit's subtree)."""
-    if scope.node is None:
-        rows = EntitySummary.objects.filter(
-            entity_id__in=[e.id for e in scope.entities], cycle_id=scope.cycle.pk, **filters
-        )
-    elif scope.node.kind == OrgUnit.Kind.ENTITY:
-        rows = StageSummary.objects.filter(
-            unit__entity_id=scope.node.id, cycle_id=scope.cycle.pk, **filters
-        )
-    else:
-        rows = StageSummary.objects.filter(
-            unit_id__in=scope.tree.subtree_ids(scope.node.id), cycle_id=scope.cycle.pk, **filters
-        )
+    rows = _kind_rows(*_kind(scope), scope.cycle.pk).filter(**filters)
     if scope.category:
         rows = rows.filter(category=scope.category)
     return rows
@@ -546,18 +555,28 @@ def _overdue_sums_of(stages: Iterable[str], today: datetime.date) -> dict[str, C
     }
 
 
-def _sums(stages: Iterable[str], today: datetime.date) -> dict[str, Sum | Coalesce]:
-    """The grouped counts' sums, aliased (a sum may not share its column's name)."""
+def _sum_names(stages: Iterable[str]) -> list[str]:
+    """The grouped counts' columns, in their order: the staff, then per stage the done, in
+    progress and on time, then per stage the overdue."""
     stages = list(stages)
     names = ["total"]
     for stage in stages:
         names += [f"{stage}_{figure}" for figure in ("done", "in_progress", "on_time")]
-    return {f"sum_{name}": Sum(name) for name in names} | _overdue_sums_of(stages, today)
+    return names + [f"{stage}_overdue" for stage in stages]
 
 
-# The scope's kind: every held entity ("entities", their rows of EntitySummary), one entity
-# ("entity", its units' rows of StageSummary) or a unit's subtree ("units").
-_KIND_FILTER = {"entities": "entity_id", "entity": "unit__entity_id", "units": "unit_id"}
+def _sums(stages: Iterable[str], today: datetime.date) -> dict[str, Sum | Coalesce]:
+    """The grouped counts' sums (`_sum_names`), aliased (a sum may not share its column's
+    name)."""
+    stages = list(stages)
+    overdue = _overdue_sums_of(stages, today)
+    return {
+        alias: overdue[alias] if alias in overdue else Sum(name)
+        for name in _sum_names(stages)
+        for alias in [f"sum_{name}"]
+    }
+
+
 _CATEGORY = "category-placeholder-2000000219"
 
 
@@ -569,17 +588,17 @@ def _grouped_query(kind: str, stages: tuple[str, ...], by_category: bool) -> Pre
     query = _GROUPED.get(key)
     if query is not None:
         return query
-    model = EntitySummary if kind == "entities" else StageSummary
     column = "entity_id" if kind == "entities" else "unit_id"
 
     def build(*, cycle_id: int, today: datetime.date, ids: list[int], **category: str):
-        rows = model.objects.filter(InValues(_KIND_FILTER[kind], ids), cycle_id=cycle_id)
+        sums = _sums(stages, today)
         return (
-            rows.filter(total__gt=0, **category)
+            _kind_rows(kind, ids, cycle_id)
+            .filter(total__gt=0, **category)
             .values(column, "category", "gender")
-            .annotate(**_sums(stages, today))
+            .annotate(**sums)
             .order_by()
-            .values_list(column, "category", "gender", *_sums(stages, today))
+            .values_list(column, "category", "gender", *sums)
         )
 
     placeholders: dict[str, Any] = {
@@ -604,18 +623,13 @@ def grouped_counts(scope: reports.Scope, group: str) -> list[dict]:
     cycle = scope.cycle
     if (group == "unit__entity_id") != (scope.node is None):
         raise ValueError(f"No summary rows by {group} for this scope.")
-    if scope.node is None:
-        kind, ids = "entities", [e.id for e in scope.entities]
-    elif scope.node.kind == OrgUnit.Kind.ENTITY:
-        kind, ids = "entity", [scope.node.id]
-    else:
-        kind, ids = "units", sorted(scope.tree.subtree_ids(scope.node.id))
+    kind, ids = _kind(scope)
     stages = tuple(reports.stages_of(cycle))
     values: dict[str, Any] = {"cycle_id": cycle.pk, "today": scope.today, "ids": ids}
     if scope.category:
         values["category"] = scope.category
     query = _grouped_query(kind, stages, bool(scope.category))
-    names = [name.removeprefix("sum_") for name in _sums(stages, scope.today)]
+    names = _sum_names(stages)
     return [
         {group: key, "category": category, "gender": gender, **dict(zip(names, sums, strict=True))}
         for key, category, gender, *sums in query.rows(**values)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext, ngettext
 from org.selectors import current_cycle, role_summary
 from pmsystem.errors import ApplicationError
 from pmsystem.exports import csv_response, xlsx_response
+from pmsystem.links import Links
 from pmsystem.security import log_event
 from standards.selectors import standards_status
 
@@ -25,7 +26,7 @@ from .permissions import (
     compliance_entities,
     visible_broadcasts,
 )
-from .reminders import Links, describe, stages
+from .reminders import describe, stages
 from .selectors import broadcast_preview, broadcasts_with_delivery, my_reminders, my_tasks
 
 

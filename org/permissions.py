@@ -36,6 +36,7 @@ from .relations import (
     current_delegations,
     current_department_roles,
     lines_in_effect,
+    open_cycles_latest_first,
     roles_holding_on,
     today,
 )
@@ -232,12 +233,12 @@ def _flag_expressions(on: datetime.date) -> dict[str, Any]:
 
     lines = lines_in_effect(on).filter(cycle__status=Cycle.Status.OPEN)
     roles = current_department_roles(on).filter(user_id=OuterRef("pk"))
-    current_cycle = Cycle.objects.filter(status=Cycle.Status.OPEN).order_by("-start", "pk")
+    current_cycle = open_cycles_latest_first().values("pk")[:1]
 
     def line_count(officer: str) -> Coalesce:
         counted = (
             lines_in_effect(on)
-            .filter(cycle_id=Subquery(current_cycle.values("pk")[:1]), **{officer: OuterRef("pk")})
+            .filter(cycle_id=Subquery(current_cycle), **{officer: OuterRef("pk")})
             .order_by()
             .values(officer)
             .annotate(count=Count("pk"))
@@ -275,7 +276,7 @@ def _flag_expressions(on: datetime.date) -> dict[str, Any]:
             flag: Exists(roles.filter(role__in=roles_with(codename)))
             for flag, codename in ENTITY_FLAGS.items()
         },
-        "current_cycle_id": Subquery(current_cycle.values("pk")[:1]),
+        "current_cycle_id": Subquery(current_cycle),
         "fro_lines": line_count("fro_id"),
         "sro_lines": line_count("sro_id"),
         **{name: build(on) for name, build in registry.request_flags().items()},

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from pmsystem.db import PreparedQuery
 
-from .models import Delegation, DepartmentRole, ReportingLine
+from .models import Cycle, Delegation, DepartmentRole, ReportingLine
 
 
 def today() -> datetime.date:
@@ -37,6 +37,12 @@ def in_effect_q(on: datetime.date, *, start: str, end: str, prefix: str = "") ->
     return Q(**{f"{prefix}{start}__lte": on}) & (
         Q(**{f"{prefix}{end}__isnull": True}) | Q(**{f"{prefix}{end}__gte": on})
     )
+
+
+def open_cycles_latest_first() -> QuerySet[Cycle]:
+    """The open cycles, the one that started last first: the current cycle is the first
+    (`org.selectors.current_cycle`, the request flags' `current_cycle_id`)."""
+    return Cycle.objects.filter(status=Cycle.Status.OPEN).order_by("-start", "pk")
 
 
 def lines_in_effect(on: datetime.date | None = None) -> QuerySet[ReportingLine]:

@@ -17,7 +17,12 @@ from pmsystem.db import PreparedQuery
 
 from .models import Cycle, Delegation, DepartmentRole, OrgUnit, User
 from .permissions import flags_rule_out, known_flags
-from .relations import current_delegations, current_department_roles, lines_in_effect
+from .relations import (
+    current_delegations,
+    current_department_roles,
+    lines_in_effect,
+    open_cycles_latest_first,
+)
 
 
 def current_cycle() -> Cycle | None:
@@ -27,9 +32,7 @@ def current_cycle() -> Cycle | None:
 
 
 # On nearly every page: compiled once per process and prepared (issue 14).
-_CURRENT_CYCLE = PreparedQuery(
-    lambda: Cycle.objects.filter(status=Cycle.Status.OPEN).order_by("-start", "pk")[:1]
-)
+_CURRENT_CYCLE = PreparedQuery(lambda: open_cycles_latest_first()[:1])
 
 
 @dataclass

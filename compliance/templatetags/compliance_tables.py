@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django import template
-from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -18,6 +17,7 @@ from django.utils.translation import gettext
 
 from compliance.dashboard import GroupRow, NumberText, PersonRow, RatingsRow
 from pmsystem.i18n import interpolate
+from pmsystem.links import Links
 from pmsystem.workflow import lower_first
 
 register = template.Library()
@@ -81,16 +81,12 @@ def ratings_rows(rows: Iterable[RatingsRow]) -> SafeString:
     return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
 
 
-# An id no document has, reversed once and replaced by each row's own (`people_rows`).
-_SENTINEL = 2_000_000_231
-
-
 @register.simple_tag
 def people_rows(rows: Iterable[PersonRow]) -> SafeString:
     """The `<tr>` of each person of a page of the people list: their name (a link to their
     document when there is one), index number, category, unit, FRO ("—" without one), the
     stage with its state, and its due date with "overdue", or "done"."""
-    document_url = reverse("workplans:document", args=[_SENTINEL])
+    links = Links()
     pattern = gettext("%(stage)s: %(state)s")
     overdue = f' <span class="badge overdue">{conditional_escape(gettext("overdue"))}</span>'
     done = f'<span class="badge done">{conditional_escape(gettext("done"))}</span>'
@@ -98,7 +94,7 @@ def people_rows(rows: Iterable[PersonRow]) -> SafeString:
     for row in rows:
         name = conditional_escape(row.name)
         if row.document_id:
-            href = conditional_escape(document_url.replace(str(_SENTINEL), str(row.document_id)))
+            href = conditional_escape(links("workplans:document", row.document_id))
             name = f'<a href="{href}">{name}</a>'
         if row.stage != "completed":
             # As {% blocktranslate %} writes it: the values escaped, the sentence not.

@@ -307,14 +307,14 @@ def test_links_reversed_once_per_name_are_the_urls_reverse_gives(monkeypatch):
 
     # A URL that names its id twice: the stand-in is not found once, so that name is
     # reversed every time.
-    from compliance import reminders
+    from pmsystem import links as links_module  # where `Links` reverses
 
     def twice(name, args=None):
         return f"/twice/{args[0]}/{args[0]}/" if args else reverse(name)
 
     calls = []
     monkeypatch.setattr(
-        reminders, "reverse", lambda name, args=None: calls.append(args) or twice(name, args)
+        links_module, "reverse", lambda name, args=None: calls.append(args) or twice(name, args)
     )
     checked = Links()
     name = sorted(names)[0]
@@ -331,5 +331,5 @@ def test_links_reversed_once_per_name_are_the_urls_reverse_gives(monkeypatch):
             raise NoReverseMatch("too long")
         return f"/small/{args[0]}/" if args else reverse(name)
 
-    monkeypatch.setattr(reminders, "reverse", small)
+    monkeypatch.setattr(links_module, "reverse", small)
     assert [Links()(name, document_id) for document_id in (3, 4)] == ["/small/3/", "/small/4/"]

@@ -2,9 +2,9 @@
 
 An FRO's page prints a row of ten cells for each of their people: the template engine spent
 nearly half the page on them (a node, a lookup and an escape per value, five URLs reversed per
-row: issue 14). `team_rows` writes the same HTML as the template did (tests/workplans/
-test_team_table.py keeps that template and renders both), with the same escaping,
-translations, date formats and French elision."""
+row: issue 14). `team_rows` writes the same HTML as the template did (tests/
+test_demo_story.py keeps that template and renders both), each URL name reversed once
+(`pmsystem.links.Links`), with the same escaping, translations, date formats and French elision."""
 
 from __future__ import annotations
 
@@ -13,32 +13,16 @@ from typing import Any
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
-from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, pgettext
 
 from pmsystem.i18n import interpolate
+from pmsystem.links import Links
 from workplans.selectors import TeamRow
 
 register = template.Library()
-
-# An id nothing has, reversed once per URL name and replaced by each row's own.
-_SENTINEL = "2000000233"
-
-
-class _Urls:
-    """Each URL name reversed once, then written with a row's id."""
-
-    def __init__(self) -> None:
-        self._patterns: dict[str, str] = {}
-
-    def __call__(self, name: str, pk: int) -> str:
-        pattern = self._patterns.get(name)
-        if pattern is None:
-            pattern = self._patterns[name] = reverse(name, args=[int(_SENTINEL)])
-        return conditional_escape(pattern.replace(_SENTINEL, str(pk)))
 
 
 def _day(value: Any) -> str:
@@ -57,7 +41,11 @@ def _due(pattern: str, name: str, label: Any, due: Any) -> str:
 @register.simple_tag(takes_context=True)
 def team_rows(context: Any, rows: Iterable[TeamRow], as_role: str) -> SafeString:
     """The `<tr>` of each person of My team (as FRO, or as SRO with `as_role` "sro")."""
-    urls = _Urls()
+    links = Links()
+
+    def urls(name: str, pk: int) -> str:
+        return conditional_escape(links(name, pk))
+
     overdue = f' <span class="badge overdue">{conditional_escape(gettext("overdue"))}</span>'
     milestone_pattern = gettext("Next milestone: %(milestone)s, due %(date)s")
     pip_pattern = gettext("%(step)s, due %(date)s")
