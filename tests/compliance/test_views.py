@@ -310,7 +310,8 @@ def test_the_prepared_entities_of_the_compliance_pages_follow_the_clock_and_equa
     """`compliance_entity_rows` (every compliance page's first query, prepared) gives the
     entities `compliance_entities` gives, by code: for an HR focal point of two entities, a
     HOD, a staff member with no role, a role that ended yesterday and one that starts
-    tomorrow; and tomorrow the latter's entity, not the former's."""
+    tomorrow; and tomorrow the latter's entity, not the former's; and after the admin ends a
+    role, without it."""
     import datetime
 
     import time_machine
@@ -350,3 +351,12 @@ def test_the_prepared_entities_of_the_compliance_pages_follow_the_clock_and_equa
             assert [code for _, code, _ in compliance_entity_rows(hr)] == ["ABC", "ZED"]
             assert [code for _, code, _ in compliance_entity_rows(changing)] == changing_codes
             assert compliance_entity_rows(plain) == []
+    # The admin ends the HR focal point's role on one entity (a plain update, as its form
+    # saves it): gone at the next call, as the rule says.
+    DepartmentRole.objects.filter(user=hr, entity__code="ZED").update(
+        end=today - datetime.timedelta(1)
+    )
+    with time_machine.travel(datetime.datetime.combine(today, datetime.time(12)), tick=False):
+        got, expected = both(hr)
+        assert got == expected
+        assert [code for _, code, _ in got] == ["ABC"]

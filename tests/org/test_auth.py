@@ -524,3 +524,37 @@ def test_the_role_flags_follow_the_clock_an_end_date_and_an_admin_edit():
     flagged, fresh = both(today)
     assert flagged == fresh
     assert not flagged["hr_focal_point_of"] and not flagged["hod_of"]
+
+
+def test_the_line_counts_in_the_flags_follow_the_clock_an_admin_edit_and_a_closed_cycle():
+    """The FRO's and SRO's line counts read with the signed-in user (`session_user`) are the
+    lines in effect that day, as the role summary's own query counts them: a line dated to
+    start tomorrow counts tomorrow, a line the admin ends yesterday (a plain update) no
+    longer counts at the next request, and once the cycle is closed the summary asks its
+    query again. Each time the flagged summary equals the one read with every query."""
+    from org.models import Cycle, ReportingLine, User
+    from org.permissions import session_user
+    from org.selectors import role_summary
+    from tests.factories import CycleFactory, ReportingLineFactory, StaffMemberFactory
+
+    today = datetime.date(2026, 12, 7)
+    cycle = CycleFactory(status=Cycle.Status.OPEN)
+    officer = StaffMemberFactory()
+    first = ReportingLineFactory(cycle=cycle, fro=officer)
+    ReportingLineFactory(cycle=cycle, fro=officer, effective_from=today + datetime.timedelta(1))
+    ReportingLineFactory(cycle=cycle, sro=officer)
+
+    def counts(day: datetime.date) -> tuple[int, int]:
+        with time_machine.travel(datetime.datetime.combine(day, datetime.time(12)), tick=False):
+            current = Cycle.objects.get(pk=cycle.pk)
+            flagged = role_summary(session_user(officer.pk), current)
+            fresh = role_summary(User.objects.get(pk=officer.pk), current)
+        assert (flagged.fro_of, flagged.sro_of) == (fresh.fro_of, fresh.sro_of), day
+        return flagged.fro_of, flagged.sro_of
+
+    assert counts(today) == (1, 1)
+    assert counts(today + datetime.timedelta(1)) == (2, 1)
+    ReportingLine.objects.filter(pk=first.pk).update(effective_to=today - datetime.timedelta(1))
+    assert counts(today) == (0, 1)
+    Cycle.objects.filter(pk=cycle.pk).update(status=Cycle.Status.CLOSED)
+    assert counts(today + datetime.timedelta(1)) == (1, 1)
