@@ -126,6 +126,82 @@ class Gunicorn:
         self.log.close()
 
 
+def worker_concurrency() -> int:
+    """The worker processes `scripts/entrypoint.sh worker` starts (its default: 2)."""
+    return int(os.environ.get("CELERY_WORKER_CONCURRENCY") or 2)
+
+
+class CeleryWorker:
+    """`with CeleryWorker(smtp_port) as worker:` the production worker command
+    (`scripts/entrypoint.sh worker`: prefork, `CELERY_WORKER_CONCURRENCY` processes, 2 by
+    default, as docker-compose runs it) against this process's database and broker, on a queue
+    of its own (`worker.queue`: no other worker on the broker takes the bench's tasks, and this
+    one takes nothing else), sending through Django's SMTP backend to 127.0.0.1:`smtp_port`."""
+
+    def __init__(self, smtp_port: int) -> None:
+        self.smtp_port = smtp_port
+        self.queue = f"bench-{os.getpid()}-{free_port()}"
+        self.process: subprocess.Popen | None = None
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in __exit__
+            prefix="bench-worker-", suffix=".log", delete=False
+        )
+
+    def __enter__(self) -> CeleryWorker:
+        env = {
+            **os.environ,
+            "PYTHON": sys.executable,
+            "DATABASE_URL": database_url(),
+            "REDIS_URL": settings.REDIS_URL,
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "60"),
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(self.smtp_port),
+            "EMAIL_USE_TLS": "0",
+            "EMAIL_HOST_USER": "",
+            "EMAIL_HOST_PASSWORD": "",
+            "CELERY_LOG_LEVEL": "INFO",  # its "ready." line says it consumes
+        }
+        env.pop("DEBUG", None)
+        self.process = subprocess.Popen(  # noqa: S603 - the project's own entrypoint
+            [
+                str(Path(settings.BASE_DIR) / "scripts" / "entrypoint.sh"),
+                "worker",
+                "--queues",
+                self.queue,
+                "--hostname",
+                f"{self.queue}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the Celery worker exited; see {self.log.name}")
+            if b"ready." in Path(self.log.name).read_bytes():
+                return self
+            time.sleep(0.1)
+        raise RuntimeError(f"the Celery worker did not start within 60 s; see {self.log.name}")
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def __exit__(self, *exc) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)  # warm shutdown: its tasks finish
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
 @dataclass(frozen=True)
 class LoadResult:
     requests: int

@@ -8,6 +8,7 @@ import json
 import shutil
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
@@ -32,6 +33,8 @@ KEYS = {
     "pages_ms",
     "http",
     "send_rate_per_s",
+    "send_rate_one_process_per_s",
+    "send_pipeline",
     "smtp_received",
     "verify_signatures_s",
     "signatures",
@@ -112,6 +115,10 @@ def test_bench_http_loads_every_page_through_gunicorn_and_sends_to_the_smtp_sink
     assert 0 < result["smtp_received"] <= result["sweep_first_sent"]
     assert result["sweep_second_sent"] == 0
     assert result["send_rate_per_s"] > 0
+    # With a broker, through the production worker command; the same sweep in one process too.
+    if settings.REDIS_URL:
+        assert result["send_pipeline"].startswith("Celery worker, prefork"), result
+    assert result["send_rate_one_process_per_s"] > 0
     assert not Reminder.objects.exists()
 
 

@@ -24,16 +24,21 @@ Keys:
   `sweep_first_sent` / `sweep_second_sent` (emails sent), `sweep_first_total_s` /
   `sweep_second_total_s` (planning plus sending), `smtp_received` (emails the sink got; a
   daily digest is one email for several rows), `send_rate_per_s` (those emails per second of
-  sending). The emails go through Django's SMTP backend to a local sink
-  (demo/smtp_sink.py, its own process; Celery tasks run eagerly in this process). The bench
-  deletes the reminders its sweeps planned, so that the next run measures a first sweep again.
-  The sweep keys are null with `--skip-sweep`.
+  sending), `send_pipeline` (what sent them). The emails go through Django's SMTP backend to a
+  local sink (demo/smtp_sink.py, its own process). With a broker (`REDIS_URL`) the tasks go to
+  the production worker command (`scripts/entrypoint.sh worker`: prefork, 2 processes by
+  default, as docker-compose runs it) on a queue of the bench's own, and
+  `send_rate_one_process_per_s` is the same first sweep again with its tasks run one after
+  another in the bench's process; without a broker both are that one-process figure. The
+  bench deletes the reminders its sweeps planned, so that the next run measures a first sweep
+  again. The sweep keys are null with `--skip-sweep`.
 
 The figures depend on the machine: report its load (`uptime`) with them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import statistics
@@ -293,43 +298,78 @@ class Command(BaseCommand):
     def sweep_twice(self, *, skip: bool = False) -> dict:
         keys = ("sweep_first", "sweep_second")
         nulls = {f"{k}_{s}": None for k in keys for s in ("s", "sent", "total_s")}
-        nulls |= {"send_rate_per_s": None, "smtp_received": None}
+        nulls |= {
+            "send_rate_per_s": None,
+            "smtp_received": None,
+            "send_pipeline": None,
+            "send_rate_one_process_per_s": None,
+        }
         if skip:
             return nulls
+        before = Reminder.objects.aggregate(last=Max("pk"))["last"] or 0
+        mine = Reminder.objects.filter(pk__gt=before)
+        try:
+            # No broker, or rows another process cannot see yet (a test's transaction): the
+            # tasks run in this process.
+            if not settings.REDIS_URL or connection.in_atomic_block:
+                result = self.sweeps(mine, keys)
+                result["send_pipeline"] = "one process (tasks run eagerly)"
+                result["send_rate_one_process_per_s"] = result["send_rate_per_s"]
+                return result
+            result = self.sweeps(mine, keys, worker=True)
+            result["send_pipeline"] = (
+                f"Celery worker, prefork, {loadtest.worker_concurrency()} processes"
+            )
+            # The same first sweep again, its tasks run one after another in this process.
+            mine.delete()
+            alone = self.sweeps(mine, ("sweep_one_process",))
+            result["send_rate_one_process_per_s"] = alone["send_rate_per_s"]
+            return result
+        finally:
+            # As it found them: the next bench measures a first sweep again.
+            mine.delete()
+
+    def sweeps(self, mine, keys: tuple[str, ...], worker: bool = False) -> dict:
+        """Run the sweep once per key, its emails to a local SMTP sink: through the production
+        worker command (`worker`; the tasks go to its own queue), or eagerly in this
+        process."""
         from pmsystem.celery import app
 
         result: dict = {}
         eager = app.conf.task_always_eager
-        app.conf.task_always_eager = True  # send in this process, to the local SMTP sink
-        before = Reminder.objects.aggregate(last=Max("pk"))["last"] or 0
-        mine = Reminder.objects.filter(pk__gt=before)
+        app.conf.task_always_eager = not worker
+        smtp = {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_HOST_USER": "",
+            "EMAIL_HOST_PASSWORD": "",
+            "EMAIL_USE_TLS": False,
+            "EMAIL_USE_SSL": False,
+            "EMAIL_TIMEOUT": 30,
+        }
         try:
-            with (
-                loadtest.SmtpSink() as sink,
-                override_settings(
-                    EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-                    EMAIL_HOST="127.0.0.1",
-                    EMAIL_PORT=sink.port,
-                    EMAIL_HOST_USER="",
-                    EMAIL_HOST_PASSWORD="",
-                    EMAIL_USE_TLS=False,
-                    EMAIL_USE_SSL=False,
-                    EMAIL_TIMEOUT=30,
-                ),
-            ):
-                sent_before = 0
-                sending_s = 0.0
-                for key in keys:
-                    started = time.perf_counter()
-                    outcome = run_daily_sweep()
-                    total = time.perf_counter() - started
-                    sent = mine.filter(status=Reminder.Status.SENT).count()
-                    result[f"{key}_s"] = round(outcome.plan_seconds, 2)
-                    result[f"{key}_sent"] = sent - sent_before
-                    result[f"{key}_total_s"] = round(total, 2)
-                    sending_s += total - outcome.plan_seconds
-                    sent_before = sent
-                    self.log(f"  {key}: {outcome}")
+            with loadtest.SmtpSink() as sink:
+                with contextlib.ExitStack() as stack:
+                    stack.enter_context(override_settings(**smtp, EMAIL_PORT=sink.port))
+                    sender = None
+                    if worker:
+                        sender = stack.enter_context(loadtest.CeleryWorker(sink.port))
+                        stack.enter_context(tasks_to_queue(sender.queue))
+                    sent_before = 0
+                    sending_s = 0.0
+                    for key in keys:
+                        started = time.perf_counter()
+                        outcome = run_daily_sweep()
+                        if sender is not None:
+                            wait_until_sent(mine, sender)
+                        total = time.perf_counter() - started
+                        sent = mine.filter(status=Reminder.Status.SENT).count()
+                        result[f"{key}_s"] = round(outcome.plan_seconds, 2)
+                        result[f"{key}_sent"] = sent - sent_before
+                        result[f"{key}_total_s"] = round(total, 2)
+                        sending_s += total - outcome.plan_seconds
+                        sent_before = sent
+                        self.log(f"  {key}: {outcome}, {total:.1f} s with sending")
             # Emails, not rows: a daily digest carries several rows in one email.
             result["smtp_received"] = sink.received
             result["send_rate_per_s"] = (
@@ -337,9 +377,33 @@ class Command(BaseCommand):
             )
         finally:
             app.conf.task_always_eager = eager
-            # As it found them: the next bench measures a first sweep again.
-            mine.delete()
         return result
+
+
+@contextlib.contextmanager
+def tasks_to_queue(queue: str):
+    """The sweep's email tasks go to `queue` (the bench's own worker) while the block runs."""
+    from compliance import tasks
+
+    task = tasks.send_reminders
+    task.delay = lambda ids: task.apply_async(args=[ids], queue=queue)
+    try:
+        yield
+    finally:
+        del task.delay
+
+
+def wait_until_sent(rows, worker: loadtest.CeleryWorker, timeout_s: float = 900) -> None:
+    """Until none of `rows` is pending or being sent (a first sweep's chunks hold each
+    recipient's rows whole: none is held for tomorrow's digest)."""
+    deadline = time.monotonic() + timeout_s
+    waiting = rows.filter(status__in=(Reminder.Status.PENDING, Reminder.Status.SENDING))
+    while waiting.exists():
+        if not worker.alive():
+            raise CommandError(f"The Celery worker exited; see {worker.log.name}")
+        if time.monotonic() > deadline:
+            raise CommandError(f"Reminders still unsent after {timeout_s:.0f} s")
+        time.sleep(0.2)
 
 
 class BenchPage:
