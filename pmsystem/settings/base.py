@@ -104,6 +104,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "org.context_processors.navigation",
             ],
+            # `{% url %}` with its answers kept per process (issue 14).
+            "builtins": ["pmsystem.templatetags.pmsystem_urls"],
         },
     },
 ]

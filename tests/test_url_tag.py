@@ -1,0 +1,103 @@
+"""`{% url %}` with its answers kept per process (pmsystem.templatetags.pmsystem_urls): the same
+output as Django's tag in every form, under the script prefix and URLconf in effect."""
+
+from __future__ import annotations
+
+import pytest
+from django.template import Context, Engine, engines
+from django.template.defaulttags import URLNode
+from django.urls import NoReverseMatch, URLResolver, get_resolver, set_script_prefix
+from django.utils import translation
+
+from pmsystem.templatetags import pmsystem_urls
+from pmsystem.templatetags.pmsystem_urls import KeptURLNode, _plain
+
+FORMS = (
+    "{% url 'home' %}",
+    "{% url 'training:entity' 7 %}",
+    "{% url 'training:entity' entity_id=7 %}",
+    "{% url 'training:entity' n %}",
+    "{% url 'training:export' n 'csv' %}",
+    "{% url 'training:export' entity_id=n fmt=fmt %}",
+    "{% url name n %}",
+    "{% url 'training:entity' n as link %}[{{ link }}]",
+    "{% url 'no-such-name' as link %}[{{ link }}]",
+    "{% url 'compliance:export' 'dashboard' 'csv' %}?a=1",
+)
+
+
+def django_engine() -> Engine:
+    """The project's engine, but with Django's own `{% url %}`."""
+    project = engines["django"].engine
+    return Engine(dirs=project.dirs, app_dirs=project.app_dirs, libraries=project.libraries)
+
+
+@pytest.fixture(autouse=True)
+def _forget():
+    pmsystem_urls._reversed.cache_clear()
+    yield
+    pmsystem_urls._reversed.cache_clear()
+    set_script_prefix("/")
+
+
+def render(engine: Engine, source: str, **values) -> str:
+    return engine.from_string(source).render(Context(values))
+
+
+def test_every_template_gets_the_kept_tag_without_loading_it():
+    template = engines["django"].engine.from_string("{% url 'home' %}")
+    assert isinstance(template.nodelist[0], KeptURLNode)
+    assert type(django_engine().from_string("{% url 'home' %}").nodelist[0]) is URLNode
+
+
+@pytest.mark.parametrize("source", FORMS)
+def test_each_form_writes_what_djangos_tag_writes_the_first_time_and_again(source):
+    values = {"n": 12, "fmt": "xlsx", "name": "training:entity"}
+    expected = render(django_engine(), source, **values)
+    project = engines["django"].engine
+    assert render(project, source, **values) == expected
+    assert render(project, source, **values) == expected  # the kept answer
+    # Another argument is another answer, not the kept one.
+    assert render(project, source, **(values | {"n": 13})) == render(
+        django_engine(), source, **(values | {"n": 13})
+    )
+
+
+def test_a_name_that_does_not_reverse_raises_each_time():
+    project = engines["django"].engine
+    for _ in range(2):
+        with pytest.raises(NoReverseMatch):
+            render(project, "{% url 'no-such-name' %}")
+    assert pmsystem_urls._reversed.cache_info().currsize == 0
+
+
+def test_the_script_prefix_in_effect_is_part_of_the_answer():
+    project = engines["django"].engine
+    assert render(project, "{% url 'training:entity' 3 %}") == "/training/entities/3/"
+    set_script_prefix("/pm/")
+    assert render(project, "{% url 'training:entity' 3 %}") == "/pm/training/entities/3/"
+    set_script_prefix("/")
+    assert render(project, "{% url 'training:entity' 3 %}") == "/training/entities/3/"
+
+
+def test_values_other_than_strings_and_integers_are_reversed_every_time():
+    """True == 1 and hashes the same: kept under one key they would share an answer."""
+    assert _plain("x") and _plain(3)
+    assert not _plain(True) and not _plain(3.0) and not _plain(None) and not _plain([1])
+
+
+def test_the_project_urls_do_not_depend_on_the_language():
+    """The kept answers leave the language out: no pattern may be language-prefixed."""
+
+    def prefixed(resolver: URLResolver) -> bool:
+        return any(
+            type(p.pattern).__name__ == "LocalePrefixPattern"
+            or (isinstance(p, URLResolver) and prefixed(p))
+            for p in resolver.url_patterns
+        )
+
+    assert not prefixed(get_resolver())
+    project = engines["django"].engine
+    with translation.override("fr"):
+        french = render(project, "{% url 'training:entity' 5 %}")
+    assert french == render(django_engine(), "{% url 'training:entity' 5 %}")
