@@ -615,24 +615,30 @@ def _grouped_query(kind: str, stages: tuple[str, ...], by_category: bool) -> Pre
 _GROUPED: dict[tuple[str, tuple[str, ...], bool], PreparedQuery] = {}
 
 
-def grouped_counts(scope: reports.Scope, group: str) -> list[dict]:
-    """The rows `population(scope).values(group, "category", "gender").annotate(
-    **counters(...))` gives (`group`: "unit__entity_id" over every held entity, else
-    "unit_id"), read from the summary: one query over at most a few thousand rows, compiled
-    once per kind of scope (`_grouped_query`)."""
+def grouped_sums(scope: reports.Scope) -> tuple[list[str], list[tuple]]:
+    """The counts' names (`_sum_names`) and the rows (group, category, gender, *counts) of
+    `grouped_counts`, as tuples: what the dashboard adds up, column by column."""
     cycle = scope.cycle
-    if (group == "unit__entity_id") != (scope.node is None):
-        raise ValueError(f"No summary rows by {group} for this scope.")
     kind, ids = _kind(scope)
     stages = tuple(reports.stages_of(cycle))
     values: dict[str, Any] = {"cycle_id": cycle.pk, "today": scope.today, "ids": ids}
     if scope.category:
         values["category"] = scope.category
     query = _grouped_query(kind, stages, bool(scope.category))
-    names = _sum_names(stages)
+    return _sum_names(stages), query.rows(**values)
+
+
+def grouped_counts(scope: reports.Scope, group: str) -> list[dict]:
+    """The rows `population(scope).values(group, "category", "gender").annotate(
+    **counters(...))` gives (`group`: "unit__entity_id" over every held entity, else
+    "unit_id"), read from the summary: one query over at most a few thousand rows, compiled
+    once per kind of scope (`_grouped_query`)."""
+    if (group == "unit__entity_id") != (scope.node is None):
+        raise ValueError(f"No summary rows by {group} for this scope.")
+    names, rows = grouped_sums(scope)
     return [
         {group: key, "category": category, "gender": gender, **dict(zip(names, sums, strict=True))}
-        for key, category, gender, *sums in query.rows(**values)
+        for key, category, gender, *sums in rows
     ]
 
 
