@@ -465,6 +465,19 @@ class Scope:
 _CYCLES = PreparedQuery(lambda: Cycle.objects.order_by("-start"))
 
 
+# The units of a unit's entity, if it is one of `held`: on every drilled compliance page,
+# compiled once per process and prepared (issue 14).
+_TREE = PreparedQuery(
+    lambda *, node_id, held: OrgUnit.objects.filter(
+        entity_id__in=OrgUnit.objects.filter(pk=node_id)
+        .filter(InValues("entity_id", held))
+        .values("entity_id")
+    ).values_list(*_UNIT_FIELDS),
+    node_id=-2_000_000_235,
+    held=[-2_000_000_237],
+)
+
+
 def resolve_scope(
     user: User,
     *,
@@ -499,10 +512,7 @@ def resolve_scope(
             cycle, cycles, entities, category=category, today=today or timezone.localdate()
         )
     # The whole tree of the unit's entity, only if the user holds that entity: one query.
-    rows = OrgUnit.objects.filter(
-        entity_id__in=OrgUnit.objects.filter(pk=node_id, entity_id__in=held).values("entity_id")
-    ).values_list(*_UNIT_FIELDS)
-    tree = UnitTree.of(rows)
+    tree = UnitTree.of(_TREE.rows(node_id=node_id, held=sorted(held)))
     if node_id not in tree.units:
         raise Http404("No such unit.")
     if entity_id is not None and tree.ancestors(node_id)[0].id != entity_id:

@@ -642,12 +642,42 @@ def grouped_counts(scope: reports.Scope, group: str) -> list[dict]:
     ]
 
 
+def _total_query(kind: str, by_category: bool) -> PreparedQuery:
+    """The staff of a kind of scope (`status_count` without a status): compiled once per
+    process and prepared, as every people list asks it."""
+    key = (kind, by_category)
+    query = _TOTALS.get(key)
+    if query is None:
+        placeholders: dict[str, Any] = {"cycle_id": -2_000_000_239, "ids": [-2_000_000_241]}
+        if by_category:
+            placeholders["category"] = _CATEGORY
+        query = _TOTALS[key] = PreparedQuery(
+            lambda *, cycle_id, ids, **category: (
+                _kind_rows(kind, ids, cycle_id)
+                .filter(**category)
+                .order_by()
+                .values("cycle_id")
+                .annotate(n=Sum("total"))
+                .values_list("n")
+            ),
+            **placeholders,
+        )
+    return query
+
+
+_TOTALS: dict[tuple[str, bool], PreparedQuery] = {}
+
+
 def status_count(scope: reports.Scope, stage: str = "", status: str = "") -> int:
     """How many people `people(scope, stage=..., status=...)` lists, from the summary."""
     today = scope.today
-    rows = _rows(scope)
     if not (stage and status):
-        return int(rows.aggregate(n=Coalesce(Sum("total"), 0))["n"])
+        kind, ids = _kind(scope)
+        values: dict[str, Any] = {"cycle_id": scope.cycle.pk, "ids": ids}
+        if scope.category:
+            values["category"] = scope.category
+        return sum(n for (n,) in _total_query(kind, bool(scope.category)).rows(**values))
+    rows = _rows(scope)
     done, in_progress, on_time = (F(f"{stage}_{f}") for f in ("done", "in_progress", "on_time"))
     if status == "overdue":
         rows = rows.filter(**{f"{STAGE_DUE[stage]}__lt": today})
