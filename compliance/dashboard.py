@@ -959,9 +959,14 @@ def people(scope: Scope, *, stage: str = "", status: str = "") -> QuerySet:
         midpoint_due=due_expression(cycle, MIDPOINT),
         end_of_cycle_due=due_expression(cycle, EVALUATION),
     )
-    return staff.order_by("user__last_name", "user__first_name", "index_number").values_list(
-        *PEOPLE_FIELDS
-    )
+    return staff.order_by(*PEOPLE_ORDER).values_list(*PEOPLE_FIELDS)
+
+
+# The people lists' order: by name, then index number (unique: no two runs differ).
+PEOPLE_ORDER = ("user__last_name", "user__first_name", "index_number")
+# A drilled people list of at most this many people finds a page's people among all its ids
+# in order (`people_page`), a larger one with the page's LIMIT.
+SORTED_WHOLE_UP_TO = 2_000
 
 
 def people_count(scope: Scope, *, stage: str = "", status: str = "") -> int:
@@ -1111,20 +1116,34 @@ def person_row(
     )
 
 
-def people_page(scope: Scope, page: Page) -> list[PersonRow]:
-    """The rows of one page of `people()` (a `Paginator` page of it), by prepared statements
-    (`pmsystem.db.prepared_values`: a page's query costs more to plan than to run).
+def people_page(scope: Scope, page: Page, *, stage: str = "", status: str = "") -> list[PersonRow]:
+    """The rows of one page of `people(scope, stage=..., status=...)` (a `Paginator` page of
+    it), by prepared statements (`pmsystem.db.prepared_values`: a page's query costs more to
+    plan than to run).
 
     Over every held entity, one query: it walks the names and finds the page's people at
     once. In a drilled entity or unit, the page's people are found first (their ids, in
-    order), then their columns for those alone: the walk through the names passes thousands
-    of other people before it has the unit's fifty, and joining every column along the way
-    cost more than the walk (a division of 600 of 40,000 staff: 18 -> 13 ms)."""
+    order, from the population alone), then their columns for those alone: the walk through
+    the names passes thousands of other people before it has the unit's fifty, and joining
+    every column along the way cost more than the walk (a division of 600 of 40,000 staff:
+    18 -> 13 ms; the ids without the columns' joins and expressions: 11.6 -> 7 ms)."""
     if scope.node is None:
         return list(person_rows(scope, prepared_values(page.object_list)))
+    if not page.paginator.count:
+        return []
+    where = status_q(stage, status, scope.cycle, scope.today) if stage and status else None
     # Not prepared: it plans in half a millisecond, and its generic plan ran at half the
     # speed of the one made for the unit's own ids.
-    ids = list(page.object_list.values_list("pk", flat=True))
+    ordered = population(scope, where).order_by(*PEOPLE_ORDER).values_list("pk", flat=True)
+    # The page's bounds, as the paginator sliced `people()`.
+    bottom, top = page.start_index() - 1, page.end_index()
+    if page.paginator.count <= SORTED_WHOLE_UP_TO:
+        # Every id of the scope in order, the page cut here: with a LIMIT the planner walks
+        # the whole organisation's names until it has met the page's people (a division of
+        # 577 of 40,000 staff: 3,317 names, 7.5 ms; the division's ids sorted: 3.3 ms).
+        ids = list(ordered)[bottom:top]
+    else:
+        ids = list(ordered[bottom:top])
     columns = page.paginator.object_list.filter(InValues("pk", ids))
     found = {row[0]: row for row in prepared_values(columns)}
     return list(person_rows(scope, (found[pk] for pk in ids if pk in found)))

@@ -104,7 +104,7 @@ def compliance_people(request: HttpRequest) -> HttpResponse:
         {
             "scope": scope,
             "page": page,
-            "rows": reports.people_page(scope, page),
+            "rows": reports.people_page(scope, page, stage=stage, status=status),
             "stage": stage if stage and status else "",
             "status": status if stage and status else "",
             "stage_label": reports.STAGE_LABELS.get(stage, ""),

@@ -329,7 +329,7 @@ def test_a_drilled_pages_people_are_found_first_then_their_columns_in_the_same_o
             seen = []
             for number in paginator.page_range:
                 page = paginator.page(number)
-                rows = reports.people_page(scope, page)
+                rows = reports.people_page(scope, page, stage=stage, status=status)
                 expected = list(reports.person_rows(scope, prepared_values(page.object_list)))
                 assert rows == expected, (node.code, stage, status, number)
                 seen += [row.staff_id for row in rows]
