@@ -309,16 +309,21 @@ def test_the_breakdown_numbers_are_written_as_number_format_writes_them(
             assert numbers.count(count) == str(formats.number_format(count)), count
 
 
-def test_a_drilled_pages_people_are_found_first_then_their_columns_in_the_same_order():
-    """`people_page` in a drilled entity or unit reads the page's ids, then their columns:
-    every page, with and without a stage status, equals the one query over every column
-    that serves the page of every held entity."""
+@pytest.mark.parametrize("whole_up_to", [reports.SORTED_WHOLE_UP_TO, 0])
+def test_a_drilled_pages_people_are_found_first_then_their_columns_in_the_same_order(
+    whole_up_to, monkeypatch
+):
+    """`people_page` in a drilled entity or unit reads the page's ids (all the scope's in
+    order, or, past `SORTED_WHOLE_UP_TO` people, the page's with a LIMIT), then their
+    columns: every page, with and without a stage status, equals the one query over every
+    column that serves the page of every held entity."""
     from django.core.paginator import Paginator
 
     from pmsystem.db import prepared_values
 
     from .helpers import build_small_org
 
+    monkeypatch.setattr(reports, "SORTED_WHOLE_UP_TO", whole_up_to)
     org = build_small_org()
     today = datetime.date(2027, 7, 10)
     for node in (org.entity, org.div2, org.unit1):
