@@ -548,9 +548,14 @@ def population(scope: Scope, where: Q | None = None) -> QuerySet[StaffMember]:
         condition &= Q(category=scope.category)
     if where is not None:
         condition &= where
-    return StaffMember.objects.annotate(
+    return with_document(StaffMember.objects.all(), cycle).filter(condition)
+
+
+def with_document(staff: QuerySet[StaffMember], cycle: Cycle) -> QuerySet[StaffMember]:
+    """`staff`, each LEFT-joined to their document of the cycle (`doc`)."""
+    return staff.annotate(
         **{DOC: FilteredRelation("work_plans", condition=Q(work_plans__cycle_id=cycle.pk))}
-    ).filter(condition)
+    )
 
 
 def counters(cycle: Cycle, today: datetime.date) -> dict[str, Count]:
@@ -948,7 +953,13 @@ def people(scope: Scope, *, stage: str = "", status: str = "") -> QuerySet:
     PEOPLE_FIELDS order, sorted by name: one query per page, streamed by the exports."""
     cycle = scope.cycle
     where = status_q(stage, status, cycle, scope.today) if stage and status else None
-    staff = population(scope, where).annotate(
+    return with_columns(population(scope, where), cycle).order_by(*PEOPLE_ORDER)
+
+
+def with_columns(staff: QuerySet[StaffMember], cycle: Cycle) -> QuerySet:
+    """The people list's columns (PEOPLE_FIELDS) of `staff` (joined to their document of the
+    cycle, `with_document`)."""
+    return staff.annotate(
         **{
             LINE: FilteredRelation(
                 "lines",
@@ -958,8 +969,54 @@ def people(scope: Scope, *, stage: str = "", status: str = "") -> QuerySet:
         workplan_due=due_expression(cycle, WORKPLAN),
         midpoint_due=due_expression(cycle, MIDPOINT),
         end_of_cycle_due=due_expression(cycle, EVALUATION),
+    ).values_list(*PEOPLE_FIELDS)
+
+
+def _columns_query(months: int) -> PreparedQuery:
+    """`with_columns` of the staff of some ids, for a cycle whose new staff have `months`
+    months for their work plan (a literal of the SQL, the rest of the cycle its parameters):
+    compiled once per process and prepared, where building and compiling its expressions
+    was a fifth of each drilled people list (issue 14)."""
+    query = _COLUMNS.get(months)
+    if query is None:
+
+        def build(*, ids, cycle_id, start, workplan_due, midpoint_due, end_of_cycle_due):
+            cycle = Cycle(
+                pk=cycle_id,
+                start=start,
+                workplan_due=workplan_due,
+                midpoint_due=midpoint_due,
+                end_of_cycle_due=end_of_cycle_due,
+                new_staff_workplan_months=months,
+            )
+            staff = with_document(StaffMember.objects.filter(InValues("pk", ids)), cycle)
+            return with_columns(staff, cycle)
+
+        query = _COLUMNS[months] = PreparedQuery(
+            build,
+            ids=[-2_000_000_243],
+            cycle_id=-2_000_000_245,
+            start=datetime.date(1901, 4, 7),
+            workplan_due=datetime.date(1901, 4, 8),
+            midpoint_due=datetime.date(1901, 4, 9),
+            end_of_cycle_due=datetime.date(1901, 4, 10),
+        )
+    return query
+
+
+_COLUMNS: dict[int, PreparedQuery] = {}
+
+
+def people_columns(cycle: Cycle, ids: list[int]) -> list[tuple]:
+    """`people()`'s rows of the staff `ids` (in no order): the same columns."""
+    return _columns_query(cycle.new_staff_workplan_months).values(
+        ids=ids,
+        cycle_id=cycle.pk,
+        start=cycle.start,
+        workplan_due=cycle.workplan_due,
+        midpoint_due=cycle.midpoint_due,
+        end_of_cycle_due=cycle.end_of_cycle_due,
     )
-    return staff.order_by(*PEOPLE_ORDER).values_list(*PEOPLE_FIELDS)
 
 
 # The people lists' order: by name, then index number (unique: no two runs differ).
@@ -1117,26 +1174,28 @@ def person_row(
 
 
 def people_page(scope: Scope, page: Page, *, stage: str = "", status: str = "") -> list[PersonRow]:
-    """The rows of one page of `people(scope, stage=..., status=...)` (a `Paginator` page of
-    it), by prepared statements (`pmsystem.db.prepared_values`: a page's query costs more to
-    plan than to run).
+    """The rows of one page of `people(scope, stage=..., status=...)`: `page` is a
+    `Paginator` page over that many people (`people_count`), its bounds those of the rows.
 
-    Over every held entity, one query: it walks the names and finds the page's people at
+    Over every held entity, one query (prepared, `pmsystem.db.prepared_values`: a page's
+    query costs more to plan than to run): it walks the names and finds the page's people at
     once. In a drilled entity or unit, the page's people are found first (their ids, in
-    order, from the population alone), then their columns for those alone: the walk through
-    the names passes thousands of other people before it has the unit's fifty, and joining
-    every column along the way cost more than the walk (a division of 600 of 40,000 staff:
-    18 -> 13 ms; the ids without the columns' joins and expressions: 11.6 -> 7 ms)."""
-    if scope.node is None:
-        return list(person_rows(scope, prepared_values(page.object_list)))
+    order, from the population alone), then their columns for those alone (`people_columns`,
+    prepared once per process): the walk through the names passes thousands of other people
+    before it has the unit's fifty, and joining every column along the way cost more than the
+    walk (a division of 600 of 40,000 staff: 18 -> 13 ms; the ids without the columns' joins
+    and expressions: 11.6 -> 7 ms)."""
     if not page.paginator.count:
         return []
+    # The page's bounds, as the paginator slices its list.
+    bottom, top = page.start_index() - 1, page.end_index()
+    if scope.node is None:
+        rows = people(scope, stage=stage, status=status)[bottom:top]
+        return list(person_rows(scope, prepared_values(rows)))
     where = status_q(stage, status, scope.cycle, scope.today) if stage and status else None
     # Not prepared: it plans in half a millisecond, and its generic plan ran at half the
     # speed of the one made for the unit's own ids.
     ordered = population(scope, where).order_by(*PEOPLE_ORDER).values_list("pk", flat=True)
-    # The page's bounds, as the paginator sliced `people()`.
-    bottom, top = page.start_index() - 1, page.end_index()
     if page.paginator.count <= SORTED_WHOLE_UP_TO:
         # Every id of the scope in order, the page cut here: with a LIMIT the planner walks
         # the whole organisation's names until it has met the page's people (a division of
@@ -1144,8 +1203,7 @@ def people_page(scope: Scope, page: Page, *, stage: str = "", status: str = "") 
         ids = list(ordered)[bottom:top]
     else:
         ids = list(ordered[bottom:top])
-    columns = page.paginator.object_list.filter(InValues("pk", ids))
-    found = {row[0]: row for row in prepared_values(columns)}
+    found = {row[0]: row for row in people_columns(scope.cycle, ids)}
     return list(person_rows(scope, (found[pk] for pk in ids if pk in found)))
 
 

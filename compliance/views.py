@@ -93,10 +93,10 @@ def compliance_people(request: HttpRequest) -> HttpResponse:
         raise Http404("No cycle.")
     stage, status = data["stage"], data["status"]
     query = scope.params(stage=stage, status=status) if stage and status else scope.params()
-    paginator = Paginator(
-        reports.people(scope, stage=stage, status=status), reports.PEOPLE_PER_PAGE
-    )
-    paginator.count = reports.people_count(scope, stage=stage, status=status)
+    # Pages over the people's count (the maintained summary's figure); `people_page` reads
+    # the rows of the page's bounds.
+    count = reports.people_count(scope, stage=stage, status=status)
+    paginator = Paginator(range(count), reports.PEOPLE_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     return render(
         request,

@@ -174,6 +174,7 @@ class PreparedQuery:
         if queryset._prefetch_related_lookups:
             raise ValueError("a prepared query cannot prefetch: it is one statement")
         self._of_instances = queryset._iterable_class is ModelIterable
+        self._of_tuples = queryset._iterable_class is ValuesListIterable
         compiler = queryset.query.get_compiler(using=connection.alias)
         sql, params = compiler.as_sql()
         adapted = {name: _adapt(value) for name, value in self.placeholders.items()}
@@ -209,6 +210,15 @@ class PreparedQuery:
         with _cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
+
+    def values(self, **values: Any) -> list[tuple[Any, ...]]:
+        """The rows of a `values_list` queryset as Django gives them: through the fields'
+        converters (SQLite's dates are dates), as `prepared_values` gives them."""
+        rows = self.rows(**values)
+        compiler = self.compile()[3]
+        if not self._of_tuples:
+            raise TypeError("values() needs a values_list() queryset (not flat, not named)")
+        return list(compiler.results_iter([rows], tuple_expected=True))
 
     def objects(self, **values: Any) -> list[Any]:
         """The rows as the queryset's model instances, as Django's `ModelIterable` makes them:

@@ -210,3 +210,31 @@ def test_on_postgresql_prepared_values_are_prepared_once_per_text():
     assert _runs_of(statements, '"org_departmentrole"."user_id" IN ($') == 3
     assert len(queries) == 3  # seen by the query log
     assert str(roles[2].user_id) in queries[2]["sql"]
+
+
+def test_values_are_the_querysets_rows_through_djangos_converters():
+    """`PreparedQuery.values`: the rows as the queryset gives them (SQLite's dates are dates,
+    its booleans booleans), with each call's values."""
+    roles = [DepartmentRoleFactory(start=JAN + datetime.timedelta(days=i)) for i in range(4)]
+    user_ids = [role.user_id for role in roles]
+
+    def build(*, ids):
+        return (
+            DepartmentRole.objects.filter(InValues("user_id", ids))
+            .annotate(has_entity=Exists(DepartmentRole.objects.filter(pk=OuterRef("pk"))))
+            .order_by("start", "pk")
+            .values_list("pk", "user__email", "start", "has_entity")
+        )
+
+    query = PreparedQuery(build, ids=[-1])
+
+    rows = query.values(ids=user_ids)
+
+    assert rows == list(build(ids=user_ids)) and len(rows) == 4
+    assert [type(value) for value in rows[0]] == [int, str, datetime.date, bool]
+    assert query.values(ids=user_ids[:2]) == list(build(ids=user_ids[:2]))
+    instances = PreparedQuery(
+        lambda *, ids: DepartmentRole.objects.filter(InValues("user_id", ids)), ids=[-1]
+    )
+    with pytest.raises(TypeError, match="values_list"):
+        instances.values(ids=user_ids)
