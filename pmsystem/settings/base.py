@@ -104,8 +104,10 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "org.context_processors.navigation",
             ],
-            # `{% url %}` with its answers kept per process (issue 14).
+            # `{% url %}` with its answers kept per process, and `{% load i18n %}` Django's
+            # library with `{% translate %}` of a literal kept per language (issue 14).
             "builtins": ["pmsystem.templatetags.pmsystem_urls"],
+            "libraries": {"i18n": "pmsystem.templatetags.i18n_kept"},
         },
     },
 ]

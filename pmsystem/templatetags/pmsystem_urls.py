@@ -6,7 +6,7 @@ same arguments. The answer of `reverse` depends only on what it is given and on 
 and script prefix in effect, so this tag keeps it under exactly those: the view name, the
 arguments (strings and integers only; any other value is reversed every time), the current
 application, the URLconf and the script prefix. The project's URLs do not depend on the
-language (no `i18n_patterns`); `tests/test_url_tag.py` checks that they stay so.
+language (no `i18n_patterns`); `tests/test_kept_tags.py` checks that they stay so.
 
 It replaces Django's tag for every template (settings: TEMPLATES' `builtins`). A name that does
 not reverse is not kept: it raises each time (`NoReverseMatch`), or gives "" with `as var`,

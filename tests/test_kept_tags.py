@@ -1,5 +1,7 @@
-"""`{% url %}` with its answers kept per process (pmsystem.templatetags.pmsystem_urls): the same
-output as Django's tag in every form, under the script prefix and URLconf in effect."""
+"""Template tags whose answers are kept per process (issue 14), each giving what Django's gives:
+`{% url %}` (pmsystem.templatetags.pmsystem_urls) in every form, under the script prefix and
+URLconf in effect; `{% translate %}` (pmsystem.templatetags.i18n_kept, `{% load i18n %}`) in
+every form and language."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from django.template.defaulttags import URLNode
 from django.urls import NoReverseMatch, URLResolver, get_resolver, set_script_prefix
 from django.utils import translation
 
-from pmsystem.templatetags import pmsystem_urls
+from pmsystem.templatetags import i18n_kept, pmsystem_urls
 from pmsystem.templatetags.pmsystem_urls import KeptURLNode, _plain
 
 FORMS = (
@@ -27,16 +29,19 @@ FORMS = (
 
 
 def django_engine() -> Engine:
-    """The project's engine, but with Django's own `{% url %}`."""
+    """The project's engine, but with Django's own `{% url %}` and `{% load i18n %}`."""
     project = engines["django"].engine
-    return Engine(dirs=project.dirs, app_dirs=project.app_dirs, libraries=project.libraries)
+    libraries = {**project.libraries, "i18n": "django.templatetags.i18n"}
+    return Engine(dirs=project.dirs, app_dirs=project.app_dirs, libraries=libraries)
 
 
 @pytest.fixture(autouse=True)
 def _forget():
     pmsystem_urls._reversed.cache_clear()
+    i18n_kept._kept.clear()
     yield
     pmsystem_urls._reversed.cache_clear()
+    i18n_kept._kept.clear()
     set_script_prefix("/")
 
 
@@ -101,3 +106,59 @@ def test_the_project_urls_do_not_depend_on_the_language():
     with translation.override("fr"):
         french = render(project, "{% url 'training:entity' 5 %}")
     assert french == render(django_engine(), "{% url 'training:entity' 5 %}")
+
+
+TRANSLATE_FORMS = (
+    '{% translate "Staff" %}',
+    '{% translate "Done" context "training" %}',
+    '{% translate "Completed" context "completed evaluations" %}',
+    "{% translate 'Stage' %}|{% trans 'Stage' %}",
+    '{% translate "Staff" noop %}',
+    '{% translate "Staff" as word %}[{{ word }}]',
+    '{% translate "Staff"|upper %}',
+    "{% translate message %}",
+    "{% translate 'Done' context where %}",
+    '{% translate "A & B <b>" %}',
+    '{% autoescape off %}{% translate "A & B <b>" %}{% endautoescape %}',
+    '{% translate "100%% done" %}',
+    "{% get_current_language as code %}{{ code }}",
+    "{% blocktranslate with n=3 %}{{ n }} staff{% endblocktranslate %}",
+)
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es"])
+@pytest.mark.parametrize("source", TRANSLATE_FORMS)
+def test_each_translate_form_writes_what_djangos_writes_in_each_language(source, language):
+    source = "{% load i18n %}" + source
+    values = {"message": "Overdue", "where": "training"}
+    project = engines["django"].engine
+    with translation.override(language):
+        expected = render(django_engine(), source, **values)
+        assert render(project, source, **values) == expected
+        assert render(project, source, **values) == expected  # the kept answer
+    # Another language is another answer.
+    other = "fr" if language != "fr" else "es"
+    with translation.override(other):
+        assert render(project, source, **values) == render(django_engine(), source, **values)
+
+
+def test_load_i18n_gives_the_kept_translate_and_djangos_other_tags():
+    template = engines["django"].engine.from_string('{% load i18n %}{% translate "Staff" %}')
+    assert isinstance(template.nodelist[-1], i18n_kept.KeptTranslateNode)
+    from django.templatetags import i18n as django_i18n
+
+    theirs = django_engine().from_string('{% load i18n %}{% translate "Staff" %}')
+    assert type(theirs.nodelist[-1]) is django_i18n.TranslateNode
+
+    assert set(django_i18n.register.tags) == set(i18n_kept.register.tags)
+    assert set(django_i18n.register.filters) == set(i18n_kept.register.filters)
+
+
+def test_only_literal_messages_are_kept():
+    project = engines["django"].engine
+    with translation.override("fr"):
+        render(project, "{% load i18n %}{% translate message %}", message="Staff")
+        render(project, '{% load i18n %}{% translate "Staff"|upper %}')
+        assert i18n_kept._kept == {}
+        render(project, '{% load i18n %}{% translate "Staff" %}')
+    assert list(i18n_kept._kept) == [("Staff", None, False, "fr", True)]
