@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django import template
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -18,6 +19,7 @@ from django.utils.translation import gettext
 from compliance.dashboard import GroupRow, NumberText, PersonRow, RatingsRow
 from pmsystem.i18n import interpolate
 from pmsystem.links import Links
+from pmsystem.templatetags.pmsystem_urls import kept_reverse
 from pmsystem.workflow import lower_first
 
 register = template.Library()
@@ -119,5 +121,68 @@ def people_rows(rows: Iterable[PersonRow]) -> SafeString:
             f"\n      <td>{conditional_escape(row.unit)}</td>"
             f"\n      <td>{conditional_escape(row.fro) if row.fro else '—'}</td>"
             f"\n      <td>{stage}</td>\n      <td>{due}</td>\n    </tr>"
+        )
+    return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def count_cells(cells: Iterable[tuple], people_url: str) -> SafeString:
+    """The `<td>` of a stage's counts on the dashboard (`StageCounts.cells`): each count (a
+    link to those people when it has a list and is not zero), then the completion."""
+    numbers = NumberText()
+    href = conditional_escape(people_url)
+    html = []
+    for status, value, link in cells:
+        if value is None:
+            text = "—"
+        elif status == "completion":
+            text = conditional_escape(numbers.percent(value))
+        elif link and value:
+            text = f'<a href="{href}?{conditional_escape(link)}">{numbers.count(value)}</a>'
+        else:
+            text = numbers.count(value)
+        html.append(f'<td class="num">{text}</td>')
+    return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def standards_rows(rows: Iterable) -> SafeString:
+    """The `<tr>` of each entity of the dashboard's ratings standards (`standards.selectors.
+    EntityStandards`, in standards/_compliance.html): the entity (a link to its standards),
+    the version in force and when it was published (or "not published"), its FROs, and how
+    many acknowledged it and have not yet."""
+    numbers = NumberText()
+    pattern = gettext("Version %(version)s, published %(date)s")
+    missing = f'<span class="badge overdue">{conditional_escape(gettext("not published"))}</span>'
+    html = []
+    for row in rows:
+        href = conditional_escape(kept_reverse("standards:entity", row.entity.pk, row.cycle.pk))
+        code = conditional_escape(row.entity.code)
+        current = row.current
+        if current is not None:
+            published = current.published_at
+            if published is not None and timezone.is_aware(published):
+                published = timezone.localtime(published)
+            # As {% blocktranslate %} writes it: the values escaped, the sentence not.
+            version = interpolate(
+                pattern,
+                {
+                    "version": conditional_escape(numbers.count(current.version)),
+                    "date": conditional_escape(
+                        date_format(published, "SHORT_DATE_FORMAT") if published else ""
+                    ),
+                },
+            )
+            counts = (numbers.count(row.acknowledged), numbers.count(row.missing))
+        else:
+            version, counts = missing, ("—", "—")
+        html.append(
+            f"\n      <tr>"
+            f'\n        <th scope="row"><a href="{href}">{code}</a></th>'
+            f"\n        <td>{version}</td>"
+            f'\n        <td class="num">{numbers.count(row.froes)}</td>'
+            f'\n        <td class="num">{counts[0]}</td>'
+            f'\n        <td class="num">{counts[1]}</td>'
+            f"\n      </tr>"
         )
     return mark_safe("".join(html))  # noqa: S308 - every value above is escaped

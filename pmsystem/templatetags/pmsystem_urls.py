@@ -44,6 +44,17 @@ def _reversed(
     )
 
 
+def kept_reverse(view_name: str, *args: str | int) -> str:
+    """`reverse(view_name, args=args)` kept as the tag keeps it: for a Python-written table's
+    links (compliance.templatetags.compliance_tables)."""
+    if not all(_plain(a) for a in args):
+        return reverse(view_name, args=args)
+    urlconf = get_urlconf()
+    if urlconf is not None and not isinstance(urlconf, str):
+        return reverse(view_name, args=args)
+    return _reversed(view_name, args, (), None, urlconf, get_script_prefix())
+
+
 def _plain(value: object) -> bool:
     """A value kept under itself: a string (a template's literals are SafeStrings, equal to
     and reversed like the plain string) or an integer (not a bool: True == 1, reversed as

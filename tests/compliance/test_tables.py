@@ -42,6 +42,16 @@ PEOPLE = """{% load i18n pmsystem_i18n %}{% for row in rows %}
       <td>{% if row.stage != "completed" %}{% blocktranslate trimmed with stage=row.stage_label state=row.stage_state|lower_first %}{{ stage }}: {{ state }}{% endblocktranslate %}{% else %}{{ row.stage_label }}{% endif %}</td>
       <td>{% if row.due %}{{ row.due|date:"SHORT_DATE_FORMAT" }}{% if row.overdue %} <span class="badge overdue">{% translate "overdue" %}</span>{% endif %}{% else %}<span class="badge done">{% translate "done" %}</span>{% endif %}</td>
     </tr>{% endfor %}"""
+COUNT_CELLS = """{% load i18n %}{% for status, value, link in s.cells %}<td class="num">{% if value is None %}—{% elif status == "completion" %}{% blocktranslate trimmed with value=value|floatformat:1 %}{{ value }}%{% endblocktranslate %}{% elif link and value %}<a href="{{ people_url }}?{{ link }}">{{ value }}</a>{% else %}{{ value }}{% endif %}</td>{% endfor %}"""
+STANDARDS = """{% load i18n %}{% for row in standards %}
+      <tr>
+        <th scope="row"><a href="{% url 'standards:entity' row.entity.pk row.cycle.pk %}">{{ row.entity.code }}</a></th>
+        <td>{% if row.current %}{% blocktranslate trimmed with version=row.current.version date=row.current.published_at|date:"SHORT_DATE_FORMAT" %}Version {{ version }}, published {{ date }}{% endblocktranslate %}{% else %}<span class="badge overdue">{% translate "not published" %}</span>{% endif %}</td>
+        <td class="num">{{ row.froes }}</td>
+        <td class="num">{% if row.current %}{{ row.acknowledged }}{% else %}—{% endif %}</td>
+        <td class="num">{% if row.current %}{{ row.missing }}{% else %}—{% endif %}</td>
+      </tr>
+    {% endfor %}"""
 TAGS = {
     "breakdown": "{% load compliance_tables %}"
     "{% breakdown_rows rows people_url dashboard_url drill %}",
@@ -92,3 +102,51 @@ def test_each_table_writes_what_its_template_wrote(language, settings):
             template = {"breakdown": BREAKDOWN, "ratings": RATINGS, "people": PEOPLE}[kind]
             assert rendered(TAGS[kind], context) == rendered(template, context), (kind, drill)
     assert "&amp; &lt;Bo&gt;" in rendered(TAGS["people"], {"rows": odd_people})
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es"])
+def test_the_stage_counts_and_the_standards_write_what_their_templates_wrote(language, settings):
+    """The dashboard's per-stage counts (`count_cells`) and ratings standards
+    (`standards_rows`): real rows of the small organisation's two dashboards, and standards
+    published, not published and of an entity whose code carries HTML's special characters,
+    with counts past a thousand."""
+    from org.models import Cycle, OrgUnit
+    from standards.models import RatingsStandard
+    from standards.selectors import EntityStandards, standards_status
+
+    settings.USE_THOUSAND_SEPARATOR = language == "fr"
+    org = build_small_org()
+    today = datetime.date(2026, 6, 15)
+    every = reports.resolve_scope(org.hr, cycle_id=org.cycle.pk, today=today)
+    entity = reports.resolve_scope(
+        org.hr, cycle_id=org.cycle.pk, today=today, entity_id=org.entity.pk
+    )
+    published = RatingsStandard(
+        version=3,
+        published_at=datetime.datetime(2026, 2, 28, 23, 30, tzinfo=datetime.UTC),
+    )
+    odd = OrgUnit(pk=org.entity.pk, code=ODD, name=ODD)
+    cycle = Cycle(pk=org.cycle.pk)
+    with translation.override(language):
+        boards = [reports.compliance_dashboard(every), reports.compliance_dashboard(entity)]
+        stages = [s for board in boards for s in board.summary.stages + board.units[0].stages]
+        assert any(s.done for s in stages) and any(s.completion is not None for s in stages)
+        assert any(link and value for s in stages for _, value, link in s.cells)
+        for s in stages:
+            context = {"s": s, "people_url": "/compliance/people/"}
+            assert rendered(
+                "{% load compliance_tables %}{% count_cells s.cells people_url %}", context
+            ) == rendered(COUNT_CELLS, context)
+        rows = standards_status([org.entity.pk], org.cycle)
+        rows += [
+            EntityStandards(odd, cycle, current=published, froes=12345, acknowledged=1234),
+            EntityStandards(odd, cycle, current=None, froes=7),
+            EntityStandards(odd, cycle, current=RatingsStandard(version=1), froes=0),
+        ]
+        context = {"standards": rows}
+        assert rendered(
+            "{% load compliance_tables %}{% standards_rows standards %}", context
+        ) == rendered(STANDARDS, context)
+    assert "&amp; &lt;Bo&gt;" in rendered(
+        "{% load compliance_tables %}{% standards_rows standards %}", {"standards": rows}
+    )
