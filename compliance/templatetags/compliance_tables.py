@@ -8,6 +8,7 @@ These write the same HTML the templates wrote, with the same escaping and number
 from __future__ import annotations
 
 from collections.abc import Iterable
+from html import escape
 
 from django import template
 from django.utils import timezone
@@ -41,6 +42,7 @@ def breakdown_rows(
     link to its own dashboard when the table drills down), its staff (a link to its people),
     then per stage the done, the overdue (links to those people) and the completion."""
     numbers = NumberText()
+    people = conditional_escape(people_url)
     html = []
     for row in rows:
         label = conditional_escape(row.label)
@@ -48,8 +50,12 @@ def breakdown_rows(
             href = f"{conditional_escape(dashboard_url)}?{conditional_escape(row.query)}"
             label = f'<a href="{href}">{label}</a>'
         total = _linked(numbers.count(row.total), people_url, row.query, bool(row.total))
+        # The cells' texts and links are plain strings: `escape` is what conditional_escape
+        # does to them, without its checks (a dashboard has some three hundred).
         cells = "".join(
-            f'<td class="num">{_linked(text, people_url, link)}</td>'
+            f'<td class="num"><a href="{people}?{escape(link)}">{escape(text)}</a></td>'
+            if link
+            else f'<td class="num">{escape(text)}</td>'
             for text, link in row.breakdown_cells
         )
         html.append(
