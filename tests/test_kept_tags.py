@@ -162,3 +162,28 @@ def test_only_literal_messages_are_kept():
         assert i18n_kept._kept == {}
         render(project, '{% load i18n %}{% translate "Staff" %}')
     assert list(i18n_kept._kept) == [("Staff", None, False, "fr", True)]
+
+
+def test_the_engine_check_allows_the_kept_i18n_library_and_no_other_shared_name(settings):
+    """Django's templates.W003 stays on for every library name but the one the project puts
+    in place of Django's on purpose."""
+    from django.template import engines as all_engines
+
+    assert engines["django"].check() == []
+    options = settings.TEMPLATES[0]["OPTIONS"]
+    settings.TEMPLATES = [
+        {
+            **settings.TEMPLATES[0],
+            "OPTIONS": {
+                **options,
+                "libraries": {
+                    **options["libraries"],
+                    "static": "pmsystem.templatetags.pmsystem_i18n",
+                },
+            },
+        }
+    ]
+    # (Changing TEMPLATES makes Django build its engines afresh, and again when it is restored.)
+    warnings = all_engines["django"].check()
+    assert [w.id for w in warnings] == ["templates.W003"]
+    assert "'static'" in warnings[0].msg

@@ -93,7 +93,9 @@ ASGI_APPLICATION = "pmsystem.asgi.application"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Django's, its library-name check aware of `libraries` below (pmsystem.template_engine).
+        "BACKEND": "pmsystem.template_engine.DjangoTemplates",
+        "NAME": "django",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
