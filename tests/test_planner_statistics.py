@@ -228,14 +228,20 @@ def test_a_statement_waiting_for_a_lock_is_quoted_with_its_plan():
 @pytest.mark.parametrize(
     ("env", "options"),
     [
-        ({"DB_STATEMENT_TIMEOUT_MS": "60000"}, "-c jit=off -c statement_timeout=60000"),
-        ({}, "-c jit=off"),
-        ({"DJANGO_ENV": "production"}, "-c jit=off"),
+        (
+            {"DB_STATEMENT_TIMEOUT_MS": "60000"},
+            "-c jit=off -c random_page_cost=1.1 -c statement_timeout=60000",
+        ),
+        ({}, "-c jit=off -c random_page_cost=1.1"),
+        ({"DJANGO_ENV": "production"}, "-c jit=off -c random_page_cost=1.1"),
+        ({"DB_RANDOM_PAGE_COST": "2"}, "-c jit=off -c random_page_cost=2.0"),
+        ({"DB_RANDOM_PAGE_COST": ""}, "-c jit=off"),
     ],
 )
 @pytest.mark.subprocess
 def test_the_statement_timeout_is_set_only_when_asked(env, options):
-    """And JIT compilation is always off: it spent seconds compiling millisecond queries."""
+    """And JIT compilation is always off: it spent seconds compiling millisecond queries;
+    the planner is told the data is in memory (random_page_cost 1.1) unless told otherwise."""
     code = (
         "from django.conf import settings; "
         "print(settings.DATABASES['default'].get('OPTIONS', {}).get('options'))"
@@ -243,7 +249,7 @@ def test_the_statement_timeout_is_set_only_when_asked(env, options):
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DB_STATEMENT_TIMEOUT_MS", "DJANGO_ENV"}
+        if key not in {"DB_STATEMENT_TIMEOUT_MS", "DJANGO_ENV", "DB_RANDOM_PAGE_COST"}
     }
     environment |= {
         "DJANGO_SETTINGS_MODULE": "pmsystem.settings",
