@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -309,9 +310,8 @@ def test_the_breakdown_numbers_are_written_as_number_format_writes_them(
             assert numbers.count(count) == str(formats.number_format(count)), count
 
 
-@pytest.mark.parametrize("whole_up_to", [reports.SORTED_WHOLE_UP_TO, 0])
 def test_a_drilled_pages_people_are_found_first_then_their_columns_in_the_same_order(
-    whole_up_to, monkeypatch
+    monkeypatch,
 ):
     """`people_page` in a drilled entity or unit reads the page's ids (all the scope's in
     order, or, past `SORTED_WHOLE_UP_TO` people, the page's with a LIMIT), then their
@@ -323,10 +323,12 @@ def test_a_drilled_pages_people_are_found_first_then_their_columns_in_the_same_o
 
     from .helpers import build_small_org
 
-    monkeypatch.setattr(reports, "SORTED_WHOLE_UP_TO", whole_up_to)
     org = build_small_org()
     today = datetime.date(2027, 7, 10)
-    for node in (org.entity, org.div2, org.unit1):
+    for whole_up_to, node in itertools.product(
+        (reports.SORTED_WHOLE_UP_TO, 0), (org.entity, org.div2, org.unit1)
+    ):
+        monkeypatch.setattr(reports, "SORTED_WHOLE_UP_TO", whole_up_to)
         scope = reports.resolve_scope(org.hr, unit_id=node.pk, today=today)
         for stage, status in (("", ""), ("workplan", "done"), ("evaluation", "overdue")):
             people = reports.people(scope, stage=stage, status=status)
@@ -336,7 +338,7 @@ def test_a_drilled_pages_people_are_found_first_then_their_columns_in_the_same_o
                 page = paginator.page(number)
                 rows = reports.people_page(scope, page, stage=stage, status=status)
                 expected = list(reports.person_rows(scope, prepared_values(page.object_list)))
-                assert rows == expected, (node.code, stage, status, number)
+                assert rows == expected, (whole_up_to, node.code, stage, status, number)
                 seen += [row.staff_id for row in rows]
             assert seen == [row[0] for row in people], (node.code, stage, status)
             assert len(seen) == reports.people_count(scope, stage=stage, status=status)

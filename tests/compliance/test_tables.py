@@ -1,8 +1,9 @@
 # ruff: noqa: E501 - the replaced templates, verbatim, as their files had them
-"""The compliance pages' large tables are written in Python (compliance/templatetags/
-compliance_tables.py, issue 14): each writes what its template wrote. The templates they
-replaced are kept here and rendered by Django next to them, in three languages, for real rows
-and for rows whose names carry HTML's special characters."""
+"""The compliance pages' large tables, the dashboard's counts per stage and its ratings
+standards are written in Python (compliance/templatetags/compliance_tables.py, issue 14): each
+writes what its template wrote. The templates they replaced are kept here and rendered by
+Django next to them, in three languages, for real rows and for rows whose names carry HTML's
+special characters."""
 
 from __future__ import annotations
 
@@ -57,6 +58,8 @@ TAGS = {
     "{% breakdown_rows rows people_url dashboard_url drill %}",
     "ratings": "{% load compliance_tables %}{% ratings_rows rows %}",
     "people": "{% load compliance_tables %}{% people_rows rows %}",
+    "count_cells": "{% load compliance_tables %}{% count_cells s.cells people_url %}",
+    "standards": "{% load compliance_tables %}{% standards_rows standards %}",
 }
 ODD = 'Ana & <Bo> "O\'Neil"'
 
@@ -101,52 +104,35 @@ def test_each_table_writes_what_its_template_wrote(language, settings):
             }
             template = {"breakdown": BREAKDOWN, "ratings": RATINGS, "people": PEOPLE}[kind]
             assert rendered(TAGS[kind], context) == rendered(template, context), (kind, drill)
-    assert "&amp; &lt;Bo&gt;" in rendered(TAGS["people"], {"rows": odd_people})
-
-
-@pytest.mark.parametrize("language", ["en", "fr", "es"])
-def test_the_stage_counts_and_the_standards_write_what_their_templates_wrote(language, settings):
-    """The dashboard's per-stage counts (`count_cells`) and ratings standards
-    (`standards_rows`): real rows of the small organisation's two dashboards, and standards
-    published, not published and of an entity whose code carries HTML's special characters,
-    with counts past a thousand."""
-    from org.models import Cycle, OrgUnit
-    from standards.models import RatingsStandard
-    from standards.selectors import EntityStandards, standards_status
-
-    settings.USE_THOUSAND_SEPARATOR = language == "fr"
-    org = build_small_org()
-    today = datetime.date(2026, 6, 15)
-    every = reports.resolve_scope(org.hr, cycle_id=org.cycle.pk, today=today)
-    entity = reports.resolve_scope(
-        org.hr, cycle_id=org.cycle.pk, today=today, entity_id=org.entity.pk
-    )
-    published = RatingsStandard(
-        version=3,
-        published_at=datetime.datetime(2026, 2, 28, 23, 30, tzinfo=datetime.UTC),
-    )
-    odd = OrgUnit(pk=org.entity.pk, code=ODD, name=ODD)
-    cycle = Cycle(pk=org.cycle.pk)
-    with translation.override(language):
-        boards = [reports.compliance_dashboard(every), reports.compliance_dashboard(entity)]
+        # A stage's counts (`count_cells`) on both dashboards.
         stages = [s for board in boards for s in board.summary.stages + board.units[0].stages]
         assert any(s.done for s in stages) and any(s.completion is not None for s in stages)
         assert any(link and value for s in stages for _, value, link in s.cells)
         for s in stages:
             context = {"s": s, "people_url": "/compliance/people/"}
-            assert rendered(
-                "{% load compliance_tables %}{% count_cells s.cells people_url %}", context
-            ) == rendered(COUNT_CELLS, context)
-        rows = standards_status([org.entity.pk], org.cycle)
-        rows += [
-            EntityStandards(odd, cycle, current=published, froes=12345, acknowledged=1234),
-            EntityStandards(odd, cycle, current=None, froes=7),
-            EntityStandards(odd, cycle, current=RatingsStandard(version=1), froes=0),
-        ]
-        context = {"standards": rows}
-        assert rendered(
-            "{% load compliance_tables %}{% standards_rows standards %}", context
-        ) == rendered(STANDARDS, context)
-    assert "&amp; &lt;Bo&gt;" in rendered(
-        "{% load compliance_tables %}{% standards_rows standards %}", {"standards": rows}
+            assert rendered(TAGS["count_cells"], context) == rendered(COUNT_CELLS, context)
+        # The ratings standards (`standards_rows`): the organisation's, and published, not
+        # published and HTML-special ones with counts past a thousand.
+        standards = standards_rows_cases(org)
+        context = {"standards": standards}
+        assert rendered(TAGS["standards"], context) == rendered(STANDARDS, context)
+    assert "&amp; &lt;Bo&gt;" in rendered(TAGS["people"], {"rows": odd_people})
+    assert "&amp; &lt;Bo&gt;" in rendered(TAGS["standards"], {"standards": standards})
+
+
+def standards_rows_cases(org) -> list:
+    from org.models import Cycle, OrgUnit
+    from standards.models import RatingsStandard
+    from standards.selectors import EntityStandards, standards_status
+
+    published = RatingsStandard(
+        version=3, published_at=datetime.datetime(2026, 2, 28, 23, 30, tzinfo=datetime.UTC)
     )
+    odd = OrgUnit(pk=org.entity.pk, code=ODD, name=ODD)
+    cycle = Cycle(pk=org.cycle.pk)
+    return [
+        *standards_status([org.entity.pk], org.cycle),
+        EntityStandards(odd, cycle, current=published, froes=12345, acknowledged=1234),
+        EntityStandards(odd, cycle, current=None, froes=7),
+        EntityStandards(odd, cycle, current=RatingsStandard(version=1), froes=0),
+    ]
