@@ -187,3 +187,15 @@ def test_the_engine_check_allows_the_kept_i18n_library_and_no_other_shared_name(
     warnings = all_engines["django"].check()
     assert [w.id for w in warnings] == ["templates.W003"]
     assert "'static'" in warnings[0].msg
+
+
+def test_the_kept_answers_follow_a_changed_urlconf_and_catalogues(settings):
+    project = engines["django"].engine
+    assert render(project, "{% url 'home' %}") == "/"
+    settings.ROOT_URLCONF = "tests.urls_prefixed"
+    assert render(project, "{% url 'home' %}") == "/prefixed/"
+    with translation.override("fr"):
+        render(project, '{% load i18n %}{% translate "Staff" %}')
+        assert i18n_kept._kept
+        settings.LANGUAGES = [("fr", "French"), ("en", "English")]
+        assert not i18n_kept._kept

@@ -11,6 +11,7 @@ through Django's node every time. Every other tag and filter of the library is D
 from __future__ import annotations
 
 from django import template
+from django.core.signals import setting_changed
 from django.template.base import FilterExpression
 from django.templatetags import i18n as django_i18n
 from django.templatetags.i18n import TranslateNode
@@ -33,6 +34,15 @@ def _literal(expression: FilterExpression | None) -> tuple[bool, str | None]:
     if expression.filters or not isinstance(literal, str):
         return False, None
     return True, literal
+
+
+def _forget(*, setting: str, **_: object) -> None:
+    """Settings a test may change that the catalogues depend on: the kept outputs go too."""
+    if setting in ("LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "INSTALLED_APPS"):
+        _kept.clear()
+
+
+setting_changed.connect(_forget)
 
 
 class KeptTranslateNode(TranslateNode):

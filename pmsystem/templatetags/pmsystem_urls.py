@@ -18,6 +18,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from django import template
+from django.conf import settings
+from django.core.signals import setting_changed
 from django.template.defaulttags import URLNode
 from django.template.defaulttags import url as django_url
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
@@ -44,6 +46,15 @@ def _reversed(
     )
 
 
+def _forget(*, setting: str, **_: object) -> None:
+    """Settings a test may change that `reverse` reads: the kept answers go with them."""
+    if setting in ("ROOT_URLCONF", "FORCE_SCRIPT_NAME"):
+        _reversed.cache_clear()
+
+
+setting_changed.connect(_forget)
+
+
 def kept_reverse(view_name: str, *args: str | int) -> str:
     """`reverse(view_name, args=args)` kept as the tag keeps it: for a Python-written table's
     links (compliance.templatetags.compliance_tables)."""
@@ -52,7 +63,9 @@ def kept_reverse(view_name: str, *args: str | int) -> str:
     urlconf = get_urlconf()
     if urlconf is not None and not isinstance(urlconf, str):
         return reverse(view_name, args=args)
-    return _reversed(view_name, args, (), None, urlconf, get_script_prefix())
+    return _reversed(
+        view_name, args, (), None, urlconf or settings.ROOT_URLCONF, get_script_prefix()
+    )
 
 
 def _plain(value: object) -> bool:
@@ -89,7 +102,7 @@ class KeptURLNode(URLNode):
                     tuple(args),
                     tuple(sorted(kwargs.items())),
                     current_app,
-                    urlconf,
+                    urlconf or settings.ROOT_URLCONF,
                     get_script_prefix(),
                 )
             else:
