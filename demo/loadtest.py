@@ -57,6 +57,34 @@ def database_url() -> str:
     return f"postgres://{credentials}@{host}{port}/{quote(db['NAME'], safe='')}"
 
 
+def stop(process: subprocess.Popen | None, timeout: float) -> None:
+    """Stop `process` as a service is stopped: SIGTERM (gunicorn and Celery finish what they
+    are doing), then SIGKILL if it is still there after `timeout` seconds."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def worker_arguments(queue: str) -> list[str]:
+    """`scripts/entrypoint.sh`'s arguments for a Celery worker that takes `queue` alone and
+    talks to no other worker (the bench's, and the tests' of the reminder pipeline)."""
+    return [
+        "worker",
+        "--queues",
+        queue,
+        "--hostname",
+        f"{queue}@%h",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
+
+
 def wrk_path() -> str | None:
     return shutil.which("wrk")
 
@@ -116,13 +144,7 @@ class Gunicorn:
         raise RuntimeError(f"gunicorn did not answer within 60 s; see {self.log.name}")
 
     def __exit__(self, *exc) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process, timeout=30)
         self.log.close()
 
 
@@ -165,14 +187,7 @@ class CeleryWorker:
         self.process = subprocess.Popen(  # noqa: S603 - the project's own entrypoint
             [
                 str(Path(settings.BASE_DIR) / "scripts" / "entrypoint.sh"),
-                "worker",
-                "--queues",
-                self.queue,
-                "--hostname",
-                f"{self.queue}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
+                *worker_arguments(self.queue),
             ],
             cwd=settings.BASE_DIR,
             env=env,
@@ -192,13 +207,7 @@ class CeleryWorker:
         return self.process is not None and self.process.poll() is None
 
     def __exit__(self, *exc) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)  # warm shutdown: its tasks finish
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process, timeout=60)  # a warm shutdown: its tasks finish
         self.log.close()
 
 

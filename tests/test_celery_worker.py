@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from demo import loadtest
 from pmsystem import celery_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,13 +34,7 @@ def require_redis() -> str:
 
 
 def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    loadtest.stop(process, timeout=20)
 
 
 def process_env(redis_url: str) -> dict[str, str]:
@@ -68,17 +63,7 @@ def test_worker_started_by_the_entrypoint_runs_the_health_check(tmp_path):
     log = tmp_path / "worker.log"
     with log.open("w") as out:
         worker = subprocess.Popen(
-            [
-                str(ENTRYPOINT),
-                "worker",
-                "--queues",
-                queue,
-                "--hostname",
-                f"{queue}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
+            [str(ENTRYPOINT), *loadtest.worker_arguments(queue)],
             cwd=ROOT,
             env=env,
             stdout=out,

@@ -27,6 +27,7 @@ from django.db.models import Count
 
 from compliance import reminders, tasks
 from compliance.models import Reminder
+from demo import loadtest
 from pmsystem import celery_app
 from tests.compliance.mail_files import sent_reminder_ids
 from tests.compliance.reminder_helpers import WORKPLAN_DUE, staff_waiting
@@ -98,17 +99,7 @@ class Worker:
         }
         with self.log.open("w") as out:
             self.process = subprocess.Popen(
-                [
-                    str(ENTRYPOINT),
-                    "worker",
-                    "--queues",
-                    self.queue,
-                    "--hostname",
-                    f"{self.queue}@%h",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                ],
+                [str(ENTRYPOINT), *loadtest.worker_arguments(self.queue)],
                 cwd=ROOT,
                 env=env,
                 stdout=out,
