@@ -340,6 +340,12 @@ def status_q(stage: str, status: str, cycle: Cycle, today: datetime.date) -> Q:
     }[status]()
 
 
+def people_where(scope: Scope, stage: str, status: str) -> Q | None:
+    """What narrows a people list to a stage's status: both given, else nothing (the view
+    takes a lone stage or status as neither)."""
+    return status_q(stage, status, scope.cycle, scope.today) if stage and status else None
+
+
 # --- scope: what the user asked for, checked against what they hold --------------------------
 
 
@@ -952,7 +958,7 @@ def people(scope: Scope, *, stage: str = "", status: str = "") -> QuerySet:
     status), as value tuples in
     PEOPLE_FIELDS order, sorted by name: one query per page, streamed by the exports."""
     cycle = scope.cycle
-    where = status_q(stage, status, cycle, scope.today) if stage and status else None
+    where = people_where(scope, stage, status)
     return with_columns(population(scope, where), cycle).order_by(*PEOPLE_ORDER)
 
 
@@ -1033,7 +1039,7 @@ def people_count(scope: Scope, *, stage: str = "", status: str = "") -> int:
 
     if summary.available():
         return summary.status_count(scope, stage if status else "", status if stage else "")
-    where = status_q(stage, status, scope.cycle, scope.today) if stage and status else None
+    where = people_where(scope, stage, status)
     return population(scope, where).count()
 
 
@@ -1192,7 +1198,7 @@ def people_page(scope: Scope, page: Page, *, stage: str = "", status: str = "") 
     if scope.node is None:
         rows = people(scope, stage=stage, status=status)[bottom:top]
         return list(person_rows(scope, prepared_values(rows)))
-    where = status_q(stage, status, scope.cycle, scope.today) if stage and status else None
+    where = people_where(scope, stage, status)
     # Not prepared: it plans in half a millisecond, and its generic plan ran at half the
     # speed of the one made for the unit's own ids.
     ordered = population(scope, where).order_by(*PEOPLE_ORDER).values_list("pk", flat=True)
