@@ -310,15 +310,20 @@ def test_the_prepared_entities_of_the_compliance_pages_follow_the_clock_and_equa
     """`compliance_entity_rows` (every compliance page's first query, prepared) gives the
     entities `compliance_entities` gives, by code: for an HR focal point of two entities, a
     HOD, a staff member with no role, a role that ended yesterday and one that starts
-    tomorrow; and tomorrow the latter's entity, not the former's; and after the admin ends a
-    role, without it."""
+    tomorrow, an acting HOD by delegation; and tomorrow the latter's entity, not the
+    former's; and after the admin ends a role, without it."""
     import datetime
 
     import time_machine
 
     from compliance.permissions import compliance_entities, compliance_entity_rows
     from org.models import DepartmentRole
-    from tests.factories import DepartmentRoleFactory, EntityFactory, StaffMemberFactory
+    from tests.factories import (
+        DelegationFactory,
+        DepartmentRoleFactory,
+        EntityFactory,
+        StaffMemberFactory,
+    )
 
     today = datetime.date(2026, 12, 7)
     hr = StaffMemberFactory().user
@@ -336,6 +341,9 @@ def test_the_prepared_entities_of_the_compliance_pages_follow_the_clock_and_equa
         user=changing, role=Role.HOD, entity=starting, start=today + datetime.timedelta(1)
     )
     plain = StaffMemberFactory().user
+    # A delegation: the HOD's acting HOD holds what the rule says, no more (the same rows).
+    acting = StaffMemberFactory().user
+    DelegationFactory(principal=hod, acting=acting, role="hod", start=today - datetime.timedelta(1))
 
     def both(user):
         expected = list(
@@ -345,7 +353,7 @@ def test_the_prepared_entities_of_the_compliance_pages_follow_the_clock_and_equa
 
     for day, changing_codes in ((today, []), (today + datetime.timedelta(1), ["NEW"])):
         with time_machine.travel(datetime.datetime.combine(day, datetime.time(12)), tick=False):
-            for user in (hr, hod, changing, plain):
+            for user in (hr, hod, changing, plain, acting):
                 got, expected = both(user)
                 assert got == expected, (day, user)
             assert [code for _, code, _ in compliance_entity_rows(hr)] == ["ABC", "ZED"]
